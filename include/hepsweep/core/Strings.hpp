@@ -1,0 +1,21 @@
+#pragma once
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hepsweep::str {
+
+std::string_view trim(std::string_view s);
+std::vector<std::string> split(std::string_view s, char sep);  // fields are trimmed
+bool startsWith(std::string_view s, std::string_view prefix);
+bool endsWith(std::string_view s, std::string_view suffix);
+std::string join(std::span<const std::string> parts, std::string_view sep);
+// Levenshtein distance, for "did you mean" suggestions.
+std::size_t editDistance(std::string_view a, std::string_view b);
+// The candidate closest to `word` (empty when there are no candidates).
+std::string closest(std::string_view word, std::span<const std::string> candidates);
+// Quote a string for messages: 'text', with control characters escaped and long text cut.
+std::string quoted(std::string_view s, std::size_t maxLen = 60);
+
+}  // namespace hepsweep::str

@@ -1,0 +1,61 @@
+#pragma once
+// Feature preprocessing fitted on a set of rows and re-applied unchanged to any other data:
+// missing-value handling, then standard scaling or PCA (optionally whitened).
+#include <Eigen/Core>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "hepsweep/data/Dataset.hpp"
+
+namespace hepsweep::data {
+
+enum class ScalerKind { None, Standard, Pca };
+enum class MissingPolicy { Keep, Mean, MeanIndicator };
+enum class FitOn { Train, All };
+
+struct PreprocessConfig {
+  ScalerKind scaler = ScalerKind::Standard;
+  int pcaComponents = 0;      // 0: keep all
+  bool whiten = false;        // PCA: divide each component by its standard deviation
+  FitOn fitOn = FitOn::Train;
+  MissingPolicy missing = MissingPolicy::Keep;
+};
+
+ScalerKind parseScalerKind(const std::string& s);
+MissingPolicy parseMissingPolicy(const std::string& s);
+FitOn parseFitOn(const std::string& s);
+const char* toString(ScalerKind k);
+const char* toString(MissingPolicy p);
+const char* toString(FitOn f);
+
+// Everything needed to re-apply the preprocessing; stored in result and model files.
+struct PreprocessParams {
+  ScalerKind scaler = ScalerKind::None;
+  MissingPolicy missing = MissingPolicy::Keep;
+  bool hasMissingValue = false;
+  float missingValue = 0.0f;
+  std::vector<std::string> inputNames;      // features expected on input, in order
+  std::vector<std::uint8_t> usesMissing;    // per input feature: 1 if the marker applies
+  Eigen::VectorXd imputeMean;               // per input feature (mean over non-missing rows)
+  // Indicator columns are appended after the inputs for MeanIndicator, one per feature in
+  // `indicatorOf` (input feature indices that had at least one missing value when fitted).
+  std::vector<Index> indicatorOf;
+  Eigen::VectorXd mean;                     // per column after imputation/indicators
+  Eigen::VectorXd scale;                    // standard: 1/std (1 for constant columns)
+  Eigen::MatrixXd components;               // PCA: (outputs x columns), rows are components
+  Eigen::VectorXd explainedVariance;        // PCA: variance per component
+  std::vector<std::string> outputNames;     // names of the columns the network sees
+  Index outputs() const { return static_cast<Index>(outputNames.size()); }
+};
+
+// Fit on `rows` of `ds` (weights ignored: like scikit-learn's StandardScaler/PCA by default).
+PreprocessParams fitPreprocess(const Dataset& ds, std::span<const Index> rows, const PreprocessConfig& cfg);
+
+// Apply to the given rows of `ds`, writing (rows.size() x params.outputs()) into `out`.
+void applyPreprocess(const PreprocessParams& p, const Dataset& ds, std::span<const Index> rows,
+                     FeatureMatrix& out);
+// Apply to a raw matrix whose columns are params.inputNames in order.
+void applyPreprocess(const PreprocessParams& p, const FeatureMatrix& in, FeatureMatrix& out);
+
+}  // namespace hepsweep::data

@@ -1,0 +1,43 @@
+#pragma once
+// Train/validation/test partition and class balancing, all seeded.
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "hepsweep/data/Dataset.hpp"
+
+namespace hepsweep::data {
+
+struct SplitFractions {
+  double train = 0.6;
+  double val = 0.2;
+  double test = 0.2;
+};
+
+struct Partition {
+  std::vector<Index> train, val, test;  // row indices, each sorted ascending
+};
+
+// Stratified by label: each class is split with the given fractions (rounded so that the
+// three parts add up to the class size). Deterministic in (labels, fractions, seed).
+// Throws Error(Config) when fractions are negative or do not sum to 1 (within 1e-6), and
+// Error(Input) when a class is empty.
+Partition stratifiedSplit(std::span<const float> labels, const SplitFractions& f, std::uint64_t seed);
+
+enum class BalanceMode { None, Downsample, Reweight };
+BalanceMode parseBalanceMode(const std::string& s);  // throws Error(Config)
+const char* toString(BalanceMode m);
+
+// Downsample: keep all rows of the minority class and a seeded random subset of equal size of the
+// majority class (the returned rows keep ascending order). Reweight: leave rows as they are.
+std::vector<Index> balanceRows(std::span<const Index> rows, std::span<const float> labels,
+                               BalanceMode mode, std::uint64_t seed);
+
+// Reweight: per-class factors that make the summed weight of signal equal that of background
+// over `rows`, keeping the total summed weight; (1, 1) for other modes.
+struct ClassFactors { double signal = 1.0, background = 1.0; };
+ClassFactors balanceFactors(std::span<const Index> rows, std::span<const float> labels,
+                            std::span<const float> weights, BalanceMode mode);
+
+}  // namespace hepsweep::data

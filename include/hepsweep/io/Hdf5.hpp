@@ -1,0 +1,139 @@
+#pragma once
+// Move-only owners for HDF5 ids and checked helpers for the few operations hepsweep needs.
+// Every failing call throws Error(Io) with the file, the object path and HDF5's own message;
+// HDF5's automatic error printing is silenced. Destructors release without throwing.
+#include <hdf5.h>
+
+#include <Eigen/Core>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace hepsweep::io::h5 {
+
+// One owner type for every kind of id; the close function is chosen from the id's type.
+class Handle {
+ public:
+  Handle() = default;
+  explicit Handle(hid_t id) : id_(id) {}
+  ~Handle();
+  Handle(Handle&& o) noexcept : id_(o.id_) { o.id_ = H5I_INVALID_HID; }
+  Handle& operator=(Handle&& o) noexcept;
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+  hid_t id() const { return id_; }
+  bool valid() const { return id_ >= 0; }
+  void close();  // throws on failure (e.g. a flush error on a file)
+
+ private:
+  hid_t id_ = H5I_INVALID_HID;
+};
+
+// Silences HDF5's own error printing for the lifetime of the process (idempotent).
+void silenceErrors();
+
+// Message of HDF5's current error stack (innermost first), for exceptions.
+std::string errorStack();
+
+class File;
+class Group {
+ public:
+  Group() = default;
+  Group(Handle h, std::string path, std::string file) : h_(std::move(h)), path_(std::move(path)), file_(std::move(file)) {}
+  hid_t id() const { return h_.id(); }
+  const std::string& path() const { return path_; }
+  const std::string& fileName() const { return file_; }
+
+  Group createGroup(const std::string& name) const;
+  Group openGroup(const std::string& name) const;
+  bool exists(const std::string& name) const;  // link exists (name may contain '/')
+  std::vector<std::string> children() const;   // link names in creation/name order
+
+  // Whole datasets. `compress`: chunked + shuffle + deflate level 4 for arrays >= 1024 elements.
+  template <class T> void write(const std::string& name, std::span<const T> v, bool compress = true) const;
+  // 2-D row-major (rows x cols).
+  template <class T> void write2d(const std::string& name, const T* data, std::size_t rows, std::size_t cols, bool compress = true) const;
+  void writeStrings(const std::string& name, std::span<const std::string> v) const;
+  void writeScalar(const std::string& name, double v) const;
+  void writeScalar(const std::string& name, std::int64_t v) const;
+
+  template <class T> std::vector<T> read(const std::string& name) const;
+  // 2-D dataset: returns data (row-major) and sets rows/cols.
+  template <class T> std::vector<T> read2d(const std::string& name, std::size_t& rows, std::size_t& cols) const;
+  // Rows [first, first+count) of a 1-D or 2-D dataset (a hyperslab; reads only those rows).
+  template <class T> std::vector<T> readRows(const std::string& name, std::size_t first, std::size_t count) const;
+  std::vector<std::string> readStrings(const std::string& name) const;
+  double readScalarDouble(const std::string& name) const;
+  std::int64_t readScalarInt(const std::string& name) const;
+  // Shape of a dataset.
+  std::vector<std::size_t> shape(const std::string& name) const;
+
+  // Attributes on this group (or on a child object when `object` is not empty).
+  void setAttr(const std::string& name, const std::string& value, const std::string& object = "") const;
+  void setAttr(const std::string& name, double value, const std::string& object = "") const;
+  void setAttr(const std::string& name, std::int64_t value, const std::string& object = "") const;
+  bool hasAttr(const std::string& name, const std::string& object = "") const;
+  std::string attrString(const std::string& name, const std::string& object = "") const;
+  double attrDouble(const std::string& name, const std::string& object = "") const;
+  std::int64_t attrInt(const std::string& name, const std::string& object = "") const;
+
+  std::string where(const std::string& name) const;  // "file.h5:/group/name" for messages
+
+ protected:
+  Handle h_;
+  std::string path_;
+  std::string file_;
+};
+
+class File : public Group {
+ public:
+  enum class Mode { ReadOnly, ReadWrite };
+  // Create (truncating) a new file. Files are created without a creation-time stamp inside
+  // HDF5's own metadata so that identical content gives identical bytes.
+  static File create(const std::string& path);
+  static File open(const std::string& path, Mode mode = Mode::ReadOnly);
+  void flush() const;
+  void close();  // closes the file, throwing if that fails (data not written)
+};
+
+// A 2-D (or 1-D when cols == 0) dataset that grows by appending rows: chunked, compressed,
+// written chunk by chunk. Used by convert and apply to stream without holding the input.
+template <class T>
+class RowAppender {
+ public:
+  RowAppender(const Group& parent, const std::string& name, std::size_t cols, std::size_t chunkRows = 8192);
+  void append(const T* rows, std::size_t nRows);  // nRows * max(cols,1) values
+  std::size_t rows() const { return rows_; }
+
+ private:
+  Handle ds_;
+  std::string where_;
+  std::size_t cols_;
+  std::size_t rows_ = 0;
+};
+
+// Write `path` atomically: the callback writes to a temporary file in the same directory
+// (path + ".tmp-<pid>"), which is renamed over `path` only when the callback returned and the
+// file closed cleanly. On any exception the temporary file is removed and the error rethrown.
+template <class F>
+void writeAtomically(const std::string& path, F&& fill);
+void renameInto(const std::string& tmp, const std::string& path);  // rename(2), throws Error(Io)
+std::string temporaryName(const std::string& path);
+void removeQuietly(const std::string& path);
+
+template <class F>
+void writeAtomically(const std::string& path, F&& fill) {
+  const std::string tmp = temporaryName(path);
+  try {
+    File f = File::create(tmp);
+    fill(f);
+    f.close();
+    renameInto(tmp, path);
+  } catch (...) {
+    removeQuietly(tmp);
+    throw;
+  }
+}
+
+}  // namespace hepsweep::io::h5

@@ -1,0 +1,23 @@
+#pragma once
+#include <Eigen/Core>
+
+namespace hepsweep::nn {
+
+// Binary cross-entropy on logits, numerically stable for any logit:
+//   l_i = max(z,0) - z*y + log(1 + exp(-|z|)),
+// loss = (1/N) * sum_i w_i * l_i  (PyTorch's BCEWithLogitsLoss(weight=w, reduction='mean') and
+// Keras' sum-over-batch-size with sample weights), N = `normalizer` (the global batch size; pass
+// the micro-batch's share when the gradient is summed over micro-batches).
+// Writes dLoss/dz_i = w_i * (sigmoid(z_i) - y_i) / N into `dlogits` (same size as logits).
+// Returns sum_i w_i * l_i / N. Negative weights are allowed.
+double bceWithLogits(const Eigen::Ref<const Eigen::RowVectorXf>& logits,
+                     const Eigen::Ref<const Eigen::RowVectorXf>& labels,
+                     const Eigen::Ref<const Eigen::RowVectorXf>& weights, double normalizer,
+                     Eigen::Ref<Eigen::RowVectorXf> dlogits);
+
+// Loss value only (validation).
+double bceWithLogitsValue(const Eigen::Ref<const Eigen::RowVectorXf>& logits,
+                          const Eigen::Ref<const Eigen::RowVectorXf>& labels,
+                          const Eigen::Ref<const Eigen::RowVectorXf>& weights, double normalizer);
+
+}  // namespace hepsweep::nn

@@ -1,0 +1,91 @@
+#pragma once
+// A dense feed-forward classifier with one logit output. All trainable parameters live in one
+// contiguous buffer (and their gradients in another of the same layout), so an optimiser step or
+// a gradient all-reduce is a single call on a single vector. Layers hold views into the buffers.
+//
+// Data layout: a batch is a column-major (features x events) matrix; row-major event rows of a
+// data::FeatureMatrix map onto it without a copy.
+#include <Eigen/Core>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "hepsweep/nn/Config.hpp"
+
+namespace hepsweep::nn {
+
+using Matrix = Eigen::MatrixXf;
+using RowVector = Eigen::RowVectorXf;
+using ParamVector = Eigen::VectorXf;
+
+// Where the network's dropout masks come from. A unit's mask for an event is a pure function of
+// (key, layer, eventCounter[i], unit), so the same event gets the same mask whichever rank or
+// micro-batch processes it.
+struct DropoutContext {
+  std::uint64_t key = 0;
+  std::span<const std::uint64_t> eventCounter;  // one per column of the batch
+};
+
+// Description of one dense layer, for result files and export.
+struct DenseLayerView {
+  int inputs = 0, outputs = 0;
+  Activation activation = Activation::Linear;  // applied after this layer (Linear for the output)
+  float dropout = 0.0f;                        // applied after the activation
+  bool batchNorm = false;                      // applied between the affine map and activation
+  // Offsets into the parameter buffer: W is (outputs x inputs) column-major, then b (outputs).
+  std::size_t weightOffset = 0, biasOffset = 0;
+  // Batch normalisation: gamma, beta (parameters) and running mean/var (state buffer offsets).
+  std::size_t gammaOffset = 0, betaOffset = 0, runningMeanOffset = 0, runningVarOffset = 0;
+};
+
+class Network {
+ public:
+  // Parameters are initialised from rng streams derived from `initKey`.
+  Network(int inputs, const ModelConfig& cfg, std::uint64_t initKey);
+  ~Network();
+  Network(Network&&) noexcept;
+  Network& operator=(Network&&) noexcept;
+  Network(const Network&) = delete;
+  Network& operator=(const Network&) = delete;
+
+  int inputs() const;
+  const ModelConfig& config() const;
+  std::size_t numParams() const;
+
+  ParamVector& params();
+  const ParamVector& params() const;
+  ParamVector& grads();
+  const ParamVector& grads() const;
+  // Non-trainable state (batch-norm running statistics), flat as well.
+  ParamVector& state();
+  const ParamVector& state() const;
+  const std::vector<DenseLayerView>& layers() const;
+
+  // Forward pass. training = true applies dropout (masks from `dropout`) and batch statistics
+  // for batch normalisation (updating the running statistics); false is inference mode.
+  // Returns the logits (1 x batch). The reference stays valid until the next forward call.
+  // Allocation-free once a batch of this size has been seen.
+  const RowVector& forward(const Eigen::Ref<const Matrix>& x, bool training,
+                           const DropoutContext& dropout = {});
+
+  // Backward pass for the last forward(training = true) call, given dLoss/dlogit (1 x batch).
+  // Adds into grads() (call zeroGrads() first); batch-norm statistics are those of that batch.
+  void backward(const Eigen::Ref<const RowVector>& dlogits);
+
+  void zeroGrads();
+
+  // L1/L2 penalties on the weight matrices (not biases, not batch-norm parameters), Keras
+  // convention: l1 * sum|w| + l2 * sum w^2. Returns the penalty and adds its gradient to grads().
+  double addPenalty(float l1, float l2);
+
+  // Inference on many rows: sigmoid(logit) for each column of x, in batches of `batchSize`.
+  void predict(const Eigen::Ref<const Matrix>& x, Eigen::Ref<Eigen::VectorXf> scores, int batchSize = 4096);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace hepsweep::nn

@@ -1,0 +1,63 @@
+#pragma once
+// The resolved configuration of one training run: every section of the campaign file that a
+// single training needs. Campaign-level sections (folds, search, resources) live in campaign/.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "hepsweep/data/Preprocess.hpp"
+#include "hepsweep/data/Split.hpp"
+#include "hepsweep/nn/Config.hpp"
+
+namespace hepsweep::train {
+
+struct DataConfig {
+  std::string file;                   // HDF5 file written by `hepsweep convert`
+  std::vector<std::string> features;  // empty: all features of the file, in file order
+  data::BalanceMode balance = data::BalanceMode::None;
+  data::SplitFractions split;
+};
+
+struct EarlyStoppingConfig {
+  bool enabled = true;
+  std::string monitor = "val_loss";  // val_loss | val_auc
+  int patience = 10;
+  double minDelta = 0.0;
+  bool restoreBest = true;
+};
+
+struct LoopConfig {
+  nn::OptimizerConfig optimizer;
+  int batchSize = 100;
+  int epochs = 100;
+  float l1 = 0.0f;
+  float l2 = 0.0f;
+  // Multipliers of the per-event weights by class ("auto" in the file means balanced:
+  // n_total / (2 n_class), like scikit-learn's class_weight="balanced").
+  bool classWeightAuto = false;
+  double classWeightSignal = 1.0;
+  double classWeightBackground = 1.0;
+  bool shuffle = true;
+  EarlyStoppingConfig earlyStopping;
+};
+
+struct MetricsConfig {
+  std::vector<double> signalEfficiencies{0.5, 0.8, 0.9};
+  double threshold = 0.5;  // for accuracy and the confusion matrix
+};
+
+struct OutputConfig {
+  std::string dir = "runs/default";
+};
+
+struct RunConfig {
+  std::uint64_t seed = 42;
+  DataConfig data;
+  data::PreprocessConfig preprocess;
+  nn::ModelConfig model;
+  LoopConfig train;
+  MetricsConfig metrics;
+  OutputConfig output;
+};
+
+}  // namespace hepsweep::train
