@@ -1,0 +1,15 @@
+#pragma once
+// Each subcommand parses its own options (Boost.Program_options: the one declaration that
+// --help and docs/<command>.md are made from) and returns the process exit code. Errors are
+// thrown as hepsweep::Error and turned into a message and exit code by main().
+#include <string>
+#include <vector>
+
+namespace hepsweep::cli {
+
+using Args = std::vector<std::string>;  // the arguments after the subcommand name
+
+int convertCommand(const Args& args);
+int trainCommand(const Args& args);
+
+}  // namespace hepsweep::cli
