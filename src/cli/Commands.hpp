@@ -9,6 +9,10 @@ namespace hepsweep::cli {
 
 using Args = std::vector<std::string>;  // the arguments after the subcommand name
 
+// The whole command line of this process, shell-quoted (recorded in output files).
+const std::string& invocation();
+void setInvocation(int argc, char** argv);
+
 int convertCommand(const Args& args);
 int trainCommand(const Args& args);
 

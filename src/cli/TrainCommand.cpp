@@ -1,0 +1,178 @@
+// `hepsweep train CAMPAIGN.toml`: one training run from a campaign file.
+#include <omp.h>
+#include <unistd.h>
+
+#include <Eigen/Core>
+#include <boost/program_options.hpp>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "Commands.hpp"
+#include "hepsweep/campaign/Options.hpp"
+#include "hepsweep/core/Error.hpp"
+#include "hepsweep/core/Log.hpp"
+#include "hepsweep/train/ResultFile.hpp"
+#include "hepsweep/train/Trainer.hpp"
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+
+namespace hepsweep::cli {
+namespace {
+
+// One line per epoch; on a terminal, a live bar rewritten in place instead.
+class ProgressLine : public train::Callback {
+ public:
+  ProgressLine(std::FILE* out, int totalEpochs, bool enabled)
+      : out_(out), total_(totalEpochs), enabled_(enabled), live_(enabled && ::isatty(::fileno(out))) {}
+
+  bool onEpochEnd(const train::EpochRecord& r, nn::Network&) override {
+    if (!enabled_) return false;
+    const bool improved = r.valLoss < best_;
+    if (improved) best_ = r.valLoss;
+    if (live_) {
+      constexpr int kWidth = 24;
+      const int filled = total_ > 0 ? kWidth * r.epoch / total_ : kWidth;
+      std::string bar(static_cast<std::size_t>(filled), '=');
+      bar.resize(kWidth, ' ');
+      std::fprintf(out_, "\r[%s] epoch %d/%d  loss %.4f  val_loss %.4f%s  val_auc %.4f  %.2fs/epoch\x1b[K", bar.c_str(),
+                   r.epoch, total_, r.trainLoss, r.valLoss, improved ? "*" : " ", r.valAuc, r.seconds);
+    } else {
+      std::fprintf(out_, "epoch %d/%d  loss %.4f  val_loss %.4f%s  val_auc %.4f  lr %.3g  %.2fs\n", r.epoch, total_,
+                   r.trainLoss, r.valLoss, improved ? " *" : "  ", r.valAuc, r.learningRate, r.seconds);
+    }
+    std::fflush(out_);
+    return false;
+  }
+  void onTrainEnd(nn::Network&) override {
+    if (live_) std::fprintf(out_, "\n");
+  }
+
+ private:
+  std::FILE* out_;
+  int total_;
+  bool enabled_;
+  bool live_;
+  double best_ = INFINITY;
+};
+
+void writeTextAtomically(const fs::path& path, const std::string& text) {
+  const fs::path tmp = path.string() + ".tmp-" + std::to_string(::getpid());
+  {
+    std::ofstream f(tmp, std::ios::binary);
+    f << text;
+    f.flush();
+    if (!f) throwIo("cannot write '" + tmp.string() + "'");
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) {
+    fs::remove(tmp, ec);
+    throwIo("cannot rename '" + tmp.string() + "' to '" + path.string() + "'");
+  }
+}
+
+}  // namespace
+
+int trainCommand(const Args& args) {
+  po::options_description opts(
+      "usage: hepsweep train CAMPAIGN.toml [options]\n\n"
+      "Train one signal-vs-background classifier as the campaign file describes (docs/campaign.md)\n"
+      "and write OUTPUT_DIR/result.h5 (docs/hdf5-layout.md).\n\noptions");
+  std::vector<std::string> sets;
+  int threads = 1;
+  opts.add_options()
+      ("help,h", "print this help and exit")
+      ("set", po::value(&sets)->composing()->value_name("KEY=VALUE"),
+       "override a campaign key, e.g. --set train.epochs=30 --set model.widths=[64,64] (repeatable)")
+      ("threads", po::value(&threads)->default_value(1)->value_name("N"),
+       "threads one process uses for the linear algebra (default 1; results do not depend on it)")
+      ("json", "print the final summary as one JSON object on stdout (progress goes to stderr)")
+      ("quiet,q", "no per-epoch progress")
+      ("verbose,v", "also log data preparation details");
+  po::options_description hidden;
+  std::string campaignFile;
+  hidden.add_options()("campaign", po::value(&campaignFile));
+  po::options_description all;
+  all.add(opts).add(hidden);
+  po::positional_options_description pos;
+  pos.add("campaign", 1);
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
+  if (vm.count("help")) {
+    std::cout << opts << "\n";
+    return 0;
+  }
+  po::notify(vm);
+  if (campaignFile.empty()) throwConfig("no campaign file given (usage: hepsweep train CAMPAIGN.toml)");
+  if (threads < 1) throwConfig("--threads must be at least 1");
+  omp_set_num_threads(threads);
+  Eigen::setNbThreads(threads);
+
+  const bool json = vm.count("json") > 0;
+  std::FILE* progressOut = json ? stderr : stdout;
+  const Logger log = Logger::toStderr(vm.count("verbose") ? LogLevel::Info : LogLevel::Warning);
+
+  const train::RunConfig cfg = campaign::loadRunConfig(campaignFile, sets);
+  const std::string configToml = campaign::toToml(cfg);
+
+  const auto t0 = std::chrono::steady_clock::now();
+  const train::PreparedData data = train::prepareData(cfg, log);
+  train::Trainer trainer(cfg, data, log);
+  ProgressLine progress(progressOut, cfg.train.epochs, vm.count("quiet") == 0);
+  const train::TrainResult result = trainer.fit({&progress});
+
+  const fs::path outDir(cfg.output.dir);
+  std::error_code ec;
+  fs::create_directories(outDir, ec);
+  if (ec) throwIo("cannot create output directory '" + outDir.string() + "': " + ec.message());
+  const fs::path resultPath = outDir / "result.h5";
+  train::writeResultFile(resultPath.string(), cfg, {configToml, invocation()}, data, result, trainer.network());
+  writeTextAtomically(outDir / "config.toml", configToml);
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+  if (json) {
+    nlohmann::ordered_json j;
+    j["test_auc"] = result.test.auc;
+    j["test_auc_weighted"] = result.test.aucWeighted;
+    j["val_auc"] = result.val.auc;
+    j["val_loss"] = result.val.loss;
+    j["test_loss"] = result.test.loss;
+    j["best_epoch"] = result.bestEpoch;
+    j["epochs_run"] = result.epochsRun;
+    j["stopped_early"] = result.stoppedEarly;
+    j["train_seconds"] = result.trainSeconds;
+    j["samples_per_second"] = result.samplesPerSecond;
+    j["wall_seconds"] = wall;
+    j["n_train"] = data.train.size();
+    j["n_val"] = data.val.size();
+    j["n_test"] = data.test.size();
+    j["signal_efficiency"] = cfg.metrics.signalEfficiencies;
+    j["background_efficiency"] = result.test.bkgEff;
+    j["accuracy"] = result.test.confusion.accuracy();
+    j["seed"] = cfg.seed;
+    j["result"] = fs::absolute(resultPath).string();
+    std::cout << j.dump() << std::endl;
+  } else {
+    std::printf("\ntest AUC %.4f (val AUC %.4f), best epoch %d of %d run%s\n", result.test.auc, result.val.auc,
+                result.bestEpoch, result.epochsRun, result.stoppedEarly ? " (early stopping)" : "");
+    for (std::size_t i = 0; i < cfg.metrics.signalEfficiencies.size(); ++i) {
+      const double eb = result.test.bkgEff[i];
+      std::printf("  background efficiency at signal efficiency %.2f: %.4f (rejection %.1f)\n",
+                  cfg.metrics.signalEfficiencies[i], eb, eb > 0 ? 1.0 / eb : INFINITY);
+    }
+    std::printf("accuracy at threshold %.2f: %.4f\n", cfg.metrics.threshold, result.test.confusion.accuracy());
+    std::printf("%lld train / %lld val / %lld test events; training loop %.2f s (%.0f samples/s)\n",
+                static_cast<long long>(data.train.size()), static_cast<long long>(data.val.size()),
+                static_cast<long long>(data.test.size()), result.trainSeconds, result.samplesPerSecond);
+    std::printf("result: %s\n", resultPath.string().c_str());
+  }
+  return 0;
+}
+
+}  // namespace hepsweep::cli

@@ -64,6 +64,28 @@ std::string closest(std::string_view word, std::span<const std::string> candidat
   return best;
 }
 
+std::string shellQuote(std::string_view s) {
+  const bool plain = !s.empty() && s.find_first_not_of(
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-+=./:,@%") == std::string_view::npos;
+  if (plain) return std::string(s);
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') out += "'\\''";
+    else out += c;
+  }
+  out += "'";
+  return out;
+}
+
+std::string shellJoin(std::span<const std::string> argv) {
+  std::string out;
+  for (std::size_t i = 0; i < argv.size(); ++i) {
+    if (i) out += ' ';
+    out += shellQuote(argv[i]);
+  }
+  return out;
+}
+
 std::string quoted(std::string_view s, std::size_t maxLen) {
   std::string out = "'";
   for (std::size_t i = 0; i < s.size() && i < maxLen; ++i) {

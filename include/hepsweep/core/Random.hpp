@@ -45,9 +45,12 @@ constexpr float uniformf(std::uint64_t key, std::uint64_t counter) noexcept {
 // Standard normal by Box-Muller on two counters (2*counter, 2*counter+1).
 double normal(std::uint64_t key, std::uint64_t counter) noexcept;
 
+// 128-bit product; __extension__ keeps -Wpedantic quiet about the GCC/Clang builtin type.
+__extension__ typedef unsigned __int128 Uint128;
+
 // Uniform integer in [0, n) without modulo bias worth caring about (Lemire's multiply-shift).
 inline std::uint64_t below(std::uint64_t key, std::uint64_t counter, std::uint64_t n) noexcept {
-  return static_cast<std::uint64_t>((static_cast<unsigned __int128>(bits(key, counter)) * n) >> 64);
+  return static_cast<std::uint64_t>((static_cast<Uint128>(bits(key, counter)) * n) >> 64);
 }
 
 // A sequential generator on top of the counter function, for code that wants "next()".

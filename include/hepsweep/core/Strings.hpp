@@ -15,6 +15,10 @@ std::string join(std::span<const std::string> parts, std::string_view sep);
 std::size_t editDistance(std::string_view a, std::string_view b);
 // The candidate closest to `word` (empty when there are no candidates).
 std::string closest(std::string_view word, std::span<const std::string> candidates);
+// Quote for a POSIX shell: the result, pasted into sh, is exactly one word equal to `s`.
+std::string shellQuote(std::string_view s);
+// A command line as it could be pasted back into a shell.
+std::string shellJoin(std::span<const std::string> argv);
 // Quote a string for messages: 'text', with control characters escaped and long text cut.
 std::string quoted(std::string_view s, std::size_t maxLen = 60);
 

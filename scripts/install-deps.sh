@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs hepsweep's build and test dependencies from Debian 12 packages (run as root).
+#   scripts/install-deps.sh          build + test dependencies
+#   scripts/install-deps.sh --bench  also the reference implementations for bench/ (PyTorch, pandas)
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config git
+  libeigen3-dev libhdf5-dev libboost-program-options-dev libgtest-dev libgmock-dev
+  libtomlplusplus-dev libfast-float-dev zlib1g-dev libssl-dev nlohmann-json3-dev
+  openmpi-bin libopenmpi-dev
+  gnuplot-nox hdf5-tools
+  python3 python3-numpy python3-h5py
+)
+if [[ "${1:-}" == "--bench" ]]; then
+  packages+=(python3-torch python3-pandas python3-optuna hyperfine)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "missing packages: ${missing[*]}; run this script as root (or install them with apt-get)" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

@@ -1,0 +1,192 @@
+#include "hepsweep/train/ResultFile.hpp"
+
+#include <chrono>
+#include <ctime>
+
+#include "hepsweep/core/Error.hpp"
+#include "hepsweep/core/Version.hpp"
+
+namespace hepsweep::train {
+namespace {
+
+template <class T>
+std::span<const T> asSpan(const std::vector<T>& v) { return {v.data(), v.size()}; }
+std::span<const float> asSpan(const Eigen::VectorXf& v) { return {v.data(), static_cast<std::size_t>(v.size())}; }
+std::span<const double> asSpan(const Eigen::VectorXd& v) { return {v.data(), static_cast<std::size_t>(v.size())}; }
+
+std::string utcNow() {
+  const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+void writeRoc(const io::h5::Group& g, const metrics::Roc& roc) {
+  g.write<double>("fpr", asSpan(roc.fpr));
+  g.write<double>("tpr", asSpan(roc.tpr));
+  g.write<double>("threshold", asSpan(roc.threshold));
+}
+
+void writeSplitScores(const io::h5::Group& scores, const std::string& name, const SplitData& s, const EvalResult& e) {
+  scores.write<float>(name, asSpan(e.scores));
+  scores.write<float>(name + "_labels", asSpan(s.labels));
+  scores.write<float>(name + "_weights", asSpan(s.weights));
+}
+
+}  // namespace
+
+void writePreprocess(const io::h5::Group& g, const data::PreprocessParams& p) {
+  g.setAttr("scaler", std::string(data::toString(p.scaler)));
+  g.setAttr("missing", std::string(data::toString(p.missing)));
+  g.setAttr("has_missing_value", static_cast<std::int64_t>(p.hasMissingValue));
+  g.setAttr("missing_value", static_cast<double>(p.missingValue));
+  g.writeStrings("input_names", p.inputNames);
+  g.writeStrings("output_names", p.outputNames);
+  g.write<std::uint8_t>("uses_missing", asSpan(p.usesMissing), false);
+  g.write<double>("impute_mean", asSpan(p.imputeMean), false);
+  g.write<std::int64_t>("indicator_of", asSpan(p.indicatorOf), false);
+  g.write<double>("mean", asSpan(p.mean), false);
+  g.write<double>("scale", asSpan(p.scale), false);
+  // Row-major copy: component k is row k, as scikit-learn's PCA.components_.
+  const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> c = p.components;
+  g.write2d<double>("components", c.data(), static_cast<std::size_t>(c.rows()), static_cast<std::size_t>(c.cols()), false);
+  g.write<double>("explained_variance", asSpan(p.explainedVariance), false);
+}
+
+data::PreprocessParams readPreprocess(const io::h5::Group& g) {
+  data::PreprocessParams p;
+  p.scaler = data::parseScalerKind(g.attrString("scaler"));
+  p.missing = data::parseMissingPolicy(g.attrString("missing"));
+  p.hasMissingValue = g.attrInt("has_missing_value") != 0;
+  p.missingValue = static_cast<float>(g.attrDouble("missing_value"));
+  p.inputNames = g.readStrings("input_names");
+  p.outputNames = g.readStrings("output_names");
+  p.usesMissing = g.read<std::uint8_t>("uses_missing");
+  const auto toVec = [](const std::vector<double>& v) {
+    return Eigen::VectorXd(Eigen::Map<const Eigen::VectorXd>(v.data(), static_cast<Eigen::Index>(v.size())));
+  };
+  p.imputeMean = toVec(g.read<double>("impute_mean"));
+  p.indicatorOf = g.read<std::int64_t>("indicator_of");
+  p.mean = toVec(g.read<double>("mean"));
+  p.scale = toVec(g.read<double>("scale"));
+  std::size_t rows = 0, cols = 0;
+  const auto c = g.read2d<double>("components", rows, cols);
+  p.components = Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
+      c.data(), static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(cols));
+  p.explainedVariance = toVec(g.read<double>("explained_variance"));
+  return p;
+}
+
+void writeNetwork(const io::h5::Group& g, const nn::Network& net) {
+  const auto& params = net.params();
+  const auto& state = net.state();
+  g.setAttr("inputs", static_cast<std::int64_t>(net.inputs()));
+  g.setAttr("layers", static_cast<std::int64_t>(net.layers().size()));
+  g.setAttr("output", std::string("sigmoid(logit)"));
+  g.write<float>("params", asSpan(params), false);
+  g.write<float>("state", asSpan(state), false);
+  for (std::size_t l = 0; l < net.layers().size(); ++l) {
+    const nn::DenseLayerView& v = net.layers()[l];
+    const io::h5::Group lg = g.createGroup("layer_" + std::to_string(l));
+    lg.setAttr("activation", std::string(nn::toString(v.activation)));
+    lg.setAttr("dropout", static_cast<double>(v.dropout));
+    lg.setAttr("batch_norm", static_cast<std::int64_t>(v.batchNorm));
+    // Parameters hold W column-major (outputs x inputs); the same bytes read row-major are W^T,
+    // so transpose explicitly to store (outputs x inputs) row-major as h5py shows it.
+    const Eigen::Map<const Eigen::MatrixXf> w(params.data() + v.weightOffset, v.outputs, v.inputs);
+    const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> wr = w;
+    lg.write2d<float>("W", wr.data(), static_cast<std::size_t>(v.outputs), static_cast<std::size_t>(v.inputs), false);
+    lg.write<float>("b", std::span<const float>(params.data() + v.biasOffset, static_cast<std::size_t>(v.outputs)), false);
+    if (v.batchNorm) {
+      const auto n = static_cast<std::size_t>(v.outputs);
+      lg.write<float>("gamma", std::span<const float>(params.data() + v.gammaOffset, n), false);
+      lg.write<float>("beta", std::span<const float>(params.data() + v.betaOffset, n), false);
+      lg.write<float>("running_mean", std::span<const float>(state.data() + v.runningMeanOffset, n), false);
+      lg.write<float>("running_var", std::span<const float>(state.data() + v.runningVarOffset, n), false);
+    }
+  }
+}
+
+void writeResultFile(const std::string& path, const RunConfig& cfg, const RunRecord& run,
+                     const PreparedData& data, const TrainResult& r, const nn::Network& net) {
+  io::h5::writeAtomically(path, [&](io::h5::File& f) {
+    f.setAttr("format", std::string("hepsweep-result"));
+    f.setAttr("format_version", std::int64_t{1});
+    f.setAttr("config", run.configToml);
+    f.setAttr("seed", static_cast<std::int64_t>(cfg.seed));
+    f.setAttr("version", versionString());
+    f.setAttr("created", utcNow());
+    f.setAttr("command_line", run.commandLine);
+    f.setAttr("data_file", data.dataFile);
+    f.setAttr("data_sha256", data.dataSha256);
+
+    const auto hist = f.createGroup("history");
+    std::vector<std::int64_t> epoch;
+    std::vector<double> tl, vl, va, lr, sec;
+    for (const auto& h : r.history) {
+      epoch.push_back(h.epoch);
+      tl.push_back(h.trainLoss);
+      vl.push_back(h.valLoss);
+      va.push_back(h.valAuc);
+      lr.push_back(h.learningRate);
+      sec.push_back(h.seconds);
+    }
+    hist.write<std::int64_t>("epoch", asSpan(epoch), false);
+    hist.write<double>("train_loss", asSpan(tl), false);
+    hist.write<double>("val_loss", asSpan(vl), false);
+    hist.write<double>("val_auc", asSpan(va), false);
+    hist.write<double>("learning_rate", asSpan(lr), false);
+    hist.write<double>("epoch_seconds", asSpan(sec), false);
+
+    writeRoc(f.createGroup("roc"), r.test.roc);
+    if (data.hasWeights) writeRoc(f.createGroup("roc_weighted"), r.test.rocWeighted);
+
+    const auto scores = f.createGroup("scores");
+    writeSplitScores(scores, "test", data.test, r.test);
+    writeSplitScores(scores, "val", data.val, r.val);
+    writeSplitScores(scores, "train", data.train, r.train);
+
+    const auto split = f.createGroup("split");
+    split.write<std::int64_t>("train", asSpan(data.train.rows));
+    split.write<std::int64_t>("val", asSpan(data.val.rows));
+    split.write<std::int64_t>("test", asSpan(data.test.rows));
+
+    const auto m = f.createGroup("metrics");
+    m.writeScalar("test_auc", r.test.auc);
+    m.writeScalar("test_auc_weighted", r.test.aucWeighted);
+    m.writeScalar("test_loss", r.test.loss);
+    m.writeScalar("val_auc", r.val.auc);
+    m.writeScalar("val_loss", r.val.loss);
+    m.writeScalar("train_auc", r.train.auc);
+    m.writeScalar("train_loss", r.train.loss);
+    m.write<double>("signal_efficiency", asSpan(cfg.metrics.signalEfficiencies), false);
+    m.write<double>("background_efficiency", asSpan(r.test.bkgEff), false);
+    std::vector<double> rejection;
+    for (double e : r.test.bkgEff) rejection.push_back(e > 0 ? 1.0 / e : std::numeric_limits<double>::infinity());
+    m.write<double>("background_rejection", asSpan(rejection), false);
+    m.write<double>("background_efficiency_weighted", asSpan(r.test.bkgEffWeighted), false);
+    m.writeScalar("threshold", cfg.metrics.threshold);
+    m.writeScalar("accuracy", r.test.confusion.accuracy());
+    // scikit-learn's layout: [[TN, FP], [FN, TP]].
+    const double cm[4] = {r.test.confusion.trueNegative, r.test.confusion.falsePositive,
+                          r.test.confusion.falseNegative, r.test.confusion.truePositive};
+    m.write2d<double>("confusion", cm, 2, 2, false);
+    m.writeScalar("best_epoch", static_cast<std::int64_t>(r.bestEpoch));
+    m.writeScalar("epochs_run", static_cast<std::int64_t>(r.epochsRun));
+    m.writeScalar("stopped_early", static_cast<std::int64_t>(r.stoppedEarly));
+    m.writeScalar("train_seconds", r.trainSeconds);
+    m.writeScalar("samples_per_second", r.samplesPerSecond);
+    m.writeScalar("n_train", static_cast<std::int64_t>(data.train.size()));
+    m.writeScalar("n_val", static_cast<std::int64_t>(data.val.size()));
+    m.writeScalar("n_test", static_cast<std::int64_t>(data.test.size()));
+
+    writePreprocess(f.createGroup("preprocess"), data.preprocess);
+    const auto model = f.createGroup("model");
+    model.writeStrings("feature_names", data.featureNames);
+    writeNetwork(model, net);
+  });
+}
+
+}  // namespace hepsweep::train
