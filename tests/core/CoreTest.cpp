@@ -1,0 +1,154 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <numeric>
+#include <set>
+#include <vector>
+
+#include "hepsweep/core/Error.hpp"
+#include "hepsweep/core/Random.hpp"
+#include "hepsweep/core/Sha256.hpp"
+#include "hepsweep/core/Strings.hpp"
+
+using namespace hepsweep;
+
+// Counter-based streams are pure functions of (key, counter): the property that makes dropout
+// masks and shuffles independent of which rank computes them. Catches hidden state.
+TEST(Random, SameKeyAndCounterGiveSameValueInAnyOrder) {
+  const std::uint64_t key = rng::streamKey(42, rng::Stream::Dropout);
+  std::vector<std::uint64_t> forward, backward;
+  for (std::uint64_t c = 0; c < 100; ++c) forward.push_back(rng::bits(key, c));
+  for (std::uint64_t c = 100; c-- > 0;) backward.push_back(rng::bits(key, c));
+  std::reverse(backward.begin(), backward.end());
+  EXPECT_EQ(forward, backward);
+}
+
+// Distinct purposes of one seed must not share a stream (a shuffle correlated with dropout
+// masks would bias training).
+TEST(Random, StreamsOfOneSeedDiffer) {
+  EXPECT_NE(rng::streamKey(1, rng::Stream::Shuffle), rng::streamKey(1, rng::Stream::Dropout));
+  EXPECT_NE(rng::streamKey(1, rng::Stream::Shuffle), rng::streamKey(2, rng::Stream::Shuffle));
+  EXPECT_NE(rng::derive(7, 1), rng::derive(7, 2));
+}
+
+// Moments of uniform and normal draws: catches a wrong scaling constant or a biased mixer.
+TEST(Random, UniformAndNormalMoments) {
+  const std::uint64_t key = rng::streamKey(3, rng::Stream::Misc);
+  const int n = 200000;
+  double su = 0, su2 = 0, sn = 0, sn2 = 0;
+  float umin = 1, umax = 0;
+  for (int i = 0; i < n; ++i) {
+    const double u = rng::uniform(key, static_cast<std::uint64_t>(i));
+    const float uf = rng::uniformf(key, static_cast<std::uint64_t>(i));
+    umin = std::min(umin, uf);
+    umax = std::max(umax, uf);
+    su += u;
+    su2 += u * u;
+    const double z = rng::normal(key, static_cast<std::uint64_t>(i));
+    sn += z;
+    sn2 += z * z;
+  }
+  EXPECT_NEAR(su / n, 0.5, 0.005);
+  EXPECT_NEAR(su2 / n - (su / n) * (su / n), 1.0 / 12, 0.002);
+  EXPECT_NEAR(sn / n, 0.0, 0.01);
+  EXPECT_NEAR(sn2 / n, 1.0, 0.02);
+  EXPECT_GE(umin, 0.0f);
+  EXPECT_LT(umax, 1.0f);
+}
+
+// A shuffle is a permutation (nothing lost or duplicated), deterministic in its key, and
+// different keys give different orders.
+TEST(Random, ShuffleIsADeterministicPermutation) {
+  std::vector<int> a(1000), b(1000), c(1000);
+  std::iota(a.begin(), a.end(), 0);
+  b = a;
+  c = a;
+  rng::shuffle(a.data(), a.size(), 11);
+  rng::shuffle(b.data(), b.size(), 11);
+  rng::shuffle(c.data(), c.size(), 12);
+  EXPECT_EQ(a, b);
+  EXPECT_NE(a, c);
+  std::vector<int> sorted = a;
+  std::sort(sorted.begin(), sorted.end());
+  for (int i = 0; i < 1000; ++i) ASSERT_EQ(sorted[static_cast<std::size_t>(i)], i);
+}
+
+// below(n) stays in range and hits every value: catches an off-by-one in the multiply-shift.
+TEST(Random, BelowCoversRange) {
+  std::set<std::uint64_t> seen;
+  for (std::uint64_t c = 0; c < 1000; ++c) {
+    const auto v = rng::below(5, c, 7);
+    ASSERT_LT(v, 7u);
+    seen.insert(v);
+  }
+  EXPECT_EQ(seen.size(), 7u);
+}
+
+// SHA-256 against the FIPS 180-2 test vectors, and the file variant against the same bytes.
+TEST(Sha256, KnownVectors) {
+  Sha256 h;
+  h.update("abc");
+  EXPECT_EQ(h.hexDigest(), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  h.update("");
+  EXPECT_EQ(h.hexDigest(), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  const std::string path = testing::TempDir() + "/sha_abc.txt";
+  std::ofstream(path) << "abc";
+  EXPECT_EQ(sha256File(path), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  std::remove(path.c_str());
+}
+
+TEST(Sha256, MissingFileIsAnIoErrorNamingIt) {
+  try {
+    sha256File("/nonexistent/dir/file.csv");
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.category(), ErrorCategory::Io);
+    EXPECT_NE(std::string(e.what()).find("/nonexistent/dir/file.csv"), std::string::npos);
+  }
+}
+
+TEST(Strings, TrimSplitClosest) {
+  EXPECT_EQ(str::trim("  Decay Z (cm) \r\n"), "Decay Z (cm)");
+  const auto parts = str::split(" a, b ,c", ',');
+  ASSERT_EQ(parts.size(), 3u);
+  EXPECT_EQ(parts[1], "b");
+  const std::vector<std::string> keys{"train.learning_rate", "train.batch_size", "model.widths"};
+  EXPECT_EQ(str::closest("train.learnig_rate", keys), "train.learning_rate");
+  EXPECT_EQ(str::editDistance("kitten", "sitting"), 3u);
+}
+
+// shellQuote must round-trip through a real shell: catches quoting bugs that would corrupt
+// recorded command lines (and, later, generated job scripts).
+TEST(Strings, ShellQuoteRoundTripsThroughSh) {
+  const std::vector<std::string> hostile{"plain", "with space", "it's", "$HOME", "`id`", "a;b", "x\ny", ""};
+  for (const auto& s : hostile) {
+    const std::string cmd = "printf %s " + str::shellQuote(s);
+    std::FILE* p = popen(cmd.c_str(), "r");
+    ASSERT_NE(p, nullptr);
+    std::string out;
+    char buf[256];
+    std::size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+    pclose(p);
+    EXPECT_EQ(out, s) << "quoted as " << str::shellQuote(s);
+  }
+}
+
+TEST(Strings, QuotedEscapesControlCharacters) {
+  EXPECT_EQ(str::quoted("a\tb\n"), "'a\\tb\\n'");
+  EXPECT_EQ(str::quoted(std::string(100, 'x'), 5), "'xxxxx...'");
+}
+
+TEST(Error, CategoriesHaveDistinctNonZeroExitCodes) {
+  const ErrorCategory all[] = {ErrorCategory::Input, ErrorCategory::Config, ErrorCategory::Io,
+                               ErrorCategory::Numeric, ErrorCategory::Internal};
+  std::set<int> codes;
+  for (auto c : all) {
+    EXPECT_NE(exitCode(c), 0);
+    codes.insert(exitCode(c));
+  }
+  EXPECT_EQ(codes.size(), 5u);
+}
