@@ -88,10 +88,11 @@ int trainCommand(const Args& args) {
   int threads = 1;
   opts.add_options()
       ("help,h", "print this help and exit")
+      ("help-options", "list every campaign key with its type, default and description")
       ("set", po::value(&sets)->composing()->value_name("KEY=VALUE"),
        "override a campaign key, e.g. --set train.epochs=30 --set model.widths=[64,64] (repeatable)")
       ("threads", po::value(&threads)->default_value(1)->value_name("N"),
-       "threads one process uses for the linear algebra (default 1; results do not depend on it)")
+       "threads one process uses for the linear algebra (OpenMP/Eigen)")
       ("json", "print the final summary as one JSON object on stdout (progress goes to stderr)")
       ("quiet,q", "no per-epoch progress")
       ("verbose,v", "also log data preparation details");
@@ -106,6 +107,10 @@ int trainCommand(const Args& args) {
   po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
   if (vm.count("help")) {
     std::cout << opts << "\n";
+    return 0;
+  }
+  if (vm.count("help-options")) {
+    std::cout << campaign::optionsHelp();
     return 0;
   }
   po::notify(vm);

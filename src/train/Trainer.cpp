@@ -200,15 +200,15 @@ TrainResult Trainer::fit(const std::vector<Callback*>& callbacks) {
     EpochRecord rec;
     rec.epoch = epoch;
     rec.trainLoss = trainOneEpoch(epoch, *optimizer);
+    const bool finite = std::isfinite(rec.trainLoss) && net_.params().allFinite();
+    if (!finite)
+      throwNumeric("training diverged at epoch " + std::to_string(epoch) + " (train loss " +
+                   std::to_string(rec.trainLoss) + "); try a smaller train.learning_rate");
     const EvalResult v = evaluate(data_.val);
     rec.valLoss = v.loss;
     rec.valAuc = v.auc;
     rec.learningRate = optimizer->learningRate();
     rec.seconds = secondsSince(te);
-    if (!std::isfinite(rec.trainLoss) || !std::isfinite(rec.valLoss))
-      throwNumeric("training diverged at epoch " + std::to_string(epoch) + " (train loss " +
-                   std::to_string(rec.trainLoss) + ", val loss " + std::to_string(rec.valLoss) +
-                   "); try a smaller train.learning_rate");
     result.history.push_back(rec);
     result.epochsRun = epoch;
     bool stop = early.onEpochEnd(rec, net_);
@@ -248,6 +248,9 @@ EvalResult Trainer::evaluate(const SplitData& split) {
     r.scores.segment(start, b) = (1.0f / (1.0f + (-logits.array()).exp())).transpose();
   }
   r.loss = lossSum / static_cast<double>(n);
+  if (!std::isfinite(r.loss) || !r.scores.allFinite())
+    throwNumeric("the network's output is not finite (loss " + std::to_string(r.loss) +
+                 "): training diverged; try a smaller train.learning_rate");
   const auto scores = span(r.scores), labels = span(split.labels), weights = span(split.weights);
   r.roc = metrics::rocCurve(scores, labels);
   r.auc = metrics::auc(r.roc);

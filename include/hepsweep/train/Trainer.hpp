@@ -112,9 +112,11 @@ class Trainer {
   // Evaluate the current network on a split (inference mode).
   EvalResult evaluate(const SplitData& split);
 
- private:
-  // One pass over the shuffled training rows; returns the mean training loss.
+  // One pass over the training rows shuffled for this (1-based) epoch: per batch, forward,
+  // loss, backward, penalty, optimiser step. Returns the mean training loss. Allocates nothing.
   double trainOneEpoch(int epoch, nn::Optimizer& optimizer);
+
+ private:
 
   const RunConfig& cfg_;
   const PreparedData& data_;

@@ -1,0 +1,158 @@
+// The hepsweep command as a user runs it: convert the bundled example, train it, read the
+// outputs back with h5py, and check reproducibility, errors and documentation.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct CliRun {
+  int status = -1;
+  std::string out;  // stdout and stderr together
+};
+
+CliRun run(const std::string& command) {
+  CliRun r;
+  std::FILE* p = popen((command + " 2>&1").c_str(), "r");
+  if (!p) return r;
+  std::array<char, 4096> buf{};
+  std::size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+  const int st = pclose(p);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return r;
+}
+
+const std::string kCli = HEPSWEEP_CLI;
+const std::string kSource = HEPSWEEP_SOURCE_DIR;
+
+fs::path workDir(const std::string& name) {
+  const fs::path d = fs::path(testing::TempDir()) / ("hepsweep_e2e_" + name);
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d;
+}
+
+// Converts the bundled UCI HIGGS sample once per test binary.
+const fs::path& exampleData() {
+  static const fs::path data = [] {
+    const fs::path d = workDir("data");
+    const fs::path out = d / "higgs.h5";
+    const CliRun r = run(kCli + " convert " + kSource + "/examples/higgs/higgs-5k.csv.gz --label label --quiet -o " + out.string());
+    EXPECT_EQ(r.status, 0) << r.out;
+    return out;
+  }();
+  return data;
+}
+
+fs::path writeCampaign(const fs::path& dir, const std::string& extra = "") {
+  const fs::path p = dir / "campaign.toml";
+  std::ofstream(p) << "seed = 42\n[data]\nfile = \"" << exampleData().string() << "\"\nbalance = \"downsample\"\n"
+                   << "split = { train = 0.6, val = 0.2, test = 0.2 }\n[model]\nwidths = [16, 8]\ndropout = 0.1\n"
+                   << "[train]\nepochs = 4\nbatch_size = 128\n[output]\ndir = \"" << (dir / "out").string() << "\"\n"
+                   << extra;
+  return p;
+}
+
+}  // namespace
+
+// `--json` prints one object with the documented fields, and the result file it names opens
+// in h5py with the documented datasets.
+TEST(EndToEnd, ConvertTrainJsonAndH5py) {
+  const fs::path dir = workDir("json");
+  const CliRun r = run(kCli + " train " + writeCampaign(dir).string() + " --json --quiet");
+  ASSERT_EQ(r.status, 0) << r.out;
+  const auto j = nlohmann::json::parse(r.out.substr(r.out.find('{')));
+  for (const char* k : {"test_auc", "best_epoch", "epochs_run", "train_seconds", "n_train", "result"})
+    EXPECT_TRUE(j.contains(k)) << k;
+  EXPECT_GT(j["test_auc"].get<double>(), 0.55);  // 4 epochs on 3k HIGGS events: weak but clearly learning
+  EXPECT_EQ(j["epochs_run"].get<int>(), 4);
+  const std::string result = j["result"];
+  ASSERT_TRUE(fs::exists(result));
+  ASSERT_TRUE(fs::exists(dir / "out" / "config.toml"));
+
+  const std::string py =
+      "/usr/bin/python3 -c \"import h5py,sys; f=h5py.File(sys.argv[1]); "
+      "print(len(f['history/val_loss']), f['metrics/test_auc'][()], len(f['roc/fpr'])>2, f.attrs['seed'], "
+      "'[model]' in f.attrs['config'])\" " + result;
+  const CliRun p = run(py);
+  ASSERT_EQ(p.status, 0) << p.out;
+  std::istringstream is(p.out);
+  int epochs = 0;
+  double auc = 0;
+  std::string rocOk, seed, hasConfig;
+  is >> epochs >> auc >> rocOk >> seed >> hasConfig;
+  EXPECT_EQ(epochs, 4);
+  EXPECT_DOUBLE_EQ(auc, j["test_auc"].get<double>());
+  EXPECT_EQ(rocOk, "True");
+  EXPECT_EQ(seed, "42");
+  EXPECT_EQ(hasConfig, "True");
+}
+
+// The same campaign and seed give identical result files apart from the creation time and the
+// timing figures; a different seed does not.
+TEST(EndToEnd, SameSeedGivesIdenticalResultFile) {
+  const fs::path a = workDir("det_a"), b = workDir("det_b");
+  ASSERT_EQ(run(kCli + " train " + writeCampaign(a).string() + " --quiet").status, 0);
+  ASSERT_EQ(run(kCli + " train " + writeCampaign(b).string() + " --quiet").status, 0);
+  const std::string cmp = "/usr/bin/python3 " + kSource + "/tests/e2e/compare_results.py ";
+  // output.dir differs between the two campaigns, and with it the config text and command line.
+  const std::string ignore =
+      " --ignore /@created --ignore /@config --ignore /@command_line --ignore /history/epoch_seconds"
+      " --ignore /metrics/train_seconds --ignore /metrics/samples_per_second";
+  const CliRun same = run(cmp + (a / "out/result.h5").string() + " " + (b / "out/result.h5").string() + ignore);
+  EXPECT_EQ(same.status, 0) << same.out;
+
+  const fs::path c = workDir("det_c");
+  ASSERT_EQ(run(kCli + " train " + writeCampaign(c).string() + " --quiet --set seed=43").status, 0);
+  const CliRun differ = run(cmp + (a / "out/result.h5").string() + " " + (c / "out/result.h5").string() + ignore);
+  EXPECT_EQ(differ.status, 1) << differ.out;
+  EXPECT_NE(differ.out.find("/model/params"), std::string::npos) << differ.out;
+}
+
+// A typo in a key is a configuration error (exit 2) naming the key and the closest valid one.
+TEST(EndToEnd, UnknownKeyIsRefusedWithSuggestion) {
+  const fs::path dir = workDir("typo");
+  const CliRun r = run(kCli + " train " + writeCampaign(dir).string() + " --set train.learnig_rate=0.01");
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find("train.learnig_rate"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("train.learning_rate"), std::string::npos) << r.out;
+  EXPECT_FALSE(fs::exists(dir / "out" / "result.h5"));
+}
+
+// A data file that does not exist is an I/O error naming it, and no result is written.
+TEST(EndToEnd, MissingDataFileIsAnIoError) {
+  const fs::path dir = workDir("missing");
+  const CliRun r = run(kCli + " train " + writeCampaign(dir).string() + " --set 'data.file=\"/nonexistent/x.h5\"'");
+  EXPECT_EQ(r.status, 4) << r.out;
+  EXPECT_NE(r.out.find("/nonexistent/x.h5"), std::string::npos) << r.out;
+  EXPECT_FALSE(fs::exists(dir / "out" / "result.h5"));
+}
+
+// Every option a command's --help prints is documented on its page in docs/: the option
+// declarations are the single source, and this catches a page that drifted from them.
+TEST(EndToEnd, EveryOptionIsDocumented) {
+  for (const std::string cmd : {"convert", "train"}) {
+    const CliRun help = run(kCli + " " + cmd + " --help");
+    ASSERT_EQ(help.status, 0) << help.out;
+    std::ifstream page(kSource + "/docs/" + cmd + ".md");
+    ASSERT_TRUE(page) << "docs/" << cmd << ".md is missing";
+    const std::string doc((std::istreambuf_iterator<char>(page)), {});
+    const std::regex opt("--[a-z][a-z0-9-]+");
+    std::set<std::string> options;
+    for (auto it = std::sregex_iterator(help.out.begin(), help.out.end(), opt); it != std::sregex_iterator(); ++it)
+      options.insert(it->str());
+    EXPECT_GT(options.size(), 2u) << help.out;
+    for (const auto& o : options) EXPECT_NE(doc.find(o), std::string::npos) << o << " missing from docs/" << cmd << ".md";
+  }
+}
