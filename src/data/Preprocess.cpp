@@ -1,0 +1,299 @@
+#include "hepsweep/data/Preprocess.hpp"
+
+#include <Eigen/Eigenvalues>
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <sstream>
+
+#include "hepsweep/core/Error.hpp"
+#include "hepsweep/core/Strings.hpp"
+
+namespace hepsweep::data {
+
+namespace {
+
+// Rows are processed in blocks so that statistics and transforms run as dense Eigen operations
+// without materialising a double copy of the whole dataset.
+constexpr Index kBlockRows = 4096;
+
+std::string number(double v) {
+  std::ostringstream os;
+  os << v;
+  return os.str();
+}
+
+[[noreturn]] void unknownValue(const char* what, const std::string& s, const std::vector<std::string>& valid) {
+  throwConfig(std::string("unknown ") + what + " " + str::quoted(s) + " (valid: " + str::join(valid, ", ") +
+              "; did you mean " + str::quoted(str::closest(s, valid)) + "?)");
+}
+
+// The columns the scaler sees for `count` rows: the inputs with missing values imputed, then the
+// indicator columns. `get(i, j)` returns input feature j of the i-th row of the block.
+template <class Get>
+void buildColumns(const PreprocessParams& p, Index count, const Get& get, Eigen::MatrixXd& x) {
+  const auto nIn = static_cast<Index>(p.inputNames.size());
+  const auto nInd = static_cast<Index>(p.indicatorOf.size());
+  x.resize(count, nIn + nInd);
+  const bool impute = p.hasMissingValue && p.missing != MissingPolicy::Keep;
+  const float marker = p.missingValue;
+  for (Index i = 0; i < count; ++i) {
+    for (Index j = 0; j < nIn; ++j) {
+      const float v = get(i, j);
+      x(i, j) = (impute && p.usesMissing[static_cast<std::size_t>(j)] && v == marker) ? p.imputeMean[j]
+                                                                                       : static_cast<double>(v);
+    }
+    for (Index k = 0; k < nInd; ++k)
+      x(i, nIn + k) = get(i, p.indicatorOf[static_cast<std::size_t>(k)]) == marker ? 1.0 : 0.0;
+  }
+}
+
+template <class Get>
+void transformBlock(const PreprocessParams& p, Index count, const Get& get, Eigen::MatrixXd& x,
+                    FeatureMatrix& out, Index outRow) {
+  buildColumns(p, count, get, x);
+  auto dst = out.middleRows(outRow, count);
+  switch (p.scaler) {
+    case ScalerKind::None:
+      dst = x.cast<float>();
+      break;
+    case ScalerKind::Standard:
+      dst = ((x.rowwise() - p.mean.transpose()).array().rowwise() * p.scale.transpose().array()).cast<float>();
+      break;
+    case ScalerKind::Pca:
+      dst = (((x.rowwise() - p.mean.transpose()) * p.components.transpose()).array().rowwise() *
+             p.scale.transpose().array())
+                .cast<float>();
+      break;
+  }
+}
+
+template <class Get>
+void applyRows(const PreprocessParams& p, Index n, const Get& getRow, FeatureMatrix& out) {
+  if (static_cast<Index>(p.usesMissing.size()) != static_cast<Index>(p.inputNames.size()))
+    throw Error(ErrorCategory::Internal, "applyPreprocess: parameters are not fitted");
+  out.resize(n, p.outputs());
+  Eigen::MatrixXd x;
+  for (Index start = 0; start < n; start += kBlockRows) {
+    const Index count = std::min(kBlockRows, n - start);
+    transformBlock(p, count, [&](Index i, Index j) { return getRow(start + i, j); }, x, out, start);
+  }
+}
+
+}  // namespace
+
+ScalerKind parseScalerKind(const std::string& s) {
+  if (s == "none") return ScalerKind::None;
+  if (s == "standard") return ScalerKind::Standard;
+  if (s == "pca") return ScalerKind::Pca;
+  unknownValue("scaler", s, {"none", "standard", "pca"});
+}
+
+MissingPolicy parseMissingPolicy(const std::string& s) {
+  if (s == "keep") return MissingPolicy::Keep;
+  if (s == "mean") return MissingPolicy::Mean;
+  if (s == "mean+indicator") return MissingPolicy::MeanIndicator;
+  unknownValue("missing-value policy", s, {"keep", "mean", "mean+indicator"});
+}
+
+FitOn parseFitOn(const std::string& s) {
+  if (s == "train") return FitOn::Train;
+  if (s == "all") return FitOn::All;
+  unknownValue("fit_on value", s, {"train", "all"});
+}
+
+const char* toString(ScalerKind k) {
+  switch (k) {
+    case ScalerKind::None: return "none";
+    case ScalerKind::Standard: return "standard";
+    case ScalerKind::Pca: return "pca";
+  }
+  return "none";
+}
+
+const char* toString(MissingPolicy p) {
+  switch (p) {
+    case MissingPolicy::Keep: return "keep";
+    case MissingPolicy::Mean: return "mean";
+    case MissingPolicy::MeanIndicator: return "mean+indicator";
+  }
+  return "keep";
+}
+
+const char* toString(FitOn f) {
+  switch (f) {
+    case FitOn::Train: return "train";
+    case FitOn::All: return "all";
+  }
+  return "train";
+}
+
+PreprocessParams fitPreprocess(const Dataset& ds, std::span<const Index> rows, const PreprocessConfig& cfg) {
+  const Index nIn = ds.cols();
+  if (static_cast<Index>(ds.featureNames.size()) != nIn)
+    throw Error(ErrorCategory::Internal, "fitPreprocess: " + std::to_string(ds.featureNames.size()) +
+                                             " feature names for " + std::to_string(nIn) + " columns");
+  const auto n = static_cast<Index>(rows.size());
+  if (n == 0) throwInput("cannot fit the preprocessing on zero rows");
+  for (const Index r : rows)
+    if (r < 0 || r >= ds.rows())
+      throw Error(ErrorCategory::Internal, "fitPreprocess: row " + std::to_string(r) + " outside the dataset");
+
+  PreprocessParams p;
+  p.scaler = cfg.scaler;
+  p.missing = cfg.missing;
+  p.hasMissingValue = ds.missingValue.has_value();
+  p.missingValue = ds.missingValue.value_or(0.0f);
+  p.inputNames = ds.featureNames;
+  p.usesMissing.resize(static_cast<std::size_t>(nIn));
+  for (Index j = 0; j < nIn; ++j) p.usesMissing[static_cast<std::size_t>(j)] = ds.featureHasMissing(j) ? 1 : 0;
+
+  // Imputation means over the non-missing fit rows.
+  Eigen::VectorXd sum = Eigen::VectorXd::Zero(nIn);
+  std::vector<Index> present(static_cast<std::size_t>(nIn), 0);
+  for (const Index r : rows) {
+    for (Index j = 0; j < nIn; ++j) {
+      const float v = ds.features(r, j);
+      if (p.usesMissing[static_cast<std::size_t>(j)] && v == p.missingValue) continue;
+      sum[j] += static_cast<double>(v);
+      ++present[static_cast<std::size_t>(j)];
+    }
+  }
+  p.imputeMean = Eigen::VectorXd::Zero(nIn);
+  for (Index j = 0; j < nIn; ++j) {
+    const Index c = present[static_cast<std::size_t>(j)];
+    if (c > 0) {
+      p.imputeMean[j] = sum[j] / static_cast<double>(c);
+    } else if (p.missing != MissingPolicy::Keep) {
+      throwInput("feature " + str::quoted(ds.featureNames[static_cast<std::size_t>(j)]) + " is missing (== " +
+                 number(p.missingValue) + ") in all " + std::to_string(n) +
+                 " rows the preprocessing is fitted on, so it has no mean to impute; drop it from the "
+                 "feature list or use missing = \"keep\"");
+    }
+    if (p.missing == MissingPolicy::MeanIndicator && p.usesMissing[static_cast<std::size_t>(j)] &&
+        present[static_cast<std::size_t>(j)] < n)
+      p.indicatorOf.push_back(j);
+  }
+
+  std::vector<std::string> columnNames = ds.featureNames;
+  for (const Index j : p.indicatorOf) {
+    std::string name = ds.featureNames[static_cast<std::size_t>(j)] + "_missing";
+    if (ds.featureIndex(name) >= 0)
+      throwInput("the indicator column for feature " + str::quoted(ds.featureNames[static_cast<std::size_t>(j)]) +
+                 " would be named " + str::quoted(name) + ", which is already a feature; rename that feature");
+    columnNames.push_back(std::move(name));
+  }
+  const auto d = static_cast<Index>(columnNames.size());
+
+  if (cfg.scaler == ScalerKind::None) {
+    p.outputNames = std::move(columnNames);
+    return p;
+  }
+
+  const auto forBlocks = [&](auto&& fn) {
+    Eigen::MatrixXd x;
+    for (Index start = 0; start < n; start += kBlockRows) {
+      const Index count = std::min(kBlockRows, n - start);
+      buildColumns(
+          p, count,
+          [&](Index i, Index j) { return ds.features(rows[static_cast<std::size_t>(start + i)], j); }, x);
+      fn(x);
+    }
+  };
+
+  // Two passes (mean, then centred second moments) keep the variance accurate for features
+  // with a large offset, e.g. energies in MeV.
+  Eigen::VectorXd colSum = Eigen::VectorXd::Zero(d);
+  forBlocks([&](const Eigen::MatrixXd& x) { colSum += x.colwise().sum().transpose(); });
+  p.mean = colSum / static_cast<double>(n);
+
+  if (cfg.scaler == ScalerKind::Standard) {
+    Eigen::VectorXd sq = Eigen::VectorXd::Zero(d);
+    Eigen::VectorXd lo = Eigen::VectorXd::Constant(d, std::numeric_limits<double>::infinity());
+    Eigen::VectorXd hi = Eigen::VectorXd::Constant(d, -std::numeric_limits<double>::infinity());
+    forBlocks([&](const Eigen::MatrixXd& x) {
+      sq += (x.rowwise() - p.mean.transpose()).array().square().colwise().sum().matrix().transpose();
+      lo = lo.cwiseMin(x.colwise().minCoeff().transpose());
+      hi = hi.cwiseMax(x.colwise().maxCoeff().transpose());
+    });
+    p.scale.resize(d);
+    for (Index j = 0; j < d; ++j) {
+      // A constant column can show a rounding-level variance; it must not be blown up.
+      const double sd = std::sqrt(sq[j] / static_cast<double>(n));
+      p.scale[j] = (lo[j] == hi[j] || !(sd > 0.0)) ? 1.0 : 1.0 / sd;
+    }
+    p.outputNames = std::move(columnNames);
+    return p;
+  }
+
+  // PCA, with scikit-learn's conventions: covariance with n - 1, components as rows.
+  if (cfg.pcaComponents < 0 || cfg.pcaComponents > d)
+    throwConfig("pca components = " + std::to_string(cfg.pcaComponents) + " must lie in [0, " + std::to_string(d) +
+                "] (0 keeps all; there are " + std::to_string(d) + " input columns)");
+  if (n < 2) throwInput("PCA needs at least 2 rows to estimate a covariance, got " + std::to_string(n));
+  const Index k = cfg.pcaComponents == 0 ? d : cfg.pcaComponents;
+  Eigen::MatrixXd cov = Eigen::MatrixXd::Zero(d, d);
+  forBlocks([&](const Eigen::MatrixXd& x) {
+    const Eigen::MatrixXd xc = x.rowwise() - p.mean.transpose();
+    cov.selfadjointView<Eigen::Lower>().rankUpdate(xc.transpose());
+  });
+  cov /= static_cast<double>(n - 1);  // only the lower triangle is filled, and only it is read
+
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(cov);
+  if (eig.info() != Eigen::Success)
+    throwNumeric("PCA: the eigen-decomposition of the " + std::to_string(d) + "x" + std::to_string(d) +
+                 " covariance matrix did not converge (are there infinite feature values?)");
+  p.components.resize(k, d);
+  p.explainedVariance.resize(k);
+  p.scale.resize(k);
+  const double maxVar = std::max(eig.eigenvalues()[d - 1], 0.0);
+  for (Index c = 0; c < k; ++c) {
+    const Index src = d - 1 - c;  // eigenvalues come in ascending order
+    Eigen::VectorXd v = eig.eigenvectors().col(src);
+    // Sign convention (scikit-learn >= 1.5, svd_flip on components): the entry of largest
+    // magnitude, first one on ties, is positive.
+    Index arg = 0;
+    v.cwiseAbs().maxCoeff(&arg);
+    if (v[arg] < 0.0) v = -v;
+    p.components.row(c) = v.transpose();
+    const double var = std::max(eig.eigenvalues()[src], 0.0);
+    p.explainedVariance[c] = var;
+    // A zero-variance component stays unscaled (its projection is ~0) rather than becoming inf.
+    const bool degenerate = !(var > std::numeric_limits<double>::epsilon() * maxVar);
+    p.scale[c] = (cfg.whiten && !degenerate) ? 1.0 / std::sqrt(var) : 1.0;
+  }
+  p.outputNames.clear();
+  for (Index c = 0; c < k; ++c) p.outputNames.push_back("pc" + std::to_string(c + 1));
+  return p;
+}
+
+void applyPreprocess(const PreprocessParams& p, const Dataset& ds, std::span<const Index> rows, FeatureMatrix& out) {
+  std::vector<Index> column(p.inputNames.size());
+  for (std::size_t j = 0; j < p.inputNames.size(); ++j) {
+    column[j] = ds.featureIndex(p.inputNames[j]);
+    if (column[j] < 0)
+      throwInput("the preprocessing expects feature " + str::quoted(p.inputNames[j]) +
+                 ", which is not in the dataset (it has: " + str::join(ds.featureNames, ", ") + ")");
+  }
+  for (const Index r : rows)
+    if (r < 0 || r >= ds.rows())
+      throw Error(ErrorCategory::Internal, "applyPreprocess: row " + std::to_string(r) + " outside the dataset");
+  applyRows(
+      p, static_cast<Index>(rows.size()),
+      [&](Index i, Index j) { return ds.features(rows[static_cast<std::size_t>(i)], column[static_cast<std::size_t>(j)]); },
+      out);
+}
+
+void applyPreprocess(const PreprocessParams& p, const FeatureMatrix& in, FeatureMatrix& out) {
+  if (in.cols() != static_cast<Index>(p.inputNames.size()))
+    throwInput("the preprocessing expects " + std::to_string(p.inputNames.size()) + " input columns (" +
+               str::join(p.inputNames, ", ") + "), got " + std::to_string(in.cols()));
+  if (&in == &out) {
+    const FeatureMatrix copy = in;
+    applyRows(p, copy.rows(), [&](Index i, Index j) { return copy(i, j); }, out);
+    return;
+  }
+  applyRows(p, in.rows(), [&](Index i, Index j) { return in(i, j); }, out);
+}
+
+}  // namespace hepsweep::data

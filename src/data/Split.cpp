@@ -1,0 +1,160 @@
+#include "hepsweep/data/Split.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <sstream>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "hepsweep/core/Error.hpp"
+#include "hepsweep/core/Random.hpp"
+#include "hepsweep/core/Strings.hpp"
+
+namespace hepsweep::data {
+
+namespace {
+
+const char* className(int c) { return c == 1 ? "signal" : "background"; }
+
+std::string number(double v) {
+  std::ostringstream os;
+  os << v;
+  return os.str();
+}
+
+// 0 or 1; anything else is a data error (labels come from files users wrote).
+int classOf(float label, std::size_t position) {
+  if (label == 1.0f) return 1;
+  if (label == 0.0f) return 0;
+  throwInput("label at row " + std::to_string(position) + " is " + number(label) +
+             "; labels must be 0 (background) or 1 (signal)");
+}
+
+void validateFractions(const SplitFractions& f) {
+  const std::array<std::pair<const char*, double>, 3> parts{
+      {{"train", f.train}, {"val", f.val}, {"test", f.test}}};
+  for (const auto& [name, v] : parts)
+    if (!std::isfinite(v) || v < 0.0 || v > 1.0)
+      throwConfig(std::string("split fraction ") + name + " = " + number(v) +
+                  " must lie in [0, 1]");
+  if (f.train <= 0.0) throwConfig("split fraction train must be > 0 (got " + number(f.train) + ")");
+  if (f.val <= 0.0)
+    throwConfig("split fraction val must be > 0: the validation part drives early stopping and "
+                "the reported validation metrics (got " + number(f.val) + ")");
+  const double sum = f.train + f.val + f.test;
+  if (std::abs(sum - 1.0) > 1e-6)
+    throwConfig("split fractions train + val + test = " + number(f.train) + " + " + number(f.val) +
+                " + " + number(f.test) + " = " + number(sum) + " must sum to 1");
+}
+
+}  // namespace
+
+Partition stratifiedSplit(std::span<const float> labels, const SplitFractions& f, std::uint64_t seed) {
+  validateFractions(f);
+  std::array<std::vector<Index>, 2> byClass;
+  for (std::size_t i = 0; i < labels.size(); ++i)
+    byClass[static_cast<std::size_t>(classOf(labels[i], i))].push_back(static_cast<Index>(i));
+
+  Partition p;
+  const std::uint64_t splitKey = rng::streamKey(seed, rng::Stream::Split);
+  for (int c = 0; c < 2; ++c) {
+    auto& rows = byClass[static_cast<std::size_t>(c)];
+    const auto n = static_cast<Index>(rows.size());
+    if (n == 0)
+      throwInput(std::string("no ") + className(c) + " events (label " + std::to_string(c) +
+                 ") among the " + std::to_string(labels.size()) +
+                 " rows: a signal-vs-background classifier needs both classes");
+    rng::shuffle(rows.data(), static_cast<std::uint64_t>(n), rng::derive(splitKey, static_cast<std::uint64_t>(c)));
+
+    Index nTrain = std::min<Index>(n, std::llround(f.train * static_cast<double>(n)));
+    Index nVal = std::min<Index>(n - nTrain, std::llround(f.val * static_cast<double>(n)));
+    // With test = 0 the user wants no test rows at all, whatever the rounding of the others.
+    if (f.test == 0.0) nVal = n - nTrain;
+    const Index nTest = n - nTrain - nVal;
+    const std::array<std::tuple<const char*, double, Index>, 3> parts{
+        {{"train", f.train, nTrain}, {"val", f.val, nVal}, {"test", f.test, nTest}}};
+    for (const auto& [name, frac, count] : parts)
+      if (frac > 0.0 && count == 0)
+        throwInput(std::string("the ") + name + " part of the " + className(c) + " class would be empty: " +
+                   std::to_string(n) + " " + className(c) + " events with fraction " + number(frac) +
+                   "; provide more events or raise that fraction");
+
+    p.train.insert(p.train.end(), rows.begin(), rows.begin() + nTrain);
+    p.val.insert(p.val.end(), rows.begin() + nTrain, rows.begin() + nTrain + nVal);
+    p.test.insert(p.test.end(), rows.begin() + nTrain + nVal, rows.end());
+  }
+  std::sort(p.train.begin(), p.train.end());
+  std::sort(p.val.begin(), p.val.end());
+  std::sort(p.test.begin(), p.test.end());
+  return p;
+}
+
+BalanceMode parseBalanceMode(const std::string& s) {
+  if (s == "none") return BalanceMode::None;
+  if (s == "downsample") return BalanceMode::Downsample;
+  if (s == "reweight") return BalanceMode::Reweight;
+  const std::vector<std::string> valid{"none", "downsample", "reweight"};
+  throwConfig("unknown balance mode " + str::quoted(s) + " (valid: none, downsample, reweight; did you mean " +
+              str::quoted(str::closest(s, valid)) + "?)");
+}
+
+const char* toString(BalanceMode m) {
+  switch (m) {
+    case BalanceMode::None: return "none";
+    case BalanceMode::Downsample: return "downsample";
+    case BalanceMode::Reweight: return "reweight";
+  }
+  return "none";
+}
+
+std::vector<Index> balanceRows(std::span<const Index> rows, std::span<const float> labels,
+                               BalanceMode mode, std::uint64_t seed) {
+  std::vector<Index> out(rows.begin(), rows.end());
+  if (mode != BalanceMode::Downsample) return out;
+
+  std::array<std::vector<std::size_t>, 2> positions;  // positions within `rows`, per class
+  for (std::size_t k = 0; k < rows.size(); ++k) {
+    const auto r = static_cast<std::size_t>(rows[k]);
+    if (r >= labels.size())
+      throw Error(ErrorCategory::Internal, "balanceRows: row " + std::to_string(r) + " outside the labels");
+    positions[static_cast<std::size_t>(classOf(labels[r], r))].push_back(k);
+  }
+  for (int c = 0; c < 2; ++c)
+    if (positions[static_cast<std::size_t>(c)].empty())
+      throwInput(std::string("cannot downsample: the rows to balance contain no ") + className(c) + " events");
+
+  const std::size_t major = positions[1].size() > positions[0].size() ? 1 : 0;
+  auto& big = positions[major];
+  const std::size_t keepCount = positions[1 - major].size();
+  rng::shuffle(big.data(), big.size(), rng::streamKey(seed, rng::Stream::Balance));
+
+  std::vector<char> keep(rows.size(), 1);
+  for (std::size_t i = keepCount; i < big.size(); ++i) keep[big[i]] = 0;
+  out.clear();
+  for (std::size_t k = 0; k < rows.size(); ++k)
+    if (keep[k]) out.push_back(rows[k]);
+  return out;
+}
+
+ClassFactors balanceFactors(std::span<const Index> rows, std::span<const float> labels,
+                            std::span<const float> weights, BalanceMode mode) {
+  if (mode != BalanceMode::Reweight) return {};
+  std::array<double, 2> sum{0.0, 0.0};
+  for (const Index row : rows) {
+    const auto r = static_cast<std::size_t>(row);
+    if (r >= labels.size() || (!weights.empty() && r >= weights.size()))
+      throw Error(ErrorCategory::Internal, "balanceFactors: row " + std::to_string(r) + " outside the data");
+    sum[static_cast<std::size_t>(classOf(labels[r], r))] += weights.empty() ? 1.0 : static_cast<double>(weights[r]);
+  }
+  for (int c = 0; c < 2; ++c)
+    if (!(sum[static_cast<std::size_t>(c)] > 0.0))
+      throwInput(std::string("cannot reweight: the summed weight of the ") + className(c) + " events is " +
+                 number(sum[static_cast<std::size_t>(c)]) + " (must be > 0; check the weight column)");
+  const double total = sum[0] + sum[1];
+  return ClassFactors{total / (2.0 * sum[1]), total / (2.0 * sum[0])};
+}
+
+}  // namespace hepsweep::data

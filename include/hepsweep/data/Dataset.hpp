@@ -32,10 +32,13 @@ struct Dataset {
   Index featureIndex(const std::string& name) const;
   // Whether feature j uses the missing-value marker.
   bool featureHasMissing(Index j) const;
-  // A new dataset holding the given rows, in that order.
+  // A new dataset holding the given rows, in that order (labels, weights, ids when present,
+  // names and missing-value info carried over).
   Dataset subset(std::span<const Index> rowIndices) const;
   // A new dataset holding the named features only, in the given order; throws Error(Input)
-  // naming the first missing feature.
+  // naming the first missing feature (with close names as suggestions) or a feature named twice.
+  // missingFeatures is restricted to the kept features; when it named features and none is kept,
+  // missingValue is cleared (an empty list would otherwise mean "all features use the marker").
   Dataset selectFeatures(std::span<const std::string> names) const;
 };
 

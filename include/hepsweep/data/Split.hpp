@@ -21,8 +21,12 @@ struct Partition {
 
 // Stratified by label: each class is split with the given fractions (rounded so that the
 // three parts add up to the class size). Deterministic in (labels, fractions, seed).
-// Throws Error(Config) when fractions are negative or do not sum to 1 (within 1e-6), and
-// Error(Input) when a class is empty.
+// Per class of n rows: a permutation by rng::shuffle keyed rng::derive(streamKey(seed, Split),
+// label); the first round(train*n) go to train, the next round(val*n) to val, the rest to test
+// (all to val when test == 0).
+// Throws Error(Config) when fractions are outside [0, 1], train or val is 0, or they do not
+// sum to 1 (within 1e-6); Error(Input) when a class is empty, a label is not 0/1, or a part with
+// a non-zero fraction would get no rows of some class.
 Partition stratifiedSplit(std::span<const float> labels, const SplitFractions& f, std::uint64_t seed);
 
 enum class BalanceMode { None, Downsample, Reweight };
@@ -30,12 +34,15 @@ BalanceMode parseBalanceMode(const std::string& s);  // throws Error(Config)
 const char* toString(BalanceMode m);
 
 // Downsample: keep all rows of the minority class and a seeded random subset of equal size of the
-// majority class (the returned rows keep ascending order). Reweight: leave rows as they are.
+// majority class (the returned rows keep their input order, so ascending input stays ascending;
+// Error(Input) when a class is absent). None/Reweight: the rows unchanged.
 std::vector<Index> balanceRows(std::span<const Index> rows, std::span<const float> labels,
                                BalanceMode mode, std::uint64_t seed);
 
 // Reweight: per-class factors that make the summed weight of signal equal that of background
-// over `rows`, keeping the total summed weight; (1, 1) for other modes.
+// over `rows`, keeping the total summed weight; (1, 1) for other modes. Weights are summed with
+// their signs (negative weights included); weights empty = 1 each. Error(Input) when a class's
+// summed weight is <= 0.
 struct ClassFactors { double signal = 1.0, background = 1.0; };
 ClassFactors balanceFactors(std::span<const Index> rows, std::span<const float> labels,
                             std::span<const float> weights, BalanceMode mode);

@@ -1,0 +1,195 @@
+// ROC curve, AUC, working points and confusion matrix.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "hepsweep/core/Error.hpp"
+#include "hepsweep/core/Random.hpp"
+#include "hepsweep/metrics/Metrics.hpp"
+
+using namespace hepsweep;
+using namespace hepsweep::metrics;
+
+namespace {
+
+// The definition: weighted probability that a signal event outscores a background event, ties 1/2.
+double pairwiseAuc(const std::vector<float>& s, const std::vector<float>& y, const std::vector<float>& w) {
+  double num = 0, sw = 0, bw = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const double wi = w.empty() ? 1.0 : w[i];
+    (y[i] == 1.0f ? sw : bw) += wi;
+    if (y[i] != 1.0f) continue;
+    for (std::size_t j = 0; j < s.size(); ++j) {
+      if (y[j] != 0.0f) continue;
+      const double wj = w.empty() ? 1.0 : w[j];
+      if (s[i] > s[j]) num += wi * wj;
+      else if (s[i] == s[j]) num += 0.5 * wi * wj;
+    }
+  }
+  return num / (sw * bw);
+}
+
+struct Sample {
+  std::vector<float> scores, labels, weights;
+};
+
+// Scores on a coarse grid (many ties, including across classes), signal shifted upwards.
+Sample randomSample(std::size_t n, std::uint64_t key, double negativeShare) {
+  Sample x;
+  for (std::size_t i = 0; i < n; ++i) {
+    const bool sig = rng::uniform(key, 3 * i) < 0.4;
+    const double raw = rng::uniform(key, 3 * i + 1) + (sig ? 0.3 : 0.0);
+    x.scores.push_back(static_cast<float>(std::floor(raw * 12.0) / 12.0));
+    x.labels.push_back(sig ? 1.0f : 0.0f);
+    const double u = rng::uniform(key, 3 * i + 2);
+    x.weights.push_back(static_cast<float>(u < negativeShare ? -0.5 * u : 0.2 + 2.0 * u));
+  }
+  return x;
+}
+
+}  // namespace
+
+// Tie-aware AUC must equal the O(n^2) pairwise definition, unweighted, weighted and with
+// negative weights; a tie treated as a win or a loss, or ties split across points, would show.
+TEST(Auc, MatchesPairwiseDefinitionWithTiesAndWeights) {
+  for (const double neg : {0.0, 0.15}) {
+    const Sample x = randomSample(700, neg == 0.0 ? 1 : 2, neg);
+    const double unweighted = auc(x.scores, x.labels);
+    EXPECT_NEAR(unweighted, pairwiseAuc(x.scores, x.labels, {}), 1e-12);
+    const double weighted = auc(x.scores, x.labels, x.weights);
+    EXPECT_NEAR(weighted, pairwiseAuc(x.scores, x.labels, x.weights), 1e-12);
+    EXPECT_NEAR(auc(rocCurve(x.scores, x.labels, x.weights)), weighted, 1e-15);
+  }
+}
+
+TEST(Auc, PerfectInvertedAndConstantClassifiers) {
+  const std::vector<float> labels{1, 1, 1, 0, 0};
+  const std::vector<float> perfect{0.9f, 0.8f, 0.7f, 0.2f, 0.1f};
+  const std::vector<float> inverted{0.1f, 0.2f, 0.3f, 0.8f, 0.9f};
+  const std::vector<float> constant(5, 0.5f);
+  EXPECT_DOUBLE_EQ(auc(perfect, labels), 1.0);
+  EXPECT_DOUBLE_EQ(auc(inverted, labels), 0.0);
+  EXPECT_DOUBLE_EQ(auc(constant, labels), 0.5);
+  const Roc flat = rocCurve(constant, labels);
+  EXPECT_EQ(flat.fpr.size(), 2u);  // the start and the single threshold
+}
+
+// Hand-built curve: signal {0.9, 0.5, 0.5, 0.1}, background {0.7, 0.5, 0.3, 0.3}.
+// Points (fpr, tpr, threshold): (0,0,inf) (0,.25,.9) (.25,.25,.7) (.5,.75,.5) (1,.75,.3) (1,1,.1).
+// AUC by counting pairs: (4 + 2*2.5 + 0) / 16 = 0.5625.
+class HandBuilt : public ::testing::Test {
+ protected:
+  std::vector<float> scores{0.9f, 0.5f, 0.5f, 0.1f, 0.7f, 0.5f, 0.3f, 0.3f};
+  std::vector<float> labels{1, 1, 1, 1, 0, 0, 0, 0};
+  Roc roc = rocCurve(scores, labels);
+};
+
+TEST_F(HandBuilt, CurvePoints) {
+  const std::vector<double> fpr{0, 0, 0.25, 0.5, 1, 1}, tpr{0, 0.25, 0.25, 0.75, 0.75, 1};
+  EXPECT_EQ(roc.fpr, fpr);
+  EXPECT_EQ(roc.tpr, tpr);
+  ASSERT_EQ(roc.threshold.size(), 6u);
+  EXPECT_EQ(roc.threshold[0], std::numeric_limits<double>::infinity());
+  EXPECT_EQ(roc.threshold[3], static_cast<double>(0.5f));
+  EXPECT_DOUBLE_EQ(auc(roc), 0.5625);
+}
+
+// Interpolation between (.25,.25) and (.5,.75) at sig eff .5 gives .375 and threshold .6;
+// a lookup of the nearest point instead of interpolating would give .25 or .5.
+TEST_F(HandBuilt, BackgroundEfficiencyAndThresholdAtSignalEfficiency) {
+  EXPECT_DOUBLE_EQ(bkgEffAtSigEff(roc, 0.5), 0.375);
+  EXPECT_NEAR(thresholdAtSigEff(roc, 0.5), 0.6, 1e-7);
+  EXPECT_DOUBLE_EQ(bkgEffAtSigEff(roc, 0.25), 0.0);   // reached before any background passes
+  EXPECT_DOUBLE_EQ(bkgEffAtSigEff(roc, 0.75), 0.5);   // the tightest cut reaching 75%, not (1, .75)
+  EXPECT_DOUBLE_EQ(bkgEffAtSigEff(roc, 1.0), 1.0);
+  EXPECT_DOUBLE_EQ(bkgEffAtSigEff(roc, 0.0), 0.0);
+  EXPECT_NEAR(thresholdAtSigEff(roc, 0.25), 0.9, 1e-7);
+  EXPECT_EQ(thresholdAtSigEff(roc, 0.0), std::numeric_limits<double>::infinity());
+  for (const double bad : {-0.1, 1.5, std::nan("")}) {
+    try {
+      (void)bkgEffAtSigEff(roc, bad);
+      FAIL() << bad;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.category(), ErrorCategory::Config);
+    }
+    EXPECT_THROW((void)thresholdAtSigEff(roc, bad), Error);
+  }
+}
+
+// Confusion at score >= threshold, weighted: a strict > would move the 0.5 events.
+TEST_F(HandBuilt, ConfusionWeighted) {
+  const std::vector<float> w{1, 2, 3, 4, 10, 20, 30, 40};
+  const Confusion c = confusion(scores, labels, w, 0.5);
+  EXPECT_DOUBLE_EQ(c.truePositive, 1 + 2 + 3);
+  EXPECT_DOUBLE_EQ(c.falseNegative, 4);
+  EXPECT_DOUBLE_EQ(c.falsePositive, 10 + 20);
+  EXPECT_DOUBLE_EQ(c.trueNegative, 30 + 40);
+  EXPECT_DOUBLE_EQ(c.accuracy(), (6.0 + 70.0) / 110.0);
+  const Confusion u = confusion(scores, labels, {}, 0.6);
+  EXPECT_DOUBLE_EQ(u.truePositive, 1);
+  EXPECT_DOUBLE_EQ(u.falsePositive, 1);
+  EXPECT_DOUBLE_EQ(u.accuracy(), (1.0 + 3.0) / 8.0);
+  EXPECT_TRUE(std::isnan(Confusion{}.accuracy()));
+}
+
+// Positive weights: starts at (0,0,+inf), ends at exactly (1,1), both rates non-decreasing,
+// thresholds strictly decreasing, one point per distinct score.
+TEST(Roc, EndpointsAndMonotonicity) {
+  const Sample x = randomSample(2000, 5, 0.0);
+  const Roc roc = rocCurve(x.scores, x.labels, x.weights);
+  const std::set<float> distinct(x.scores.begin(), x.scores.end());
+  ASSERT_EQ(roc.fpr.size(), distinct.size() + 1);
+  EXPECT_EQ(roc.fpr.front(), 0.0);
+  EXPECT_EQ(roc.tpr.front(), 0.0);
+  EXPECT_EQ(roc.fpr.back(), 1.0);
+  EXPECT_EQ(roc.tpr.back(), 1.0);
+  for (std::size_t i = 1; i < roc.fpr.size(); ++i) {
+    EXPECT_GE(roc.fpr[i], roc.fpr[i - 1]);
+    EXPECT_GE(roc.tpr[i], roc.tpr[i - 1]);
+    EXPECT_LT(roc.threshold[i], roc.threshold[i - 1]);
+  }
+}
+
+// Negative weights are not clipped: a negative-weight signal event at the top score makes
+// the first tpr negative, as the summed weights say.
+TEST(Roc, NegativeWeightsReportedAsIs) {
+  const std::vector<float> scores{0.9f, 0.8f, 0.7f, 0.1f};
+  const std::vector<float> labels{1, 1, 0, 0};
+  const std::vector<float> w{-1.0f, 3.0f, 1.0f, 1.0f};
+  const Roc roc = rocCurve(scores, labels, w);
+  EXPECT_DOUBLE_EQ(roc.tpr[1], -0.5);
+  EXPECT_DOUBLE_EQ(roc.tpr[2], 1.0);
+  EXPECT_DOUBLE_EQ(roc.tpr.back(), 1.0);
+}
+
+TEST(Roc, InvalidInputsAreErrors) {
+  const std::vector<float> s{0.1f, 0.2f}, y{1, 0}, oneClass{1, 1}, badLabel{1, 2}, w3{1, 1, 1};
+  EXPECT_THROW((void)rocCurve(s, oneClass), Error);
+  EXPECT_THROW((void)rocCurve(s, badLabel), Error);
+  EXPECT_THROW((void)rocCurve(s, y, w3), Error);
+  const std::vector<float> nan{std::nanf(""), 0.2f};
+  try {
+    (void)auc(nan, y);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.category(), ErrorCategory::Input);
+    EXPECT_NE(std::string(e.what()).find("position 0"), std::string::npos) << e.what();
+  }
+}
+
+// Sanity of the O(n log n) path on a large sample: continuous scores, AUC of a shifted
+// distribution within sampling error of the analytic value Phi(shift / sqrt(2)).
+TEST(Roc, LargeSampleAgreesWithAnalyticAuc) {
+  const std::size_t n = 200000;
+  std::vector<float> s(n), y(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    y[i] = i % 2 == 0 ? 1.0f : 0.0f;
+    s[i] = static_cast<float>(rng::normal(77, i) + (y[i] == 1.0f ? 1.0 : 0.0));
+  }
+  const double expected = 0.5 * std::erfc(-1.0 / 2.0);  // Phi(1/sqrt(2))
+  EXPECT_NEAR(auc(s, y), expected, 0.005);
+}
