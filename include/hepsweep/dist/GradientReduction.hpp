@@ -1,0 +1,84 @@
+#pragma once
+// Bitwise-reproducible gradient sums, whatever the number G of ranks training one item.
+//
+// Float addition is commutative (a + b == b + a bitwise) but not associative, so the sum of a global
+// batch is reproducible only if the tree of additions is fixed. The fixed tree: the global batch is
+// cut into M micro-batches (M fixed by the configuration, not by G); the gradient of the batch is
+// treeSum over the M micro-batch gradients. With M and G powers of two and G <= M, rank r of a group
+// owns the consecutive micro-batches microBatchShare(M, G, r), sums them with MicroBatchAccumulator
+// (a complete subtree of the fixed tree), and reduceGradients combines the G subtrees by recursive
+// doubling, which completes exactly the same tree. So G = 1, 2, 4, ... give the same bits on every
+// rank. The exchange algorithm lives here; the transport is Communicator::sendReceive.
+#include <cstddef>
+#include <span>
+#include <vector>
+
+namespace hepsweep::dist {
+
+class Communicator;
+
+// The fixed tree over n parts, element-wise: n == 1 is the part itself; otherwise the tree of the
+// first p parts plus the tree of the rest, left operand first, where p is the largest power of two
+// smaller than n. For n a power of two this is the balanced pairwise tree ((0+1)+(2+3))+... . An
+// empty list gives zeros. Every part and `out` must have the same length; `out` may alias no part.
+void treeSum(std::span<const std::span<const float>> parts, std::span<float> out);
+
+// Adds micro-batch gradients one at a time, in micro-batch order, and yields their treeSum without
+// keeping more than log2(count) + 1 buffers (a binary-counter stack of complete subtrees).
+class MicroBatchAccumulator {
+ public:
+  explicit MicroBatchAccumulator(std::size_t length);
+  std::size_t length() const noexcept { return length_; }
+  std::size_t count() const noexcept { return count_; }  // micro-batches added since the last finish
+  void add(std::span<const float> gradient);
+  // Writes the treeSum of everything added (zeros if nothing) and starts again.
+  void finish(std::span<float> out);
+  void reset();
+
+ private:
+  struct Node {
+    int level;
+    std::vector<float> data;
+  };
+  std::vector<float> takeBuffer();
+
+  std::size_t length_;
+  std::size_t count_ = 0;
+  std::vector<Node> stack_;
+  std::vector<std::vector<float>> spare_;  // reused so a training step allocates nothing
+};
+
+struct MicroBatchRange {
+  int first = 0;
+  int count = 0;
+};
+
+// The consecutive micro-batches rank `rankInGroup` of a group of `groupSize` owns, out of
+// `microBatches`: [r*M/G, (r+1)*M/G). Bitwise independence of G needs M % G == 0 and both powers of
+// two; otherwise the shares are still as even as possible.
+MicroBatchRange microBatchShare(int microBatches, int groupSize, int rankInGroup);
+
+bool isPowerOfTwo(long long n) noexcept;
+
+enum class GradientSum {
+  Deterministic,  // fixed tree: same bits for every power-of-two G (see above)
+  Fast            // MPI_Allreduce: MPI chooses the order; results may change with G and MPI version
+};
+
+// Replaces `buffer` (this rank's partial sum, one contiguous buffer) by the sum over all ranks of
+// `group`, identical bits on every rank. Deterministic mode:
+//  * G a power of two: recursive doubling (butterfly), log2(G) exchanges of the whole buffer; step s
+//    adds the lower block's sum to the higher block's (lower operand first), so the result is the
+//    balanced tree over the ranks' partial sums in rank order.
+//  * other G: every rank gathers all partial sums and computes treeSum over them in rank order.
+//    Slower (G buffers per rank) and still identical on all ranks and from run to run, but NOT
+//    bitwise equal to the power-of-two layouts, because M micro-batches cannot be cut into G equal
+//    power-of-two subtrees.
+// G == 1 leaves the buffer unchanged.
+void reduceGradients(Communicator& group, std::span<float> buffer,
+                     GradientSum mode = GradientSum::Deterministic);
+
+// The Fast mode on its own: one MPI_Allreduce (sum) of the buffer.
+void allreduceSumFast(Communicator& group, std::span<float> buffer);
+
+}  // namespace hepsweep::dist

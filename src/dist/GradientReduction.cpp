@@ -1,0 +1,143 @@
+// The deterministic exchange algorithm, written against Communicator only (no MPI here).
+#include "hepsweep/dist/GradientReduction.hpp"
+
+#include <algorithm>
+#include <string>
+
+#include "hepsweep/core/Error.hpp"
+#include "hepsweep/dist/Communicator.hpp"
+
+namespace hepsweep::dist {
+
+namespace {
+
+[[noreturn]] void internal(const std::string& message) {
+  throw Error(ErrorCategory::Internal, message);
+}
+
+// left[i] = left[i] + right[i]: the left operand is always the lower subtree, so even NaN payloads
+// (which x86 takes from the first operand) come out the same on every rank.
+void addInto(std::span<float> left, std::span<const float> right) {
+  for (std::size_t i = 0; i < left.size(); ++i) left[i] = left[i] + right[i];
+}
+
+void addIntoRight(std::span<const float> left, std::span<float> right) {
+  for (std::size_t i = 0; i < right.size(); ++i) right[i] = left[i] + right[i];
+}
+
+}  // namespace
+
+bool isPowerOfTwo(long long n) noexcept { return n > 0 && (n & (n - 1)) == 0; }
+
+MicroBatchAccumulator::MicroBatchAccumulator(std::size_t length) : length_(length) {}
+
+std::vector<float> MicroBatchAccumulator::takeBuffer() {
+  if (spare_.empty()) return std::vector<float>(length_);
+  std::vector<float> buffer = std::move(spare_.back());
+  spare_.pop_back();
+  return buffer;
+}
+
+void MicroBatchAccumulator::add(std::span<const float> gradient) {
+  if (gradient.size() != length_) {
+    internal("MicroBatchAccumulator: gradient of " + std::to_string(gradient.size()) +
+             " values added to an accumulator of " + std::to_string(length_));
+  }
+  std::vector<float> buffer = takeBuffer();
+  std::copy(gradient.begin(), gradient.end(), buffer.begin());
+  stack_.push_back(Node{0, std::move(buffer)});
+  ++count_;
+  // Two complete subtrees of equal height merge at once, like carries in a binary counter.
+  while (stack_.size() >= 2 && stack_[stack_.size() - 1].level == stack_[stack_.size() - 2].level) {
+    Node right = std::move(stack_.back());
+    stack_.pop_back();
+    addInto(stack_.back().data, right.data);
+    ++stack_.back().level;
+    spare_.push_back(std::move(right.data));
+  }
+}
+
+void MicroBatchAccumulator::finish(std::span<float> out) {
+  if (out.size() != length_) {
+    internal("MicroBatchAccumulator: output of " + std::to_string(out.size()) +
+             " values for an accumulator of " + std::to_string(length_));
+  }
+  if (stack_.empty()) {
+    std::fill(out.begin(), out.end(), 0.0f);
+    return;
+  }
+  // The subtrees left on the stack have strictly decreasing sizes (the binary digits of count);
+  // merging them from the right gives "largest power of two first, then the rest", as treeSum.
+  while (stack_.size() >= 2) {
+    Node right = std::move(stack_.back());
+    stack_.pop_back();
+    addInto(stack_.back().data, right.data);
+    spare_.push_back(std::move(right.data));
+  }
+  std::copy(stack_.front().data.begin(), stack_.front().data.end(), out.begin());
+  reset();
+}
+
+void MicroBatchAccumulator::reset() {
+  for (Node& node : stack_) spare_.push_back(std::move(node.data));
+  stack_.clear();
+  count_ = 0;
+}
+
+void treeSum(std::span<const std::span<const float>> parts, std::span<float> out) {
+  MicroBatchAccumulator accumulator(out.size());
+  for (const auto& part : parts) accumulator.add(part);
+  accumulator.finish(out);
+}
+
+MicroBatchRange microBatchShare(int microBatches, int groupSize, int rankInGroup) {
+  if (microBatches < 1 || groupSize < 1 || rankInGroup < 0 || rankInGroup >= groupSize) {
+    internal("microBatchShare: " + std::to_string(microBatches) + " micro-batches, rank " +
+             std::to_string(rankInGroup) + " of " + std::to_string(groupSize));
+  }
+  const long long m = microBatches;
+  const int first = static_cast<int>(m * rankInGroup / groupSize);
+  const int end = static_cast<int>(m * (rankInGroup + 1) / groupSize);
+  return {first, end - first};
+}
+
+void allreduceSumFast(Communicator& group, std::span<float> buffer) {
+  group.allreduce(buffer, ReduceOp::Sum);
+}
+
+void reduceGradients(Communicator& group, std::span<float> buffer, GradientSum mode) {
+  const int size = group.size();
+  if (size == 1) return;
+  if (mode == GradientSum::Fast) {
+    allreduceSumFast(group, buffer);
+    return;
+  }
+  const int rank = group.rank();
+  if (isPowerOfTwo(size)) {
+    // After the step with distance d, every rank holds the tree over its aligned block of 2d ranks.
+    std::vector<float> received(buffer.size());
+    for (int distance = 1; distance < size; distance *= 2) {
+      const int peer = rank ^ distance;
+      group.sendReceive(peer, buffer, received);
+      if (rank < peer) {
+        addInto(buffer, received);
+      } else {
+        addIntoRight(received, buffer);
+      }
+    }
+    return;
+  }
+  const auto all = group.allgatherv(std::span<const float>(buffer.data(), buffer.size()));
+  std::vector<std::span<const float>> parts;
+  parts.reserve(all.size());
+  for (const auto& part : all) {
+    if (part.size() != buffer.size()) {
+      internal("reduceGradients: rank buffers differ in length (" + std::to_string(part.size()) + " vs " +
+               std::to_string(buffer.size()) + ")");
+    }
+    parts.emplace_back(part);
+  }
+  treeSum(parts, buffer);
+}
+
+}  // namespace hepsweep::dist
