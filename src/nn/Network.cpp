@@ -1,0 +1,573 @@
+#include "hepsweep/nn/Network.hpp"
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cmath>
+#include <string>
+#include <type_traits>
+
+#include "hepsweep/core/Error.hpp"
+#include "hepsweep/core/Random.hpp"
+
+namespace hepsweep::nn {
+namespace {
+
+using MatMap = Eigen::Map<Matrix>;
+using ConstMatMap = Eigen::Map<const Matrix>;
+using VecMap = Eigen::Map<Eigen::VectorXf>;
+using ConstVecMap = Eigen::Map<const Eigen::VectorXf>;
+
+[[noreturn]] void bug(const std::string& msg) { throw Error(ErrorCategory::Internal, msg); }
+
+bool reluLike(Activation a) {
+  return a == Activation::Relu || a == Activation::LeakyRelu || a == Activation::Elu;
+}
+
+struct ActParams {
+  float slope = 0.01f;
+  float alpha = 1.0f;
+};
+
+// Value and derivative (dh/dy) of the activation at y.
+template <Activation A>
+inline float activate(float y, float& d, const ActParams& ap) {
+  if constexpr (A == Activation::Relu) {
+    d = y > 0.0f ? 1.0f : 0.0f;
+    return y > 0.0f ? y : 0.0f;
+  } else if constexpr (A == Activation::LeakyRelu) {
+    d = y > 0.0f ? 1.0f : ap.slope;
+    return y > 0.0f ? y : ap.slope * y;
+  } else if constexpr (A == Activation::Elu) {
+    if (y > 0.0f) {
+      d = 1.0f;
+      return y;
+    }
+    const float h = ap.alpha * std::expm1(y);
+    d = h + ap.alpha;
+    return h;
+  } else if constexpr (A == Activation::Tanh) {
+    const float h = std::tanh(y);
+    d = 1.0f - h * h;
+    return h;
+  } else if constexpr (A == Activation::Sigmoid) {
+    const float e = std::exp(-std::abs(y));
+    const float h = y >= 0.0f ? 1.0f / (1.0f + e) : e / (1.0f + e);
+    d = h * (1.0f - h);
+    return h;
+  } else if constexpr (A == Activation::Softplus) {
+    // log(1 + e^y) = max(y, 0) + log1p(e^-|y|): no overflow for large y, no cancellation for small.
+    const float e = std::exp(-std::abs(y));
+    d = y >= 0.0f ? 1.0f / (1.0f + e) : e / (1.0f + e);
+    return std::max(y, 0.0f) + std::log1p(e);
+  } else {
+    d = 1.0f;
+    return y;
+  }
+}
+
+struct KernelArgs {
+  const float* in;     // rows x n: affine output (no batch norm / inference) or x-hat (batch norm)
+  const float* scale;  // per-unit factor (batch norm only)
+  const float* shift;  // per-unit offset
+  float* out;          // rows x n activations after dropout (may alias `in`)
+  float* deriv;        // rows x n: dh/dy times the dropout factor (training only)
+  Eigen::Index rows, n;
+  ActParams ap;
+  std::uint64_t dropKey;
+  const std::uint64_t* counters;  // null: column index
+  float p, keepScale;
+};
+
+// Dropout factors of one column: 0 where rng::uniformf(key, base + j) < p, else 1/(1-p).
+// uniformf is (bits >> 40) * 2^-24, so the test is an integer compare against ceil(p * 2^24).
+// The mixer runs on several counters at once in GCC/Clang vector types (compilers do not
+// auto-vectorise the 64-bit multiplies); the results are bit-identical to rng::bits.
+#if defined(__AVX2__)
+constexpr int kLanes = 4;
+#else
+constexpr int kLanes = 2;  // SSE2 width: wider vectors would change the ABI of the helper
+#endif
+using U64xN = std::uint64_t __attribute__((vector_size(8 * kLanes)));
+
+inline U64xN mix64xN(U64xN z) {
+  z += 0x9e3779b97f4a7c15ULL;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+inline void dropoutColumn(float* __restrict mask, Eigen::Index rows, std::uint64_t key, std::uint64_t base,
+                          std::uint64_t threshold, float keepScale) {
+  const std::uint32_t keepBits = std::bit_cast<std::uint32_t>(keepScale);
+  Eigen::Index j = 0;
+  U64xN lane;
+  for (int q = 0; q < kLanes; ++q) lane[q] = static_cast<std::uint64_t>(q);
+  for (; j + kLanes <= rows; j += kLanes) {
+    const U64xN c = lane + (base + static_cast<std::uint64_t>(j));
+    const U64xN r = mix64xN(key ^ mix64xN(c)) >> 40;
+    // All-ones where kept; a branch per unit would mispredict at rate ~p.
+    const auto keep = r >= threshold;
+    for (int q = 0; q < kLanes; ++q)
+      mask[j + q] = std::bit_cast<float>(static_cast<std::uint32_t>(keep[q]) & keepBits);
+  }
+  for (; j < rows; ++j) {
+    const std::uint64_t r = rng::bits(key, base + static_cast<std::uint64_t>(j)) >> 40;
+    mask[j] = r < threshold ? 0.0f : keepScale;
+  }
+}
+
+// One fused pass per hidden layer: shift/scale, activation, dropout, and the local derivative the
+// backward pass needs, so backward is a single multiply per element.
+template <Activation A, bool Scaled, bool Train, bool Drop>
+void layerKernel(const KernelArgs& k) {
+  const Eigen::Index rows = k.rows, n = k.n;
+  const float* const scale = k.scale;
+  const float* const shift = k.shift;
+  const ActParams ap = k.ap;
+  const std::uint64_t key = k.dropKey;
+  const std::uint64_t* const counters = k.counters;
+  const float keepScale = k.keepScale;
+  const auto threshold = static_cast<std::uint64_t>(std::ceil(static_cast<double>(k.p) * 0x1.0p24));
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const Eigen::Index col = i * rows;
+    const float* in = k.in + col;
+    float* out = k.out + col;
+    [[maybe_unused]] float* __restrict deriv = Train ? k.deriv + col : nullptr;
+    if constexpr (Drop) {
+      const std::uint64_t c = counters ? counters[i] : static_cast<std::uint64_t>(i);
+      dropoutColumn(deriv, rows, key, c * static_cast<std::uint64_t>(rows), threshold, keepScale);
+    }
+    for (Eigen::Index j = 0; j < rows; ++j) {
+      const float y = Scaled ? in[j] * scale[j] + shift[j] : in[j] + shift[j];
+      float d;
+      float h = activate<A>(y, d, ap);
+      if constexpr (Drop) {
+        const float m = deriv[j];
+        h *= m;
+        d *= m;
+      }
+      out[j] = h;
+      if constexpr (Train) deriv[j] = d;
+    }
+  }
+}
+
+template <Activation A>
+void runKernel(const KernelArgs& k, bool scaled, bool train, bool drop) {
+  if (scaled) {
+    if (!train) layerKernel<A, true, false, false>(k);
+    else if (drop) layerKernel<A, true, true, true>(k);
+    else layerKernel<A, true, true, false>(k);
+  } else {
+    if (!train) layerKernel<A, false, false, false>(k);
+    else if (drop) layerKernel<A, false, true, true>(k);
+    else layerKernel<A, false, true, false>(k);
+  }
+}
+
+void dispatchKernel(Activation a, const KernelArgs& k, bool scaled, bool train, bool drop) {
+  switch (a) {
+    case Activation::Relu: return runKernel<Activation::Relu>(k, scaled, train, drop);
+    case Activation::LeakyRelu: return runKernel<Activation::LeakyRelu>(k, scaled, train, drop);
+    case Activation::Elu: return runKernel<Activation::Elu>(k, scaled, train, drop);
+    case Activation::Tanh: return runKernel<Activation::Tanh>(k, scaled, train, drop);
+    case Activation::Sigmoid: return runKernel<Activation::Sigmoid>(k, scaled, train, drop);
+    case Activation::Softplus: return runKernel<Activation::Softplus>(k, scaled, train, drop);
+    case Activation::Linear: return runKernel<Activation::Linear>(k, scaled, train, drop);
+  }
+}
+
+inline float sigmoid(float z) {
+  const float e = std::exp(-std::abs(z));
+  return z >= 0.0f ? 1.0f / (1.0f + e) : e / (1.0f + e);
+}
+
+// Per-layer work buffers, sized for the largest batch seen; a smaller batch uses the left columns.
+struct Buffers {
+  Matrix act;    // activations (after dropout); also holds the affine output before the kernel
+  Matrix deriv;  // dh/dy * dropout factor
+  Matrix delta;  // dLoss / d(affine output)
+  Matrix xhat;   // batch norm: normalised affine output
+  Eigen::VectorXf mean, invStd;     // batch norm: batch statistics of the last training forward
+  Eigen::VectorXf scale, shift;     // batch norm inference: folded per-unit factor and offset
+  Eigen::VectorXf colSum;           // batch norm backward scratch
+};
+
+}  // namespace
+
+struct Network::Impl {
+  int inputs = 0;
+  ModelConfig cfg;
+  ActParams ap;
+  std::vector<DenseLayerView> views;  // hidden layers, then the output layer
+  ParamVector params, grads, state;
+  std::vector<Buffers> bufs;          // one per hidden layer
+  Matrix input;                       // copy of the last training batch (backward needs it)
+  RowVector outBuf;                   // logits, capacity columns
+  Eigen::Index capacity = 0;
+  Eigen::Index lastN = -1;
+  bool lastTraining = false;
+
+  // forward() returns a RowVector of exactly the batch size; a few sizes are kept so alternating
+  // full and partial batches do not reallocate.
+  static constexpr std::size_t kLogitSlots = 4;
+  std::array<RowVector, kLogitSlots> logitSlots;
+  std::size_t nextSlot = 0;
+
+  std::size_t hidden() const { return bufs.size(); }
+
+  MatMap W(const DenseLayerView& v) { return {params.data() + v.weightOffset, v.outputs, v.inputs}; }
+  MatMap gW(const DenseLayerView& v) { return {grads.data() + v.weightOffset, v.outputs, v.inputs}; }
+  VecMap vec(ParamVector& buf, std::size_t off, int n) { return {buf.data() + off, n}; }
+
+  void ensureCapacity(Eigen::Index n) {
+    if (n <= capacity) return;
+    for (std::size_t l = 0; l < hidden(); ++l) {
+      const int w = views[l].outputs;
+      bufs[l].act.resize(w, n);
+      bufs[l].deriv.resize(w, n);
+      bufs[l].delta.resize(w, n);
+      if (views[l].batchNorm) bufs[l].xhat.resize(w, n);
+    }
+    input.resize(inputs, n);
+    outBuf.resize(n);
+    capacity = n;
+  }
+
+  // Runs the network on x; logits land in outBuf.leftCols(n).
+  void run(const Eigen::Ref<const Matrix>& x, bool training, const DropoutContext& ctx);
+  void backprop(const Eigen::Ref<const RowVector>& dlogits, Eigen::Ref<Matrix>* inputGrad);
+};
+
+void Network::Impl::run(const Eigen::Ref<const Matrix>& x, bool training, const DropoutContext& ctx) {
+  const Eigen::Index n = x.cols();
+  if (x.rows() != inputs)
+    throwInput("network input has " + std::to_string(x.rows()) + " features per event, the model expects " +
+               std::to_string(inputs));
+  if (training && !ctx.eventCounter.empty() && static_cast<Eigen::Index>(ctx.eventCounter.size()) != n)
+    bug("forward: " + std::to_string(ctx.eventCounter.size()) + " dropout counters for a batch of " +
+        std::to_string(n) + " events");
+  ensureCapacity(n);
+  lastTraining = false;  // until this call completes
+  const float* prev = x.data();
+  Eigen::Index prevStride = x.outerStride();
+  if (training) {
+    MatMap(input.data(), inputs, n) = x;
+    prev = input.data();
+    prevStride = inputs;
+  }
+  for (std::size_t l = 0; l < hidden(); ++l) {
+    const DenseLayerView& v = views[l];
+    Buffers& b = bufs[l];
+    const int w = v.outputs;
+    MatMap a(b.act.data(), w, n);
+    Eigen::Map<const Matrix, 0, Eigen::OuterStride<>> in(prev, v.inputs, n, Eigen::OuterStride<>(prevStride));
+    a.noalias() = W(v) * in;
+
+    KernelArgs k{};
+    k.rows = w;
+    k.n = n;
+    k.ap = ap;
+    k.out = a.data();
+    k.deriv = b.deriv.data();
+    bool scaled = false;
+    if (!v.batchNorm) {
+      k.in = a.data();
+      k.shift = params.data() + v.biasOffset;
+    } else if (training) {
+      if (n < 2)
+        throwConfig("batch normalisation needs at least 2 events in a training batch, got " + std::to_string(n) +
+                    " (PyTorch refuses this too); choose a batch size that does not leave a 1-event last batch");
+      // The bias cancels in (z - mean): statistics are taken on W x alone and b only enters the
+      // running mean, as in PyTorch's Linear followed by BatchNorm1d.
+      const float invN = 1.0f / static_cast<float>(n);
+      b.mean.noalias() = a.rowwise().sum() * invN;
+      MatMap xh(b.xhat.data(), w, n);
+      xh.noalias() = a.colwise() - b.mean;
+      b.invStd.noalias() = xh.array().square().matrix().rowwise().sum() * invN;  // biased variance
+      const float m = cfg.batchNormMomentum;
+      auto runMean = vec(state, v.runningMeanOffset, w);
+      auto runVar = vec(state, v.runningVarOffset, w);
+      const auto bias = vec(params, v.biasOffset, w);
+      const float unbias = static_cast<float>(n) / static_cast<float>(n - 1);
+      runMean = (1.0f - m) * runMean + m * (b.mean + bias);
+      runVar = (1.0f - m) * runVar + (m * unbias) * b.invStd;
+      b.invStd = (b.invStd.array() + cfg.batchNormEpsilon).rsqrt();
+      xh.array().colwise() *= b.invStd.array();
+      k.in = xh.data();
+      k.scale = params.data() + v.gammaOffset;
+      k.shift = params.data() + v.betaOffset;
+      scaled = true;
+    } else {
+      // Inference: gamma (z + b - mu) / sqrt(var + eps) + beta folded into one factor and offset.
+      const auto gamma = vec(params, v.gammaOffset, w);
+      const auto beta = vec(params, v.betaOffset, w);
+      const auto bias = vec(params, v.biasOffset, w);
+      const auto runMean = vec(state, v.runningMeanOffset, w);
+      const auto runVar = vec(state, v.runningVarOffset, w);
+      b.scale = gamma.array() * (runVar.array() + cfg.batchNormEpsilon).rsqrt();
+      b.shift = beta.array() + (bias - runMean).array() * b.scale.array();
+      k.in = a.data();
+      k.scale = b.scale.data();
+      k.shift = b.shift.data();
+      scaled = true;
+    }
+    const bool drop = training && v.dropout > 0.0f;
+    if (drop) {
+      k.dropKey = rng::derive(ctx.key, l);
+      k.counters = ctx.eventCounter.empty() ? nullptr : ctx.eventCounter.data();
+      k.p = v.dropout;
+      k.keepScale = 1.0f / (1.0f - v.dropout);
+    }
+    dispatchKernel(v.activation, k, scaled, training, drop);
+    prev = a.data();
+    prevStride = w;
+  }
+  const DenseLayerView& o = views.back();
+  Eigen::Map<const Matrix, 0, Eigen::OuterStride<>> in(prev, o.inputs, n, Eigen::OuterStride<>(prevStride));
+  Eigen::Map<const RowVector> wOut(params.data() + o.weightOffset, o.inputs);
+  auto logits = outBuf.head(n);
+  logits.noalias() = wOut * in;
+  logits.array() += params[static_cast<Eigen::Index>(o.biasOffset)];
+  lastN = n;
+  lastTraining = training;
+}
+
+void Network::Impl::backprop(const Eigen::Ref<const RowVector>& dlogits, Eigen::Ref<Matrix>* inputGrad) {
+  if (!lastTraining)
+    bug("backward called without a preceding forward(training = true) (or after predict())");
+  const Eigen::Index n = lastN;
+  if (dlogits.size() != n)
+    bug("backward: " + std::to_string(dlogits.size()) + " logit gradients for a batch of " + std::to_string(n));
+  if (inputGrad && (inputGrad->rows() != inputs || inputGrad->cols() != n))
+    bug("backward: input gradient matrix has the wrong shape");
+
+  const DenseLayerView& o = views.back();
+  const std::size_t L = hidden();
+  // Output layer: logit = w . a + c.
+  {
+    const float* prev = L ? bufs[L - 1].act.data() : input.data();
+    ConstMatMap in(prev, o.inputs, n);
+    Eigen::Map<Eigen::VectorXf> gw(grads.data() + o.weightOffset, o.inputs);
+    gw.noalias() += in * dlogits.transpose();
+    grads[static_cast<Eigen::Index>(o.biasOffset)] += dlogits.sum();
+    if (L == 0) {
+      if (inputGrad) {
+        Eigen::Map<const Eigen::VectorXf> wOut(params.data() + o.weightOffset, o.inputs);
+        inputGrad->noalias() = wOut * dlogits;
+      }
+      return;
+    }
+    // delta of the last hidden layer: outer product w * dlogits, times the local derivative.
+    Buffers& b = bufs[L - 1];
+    const int w = views[L - 1].outputs;
+    const float* wOut = params.data() + o.weightOffset;
+    float* delta = b.delta.data();
+    const float* deriv = b.deriv.data();
+    for (Eigen::Index i = 0; i < n; ++i) {
+      const float g = dlogits[i];
+      for (int j = 0; j < w; ++j) delta[i * w + j] = wOut[j] * g * deriv[i * w + j];
+    }
+  }
+  for (std::size_t l = L; l-- > 0;) {
+    const DenseLayerView& v = views[l];
+    Buffers& b = bufs[l];
+    const int w = v.outputs;
+    MatMap delta(b.delta.data(), w, n);
+    if (v.batchNorm) {
+      // dz = gamma invStd / n * (n dy - sum(dy) - xhat sum(dy xhat)), per unit.
+      ConstMatMap xh(b.xhat.data(), w, n);
+      auto dGamma = vec(grads, v.gammaOffset, w);
+      auto dBeta = vec(grads, v.betaOffset, w);
+      b.colSum.noalias() = delta.rowwise().sum();
+      b.scale.noalias() = delta.cwiseProduct(xh).rowwise().sum();  // scratch: sum(dy xhat)
+      dBeta += b.colSum;
+      dGamma += b.scale;
+      const auto gamma = vec(params, v.gammaOffset, w);
+      const float nf = static_cast<float>(n), invN = 1.0f / nf;
+      b.shift = gamma.cwiseProduct(b.invStd) * invN;  // scratch: per-unit factor
+      for (Eigen::Index i = 0; i < n; ++i)
+        for (int j = 0; j < w; ++j)
+          delta(j, i) = b.shift[j] * (nf * delta(j, i) - b.colSum[j] - xh(j, i) * b.scale[j]);
+    } else {
+      vec(grads, v.biasOffset, w) += delta.rowwise().sum();
+    }
+    const float* prev = l ? bufs[l - 1].act.data() : input.data();
+    ConstMatMap in(prev, v.inputs, n);
+    gW(v).noalias() += delta * in.transpose();
+    if (l > 0) {
+      Buffers& pb = bufs[l - 1];
+      MatMap pdelta(pb.delta.data(), v.inputs, n);
+      pdelta.noalias() = W(v).transpose() * delta;
+      pdelta.array() *= ConstMatMap(pb.deriv.data(), v.inputs, n).array();
+    } else if (inputGrad) {
+      inputGrad->noalias() = W(v).transpose() * delta;
+    }
+  }
+}
+
+Network::Network(int inputs, const ModelConfig& cfg, std::uint64_t initKey) : impl_(std::make_unique<Impl>()) {
+  Impl& m = *impl_;
+  if (inputs <= 0) throwConfig("network needs at least one input feature, got " + std::to_string(inputs));
+  const std::vector<int> widths = cfg.hiddenWidths();
+  if (!std::isfinite(cfg.leakySlope))
+    throwConfig("model: leaky_relu slope must be a finite number");
+  if (!(cfg.eluAlpha > 0.0f) || !std::isfinite(cfg.eluAlpha))
+    throwConfig("model: elu alpha = " + std::to_string(cfg.eluAlpha) + " must be > 0");
+  if (cfg.batchNorm) {
+    if (!(cfg.batchNormMomentum >= 0.0f && cfg.batchNormMomentum <= 1.0f))
+      throwConfig("model: batch_norm_momentum = " + std::to_string(cfg.batchNormMomentum) + " must be in [0, 1]");
+    if (!(cfg.batchNormEpsilon > 0.0f))
+      throwConfig("model: batch_norm_epsilon = " + std::to_string(cfg.batchNormEpsilon) + " must be > 0");
+  }
+  m.inputs = inputs;
+  m.cfg = cfg;
+  m.ap.slope = cfg.leakySlope;
+  m.ap.alpha = cfg.eluAlpha;
+
+  std::size_t p = 0, s = 0;
+  int fanIn = inputs;
+  for (std::size_t l = 0; l <= widths.size(); ++l) {
+    const bool out = l == widths.size();
+    DenseLayerView v;
+    v.inputs = fanIn;
+    v.outputs = out ? 1 : widths[l];
+    v.activation = out ? Activation::Linear : cfg.activation;
+    v.dropout = out ? 0.0f : cfg.dropoutOf(l);
+    v.batchNorm = !out && cfg.batchNorm;
+    v.weightOffset = p;
+    p += static_cast<std::size_t>(v.outputs) * static_cast<std::size_t>(v.inputs);
+    v.biasOffset = p;
+    p += static_cast<std::size_t>(v.outputs);
+    if (v.batchNorm) {
+      v.gammaOffset = p;
+      v.betaOffset = p + static_cast<std::size_t>(v.outputs);
+      p += 2 * static_cast<std::size_t>(v.outputs);
+      v.runningMeanOffset = s;
+      v.runningVarOffset = s + static_cast<std::size_t>(v.outputs);
+      s += 2 * static_cast<std::size_t>(v.outputs);
+    }
+    m.views.push_back(v);
+    fanIn = v.outputs;
+  }
+  m.bufs.resize(widths.size());
+  for (std::size_t l = 0; l < widths.size(); ++l)
+    if (m.views[l].batchNorm) {
+      const int w = m.views[l].outputs;
+      for (Eigen::VectorXf* vv : {&m.bufs[l].mean, &m.bufs[l].invStd, &m.bufs[l].scale, &m.bufs[l].shift,
+                                  &m.bufs[l].colSum})
+        vv->setZero(w);
+    }
+  m.params = ParamVector::Zero(static_cast<Eigen::Index>(p));
+  m.grads = ParamVector::Zero(static_cast<Eigen::Index>(p));
+  m.state = ParamVector::Zero(static_cast<Eigen::Index>(s));
+
+  for (std::size_t l = 0; l < m.views.size(); ++l) {
+    const DenseLayerView& v = m.views[l];
+    Initializer init = cfg.init;
+    if (init == Initializer::Auto)
+      init = reluLike(v.activation) ? Initializer::HeNormal : Initializer::GlorotUniform;
+    const double fi = v.inputs, fo = v.outputs;
+    // Kaiming's gain for leaky_relu accounts for the negative slope (PyTorch's kaiming_*_(a=slope)).
+    const double slope = v.activation == Activation::LeakyRelu ? static_cast<double>(cfg.leakySlope) : 0.0;
+    const double heVar = 2.0 / ((1.0 + slope * slope) * fi);
+    const double glorotVar = 2.0 / (fi + fo);
+    const std::uint64_t key = rng::derive(initKey, l);
+    const Eigen::Index count = static_cast<Eigen::Index>(v.outputs) * v.inputs;
+    float* w = m.params.data() + v.weightOffset;
+    for (Eigen::Index k = 0; k < count; ++k) {
+      const auto c = static_cast<std::uint64_t>(k);
+      double value = 0.0;
+      switch (init) {
+        case Initializer::HeNormal: value = std::sqrt(heVar) * rng::normal(key, c); break;
+        case Initializer::HeUniform: value = std::sqrt(3.0 * heVar) * (2.0 * rng::uniform(key, c) - 1.0); break;
+        case Initializer::GlorotNormal: value = std::sqrt(glorotVar) * rng::normal(key, c); break;
+        case Initializer::Auto:
+        case Initializer::GlorotUniform:
+          value = std::sqrt(3.0 * glorotVar) * (2.0 * rng::uniform(key, c) - 1.0);
+          break;
+      }
+      w[k] = static_cast<float>(value);
+    }
+    if (v.batchNorm) {
+      m.vec(m.params, v.gammaOffset, v.outputs).setOnes();
+      m.vec(m.state, v.runningVarOffset, v.outputs).setOnes();
+    }
+  }
+}
+
+Network::~Network() = default;
+Network::Network(Network&&) noexcept = default;
+Network& Network::operator=(Network&&) noexcept = default;
+
+int Network::inputs() const { return impl_->inputs; }
+const ModelConfig& Network::config() const { return impl_->cfg; }
+std::size_t Network::numParams() const { return static_cast<std::size_t>(impl_->params.size()); }
+ParamVector& Network::params() { return impl_->params; }
+const ParamVector& Network::params() const { return impl_->params; }
+ParamVector& Network::grads() { return impl_->grads; }
+const ParamVector& Network::grads() const { return impl_->grads; }
+ParamVector& Network::state() { return impl_->state; }
+const ParamVector& Network::state() const { return impl_->state; }
+const std::vector<DenseLayerView>& Network::layers() const { return impl_->views; }
+
+const RowVector& Network::forward(const Eigen::Ref<const Matrix>& x, bool training, const DropoutContext& dropout) {
+  Impl& m = *impl_;
+  m.run(x, training, dropout);
+  const Eigen::Index n = x.cols();
+  RowVector* slot = nullptr;
+  for (RowVector& r : m.logitSlots)
+    if (r.size() == n) slot = &r;
+  if (!slot) {
+    slot = &m.logitSlots[m.nextSlot];
+    m.nextSlot = (m.nextSlot + 1) % Impl::kLogitSlots;
+    slot->resize(n);
+  }
+  *slot = m.outBuf.head(n);
+  return *slot;
+}
+
+void Network::backward(const Eigen::Ref<const RowVector>& dlogits) { impl_->backprop(dlogits, nullptr); }
+
+void Network::backward(const Eigen::Ref<const RowVector>& dlogits, Eigen::Ref<Matrix> inputGrad) {
+  impl_->backprop(dlogits, &inputGrad);
+}
+
+void Network::zeroGrads() { impl_->grads.setZero(); }
+
+double Network::addPenalty(float l1, float l2) {
+  Impl& m = *impl_;
+  if (l1 == 0.0f && l2 == 0.0f) return 0.0;
+  double penalty = 0.0;
+  const float twoL2 = 2.0f * l2;
+  for (const DenseLayerView& v : m.views) {
+    const Eigen::Index count = static_cast<Eigen::Index>(v.outputs) * v.inputs;
+    const float* w = m.params.data() + v.weightOffset;
+    float* g = m.grads.data() + v.weightOffset;
+    double absSum = 0.0, sqSum = 0.0;
+    for (Eigen::Index k = 0; k < count; ++k) {
+      const float x = w[k];
+      absSum += std::abs(x);
+      sqSum += static_cast<double>(x) * x;
+      const float sign = x > 0.0f ? 1.0f : (x < 0.0f ? -1.0f : 0.0f);
+      g[k] += l1 * sign + twoL2 * x;
+    }
+    penalty += static_cast<double>(l1) * absSum + static_cast<double>(l2) * sqSum;
+  }
+  return penalty;
+}
+
+void Network::predict(const Eigen::Ref<const Matrix>& x, Eigen::Ref<Eigen::VectorXf> scores, int batchSize) {
+  Impl& m = *impl_;
+  if (batchSize <= 0) bug("predict: batch size must be positive, got " + std::to_string(batchSize));
+  if (scores.size() != x.cols())
+    bug("predict: " + std::to_string(scores.size()) + " score slots for " + std::to_string(x.cols()) + " events");
+  for (Eigen::Index off = 0; off < x.cols(); off += batchSize) {
+    const Eigen::Index nb = std::min<Eigen::Index>(batchSize, x.cols() - off);
+    m.run(x.middleCols(off, nb), false, {});
+    for (Eigen::Index i = 0; i < nb; ++i) scores[off + i] = sigmoid(m.outBuf[i]);
+  }
+}
+
+}  // namespace hepsweep::nn

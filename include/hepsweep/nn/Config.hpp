@@ -22,12 +22,14 @@ struct ModelConfig {
   Activation activation = Activation::Relu;
   float leakySlope = 0.01f;  // leaky_relu negative slope
   float eluAlpha = 1.0f;
-  // One value for every hidden layer, or one per hidden layer.
+  // One value for every hidden layer, or one per hidden layer (empty: no dropout); each in [0, 1).
   std::vector<float> dropout{0.0f};
   bool batchNorm = false;
   float batchNormMomentum = 0.1f;  // PyTorch convention: running = (1-m) running + m batch
   float batchNormEpsilon = 1e-5f;
-  Initializer init = Initializer::Auto;  // Auto: He for relu-like, Glorot otherwise
+  // Auto: He normal for relu/leaky_relu/elu layers, Glorot uniform otherwise (incl. the output).
+  // Normal variants are plain (not truncated) normals, as PyTorch's kaiming_/xavier_normal_.
+  Initializer init = Initializer::Auto;
 
   // The resolved hidden widths (from `widths` or width/depth/step); throws Error(Config).
   std::vector<int> hiddenWidths() const;

@@ -9,7 +9,8 @@ namespace hepsweep::nn {
 // Keras' sum-over-batch-size with sample weights), N = `normalizer` (the global batch size; pass
 // the micro-batch's share when the gradient is summed over micro-batches).
 // Writes dLoss/dz_i = w_i * (sigmoid(z_i) - y_i) / N into `dlogits` (same size as logits).
-// Returns sum_i w_i * l_i / N. Negative weights are allowed.
+// Returns sum_i w_i * l_i / N. Negative weights are allowed; an empty `weights` means w_i = 1.
+// Sums run in double precision.
 double bceWithLogits(const Eigen::Ref<const Eigen::RowVectorXf>& logits,
                      const Eigen::Ref<const Eigen::RowVectorXf>& labels,
                      const Eigen::Ref<const Eigen::RowVectorXf>& weights, double normalizer,

@@ -73,6 +73,9 @@ class Network {
   // Backward pass for the last forward(training = true) call, given dLoss/dlogit (1 x batch).
   // Adds into grads() (call zeroGrads() first); batch-norm statistics are those of that batch.
   void backward(const Eigen::Ref<const RowVector>& dlogits);
+  // The same, also writing dLoss/dx (inputs x batch) into `inputGrad` (for gradient checks and
+  // input-sensitivity studies).
+  void backward(const Eigen::Ref<const RowVector>& dlogits, Eigen::Ref<Matrix> inputGrad);
 
   void zeroGrads();
 
@@ -81,6 +84,7 @@ class Network {
   double addPenalty(float l1, float l2);
 
   // Inference on many rows: sigmoid(logit) for each column of x, in batches of `batchSize`.
+  // Uses the forward buffers: a backward() after predict() needs a new forward(training = true).
   void predict(const Eigen::Ref<const Matrix>& x, Eigen::Ref<Eigen::VectorXf> scores, int batchSize = 4096);
 
  private:
