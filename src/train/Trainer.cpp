@@ -164,8 +164,11 @@ double Trainer::trainOneEpoch(int epoch, nn::Optimizer& optimizer) {
   const std::uint64_t dropoutKey = rng::derive(rng::streamKey(cfg_.seed, rng::Stream::Dropout), e);
 
   double lossSum = 0;
+  Eigen::Index used = 0;
   for (Eigen::Index start = 0; start < n; start += batch) {
     const Eigen::Index b = std::min(batch, n - start);
+    // Batch statistics of a single event are undefined; like drop_last, skip such a remainder.
+    if (b == 1 && cfg_.model.batchNorm) continue;
     for (Eigen::Index i = 0; i < b; ++i) {
       const data::Index row = order_[static_cast<std::size_t>(start + i)];
       batchX_.row(i) = tr.x.row(row);
@@ -185,8 +188,9 @@ double Trainer::trainOneEpoch(int epoch, nn::Optimizer& optimizer) {
     if (cfg_.train.l1 != 0.0f || cfg_.train.l2 != 0.0f) net_.addPenalty(cfg_.train.l1, cfg_.train.l2);
     optimizer.step(net_.params(), net_.grads());
     lossSum += loss * static_cast<double>(b);
+    used += b;
   }
-  return lossSum / static_cast<double>(n);
+  return lossSum / static_cast<double>(used);
 }
 
 TrainResult Trainer::fit(const std::vector<Callback*>& callbacks) {

@@ -220,3 +220,29 @@ TEST(Train, ResultFileHasTheDocumentedLayout) {
   EXPECT_TRUE(pp.mean.isApprox(prepared.preprocess.mean));
   EXPECT_TRUE(pp.scale.isApprox(prepared.preprocess.scale));
 }
+
+// Batch normalisation cannot normalise a single event: a last batch of one is skipped instead
+// of failing the run (33 training rows, batch 32).
+TEST(Train, BatchNormSkipsASingleEventRemainder) {
+  auto cfg = smallConfig();
+  cfg.model.batchNorm = true;
+  train::PreparedData p;
+  const auto fill = [](train::SplitData& s, int n) {
+    s.x.resize(n, 2);
+    s.labels.resize(n);
+    s.weights = Eigen::VectorXf::Ones(n);
+    for (int i = 0; i < n; ++i) {
+      s.rows.push_back(i);
+      s.labels[i] = static_cast<float>(i % 2);
+      s.x(i, 0) = static_cast<float>(i % 2) + 0.01f * static_cast<float>(i);
+      s.x(i, 1) = 0.5f;
+    }
+  };
+  fill(p.train, 33);
+  fill(p.val, 10);
+  train::Trainer trainer(cfg, p);
+  auto opt = nn::makeOptimizer(cfg.train.optimizer, trainer.network().numParams());
+  double loss = 0;
+  EXPECT_NO_THROW(loss = trainer.trainOneEpoch(1, *opt));
+  EXPECT_TRUE(std::isfinite(loss));
+}
