@@ -29,6 +29,10 @@ struct EarlyStoppingConfig {
 struct LoopConfig {
   nn::OptimizerConfig optimizer;
   int batchSize = 100;
+  // Each batch is cut into this many micro-batches whose gradients are summed in a fixed tree
+  // order. The split does not depend on the number of ranks training the item, so groups of
+  // 1, 2 or 4 ranks give bitwise-identical weights (ranks share the micro-batches).
+  int microBatches = 4;
   int epochs = 100;
   float l1 = 0.0f;
   float l2 = 0.0f;

@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "hepsweep/core/Log.hpp"
+#include "hepsweep/dist/Communicator.hpp"
+#include "hepsweep/dist/GradientReduction.hpp"
 #include "hepsweep/data/Dataset.hpp"
 #include "hepsweep/data/Preprocess.hpp"
 #include "hepsweep/data/Split.hpp"
@@ -40,9 +42,12 @@ struct PreparedData {
 
 // Load the data file named in the configuration and prepare the three splits.
 PreparedData prepareData(const RunConfig& cfg, const Logger& log = {});
-// Same, from an already loaded dataset (tests; `dataFile`/`sha256` are only recorded).
+// Same, from an already loaded dataset (`dataFile`/`sha256` are only recorded). With a
+// `partition`, its train/val/test rows are used instead of the seeded split of data.split
+// (campaign folds); balancing, preprocessing and class weights are applied as usual.
 PreparedData prepareData(const RunConfig& cfg, const data::Dataset& ds, const std::string& dataFile,
-                         const std::string& sha256, const Logger& log = {});
+                         const std::string& sha256, const Logger& log = {},
+                         const data::Partition* partition = nullptr);
 
 struct EpochRecord {
   int epoch = 0;  // 1-based, as Keras prints it
@@ -71,6 +76,8 @@ struct TrainResult {
 
 // Callbacks plug into the loop as in Keras/ensmallen: they see each finished epoch and may stop
 // training. Early stopping and the best-weights checkpoint are callbacks; so is the history.
+struct Checkpoint;
+
 class Callback {
  public:
   virtual ~Callback() = default;
@@ -89,6 +96,8 @@ class EarlyStopping : public Callback {
   int bestEpoch() const { return bestEpoch_; }
   bool improvedLast() const { return improvedLast_; }
   bool stopped() const { return stopped_; }
+  void save(Checkpoint& c) const;
+  void load(const Checkpoint& c);
 
  private:
   EarlyStoppingConfig cfg_;
@@ -100,33 +109,72 @@ class EarlyStopping : public Callback {
   Eigen::VectorXf bestParams_, bestState_;
 };
 
+// Everything a resumed training needs to continue bit-identically (the random streams need
+// nothing: they are keyed by seed and epoch).
+struct Checkpoint {
+  int epochsDone = 0;
+  Eigen::VectorXf params, state;
+  nn::Optimizer::State optimizer;
+  float learningRate = 0;
+  // Early stopping: best monitored value, its epoch, epochs without improvement, its weights.
+  double best = 0;
+  int bestEpoch = 0;
+  int wait = 0;
+  Eigen::VectorXf bestParams, bestState;
+  std::vector<EpochRecord> history;
+};
+
 class Trainer {
  public:
-  Trainer(const RunConfig& cfg, const PreparedData& data, Logger log = {});
-  // Train from scratch to the end and evaluate every split with the kept weights. Early
-  // stopping (with the best-weights checkpoint) always runs first; `callbacks` (progress display,
-  // ...) follow in order after each epoch, and any of them may stop training.
+  // `group`: the ranks that train this item together (nullptr: this process alone). Every rank
+  // of the group constructs a Trainer with the same configuration and data and calls the same
+  // methods; they exchange gradients and validation outputs and end with identical weights.
+  Trainer(const RunConfig& cfg, const PreparedData& data, Logger log = {}, dist::Communicator* group = nullptr,
+          dist::GradientSum reduction = dist::GradientSum::Deterministic);
+
+  // Train to the end (or continue after resume()) and evaluate every split with the kept
+  // weights. Early stopping (with the best-weights checkpoint) always runs first; `callbacks`
+  // (progress display, checkpoint files, ...) follow in order after each epoch, and any of them
+  // may stop training.
   TrainResult fit(const std::vector<Callback*>& callbacks = {});
   const nn::Network& network() const { return net_; }
 
   // Evaluate the current network on a split (inference mode).
   EvalResult evaluate(const SplitData& split);
 
-  // One pass over the training rows shuffled for this (1-based) epoch: per batch, forward,
-  // loss, backward, penalty, optimiser step. Returns the mean training loss. Allocates nothing.
-  double trainOneEpoch(int epoch, nn::Optimizer& optimizer);
+  // One pass over the training rows shuffled for this (1-based) epoch: per batch and
+  // micro-batch, forward, loss, backward; then the tree-ordered gradient sum (across the group),
+  // penalty and optimiser step. Returns the mean training loss. Allocates nothing.
+  double trainOneEpoch(int epoch);
+
+  Checkpoint checkpoint() const;
+  void resume(const Checkpoint& c);  // before fit(); Error(Config) when it does not fit the network
+  int epochsDone() const { return epochsDone_; }
 
  private:
+  // Sigmoid outputs and logits of a split, computed in fixed chunks shared among the group.
+  void computeLogits(const SplitData& split, Eigen::VectorXf& logits);
 
   const RunConfig& cfg_;
   const PreparedData& data_;
   Logger log_;
+  dist::LocalCommunicator local_;
+  dist::Communicator& group_;
+  dist::GradientSum reduction_;
   nn::Network net_;
+  std::unique_ptr<nn::Optimizer> optimizer_;
+  EarlyStopping early_;
+  std::vector<EpochRecord> history_;
+  int epochsDone_ = 0;
   // Preallocated per-step buffers: the loop allocates nothing after the first epoch.
+  dist::MicroBatchAccumulator accumulator_;
+  Eigen::VectorXf zeros_;
   data::FeatureMatrix batchX_;
   Eigen::RowVectorXf batchY_, batchW_, dlogits_;
   std::vector<std::uint64_t> batchCounter_;
   std::vector<data::Index> order_;
+  std::vector<double> lossSlots_;
+  Eigen::VectorXf logits_;
 };
 
 // Network inputs for a feature count; exposed for tests.

@@ -1,0 +1,44 @@
+#pragma once
+// A campaign: the base training configuration (train::RunConfig) plus the sections that turn it
+// into k folds x a hyperparameter search run on MPI rank groups.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hepsweep/search/Space.hpp"
+#include "hepsweep/train/Config.hpp"
+
+namespace hepsweep::campaign {
+
+struct CvConfig {
+  // k = 1: one plain train/validation split (data.split.train/val). k > 1: the rows outside the
+  // test hold-out are cut into k folds; item f validates on fold f and trains on the others.
+  int folds = 1;
+};
+
+struct SearchConfig {
+  // "none" (no [search] section: a single point, the base configuration), "grid" or "random".
+  std::string method = "none";
+  std::optional<std::int64_t> budget;  // random: number of points
+  // What ranks the points, always on validation data, mean over folds: "val_loss" (minimised) or
+  // "val_auc" (maximised; stored as 1 - val_auc so that smaller is better everywhere).
+  std::string objective = "val_loss";
+  search::Space space;  // the [search.space] table, in file order
+};
+
+struct ResourcesConfig {
+  int ranksPerItem = 1;  // G: MPI ranks that train one item together (must divide the world size)
+  // "deterministic" (default): fixed-order tree reduction, identical weights for G = 1, 2, 4.
+  // "fast": MPI_Allreduce in whatever order the library picks.
+  std::string reduction = "deterministic";
+};
+
+struct CampaignConfig {
+  train::RunConfig run;  // every key of a single training; the search overrides some of them
+  CvConfig cv;
+  SearchConfig search;
+  ResourcesConfig resources;
+};
+
+}  // namespace hepsweep::campaign
