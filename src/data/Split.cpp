@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <iterator>
 #include <cmath>
 #include <sstream>
 #include <string>
@@ -155,6 +156,29 @@ ClassFactors balanceFactors(std::span<const Index> rows, std::span<const float> 
                  number(sum[static_cast<std::size_t>(c)]) + " (must be > 0; check the weight column)");
   const double total = sum[0] + sum[1];
   return ClassFactors{total / (2.0 * sum[1]), total / (2.0 * sum[0])};
+}
+
+int foldOf(std::uint64_t key, int folds, std::uint64_t seed) {
+  return static_cast<int>(rng::below(rng::streamKey(seed, rng::Stream::Fold), key, static_cast<std::uint64_t>(folds)));
+}
+
+Partition foldPartition(std::span<const float> labels, std::span<const std::uint64_t> keys,
+                        const SplitFractions& f, int folds, int fold, std::uint64_t seed) {
+  if (folds < 1) throwConfig("cv.folds must be at least 1, got " + std::to_string(folds));
+  if (fold < 0 || fold >= folds)
+    throwConfig("fold " + std::to_string(fold) + " outside [0, " + std::to_string(folds) + ")");
+  if (keys.size() != labels.size())
+    throw Error(ErrorCategory::Internal, "foldPartition: one key per row expected");
+  Partition p = stratifiedSplit(labels, f, seed);
+  if (folds == 1) return p;
+  std::vector<Index> rest;
+  rest.reserve(p.train.size() + p.val.size());
+  std::merge(p.train.begin(), p.train.end(), p.val.begin(), p.val.end(), std::back_inserter(rest));
+  p.train.clear();
+  p.val.clear();
+  for (Index r : rest)
+    (foldOf(keys[static_cast<std::size_t>(r)], folds, seed) == fold ? p.val : p.train).push_back(r);
+  return p;
 }
 
 }  // namespace hepsweep::data

@@ -222,3 +222,43 @@ TEST(Balance, ReweightNonPositiveClassSumIsError) {
     EXPECT_NE(std::string(e.what()).find("signal"), std::string::npos) << e.what();
   }
 }
+
+// k-fold partitions: the test hold-out is the single-split test set for every k; the folds'
+// validation sets are disjoint and cover every non-test row exactly once; fold membership is
+// a function of the key alone (so apply can recompute it), and depends on the seed.
+TEST(FoldPartition, FoldsCoverTheNonTestRowsOnceWithAFixedTestSet) {
+  const int n = 1000;
+  std::vector<float> labels(n);
+  std::vector<std::uint64_t> keys(n);
+  for (int i = 0; i < n; ++i) {
+    labels[static_cast<std::size_t>(i)] = i % 3 == 0 ? 1.0f : 0.0f;
+    keys[static_cast<std::size_t>(i)] = 1000000007ULL + static_cast<std::uint64_t>(i) * 7919ULL;
+  }
+  const hepsweep::data::SplitFractions f{0.6, 0.2, 0.2};
+  const auto single = hepsweep::data::stratifiedSplit(labels, f, 5);
+  const int k = 5;
+  std::vector<int> seenAsVal(n, 0);
+  for (int fold = 0; fold < k; ++fold) {
+    const auto p = hepsweep::data::foldPartition(labels, keys, f, k, fold, 5);
+    EXPECT_EQ(p.test, single.test);
+    EXPECT_EQ(p.train.size() + p.val.size() + p.test.size(), static_cast<std::size_t>(n));
+    for (auto r : p.val) {
+      ++seenAsVal[static_cast<std::size_t>(r)];
+      EXPECT_EQ(hepsweep::data::foldOf(keys[static_cast<std::size_t>(r)], k, 5), fold);
+    }
+    EXPECT_NEAR(static_cast<double>(p.val.size()), 0.8 * n / k, 0.8 * n / k * 0.3);
+  }
+  std::vector<bool> isTest(n, false);
+  for (auto r : single.test) isTest[static_cast<std::size_t>(r)] = true;
+  for (int i = 0; i < n; ++i) EXPECT_EQ(seenAsVal[static_cast<std::size_t>(i)], isTest[static_cast<std::size_t>(i)] ? 0 : 1) << i;
+  // k = 1 is the plain split.
+  const auto one = hepsweep::data::foldPartition(labels, keys, f, 1, 0, 5);
+  EXPECT_EQ(one.train, single.train);
+  EXPECT_EQ(one.val, single.val);
+  // The assignment depends on the seed.
+  int moved = 0;
+  for (int i = 0; i < 200; ++i)
+    moved += hepsweep::data::foldOf(keys[static_cast<std::size_t>(i)], k, 5) != hepsweep::data::foldOf(keys[static_cast<std::size_t>(i)], k, 6);
+  EXPECT_GT(moved, 100);
+  EXPECT_THROW(hepsweep::data::foldPartition(labels, keys, f, k, k, 5), hepsweep::Error);
+}

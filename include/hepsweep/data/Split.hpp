@@ -29,6 +29,19 @@ struct Partition {
 // a non-zero fraction would get no rows of some class.
 Partition stratifiedSplit(std::span<const float> labels, const SplitFractions& f, std::uint64_t seed);
 
+// The fold of an event in k-fold cross-validation: a pure function of (seed, key, k), where the
+// key is the event's id (event number) when the data has one, else its row index. Recorded with
+// every model so that `apply` can score an event with the fold model that never saw it.
+int foldOf(std::uint64_t key, int folds, std::uint64_t seed);
+
+// The partition of fold `fold` (0-based) of a k-fold campaign. The test set is the same fixed
+// hold-out as stratifiedSplit(labels, f, seed).test, whatever k. For k = 1 the remaining rows
+// are split into train/validation by the fractions as in stratifiedSplit; for k > 1 the
+// validation set is the remaining rows whose foldOf(key) == fold and the rest is trained on.
+// `keys` has one entry per row (ids or row indices). Error(Config) for fold outside [0, k).
+Partition foldPartition(std::span<const float> labels, std::span<const std::uint64_t> keys,
+                        const SplitFractions& f, int folds, int fold, std::uint64_t seed);
+
 enum class BalanceMode { None, Downsample, Reweight };
 BalanceMode parseBalanceMode(const std::string& s);  // throws Error(Config)
 const char* toString(BalanceMode m);
