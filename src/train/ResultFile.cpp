@@ -121,6 +121,8 @@ void writeResultFile(const std::string& path, const RunConfig& cfg, const RunRec
     f.setAttr("command_line", run.commandLine);
     f.setAttr("data_file", data.dataFile);
     f.setAttr("data_sha256", data.dataSha256);
+    for (const auto& [k, v] : run.textAttrs) f.setAttr(k, v);
+    for (const auto& [k, v] : run.intAttrs) f.setAttr(k, v);
 
     const auto hist = f.createGroup("history");
     std::vector<std::int64_t> epoch;
@@ -187,6 +189,73 @@ void writeResultFile(const std::string& path, const RunConfig& cfg, const RunRec
     model.writeStrings("feature_names", data.featureNames);
     writeNetwork(model, net);
   });
+}
+
+namespace {
+std::vector<float> toStd(const Eigen::VectorXf& v) { return {v.data(), v.data() + v.size()}; }
+Eigen::VectorXf toEigen(const std::vector<float>& v) {
+  return Eigen::Map<const Eigen::VectorXf>(v.data(), static_cast<Eigen::Index>(v.size()));
+}
+}  // namespace
+
+void writeCheckpoint(const std::string& path, const Checkpoint& c) {
+  io::h5::writeAtomically(path, [&](io::h5::File& f) {
+    f.setAttr("format", std::string("hepsweep-checkpoint"));
+    f.setAttr("epochs_done", static_cast<std::int64_t>(c.epochsDone));
+    f.write<float>("params", asSpan(c.params), false);
+    f.write<float>("state", asSpan(c.state), false);
+    const auto opt = f.createGroup("optimizer");
+    opt.setAttr("steps", c.optimizer.steps);
+    opt.setAttr("learning_rate", static_cast<double>(c.learningRate));
+    opt.writeStrings("names", c.optimizer.names);
+    for (std::size_t i = 0; i < c.optimizer.vectors.size(); ++i)
+      opt.write<float>("v" + std::to_string(i), asSpan(c.optimizer.vectors[i]), false);
+    const auto es = f.createGroup("early_stopping");
+    es.writeScalar("best", c.best);
+    es.writeScalar("best_epoch", static_cast<std::int64_t>(c.bestEpoch));
+    es.writeScalar("wait", static_cast<std::int64_t>(c.wait));
+    es.write<float>("best_params", asSpan(c.bestParams), false);
+    es.write<float>("best_state", asSpan(c.bestState), false);
+    const auto h = f.createGroup("history");
+    std::vector<double> cols[5];
+    for (const auto& r : c.history) {
+      cols[0].push_back(r.trainLoss);
+      cols[1].push_back(r.valLoss);
+      cols[2].push_back(r.valAuc);
+      cols[3].push_back(r.learningRate);
+      cols[4].push_back(r.seconds);
+    }
+    const char* names[5] = {"train_loss", "val_loss", "val_auc", "learning_rate", "epoch_seconds"};
+    for (int i = 0; i < 5; ++i) h.write<double>(names[i], asSpan(cols[i]), false);
+  });
+}
+
+Checkpoint readCheckpoint(const std::string& path) {
+  const auto f = io::h5::File::open(path);
+  if (!f.hasAttr("format") || f.attrString("format") != "hepsweep-checkpoint")
+    throwIo("'" + path + "' is not a hepsweep checkpoint");
+  Checkpoint c;
+  c.epochsDone = static_cast<int>(f.attrInt("epochs_done"));
+  c.params = toEigen(f.read<float>("params"));
+  c.state = toEigen(f.read<float>("state"));
+  const auto opt = f.openGroup("optimizer");
+  c.optimizer.steps = opt.attrInt("steps");
+  c.learningRate = static_cast<float>(opt.attrDouble("learning_rate"));
+  c.optimizer.names = opt.readStrings("names");
+  for (std::size_t i = 0; i < c.optimizer.names.size(); ++i)
+    c.optimizer.vectors.push_back(toEigen(opt.read<float>("v" + std::to_string(i))));
+  const auto es = f.openGroup("early_stopping");
+  c.best = es.readScalarDouble("best");
+  c.bestEpoch = static_cast<int>(es.readScalarInt("best_epoch"));
+  c.wait = static_cast<int>(es.readScalarInt("wait"));
+  c.bestParams = toEigen(es.read<float>("best_params"));
+  c.bestState = toEigen(es.read<float>("best_state"));
+  const auto h = f.openGroup("history");
+  const auto tl = h.read<double>("train_loss"), vl = h.read<double>("val_loss"), va = h.read<double>("val_auc"),
+             lr = h.read<double>("learning_rate"), sec = h.read<double>("epoch_seconds");
+  for (std::size_t i = 0; i < tl.size(); ++i)
+    c.history.push_back({static_cast<int>(i) + 1, tl[i], vl[i], va[i], lr[i], sec[i]});
+  return c;
 }
 
 }  // namespace hepsweep::train

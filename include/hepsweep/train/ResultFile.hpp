@@ -1,7 +1,10 @@
 #pragma once
 // The result file of one training run (layout documented in docs/hdf5-layout.md). Written to a
 // temporary name and renamed when complete, so a file with the final name is always whole.
+#include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "hepsweep/data/Preprocess.hpp"
 #include "hepsweep/io/Hdf5.hpp"
@@ -14,10 +17,17 @@ namespace hepsweep::train {
 struct RunRecord {
   std::string configToml;   // the full resolved configuration
   std::string commandLine;
+  // Extra root attributes (campaign items: item id, point, fold, overrides).
+  std::vector<std::pair<std::string, std::string>> textAttrs;
+  std::vector<std::pair<std::string, std::int64_t>> intAttrs;
 };
 
 void writeResultFile(const std::string& path, const RunConfig& cfg, const RunRecord& run,
                      const PreparedData& data, const TrainResult& result, const nn::Network& net);
+
+// Checkpoint of an unfinished training, replaced atomically after every epoch.
+void writeCheckpoint(const std::string& path, const Checkpoint& c);
+Checkpoint readCheckpoint(const std::string& path);
 
 // Preprocessing parameters as a group of datasets and attributes, and back.
 void writePreprocess(const io::h5::Group& g, const data::PreprocessParams& p);
