@@ -1,0 +1,162 @@
+// `hepsweep convert`: the options_description below is the single declaration of the options;
+// --help prints it and docs/convert.md documents every name in it (a test checks that).
+#include <boost/program_options.hpp>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "Commands.hpp"
+#include "hepsweep/core/Error.hpp"
+#include "hepsweep/core/Log.hpp"
+#include "hepsweep/core/Strings.hpp"
+#include "hepsweep/io/Convert.hpp"
+
+namespace hepsweep::cli {
+
+namespace po = boost::program_options;
+
+namespace {
+
+constexpr const char* kUsage =
+    "Usage: hepsweep convert --signal FILE... --background FILE... -o OUT.h5 [options]\n"
+    "       hepsweep convert FILE... --label COLUMN [--signal-value V] -o OUT.h5 [options]\n"
+    "\n"
+    "Convert text ntuples (CSV, tab-, space- or \", \"-separated; plain or .gz) into one HDF5\n"
+    "dataset file (features, labels, weights, feature_names, provenance; see docs/hdf5-layout.md).\n"
+    "The class of each row comes from the file it is in (--signal/--background) or from a label\n"
+    "column (--label). Inputs are streamed; on any error no output file is left behind.\n";
+
+// "--features a,b --features c" -> {a, b, c}; names are trimmed, empty entries rejected.
+std::vector<std::string> splitList(const std::vector<std::string>& values, const char* option) {
+  std::vector<std::string> out;
+  for (const auto& v : values)
+    for (auto& name : str::split(v, ',')) {
+      if (name.empty()) throwConfig(std::string(option) + " " + str::quoted(v) + " contains an empty name");
+      out.push_back(std::move(name));
+    }
+  return out;
+}
+
+po::options_description makeOptions() {
+  po::options_description d("Options", 100, 50);
+  // clang-format off
+  d.add_options()
+    ("help,h", "print this help and exit")
+    ("signal", po::value<std::vector<std::string>>()->multitoken()->composing()->value_name("FILE..."),
+        "input file(s) whose rows are all signal")
+    ("background", po::value<std::vector<std::string>>()->multitoken()->composing()->value_name("FILE..."),
+        "input file(s) whose rows are all background")
+    ("input", po::value<std::vector<std::string>>()->composing()->value_name("FILE..."),
+        "input file(s) labelled by --label (also accepted positionally)")
+    ("output,o", po::value<std::string>()->value_name("OUT.h5"), "output HDF5 file (written to a temporary name, then renamed)")
+    ("label", po::value<std::string>()->value_name("COLUMN"), "column holding the class of each row (not a feature)")
+    ("signal-value", po::value<std::string>()->default_value("1")->value_name("V"),
+        "label value meaning signal (text equal after trimming, or numerically equal); anything else is background")
+    ("weight", po::value<std::string>()->value_name("COLUMN"), "column of per-event weights (negative weights are kept; not a feature)")
+    ("id", po::value<std::string>()->value_name("COLUMN"), "column of integer event numbers, stored exactly as int64 in /ids (not a feature)")
+    ("features", po::value<std::vector<std::string>>()->composing()->value_name("A,B,..."),
+        "comma-separated feature columns to keep, in this order (default: all other columns)")
+    ("drop", po::value<std::vector<std::string>>()->composing()->value_name("A,B,..."), "comma-separated columns that are not features")
+    ("missing", po::value<std::string>()->value_name("VALUE"), "value marking a missing measurement, e.g. -999 (kept as is, recorded)")
+    ("missing-features", po::value<std::vector<std::string>>()->composing()->value_name("A,B,..."),
+        "comma-separated features that use the --missing marker (default: all)")
+    ("sep", po::value<std::string>()->default_value("auto")->value_name("SEP"),
+        "field separator: auto, comma, tab, space, whitespace or a literal string (auto: tab if the header "
+        "has one, else comma, else whitespace)")
+    ("common-columns", po::bool_switch(), "keep only the columns present in every input file")
+    ("allow-nonfinite", po::bool_switch(), "accept nan/inf feature values instead of stopping with an error")
+    ("quiet,q", po::bool_switch(), "print nothing on success")
+    ("json", po::bool_switch(), "print the summary as one JSON object")
+    ("verbose,v", po::bool_switch(), "log each input file to stderr");
+  // clang-format on
+  return d;
+}
+
+nlohmann::json toJson(const io::ConvertSummary& s) {
+  nlohmann::json j;
+  j["output"] = s.output;
+  j["rows"] = s.rows;
+  j["n_signal"] = s.nSignal;
+  j["n_background"] = s.nBackground;
+  j["n_features"] = s.featureNames.size();
+  j["features"] = s.featureNames;
+  j["sum_weights_signal"] = s.sumWeightsSignal;
+  j["sum_weights_background"] = s.sumWeightsBackground;
+  j["seconds"] = s.seconds;
+  j["inputs"] = nlohmann::json::array();
+  for (const auto& in : s.inputs) {
+    j["inputs"].push_back({{"path", in.path},
+                           {"absolute_path", in.absolutePath},
+                           {"sha256", in.sha256},
+                           {"class", static_cast<int>(in.inputClass)},
+                           {"rows", in.rows},
+                           {"n_signal", in.nSignal},
+                           {"n_background", in.nBackground},
+                           {"separator", in.separator},
+                           {"gzip", in.gzipped}});
+  }
+  if (!s.labelCounts.empty()) {
+    j["label_values"] = nlohmann::json::array();
+    for (const auto& lc : s.labelCounts)
+      j["label_values"].push_back({{"value", lc.value}, {"signal", lc.signal}, {"rows", lc.count}});
+    j["other_label_value_rows"] = s.otherLabelValues;
+  }
+  return j;
+}
+
+}  // namespace
+
+int convertCommand(const Args& args) {
+  const po::options_description opts = makeOptions();
+  po::positional_options_description positional;
+  positional.add("input", -1);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(opts).positional(positional).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throwConfig(std::string("convert: ") + e.what() + " (see hepsweep convert --help)");
+  }
+  if (vm.count("help")) {
+    std::cout << kUsage << "\n" << opts << "\n";
+    return 0;
+  }
+
+  io::ConvertOptions o;
+  const auto list = [&](const char* name) {
+    return vm.count(name) ? vm[name].as<std::vector<std::string>>() : std::vector<std::string>{};
+  };
+  const auto text = [&](const char* name) { return vm.count(name) ? vm[name].as<std::string>() : std::string(); };
+  o.signalFiles = list("signal");
+  o.backgroundFiles = list("background");
+  o.labelledFiles = list("input");
+  o.output = text("output");
+  if (o.output.empty()) throwConfig("convert: -o OUT.h5 is required (see hepsweep convert --help)");
+  o.labelColumn = text("label");
+  o.signalValue = text("signal-value");
+  o.weightColumn = text("weight");
+  o.idColumn = text("id");
+  o.features = splitList(list("features"), "--features");
+  o.drop = splitList(list("drop"), "--drop");
+  o.missingFeatures = splitList(list("missing-features"), "--missing-features");
+  if (vm.count("missing")) {
+    const std::string m = text("missing");
+    try {
+      o.missingValue = io::parseFloat(str::trim(m), false, {"--missing", 0, {}, 0});
+    } catch (const Error&) {
+      throwConfig("--missing " + str::quoted(m) + " is not a finite number");
+    }
+  }
+  o.separator = io::Separator::parse(text("sep"));
+  o.commonColumns = vm["common-columns"].as<bool>();
+  o.allowNonFinite = vm["allow-nonfinite"].as<bool>();
+  o.commandLine = invocation().empty() ? str::shellJoin(args) : invocation();
+
+  const Logger log = vm["verbose"].as<bool>() ? Logger::toStderr(LogLevel::Debug) : Logger();
+  const io::ConvertSummary s = io::convert(o, log);
+  if (vm["quiet"].as<bool>()) return 0;
+  if (vm["json"].as<bool>()) std::cout << toJson(s).dump() << "\n";
+  else std::cout << io::summaryText(s) << "\n";
+  return 0;
+}
+
+}  // namespace hepsweep::cli

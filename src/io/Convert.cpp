@@ -1,0 +1,443 @@
+#include "hepsweep/io/Convert.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cctype>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <set>
+#include <sstream>
+#include <unordered_set>
+
+#include "hepsweep/core/Error.hpp"
+#include "hepsweep/core/Strings.hpp"
+#include "hepsweep/core/Version.hpp"
+#include "hepsweep/io/DatasetFile.hpp"
+#include "hepsweep/io/Hdf5.hpp"
+
+namespace hepsweep::io {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct InputFile {
+  std::string path;
+  InputClass cls;
+  std::vector<std::string> header;
+};
+
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// Column names differ in case more often than by typos ("ID" vs "id"), so a case-insensitive
+// match wins over the smallest edit distance.
+std::string closestHint(const std::string& word, const std::vector<std::string>& names) {
+  std::string best;
+  for (const auto& n : names)
+    if (lower(n) == lower(word)) best = n;
+  if (best.empty()) best = str::closest(word, names);
+  return best.empty() ? std::string() : " (closest: " + str::quoted(best) + ")";
+}
+
+std::string utcNowIso8601() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+void checkOutputWritable(const std::string& output) {
+  fs::path dir = fs::path(output).parent_path();
+  if (dir.empty()) dir = ".";
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec))
+    throwIo("cannot write output '" + output + "': directory '" + dir.string() + "' does not exist");
+  if (::access(dir.c_str(), W_OK | X_OK) != 0)
+    throwIo("cannot write output '" + output + "': directory '" + dir.string() + "' is not writable (" +
+            std::strerror(errno) + ")");
+  if (fs::is_directory(output, ec)) throwIo("cannot write output '" + output + "': it is a directory");
+}
+
+void validateOptions(const ConvertOptions& o) {
+  if (o.output.empty()) throwConfig("no output file: pass -o OUT.h5");
+  const bool byFile = !o.signalFiles.empty() || !o.backgroundFiles.empty();
+  if (byFile && !o.labelledFiles.empty())
+    throwConfig("give either --signal/--background files (class by file) or input files with --label COLUMN "
+                "(class from a column), not both; positional inputs: " +
+                str::join(o.labelledFiles, ", "));
+  if (byFile && !o.labelColumn.empty())
+    throwConfig("--label " + str::quoted(o.labelColumn) +
+                " takes the class from a column, but --signal/--background already give it by file; "
+                "pass the input files without --signal/--background, or drop --label");
+  if (!byFile && o.labelledFiles.empty())
+    throwConfig("no input files: pass --signal FILE... --background FILE..., or FILE... --label COLUMN");
+  if (!o.labelledFiles.empty() && o.labelColumn.empty())
+    throwConfig("input files given without --signal/--background need --label COLUMN to say which rows are signal");
+  if (byFile && o.signalFiles.empty()) throwConfig("no --signal files (both classes are needed)");
+  if (byFile && o.backgroundFiles.empty()) throwConfig("no --background files (both classes are needed)");
+  if (!o.features.empty() && !o.drop.empty()) throwConfig("give --features or --drop, not both");
+  if (!o.missingFeatures.empty() && !o.missingValue)
+    throwConfig("--missing-features needs --missing VALUE (the marker those features use)");
+  const std::pair<const char*, const std::string*> special[] = {
+      {"--label", &o.labelColumn}, {"--weight", &o.weightColumn}, {"--id", &o.idColumn}};
+  for (std::size_t i = 0; i < 3; ++i)
+    for (std::size_t j = i + 1; j < 3; ++j)
+      if (!special[i].second->empty() && *special[i].second == *special[j].second)
+        throwConfig(std::string(special[i].first) + " and " + special[j].first + " name the same column " +
+                    str::quoted(*special[i].second));
+  for (const auto& [opt, name] : special) {
+    if (name->empty()) continue;
+    if (std::find(o.features.begin(), o.features.end(), *name) != o.features.end())
+      throwConfig("column " + str::quoted(*name) + " is the " + opt + " column and cannot also be in --features");
+  }
+  std::set<std::string> seen;
+  for (const auto& f : o.features)
+    if (!seen.insert(f).second) throwConfig("--features lists " + str::quoted(f) + " twice");
+}
+
+// Chunks of about 1 MiB of features (at most 4096 rows): big enough for good compression and
+// few HDF5 calls, small enough that the output buffers stay negligible.
+std::size_t chunkRowsFor(std::size_t nFeatures) {
+  const std::size_t rows = (1u << 20) / (sizeof(float) * std::max<std::size_t>(nFeatures, 1));
+  return std::clamp<std::size_t>(rows, 64, 4096);
+}
+
+// The feature columns, in output order, from the headers of all inputs.
+std::vector<std::string> chooseFeatures(const ConvertOptions& o, const std::vector<InputFile>& inputs) {
+  std::unordered_set<std::string> special;
+  for (const auto* s : {&o.labelColumn, &o.weightColumn, &o.idColumn})
+    if (!s->empty()) special.insert(*s);
+
+  const auto has = [](const InputFile& f, const std::string& c) {
+    return std::find(f.header.begin(), f.header.end(), c) != f.header.end();
+  };
+
+  // Columns every file must have.
+  for (const auto& in : inputs) {
+    std::vector<std::pair<std::string, std::string>> required;
+    if (in.cls == InputClass::FromLabelColumn) required.emplace_back(o.labelColumn, "--label");
+    if (!o.weightColumn.empty()) required.emplace_back(o.weightColumn, "--weight");
+    if (!o.idColumn.empty()) required.emplace_back(o.idColumn, "--id");
+    for (const auto& f : o.features) required.emplace_back(f, "--features");
+    for (const auto& [col, opt] : required)
+      if (!has(in, col))
+        throwInput("file '" + in.path + "' has no column " + str::quoted(col) + " (named by " + opt + ")" +
+                   closestHint(col, in.header));
+  }
+  if (!o.features.empty()) return o.features;
+
+  for (const auto& d : o.drop) {
+    const bool anywhere = std::any_of(inputs.begin(), inputs.end(), [&](const InputFile& f) { return has(f, d); });
+    if (!anywhere)
+      throwConfig("--drop names column " + str::quoted(d) + ", which no input file has" +
+                  closestHint(d, inputs.front().header));
+  }
+  const auto candidates = [&](const InputFile& f) {
+    std::vector<std::string> out;
+    for (const auto& c : f.header)
+      if (!special.count(c) && std::find(o.drop.begin(), o.drop.end(), c) == o.drop.end()) out.push_back(c);
+    return out;
+  };
+
+  std::vector<std::string> features = candidates(inputs.front());
+  if (o.commonColumns) {
+    std::erase_if(features, [&](const std::string& c) {
+      return !std::all_of(inputs.begin(), inputs.end(), [&](const InputFile& f) { return has(f, c); });
+    });
+  } else {
+    for (std::size_t i = 1; i < inputs.size(); ++i) {
+      const auto mine = candidates(inputs[i]);
+      for (const auto& c : features)
+        if (!has(inputs[i], c))
+          throwInput("file '" + inputs[i].path + "' has no column " + str::quoted(c) + " (which '" +
+                     inputs.front().path + "' has)" + closestHint(c, inputs[i].header) +
+                     "; pass --common-columns to keep only the columns all inputs share, or --drop it");
+      for (const auto& c : mine)
+        if (std::find(features.begin(), features.end(), c) == features.end())
+          throwInput("file '" + inputs.front().path + "' has no column " + str::quoted(c) + " (which '" +
+                     inputs[i].path + "' has); pass --common-columns to keep only the columns all inputs "
+                     "share, or --drop it");
+    }
+  }
+  if (features.empty())
+    throwInput("no feature columns left in '" + inputs.front().path + "' after removing label, weight, id" +
+               (o.drop.empty() ? std::string() : " and --drop") + " columns" +
+               (o.commonColumns ? " and keeping only the columns common to all inputs" : ""));
+  return features;
+}
+
+// Decides signal/background from the text of a label field, and counts the distinct values.
+class LabelRule {
+ public:
+  explicit LabelRule(const std::string& signalValue) : value_(str::trim(signalValue)) {
+    numeric_ = tryParseDouble(value_, number_);
+  }
+  bool isSignal(std::string_view text) {
+    if (!counts_.empty() && counts_[last_].value == text) {
+      ++counts_[last_].count;
+      return counts_[last_].signal;
+    }
+    for (std::size_t i = 0; i < counts_.size(); ++i)
+      if (counts_[i].value == text) {
+        last_ = i;
+        ++counts_[i].count;
+        return counts_[i].signal;
+      }
+    const bool sig = decide(text);
+    if (counts_.size() < ConvertSummary::kMaxLabelCounts) {
+      counts_.push_back({std::string(text), sig, 1});
+      last_ = counts_.size() - 1;
+    } else {
+      ++others_;
+    }
+    return sig;
+  }
+  const std::vector<LabelCount>& counts() const { return counts_; }
+  std::int64_t others() const { return others_; }
+
+ private:
+  bool decide(std::string_view text) const {
+    if (text == value_) return true;
+    double d = 0;
+    return numeric_ && tryParseDouble(text, d) && d == number_;
+  }
+  std::string value_;
+  bool numeric_ = false;
+  double number_ = 0;
+  std::vector<LabelCount> counts_;
+  std::size_t last_ = 0;
+  std::int64_t others_ = 0;
+};
+
+std::string shortDouble(double v) {
+  std::ostringstream s;
+  s.precision(6);
+  s << v;
+  return s.str();
+}
+
+std::string fixed2(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f", v);
+  return buf;
+}
+
+}  // namespace
+
+ConvertSummary convert(const ConvertOptions& o, const Logger& log) {
+  const auto t0 = std::chrono::steady_clock::now();
+  validateOptions(o);
+  checkOutputWritable(o.output);
+
+  // Headers first (one block per file), so that column problems are reported before any output.
+  std::vector<InputFile> inputs;
+  for (const auto& p : o.signalFiles) inputs.push_back({p, InputClass::Signal, {}});
+  for (const auto& p : o.backgroundFiles) inputs.push_back({p, InputClass::Background, {}});
+  for (const auto& p : o.labelledFiles) inputs.push_back({p, InputClass::FromLabelColumn, {}});
+  for (auto& in : inputs) in.header = TextReader(in.path, o.separator, 64 * 1024).header();
+
+  const std::vector<std::string> features = chooseFeatures(o, inputs);
+  const std::size_t nf = features.size();
+  for (const auto& m : o.missingFeatures)
+    if (std::find(features.begin(), features.end(), m) == features.end())
+      throwConfig("--missing-features names " + str::quoted(m) + ", which is not a feature" +
+                  closestHint(m, features));
+
+  ConvertSummary sum;
+  sum.output = o.output;
+  sum.weightColumn = o.weightColumn;
+  sum.featureNames = features;
+  LabelRule labelRule(o.signalValue);
+  const bool hasWeights = !o.weightColumn.empty();
+  const bool hasIds = !o.idColumn.empty();
+  const std::size_t chunkRows = chunkRowsFor(nf);
+
+  h5::writeAtomically(o.output, [&](h5::File& f) {
+    h5::RowAppender<float> featOut(f, "features", nf, chunkRows);
+    h5::RowAppender<std::int8_t> labelOut(f, "labels", 0, chunkRows);
+    h5::RowAppender<float> weightOut(f, "weights", 0, chunkRows);
+    std::optional<h5::RowAppender<std::int64_t>> idOut;
+    if (hasIds) idOut.emplace(f, "ids", 0, chunkRows);
+
+    std::vector<float> fbuf(chunkRows * nf), wbuf(chunkRows);
+    std::vector<std::int8_t> lbuf(chunkRows);
+    std::vector<std::int64_t> ibuf(hasIds ? chunkRows : 0);
+    std::size_t nbuf = 0;
+    const auto flush = [&] {
+      featOut.append(fbuf.data(), nbuf);
+      labelOut.append(lbuf.data(), nbuf);
+      weightOut.append(wbuf.data(), nbuf);
+      if (idOut) idOut->append(ibuf.data(), nbuf);
+      nbuf = 0;
+    };
+
+    std::vector<std::string_view> fields;
+    for (const auto& in : inputs) {
+      TextReader r(in.path, o.separator, o.blockSize);
+      const auto& header = r.header();
+      std::vector<std::size_t> col(nf);
+      for (std::size_t j = 0; j < nf; ++j) {
+        const auto c = r.column(features[j]);
+        if (c < 0)  // the header pass checked this; a file changing under us ends up here
+          throwInput("file '" + in.path + "' has no column " + str::quoted(features[j]));
+        col[j] = static_cast<std::size_t>(c);
+      }
+      const auto colOf = [&](const std::string& name) -> std::size_t {
+        const auto c = r.column(name);
+        if (c < 0) throwInput("file '" + in.path + "' has no column " + str::quoted(name));
+        return static_cast<std::size_t>(c);
+      };
+      const std::size_t labelCol = in.cls == InputClass::FromLabelColumn ? colOf(o.labelColumn) : 0;
+      const std::size_t weightCol = hasWeights ? colOf(o.weightColumn) : 0;
+      const std::size_t idCol = hasIds ? colOf(o.idColumn) : 0;
+
+      ConvertedInput ci;
+      ci.path = in.path;
+      ci.absolutePath = fs::absolute(in.path).lexically_normal().string();
+      ci.inputClass = in.cls;
+      ci.separator = r.separator().describe();
+      log.debug("convert: reading '" + in.path + "' (" + ci.separator + "-separated, " +
+                std::to_string(header.size()) + " columns)");
+      FieldContext at{in.path, 0, {}, 0};
+      const auto ctx = [&](std::size_t c) {
+        at.line = r.lineNumber();
+        at.column = header[c];
+        at.field = c + 1;
+        return at;
+      };
+      while (r.next(fields)) {
+        float* row = fbuf.data() + nbuf * nf;
+        for (std::size_t j = 0; j < nf; ++j) {
+          const std::size_t c = col[j];
+          at.line = r.lineNumber();
+          at.column = header[c];
+          at.field = c + 1;
+          row[j] = parseFloat(fields[c], o.allowNonFinite, at);
+        }
+        bool signal = in.cls == InputClass::Signal;
+        if (in.cls == InputClass::FromLabelColumn) signal = labelRule.isSignal(fields[labelCol]);
+        float w = 1.0f;
+        if (hasWeights) w = parseFloat(fields[weightCol], false, ctx(weightCol));
+        if (hasIds) ibuf[nbuf] = parseInt64(fields[idCol], ctx(idCol));
+        lbuf[nbuf] = signal ? 1 : 0;
+        wbuf[nbuf] = w;
+        if (signal) {
+          ++ci.nSignal;
+          sum.sumWeightsSignal += w;
+        } else {
+          ++ci.nBackground;
+          sum.sumWeightsBackground += w;
+        }
+        if (++nbuf == chunkRows) flush();
+      }
+      ci.rows = static_cast<std::int64_t>(r.rowsRead());
+      if (ci.rows == 0)
+        throwInput("file '" + in.path + "' has a header line but no data rows");
+      ci.gzipped = r.gzipped();
+      ci.sha256 = r.finishSha256();
+      sum.nSignal += ci.nSignal;
+      sum.nBackground += ci.nBackground;
+      sum.rows += ci.rows;
+      log.debug("convert: '" + in.path + "': " + std::to_string(ci.rows) + " rows, sha256 " + ci.sha256);
+      sum.inputs.push_back(std::move(ci));
+    }
+    flush();
+
+    if (sum.nSignal == 0 || sum.nBackground == 0) {
+      std::string msg = std::string("no ") + (sum.nSignal == 0 ? "signal" : "background") + " rows in the input";
+      if (!o.labelColumn.empty()) {
+        msg += ": label column " + str::quoted(o.labelColumn) + " values";
+        for (const auto& lc : labelRule.counts())
+          msg += " " + str::quoted(lc.value) + " x" + std::to_string(lc.count) + (lc.signal ? " (signal)" : " (background)");
+        msg += "; signal is the value " + str::quoted(o.signalValue) + " (--signal-value)";
+      }
+      throwInput(msg);
+    }
+
+    f.writeStrings("feature_names", features);
+    if (o.missingValue) {
+      f.setAttr("missing_value", static_cast<double>(*o.missingValue), "features");
+      f.writeStrings("missing_features", o.missingFeatures.empty() ? features : o.missingFeatures);
+    }
+    f.setAttr("has_weights", std::int64_t{hasWeights ? 1 : 0});
+    f.setAttr("has_ids", std::int64_t{hasIds ? 1 : 0});
+    if (hasWeights) f.setAttr("weight_column", o.weightColumn, "weights");
+    if (hasIds) f.setAttr("id_column", o.idColumn, "ids");
+    if (!o.labelColumn.empty()) {
+      f.setAttr("label_column", o.labelColumn, "labels");
+      f.setAttr("signal_value", o.signalValue, "labels");
+    }
+    f.setAttr("n_signal", sum.nSignal);
+    f.setAttr("n_background", sum.nBackground);
+    f.setAttr("format", std::string(kDatasetFormat));
+    f.setAttr("format_version", kDatasetFormatVersion);
+
+    h5::Group prov = f.createGroup("provenance");
+    std::vector<std::string> paths, absPaths, shas, seps;
+    std::vector<std::int64_t> rows;
+    std::vector<std::int8_t> classes;
+    for (const auto& ci : sum.inputs) {
+      paths.push_back(ci.path);
+      absPaths.push_back(ci.absolutePath);
+      shas.push_back(ci.sha256);
+      seps.push_back(ci.separator);
+      rows.push_back(ci.rows);
+      classes.push_back(static_cast<std::int8_t>(ci.inputClass));
+    }
+    prov.writeStrings("input_paths", paths);
+    prov.writeStrings("input_absolute_paths", absPaths);
+    prov.writeStrings("input_sha256", shas);
+    prov.writeStrings("input_separator", seps);
+    prov.write<std::int64_t>("input_rows", rows, false);
+    prov.write<std::int8_t>("input_class", classes, false);
+    prov.setAttr("command_line", o.commandLine);
+    prov.setAttr("version", versionString());
+    prov.setAttr("created", utcNowIso8601());
+    prov.setAttr("format", std::string(kDatasetFormat));
+    prov.setAttr("format_version", kDatasetFormatVersion);
+  });
+
+  sum.labelCounts = labelRule.counts();
+  sum.otherLabelValues = labelRule.others();
+  sum.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return sum;
+}
+
+std::string summaryText(const ConvertSummary& s) {
+  std::string t = "Converted " + std::to_string(s.rows) + " rows (" + std::to_string(s.nSignal) + " signal, " +
+                  std::to_string(s.nBackground) + " background) with " + std::to_string(s.featureNames.size()) +
+                  " features from " + std::to_string(s.inputs.size()) + " file" + (s.inputs.size() == 1 ? "" : "s") +
+                  " into '" + s.output + "' in " + fixed2(s.seconds) + " s.";
+  if (!s.labelCounts.empty()) {
+    t += " Label values:";
+    for (std::size_t i = 0; i < s.labelCounts.size(); ++i) {
+      const auto& lc = s.labelCounts[i];
+      t += std::string(i ? "," : "") + " " + str::quoted(lc.value) + " -> " + (lc.signal ? "signal" : "background") +
+           " (" + std::to_string(lc.count) + " rows)";
+    }
+    if (s.otherLabelValues) t += ", " + std::to_string(s.otherLabelValues) + " rows with other values";
+    t += ".";
+  }
+  if (!s.weightColumn.empty())
+    t += " Sum of weights (" + str::quoted(s.weightColumn) + "): signal " + shortDouble(s.sumWeightsSignal) +
+         ", background " + shortDouble(s.sumWeightsBackground) + ".";
+  for (const auto& in : s.inputs) {
+    const char* cls = in.inputClass == InputClass::Signal       ? "signal"
+                      : in.inputClass == InputClass::Background ? "background"
+                                                                : "labelled";
+    t += " '" + in.path + "': " + std::to_string(in.rows) + " rows (" + cls + ", " + in.separator + ").";
+  }
+  return t;
+}
+
+}  // namespace hepsweep::io

@@ -1,0 +1,183 @@
+#include "hepsweep/io/DatasetFile.hpp"
+
+#include <algorithm>
+#include <unordered_map>
+
+#include "hepsweep/core/Error.hpp"
+#include "hepsweep/core/Strings.hpp"
+#include "hepsweep/io/Hdf5.hpp"
+
+namespace hepsweep::io {
+
+namespace {
+
+[[noreturn]] void notADataset(const std::string& path, const std::string& what) {
+  throwInput("'" + path + "' is not a hepsweep dataset file: " + what +
+             " (such files are written by `hepsweep convert`; layout in docs/hdf5-layout.md)");
+}
+
+struct Opened {
+  h5::File file;
+  DatasetInfo info;
+};
+
+std::int64_t intAttrOr(const h5::Group& g, const std::string& name, std::int64_t fallback, const std::string& obj = "") {
+  return g.hasAttr(name, obj) ? g.attrInt(name, obj) : fallback;
+}
+
+Opened open(const std::string& path) {
+  Opened o{h5::File::open(path), {}};
+  const h5::File& f = o.file;
+  DatasetInfo& info = o.info;
+  info.path = path;
+
+  if (!f.hasAttr("format")) notADataset(path, "the root attribute 'format' is missing");
+  const std::string format = f.attrString("format");
+  if (format != kDatasetFormat)
+    notADataset(path, "the root attribute 'format' is " + str::quoted(format) + ", expected " +
+                          str::quoted(kDatasetFormat));
+  info.formatVersion = intAttrOr(f, "format_version", 0);
+  if (info.formatVersion < 1 || info.formatVersion > kDatasetFormatVersion)
+    throwInput("'" + path + "' has dataset format_version " + std::to_string(info.formatVersion) +
+               "; this hepsweep reads version " + std::to_string(kDatasetFormatVersion) +
+               (info.formatVersion > kDatasetFormatVersion ? " (the file was written by a newer hepsweep)" : ""));
+
+  std::vector<std::string> missing;
+  for (const char* name : {"features", "labels", "weights", "feature_names"})
+    if (!f.exists(name)) missing.push_back(name);
+  if (!missing.empty()) notADataset(path, "missing dataset(s) " + str::join(missing, ", "));
+
+  const auto fshape = f.shape("features");
+  if (fshape.size() != 2)
+    notADataset(path, "'features' has " + std::to_string(fshape.size()) + " dimensions, expected 2 (rows x features)");
+  info.rows = static_cast<std::int64_t>(fshape[0]);
+  info.featureNames = f.readStrings("feature_names");
+  if (info.featureNames.size() != fshape[1])
+    notADataset(path, "'feature_names' has " + std::to_string(info.featureNames.size()) + " entries but 'features' has " +
+                          std::to_string(fshape[1]) + " columns");
+  const auto checkRows = [&](const char* name) {
+    const auto s = f.shape(name);
+    if (s.size() != 1 || static_cast<std::int64_t>(s[0]) != info.rows)
+      notADataset(path, std::string("'") + name + "' does not have one entry per row of 'features' (" +
+                            std::to_string(info.rows) + ")");
+  };
+  checkRows("labels");
+  checkRows("weights");
+  info.hasIds = f.exists("ids");
+  if (info.hasIds) {
+    checkRows("ids");
+    if (f.hasAttr("id_column", "ids")) info.idColumn = f.attrString("id_column", "ids");
+  }
+  info.hasWeights = intAttrOr(f, "has_weights", 1) != 0;
+  if (f.hasAttr("weight_column", "weights")) info.weightColumn = f.attrString("weight_column", "weights");
+  if (f.hasAttr("label_column", "labels")) info.labelColumn = f.attrString("label_column", "labels");
+  if (f.hasAttr("missing_value", "features")) {
+    info.missingValue = static_cast<float>(f.attrDouble("missing_value", "features"));
+    info.missingFeatures = f.exists("missing_features") ? f.readStrings("missing_features") : info.featureNames;
+  }
+  info.nSignal = intAttrOr(f, "n_signal", 0);
+  info.nBackground = intAttrOr(f, "n_background", 0);
+
+  if (f.exists("provenance")) {
+    const h5::Group p = f.openGroup("provenance");
+    if (p.exists("input_paths")) info.inputPaths = p.readStrings("input_paths");
+    if (p.exists("input_absolute_paths")) info.inputAbsolutePaths = p.readStrings("input_absolute_paths");
+    if (p.exists("input_sha256")) info.inputSha256 = p.readStrings("input_sha256");
+    if (p.exists("input_rows")) info.inputRows = p.read<std::int64_t>("input_rows");
+    if (p.exists("input_class")) info.inputClass = p.read<std::int8_t>("input_class");
+    if (p.hasAttr("command_line")) info.commandLine = p.attrString("command_line");
+    if (p.hasAttr("version")) info.version = p.attrString("version");
+    if (p.hasAttr("created")) info.created = p.attrString("created");
+  }
+  return o;
+}
+
+// Column positions of the requested features (all, in file order, when none are requested).
+std::vector<std::size_t> selectColumns(const DatasetInfo& info, const std::vector<std::string>& wanted) {
+  std::vector<std::size_t> cols;
+  if (wanted.empty()) {
+    for (std::size_t j = 0; j < info.featureNames.size(); ++j) cols.push_back(j);
+    return cols;
+  }
+  std::unordered_map<std::string, std::size_t> index;
+  for (std::size_t j = 0; j < info.featureNames.size(); ++j) index.emplace(info.featureNames[j], j);
+  std::vector<std::string> unknown;
+  for (const auto& w : wanted) {
+    const auto it = index.find(w);
+    if (it == index.end()) {
+      unknown.push_back(str::quoted(w) + " (closest: " + str::quoted(str::closest(w, info.featureNames)) + ")");
+      continue;
+    }
+    if (std::find(cols.begin(), cols.end(), it->second) != cols.end())
+      throwInput("feature " + str::quoted(w) + " is requested twice from '" + info.path + "'");
+    cols.push_back(it->second);
+  }
+  if (!unknown.empty())
+    throwInput("'" + info.path + "' has no feature " + str::join(unknown, ", ") + "; it has " +
+               std::to_string(info.featureNames.size()) + " features: " + str::join(info.featureNames, ", "));
+  return cols;
+}
+
+data::Dataset load(const std::string& path, std::int64_t first, std::int64_t count, bool wholeFile,
+                   const std::vector<std::string>& wanted) {
+  Opened o = open(path);
+  const DatasetInfo& info = o.info;
+  if (wholeFile) {
+    first = 0;
+    count = info.rows;
+  }
+  if (first < 0 || count < 0 || first > info.rows || count > info.rows - first)
+    throwInput("rows [" + std::to_string(first) + ", " + std::to_string(first + count) + ") requested from '" + path +
+               "', which has " + std::to_string(info.rows) + " rows");
+  const auto cols = selectColumns(info, wanted);
+  const auto f0 = static_cast<std::size_t>(first), n = static_cast<std::size_t>(count);
+  const std::size_t nAll = info.featureNames.size();
+
+  data::Dataset d;
+  const std::vector<float> raw = o.file.readRows<float>("features", f0, n);
+  d.features.resize(count, static_cast<Eigen::Index>(cols.size()));
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < cols.size(); ++j)
+      d.features(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = raw[i * nAll + cols[j]];
+  for (auto c : cols) d.featureNames.push_back(info.featureNames[c]);
+
+  const auto labels = o.file.readRows<std::int8_t>("labels", f0, n);
+  d.labels.resize(count);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (labels[i] != 0 && labels[i] != 1)
+      throwInput("'" + path + "': labels[" + std::to_string(f0 + i) + "] is " + std::to_string(labels[i]) +
+                 ", expected 0 (background) or 1 (signal)");
+    d.labels[static_cast<Eigen::Index>(i)] = labels[i];
+  }
+  const auto weights = o.file.readRows<float>("weights", f0, n);
+  d.weights = Eigen::Map<const Eigen::VectorXf>(weights.data(), count);
+  if (info.hasIds) d.ids = o.file.readRows<std::int64_t>("ids", f0, n);
+
+  if (info.missingValue) {
+    std::vector<std::string> used;
+    for (const auto& name : d.featureNames)
+      if (std::find(info.missingFeatures.begin(), info.missingFeatures.end(), name) != info.missingFeatures.end())
+        used.push_back(name);
+    // Dataset's convention: an empty list with a marker means "all features use it".
+    if (!used.empty()) {
+      d.missingValue = info.missingValue;
+      if (used.size() != d.featureNames.size()) d.missingFeatures = std::move(used);
+    }
+  }
+  return d;
+}
+
+}  // namespace
+
+DatasetInfo readDatasetInfo(const std::string& path) { return open(path).info; }
+
+data::Dataset readDataset(const std::string& path, const std::vector<std::string>& features) {
+  return load(path, 0, 0, true, features);
+}
+
+data::Dataset readDatasetRows(const std::string& path, std::int64_t first, std::int64_t count,
+                              const std::vector<std::string>& features) {
+  return load(path, first, count, false, features);
+}
+
+}  // namespace hepsweep::io

@@ -1,0 +1,53 @@
+#pragma once
+// Reading the HDF5 dataset files written by `hepsweep convert` (layout: docs/hdf5-layout.md).
+// Every function checks that the file is a hepsweep dataset (root attribute
+// format = "hepsweep-dataset", known format_version, all required datasets present with
+// consistent shapes) and throws Error(Input) naming the file and what is missing otherwise.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hepsweep/data/Dataset.hpp"
+
+namespace hepsweep::io {
+
+inline constexpr const char* kDatasetFormat = "hepsweep-dataset";
+inline constexpr std::int64_t kDatasetFormatVersion = 1;
+
+// Metadata only (no feature values are read).
+struct DatasetInfo {
+  std::string path;
+  std::int64_t formatVersion = 0;
+  std::int64_t rows = 0;
+  std::vector<std::string> featureNames;
+  bool hasWeights = false;
+  bool hasIds = false;
+  std::string idColumn;      // when hasIds
+  std::string weightColumn;  // when hasWeights
+  std::string labelColumn;   // when the labels came from a column
+  std::optional<float> missingValue;
+  std::vector<std::string> missingFeatures;  // as stored (all features using the marker)
+  std::int64_t nSignal = 0;
+  std::int64_t nBackground = 0;
+  std::vector<std::string> inputPaths;
+  std::vector<std::string> inputAbsolutePaths;
+  std::vector<std::string> inputSha256;
+  std::vector<std::int64_t> inputRows;
+  std::vector<std::int8_t> inputClass;  // 1 signal, 0 background, -1 label column
+  std::string commandLine;
+  std::string version;
+  std::string created;
+};
+
+DatasetInfo readDatasetInfo(const std::string& path);
+
+// The whole file, or only the named features in the requested order (empty: all, in file order).
+// An unknown feature name is an Error(Input) naming the file, the feature and the closest name.
+data::Dataset readDataset(const std::string& path, const std::vector<std::string>& features = {});
+
+// Rows [first, first + count) only, read as HDF5 hyperslabs (e.g. one MPI rank's share).
+data::Dataset readDatasetRows(const std::string& path, std::int64_t first, std::int64_t count,
+                              const std::vector<std::string>& features = {});
+
+}  // namespace hepsweep::io
