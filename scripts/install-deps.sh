@@ -13,7 +13,7 @@ packages=(
   python3 python3-numpy python3-h5py
 )
 if [[ "${1:-}" == "--bench" ]]; then
-  packages+=(python3-torch python3-pandas python3-optuna hyperfine)
+  packages+=(python3-torch python3-pandas python3-optuna hyperfine bc)
 fi
 
 missing=()

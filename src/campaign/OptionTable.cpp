@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "hepsweep/core/Strings.hpp"
+#include "hepsweep/search/Space.hpp"
 
 namespace hepsweep::campaign::detail {
 
@@ -125,6 +126,42 @@ std::string describeNode(const toml::node& n) {
     case toml::node_type::none: break;
   }
   return "nothing";
+}
+
+namespace {
+
+bool isBareKey(std::string_view k) {
+  return !k.empty() && std::all_of(k.begin(), k.end(), isBareKeyChar);
+}
+
+}  // namespace
+
+std::string tomlText(const toml::node& n) {
+  switch (n.type()) {
+    case toml::node_type::string: return formatString(*n.value<std::string_view>());
+    case toml::node_type::integer: return std::to_string(*n.value<std::int64_t>());
+    // As the search module writes the values of ranges ("0.0001" rather than "1e-04").
+    case toml::node_type::floating_point: return search::formatReal(*n.value<double>());
+    case toml::node_type::boolean: return *n.value<bool>() ? "true" : "false";
+    case toml::node_type::array: {
+      std::string out = "[";
+      const toml::array& a = *n.as_array();
+      for (std::size_t i = 0; i < a.size(); ++i) out += (i ? ", " : "") + tomlText(a[i]);
+      return out + "]";
+    }
+    case toml::node_type::table: {
+      const auto children = inFileOrder(*n.as_table());
+      if (children.empty()) return "{}";
+      std::string out = "{ ";
+      for (std::size_t i = 0; i < children.size(); ++i) {
+        const std::string_view k = children[i].first->str();
+        out += (i ? ", " : "") + (isBareKey(k) ? std::string(k) : formatString(k)) + " = " +
+               tomlText(*children[i].second);
+      }
+      return out + " }";
+    }
+    default: return nodeText(n);
+  }
 }
 
 void throwType(std::string_view key, std::string_view expected, const toml::node& n, const Origin& o) {
@@ -372,7 +409,7 @@ std::string helpText(const std::vector<OptionInfo>& options) {
       out += sec.empty() ? "Top level:\n" : "\n[" + sec + "]\n";
       lastSection = sec;
     }
-    out += "  " + o.key + " = " + o.defaultValue + "    (" + o.type + (o.allowed.empty() ? "" : "; " + o.allowed) +
+    out += "  " + o.key + " = " + (o.defaultValue.empty() ? "(no default)" : o.defaultValue) + "    (" + o.type + (o.allowed.empty() ? "" : "; " + o.allowed) +
            ")\n      " + o.description + "\n";
   }
   return out;

@@ -51,6 +51,10 @@ std::string formatDouble(double v);  // shortest round-trip form, always a TOML 
 std::string formatFloat(float v);
 std::string formatString(std::string_view s);  // TOML basic string with escapes
 std::string describeNode(const toml::node& n);  // "string 'ten'", "float 0.5", "array [1, 2]"
+// Canonical TOML text of any value: the forms above for scalars (floats as search::formatReal), "[a, b]" for arrays and
+// "{ k = v, ... }" (keys in file order) for tables. Reading it back and formatting again gives
+// the same text, which the campaign dump relies on for values it stores as text.
+std::string tomlText(const toml::node& n);
 
 // ---- typed readers: throw Error(Config) naming key, origin and the offending value ----------
 [[noreturn]] void throwType(std::string_view key, std::string_view expected, const toml::node& n,
@@ -77,7 +81,21 @@ struct OptionSpec {
   bool bareWordIsString = false;  // --set key=word takes word verbatim even if it looks numeric
   std::function<void(Cfg&, const toml::node&, const Origin&)> assign;
   std::function<std::string(const Cfg&)> format;  // the value as TOML text
+  // Optional keys (no default): when set and false, the key is left out of the dump.
+  std::function<bool(const Cfg&)> present;
+  // The value is a table dumped as its own [key] section: `format` returns its "k = v\n" lines.
+  bool asTable = false;
 };
+
+// The same option on a struct that holds Inner (e.g. the RunConfig inside a CampaignConfig).
+template <class Outer, class Inner, class Ref>
+OptionSpec<Outer> liftOption(const OptionSpec<Inner>& s, Ref ref) {
+  OptionSpec<Outer> out{s.key, s.type, s.allowed, s.doc, s.bareWordIsString, {}, {}, {}, s.asTable};
+  out.assign = [f = s.assign, ref](Outer& c, const toml::node& n, const Origin& o) { f(ref(c), n, o); };
+  out.format = [f = s.format, ref](const Outer& c) { return f(ref(c)); };
+  if (s.present) out.present = [f = s.present, ref](const Outer& c) { return f(ref(c)); };
+  return out;
+}
 
 // Runs after each source (the file, then each --set) with the keys that source assigned; used
 // for keys that are alternatives to each other.
@@ -120,7 +138,7 @@ using FieldOf = std::remove_cvref_t<decltype(std::declval<Ref>()(std::declval<Cf
 
 template <class Cfg, class Ref>
 OptionSpec<Cfg> boolOption(std::string key, Ref ref, std::string doc) {
-  OptionSpec<Cfg> s{key, "boolean", "", std::move(doc), false, {}, {}};
+  OptionSpec<Cfg> s{key, "boolean", "", std::move(doc), false, {}, {}, {}, false};
   s.assign = [ref, key](Cfg& c, const toml::node& n, const Origin& o) { ref(c) = readBool(n, key, o); };
   s.format = [ref](const Cfg& c) { return std::string(ref(c) ? "true" : "false"); };
   return s;
@@ -134,7 +152,7 @@ OptionSpec<Cfg> intOption(std::string key, Ref ref, Bounds b, std::string doc) {
   constexpr std::int64_t tmax = std::numeric_limits<T>::max() > std::uint64_t(std::numeric_limits<std::int64_t>::max())
                                     ? std::numeric_limits<std::int64_t>::max()
                                     : std::int64_t(std::numeric_limits<T>::max());
-  OptionSpec<Cfg> s{key, "integer", b.describe(), std::move(doc), false, {}, {}};
+  OptionSpec<Cfg> s{key, "integer", b.describe(), std::move(doc), false, {}, {}, {}, false};
   s.assign = [ref, key, b](Cfg& c, const toml::node& n, const Origin& o) {
     ref(c) = static_cast<T>(readInt(n, key, o, b, tmin, tmax));
   };
@@ -157,7 +175,7 @@ template <class Cfg, class Ref>
 OptionSpec<Cfg> floatOption(std::string key, Ref ref, Bounds b, std::string doc) {
   using T = FieldOf<Cfg, Ref>;
   static_assert(std::is_floating_point_v<T>);
-  OptionSpec<Cfg> s{key, "float", b.describe(), std::move(doc), false, {}, {}};
+  OptionSpec<Cfg> s{key, "float", b.describe(), std::move(doc), false, {}, {}, {}, false};
   s.assign = [ref, key, b](Cfg& c, const toml::node& n, const Origin& o) { ref(c) = readReal<T>(n, key, o, b); };
   s.format = [ref](const Cfg& c) { return formatReal(ref(c)); };
   return s;
@@ -165,7 +183,7 @@ OptionSpec<Cfg> floatOption(std::string key, Ref ref, Bounds b, std::string doc)
 
 template <class Cfg, class Ref>
 OptionSpec<Cfg> stringOption(std::string key, Ref ref, std::string doc) {
-  OptionSpec<Cfg> s{key, "string", "", std::move(doc), true, {}, {}};
+  OptionSpec<Cfg> s{key, "string", "", std::move(doc), true, {}, {}, {}, false};
   s.assign = [ref, key](Cfg& c, const toml::node& n, const Origin& o) { ref(c) = readString(n, key, o); };
   s.format = [ref](const Cfg& c) { return formatString(ref(c)); };
   return s;
@@ -173,7 +191,7 @@ OptionSpec<Cfg> stringOption(std::string key, Ref ref, std::string doc) {
 
 template <class Cfg, class Ref>
 OptionSpec<Cfg> choiceOption(std::string key, Ref ref, std::vector<std::string> choices, std::string doc) {
-  OptionSpec<Cfg> s{key, "string", quotedChoices(choices), std::move(doc), true, {}, {}};
+  OptionSpec<Cfg> s{key, "string", quotedChoices(choices), std::move(doc), true, {}, {}, {}, false};
   s.assign = [ref, key, choices](Cfg& c, const toml::node& n, const Origin& o) {
     ref(c) = readChoice(n, key, o, choices);
   };
@@ -186,7 +204,7 @@ template <class Cfg, class Ref, class E>
 OptionSpec<Cfg> enumOption(std::string key, Ref ref, std::vector<E> values, std::string doc) {
   std::vector<std::string> names;
   for (E v : values) names.emplace_back(toString(v));
-  OptionSpec<Cfg> s{key, "string", quotedChoices(names), std::move(doc), true, {}, {}};
+  OptionSpec<Cfg> s{key, "string", quotedChoices(names), std::move(doc), true, {}, {}, {}, false};
   s.assign = [ref, key, values, names](Cfg& c, const toml::node& n, const Origin& o) {
     const std::string name = readChoice(n, key, o, names);
     for (std::size_t i = 0; i < names.size(); ++i)
@@ -214,7 +232,7 @@ template <class Cfg, class Ref>
 OptionSpec<Cfg> intListOption(std::string key, Ref ref, Bounds elem, std::string doc) {
   using T = typename FieldOf<Cfg, Ref>::value_type;
   const std::string allowed = elem.describe().empty() ? "" : "each " + elem.describe();
-  OptionSpec<Cfg> s{key, "list of integers", allowed, std::move(doc), false, {}, {}};
+  OptionSpec<Cfg> s{key, "list of integers", allowed, std::move(doc), false, {}, {}, {}, false};
   s.assign = [ref, key, elem](Cfg& c, const toml::node& n, const Origin& o) {
     std::vector<T> out;
     const toml::array& a = readArray(n, key, o, "integers");
@@ -231,7 +249,7 @@ template <class Cfg, class Ref>
 OptionSpec<Cfg> floatListOption(std::string key, Ref ref, Bounds elem, std::string doc) {
   using T = typename FieldOf<Cfg, Ref>::value_type;
   const std::string allowed = elem.describe().empty() ? "" : "each " + elem.describe();
-  OptionSpec<Cfg> s{key, "list of floats", allowed, std::move(doc), false, {}, {}};
+  OptionSpec<Cfg> s{key, "list of floats", allowed, std::move(doc), false, {}, {}, {}, false};
   s.assign = [ref, key, elem](Cfg& c, const toml::node& n, const Origin& o) {
     std::vector<T> out;
     const toml::array& a = readArray(n, key, o, "floats");
@@ -247,7 +265,7 @@ std::vector<std::string> readNameList(const toml::node& n, std::string_view key,
 
 template <class Cfg, class Ref>
 OptionSpec<Cfg> nameListOption(std::string key, Ref ref, std::string doc) {
-  OptionSpec<Cfg> s{key, "list of strings", "distinct, non-empty", std::move(doc), false, {}, {}};
+  OptionSpec<Cfg> s{key, "list of strings", "distinct, non-empty", std::move(doc), false, {}, {}, {}, false};
   s.assign = [ref, key](Cfg& c, const toml::node& n, const Origin& o) { ref(c) = readNameList(n, key, o); };
   s.format = [ref](const Cfg& c) { return formatList(ref(c)); };
   return s;
@@ -258,7 +276,7 @@ template <class Cfg, class Ref>
 OptionSpec<Cfg> floatOrListOption(std::string key, Ref ref, Bounds elem, std::string doc) {
   using T = typename FieldOf<Cfg, Ref>::value_type;
   OptionSpec<Cfg> s{key, "float or list of floats", elem.describe().empty() ? "" : "each " + elem.describe(),
-                    std::move(doc), false, {}, {}};
+                    std::move(doc), false, {}, {}, {}, false};
   s.assign = [ref, key, elem](Cfg& c, const toml::node& n, const Origin& o) {
     std::vector<T> out;
     if (n.is_array()) {
@@ -362,16 +380,18 @@ std::string dumpToml(const OptionTable<Cfg>& table, const Cfg& cfg, std::string_
   }
   std::string out(headerComment);
   for (const auto& sec : sections) {
-    std::string body;
+    std::string body, subTables;
     for (const auto& o : table.options) {
       const auto dot = o.key.rfind('.');
       const std::string oSec = dot == std::string::npos ? "" : o.key.substr(0, dot);
-      if (oSec != sec) continue;
-      body += (dot == std::string::npos ? o.key : o.key.substr(dot + 1)) + " = " + o.format(cfg) + "\n";
+      if (oSec != sec || (o.present && !o.present(cfg))) continue;
+      // After the section's own keys: TOML puts every key below a [header] into that table.
+      if (o.asTable) subTables += "\n[" + o.key + "]\n" + o.format(cfg);
+      else body += (dot == std::string::npos ? o.key : o.key.substr(dot + 1)) + " = " + o.format(cfg) + "\n";
     }
-    if (body.empty()) continue;
+    if (body.empty() && subTables.empty()) continue;
     if (!sec.empty()) out += "\n[" + sec + "]\n";
-    out += body;
+    out += body + subTables;
   }
   return out;
 }
@@ -380,7 +400,11 @@ template <class Cfg>
 std::vector<OptionInfo> describeOptions(const OptionTable<Cfg>& table) {
   const Cfg defaults{};
   std::vector<OptionInfo> out;
-  for (const auto& o : table.options) out.push_back({o.key, o.type, o.format(defaults), o.allowed, o.doc});
+  for (const auto& o : table.options) {
+    std::string def = o.present && !o.present(defaults) ? std::string() : o.format(defaults);
+    if (o.asTable && def.empty()) def = "{}";
+    out.push_back({o.key, o.type, def, o.allowed, o.doc});
+  }
   return out;
 }
 

@@ -1,13 +1,16 @@
 #include "hepsweep/campaign/Options.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "OptionTable.hpp"
 #include "hepsweep/core/Strings.hpp"
+#include "hepsweep/search/Searcher.hpp"
 
 namespace hepsweep::campaign {
 
@@ -24,7 +27,7 @@ OptionSpec<RunConfig> classWeightOption() {
   OptionSpec<RunConfig> s{"train.class_weight", "string or table",
                           "\"none\", \"auto\", or { signal = w, background = w } with w > 0",
                           "Per-class event-weight multipliers; \"auto\" balances the classes (n_total / (2 n_class))",
-                          false, {}, {}};
+                          false, {}, {}, {}, false};
   s.assign = [](RunConfig& c, const toml::node& n, const Origin& o) {
     const std::string key = "train.class_weight";
     auto& t = c.train;
@@ -136,6 +139,10 @@ std::vector<OptionSpec<RunConfig>> runOptions() {
       floatOption<C>("train.momentum_decay", HEPSWEEP_FIELD(train.optimizer.momentumDecay), atLeast(0),
                      "nadam: momentum decay (PyTorch's momentum_decay)"),
       intOption<C>("train.batch_size", HEPSWEEP_FIELD(train.batchSize), atLeast(1), "Events per mini-batch"),
+      intOption<C>("train.micro_batches", HEPSWEEP_FIELD(train.microBatches), atLeast(1),
+                   "Each batch is cut into this many micro-batches whose gradients are summed in a fixed order; "
+                   "groups of 1, 2 or 4 ranks then train bitwise-identical weights. Must be a multiple of "
+                   "resources.ranks_per_item"),
       intOption<C>("train.epochs", HEPSWEEP_FIELD(train.epochs), atLeast(1),
                    "Maximum number of passes over the training rows"),
       floatOption<C>("train.l1", HEPSWEEP_FIELD(train.l1), atLeast(0), "L1 penalty on the weights (not biases)"),
@@ -190,7 +197,8 @@ std::string roughly(double v) {
   return buf;
 }
 
-void validateImpl(const RunConfig& c, const std::string& context) {
+// foldsGiveValidation: with k > 1 folds every item validates on its fold, whatever data.split.val says.
+void validateImpl(const RunConfig& c, const std::string& context, bool foldsGiveValidation = false) {
   const std::string in = context.empty() ? "" : " (" + context + ")";
   if (c.data.file.empty())
     throwConfig("data.file is not set" + in +
@@ -201,7 +209,7 @@ void validateImpl(const RunConfig& c, const std::string& context) {
   if (std::fabs(sum - 1.0) > 1e-6)
     throwConfig("data.split fractions must sum to 1, got train " + formatDouble(s.train) + " + val " +
                 formatDouble(s.val) + " + test " + formatDouble(s.test) + " = " + roughly(sum) + in);
-  if (c.train.earlyStopping.enabled && s.val == 0.0)
+  if (c.train.earlyStopping.enabled && s.val == 0.0 && !foldsGiveValidation)
     throwConfig("train.early_stopping needs validation rows but data.split.val = 0" + in +
                 "; give data.split.val > 0 or set train.early_stopping.enabled = false");
 
@@ -222,13 +230,19 @@ void validateImpl(const RunConfig& c, const std::string& context) {
     throwConfig("model.dropout lists " + std::to_string(m.dropout.size()) + " rates but the network has " +
                 std::to_string(layers) + " hidden layers" + in + "; give one number for all, or one per layer");
 
+  if (c.train.microBatches > c.train.batchSize)
+    throwConfig("train.micro_batches = " + std::to_string(c.train.microBatches) + " must be <= train.batch_size = " +
+                std::to_string(c.train.batchSize) + in +
+                ": each micro-batch needs at least one event; lower train.micro_batches or raise train.batch_size");
+
   const auto& opt = c.train.optimizer;
   if (opt.kind == nn::OptimizerKind::Sgd && opt.nesterov && opt.momentum <= 0.0f)
     throwConfig("train.nesterov = true needs train.momentum > 0" + in);
 }
 
 const OptionTable<RunConfig>& runTable() {
-  static const OptionTable<RunConfig> table{runOptions(), {resolveLayerAlternatives}, validateImpl};
+  static const OptionTable<RunConfig> table{
+      runOptions(), {resolveLayerAlternatives}, [](const RunConfig& c, const std::string& ctx) { validateImpl(c, ctx); }};
   return table;
 }
 
@@ -238,23 +252,7 @@ std::string contextOf(std::string_view sourceName, const std::vector<std::string
   return ctx;
 }
 
-RunConfig parseImpl(std::string_view text, std::string_view sourceName, const std::vector<std::string>& overrides,
-                    const std::filesystem::path* campaignDir) {
-  const auto& table = runTable();
-  RunConfig cfg;
-  const toml::table doc = parseDocument(text, sourceName);
-  applyDocument(table, cfg, doc, sourceName);
-  // Only the file's own data.file is relative to the file; a --set path is as typed in the shell.
-  if (campaignDir && !cfg.data.file.empty() && std::filesystem::path(cfg.data.file).is_relative())
-    cfg.data.file = std::filesystem::absolute(*campaignDir / cfg.data.file).lexically_normal().string();
-  for (const auto& o : overrides) applyOverride(table, cfg, o);
-  table.validate(cfg, contextOf(sourceName, overrides));
-  return cfg;
-}
-
-}  // namespace
-
-RunConfig loadRunConfig(const std::string& tomlPath, const std::vector<std::string>& overrides) {
+std::string readCampaignFile(const std::string& tomlPath) {
   namespace fs = std::filesystem;
   std::error_code ec;
   if (!fs::is_regular_file(tomlPath, ec))
@@ -264,8 +262,390 @@ RunConfig loadRunConfig(const std::string& tomlPath, const std::vector<std::stri
   std::ostringstream text;
   text << in.rdbuf();
   if (!in.good() && !in.eof()) throwIo("cannot read campaign file " + str::quoted(tomlPath));
-  const fs::path dir = fs::path(tomlPath).parent_path();
-  return parseImpl(text.str(), tomlPath, overrides, &dir);
+  return text.str();
+}
+
+// Only the file's own data.file is relative to the file; a --set path is as typed in the shell.
+void resolveDataFile(RunConfig& cfg, const std::filesystem::path* campaignDir) {
+  if (campaignDir && !cfg.data.file.empty() && std::filesystem::path(cfg.data.file).is_relative())
+    cfg.data.file = std::filesystem::absolute(*campaignDir / cfg.data.file).lexically_normal().string();
+}
+
+RunConfig parseImpl(std::string_view text, std::string_view sourceName, const std::vector<std::string>& overrides,
+                    const std::filesystem::path* campaignDir) {
+  const auto& table = runTable();
+  RunConfig cfg;
+  const toml::table doc = parseDocument(text, sourceName);
+  applyDocument(table, cfg, doc, sourceName);
+  resolveDataFile(cfg, campaignDir);
+  for (const auto& o : overrides) applyOverride(table, cfg, o);
+  table.validate(cfg, contextOf(sourceName, overrides));
+  return cfg;
+}
+
+// ---- the campaign sections: [cv], [search], [search.space], [resources] ----------------------
+
+using search::Dimension;
+using search::Space;
+
+constexpr std::string_view kSpacePrefix = "search.space.";
+
+bool inSection(std::string_view key, std::string_view section) {
+  return key == section ||
+         (key.size() > section.size() && key.substr(0, section.size()) == section && key[section.size()] == '.');
+}
+
+// Keys that stay the same for every point, and why (shown when one is put in [search.space]).
+std::optional<std::string> notSearchableReason(std::string_view key) {
+  if (key == "seed")
+    return "every point uses the campaign seed, so that points differ only by their hyperparameters "
+           "(run another campaign for another seed)";
+  if (key == "data.file") return "every point trains on the same data file";
+  if (key == "output.dir") return "the campaign writes every point under its one output directory";
+  if (inSection(key, "cv") || inSection(key, "search") || inSection(key, "resources"))
+    return "[cv], [search] and [resources] configure the campaign itself, the same for every point";
+  return std::nullopt;
+}
+
+std::vector<std::string> searchableKeys() {
+  std::vector<std::string> keys;
+  for (const auto& o : runTable().options)
+    if (!notSearchableReason(o.key)) keys.push_back(o.key);
+  return keys;
+}
+
+// `search.space."model.dropout"`: how the entry is written in TOML, for messages and diffs.
+std::string spaceEntryName(std::string_view key) { return "search.space." + formatString(key); }
+
+[[noreturn]] void rethrowAt(const Error& e, const std::string& where) {
+  if (e.category() != ErrorCategory::Config) throw e;
+  throwConfig(std::string(e.what()) + " (" + where + ")");
+}
+
+Dimension readRange(const std::string& key, const OptionSpec<RunConfig>& spec, const toml::node& n,
+                    const Origin& o) {
+  const std::string name = spaceEntryName(key);
+  const bool intKey = spec.type == "integer";
+  const bool floatKey = spec.type == "float" || spec.type == "float or list of floats";
+  if (!intKey && !floatKey)
+    throwConfig("search.space key " + str::quoted(key) + " (" + o.at(n) + "): a range { min, max } needs a numeric key, but " +
+                key + " is a " + spec.type + "; list its values instead, e.g. \"" + key + "\" = [a, b]");
+  std::optional<double> min, max;
+  bool log = false;
+  std::optional<std::int64_t> steps;
+  std::optional<std::string> type;
+  for (const auto& [k, v] : inFileOrder(*n.as_table())) {
+    const std::string field(k->str());
+    const std::string sub = name + "." + field;
+    if (field == "min") min = readDouble(*v, sub, o, any());
+    else if (field == "max") max = readDouble(*v, sub, o, any());
+    else if (field == "log") log = readBool(*v, sub, o);
+    else if (field == "steps")
+      steps = readInt(*v, sub, o, closed(1, static_cast<double>(search::kMaxPoints)), 1,
+                      static_cast<std::int64_t>(search::kMaxPoints));
+    else if (field == "type") type = readChoice(*v, sub, o, {"int", "float"});
+    else {
+      const std::vector<std::string> fields{"min", "max", "log", "steps", "type"};
+      const std::string best = closestKey(field, fields);
+      throwConfig("unknown key " + str::quoted(sub) + " (" + o.at(k->source()) + "); a range takes " +
+                  str::join(fields, ", ") + (best.empty() ? std::string() : "; did you mean " + str::quoted(best) + "?"));
+    }
+  }
+  if (!min || !max)
+    throwConfig(name + " needs both min and max (" + o.at(n) + "), e.g. { min = 0.0, max = 0.5 }");
+  // The key's own type decides unless `type` is given: an integer grid for a float key such as
+  // train.l2 = { min = 0, max = 1 } would silently try only 0 and 1.
+  const bool asInt = type ? *type == "int" : intKey;
+  try {
+    return asInt ? Dimension::integer(key, *min, *max, log, steps) : Dimension::real(key, *min, *max, log, steps);
+  } catch (const Error& e) {
+    rethrowAt(e, o.at(n));
+  }
+}
+
+Dimension readDimension(const std::string& key, const toml::node& n, const Origin& o, const std::string& keyWhere) {
+  const std::string what = "search.space key " + str::quoted(key) + " (" + keyWhere + ")";
+  if (const auto why = notSearchableReason(key)) throwConfig(what + " cannot be searched: " + *why);
+  const auto& table = runTable();
+  const OptionSpec<RunConfig>* spec = table.find(key);
+  if (!spec) {
+    std::string msg = what + " is not a key of the campaign file";
+    if (table.isSection(key)) {
+      // Unquoted, model.dropout = [...] is the table model = { dropout = [...] }: name what was meant.
+      std::string example;
+      if (n.is_table() && !n.as_table()->empty()) example = key + "." + std::string(inFileOrder(*n.as_table())[0].first->str());
+      for (const auto& k : searchableKeys())
+        if (example.empty() && k.compare(0, key.size() + 1, key + ".") == 0) example = k;
+      msg += "; " + key + " is a section: write the full dotted key in quotes, e.g. \"" + example + "\" = ...";
+    } else {
+      const std::string best = closestKey(key, searchableKeys());
+      msg += best.empty() ? "; the searchable keys are those of the reference in docs/campaign.md"
+                          : "; did you mean " + str::quoted(best) + "?";
+    }
+    throwConfig(msg);
+  }
+  if (n.is_array()) {
+    std::vector<std::string> texts;
+    for (const auto& element : *n.as_array()) texts.push_back(tomlText(element));
+    try {
+      return Dimension::choices(key, std::move(texts));
+    } catch (const Error& e) {
+      rethrowAt(e, o.at(n));
+    }
+  }
+  if (n.is_table()) return readRange(key, *spec, n, o);
+  throwConfig(what + " must be a list of values, e.g. [0.1, 0.2], or a range { min = ..., max = ... }; got " +
+              describeNode(n) + ". To fix the key at one value, set it outside [search.space]");
+}
+
+// Canonical text of a dimension, every field written: reads back to the same dimension and text.
+std::string dimensionText(const Dimension& d) {
+  if (d.kind() == search::Kind::Choice) return "[" + str::join(d.choiceTexts(), ", ") + "]";
+  const bool isInt = d.kind() == search::Kind::Integer;
+  const auto bound = [&](double x) { return d.value(x).toml; };
+  return "{ min = " + bound(d.min()) + ", max = " + bound(d.max()) + ", log = " + (d.log() ? "true" : "false") +
+         ", steps = " + std::to_string(d.steps().value_or(search::kDefaultGridSteps)) + ", type = " +
+         (isInt ? "\"int\"" : "\"float\"") + " }";
+}
+
+// Adds a dimension, or replaces the one with the same key where it stands (for --set).
+void setDimension(Space& space, Dimension d) {
+  std::vector<Dimension> dims = space.dimensions();
+  bool replaced = false;
+  for (auto& existing : dims)
+    if (existing.key() == d.key()) {
+      existing = d;
+      replaced = true;
+    }
+  if (!replaced) dims.push_back(std::move(d));
+  space = Space(std::move(dims));
+}
+
+OptionSpec<CampaignConfig> spaceOption() {
+  OptionSpec<CampaignConfig> s{"search.space", "table",
+                               "keys of this reference except seed, data.file, output.dir, [cv], [search], "
+                               "[resources]; values: [v1, v2, ...] or { min, max, log, steps, type }",
+                               "The hyperparameters searched, key = list of values or range, in the order of "
+                               "the grid (see Search spaces)",
+                               false, {}, {}, {}, true};
+  s.assign = [](CampaignConfig& c, const toml::node& n, const Origin& o) {
+    if (!n.is_table())
+      throwType("search.space", "a table (a [search.space] section, e.g. \"model.dropout\" = [0.1, 0.2])", n, o);
+    std::vector<Dimension> dims;
+    for (const auto& [k, v] : inFileOrder(*n.as_table()))
+      dims.push_back(readDimension(std::string(k->str()), *v, o, o.at(k->source())));
+    c.search.space = Space(std::move(dims));
+  };
+  s.format = [](const CampaignConfig& c) {
+    std::string out;
+    for (const auto& d : c.search.space.dimensions()) out += formatString(d.key()) + " = " + dimensionText(d) + "\n";
+    return out;
+  };
+  return s;
+}
+
+std::vector<std::string> searchMethods() {
+  std::vector<std::string> m{"none"};
+  for (auto& x : search::availableMethods()) m.push_back(std::move(x));
+  return m;
+}
+
+OptionSpec<CampaignConfig> methodOption() {
+  const std::vector<std::string> methods = searchMethods();
+  OptionSpec<CampaignConfig> s{"search.method", "string", quotedChoices(methods),
+                               "How the points are chosen: none (the base configuration only), grid (every "
+                               "combination of the space), random (search.budget draws)",
+                               true, {}, {}, {}, false};
+  s.assign = [methods](CampaignConfig& c, const toml::node& n, const Origin& o) {
+    const std::string key = "search.method";
+    if (n.is_string()) {
+      const std::string v = readString(n, key, o);
+      if (std::find(methods.begin(), methods.end(), v) == methods.end()) {
+        // A method the search module knows of but does not provide yet has its own message.
+        try {
+          search::makeSearcher(v, Space{}, 1, 0);
+        } catch (const Error& e) {
+          if (e.category() == ErrorCategory::Config && std::string_view(e.what()).find("not available") != std::string_view::npos)
+            throwConfig(key + " = " + formatString(v) + " (" + o.at(n) + "): " + e.what());
+        }
+      }
+    }
+    c.search.method = readChoice(n, key, o, methods);
+  };
+  s.format = [](const CampaignConfig& c) { return formatString(c.search.method); };
+  return s;
+}
+
+OptionSpec<CampaignConfig> budgetOption() {
+  const Bounds b = closed(1, static_cast<double>(search::kMaxPoints));
+  OptionSpec<CampaignConfig> s{"search.budget", "integer", b.describe(),
+                               "random: number of points to try (required); grid ignores it", false, {}, {}, {},
+                               false};
+  s.assign = [b](CampaignConfig& c, const toml::node& n, const Origin& o) {
+    c.search.budget = readInt(n, "search.budget", o, b, 1, static_cast<std::int64_t>(search::kMaxPoints));
+  };
+  s.format = [](const CampaignConfig& c) { return std::to_string(*c.search.budget); };
+  s.present = [](const CampaignConfig& c) { return c.search.budget.has_value(); };
+  return s;
+}
+
+#define HEPSWEEP_FIELD(path) [](auto& c) -> auto& { return c.path; }
+
+std::vector<OptionSpec<CampaignConfig>> campaignOptions() {
+  using C = CampaignConfig;
+  std::vector<OptionSpec<C>> out;
+  for (const auto& o : runTable().options) out.push_back(liftOption<C>(o, HEPSWEEP_FIELD(run)));
+  out.push_back(intOption<C>("cv.folds", HEPSWEEP_FIELD(cv.folds), atLeast(1),
+                             "k-fold cross-validation: 1 is the plain data.split; k > 1 cuts the rows outside the "
+                             "test fraction into k folds, each validated on once"));
+  out.push_back(methodOption());
+  out.push_back(budgetOption());
+  out.push_back(choiceOption<C>("search.objective", HEPSWEEP_FIELD(search.objective), {"val_loss", "val_auc"},
+                                "What ranks the points, on validation data, mean over folds: loss (lower is "
+                                "better) or AUC (higher)"));
+  out.push_back(spaceOption());
+  out.push_back(intOption<C>("resources.ranks_per_item", HEPSWEEP_FIELD(resources.ranksPerItem), atLeast(1),
+                             "MPI ranks that train one item (point x fold) together; must divide the number of "
+                             "ranks and train.micro_batches"));
+  out.push_back(choiceOption<C>("resources.reduction", HEPSWEEP_FIELD(resources.reduction), {"deterministic", "fast"},
+                                "Gradient sum across the ranks of an item: fixed-order tree (same weights for 1, 2 "
+                                "or 4 ranks) or MPI_Allreduce in the library's order"));
+  return out;
+}
+
+#undef HEPSWEEP_FIELD
+
+std::string divisorsText(int n) {
+  std::vector<std::string> d;
+  for (int i = 1; i <= n; ++i)
+    if (n % i == 0) d.push_back(std::to_string(i));
+  if (d.size() == 1) return d[0];
+  const std::string last = d.back();
+  d.pop_back();
+  return str::join(d, ", ") + " or " + last;
+}
+
+// Constraints between the training keys and [resources]; `in` is " (in ship.toml ...)" or "".
+void checkResources(const RunConfig& run, const ResourcesConfig& res, const std::string& in) {
+  const int g = res.ranksPerItem;
+  const int m = run.train.microBatches;
+  if (m % g != 0)
+    throwConfig("resources.ranks_per_item = " + std::to_string(g) + " must divide train.micro_batches = " +
+                std::to_string(m) + " so that every rank gets whole micro-batches; set train.micro_batches = " +
+                std::to_string((m / g + 1) * g) + " or ranks_per_item = " + divisorsText(m) + in);
+  if (run.model.batchNorm && g > 1)
+    throwConfig("batch normalisation with several ranks per item is not supported yet (model.batch_norm = true, "
+                "resources.ranks_per_item = " + std::to_string(g) + ")" + in +
+                "; set model.batch_norm = false or resources.ranks_per_item = 1");
+}
+
+// Every value a search may give a key (each listed value; a range's ends and grid points) applied
+// to the base configuration and validated, so that a bad value fails now rather than mid-campaign.
+// Each value is checked against the base values of the other keys.
+void checkCandidates(const CampaignConfig& c, const std::string& in) {
+  const auto& table = runTable();
+  for (const auto& d : c.search.space.dimensions()) {
+    std::vector<std::string> texts;
+    const auto add = [&](const std::string& t) {
+      if (std::find(texts.begin(), texts.end(), t) == texts.end()) texts.push_back(t);
+    };
+    if (d.kind() == search::Kind::Choice) {
+      for (const auto& t : d.choiceTexts()) add(t);
+    } else {
+      add(d.value(d.min()).toml);
+      add(d.value(d.max()).toml);
+      for (const auto& v : d.gridValues()) add(v.toml);
+    }
+    for (const auto& text : texts) {
+      RunConfig run = c.run;
+      try {
+        const toml::table doc = parseDocument("v = " + text, "[search.space]");
+        const Origin origin{"[search.space]", true};
+        std::set<std::string> assigned;
+        applyNode(table, run, d.key(), *doc.get("v"), origin.name, origin, assigned);
+        finishSource(table, run, assigned, origin);
+        validateImpl(run, "", c.cv.folds > 1);
+        checkResources(run, c.resources, "");
+      } catch (const Error& e) {
+        if (e.category() != ErrorCategory::Config) throw;
+        throwConfig("search.space key " + str::quoted(d.key()) + ": value " + text + " is refused" + in + ": " +
+                    e.what());
+      }
+    }
+  }
+}
+
+void validateCampaignImpl(const CampaignConfig& c, const std::string& context) {
+  const std::string in = context.empty() ? "" : " (" + context + ")";
+  validateImpl(c.run, context, c.cv.folds > 1);
+  checkResources(c.run, c.resources, in);
+  const auto& s = c.search;
+  if (s.method == "none") {
+    if (!s.space.empty())
+      throwConfig("search.space lists " + std::to_string(s.space.size()) + " key(s) but search.method = \"none\"" + in +
+                  "; set search.method = \"grid\" or \"random\", or empty the space (--set search.space={})");
+    return;
+  }
+  if (s.space.empty())
+    throwConfig("search.method = " + formatString(s.method) + " needs at least one key in [search.space]" + in +
+                ", e.g. \"model.dropout\" = [0.1, 0.2]");
+  if (s.method == "random" && !s.budget)
+    throwConfig("search.method = \"random\" needs search.budget (the number of points to try), e.g. budget = 20 "
+                "in [search]" + in);
+  try {
+    search::makeSearcher(s.method, s.space, s.budget, c.run.seed);
+  } catch (const Error& e) {
+    if (e.category() != ErrorCategory::Config) throw;
+    throwConfig(std::string(e.what()) + in);
+  }
+  checkCandidates(c, in);
+}
+
+const OptionTable<CampaignConfig>& campaignTable() {
+  static const OptionTable<CampaignConfig> table{
+      campaignOptions(),
+      {[](CampaignConfig& c, const std::set<std::string>& assigned, const Origin& o) {
+        resolveLayerAlternatives(c.run, assigned, o);
+      }},
+      validateCampaignImpl};
+  return table;
+}
+
+void applyCampaignOverride(CampaignConfig& cfg, std::string_view text) {
+  const auto& table = campaignTable();
+  const Assignment a = parseAssignment(text, [&](std::string_view key) {
+    if (key.substr(0, kSpacePrefix.size()) == kSpacePrefix) return false;
+    const OptionSpec<CampaignConfig>* s = table.find(key);
+    return s && s->bareWordIsString;
+  });
+  const Origin origin{"--set " + std::string(text), true};
+  // search.space.<key>=<dimension> sets one dimension; --set search.space={...} replaces them all.
+  if (a.key.size() > kSpacePrefix.size() && a.key.compare(0, kSpacePrefix.size(), kSpacePrefix) == 0) {
+    setDimension(cfg.search.space, readDimension(a.key.substr(kSpacePrefix.size()), a.value(), origin, origin.name));
+    return;
+  }
+  std::set<std::string> assigned;
+  applyNode(table, cfg, a.key, a.value(), origin.name, origin, assigned);
+  finishSource(table, cfg, assigned, origin);
+}
+
+CampaignConfig parseCampaignImpl(std::string_view text, std::string_view sourceName,
+                                 const std::vector<std::string>& overrides, const std::filesystem::path* campaignDir) {
+  const auto& table = campaignTable();
+  CampaignConfig cfg;
+  const toml::table doc = parseDocument(text, sourceName);
+  applyDocument(table, cfg, doc, sourceName);
+  resolveDataFile(cfg.run, campaignDir);
+  for (const auto& o : overrides) applyCampaignOverride(cfg, o);
+  table.validate(cfg, contextOf(sourceName, overrides));
+  return cfg;
+}
+
+}  // namespace
+
+RunConfig loadRunConfig(const std::string& tomlPath, const std::vector<std::string>& overrides) {
+  const std::filesystem::path dir = std::filesystem::path(tomlPath).parent_path();
+  return parseImpl(readCampaignFile(tomlPath), tomlPath, overrides, &dir);
 }
 
 RunConfig parseRunConfig(std::string_view tomlText, std::string_view sourceName,
@@ -294,7 +674,65 @@ std::vector<std::pair<std::string, std::string>> flattenOptions(const RunConfig&
   return out;
 }
 
-std::vector<OptionInfo> listOptions() { return describeOptions(runTable()); }
+CampaignConfig loadCampaign(const std::string& tomlPath, const std::vector<std::string>& overrides) {
+  const std::filesystem::path dir = std::filesystem::path(tomlPath).parent_path();
+  return parseCampaignImpl(readCampaignFile(tomlPath), tomlPath, overrides, &dir);
+}
+
+CampaignConfig parseCampaign(std::string_view tomlText, std::string_view sourceName,
+                             const std::vector<std::string>& overrides) {
+  return parseCampaignImpl(tomlText, sourceName, overrides, nullptr);
+}
+
+void applyOverrides(CampaignConfig& config, const std::vector<std::string>& overrides) {
+  for (const auto& o : overrides) applyCampaignOverride(config, o);
+  std::string ctx;
+  for (const auto& o : overrides) ctx += (ctx.empty() ? "after --set " : " --set ") + o;
+  campaignTable().validate(config, ctx);
+}
+
+void validateCampaign(const CampaignConfig& config) { campaignTable().validate(config, ""); }
+
+std::string toToml(const CampaignConfig& config) {
+  return dumpToml(campaignTable(), config,
+                  "# hepsweep resolved campaign: every key, defaults filled in (docs/campaign.md)\n");
+}
+
+std::vector<std::pair<std::string, std::string>> flattenCampaign(const CampaignConfig& config) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& o : campaignTable().options) {
+    if (o.present && !o.present(config)) continue;
+    if (o.key == "search.space") {
+      for (const auto& d : config.search.space.dimensions()) out.emplace_back(spaceEntryName(d.key()), dimensionText(d));
+      continue;
+    }
+    out.emplace_back(o.key, o.format(config));
+  }
+  return out;
+}
+
+std::vector<std::string> diffCampaigns(const CampaignConfig& a, const CampaignConfig& b) {
+  const auto fa = flattenCampaign(a);
+  const auto fb = flattenCampaign(b);
+  const auto lookup = [](const auto& flat, const std::string& key) -> std::optional<std::string> {
+    for (const auto& [k, v] : flat)
+      if (k == key) return v;
+    return std::nullopt;
+  };
+  std::vector<std::string> keys;
+  for (const auto* flat : {&fa, &fb})
+    for (const auto& kv : *flat)
+      if (std::find(keys.begin(), keys.end(), kv.first) == keys.end()) keys.push_back(kv.first);
+  std::vector<std::string> out;
+  for (const auto& k : keys) {
+    const auto va = lookup(fa, k);
+    const auto vb = lookup(fb, k);
+    if (va != vb) out.push_back(k + ": " + va.value_or("(not set)") + " -> " + vb.value_or("(not set)"));
+  }
+  return out;
+}
+
+std::vector<OptionInfo> listOptions() { return describeOptions(campaignTable()); }
 
 std::string optionsMarkdown() { return markdownTables(listOptions()); }
 

@@ -13,7 +13,13 @@ using Args = std::vector<std::string>;  // the arguments after the subcommand na
 const std::string& invocation();
 void setInvocation(int argc, char** argv);
 
+}  // namespace hepsweep::cli
+namespace hepsweep::dist { class Environment; }
+namespace hepsweep::cli {
+dist::Environment& environment();
+
 int convertCommand(const Args& args);
 int trainCommand(const Args& args);
+int statusCommand(const Args& args);
 
 }  // namespace hepsweep::cli

@@ -13,7 +13,10 @@
 #include <nlohmann/json.hpp>
 
 #include "Commands.hpp"
+#include "hepsweep/campaign/Campaign.hpp"
 #include "hepsweep/campaign/Options.hpp"
+#include "hepsweep/dist/Communicator.hpp"
+#include "hepsweep/dist/Environment.hpp"
 #include "hepsweep/core/Error.hpp"
 #include "hepsweep/core/Log.hpp"
 #include "hepsweep/train/ResultFile.hpp"
@@ -77,6 +80,45 @@ void writeTextAtomically(const fs::path& path, const std::string& text) {
   }
 }
 
+int runCampaignCommand(const campaign::CampaignConfig& c, const po::variables_map& vm, bool json, const Logger& log) {
+  campaign::RunOptions opts;
+  if (vm.count("items")) {
+    const std::string spec = vm["items"].as<std::string>();
+    const auto slash = spec.find('/');
+    try {
+      if (slash == std::string::npos) throw std::invalid_argument(spec);
+      opts.sliceIndex = std::stoi(spec.substr(0, slash));
+      opts.sliceCount = std::stoi(spec.substr(slash + 1));
+    } catch (const std::exception&) {
+      throwConfig("--items expects I/N (the I-th of N slices, 0-based), got '" + spec + "'");
+    }
+  }
+  opts.fresh = vm.count("fresh") > 0;
+  opts.retryFailed = vm.count("retry-failed") > 0;
+  opts.quiet = vm.count("quiet") > 0 || json;
+  opts.verbose = vm.count("verbose") > 0;
+  opts.commandLine = invocation();
+  auto world = dist::world(environment());
+  const campaign::RunSummary s = campaign::runCampaign(c, campaign::toToml(c), *world, opts, log);
+  if (world->rank() != 0) return s.failed > 0 ? 1 : 0;
+  if (json) {
+    nlohmann::ordered_json j;
+    j["run_dir"] = fs::absolute(s.runDir).string();
+    j["total"] = s.total;
+    j["done"] = s.done;
+    j["failed"] = s.failed;
+    j["ran_here"] = s.ranHere;
+    j["seconds"] = s.seconds;
+    std::cout << j.dump() << std::endl;
+  } else {
+    std::printf("campaign: %lld of %lld items done, %lld failed (%lld run now) in %.1f s; run directory %s\n",
+                static_cast<long long>(s.done), static_cast<long long>(s.total), static_cast<long long>(s.failed),
+                static_cast<long long>(s.ranHere), s.seconds, s.runDir.string().c_str());
+    if (s.failed > 0) std::printf("see `hepsweep status %s` for the failures\n", s.runDir.string().c_str());
+  }
+  return 0;
+}
+
 }  // namespace
 
 int trainCommand(const Args& args) {
@@ -95,7 +137,11 @@ int trainCommand(const Args& args) {
        "threads one process uses for the linear algebra (OpenMP/Eigen)")
       ("json", "print the final summary as one JSON object on stdout (progress goes to stderr)")
       ("quiet,q", "no per-epoch progress")
-      ("verbose,v", "also log data preparation details");
+      ("verbose,v", "also log data preparation details and, in campaigns, every item's start")
+      ("items", po::value<std::string>()->value_name("I/N"),
+       "campaigns: run only the I-th of N disjoint slices of the items (0 <= I < N), e.g. one Slurm array task each")
+      ("fresh", "campaigns: discard what the run directory holds (results, checkpoints) and start again")
+      ("retry-failed", "campaigns: run the items recorded as failed again");
   po::options_description hidden;
   std::string campaignFile;
   hidden.add_options()("campaign", po::value(&campaignFile));
@@ -123,8 +169,12 @@ int trainCommand(const Args& args) {
   std::FILE* progressOut = json ? stderr : stdout;
   const Logger log = Logger::toStderr(vm.count("verbose") ? LogLevel::Info : LogLevel::Warning);
 
-  const train::RunConfig cfg = campaign::loadRunConfig(campaignFile, sets);
-  const std::string configToml = campaign::toToml(cfg);
+  const campaign::CampaignConfig campaignCfg = campaign::loadCampaign(campaignFile, sets);
+  const bool isCampaign = campaignCfg.cv.folds > 1 || campaignCfg.search.method != "none" ||
+                          environment().worldSize() > 1 || vm.count("items") || vm.count("fresh");
+  if (isCampaign) return runCampaignCommand(campaignCfg, vm, json, log);
+  const train::RunConfig& cfg = campaignCfg.run;
+  const std::string configToml = campaign::toToml(campaignCfg);
 
   const auto t0 = std::chrono::steady_clock::now();
   const train::PreparedData data = train::prepareData(cfg, log);

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,7 @@
 #include "hepsweep/core/Error.hpp"
 #include "hepsweep/core/Strings.hpp"
 #include "hepsweep/core/Version.hpp"
+#include "hepsweep/dist/Environment.hpp"
 
 namespace {
 
@@ -22,7 +24,8 @@ struct Command {
 
 constexpr Command kCommands[] = {
     {"convert", hepsweep::cli::convertCommand, "text/CSV ntuples (.gz too) -> one HDF5 data file"},
-    {"train", hepsweep::cli::trainCommand, "train a classifier as described by a campaign file"},
+    {"train", hepsweep::cli::trainCommand, "train one classifier, or a k-fold x hyperparameter campaign (MPI)"},
+    {"status", hepsweep::cli::statusCommand, "items done / running / failed / pending of a campaign run directory"},
 };
 
 void usage(std::FILE* out) {
@@ -40,7 +43,9 @@ void usage(std::FILE* out) {
 namespace hepsweep::cli {
 namespace {
 std::string gInvocation;
+dist::Environment* gEnvironment = nullptr;
 }
+dist::Environment& environment() { return *gEnvironment; }
 const std::string& invocation() { return gInvocation; }
 void setInvocation(int argc, char** argv) {
   const std::vector<std::string> all(argv, argv + argc);
@@ -66,20 +71,29 @@ int main(int argc, char** argv) {
   const hepsweep::cli::Args args(argv + 2, argv + argc);
   for (const auto& c : kCommands) {
     if (cmd != c.name) continue;
+    // On failure under MPI with several ranks, the failing rank ends the whole job (MPI_Abort)
+    // so that no other rank waits forever in a collective.
+    std::unique_ptr<hepsweep::dist::Environment> env;
+    const auto fail = [&](int code, const std::string& message) {
+      if (env && env->usesMpi() && env->worldSize() > 1) env->abort(code, message);
+      std::fprintf(stderr, "%s\n", message.c_str());
+      return code;
+    };
     try {
+      env = std::make_unique<hepsweep::dist::Environment>(argc, argv);
+      hepsweep::cli::gEnvironment = env.get();
       return c.run(args);
     } catch (const hepsweep::Error& e) {
-      std::fprintf(stderr, "hepsweep %s: %s: %s\n", c.name, hepsweep::categoryName(e.category()), e.what());
-      return hepsweep::exitCode(e.category());
+      return fail(hepsweep::exitCode(e.category()),
+                  std::string("hepsweep ") + c.name + ": " + hepsweep::categoryName(e.category()) + ": " + e.what());
     } catch (const boost::program_options::error& e) {
-      std::fprintf(stderr, "hepsweep %s: %s (see `hepsweep %s --help`)\n", c.name, e.what(), c.name);
-      return hepsweep::exitCode(hepsweep::ErrorCategory::Config);
+      return fail(hepsweep::exitCode(hepsweep::ErrorCategory::Config),
+                  std::string("hepsweep ") + c.name + ": " + e.what() + " (see `hepsweep " + c.name + " --help`)");
     } catch (const std::bad_alloc&) {
-      std::fprintf(stderr, "hepsweep %s: out of memory\n", c.name);
-      return hepsweep::exitCode(hepsweep::ErrorCategory::Io);
+      return fail(hepsweep::exitCode(hepsweep::ErrorCategory::Io), std::string("hepsweep ") + c.name + ": out of memory");
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "hepsweep %s: internal error: %s\n", c.name, e.what());
-      return hepsweep::exitCode(hepsweep::ErrorCategory::Internal);
+      return fail(hepsweep::exitCode(hepsweep::ErrorCategory::Internal),
+                  std::string("hepsweep ") + c.name + ": internal error: " + e.what());
     }
   }
   std::fprintf(stderr, "hepsweep: unknown command '%s'\n\n", cmd.c_str());

@@ -192,9 +192,15 @@ void writeResultFile(const std::string& path, const RunConfig& cfg, const RunRec
 }
 
 namespace {
-std::vector<float> toStd(const Eigen::VectorXf& v) { return {v.data(), v.data() + v.size()}; }
 Eigen::VectorXf toEigen(const std::vector<float>& v) {
   return Eigen::Map<const Eigen::VectorXf>(v.data(), static_cast<Eigen::Index>(v.size()));
+}
+// Dataset name of optimiser state vector i (appending avoids GCC 12's false -Wrestrict on
+// "literal" + std::string temporaries).
+std::string stateVectorName(std::size_t i) {
+  std::string name = "v";
+  name += std::to_string(i);
+  return name;
 }
 }  // namespace
 
@@ -209,7 +215,7 @@ void writeCheckpoint(const std::string& path, const Checkpoint& c) {
     opt.setAttr("learning_rate", static_cast<double>(c.learningRate));
     opt.writeStrings("names", c.optimizer.names);
     for (std::size_t i = 0; i < c.optimizer.vectors.size(); ++i)
-      opt.write<float>("v" + std::to_string(i), asSpan(c.optimizer.vectors[i]), false);
+      opt.write<float>(stateVectorName(i), asSpan(c.optimizer.vectors[i]), false);
     const auto es = f.createGroup("early_stopping");
     es.writeScalar("best", c.best);
     es.writeScalar("best_epoch", static_cast<std::int64_t>(c.bestEpoch));
@@ -243,7 +249,7 @@ Checkpoint readCheckpoint(const std::string& path) {
   c.learningRate = static_cast<float>(opt.attrDouble("learning_rate"));
   c.optimizer.names = opt.readStrings("names");
   for (std::size_t i = 0; i < c.optimizer.names.size(); ++i)
-    c.optimizer.vectors.push_back(toEigen(opt.read<float>("v" + std::to_string(i))));
+    c.optimizer.vectors.push_back(toEigen(opt.read<float>(stateVectorName(i))));
   const auto es = f.openGroup("early_stopping");
   c.best = es.readScalarDouble("best");
   c.bestEpoch = static_cast<int>(es.readScalarInt("best_epoch"));

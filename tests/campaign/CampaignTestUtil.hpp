@@ -68,6 +68,7 @@ inline void expectSameConfig(const train::RunConfig& a, const train::RunConfig& 
   EXPECT_EQ(a.train.optimizer.nesterov, b.train.optimizer.nesterov);
   EXPECT_EQ(a.train.optimizer.momentumDecay, b.train.optimizer.momentumDecay);
   EXPECT_EQ(a.train.batchSize, b.train.batchSize);
+  EXPECT_EQ(a.train.microBatches, b.train.microBatches);
   EXPECT_EQ(a.train.epochs, b.train.epochs);
   EXPECT_EQ(a.train.l1, b.train.l1);
   EXPECT_EQ(a.train.l2, b.train.l2);
@@ -97,6 +98,25 @@ std::string configError(F&& f) {
   ADD_FAILURE() << "expected a configuration error";
   return "";
 }
+
+inline const char* kMinimalCampaign = "[data]\nfile = \"x.h5\"\n";
+
+// The k-fold x hyperparameter example of docs/campaign.md, appended to kExampleCampaign.
+inline const char* kCampaignSections = R"([cv]
+folds = 5
+[search]
+method = "grid"                                   # grid | random (| bayes, later)
+budget = 20                                       # random (grid ignores it)
+objective = "val_loss"                            # mean over folds
+[search.space]
+"model.widths" = [[25, 20], [64, 32]]             # explicit list
+"train.learning_rate" = { min = 1e-4, max = 1e-2, log = true, steps = 3 }   # steps: grid only
+"model.dropout" = { min = 0.0, max = 0.5 }
+"train.batch_size" = { min = 32, max = 512, type = "int", log = true }
+"model.activation" = ["relu", "elu"]
+[resources]
+ranks_per_item = 2
+)";
 
 inline train::RunConfig parse(const std::string& text, const std::vector<std::string>& overrides = {}) {
   return parseRunConfig(text, "ship.toml", overrides);

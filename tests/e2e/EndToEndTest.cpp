@@ -2,8 +2,7 @@
 // outputs back with h5py, and check reproducibility, errors and documentation.
 #include <gtest/gtest.h>
 
-#include <array>
-#include <cstdio>
+#include "CliRun.hpp"
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -14,34 +13,9 @@
 
 namespace fs = std::filesystem;
 
+using namespace hepsweep::test;
+
 namespace {
-
-struct CliRun {
-  int status = -1;
-  std::string out;  // stdout and stderr together
-};
-
-CliRun run(const std::string& command) {
-  CliRun r;
-  std::FILE* p = popen((command + " 2>&1").c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf{};
-  std::size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  const int st = pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
-
-const std::string kCli = HEPSWEEP_CLI;
-const std::string kSource = HEPSWEEP_SOURCE_DIR;
-
-fs::path workDir(const std::string& name) {
-  const fs::path d = fs::path(testing::TempDir()) / ("hepsweep_e2e_" + name);
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
 
 // Converts the bundled UCI HIGGS sample once per test binary.
 const fs::path& exampleData() {

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "hepsweep/campaign/CampaignConfig.hpp"
 #include "hepsweep/train/Config.hpp"
 
 namespace hepsweep::campaign {
@@ -27,6 +28,10 @@ struct OptionInfo {
   std::string allowed;       // ">= 1", "[0, 1)", "\"none\", \"downsample\", \"reweight\"", or ""
   std::string description;
 };
+
+// ---- a single training: the RunConfig keys only ---------------------------------------------
+// A file with [cv], [search] or [resources] is refused here (unknown key 'cv'): read it with
+// loadCampaign, which accepts the same training keys plus those sections.
 
 // Reads the campaign file, applies the overrides in order, validates, and returns the resolved
 // configuration. A relative data.file written in the campaign file is resolved against the
@@ -57,6 +62,33 @@ std::string toToml(const train::RunConfig& config);
 // (key, TOML value text) for every declared key, in declaration order; e.g. for HDF5 attributes.
 std::vector<std::pair<std::string, std::string>> flattenOptions(const train::RunConfig& config);
 
+// ---- a campaign: the training keys + [cv], [search], [search.space], [resources] --------------
+// Same rules as above (paths, overrides, errors). Beyond the per-key checks, every value the
+// search may give a key (each listed value, a range's ends and grid points) is applied to the base
+// configuration and validated at load time, naming the [search.space] key and the value.
+// --set also reaches the new sections: cv.folds=3, 'search.method="random"', search.budget=20,
+// search.space.model.dropout={min=0.0,max=0.3} (adds or replaces that one dimension),
+// search.space={} (empties the space).
+CampaignConfig loadCampaign(const std::string& tomlPath, const std::vector<std::string>& overrides = {});
+CampaignConfig parseCampaign(std::string_view tomlText, std::string_view sourceName,
+                             const std::vector<std::string>& overrides = {});
+// --set on a resolved campaign, then validation of the whole campaign.
+void applyOverrides(CampaignConfig& config, const std::vector<std::string>& overrides);
+void validateCampaign(const CampaignConfig& config);
+
+// The full resolved campaign: every key of toToml(RunConfig), then [cv], [search] (budget only when
+// set), [search.space] (each dimension with every field written, e.g. { min = 0.0001, max = 0.01,
+// log = true, steps = 3, type = "float" }) and [resources]. parseCampaign(toToml(c)) dumps the
+// same text again.
+std::string toToml(const CampaignConfig& config);
+// (key, TOML value text) for every key, as toToml writes them; each search dimension is one entry
+// keyed search.space."model.dropout"; search.budget is absent when not set.
+std::vector<std::pair<std::string, std::string>> flattenCampaign(const CampaignConfig& config);
+// The keys whose values differ, in declaration order, each as "train.epochs: 100 -> 30"; a key
+// set on one side only shows "(not set)" on the other. Empty when the campaigns are the same.
+std::vector<std::string> diffCampaigns(const CampaignConfig& a, const CampaignConfig& b);
+
+// Every key of a campaign file (training keys, then [cv], [search], [resources]).
 std::vector<OptionInfo> listOptions();
 // The reference tables of docs/campaign.md (between <!-- BEGIN OPTIONS --> and <!-- END OPTIONS -->).
 std::string optionsMarkdown();

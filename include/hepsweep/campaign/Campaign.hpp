@@ -1,0 +1,58 @@
+#pragma once
+// Running a campaign: (hyperparameter point x fold) items trained by MPI rank groups that take
+// items dynamically, each item resumable from its per-epoch checkpoint.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "hepsweep/campaign/CampaignConfig.hpp"
+#include "hepsweep/campaign/RunDirectory.hpp"
+#include "hepsweep/core/Log.hpp"
+#include "hepsweep/dist/Communicator.hpp"
+
+namespace hepsweep::campaign {
+
+// One unit of work: a point of the search at one fold. Ids are point * folds + fold: stable
+// across reruns of the same campaign.
+struct Item {
+  std::int64_t id = 0;
+  std::int64_t point = 0;
+  int fold = 0;
+  std::vector<std::string> overrides;  // "key=toml" applied to the base configuration
+  std::string describe() const;        // "item 7 (point 1, fold 2): model.dropout=0.25 ..."
+};
+
+// The items of a campaign in id order (grid and random searches propose every point up front).
+std::vector<Item> planItems(const CampaignConfig& c);
+
+struct RunOptions {
+  int sliceIndex = 0;  // --items I/N: run only items with id % N == I
+  int sliceCount = 1;
+  bool fresh = false;        // discard what the run directory holds
+  bool retryFailed = false;  // run failed items again
+  bool verbose = false;      // per-epoch lines on the terminal
+  bool quiet = false;        // no progress line
+  double progressSeconds = 10;
+  std::string commandLine;
+};
+
+struct RunSummary {
+  std::int64_t total = 0, done = 0, failed = 0, ranHere = 0;
+  double seconds = 0;
+  std::filesystem::path runDir;
+};
+
+// Collective over `world`: every rank calls it with the same arguments. Rank groups of
+// c.resources.ranksPerItem ranks take pending items from a shared queue until none is left.
+RunSummary runCampaign(const CampaignConfig& c, const std::string& campaignToml, dist::Communicator& world,
+                       const RunOptions& options, const Logger& log);
+
+struct StatusReport {
+  std::int64_t total = 0, done = 0, running = 0, failed = 0, pending = 0;
+  std::vector<std::pair<std::int64_t, std::string>> failures;  // item, reason
+  std::vector<std::int64_t> pendingItems;
+};
+StatusReport campaignStatus(const std::filesystem::path& runDir);
+
+}  // namespace hepsweep::campaign

@@ -1,0 +1,212 @@
+// Campaigns as a user runs them: k folds x a grid, run directories, resume after kill -9,
+// slices, failures, refusal of a changed campaign, and MPI rank groups.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+#include "CliRun.hpp"
+
+namespace fs = std::filesystem;
+using namespace hepsweep::test;
+
+namespace {
+
+const fs::path& exampleData() {
+  static const fs::path data = [] {
+    const fs::path out = workDir("campaign_data") / "higgs.h5";
+    const CliRun r = run(kCli + " convert " + kSource + "/examples/higgs/higgs-5k.csv.gz --label label --quiet -o " + out.string());
+    EXPECT_EQ(r.status, 0) << r.out;
+    return out;
+  }();
+  return data;
+}
+
+// 2 folds x 2 grid points = 4 items.
+std::string campaignText(const fs::path& runDir, int epochs = 3, const std::string& extra = "") {
+  return "seed = 11\n[data]\nfile = \"" + exampleData().string() + "\"\nsplit = { train = 0.6, val = 0.2, test = 0.2 }\n"
+         "[model]\nwidths = [16, 8]\ndropout = 0.1\n[train]\nbatch_size = 64\nepochs = " + std::to_string(epochs) + "\n"
+         "early_stopping = { patience = 100 }\n[output]\ndir = \"" + runDir.string() + "\"\n"
+         "[cv]\nfolds = 2\n[search]\nmethod = \"grid\"\n[search.space]\n\"model.widths\" = [[16, 8], [8]]\n" + extra;
+}
+
+fs::path writeCampaign(const fs::path& dir, const std::string& text) {
+  const fs::path p = dir / "campaign.toml";
+  std::ofstream(p) << text;
+  return p;
+}
+
+nlohmann::json campaignStatus(const fs::path& runDir) {
+  const CliRun r = run(kCli + " status " + runDir.string() + " --json");
+  EXPECT_EQ(r.status, 0) << r.out;
+  return nlohmann::json::parse(r.out.substr(r.out.find('{')));
+}
+
+std::string mpiexec(int n) {
+  return "mpiexec -n " + std::to_string(n) + (n > 2 ? " --oversubscribe " : " ");
+}
+
+}  // namespace
+
+// Every item runs once, its result and log are in the run directory, and a rerun does nothing.
+TEST(Campaign, EveryItemRunsOnceAndRerunSkipsThem) {
+  const fs::path dir = workDir("camp_once");
+  const fs::path toml = writeCampaign(dir, campaignText(dir / "run"));
+  CliRun r = run(kCli + " train " + toml.string() + " --json");
+  ASSERT_EQ(r.status, 0) << r.out;
+  auto j = nlohmann::json::parse(r.out.substr(r.out.rfind('{')));
+  EXPECT_EQ(j["total"], 4);
+  EXPECT_EQ(j["done"], 4);
+  EXPECT_EQ(j["ran_here"], 4);
+  for (int id = 0; id < 4; ++id) {
+    char name[16];
+    std::snprintf(name, sizeof name, "%06d", id);
+    EXPECT_TRUE(fs::exists(dir / "run/items" / name / "result.h5")) << id;
+    EXPECT_FALSE(fs::exists(dir / "run/items" / name / "checkpoint.h5")) << id;
+  }
+  EXPECT_TRUE(fs::exists(dir / "run/campaign.toml"));
+  EXPECT_TRUE(fs::exists(dir / "run/manifest.h5"));
+  const auto s = campaignStatus(dir / "run");
+  EXPECT_EQ(s["total"], 4);
+  EXPECT_EQ(s["done"], 4);
+  EXPECT_EQ(s["pending"], 0);
+
+  r = run(kCli + " train " + toml.string() + " --json");
+  ASSERT_EQ(r.status, 0) << r.out;
+  j = nlohmann::json::parse(r.out.substr(r.out.rfind('{')));
+  EXPECT_EQ(j["ran_here"], 0);
+  EXPECT_EQ(j["done"], 4);
+}
+
+// A second run with a different campaign is refused, naming the differing key; --fresh starts over.
+TEST(Campaign, ChangedCampaignIsRefusedUnlessFresh) {
+  const fs::path dir = workDir("camp_changed");
+  const fs::path toml = writeCampaign(dir, campaignText(dir / "run"));
+  ASSERT_EQ(run(kCli + " train " + toml.string() + " --quiet").status, 0);
+  const CliRun refused = run(kCli + " train " + toml.string() + " --set train.epochs=4");
+  EXPECT_EQ(refused.status, 2) << refused.out;
+  EXPECT_NE(refused.out.find("train.epochs"), std::string::npos) << refused.out;
+  const CliRun fresh = run(kCli + " train " + toml.string() + " --set train.epochs=4 --fresh --quiet");
+  EXPECT_EQ(fresh.status, 0) << fresh.out;
+}
+
+// --items I/N slices are disjoint and together cover every item exactly once.
+TEST(Campaign, SlicesCoverAllItemsOnce) {
+  const fs::path dir = workDir("camp_slices");
+  const fs::path toml = writeCampaign(dir, campaignText(dir / "run"));
+  std::int64_t ran = 0;
+  for (int i = 0; i < 3; ++i) {
+    const CliRun r = run(kCli + " train " + toml.string() + " --json --items " + std::to_string(i) + "/3");
+    ASSERT_EQ(r.status, 0) << r.out;
+    const auto j = nlohmann::json::parse(r.out.substr(r.out.rfind('{')));
+    ran += j["ran_here"].get<std::int64_t>();
+    // Slice i holds the items whose id % 3 == i: 0 and 3, then 1, then 2.
+    EXPECT_EQ(j["total"], i == 0 ? 2 : 1);
+  }
+  EXPECT_EQ(ran, 4);
+  EXPECT_EQ(campaignStatus(dir / "run")["done"], 4);
+}
+
+// A diverging point is recorded as failed with its reason; the other items finish.
+TEST(Campaign, DivergingPointFailsAloneAndIsReported) {
+  const fs::path dir = workDir("camp_fail");
+  std::string text = campaignText(dir / "run");
+  text.replace(text.find("\"model.widths\" = [[16, 8], [8]]"), std::string("\"model.widths\" = [[16, 8], [8]]").size(),
+               "\"train.learning_rate\" = [0.001, 1e30]");
+  text.replace(text.find("[train]\n"), 8, "[train]\noptimizer = \"sgd\"\n");
+  const fs::path toml = writeCampaign(dir, text);
+  const CliRun r = run(kCli + " train " + toml.string() + " --quiet");
+  EXPECT_EQ(r.status, 0) << r.out;
+  const auto s = campaignStatus(dir / "run");
+  EXPECT_EQ(s["done"], 2);
+  EXPECT_EQ(s["failed"], 2);
+  ASSERT_EQ(s["failures"].size(), 2u);
+  EXPECT_NE(s["failures"][0]["reason"].template get<std::string>().find("diverged"), std::string::npos) << s.dump();
+}
+
+// kill -9 of the whole job at several moments, then the same command again: the results are
+// identical to those of an uninterrupted run.
+TEST(Campaign, KillNineAndRerunGivesIdenticalResults) {
+  const fs::path ref = workDir("camp_kill_ref");
+  // Small batches make epochs long enough for the kills to land mid-item.
+  auto text = [&](const fs::path& d) {
+    std::string t = campaignText(d / "run", 8);
+    t.replace(t.find("\"model.widths\" = [[16, 8], [8]]"), std::string("\"model.widths\" = [[16, 8], [8]]").size(),
+              "\"model.widths\" = [[64, 64], [32, 32]]");
+    t.replace(t.find("batch_size = 64"), 15, "batch_size = 16");
+    return t;
+  };
+  ASSERT_EQ(run(kCli + " train " + writeCampaign(ref, text(ref)).string() + " --quiet").status, 0);
+
+  // Moments: the first checkpoint of item 0; item 1 finished; the third checkpoint of item 2.
+  const std::vector<std::pair<std::string, int>> moments{{"000000/checkpoint.h5", 1}, {"000001/result.h5", 1},
+                                                         {"000002/log.txt", 3}};
+  int k = 0;
+  for (const auto& [file, lines] : moments) {
+    const fs::path dir = workDir("camp_kill_" + std::to_string(k++));
+    const fs::path toml = writeCampaign(dir, text(dir));
+    const std::string cmd = "exec " + kCli + " train " + toml.string() + " --quiet > /dev/null 2>&1";
+    const pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      setpgid(0, 0);
+      execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    setpgid(pid, pid);
+    const fs::path watch = dir / "run/items" / file;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    auto countLines = [&] {
+      std::ifstream f(watch);
+      return static_cast<int>(std::count(std::istreambuf_iterator<char>(f), {}, '\n'));
+    };
+    while (std::chrono::steady_clock::now() < deadline && !(fs::exists(watch) && (lines <= 1 || countLines() >= lines)))
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    kill(-pid, SIGKILL);
+    int st = 0;
+    waitpid(pid, &st, 0);
+    ASSERT_TRUE(WIFSIGNALED(st) || WIFEXITED(st));
+    const CliRun again = run(kCli + " train " + toml.string() + " --quiet");
+    ASSERT_EQ(again.status, 0) << again.out;
+    for (const char* item : {"000000", "000001", "000002", "000003"}) {
+      const CliRun cmp = compareResults(ref / "run/items" / item / "result.h5", dir / "run/items" / item / "result.h5");
+      EXPECT_EQ(cmp.status, 0) << "kill at " << file << ", item " << item << ":\n" << cmp.out;
+    }
+  }
+}
+
+// Under MPI: 2 ranks as 2 groups of 1 and as 1 group of 2, and 4 ranks as 1 group of 4, all
+// give results identical to the serial run (deterministic tree reduction of micro-batches).
+TEST(CampaignMpi, GroupsOfOneTwoAndFourTrainIdenticalWeights) {
+  const fs::path ref = workDir("camp_mpi_ref");
+  ASSERT_EQ(run(kCli + " train " + writeCampaign(ref, campaignText(ref / "run")).string() + " --quiet").status, 0);
+  const std::vector<std::pair<int, int>> layouts{{2, 1}, {2, 2}, {4, 4}, {4, 2}};
+  for (const auto& [ranks, g] : layouts) {
+    const fs::path dir = workDir("camp_mpi_" + std::to_string(ranks) + "_" + std::to_string(g));
+    const fs::path toml = writeCampaign(dir, campaignText(dir / "run", 3, "[resources]\nranks_per_item = " + std::to_string(g) + "\n"));
+    const CliRun r = run(mpiexec(ranks) + kCli + " train " + toml.string() + " --json");
+    ASSERT_EQ(r.status, 0) << r.out;
+    const auto j = nlohmann::json::parse(r.out.substr(r.out.rfind('{')));
+    EXPECT_EQ(j["done"], 4) << ranks << " ranks, groups of " << g;
+    for (const char* item : {"000000", "000001", "000002", "000003"}) {
+      const CliRun cmp = compareResults(ref / "run/items" / item / "result.h5", dir / "run/items" / item / "result.h5");
+      EXPECT_EQ(cmp.status, 0) << ranks << " ranks, groups of " << g << ", item " << item << ":\n" << cmp.out;
+    }
+  }
+}
+
+// ranks_per_item must divide the number of ranks: a clear error, not a hang.
+TEST(CampaignMpi, NonDividingGroupSizeIsRefused) {
+  const fs::path dir = workDir("camp_mpi_bad");
+  const fs::path toml = writeCampaign(dir, campaignText(dir / "run", 3, "[resources]\nranks_per_item = 4\n"));
+  const CliRun r = run(mpiexec(2) + kCli + " train " + toml.string());
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.out.find("does not divide"), std::string::npos) << r.out;
+}
