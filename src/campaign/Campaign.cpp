@@ -241,8 +241,11 @@ RunSummary runCampaign(const CampaignConfig& c, const std::string& campaignToml,
       const bool writer = groups.leader;
       log.info("start " + item.describe());
       try {
-        train::RunConfig cfg = c.run;
-        applyOverrides(cfg, item.overrides);
+        // Applied to the whole campaign so that campaign rules (folds without data.split.val)
+        // validate the item's configuration.
+        CampaignConfig itemCampaign = c;
+        applyOverrides(itemCampaign, item.overrides);
+        const train::RunConfig& cfg = itemCampaign.run;
         const data::Dataset ds = cfg.data.features.empty() ? data::Dataset{} : all.selectFeatures(cfg.data.features);
         const data::Dataset& used = cfg.data.features.empty() ? all : ds;
         const data::Partition part = data::foldPartition(labels, keys, cfg.data.split, c.cv.folds, item.fold, cfg.seed);
