@@ -323,7 +323,7 @@ void Trainer::computeLogits(const SplitData& split, Eigen::VectorXf& logits) {
   const Eigen::Index features = split.x.cols();
   // Fixed chunks, dealt round-robin to the group's ranks: an event's logit is computed in the
   // same chunk at the same position whatever the group size, so it has the same bits.
-  constexpr Eigen::Index kChunk = 4096;
+  constexpr Eigen::Index kChunk = 1024;
   logits.setZero(n);
   const Eigen::Index chunks = (n + kChunk - 1) / kChunk;
   for (Eigen::Index c = group_.rank(); c < chunks; c += group_.size()) {
