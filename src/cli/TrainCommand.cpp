@@ -124,8 +124,10 @@ int runCampaignCommand(const campaign::CampaignConfig& c, const po::variables_ma
 int trainCommand(const Args& args) {
   po::options_description opts(
       "usage: hepsweep train CAMPAIGN.toml [options]\n\n"
-      "Train one signal-vs-background classifier as the campaign file describes (docs/campaign.md)\n"
-      "and write OUTPUT_DIR/result.h5 (docs/hdf5-layout.md).\n\noptions");
+      "Train one signal-vs-background classifier, or every item (point x fold) of a campaign, as the\n"
+      "campaign file describes (docs/campaign.md). A single training writes OUTPUT_DIR/result.h5;\n"
+      "a campaign fills the run directory OUTPUT_DIR and resumes when run again (docs/train.md).\n"
+      "Under mpiexec, rank groups of resources.ranks_per_item ranks share the items.\n\noptions");
   std::vector<std::string> sets;
   int threads = 1;
   opts.add_options()
