@@ -295,7 +295,10 @@ RunSummary runCampaign(const CampaignConfig& c, const std::string& campaignToml,
     summary.done += s == ItemStatus::Done;
     summary.failed += s == ItemStatus::Failed;
   }
-  summary.ranHere = ranHere;
+  // Items trained by this job: each group's leader counts its own.
+  std::int64_t ran[1] = {groups.leader ? ranHere : 0};
+  world.allreduce(std::span<std::int64_t>(ran, 1), dist::ReduceOp::Sum);
+  summary.ranHere = ran[0];
   summary.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   if (world.rank() == 0) dir.release();
   return summary;

@@ -1,6 +1,7 @@
 #pragma once
 // Running the hepsweep command from tests.
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
@@ -31,8 +32,11 @@ inline CliRun run(const std::string& command) {
 inline const std::string kCli = HEPSWEEP_CLI;
 inline const std::string kSource = HEPSWEEP_SOURCE_DIR;
 
+// A fresh directory; the process id keeps tests that ctest runs in parallel (one process per
+// test) out of each other's way.
 inline std::filesystem::path workDir(const std::string& name) {
-  const std::filesystem::path d = std::filesystem::path(testing::TempDir()) / ("hepsweep_e2e_" + name);
+  const std::filesystem::path d =
+      std::filesystem::path(testing::TempDir()) / ("hepsweep_e2e_" + name + "_" + std::to_string(::getpid()));
   std::filesystem::remove_all(d);
   std::filesystem::create_directories(d);
   return d;

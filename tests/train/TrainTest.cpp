@@ -19,6 +19,9 @@
 namespace {
 std::atomic<long> gAllocations{0};
 }
+// The replacement operator new allocates with malloc, so its operator delete must free: GCC
+// cannot see that pairing and would warn.
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 void* operator new(std::size_t n) {
   ++gAllocations;
   if (void* p = std::malloc(n ? n : 1)) return p;
@@ -195,7 +198,7 @@ TEST(Train, ResultFileHasTheDocumentedLayout) {
   const fs::path dir = fs::path(testing::TempDir()) / "hepsweep_train_result";
   fs::create_directories(dir);
   const std::string path = (dir / "result.h5").string();
-  train::writeResultFile(path, cfg, {"seed = 7\n", "hepsweep train x.toml"}, prepared, r, trainer.network());
+  train::writeResultFile(path, cfg, {"seed = 7\n", "hepsweep train x.toml", {}, {}}, prepared, r, trainer.network());
 
   const auto f = io::h5::File::open(path);
   for (const char* name : {"history/train_loss", "history/val_loss", "history/val_auc", "history/learning_rate",
