@@ -64,22 +64,6 @@ class ProgressLine : public train::Callback {
   double best_ = INFINITY;
 };
 
-void writeTextAtomically(const fs::path& path, const std::string& text) {
-  const fs::path tmp = path.string() + ".tmp-" + std::to_string(::getpid());
-  {
-    std::ofstream f(tmp, std::ios::binary);
-    f << text;
-    f.flush();
-    if (!f) throwIo("cannot write '" + tmp.string() + "'");
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    throwIo("cannot rename '" + tmp.string() + "' to '" + path.string() + "'");
-  }
-}
-
 int runCampaignCommand(const campaign::CampaignConfig& c, const po::variables_map& vm, bool json, const Logger& log) {
   campaign::RunOptions opts;
   if (vm.count("items")) {
@@ -190,7 +174,7 @@ int trainCommand(const Args& args) {
   if (ec) throwIo("cannot create output directory '" + outDir.string() + "': " + ec.message());
   const fs::path resultPath = outDir / "result.h5";
   train::writeResultFile(resultPath.string(), cfg, {configToml, invocation(), {}, {}}, data, result, trainer.network());
-  writeTextAtomically(outDir / "config.toml", configToml);
+  campaign::writeTextFile(outDir / "config.toml", configToml);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   if (json) {

@@ -15,6 +15,7 @@
 #include <unordered_set>
 
 #include "hepsweep/core/Error.hpp"
+#include "hepsweep/core/Time.hpp"
 #include "hepsweep/core/Strings.hpp"
 #include "hepsweep/core/Version.hpp"
 #include "hepsweep/io/DatasetFile.hpp"
@@ -45,15 +46,6 @@ std::string closestHint(const std::string& word, const std::vector<std::string>&
     if (lower(n) == lower(word)) best = n;
   if (best.empty()) best = str::closest(word, names);
   return best.empty() ? std::string() : " (closest: " + str::quoted(best) + ")";
-}
-
-std::string utcNowIso8601() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 void checkOutputWritable(const std::string& output) {
@@ -402,7 +394,7 @@ ConvertSummary convert(const ConvertOptions& o, const Logger& log) {
     prov.write<std::int8_t>("input_class", classes, false);
     prov.setAttr("command_line", o.commandLine);
     prov.setAttr("version", versionString());
-    prov.setAttr("created", utcNowIso8601());
+    prov.setAttr("created", utcTimestamp());
     prov.setAttr("format", std::string(kDatasetFormat));
     prov.setAttr("format_version", kDatasetFormatVersion);
   });

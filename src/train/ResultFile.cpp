@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include "hepsweep/core/Error.hpp"
+#include "hepsweep/core/Time.hpp"
 #include "hepsweep/core/Version.hpp"
 
 namespace hepsweep::train {
@@ -13,15 +14,6 @@ template <class T>
 std::span<const T> asSpan(const std::vector<T>& v) { return {v.data(), v.size()}; }
 std::span<const float> asSpan(const Eigen::VectorXf& v) { return {v.data(), static_cast<std::size_t>(v.size())}; }
 std::span<const double> asSpan(const Eigen::VectorXd& v) { return {v.data(), static_cast<std::size_t>(v.size())}; }
-
-std::string utcNow() {
-  const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 void writeRoc(const io::h5::Group& g, const metrics::Roc& roc) {
   g.write<double>("fpr", asSpan(roc.fpr));
@@ -117,7 +109,7 @@ void writeResultFile(const std::string& path, const RunConfig& cfg, const RunRec
     f.setAttr("config", run.configToml);
     f.setAttr("seed", static_cast<std::int64_t>(cfg.seed));
     f.setAttr("version", versionString());
-    f.setAttr("created", utcNow());
+    f.setAttr("created", utcTimestamp());
     f.setAttr("command_line", run.commandLine);
     f.setAttr("data_file", data.dataFile);
     f.setAttr("data_sha256", data.dataSha256);
