@@ -184,8 +184,9 @@ TEST(Campaign, KillNineAndRerunGivesIdenticalResults) {
   }
 }
 
-// Under MPI: 2 ranks as 2 groups of 1 and as 1 group of 2, and 4 ranks as 1 group of 4, all
-// give results identical to the serial run (deterministic tree reduction of micro-batches).
+// Under MPI: 2 ranks as 2 groups of 1 and as 1 group of 2, 4 ranks as 1 group of 4 and as 2
+// groups of 2: every item runs exactly once, and all give results identical to the serial run
+// (deterministic tree reduction of micro-batches).
 TEST(CampaignMpi, GroupsOfOneTwoAndFourTrainIdenticalWeights) {
   const fs::path ref = workDir("camp_mpi_ref");
   ASSERT_EQ(run(kCli + " train " + writeCampaign(ref, campaignText(ref / "run")).string() + " --quiet").status, 0);
@@ -197,6 +198,8 @@ TEST(CampaignMpi, GroupsOfOneTwoAndFourTrainIdenticalWeights) {
     ASSERT_EQ(r.status, 0) << r.out;
     const auto j = nlohmann::json::parse(r.out.substr(r.out.rfind('{')));
     EXPECT_EQ(j["done"], 4) << ranks << " ranks, groups of " << g;
+    // Summed over the groups' leaders: 4 means every item ran exactly once (none twice).
+    EXPECT_EQ(j["ran_here"], 4) << ranks << " ranks, groups of " << g;
     for (const char* item : {"000000", "000001", "000002", "000003"}) {
       const CliRun cmp = compareResults(ref / "run/items" / item / "result.h5", dir / "run/items" / item / "result.h5");
       EXPECT_EQ(cmp.status, 0) << ranks << " ranks, groups of " << g << ", item " << item << ":\n" << cmp.out;
