@@ -74,10 +74,11 @@ struct TrainResult {
   EvalResult train, val, test;  // evaluated with the kept weights
 };
 
-// Callbacks plug into the loop as in Keras/ensmallen: they see each finished epoch and may stop
-// training. Early stopping and the best-weights checkpoint are callbacks; so is the history.
 struct Checkpoint;
 
+// Callbacks plug into the loop as in Keras/ensmallen: they see each finished epoch and may stop
+// training. Early stopping (with the best-weights checkpoint) is one; the progress display and a
+// campaign item's checkpoint files and log are others. The history is kept by the Trainer.
 class Callback {
  public:
   virtual ~Callback() = default;
