@@ -9,27 +9,15 @@
 #include <string>
 #include <vector>
 
+#include "SearchTestUtil.hpp"
 #include "hepsweep/core/Error.hpp"
 #include "hepsweep/search/Searcher.hpp"
 
 using namespace hepsweep;
 using namespace hepsweep::search;
+using namespace hepsweep::search::test;
 
 namespace {
-
-template <class F>
-std::string errorOf(F&& f, ErrorCategory category = ErrorCategory::Config) {
-  try {
-    f();
-  } catch (const Error& e) {
-    EXPECT_EQ(e.category(), category) << e.what();
-    return e.what();
-  }
-  ADD_FAILURE() << "no hepsweep::Error thrown";
-  return "";
-}
-
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
 // The space of the campaign example in the issue, in file order.
 Space exampleSpace() {

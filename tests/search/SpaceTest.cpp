@@ -6,27 +6,16 @@
 #include <string>
 #include <vector>
 
+#include "SearchTestUtil.hpp"
 #include "hepsweep/core/Error.hpp"
 #include "hepsweep/core/Random.hpp"
 #include "hepsweep/search/Space.hpp"
 
 using namespace hepsweep;
 using namespace hepsweep::search;
+using namespace hepsweep::search::test;
 
 namespace {
-
-// Runs f, expects Error(category), returns its message.
-template <class F>
-std::string errorOf(F&& f, ErrorCategory category = ErrorCategory::Config) {
-  try {
-    f();
-  } catch (const Error& e) {
-    EXPECT_EQ(e.category(), category) << e.what();
-    return e.what();
-  }
-  ADD_FAILURE() << "no hepsweep::Error thrown";
-  return "";
-}
 
 std::vector<double> numbers(const std::vector<Value>& values) {
   std::vector<double> out;
