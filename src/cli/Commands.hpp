@@ -2,6 +2,7 @@
 // Each subcommand parses its own options (Boost.Program_options: the one declaration that
 // --help and docs/<command>.md are made from) and returns the process exit code. Errors are
 // thrown as hepsweep::Error and turned into a message and exit code by main().
+#include <boost/program_options.hpp>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,11 @@ void setInvocation(int argc, char** argv);
 namespace hepsweep::dist { class Environment; }
 namespace hepsweep::cli {
 dist::Environment& environment();
+
+// Parses `args` against `options` plus one positional argument stored in `positional`.
+// Returns false when --help was given (the options were printed): the command then exits 0.
+bool parseArgs(const Args& args, const boost::program_options::options_description& options,
+               std::string& positional, boost::program_options::variables_map& vm);
 
 int convertCommand(const Args& args);
 int trainCommand(const Args& args);

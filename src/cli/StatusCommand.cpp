@@ -19,20 +19,9 @@ int statusCommand(const Args& args) {
       "failed (with the reason) and pending. Reads only the run directory's files.\n\noptions");
   opts.add_options()("help,h", "print this help and exit")(
       "json", "print one JSON object with total, done, running, failed, pending, failures and pending_items");
-  po::options_description hidden;
   std::string runDir;
-  hidden.add_options()("run-dir", po::value(&runDir));
-  po::options_description all;
-  all.add(opts).add(hidden);
-  po::positional_options_description pos;
-  pos.add("run-dir", 1);
   po::variables_map vm;
-  po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
-  if (vm.count("help")) {
-    std::cout << opts << "\n";
-    return 0;
-  }
-  po::notify(vm);
+  if (!parseArgs(args, opts, runDir, vm)) return 0;
   if (runDir.empty()) throwConfig("no run directory given (usage: hepsweep status RUN_DIR)");
   const campaign::StatusReport r = campaign::campaignStatus(runDir);
   if (vm.count("json")) {

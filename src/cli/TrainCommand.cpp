@@ -128,24 +128,13 @@ int trainCommand(const Args& args) {
        "campaigns: run only the I-th of N disjoint slices of the items (0 <= I < N), e.g. one Slurm array task each")
       ("fresh", "campaigns: discard what the run directory holds (results, checkpoints) and start again")
       ("retry-failed", "campaigns: run the items recorded as failed again");
-  po::options_description hidden;
   std::string campaignFile;
-  hidden.add_options()("campaign", po::value(&campaignFile));
-  po::options_description all;
-  all.add(opts).add(hidden);
-  po::positional_options_description pos;
-  pos.add("campaign", 1);
   po::variables_map vm;
-  po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
-  if (vm.count("help")) {
-    std::cout << opts << "\n";
-    return 0;
-  }
+  if (!parseArgs(args, opts, campaignFile, vm)) return 0;
   if (vm.count("help-options")) {
     std::cout << campaign::optionsHelp();
     return 0;
   }
-  po::notify(vm);
   if (campaignFile.empty()) throwConfig("no campaign file given (usage: hepsweep train CAMPAIGN.toml)");
   if (threads < 1) throwConfig("--threads must be at least 1");
   omp_set_num_threads(threads);

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <iostream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -46,6 +47,24 @@ std::string gInvocation;
 dist::Environment* gEnvironment = nullptr;
 }
 dist::Environment& environment() { return *gEnvironment; }
+
+bool parseArgs(const Args& args, const boost::program_options::options_description& options,
+               std::string& positional, boost::program_options::variables_map& vm) {
+  namespace po = boost::program_options;
+  po::options_description hidden;
+  hidden.add_options()("positional", po::value(&positional));
+  po::options_description all;
+  all.add(options).add(hidden);
+  po::positional_options_description pos;
+  pos.add("positional", 1);
+  po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
+  if (vm.count("help")) {
+    std::cout << options << "\n";
+    return false;
+  }
+  po::notify(vm);
+  return true;
+}
 const std::string& invocation() { return gInvocation; }
 void setInvocation(int argc, char** argv) {
   const std::vector<std::string> all(argv, argv + argc);

@@ -254,8 +254,7 @@ TrainResult Trainer::fit(const std::vector<Callback*>& callbacks) {
   bool stop = false;
   // A checkpoint written after the epoch that triggered early stopping resumes as finished.
   if (cfg_.train.earlyStopping.enabled && !history_.empty()) {
-    const Checkpoint c = checkpoint();
-    stop = c.wait >= cfg_.train.earlyStopping.patience;
+    stop = early_.epochsWithoutImprovement() >= cfg_.train.earlyStopping.patience;
     result.stoppedEarly = stop;
   }
 

@@ -97,6 +97,7 @@ class EarlyStopping : public Callback {
   int bestEpoch() const { return bestEpoch_; }
   bool improvedLast() const { return improvedLast_; }
   bool stopped() const { return stopped_; }
+  int epochsWithoutImprovement() const { return wait_; }
   void save(Checkpoint& c) const;
   void load(const Checkpoint& c);
 
