@@ -8,9 +8,10 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   libeigen3-dev libhdf5-dev libboost-program-options-dev libgtest-dev libgmock-dev
   libtomlplusplus-dev libfast-float-dev zlib1g-dev libssl-dev nlohmann-json3-dev
+  liblz4-dev libzstd-dev liblzma-dev liblbfgspp-dev
   openmpi-bin libopenmpi-dev
   gnuplot-nox hdf5-tools
-  python3 python3-numpy python3-h5py
+  python3 python3-numpy python3-h5py python3-onnx
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(python3-torch python3-pandas python3-optuna hyperfine bc)

@@ -27,5 +27,10 @@ bool parseArgs(const Args& args, const boost::program_options::options_descripti
 int convertCommand(const Args& args);
 int trainCommand(const Args& args);
 int statusCommand(const Args& args);
+int aggregateCommand(const Args& args);
+int applyCommand(const Args& args);
+int exportCommand(const Args& args);
+int submitCommand(const Args& args);
+int searchCommand(const Args& args);
 
 }  // namespace hepsweep::cli

@@ -27,6 +27,11 @@ constexpr Command kCommands[] = {
     {"convert", hepsweep::cli::convertCommand, "text/CSV ntuples (.gz too) -> one HDF5 data file"},
     {"train", hepsweep::cli::trainCommand, "train one classifier, or a k-fold x hyperparameter campaign (MPI)"},
     {"status", hepsweep::cli::statusCommand, "items done / running / failed / pending of a campaign run directory"},
+    {"aggregate", hepsweep::cli::aggregateCommand, "combine run directories: ranking, best point, ensemble, report"},
+    {"apply", hepsweep::cli::applyCommand, "score new ntuples with best-model.h5"},
+    {"export", hepsweep::cli::exportCommand, "best-model.h5 -> ONNX or lwtnn JSON for experiment software"},
+    {"submit", hepsweep::cli::submitCommand, "Slurm job arrays / HTCondor DAGs that run a campaign"},
+    {"search", hepsweep::cli::searchCommand, "Bayesian search between batch rounds: propose the next points"},
 };
 
 void usage(std::FILE* out) {

@@ -1,0 +1,88 @@
+#pragma once
+// What `hepsweep aggregate` learns from the result files of one or several campaign run
+// directories: every item, every point's mean and spread over folds, the ranking by the
+// validation objective, and the best point's fold models evaluated as an ensemble on the held-out
+// test set. The report (hepsweep::report) draws it; summary.h5 stores it.
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace hepsweep::aggregate {
+
+// One finished item (a fold of a point), from its result.h5.
+struct ItemSummary {
+  std::string runDir;        // the run directory it came from
+  std::int64_t item = -1;    // id inside its run directory (point * folds + fold)
+  std::int64_t point = -1;   // index of its point in the aggregated point list
+  int fold = 0;
+  std::vector<std::pair<std::string, std::string>> parameters;  // search key -> value as TOML text
+  std::vector<std::pair<std::string, double>> metrics;          // every scalar of /metrics
+  double objective = 0;      // the campaign's validation objective (smaller is better)
+  std::int64_t epochsRun = 0, bestEpoch = 0;
+  double seconds = 0;
+  // Per-epoch history, for the loss curves.
+  std::vector<double> trainLoss, valLoss, valAuc;
+};
+
+struct PointSummary {
+  std::int64_t point = -1;
+  std::vector<std::pair<std::string, std::string>> parameters;
+  int foldsDone = 0;
+  double objectiveMean = 0, objectiveStd = 0;          // over folds (std with ddof = 1; 0 for one fold)
+  std::vector<std::pair<std::string, double>> metricMean, metricStd;
+  int rank = 0;  // 1 = best by objectiveMean
+};
+
+// A curve on the test set: background rejection against signal efficiency, as HEP plots it.
+struct RocCurve {
+  std::string label;  // "fold 0", ..., "ensemble"
+  std::vector<double> signalEfficiency, backgroundEfficiency;
+  double auc = 0;
+};
+
+// Train vs test score distributions of one model and class, for the overtraining check.
+struct OvertrainingCheck {
+  std::string label;  // "fold 0", ...
+  int cls = 1;        // 1 signal, 0 background
+  std::vector<float> trainScores, trainWeights, testScores, testWeights;
+  double ksStatistic = 0, ksPValue = 1;
+};
+
+struct WorkingPoint {
+  double signalEfficiency = 0;
+  double ensembleBackgroundEfficiency = 0;
+  double foldMeanBackgroundEfficiency = 0, foldStdBackgroundEfficiency = 0;
+  double ensembleThreshold = 0;  // score cut giving signalEfficiency on the test set
+};
+
+struct InputFile {
+  std::string path, sha256;
+  std::int64_t rows = 0;
+};
+
+struct Summary {
+  std::vector<std::string> runDirs;
+  std::string objective;                 // e.g. "val_loss"
+  std::string campaignToml;              // the resolved campaign of the (first) run directory
+  std::uint64_t seed = 0;
+  std::string version;                   // program version that trained the items
+  std::string dataFile, dataSha256;      // the converted data set
+  std::vector<InputFile> inputs;         // its original inputs (from the data file's provenance)
+  std::int64_t nSignal = 0, nBackground = 0, nTrain = 0, nVal = 0, nTest = 0;
+  double wallSeconds = 0;                // sum of the items' training seconds
+  std::vector<std::string> incomplete;   // items skipped under --allow-incomplete, with why
+
+  std::vector<ItemSummary> items;        // in (run dir, item id) order: the search trace
+  std::vector<PointSummary> points;      // sorted by rank
+  std::int64_t bestPoint = -1;
+
+  // The best point's fold models on the test set.
+  std::vector<std::int64_t> bestItems;   // indices into `items`, by fold
+  std::vector<RocCurve> roc;             // each fold, then "ensemble"
+  double ensembleTestAuc = 0, foldMeanTestAuc = 0, foldStdTestAuc = 0;
+  std::vector<WorkingPoint> workingPoints;
+  std::vector<OvertrainingCheck> overtraining;
+};
+
+}  // namespace hepsweep::aggregate

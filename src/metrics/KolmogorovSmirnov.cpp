@@ -1,0 +1,1 @@
+// Kolmogorov-Smirnov two-sample test (being written).
