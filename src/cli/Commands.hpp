@@ -32,5 +32,6 @@ int applyCommand(const Args& args);
 int exportCommand(const Args& args);
 int submitCommand(const Args& args);
 int searchCommand(const Args& args);
+int inspectCommand(const Args& args);
 
 }  // namespace hepsweep::cli

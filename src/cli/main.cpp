@@ -25,6 +25,7 @@ struct Command {
 
 constexpr Command kCommands[] = {
     {"convert", hepsweep::cli::convertCommand, "text/CSV ntuples (.gz too) -> one HDF5 data file"},
+    {"inspect", hepsweep::cli::inspectCommand, "features per class: distributions, separation, correlations, leaks"},
     {"train", hepsweep::cli::trainCommand, "train one classifier, or a k-fold x hyperparameter campaign (MPI)"},
     {"status", hepsweep::cli::statusCommand, "items done / running / failed / pending of a campaign run directory"},
     {"aggregate", hepsweep::cli::aggregateCommand, "combine run directories: ranking, best point, ensemble, report"},

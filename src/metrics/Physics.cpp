@@ -1,0 +1,1 @@
+// Separation, weighted correlation and significance (being written).
