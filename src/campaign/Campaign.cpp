@@ -15,6 +15,7 @@
 #include "hepsweep/dist/WorkQueue.hpp"
 #include "hepsweep/io/DatasetFile.hpp"
 #include "hepsweep/io/Hdf5.hpp"
+#include "hepsweep/search/SearchFile.hpp"
 #include "hepsweep/search/Searcher.hpp"
 #include "hepsweep/train/ResultFile.hpp"
 #include "hepsweep/train/Trainer.hpp"
@@ -25,6 +26,18 @@ namespace hepsweep::campaign {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// Thrown from the epoch-end callback, after the checkpoint is written, to leave Trainer::fit.
+struct StopAtEpochBoundary {};
+
+// Collective over `group`: true on every rank when any rank of it saw the stop request, so a
+// group never splits between stopping and training on.
+bool stopAgreed(dist::Communicator& group, const RunOptions& options) {
+  if (options.stopRequested == nullptr) return false;
+  std::int64_t flag[1] = {options.stopRequested->load() ? 1 : 0};
+  group.allreduce(std::span<std::int64_t>(flag, 1), dist::ReduceOp::Max);
+  return flag[0] != 0;
+}
 
 // Rank 0 does what must happen once (run directory checks, claims, manifest); a failure there
 // becomes the same error on every rank instead of a hang.
@@ -119,22 +132,19 @@ class ItemBookkeeping : public train::Callback {
 
 }  // namespace
 
-std::string Item::describe() const {
-  std::string s = "item " + std::to_string(id) + " (point " + std::to_string(point) + ", fold " + std::to_string(fold) + ")";
-  if (!overrides.empty()) s += ": " + str::join(overrides, " ");
-  return s;
+namespace {
+
+// The points a Bayesian search has proposed so far (none before its first round).
+std::vector<search::Point> proposedPoints(const CampaignConfig& c, const fs::path& runDir) {
+  const fs::path path = search::searchFilePath(runDir);
+  const auto json = search::readSearchStateJson(path);
+  if (!json) return {};
+  return search::stateFromJson(*json, c.search.space, path.string()).proposals;
 }
 
-std::vector<Item> planItems(const CampaignConfig& c) {
-  std::vector<search::Point> points;
-  if (c.search.method == "none" || c.search.space.empty()) {
-    points.emplace_back();
-  } else {
-    auto searcher = search::makeSearcher(c.search.method, c.search.space, c.search.budget, c.run.seed);
-    points = searcher->propose(searcher->totalPoints());
-  }
+// Points x folds, in id order.
+std::vector<Item> itemsOf(const std::vector<search::Point>& points, int k) {
   std::vector<Item> items;
-  const int k = c.cv.folds;
   for (std::size_t p = 0; p < points.size(); ++p)
     for (int f = 0; f < k; ++f) {
       Item it;
@@ -147,13 +157,38 @@ std::vector<Item> planItems(const CampaignConfig& c) {
   return items;
 }
 
-RunSummary runCampaign(const CampaignConfig& c, const std::string& campaignToml, dist::Communicator& world,
-                       const RunOptions& options, const Logger& log) {
+}  // namespace
+
+std::string Item::describe() const {
+  std::string s = "item " + std::to_string(id) + " (point " + std::to_string(point) + ", fold " + std::to_string(fold) + ")";
+  if (!overrides.empty()) s += ": " + str::join(overrides, " ");
+  return s;
+}
+
+std::vector<Item> planItems(const CampaignConfig& c) {
+  std::vector<search::Point> points;
+  if (c.search.method == "none" || c.search.space.empty()) {
+    points.emplace_back();
+  } else if (c.search.method == "bayes") {
+    // A Bayesian search proposes points as results arrive (RUN_DIR/search.h5).
+    points = proposedPoints(c, c.run.output.dir);
+  } else {
+    auto searcher = search::makeSearcher(c.search.method, c.search.space, c.search.budget, c.run.seed);
+    points = searcher->propose(searcher->totalPoints());
+  }
+  return itemsOf(points, c.cv.folds);
+}
+
+namespace {
+
+// One pass of rank groups over the pending ones among `items` (all of a grid or random search; the
+// points proposed so far of a Bayesian one).
+RunSummary runItems(const CampaignConfig& c, const std::string& campaignToml, dist::Communicator& world,
+                    const RunOptions& options, const Logger& log, const std::vector<Item>& items) {
   const auto t0 = Clock::now();
   if (options.sliceCount < 1 || options.sliceIndex < 0 || options.sliceIndex >= options.sliceCount)
     throwConfig("--items I/N needs 0 <= I < N, got " + std::to_string(options.sliceIndex) + "/" + std::to_string(options.sliceCount));
   RunDirectory dir(c.run.output.dir);
-  const std::vector<Item> items = planItems(c);
   const std::string slice = options.sliceCount == 1 ? "all" : std::to_string(options.sliceIndex) + "-of-" + std::to_string(options.sliceCount);
 
   std::string dataSha;
@@ -172,7 +207,8 @@ RunSummary runCampaign(const CampaignConfig& c, const std::string& campaignToml,
     dir.claim(slice);
     dataSha = sha256File(c.run.data.file);
     if (!fs::exists(dir.campaignFile())) writeTextFile(dir.campaignFile(), campaignToml);
-    if (!fs::exists(dir.manifestFile())) writeManifest(dir, c, campaignToml, items, dataSha);
+    // A Bayesian search's items grow by rounds: the manifest follows them.
+    if (!fs::exists(dir.manifestFile()) || c.search.method == "bayes") writeManifest(dir, c, campaignToml, items, dataSha);
   });
   world.broadcast(dataSha, 0);
 
@@ -198,12 +234,16 @@ RunSummary runCampaign(const CampaignConfig& c, const std::string& campaignToml,
   const dist::GradientSum reduction =
       c.resources.reduction == "fast" ? dist::GradientSum::Fast : dist::GradientSum::Deterministic;
 
-  // Every rank holds the data; items differ in rows and configuration, not in the file.
-  const data::Dataset all = pending.empty() ? data::Dataset{} : io::readDataset(c.run.data.file);
-  std::vector<std::uint64_t> keys(static_cast<std::size_t>(all.rows()));
+  // Every rank keeps each event's label, weight and id (a few bytes per event); the feature values
+  // are read per item, and only for the events this rank trains on or evaluates.
+  const std::unique_ptr<io::DatasetRows> file = pending.empty() ? nullptr : std::make_unique<io::DatasetRows>(c.run.data.file);
+  const data::Dataset noEvents;
+  const data::Dataset& all = file ? file->columns() : noEvents;
+  const auto events = static_cast<std::size_t>(all.labels.size());
+  std::vector<std::uint64_t> keys(events);
   for (std::size_t i = 0; i < keys.size(); ++i)
     keys[i] = all.hasIds() ? static_cast<std::uint64_t>(all.ids[i]) : static_cast<std::uint64_t>(i);
-  const std::span<const float> labels(all.labels.data(), static_cast<std::size_t>(all.rows()));
+  const std::span<const float> labels(all.labels.data(), events);
 
   auto lastProgress = Clock::now();
   const auto progress = [&](bool force) {
@@ -233,10 +273,13 @@ RunSummary runCampaign(const CampaignConfig& c, const std::string& campaignToml,
   };
 
   std::int64_t ranHere = 0;
+  bool interrupted = false;
   {
     std::unique_ptr<dist::WorkQueue> queue = world.makeWorkQueue(pending);
     progress(true);
-    while (auto next = dist::nextItemForGroup(*queue, *groups.group)) {
+    while (!(interrupted = stopAgreed(*groups.group, options))) {
+      const auto next = dist::nextItemForGroup(*queue, *groups.group);
+      if (!next) break;
       const Item& item = items[static_cast<std::size_t>(*next)];
       const bool writer = groups.leader;
       log.info("start " + item.describe());
@@ -245,11 +288,13 @@ RunSummary runCampaign(const CampaignConfig& c, const std::string& campaignToml,
         // validate the item's configuration.
         CampaignConfig itemCampaign = c;
         applyOverrides(itemCampaign, item.overrides);
+        itemCampaign.run.metrics.objective = c.search.objective;  // the result file stores its value
         const train::RunConfig& cfg = itemCampaign.run;
-        const data::Dataset ds = cfg.data.features.empty() ? data::Dataset{} : all.selectFeatures(cfg.data.features);
-        const data::Dataset& used = cfg.data.features.empty() ? all : ds;
+        const io::DatasetRows itemRows(c.run.data.file, cfg.data.features);  // a point may select features
         const data::Partition part = data::foldPartition(labels, keys, cfg.data.split, c.cv.folds, item.fold, cfg.seed);
-        const train::PreparedData prepared = train::prepareData(cfg, used, c.run.data.file, dataSha, log, &part);
+        const train::RankShare share{groups.group->size(), groups.group->rank()};
+        const train::PreparedData prepared =
+            train::prepareData(cfg, itemRows.columns(), itemRows, c.run.data.file, dataSha, log, &part, share);
         train::Trainer trainer(cfg, prepared, log, groups.group.get(), reduction);
         if (fs::exists(dir.checkpointFile(item.id))) {
           trainer.resume(train::readCheckpoint(dir.checkpointFile(item.id).string()));
@@ -258,6 +303,7 @@ RunSummary runCampaign(const CampaignConfig& c, const std::string& campaignToml,
         ItemBookkeeping book(dir, item, trainer, writer, options.verbose, [&] {
           queue->poll();
           progress(false);
+          if (stopAgreed(*groups.group, options)) throw StopAtEpochBoundary{};
         });
         if (writer) dir.touchHeartbeat(item.id);
         const train::TrainResult result = trainer.fit({&book});
@@ -272,6 +318,10 @@ RunSummary runCampaign(const CampaignConfig& c, const std::string& campaignToml,
           fs::remove(dir.heartbeatFile(item.id), ec);
           dir.appendLog(item.id, "done: val_loss " + std::to_string(result.val.loss) + ", test AUC " + std::to_string(result.test.auc));
         }
+      } catch (const StopAtEpochBoundary&) {
+        log.info("stopped " + item.describe() + " at an epoch boundary; its checkpoint resumes it");
+        interrupted = true;
+        break;
       } catch (const Error& e) {
         // A diverging or impossible point fails alone; file-system trouble stops the job.
         if (e.category() == ErrorCategory::Io || e.category() == ErrorCategory::Internal) throw;
@@ -299,16 +349,90 @@ RunSummary runCampaign(const CampaignConfig& c, const std::string& campaignToml,
   std::int64_t ran[1] = {groups.leader ? ranHere : 0};
   world.allreduce(std::span<std::int64_t>(ran, 1), dist::ReduceOp::Sum);
   summary.ranHere = ran[0];
+  std::int64_t stopped[1] = {interrupted ? 1 : 0};
+  world.allreduce(std::span<std::int64_t>(stopped, 1), dist::ReduceOp::Max);
+  summary.interrupted = stopped[0] != 0 && summary.done + summary.failed < summary.total;
   summary.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   if (world.rank() == 0) dir.release();
   return summary;
+}
+
+// Bayesian search in rounds: rank 0 observes the points whose folds have all finished and proposes
+// one point per rank group (the constant liar spreads a batch), saving RUN_DIR/search.h5; then the
+// groups train the new points' items from the shared queue; repeat until the budget is spent.
+// Results are observed only between rounds, by ascending id, so the proposals depend on the seed
+// and the number of groups, not on which item finished first; a rerun after a kill first
+// finishes the proposed points, then continues as the uninterrupted run would have.
+RunSummary runBayesRounds(const CampaignConfig& c, const std::string& campaignToml, dist::Communicator& world,
+                          const RunOptions& options, const Logger& log) {
+  const auto t0 = Clock::now();
+  const RunDirectory dir(c.run.output.dir);
+  const fs::path searchFile = search::searchFilePath(dir.root());
+  const search::ItemFiles files{[&](std::int64_t id) { return dir.resultFile(id); },
+                                [&](std::int64_t id) { return dir.failedFile(id); }};
+  const auto make = [&] {
+    return search::makeSearcher(c.search.method, c.search.space, c.search.budget, c.run.seed, &c.search.bayes);
+  };
+  if (options.fresh) onRankZero(world, [&] { fs::remove(searchFile); });
+  // The first pass checks the run directory (a different campaign is refused before its search
+  // state is read) and finishes the points an interrupted run left.
+  std::vector<Item> items = planItems(c);
+  RunSummary summary = runItems(c, campaignToml, world, options, log, items);
+  std::int64_t ranHere = summary.ranHere;
+  RunOptions next = options;
+  next.fresh = false;
+  const std::int64_t batch = std::max(1, world.size() / c.resources.ranksPerItem);
+  while (!summary.interrupted) {
+    std::string state;
+    std::int64_t proposed = 0;
+    onRankZero(world, [&] {
+      auto searcher = search::loadSearch(searchFile, make, c.cv.folds, c.search.objective, files);
+      bool unfinished = false;
+      for (const std::int64_t id : searcher->pending())
+        unfinished = unfinished || !search::pointResult(id, c.cv.folds, c.search.objective, files);
+      if (!unfinished) {
+        const std::vector<search::Point> points = searcher->propose(static_cast<std::size_t>(batch));
+        proposed = static_cast<std::int64_t>(points.size());
+        for (const auto& p : points) log.info("search: proposed point " + std::to_string(p.id) + ": " + p.describe());
+      }
+      if (const auto best = searcher->best())
+        log.info("search: " + std::to_string(searcher->observations().size()) + " of " +
+                 std::to_string(searcher->totalPoints()) + " points observed, best " + search::formatReal(*best->objective) +
+                 " at point " + std::to_string(best->id));
+      search::writeSearchFile(searchFile, *searcher, c.search.budget.value_or(0));
+      if (!searcher->finished()) state = search::stateToJson(searcher->state());
+    });
+    world.broadcast(state, 0);
+    if (state.empty()) break;  // every point proposed and observed
+    std::int64_t count[1] = {proposed};
+    world.broadcast(std::span<std::int64_t>(count, 1), 0);
+    items = itemsOf(search::stateFromJson(state, c.search.space, searchFile.string()).proposals, c.cv.folds);
+    summary = runItems(c, campaignToml, world, next, log, items);
+    ranHere += summary.ranHere;
+    // Nothing proposed and nothing trained: the remaining points cannot progress in this job.
+    if (count[0] == 0 && summary.ranHere == 0) break;
+  }
+  summary.ranHere = ranHere;
+  summary.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  return summary;
+}
+
+}  // namespace
+
+RunSummary runCampaign(const CampaignConfig& c, const std::string& campaignToml, dist::Communicator& world,
+                       const RunOptions& options, const Logger& log) {
+  // Slices (--items I/N, batch arrays) train the points proposed so far; `hepsweep search
+  // propose` proposes the next ones between arrays.
+  if (c.search.method == "bayes" && options.sliceCount == 1) return runBayesRounds(c, campaignToml, world, options, log);
+  return runItems(c, campaignToml, world, options, log, planItems(c));
 }
 
 StatusReport campaignStatus(const fs::path& runDir) {
   const RunDirectory dir(runDir);
   if (!fs::exists(dir.campaignFile()))
     throwIo("'" + runDir.string() + "' is not a campaign run directory (no campaign.toml)");
-  const CampaignConfig c = parseCampaign(readTextFile(dir.campaignFile()), dir.campaignFile().string());
+  CampaignConfig c = parseCampaign(readTextFile(dir.campaignFile()), dir.campaignFile().string());
+  c.run.output.dir = runDir.string();  // where a Bayesian search's points are, wherever the run moved
   StatusReport r;
   for (const auto& it : planItems(c)) {
     ++r.total;

@@ -10,6 +10,7 @@
 
 #include "OptionTable.hpp"
 #include "hepsweep/core/Strings.hpp"
+#include "hepsweep/metrics/Physics.hpp"
 #include "hepsweep/search/Searcher.hpp"
 
 namespace hepsweep::campaign {
@@ -165,6 +166,17 @@ std::vector<OptionSpec<RunConfig>> runOptions() {
                          openClosed(0, 1), "Signal efficiencies at which background efficiency/rejection is reported"),
       floatOption<C>("metrics.threshold", HEPSWEEP_FIELD(metrics.threshold), closed(0, 1),
                      "Classifier output cut for accuracy and the confusion matrix"),
+      floatOption<C>("metrics.luminosity", HEPSWEEP_FIELD(metrics.luminosity), above(0),
+                     "Multiplies the event weights (scaled to the whole sample) to give expected yields for the "
+                     "significance: e.g. weights in fb and luminosity in fb^-1; 1 when the weights already are yields"),
+      floatOption<C>("metrics.signal_scale", HEPSWEEP_FIELD(metrics.signalScale), above(0),
+                     "Extra factor on the signal yield (e.g. a cross-section ratio or the inverse of the fraction of "
+                     "generated signal that the file holds)"),
+      floatOption<C>("metrics.background_scale", HEPSWEEP_FIELD(metrics.backgroundScale), above(0),
+                     "Extra factor on the background yield"),
+      floatOption<C>("metrics.ams_regularisation", HEPSWEEP_FIELD(metrics.amsRegularisation), atLeast(0),
+                     "b_r of the approximate median significance AMS = sqrt(2((s+b+b_r) ln(1+s/(b+b_r)) - s)); "
+                     "HiggsML uses 10"),
 
       stringOption<C>("output.dir", HEPSWEEP_FIELD(output.dir),
                       "Directory of the results (relative: to the current working directory)"),
@@ -454,7 +466,8 @@ OptionSpec<CampaignConfig> methodOption() {
   const std::vector<std::string> methods = searchMethods();
   OptionSpec<CampaignConfig> s{"search.method", "string", quotedChoices(methods),
                                "How the points are chosen: none (the base configuration only), grid (every "
-                               "combination of the space), random (search.budget draws)",
+                               "combination of the space), random (search.budget draws), bayes (Gaussian-process "
+                               "Bayesian optimisation, search.budget points; docs/search.md)",
                                true, {}, {}, {}, false};
   s.assign = [methods](CampaignConfig& c, const toml::node& n, const Origin& o) {
     const std::string key = "search.method";
@@ -476,10 +489,29 @@ OptionSpec<CampaignConfig> methodOption() {
   return s;
 }
 
+// A choice plus the parametrised "bkg_eff@sig_eff=X".
+OptionSpec<CampaignConfig> objectiveOption() {
+  const std::string allowed = "\"val_loss\", \"val_auc\", \"ams\" or \"bkg_eff@sig_eff=X\" with 0 < X < 1";
+  OptionSpec<CampaignConfig> s{"search.objective", "string", allowed,
+                               "What ranks the points, on validation data, mean over folds (smaller is better): "
+                               "val_loss; val_auc (stored as 1 - AUC); ams (the largest AMS over score cuts with "
+                               "[metrics] yields, stored as -AMS); bkg_eff@sig_eff=X (weighted background "
+                               "efficiency at signal efficiency X)",
+                               true, {}, {}, {}, false};
+  s.assign = [allowed](CampaignConfig& c, const toml::node& n, const Origin& o) {
+    const std::string v = readString(n, "search.objective", o);
+    if (v != "val_loss" && v != "val_auc" && v != "ams" && !metrics::parseBkgEffObjective(v))
+      throwConfig("search.objective must be " + allowed + "; got " + str::quoted(v) + " (" + o.at(n) + ")");
+    c.search.objective = v;
+  };
+  s.format = [](const CampaignConfig& c) { return formatString(c.search.objective); };
+  return s;
+}
+
 OptionSpec<CampaignConfig> budgetOption() {
   const Bounds b = closed(1, static_cast<double>(search::kMaxPoints));
   OptionSpec<CampaignConfig> s{"search.budget", "integer", b.describe(),
-                               "random: number of points to try (required); grid ignores it", false, {}, {}, {},
+                               "random, bayes: number of points to try (required); grid ignores it", false, {}, {}, {},
                                false};
   s.assign = [b](CampaignConfig& c, const toml::node& n, const Origin& o) {
     c.search.budget = readInt(n, "search.budget", o, b, 1, static_cast<std::int64_t>(search::kMaxPoints));
@@ -500,9 +532,26 @@ std::vector<OptionSpec<CampaignConfig>> campaignOptions() {
                              "test fraction into k folds, each validated on once"));
   out.push_back(methodOption());
   out.push_back(budgetOption());
-  out.push_back(choiceOption<C>("search.objective", HEPSWEEP_FIELD(search.objective), {"val_loss", "val_auc"},
-                                "What ranks the points, on validation data, mean over folds: loss (lower is "
-                                "better) or AUC (higher)"));
+  out.push_back(objectiveOption());
+  out.push_back(intOption<C>("search.initial_points", HEPSWEEP_FIELD(search.bayes.initialPoints),
+                             closed(1, static_cast<double>(search::kMaxPoints)),
+                             "bayes: points from the initial design before the Gaussian process is used (part of "
+                             "the budget; capped at it)"));
+  out.push_back(choiceOption<C>("search.initial_design", HEPSWEEP_FIELD(search.bayes.initialDesign),
+                                search::initialDesigns(),
+                                "bayes: how the initial points are spread: independent draws, a Latin hypercube, or "
+                                "a randomly shifted Sobol sequence"));
+  out.push_back(choiceOption<C>("search.acquisition", HEPSWEEP_FIELD(search.bayes.acquisition), search::acquisitions(),
+                                "bayes: expected improvement, lower confidence bound, probability of improvement, or "
+                                "scikit-optimize's gp_hedge portfolio choosing among the three"));
+  out.push_back(floatOption<C>("search.xi", HEPSWEEP_FIELD(search.bayes.xi), any(),
+                               "bayes, EI and PI: the improvement over the best objective that counts, in objective "
+                               "units (larger explores more)"));
+  out.push_back(floatOption<C>("search.kappa", HEPSWEEP_FIELD(search.bayes.kappa), atLeast(0),
+                               "bayes, LCB: mean - kappa * standard deviation (larger explores more)"));
+  out.push_back(choiceOption<C>("search.liar", HEPSWEEP_FIELD(search.bayes.liar), search::liars(),
+                                "bayes: objective assumed for points still running when the next ones are proposed "
+                                "(constant liar: minimum, mean or maximum of the results so far)"));
   out.push_back(spaceOption());
   out.push_back(intOption<C>("resources.ranks_per_item", HEPSWEEP_FIELD(resources.ranksPerItem), atLeast(1),
                              "MPI ranks that train one item (point x fold) together; must divide the number of "
@@ -589,11 +638,11 @@ void validateCampaignImpl(const CampaignConfig& c, const std::string& context) {
   if (s.space.empty())
     throwConfig("search.method = " + formatString(s.method) + " needs at least one key in [search.space]" + in +
                 ", e.g. \"model.dropout\" = [0.1, 0.2]");
-  if (s.method == "random" && !s.budget)
-    throwConfig("search.method = \"random\" needs search.budget (the number of points to try), e.g. budget = 20 "
-                "in [search]" + in);
+  if ((s.method == "random" || s.method == "bayes") && !s.budget)
+    throwConfig("search.method = " + formatString(s.method) + " needs search.budget (the number of points to try), "
+                "e.g. budget = 20 in [search]" + in);
   try {
-    search::makeSearcher(s.method, s.space, s.budget, c.run.seed);
+    search::makeSearcher(s.method, s.space, s.budget, c.run.seed, &s.bayes);
   } catch (const Error& e) {
     if (e.category() != ErrorCategory::Config) throw;
     throwConfig(std::string(e.what()) + in);

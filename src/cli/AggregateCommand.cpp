@@ -1,7 +1,178 @@
-// Placeholder until the command lands (owned by its module's engineer).
+// `hepsweep aggregate RUN_DIR...`: from a finished campaign to summary.h5, best-model.h5 and the
+// report: the ranking of the points, the best point's fold ensemble on the held-out test set.
+#include <boost/program_options.hpp>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
 #include "Commands.hpp"
+#include "hepsweep/aggregate/Aggregate.hpp"
 #include "hepsweep/core/Error.hpp"
+#include "hepsweep/core/Strings.hpp"
+#include "hepsweep/model/Model.hpp"
+#include "hepsweep/report/Report.hpp"
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
 
 namespace hepsweep::cli {
-int aggregateCommand(const Args&) { throw Error(ErrorCategory::Internal, "aggregate: under construction"); }
+namespace {
+
+std::vector<double> parseEfficiencies(const std::string& text) {
+  std::vector<double> out;
+  for (const auto& part : str::split(text, ',')) {
+    std::size_t used = 0;
+    double v = 0;
+    try {
+      v = std::stod(part, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (part.empty() || used != part.size() || !(v > 0 && v <= 1))
+      throwConfig("--signal-efficiencies: " + str::quoted(part) + " is not a number in (0, 1] (e.g. 0.5,0.8,0.9)");
+    out.push_back(v);
+  }
+  if (out.empty()) throwConfig("--signal-efficiencies: give at least one value, e.g. 0.5,0.8,0.9");
+  return out;
+}
+
+// A TOML value as JSON: numbers, booleans, strings and lists are already valid JSON text; an
+// inline table is not and stays a string.
+nlohmann::ordered_json tomlValue(const std::string& text) {
+  const auto j = nlohmann::ordered_json::parse(text, nullptr, false);
+  return j.is_discarded() ? nlohmann::ordered_json(text) : j;
+}
+
+nlohmann::ordered_json parametersJson(const std::vector<std::pair<std::string, std::string>>& p) {
+  nlohmann::ordered_json j = nlohmann::ordered_json::object();
+  for (const auto& [k, v] : p) j[k] = tomlValue(v);
+  return j;
+}
+
+// JSON has no infinity (a rejection at zero background efficiency): null instead.
+nlohmann::ordered_json number(double x) { return std::isfinite(x) ? nlohmann::ordered_json(x) : nlohmann::ordered_json(); }
+
+}  // namespace
+
+int aggregateCommand(const Args& args) {
+  po::options_description opts(
+      "usage: hepsweep aggregate RUN_DIR... [options]\n\n"
+      "Collect the results of one or several campaign run directories: rank the points by the\n"
+      "campaign's validation objective (mean over folds), evaluate the best point's fold models as\n"
+      "an ensemble on the held-out test set, and write summary.h5, best-model.h5 and a report.\n\noptions");
+  std::string output, reportDir, modelPath, efficiencies;
+  opts.add_options()("help,h", "print this help and exit")(
+      "output,o", po::value(&output)->value_name("FILE"), "summary file to write (default: FIRST_RUN_DIR/summary.h5)")(
+      "report", po::value(&reportDir)->value_name("DIR"), "directory of the HTML report (default: FIRST_RUN_DIR/report)")(
+      "no-report", "do not write the report (the text summary is still printed)")(
+      "best-model", po::value(&modelPath)->value_name("FILE"),
+      "file for the best point's fold models, the input of apply and export (default: best-model.h5 next to the summary)")(
+      "signal-efficiencies", po::value(&efficiencies)->value_name("LIST"),
+      "comma-separated signal efficiencies of the working points on the test set (default: 0.5,0.8,0.9)")(
+      "allow-incomplete",
+      "aggregate what finished: failed, unfinished or unreadable items are listed, not an error, and a point "
+      "missing folds ranks by the folds it has")(
+      "json", "print one JSON object (best_point, best_objective, ensemble_test_auc, summary, best_model, report, "
+              "points, ...) instead of the text summary");
+
+  po::options_description hidden;
+  hidden.add_options()("run-dir", po::value<std::vector<std::string>>()->composing());
+  po::options_description all;
+  all.add(opts).add(hidden);
+  po::positional_options_description positional;
+  positional.add("run-dir", -1);
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
+  if (vm.count("help")) {
+    std::cout << opts << "\n";
+    return 0;
+  }
+  po::notify(vm);
+  const auto runDirs = vm.count("run-dir") ? vm["run-dir"].as<std::vector<std::string>>() : std::vector<std::string>{};
+  if (runDirs.empty()) throwConfig("no run directory given (usage: hepsweep aggregate RUN_DIR... [options])");
+  if (vm.count("report") && vm.count("no-report")) throwConfig("--report and --no-report contradict each other; give one");
+
+  aggregate::CollectOptions co;
+  co.allowIncomplete = vm.count("allow-incomplete") > 0;
+  if (vm.count("signal-efficiencies")) co.signalEfficiencies = parseEfficiencies(efficiencies);
+  const bool json = vm.count("json") > 0;
+  const fs::path first(runDirs.front());
+  if (output.empty()) output = (first / "summary.h5").string();
+  if (modelPath.empty()) modelPath = (fs::path(output).parent_path() / "best-model.h5").string();
+  const bool withReport = vm.count("no-report") == 0;
+  if (withReport && reportDir.empty()) reportDir = (first / "report").string();
+
+  const aggregate::Summary s = aggregate::collect(runDirs, co);
+  aggregate::writeSummaryFile(output, s, invocation());
+
+  // The best point's folds in fold order; a point missing folds (only with --allow-incomplete)
+  // is no k-fold ensemble that apply could use fold-aware, so no model file is written for it.
+  const aggregate::PointSummary& best = s.points.front();
+  std::string writtenModel;
+  if (best.complete()) {
+    std::vector<std::string> foldFiles;
+    for (auto i : s.bestItems) foldFiles.push_back(s.items[static_cast<std::size_t>(i)].resultFile);
+    model::writeModel(modelPath, model::fromResultFiles(foldFiles));
+    writtenModel = modelPath;
+  } else {
+    std::fprintf(stderr, "hepsweep aggregate: the best point has %d of %d folds: no best-model file written\n",
+                 best.foldsDone, best.foldsExpected);
+  }
+
+  std::string indexHtml, text;
+  if (withReport) {
+    const report::ReportResult r = report::writeReport(s, reportDir);
+    indexHtml = r.indexHtml;
+    text = r.text;
+  } else {
+    text = report::textSummary(s);
+  }
+
+  if (json) {
+    nlohmann::ordered_json j;
+    j["best_point"] = parametersJson(best.parameters);
+    j["best_point_index"] = best.point;
+    j["objective"] = s.objective;
+    j["best_objective"] = best.objectiveMean;
+    j["best_objective_std"] = best.objectiveStd;
+    j["ensemble_test_auc"] = s.ensembleTestAuc;
+    j["fold_mean_test_auc"] = s.foldMeanTestAuc;
+    j["fold_std_test_auc"] = s.foldStdTestAuc;
+    j["summary"] = output;
+    j["best_model"] = writtenModel.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(writtenModel);
+    j["report"] = indexHtml.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(indexHtml);
+    nlohmann::ordered_json wps = nlohmann::ordered_json::array();
+    for (const auto& w : s.workingPoints)
+      wps.push_back({{"signal_efficiency", w.signalEfficiency},
+                     {"background_efficiency", w.ensembleBackgroundEfficiency},
+                     {"background_rejection", number(w.ensembleBackgroundRejection)},
+                     {"threshold", number(w.ensembleThreshold)},
+                     {"fold_mean_background_efficiency", w.foldMeanBackgroundEfficiency},
+                     {"fold_std_background_efficiency", w.foldStdBackgroundEfficiency}});
+    j["working_points"] = wps;
+    nlohmann::ordered_json points = nlohmann::ordered_json::array();
+    for (const auto& p : s.points)
+      points.push_back({{"rank", p.rank},
+                        {"point", p.point},
+                        {"parameters", parametersJson(p.parameters)},
+                        {"objective_mean", number(p.objectiveMean)},
+                        {"objective_std", number(p.objectiveStd)},
+                        {"folds_done", p.foldsDone},
+                        {"folds_expected", p.foldsExpected}});
+    j["points"] = points;
+    j["items"] = s.items.size();
+    j["incomplete"] = s.incomplete;
+    std::cout << j.dump() << std::endl;
+    return 0;
+  }
+  std::cout << text;
+  if (!text.empty() && text.back() != '\n') std::cout << '\n';
+  std::cout << "summary     " << output << "\n";
+  if (!writtenModel.empty()) std::cout << "best model  " << writtenModel << "\n";
+  if (!indexHtml.empty() && text.find(indexHtml) == std::string::npos) std::cout << "report      " << indexHtml << "\n";
+  return 0;
+}
+
 }  // namespace hepsweep::cli

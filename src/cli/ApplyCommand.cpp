@@ -1,7 +1,117 @@
-// Placeholder until the command lands (owned by its module's engineer).
+// `hepsweep apply`: the options_description below is the single declaration of the options;
+// --help prints it and docs/apply.md documents every name in it (a test checks that).
+#include <boost/program_options.hpp>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
 #include "Commands.hpp"
 #include "hepsweep/core/Error.hpp"
+#include "hepsweep/core/Log.hpp"
+#include "hepsweep/core/Strings.hpp"
+#include "hepsweep/model/Apply.hpp"
 
 namespace hepsweep::cli {
-int applyCommand(const Args&) { throw Error(ErrorCategory::Internal, "apply: under construction"); }
+
+namespace po = boost::program_options;
+
+namespace {
+
+constexpr const char* kUsage =
+    "Usage: hepsweep apply best-model.h5 INPUT... -o scored.h5 [options]\n"
+    "\n"
+    "Score events with the model written by `hepsweep aggregate` (best-model.h5): each fold's stored\n"
+    "preprocessing and network, averaged over the folds (the ensemble). INPUT is an HDF5 file from\n"
+    "`hepsweep convert` or any text/CSV/.gz ntuple that convert reads; features are matched by name.\n"
+    "Row order (and the id column) is kept. Large inputs are streamed. See docs/apply.md.\n";
+
+po::options_description makeOptions() {
+  po::options_description d("Options", 100, 50);
+  // clang-format off
+  d.add_options()
+    ("help,h", "print this help and exit")
+    ("output,o", po::value<std::string>()->value_name("FILE"), "output file: HDF5 (default) or CSV with --csv (written to a temporary name, then renamed)")
+    ("per-fold", po::bool_switch(), "also write each fold model's score (HDF5: /fold_scores (rows, k); CSV: score_fold_K columns)")
+    ("out-of-fold", po::bool_switch(),
+        "score each event of the training data only with the fold model that never trained on it (held-out test "
+        "events: the ensemble); needs the fold key (event ids, or the training data file itself)")
+    ("csv", po::bool_switch(), "write CSV text instead of HDF5")
+    ("at-signal-efficiency", po::value<std::vector<double>>()->composing()->value_name("X"),
+        "add a pass/fail column pass_at_X: score >= the threshold giving signal efficiency X on the model's "
+        "held-out test set (repeatable)")
+    ("id", po::value<std::string>()->value_name("COLUMN"), "text inputs: column of integer event ids, kept in the output (HDF5 inputs use their /ids)")
+    ("sep", po::value<std::string>()->default_value("auto")->value_name("SEP"), "text inputs: field separator, as for convert --sep")
+    ("chunk-rows", po::value<std::int64_t>()->default_value(65536)->value_name("N"),
+        "events read and scored per block (a multiple of 1024; it changes memory use, never the scores)")
+    ("quiet,q", po::bool_switch(), "print nothing on success")
+    ("json", po::bool_switch(), "print the summary as one JSON object")
+    ("verbose,v", po::bool_switch(), "log each input to stderr");
+  // clang-format on
+  return d;
+}
+
+nlohmann::json toJson(const model::ApplySummary& s) {
+  nlohmann::json j;
+  j["output"] = s.output;
+  j["rows"] = s.rows;
+  j["folds"] = s.folds;
+  j["model_sha256"] = s.modelSha256;
+  j["seconds"] = s.seconds;
+  j["inputs"] = nlohmann::json::array();
+  for (const auto& in : s.inputs)
+    j["inputs"].push_back({{"path", in.path}, {"sha256", in.sha256}, {"rows", in.rows}, {"converted", in.converted},
+                           {"has_ids", in.hasIds}});
+  j["working_points"] = nlohmann::json::array();
+  for (std::size_t w = 0; w < s.signalEfficiencies.size(); ++w)
+    j["working_points"].push_back({{"signal_efficiency", s.signalEfficiencies[w]}, {"threshold", s.thresholds[w]},
+                                   {"passing", s.passing[w]}});
+  if (!s.outOfFoldCounts.empty()) j["out_of_fold_counts"] = s.outOfFoldCounts;
+  return j;
+}
+
+}  // namespace
+
+int applyCommand(const Args& args) {
+  const po::options_description opts = makeOptions();
+  po::options_description hidden;
+  hidden.add_options()("positional", po::value<std::vector<std::string>>()->composing());
+  po::options_description all;
+  all.add(opts).add(hidden);
+  po::positional_options_description positional;
+  positional.add("positional", -1);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throwConfig(std::string("apply: ") + e.what() + " (see hepsweep apply --help)");
+  }
+  if (vm.count("help")) {
+    std::cout << kUsage << "\n" << opts << "\n";
+    return 0;
+  }
+  const auto pos = vm.count("positional") ? vm["positional"].as<std::vector<std::string>>() : std::vector<std::string>{};
+  if (pos.size() < 2) throwConfig("apply: give the model file and at least one input (see hepsweep apply --help)");
+
+  model::ApplyOptions o;
+  o.modelPath = pos[0];
+  o.inputs.assign(pos.begin() + 1, pos.end());
+  if (!vm.count("output")) throwConfig("apply: -o OUTPUT is required (see hepsweep apply --help)");
+  o.output = vm["output"].as<std::string>();
+  o.perFold = vm["per-fold"].as<bool>();
+  o.outOfFold = vm["out-of-fold"].as<bool>();
+  o.csv = vm["csv"].as<bool>();
+  if (vm.count("at-signal-efficiency")) o.signalEfficiencies = vm["at-signal-efficiency"].as<std::vector<double>>();
+  if (vm.count("id")) o.idColumn = vm["id"].as<std::string>();
+  o.separator = vm["sep"].as<std::string>();
+  o.chunkRows = vm["chunk-rows"].as<std::int64_t>();
+  o.commandLine = invocation().empty() ? str::shellJoin(args) : invocation();
+
+  const Logger log = vm["verbose"].as<bool>() ? Logger::toStderr(LogLevel::Debug) : Logger::toStderr(LogLevel::Warning);
+  const model::ApplySummary s = model::applyModel(o, log);
+  if (vm["quiet"].as<bool>()) return 0;
+  if (vm["json"].as<bool>()) std::cout << toJson(s).dump() << "\n";
+  else std::cout << model::summaryText(s) << "\n";
+  return 0;
+}
+
 }  // namespace hepsweep::cli

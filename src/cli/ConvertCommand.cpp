@@ -19,8 +19,10 @@ namespace {
 constexpr const char* kUsage =
     "Usage: hepsweep convert --signal FILE... --background FILE... -o OUT.h5 [options]\n"
     "       hepsweep convert FILE... --label COLUMN [--signal-value V] -o OUT.h5 [options]\n"
+    "       hepsweep convert --signal sig.root:TREE --background bkg.root:TREE -o OUT.h5 [options]\n"
     "\n"
-    "Convert text ntuples (CSV, tab-, space- or \", \"-separated; plain or .gz) into one HDF5\n"
+    "Convert text ntuples (CSV, tab-, space- or \", \"-separated; plain or .gz) or flat ROOT TTrees\n"
+    "(FILE.root:TREE, or FILE.root alone when it holds one tree; no ROOT installation needed) into one HDF5\n"
     "dataset file (features, labels, weights, feature_names, provenance; see docs/hdf5-layout.md).\n"
     "The class of each row comes from the file it is in (--signal/--background) or from a label\n"
     "column (--label). Inputs are streamed; on any error no output file is left behind.\n";
@@ -92,6 +94,9 @@ nlohmann::json toJson(const io::ConvertSummary& s) {
                            {"n_signal", in.nSignal},
                            {"n_background", in.nBackground},
                            {"separator", in.separator},
+                           {"format", in.format},
+                           {"tree", in.tree},
+                           {"decompress_seconds", in.decompressSeconds},
                            {"gzip", in.gzipped}});
   }
   if (!s.labelCounts.empty()) {
@@ -100,6 +105,7 @@ nlohmann::json toJson(const io::ConvertSummary& s) {
       j["label_values"].push_back({{"value", lc.value}, {"signal", lc.signal}, {"rows", lc.count}});
     j["other_label_value_rows"] = s.otherLabelValues;
   }
+  j["warnings"] = s.warnings;
   return j;
 }
 

@@ -1,7 +1,98 @@
-// Placeholder until the command lands (owned by its module's engineer).
+// `hepsweep search propose RUN_DIR --n N`: the next points of a Bayesian search, for batch
+// systems that run the campaign as arrays of `hepsweep train --items I/N` between proposals.
+#include <boost/program_options.hpp>
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
 #include "Commands.hpp"
+#include "hepsweep/campaign/Options.hpp"
+#include "hepsweep/campaign/RunDirectory.hpp"
 #include "hepsweep/core/Error.hpp"
+#include "hepsweep/core/Strings.hpp"
+#include "hepsweep/search/SearchFile.hpp"
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
 
 namespace hepsweep::cli {
-int searchCommand(const Args&) { throw Error(ErrorCategory::Internal, "search: under construction"); }
+
+int searchCommand(const Args& args) {
+  po::options_description opts(
+      "usage: hepsweep search propose RUN_DIR --n N [options]\n\n"
+      "For a campaign with [search] method = \"bayes\" run as batch arrays: observe the points whose\n"
+      "folds have all finished (RUN_DIR/items), propose the next N points with the Gaussian process\n"
+      "(points still running count through the constant liar), and save RUN_DIR/search.h5. The next\n"
+      "`hepsweep train CAMPAIGN --items I/M` array trains their items (ids point * folds + fold).\n"
+      "docs/search.md\n\noptions");
+  opts.add_options()("help,h", "print this help and exit")(
+      "n", po::value<std::int64_t>(), "number of points to propose (fewer when the budget is reached)")(
+      "json", "print one JSON object: proposed points with their items, observed count, best point");
+  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+    std::cout << opts << "\n";
+    return args.empty() ? 2 : 0;
+  }
+  if (args[0] != "propose")
+    throwConfig("unknown search action " + str::quoted(args[0]) + " (usage: hepsweep search propose RUN_DIR --n N)");
+  std::string runDir;
+  po::variables_map vm;
+  if (!parseArgs(Args(args.begin() + 1, args.end()), opts, runDir, vm)) return 0;
+  if (runDir.empty()) throwConfig("no run directory given (usage: hepsweep search propose RUN_DIR --n N)");
+  if (!vm.count("n")) throwConfig("--n is required: the number of points to propose, e.g. --n 8");
+  const std::int64_t n = vm["n"].as<std::int64_t>();
+  if (n < 1) throwConfig("--n must be >= 1 (got " + std::to_string(n) + ")");
+
+  const campaign::RunDirectory dir(runDir);
+  if (!fs::exists(dir.campaignFile()))
+    throwIo("'" + runDir + "' is not a campaign run directory (no campaign.toml); run `hepsweep train` once, or "
+            "start it with `hepsweep train CAMPAIGN --items 0/1` on an empty search");
+  const campaign::CampaignConfig c =
+      campaign::parseCampaign(campaign::readTextFile(dir.campaignFile()), dir.campaignFile().string());
+  if (c.search.method != "bayes")
+    throwConfig("search propose needs a campaign with search.method = \"bayes\"; " + dir.campaignFile().string() +
+                " has search.method = \"" + c.search.method + "\" (its points are all planned up front)");
+  const fs::path file = search::searchFilePath(dir.root());
+  const search::ItemFiles files{[&](std::int64_t id) { return dir.resultFile(id); },
+                                [&](std::int64_t id) { return dir.failedFile(id); }};
+  auto searcher = search::loadSearch(
+      file, [&] { return search::makeSearcher("bayes", c.search.space, c.search.budget, c.run.seed, &c.search.bayes); },
+      c.cv.folds, c.search.objective, files);
+  const std::vector<search::Point> points = searcher->propose(static_cast<std::size_t>(n));
+  search::writeSearchFile(file, *searcher, c.search.budget.value_or(0));
+
+  const auto best = searcher->best();
+  if (vm.count("json")) {
+    nlohmann::ordered_json j;
+    j["run_dir"] = runDir;
+    j["search_file"] = file.string();
+    nlohmann::ordered_json proposed = nlohmann::ordered_json::array();
+    for (const auto& p : points) {
+      std::vector<std::int64_t> items;
+      for (int f = 0; f < c.cv.folds; ++f) items.push_back(p.id * c.cv.folds + f);
+      proposed.push_back({{"point", p.id}, {"items", items}, {"overrides", p.toOverrides()}});
+    }
+    j["proposed"] = proposed;
+    j["proposed_total"] = searcher->proposedCount();
+    j["observed"] = searcher->observations().size();
+    j["pending"] = searcher->pending().size();
+    j["budget"] = searcher->totalPoints();
+    j["item_count"] = static_cast<std::int64_t>(searcher->proposedCount()) * c.cv.folds;
+    if (best) j["best"] = {{"point", best->id}, {"objective", *best->objective},
+                           {"overrides", searcher->point(best->id).toOverrides()}};
+    std::cout << j.dump() << std::endl;
+    return 0;
+  }
+  std::printf("%s: proposed %zu point(s); %zu of %zu proposed, %zu observed\n", runDir.c_str(), points.size(),
+              searcher->proposedCount(), searcher->totalPoints(), searcher->observations().size());
+  for (const auto& p : points)
+    std::printf("  point %lld (items %lld-%lld): %s\n", static_cast<long long>(p.id),
+                static_cast<long long>(p.id * c.cv.folds), static_cast<long long>(p.id * c.cv.folds + c.cv.folds - 1),
+                p.describe().c_str());
+  if (best)
+    std::printf("best so far: point %lld, objective %s: %s\n", static_cast<long long>(best->id),
+                search::formatReal(*best->objective).c_str(), searcher->point(best->id).describe().c_str());
+  if (points.empty()) std::printf("the budget is spent: nothing more to propose\n");
+  return 0;
+}
+
 }  // namespace hepsweep::cli

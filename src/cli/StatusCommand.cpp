@@ -6,11 +6,45 @@
 
 #include "Commands.hpp"
 #include "hepsweep/campaign/Campaign.hpp"
+#include "hepsweep/campaign/Options.hpp"
+#include "hepsweep/core/Strings.hpp"
 #include "hepsweep/core/Error.hpp"
+#include "hepsweep/search/SearchFile.hpp"
 
 namespace po = boost::program_options;
 
 namespace hepsweep::cli {
+
+namespace {
+
+// A Bayesian search's progress from RUN_DIR/search.h5 (null when the run has none).
+nlohmann::ordered_json searchProgress(const std::string& runDir) {
+  const std::filesystem::path file = search::searchFilePath(runDir);
+  const auto json = search::readSearchStateJson(file);
+  if (!json) return nullptr;
+  const campaign::RunDirectory dir(runDir);
+  const auto c = campaign::parseCampaign(campaign::readTextFile(dir.campaignFile()), dir.campaignFile().string());
+  const search::State state = search::stateFromJson(*json, c.search.space, file.string());
+  nlohmann::ordered_json j;
+  j["method"] = state.method;
+  j["budget"] = c.search.budget.value_or(0);
+  j["proposed"] = state.proposals.size();
+  std::int64_t failed = 0;
+  std::optional<search::Observation> best;
+  for (const auto& o : state.observations) {
+    if (!o.objective) ++failed;
+    else if (!best || *o.objective < *best->objective) best = o;
+  }
+  j["observed"] = state.observations.size();
+  j["failed"] = failed;
+  j["objective"] = c.search.objective == "val_auc" ? "1 - val_auc" : c.search.objective;
+  if (best)
+    j["best"] = {{"point", best->id}, {"objective", *best->objective},
+                 {"overrides", state.proposals[static_cast<std::size_t>(best->id)].toOverrides()}};
+  return j;
+}
+
+}  // namespace
 
 int statusCommand(const Args& args) {
   po::options_description opts(
@@ -18,7 +52,7 @@ int statusCommand(const Args& args) {
       "Count the items of a campaign that are done, running (a heartbeat in the last 10 minutes),\n"
       "failed (with the reason) and pending. Reads only the run directory's files.\n\noptions");
   opts.add_options()("help,h", "print this help and exit")(
-      "json", "print one JSON object with total, done, running, failed, pending, failures and pending_items");
+      "json", "print one JSON object with total, done, running, failed, pending, failures, pending_items and search (a Bayesian search's progress and best point, or null)");
   std::string runDir;
   po::variables_map vm;
   if (!parseArgs(args, opts, runDir, vm)) return 0;
@@ -36,6 +70,7 @@ int statusCommand(const Args& args) {
     for (const auto& [item, reason] : r.failures) failures.push_back({{"item", item}, {"reason", reason}});
     j["failures"] = failures;
     j["pending_items"] = r.pendingItems;
+    j["search"] = searchProgress(runDir);
     std::cout << j.dump() << std::endl;
     return 0;
   }
@@ -43,6 +78,15 @@ int statusCommand(const Args& args) {
               static_cast<long long>(r.total), static_cast<long long>(r.done), static_cast<long long>(r.running),
               static_cast<long long>(r.failed), static_cast<long long>(r.pending));
   for (const auto& [item, reason] : r.failures) std::printf("  item %lld failed: %s\n", static_cast<long long>(item), reason.c_str());
+  if (const auto s = searchProgress(runDir); !s.is_null()) {
+    std::printf("search: %s, %lld of %lld points proposed, %lld observed (%lld failed)\n",
+                s["method"].get<std::string>().c_str(), s["proposed"].get<long long>(), s["budget"].get<long long>(),
+                s["observed"].get<long long>(), s["failed"].get<long long>());
+    if (s.contains("best"))
+      std::printf("  best: point %lld, %s = %.6g: %s\n", s["best"]["point"].get<long long>(),
+                  s["objective"].get<std::string>().c_str(), s["best"]["objective"].get<double>(),
+                  str::join(s["best"]["overrides"].get<std::vector<std::string>>(), " ").c_str());
+  }
   return 0;
 }
 

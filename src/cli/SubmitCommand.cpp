@@ -1,7 +1,242 @@
-// Placeholder until the command lands (owned by its module's engineer).
+// `hepsweep submit slurm|condor CAMPAIGN.toml`: job files that run a campaign on a batch system.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <boost/program_options.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
 #include "Commands.hpp"
+#include "hepsweep/campaign/Campaign.hpp"
+#include "hepsweep/campaign/Options.hpp"
 #include "hepsweep/core/Error.hpp"
+#include "hepsweep/core/Strings.hpp"
+#include "hepsweep/submit/Condor.hpp"
+#include "hepsweep/submit/Job.hpp"
+#include "hepsweep/submit/Slurm.hpp"
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
 
 namespace hepsweep::cli {
-int submitCommand(const Args&) { throw Error(ErrorCategory::Internal, "submit: under construction"); }
+namespace {
+
+// Runs `script` with bash and returns its stdout; its stderr goes to ours.
+std::string runScript(const fs::path& script) {
+  const std::string command = "/bin/bash " + str::shellQuote(script.string());
+  std::FILE* p = ::popen(command.c_str(), "r");
+  if (!p) throwIo("cannot run " + script.string());
+  std::string out;
+  std::array<char, 4096> buf{};
+  std::size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
+  const int st = ::pclose(p);
+  if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+    throwIo("submitting failed: " + script.string() + " exited with status " +
+            std::to_string(WIFEXITED(st) ? WEXITSTATUS(st) : -1) + " (its messages are above); output:\n" + out);
+  return out;
+}
+
+fs::path thisExecutable() {
+  std::error_code ec;
+  const fs::path p = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) throwIo("cannot find the hepsweep binary (/proc/self/exe): " + ec.message() + "; pass --hepsweep PATH");
+  return p;
+}
+
+}  // namespace
+
+int submitCommand(const Args& args) {
+  po::options_description common(
+      "usage: hepsweep submit slurm|condor CAMPAIGN.toml [options]\n\n"
+      "Write the job files that run a campaign on Slurm (a job array of `hepsweep train --items I/N`\n"
+      "tasks, then `hepsweep aggregate` with the report) or HTCondor (submit descriptions and a DAG)\n"
+      "into RUN_DIR/jobs/slurm/ or RUN_DIR/jobs/condor/, RUN_DIR being the campaign's output.dir as\n"
+      "`hepsweep train` resolves it. Without --submit nothing is submitted (dry run). See\n"
+      "docs/submit.md and docs/cluster.md.\n\noptions");
+  std::vector<std::string> sets, setup, sbatchLines, condorLines;
+  int slices = 0, ranks = 0, cpus = 1;
+  std::string memory, hepsweepPath;
+  common.add_options()
+      ("help,h", "print this help and exit")
+      ("set", po::value(&sets)->composing()->value_name("KEY=VALUE"),
+       "override a campaign key, as for `hepsweep train` (repeatable; passed on to every job)")
+      ("slices", po::value(&slices)->value_name("N"),
+       "cut the items into N slices, one job each (default: one slice per item)")
+      ("only-missing", "resubmit only the slices holding items that are not done (pending, failed, killed); "
+                       "failed items run again")
+      ("submit", "submit the jobs (Slurm: sbatch; HTCondor: condor_submit_dag) and print the job ids; "
+                 "without it only the files are written")
+      ("json", "print one JSON object: run_dir, jobs_dir, files, slices and, with --submit, the job ids")
+      ("ranks-per-task", po::value(&ranks)->value_name("R"),
+       "MPI ranks of one slice's job (default: the campaign's resources.ranks_per_item)")
+      ("cpus-per-task", po::value(&cpus)->default_value(1)->value_name("C"),
+       "cores per rank; also `hepsweep train --threads`")
+      ("memory", po::value(&memory)->value_name("MEM"),
+       "memory per job, e.g. 4G or 4000 (megabytes); Slurm --mem, HTCondor request_memory (default 2G there)")
+      ("setup", po::value(&setup)->composing()->value_name("LINE"),
+       "a shell line run before hepsweep in every job, e.g. 'module load hdf5' or 'source /cvmfs/.../setup.sh' "
+       "(repeatable, in order)")
+      ("hepsweep", po::value(&hepsweepPath)->value_name("PATH"),
+       "the hepsweep binary the jobs run (default: this one, by its absolute path)");
+
+  po::options_description slurmOpts("Slurm (hepsweep submit slurm)");
+  submit::SlurmOptions so;
+  slurmOpts.add_options()
+      ("partition", po::value(&so.partition)->value_name("NAME"), "sbatch --partition")
+      ("account", po::value(&so.account)->value_name("NAME"), "sbatch --account")
+      ("qos", po::value(&so.qos)->value_name("NAME"), "sbatch --qos")
+      ("constraint", po::value(&so.constraint)->value_name("FEATURES"), "sbatch --constraint, e.g. 'haswell|skylake'")
+      ("time", po::value(&so.time)->value_name("LIMIT"), "sbatch --time per task, e.g. 2:00:00 or 1-00:00:00")
+      ("max-array-size", po::value(&so.maxArraySize)->default_value(1001)->value_name("M"),
+       "the cluster's MaxArraySize (scontrol show config): larger campaigns become several arrays")
+      ("throttle", po::value(&so.throttle)->default_value(0)->value_name("K"),
+       "at most K tasks of an array run at once (--array=...%K; 0: no limit)")
+      ("signal-before", po::value(&so.signalSeconds)->default_value(300)->value_name("SECONDS"),
+       "ask Slurm for SIGUSR1 this long before the time limit (--signal=B:USR1@SECONDS): the task "
+       "checkpoints, stops and is requeued; 0 disables")
+      ("sbatch", po::value(&sbatchLines)->composing()->value_name("OPTION"),
+       "an extra #SBATCH line in the train and aggregate scripts, e.g. --gres=gpu:1 (repeatable)");
+
+  po::options_description condorOpts("HTCondor (hepsweep submit condor)");
+  submit::CondorOptions co;
+  condorOpts.add_options()
+      ("job-flavour", po::value(&co.jobFlavour)->value_name("NAME"),
+       "CERN +JobFlavour: espresso, microcentury, longlunch, workday, tomorrow, testmatch or nextweek")
+      ("requirements", po::value(&co.requirements)->value_name("EXPR"), "a ClassAd requirements expression")
+      ("accounting-group", po::value(&co.accountingGroup)->value_name("GROUP"), "accounting_group")
+      ("disk", po::value(&co.disk)->default_value("2G")->value_name("SIZE"), "request_disk per job")
+      ("max-retries", po::value(&co.maxRetries)->default_value(3)->value_name("N"), "max_retries of each train job")
+      ("dag-retry", po::value(&co.dagRetry)->default_value(1)->value_name("N"), "RETRY of each DAG node")
+      ("transfer-files", "file-transfer mode: ship the campaign and its data file to the execute node and bring "
+                         "the run directory back (default: a shared file system)")
+      ("condor-line", po::value(&condorLines)->composing()->value_name("'KEY = VALUE'"),
+       "an extra submit command in every submit description (repeatable)");
+
+  po::options_description all;
+  all.add(common).add(slurmOpts).add(condorOpts);
+
+  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+    std::cout << all << "\n";
+    if (args.empty()) throwConfig("no batch system given (usage: hepsweep submit slurm|condor CAMPAIGN.toml)");
+    return 0;
+  }
+  const std::string system = args[0];
+  if (system != "slurm" && system != "condor")
+    throwConfig("unknown batch system " + str::quoted(system) + ": use `hepsweep submit slurm` or `hepsweep submit condor`");
+  std::string campaignFile;
+  po::variables_map vm;
+  if (!parseArgs(Args(args.begin() + 1, args.end()), all, campaignFile, vm)) return 0;
+  if (campaignFile.empty()) throwConfig("no campaign file given (usage: hepsweep submit " + system + " CAMPAIGN.toml)");
+  const char* otherOnly[] = {"partition", "account", "qos", "constraint", "time", "sbatch"};
+  const char* condorOnly[] = {"job-flavour", "requirements", "accounting-group", "transfer-files", "condor-line"};
+  for (const char* o : system == "slurm" ? std::vector<const char*>(std::begin(condorOnly), std::end(condorOnly))
+                                         : std::vector<const char*>(std::begin(otherOnly), std::end(otherOnly)))
+    if (vm.count(o) && !vm[o].defaulted())
+      throwConfig(std::string("--") + o + " is an option of `hepsweep submit " + (system == "slurm" ? "condor" : "slurm") + "`");
+
+  const campaign::CampaignConfig c = campaign::loadCampaign(campaignFile, sets);
+  const std::int64_t itemCount = static_cast<std::int64_t>(campaign::planItems(c).size());
+
+  submit::CampaignJob job;
+  job.hepsweep = vm.count("hepsweep") ? fs::path(hepsweepPath) : thisExecutable();
+  if (!job.hepsweep.is_absolute() && job.hepsweep.has_parent_path()) job.hepsweep = fs::absolute(job.hepsweep);
+  job.campaignFile = fs::absolute(campaignFile).lexically_normal();
+  job.workDir = fs::current_path();
+  job.runDir = fs::absolute(c.run.output.dir).lexically_normal();
+  if (job.runDir.filename().empty()) job.runDir = job.runDir.parent_path();
+  job.sets = sets;
+  job.itemCount = itemCount;
+  job.sliceCount = slices > 0 ? slices : static_cast<int>(itemCount);
+  if (vm.count("slices") && slices < 1) throwConfig("--slices must be at least 1, got " + std::to_string(slices));
+  if (job.sliceCount > itemCount)
+    throwConfig("--slices " + std::to_string(job.sliceCount) + " is more than the campaign's " + std::to_string(itemCount) +
+                " items: some jobs would have nothing to do");
+  job.ranksPerTask = ranks > 0 ? ranks : c.resources.ranksPerItem;
+  if (vm.count("ranks-per-task") && ranks < 1) throwConfig("--ranks-per-task must be at least 1");
+  if (job.ranksPerTask % c.resources.ranksPerItem != 0)
+    throwConfig("--ranks-per-task " + std::to_string(job.ranksPerTask) + " must be a multiple of resources.ranks_per_item = " +
+                std::to_string(c.resources.ranksPerItem));
+  if (cpus < 1) throwConfig("--cpus-per-task must be at least 1");
+  job.cpusPerTask = cpus;
+  if (vm.count("memory")) job.memory = submit::normaliseMemory("--memory", memory);
+  job.setup = setup;
+  job.dataFile = fs::absolute(c.run.data.file).lexically_normal();
+  co.transferFiles = vm.count("transfer-files") > 0;
+  co.extraLines = condorLines;
+  so.sbatchLines = sbatchLines;
+
+  submit::checkRunDirectory(job.runDir, c);
+  const bool onlyMissing = vm.count("only-missing") > 0;
+  if (onlyMissing) {
+    job.slices = submit::unfinishedSlices(job.runDir, itemCount, job.sliceCount);
+    job.retryFailed = true;
+  } else {
+    for (int s = 0; s < job.sliceCount; ++s) job.slices.push_back(s);
+  }
+  const bool json = vm.count("json") > 0;
+  nlohmann::ordered_json j;
+  j["system"] = system;
+  j["run_dir"] = job.runDir.string();
+  if (job.slices.empty()) {
+    if (json) {
+      j["slices"] = nlohmann::json::array();
+      j["message"] = "every item is done";
+      std::cout << j.dump() << std::endl;
+    } else {
+      std::printf("every item of %s is done: nothing to resubmit (`hepsweep status %s`)\n", job.runDir.string().c_str(),
+                  job.runDir.string().c_str());
+    }
+    return 0;
+  }
+
+  const fs::path jobsDir = job.runDir / "jobs" / system;
+  const std::vector<submit::GeneratedFile> files =
+      system == "slurm" ? submit::slurmFiles(job, so, jobsDir) : submit::condorFiles(job, co, c, jobsDir);
+  submit::writeGenerated(jobsDir, files);
+  std::error_code ec;
+  fs::create_directories(jobsDir / "logs", ec);
+  if (ec) throwIo("cannot create '" + (jobsDir / "logs").string() + "': " + ec.message());
+
+  j["jobs_dir"] = jobsDir.string();
+  j["files"] = nlohmann::json::array();
+  for (const auto& f : files) j["files"].push_back((jobsDir / f.name).string());
+  j["slices"] = job.slices;
+  j["slice_count"] = job.sliceCount;
+  j["items"] = itemCount;
+
+  if (!json) {
+    std::printf("%s: %zu of %d slices (%lld items) for %s; files in %s:\n", system.c_str(), job.slices.size(),
+                job.sliceCount, static_cast<long long>(itemCount), job.runDir.string().c_str(), jobsDir.string().c_str());
+    for (const auto& f : files) std::printf("  %s\n", f.name.c_str());
+  }
+  if (vm.count("submit")) {
+    const std::string out = runScript(jobsDir / "submit.sh");
+    if (system == "slurm") {
+      std::vector<std::string> trainIds;
+      std::string aggregateId;
+      for (const auto& line : str::split(out, '\n')) {
+        if (str::startsWith(line, "train ")) trainIds.push_back(line.substr(6));
+        if (str::startsWith(line, "aggregate ")) aggregateId = line.substr(10);
+      }
+      j["train_jobs"] = trainIds;
+      j["aggregate_job"] = aggregateId;
+      if (!json)
+        std::printf("submitted: train array job%s %s; aggregate job %s (runs after they all end)\n",
+                    trainIds.size() > 1 ? "s" : "", str::join(trainIds, " ").c_str(), aggregateId.c_str());
+    } else {
+      j["condor_submit_dag"] = out;
+      if (!json) std::printf("%s", out.c_str());
+    }
+  } else if (!json) {
+    std::printf("dry run: submit with %s (or run this command again with --submit)\n",
+                str::shellQuote((jobsDir / "submit.sh").string()).c_str());
+  }
+  if (json) std::cout << j.dump() << std::endl;
+  return 0;
+}
+
 }  // namespace hepsweep::cli

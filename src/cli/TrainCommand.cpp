@@ -1,8 +1,10 @@
 // `hepsweep train CAMPAIGN.toml`: one training run from a campaign file.
 #include <omp.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <Eigen/Core>
+#include <atomic>
 #include <boost/program_options.hpp>
 #include <chrono>
 #include <cmath>
@@ -64,8 +66,26 @@ class ProgressLine : public train::Callback {
   double best_ = INFINITY;
 };
 
+// Slurm's walltime warning (sbatch --signal=B:USR1@T, forwarded by the job script) and SIGTERM
+// (scancel, HTCondor eviction) ask a campaign to stop at the next epoch boundary; see
+// campaign::RunOptions::stopRequested. A lock-free atomic is async-signal-safe to store to.
+std::atomic<bool> gStopRequested{false};
+static_assert(std::atomic<bool>::is_always_lock_free);
+void requestStop(int) { gStopRequested.store(true); }
+
+void catchStopSignals() {
+  struct sigaction sa {};
+  sa.sa_handler = requestStop;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESTART;
+  sigaction(SIGUSR1, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
 int runCampaignCommand(const campaign::CampaignConfig& c, const po::variables_map& vm, bool json, const Logger& log) {
   campaign::RunOptions opts;
+  catchStopSignals();
+  opts.stopRequested = &gStopRequested;
   if (vm.count("items")) {
     const std::string spec = vm["items"].as<std::string>();
     const auto slash = spec.find('/');
@@ -84,6 +104,14 @@ int runCampaignCommand(const campaign::CampaignConfig& c, const po::variables_ma
   opts.commandLine = invocation();
   auto world = dist::world(environment());
   const campaign::RunSummary s = campaign::runCampaign(c, campaign::toToml(c), *world, opts, log);
+  if (s.interrupted) {
+    if (world->rank() == 0)
+      std::fprintf(stderr, "campaign: stopped on a signal at an epoch boundary, %lld of %lld items done; checkpoints "
+                           "are in %s: run the same command again to resume (exit status %d)\n",
+                   static_cast<long long>(s.done), static_cast<long long>(s.total), s.runDir.string().c_str(),
+                   campaign::kInterruptedExitCode);
+    return campaign::kInterruptedExitCode;
+  }
   if (world->rank() != 0) return s.failed > 0 ? 1 : 0;
   if (json) {
     nlohmann::ordered_json j;

@@ -114,4 +114,14 @@ Dataset Dataset::selectFeatures(std::span<const std::string> names) const {
   return out;
 }
 
+void DatasetRowReader::read(std::span<const Index> rows, FeatureMatrix& out) const {
+  out.resize(static_cast<Index>(rows.size()), ds_.cols());
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    if (rows[i] < 0 || rows[i] >= ds_.rows())
+      throw Error(ErrorCategory::Internal, "row " + std::to_string(rows[i]) + " outside a dataset of " +
+                                               std::to_string(ds_.rows()) + " rows");
+    out.row(static_cast<Index>(i)) = ds_.features.row(rows[i]);
+  }
+}
+
 }  // namespace hepsweep::data

@@ -61,9 +61,12 @@ void transformBlock(const PreprocessParams& p, Index count, const Get& get, Eige
       dst = ((x.rowwise() - p.mean.transpose()).array().rowwise() * p.scale.transpose().array()).cast<float>();
       break;
     case ScalerKind::Pca:
-      dst = (((x.rowwise() - p.mean.transpose()) * p.components.transpose()).array().rowwise() *
-             p.scale.transpose().array())
-                .cast<float>();
+      // Row by row: a matrix product over the block could round an event differently depending
+      // on which other events share its block, and the output must not depend on that (MPI
+      // ranks hold different events; `apply` streams in chunks of its own).
+      for (Index i = 0; i < count; ++i)
+        dst.row(i) = (((x.row(i) - p.mean.transpose()) * p.components.transpose()).array() * p.scale.transpose().array())
+                         .cast<float>();
       break;
   }
 }
@@ -129,15 +132,27 @@ const char* toString(FitOn f) {
 }
 
 PreprocessParams fitPreprocess(const Dataset& ds, std::span<const Index> rows, const PreprocessConfig& cfg) {
+  return fitPreprocess(ds, DatasetRowReader(ds), rows, cfg);
+}
+
+PreprocessParams fitPreprocess(const Dataset& ds, const RowReader& reader, std::span<const Index> rows,
+                               const PreprocessConfig& cfg) {
   const Index nIn = ds.cols();
   if (static_cast<Index>(ds.featureNames.size()) != nIn)
     throw Error(ErrorCategory::Internal, "fitPreprocess: " + std::to_string(ds.featureNames.size()) +
                                              " feature names for " + std::to_string(nIn) + " columns");
   const auto n = static_cast<Index>(rows.size());
   if (n == 0) throwInput("cannot fit the preprocessing on zero rows");
-  for (const Index r : rows)
-    if (r < 0 || r >= ds.rows())
-      throw Error(ErrorCategory::Internal, "fitPreprocess: row " + std::to_string(r) + " outside the dataset");
+  // Every pass reads the fit rows in the same blocks, in order, so the sums are accumulated in
+  // the same order whether the rows come from memory or from the file.
+  FeatureMatrix block;
+  const auto forRawBlocks = [&](auto&& fn) {
+    for (Index start = 0; start < n; start += kBlockRows) {
+      const Index count = std::min(kBlockRows, n - start);
+      reader.read(rows.subspan(static_cast<std::size_t>(start), static_cast<std::size_t>(count)), block);
+      fn(count);
+    }
+  };
 
   PreprocessParams p;
   p.scaler = cfg.scaler;
@@ -151,14 +166,16 @@ PreprocessParams fitPreprocess(const Dataset& ds, std::span<const Index> rows, c
   // Imputation means over the non-missing fit rows.
   Eigen::VectorXd sum = Eigen::VectorXd::Zero(nIn);
   std::vector<Index> present(static_cast<std::size_t>(nIn), 0);
-  for (const Index r : rows) {
-    for (Index j = 0; j < nIn; ++j) {
-      const float v = ds.features(r, j);
-      if (p.usesMissing[static_cast<std::size_t>(j)] && v == p.missingValue) continue;
-      sum[j] += static_cast<double>(v);
-      ++present[static_cast<std::size_t>(j)];
+  forRawBlocks([&](Index count) {
+    for (Index i = 0; i < count; ++i) {
+      for (Index j = 0; j < nIn; ++j) {
+        const float v = block(i, j);
+        if (p.usesMissing[static_cast<std::size_t>(j)] && v == p.missingValue) continue;
+        sum[j] += static_cast<double>(v);
+        ++present[static_cast<std::size_t>(j)];
+      }
     }
-  }
+  });
   p.imputeMean = Eigen::VectorXd::Zero(nIn);
   for (Index j = 0; j < nIn; ++j) {
     const Index c = present[static_cast<std::size_t>(j)];
@@ -192,13 +209,10 @@ PreprocessParams fitPreprocess(const Dataset& ds, std::span<const Index> rows, c
 
   const auto forBlocks = [&](auto&& fn) {
     Eigen::MatrixXd x;
-    for (Index start = 0; start < n; start += kBlockRows) {
-      const Index count = std::min(kBlockRows, n - start);
-      buildColumns(
-          p, count,
-          [&](Index i, Index j) { return ds.features(rows[static_cast<std::size_t>(start + i)], j); }, x);
+    forRawBlocks([&](Index count) {
+      buildColumns(p, count, [&](Index i, Index j) { return block(i, j); }, x);
       fn(x);
-    }
+    });
   };
 
   // Two passes (mean, then centred second moments) keep the variance accurate for features

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cctype>
+#include <cmath>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -15,11 +16,13 @@
 #include <unordered_set>
 
 #include "hepsweep/core/Error.hpp"
+#include "hepsweep/core/Sha256.hpp"
 #include "hepsweep/core/Time.hpp"
 #include "hepsweep/core/Strings.hpp"
 #include "hepsweep/core/Version.hpp"
 #include "hepsweep/io/DatasetFile.hpp"
 #include "hepsweep/io/Hdf5.hpp"
+#include "hepsweep/io/RootFile.hpp"
 
 namespace hepsweep::io {
 
@@ -31,7 +34,39 @@ struct InputFile {
   std::string path;
   InputClass cls;
   std::vector<std::string> header;
+  std::optional<RootInputSpec> root;  // set for ROOT inputs ("file.root:tree")
+  std::optional<RootTree> tree;
 };
+
+// A ROOT tree's readable columns are its header. Branches it cannot read are errors when a
+// column option names them, or when they would be features by default (so that no column is
+// left out silently); --drop or --features leaves them aside.
+void openRootInput(InputFile& in, const ConvertOptions& o, std::vector<std::string>& warnings) {
+  const RootFile file(in.root->file);
+  in.tree.emplace(file.tree(in.root->tree));
+  const RootTree& t = *in.tree;
+  in.header = t.columnNames();
+  if (t.hasFriends())
+    warnings.push_back(t.where() + " has friend trees; they are not followed, only the tree's own branches are read");
+  const auto refuse = [&](const RootUnsupportedBranch& u, const std::string& why) {
+    throwInput(t.where() + ", branch " + str::quoted(u.name) + " (" + u.className + ") " + u.reason + why);
+  };
+  const std::pair<const std::string*, const char*> named[] = {
+      {&o.labelColumn, "--label"}, {&o.weightColumn, "--weight"}, {&o.idColumn, "--id"}};
+  for (const auto& [col, opt] : named)
+    if (!col->empty() && t.column(*col) < 0)
+      if (const auto* u = t.unsupportedBranch(*col)) refuse(*u, std::string(" (named by ") + opt + ")");
+  for (const auto& f : o.features)
+    if (t.column(f) < 0)
+      if (const auto* u = t.unsupportedBranch(f)) refuse(*u, " (named by --features)");
+  if (o.features.empty())
+    for (const auto& u : t.unsupported()) {
+      const bool dropped = std::find(o.drop.begin(), o.drop.end(), u.name) != o.drop.end();
+      const bool special = u.name == o.labelColumn || u.name == o.weightColumn || u.name == o.idColumn;
+      if (!dropped && !special)
+        refuse(u, "; leave it out with --drop " + str::shellQuote(u.name) + " or choose columns with --features");
+    }
+}
 
 std::string lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -129,7 +164,9 @@ std::vector<std::string> chooseFeatures(const ConvertOptions& o, const std::vect
   if (!o.features.empty()) return o.features;
 
   for (const auto& d : o.drop) {
-    const bool anywhere = std::any_of(inputs.begin(), inputs.end(), [&](const InputFile& f) { return has(f, d); });
+    const bool anywhere = std::any_of(inputs.begin(), inputs.end(), [&](const InputFile& f) {
+      return has(f, d) || (f.tree && f.tree->unsupportedBranch(d));
+    });
     if (!anywhere)
       throwConfig("--drop names column " + str::quoted(d) + ", which no input file has" +
                   closestHint(d, inputs.front().header));
@@ -224,6 +261,82 @@ std::string fixed2(double v) {
   return buf;
 }
 
+// Rows of one ROOT tree into the chunk buffers, with the same checks as text inputs: features
+// must be finite float32 (unless --allow-nonfinite), weights finite, ids integers.
+template <class Flush>
+ConvertedInput readRootRows(const InputFile& in, const ConvertOptions& o, const std::vector<std::string>& features,
+                            LabelRule& labelRule, ConvertSummary& sum, std::vector<float>& fbuf,
+                            std::vector<std::int8_t>& lbuf, std::vector<float>& wbuf, std::vector<std::int64_t>& ibuf,
+                            std::size_t& nbuf, std::size_t chunkRows, Flush&& flush, const Logger& log) {
+  const RootTree& t = *in.tree;
+  const std::size_t nf = features.size();
+  const auto colOf = [&](const std::string& name, const char* opt) -> std::size_t {
+    const auto c = t.column(name);
+    if (c < 0) throwInput(t.where() + " has no column " + str::quoted(name) + " (named by " + opt + ")");
+    return static_cast<std::size_t>(c);
+  };
+  std::vector<std::size_t> cols;
+  for (const auto& f : features) cols.push_back(colOf(f, "--features"));
+  const bool byLabel = in.cls == InputClass::FromLabelColumn;
+  const bool hasWeights = !o.weightColumn.empty();
+  const bool hasIds = !o.idColumn.empty();
+  const std::size_t labelAt = cols.size();
+  if (byLabel) cols.push_back(colOf(o.labelColumn, "--label"));
+  const std::size_t weightAt = cols.size();
+  if (hasWeights) cols.push_back(colOf(o.weightColumn, "--weight"));
+  const std::size_t idAt = cols.size();
+  if (hasIds) cols.push_back(colOf(o.idColumn, "--id"));
+
+  ConvertedInput ci;
+  ci.path = in.path;
+  ci.absolutePath = fs::absolute(in.root->file).lexically_normal().string() + ":" + t.name();
+  ci.inputClass = in.cls;
+  ci.format = "root";
+  ci.tree = t.name();
+  ci.separator = "root";
+  log.debug("convert: reading " + t.where() + " (" + std::to_string(t.entries()) + " entries, " +
+            std::to_string(t.columns().size()) + " columns)");
+  if (t.entries() == 0) throwInput(t.where() + " has no entries");
+
+  RootRowReader r(t, cols);
+  const auto at = [&](std::size_t k) {
+    return t.where() + ", entry " + std::to_string(r.entry()) + ", column " + str::quoted(t.columns()[cols[k]].name);
+  };
+  const auto checkFloat = [&](std::size_t k, bool allowNonFinite) {
+    const float v = r.asFloat(k);
+    if (std::isfinite(v) || (allowNonFinite && !std::isfinite(r.asDouble(k)))) return v;
+    if (!std::isfinite(r.asDouble(k)))
+      throwInput(at(k) + ": value " + r.asText(k) + " is not finite" +
+                 (k >= nf ? " (weights must be finite)" : allowNonFinite ? "" : " (pass --allow-nonfinite to keep it)"));
+    throwInput(at(k) + ": value " + r.asText(k) + " is outside the float32 range");
+  };
+  while (r.next()) {
+    float* row = fbuf.data() + nbuf * nf;
+    for (std::size_t j = 0; j < nf; ++j) row[j] = checkFloat(j, o.allowNonFinite);
+    bool signal = in.cls == InputClass::Signal;
+    if (byLabel) signal = labelRule.isSignal(r.asText(labelAt));
+    const float w = hasWeights ? checkFloat(weightAt, false) : 1.0f;
+    if (hasIds) ibuf[nbuf] = r.asInt64(idAt);
+    lbuf[nbuf] = signal ? 1 : 0;
+    wbuf[nbuf] = w;
+    if (signal) {
+      ++ci.nSignal;
+      sum.sumWeightsSignal += w;
+    } else {
+      ++ci.nBackground;
+      sum.sumWeightsBackground += w;
+    }
+    if (++nbuf == chunkRows) flush();
+  }
+  ci.rows = t.entries();
+  ci.decompressSeconds = r.decompressSeconds();
+  ci.sha256 = sha256File(in.root->file);
+  log.debug("convert: " + t.where() + ": " + std::to_string(ci.rows) + " rows, " + std::to_string(r.bytesRead()) +
+            " basket bytes read, " +
+            std::to_string(ci.decompressSeconds) + " s decompressing, sha256 " + ci.sha256);
+  return ci;
+}
+
 }  // namespace
 
 ConvertSummary convert(const ConvertOptions& o, const Logger& log) {
@@ -233,10 +346,16 @@ ConvertSummary convert(const ConvertOptions& o, const Logger& log) {
 
   // Headers first (one block per file), so that column problems are reported before any output.
   std::vector<InputFile> inputs;
-  for (const auto& p : o.signalFiles) inputs.push_back({p, InputClass::Signal, {}});
-  for (const auto& p : o.backgroundFiles) inputs.push_back({p, InputClass::Background, {}});
-  for (const auto& p : o.labelledFiles) inputs.push_back({p, InputClass::FromLabelColumn, {}});
-  for (auto& in : inputs) in.header = TextReader(in.path, o.separator, 64 * 1024).header();
+  for (const auto& p : o.signalFiles) inputs.push_back({p, InputClass::Signal, {}, {}, {}});
+  for (const auto& p : o.backgroundFiles) inputs.push_back({p, InputClass::Background, {}, {}, {}});
+  for (const auto& p : o.labelledFiles) inputs.push_back({p, InputClass::FromLabelColumn, {}, {}, {}});
+  std::vector<std::string> warnings;
+  for (auto& in : inputs) {
+    in.root = parseRootInputSpec(in.path);
+    if (in.root) openRootInput(in, o, warnings);
+    else in.header = TextReader(in.path, o.separator, 64 * 1024).header();
+  }
+  for (const auto& w : warnings) log.warning("convert: " + w);
 
   const std::vector<std::string> features = chooseFeatures(o, inputs);
   const std::size_t nf = features.size();
@@ -249,6 +368,7 @@ ConvertSummary convert(const ConvertOptions& o, const Logger& log) {
   sum.output = o.output;
   sum.weightColumn = o.weightColumn;
   sum.featureNames = features;
+  sum.warnings = warnings;
   LabelRule labelRule(o.signalValue);
   const bool hasWeights = !o.weightColumn.empty();
   const bool hasIds = !o.idColumn.empty();
@@ -275,6 +395,14 @@ ConvertSummary convert(const ConvertOptions& o, const Logger& log) {
 
     std::vector<std::string_view> fields;
     for (const auto& in : inputs) {
+      if (in.tree) {
+        ConvertedInput ci = readRootRows(in, o, features, labelRule, sum, fbuf, lbuf, wbuf, ibuf, nbuf, chunkRows, flush, log);
+        sum.nSignal += ci.nSignal;
+        sum.nBackground += ci.nBackground;
+        sum.rows += ci.rows;
+        sum.inputs.push_back(std::move(ci));
+        continue;
+      }
       TextReader r(in.path, o.separator, o.blockSize);
       const auto& header = r.header();
       std::vector<std::size_t> col(nf);
@@ -298,6 +426,7 @@ ConvertSummary convert(const ConvertOptions& o, const Logger& log) {
       ci.absolutePath = fs::absolute(in.path).lexically_normal().string();
       ci.inputClass = in.cls;
       ci.separator = r.separator().describe();
+      ci.format = "text";
       log.debug("convert: reading '" + in.path + "' (" + ci.separator + "-separated, " +
                 std::to_string(header.size()) + " columns)");
       FieldContext at{in.path, 0, {}, 0};
@@ -427,8 +556,10 @@ std::string summaryText(const ConvertSummary& s) {
     const char* cls = in.inputClass == InputClass::Signal       ? "signal"
                       : in.inputClass == InputClass::Background ? "background"
                                                                 : "labelled";
-    t += " '" + in.path + "': " + std::to_string(in.rows) + " rows (" + cls + ", " + in.separator + ").";
+    const std::string how = in.format == "root" ? "ROOT tree " + str::quoted(in.tree) : in.separator;
+    t += " '" + in.path + "': " + std::to_string(in.rows) + " rows (" + cls + ", " + how + ").";
   }
+  for (const auto& w : s.warnings) t += " Warning: " + w + ".";
   return t;
 }
 

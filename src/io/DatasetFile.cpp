@@ -118,27 +118,13 @@ std::vector<std::size_t> selectColumns(const DatasetInfo& info, const std::vecto
   return cols;
 }
 
-data::Dataset load(const std::string& path, std::int64_t first, std::int64_t count, bool wholeFile,
-                   const std::vector<std::string>& wanted) {
-  Opened o = open(path);
+// Labels, weights, ids, names and missing-value information of rows [first, first + count), for
+// the columns `cols`; the feature matrix is left empty (count x 0).
+data::Dataset loadColumns(const Opened& o, const std::vector<std::size_t>& cols, std::int64_t first, std::int64_t count) {
   const DatasetInfo& info = o.info;
-  if (wholeFile) {
-    first = 0;
-    count = info.rows;
-  }
-  if (first < 0 || count < 0 || first > info.rows || count > info.rows - first)
-    throwInput("rows [" + std::to_string(first) + ", " + std::to_string(first + count) + ") requested from '" + path +
-               "', which has " + std::to_string(info.rows) + " rows");
-  const auto cols = selectColumns(info, wanted);
+  const std::string& path = info.path;
   const auto f0 = static_cast<std::size_t>(first), n = static_cast<std::size_t>(count);
-  const std::size_t nAll = info.featureNames.size();
-
   data::Dataset d;
-  const std::vector<float> raw = o.file.readRows<float>("features", f0, n);
-  d.features.resize(count, static_cast<Eigen::Index>(cols.size()));
-  for (std::size_t i = 0; i < n; ++i)
-    for (std::size_t j = 0; j < cols.size(); ++j)
-      d.features(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = raw[i * nAll + cols[j]];
   for (auto c : cols) d.featureNames.push_back(info.featureNames[c]);
 
   const auto labels = o.file.readRows<std::int8_t>("labels", f0, n);
@@ -167,6 +153,30 @@ data::Dataset load(const std::string& path, std::int64_t first, std::int64_t cou
   return d;
 }
 
+data::Dataset load(const std::string& path, std::int64_t first, std::int64_t count, bool wholeFile,
+                   const std::vector<std::string>& wanted) {
+  Opened o = open(path);
+  const DatasetInfo& info = o.info;
+  if (wholeFile) {
+    first = 0;
+    count = info.rows;
+  }
+  if (first < 0 || count < 0 || first > info.rows || count > info.rows - first)
+    throwInput("rows [" + std::to_string(first) + ", " + std::to_string(first + count) + ") requested from '" + path +
+               "', which has " + std::to_string(info.rows) + " rows");
+  const auto cols = selectColumns(info, wanted);
+  const auto n = static_cast<std::size_t>(count);
+  const std::size_t nAll = info.featureNames.size();
+
+  data::Dataset d = loadColumns(o, cols, first, count);
+  const std::vector<float> raw = o.file.readRows<float>("features", static_cast<std::size_t>(first), n);
+  d.features.resize(count, static_cast<Eigen::Index>(cols.size()));
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < cols.size(); ++j)
+      d.features(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = raw[i * nAll + cols[j]];
+  return d;
+}
+
 }  // namespace
 
 DatasetInfo readDatasetInfo(const std::string& path) { return open(path).info; }
@@ -178,6 +188,80 @@ data::Dataset readDataset(const std::string& path, const std::vector<std::string
 data::Dataset readDatasetRows(const std::string& path, std::int64_t first, std::int64_t count,
                               const std::vector<std::string>& features) {
   return load(path, first, count, false, features);
+}
+
+struct DatasetRows::Impl {
+  Opened opened;
+  std::vector<std::size_t> cols;
+  data::Dataset columns;
+  std::int64_t rowsRead = 0;
+};
+
+DatasetRows::DatasetRows(const std::string& path, const std::vector<std::string>& features)
+    : impl_(std::make_unique<Impl>(Impl{open(path), {}, {}, 0})) {
+  impl_->cols = selectColumns(impl_->opened.info, features);
+  impl_->columns = loadColumns(impl_->opened, impl_->cols, 0, impl_->opened.info.rows);
+  impl_->columns.features.resize(0, static_cast<Eigen::Index>(impl_->cols.size()));
+}
+
+DatasetRows::~DatasetRows() = default;
+
+const data::Dataset& DatasetRows::columns() const { return impl_->columns; }
+std::int64_t DatasetRows::rows() const { return impl_->opened.info.rows; }
+std::int64_t DatasetRows::featureRowsRead() const { return impl_->rowsRead; }
+
+void DatasetRows::read(std::span<const data::Index> rows, data::FeatureMatrix& out) const {
+  const std::int64_t total = impl_->opened.info.rows;
+  const std::size_t nAll = impl_->opened.info.featureNames.size();
+  const std::vector<std::size_t>& cols = impl_->cols;
+  out.resize(static_cast<Eigen::Index>(rows.size()), static_cast<Eigen::Index>(cols.size()));
+  // Visit the requested rows in file order, so that each read is a union of ascending ranges.
+  std::vector<std::size_t> order(rows.size());
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    if (rows[i] < 0 || rows[i] >= total)
+      throw Error(ErrorCategory::Internal, "row " + std::to_string(rows[i]) + " requested from '" +
+                                               impl_->opened.info.path + "', which has " + std::to_string(total) + " rows");
+    order[i] = i;
+  }
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return rows[a] < rows[b]; });
+
+  std::vector<std::pair<std::size_t, std::size_t>> runs;
+  std::size_t next = 0;
+  while (next < order.size()) {
+    // One read: the next kReadRows distinct rows, as runs of rows. Rows at most kGap apart share a
+    // run (the few rows between are read and dropped): HDF5 handles a union of many tiny
+    // hyperslabs slowly, and the chunks holding them are decompressed whole anyway.
+    constexpr std::size_t kGap = 32;
+    runs.clear();
+    std::size_t distinct = 0, end = next, last = 0;
+    while (end < order.size()) {
+      const auto r = static_cast<std::size_t>(rows[order[end]]);
+      if (distinct > 0 && r == last) {  // a repeated row
+        ++end;
+        continue;
+      }
+      if (distinct == static_cast<std::size_t>(kReadRows)) break;
+      if (!runs.empty() && r - (runs.back().first + runs.back().second) <= kGap)
+        runs.back().second = r + 1 - runs.back().first;
+      else
+        runs.emplace_back(r, 1);
+      last = r;
+      ++distinct;
+      ++end;
+    }
+    const std::vector<float> raw = impl_->opened.file.readRowRuns<float>("features", runs);
+    // Scatter: row r of run k is raw row (rows of runs before k) + (r - first of run k).
+    std::size_t run = 0, before = 0;
+    for (std::size_t i = next; i < end; ++i) {
+      const auto r = static_cast<std::size_t>(rows[order[i]]);
+      while (r >= runs[run].first + runs[run].second) before += runs[run++].second;
+      const std::size_t k = before + (r - runs[run].first);
+      for (std::size_t j = 0; j < cols.size(); ++j)
+        out(static_cast<Eigen::Index>(order[i]), static_cast<Eigen::Index>(j)) = raw[k * nAll + cols[j]];
+    }
+    impl_->rowsRead += static_cast<std::int64_t>(before + runs[run].second);
+    next = end;
+  }
 }
 
 }  // namespace hepsweep::io

@@ -309,6 +309,37 @@ std::vector<T> Group::readRows(const std::string& name, std::size_t first, std::
   return out;
 }
 
+template <class T>
+std::vector<T> Group::readRowRuns(const std::string& name, std::span<const std::pair<std::size_t, std::size_t>> runs) const {
+  const auto dims = shape(name);
+  if (dims.empty() || dims.size() > 2) throwIo(where(name) + " is not a 1-D or 2-D dataset");
+  const std::size_t cols = dims.size() == 2 ? dims[1] : 1;
+  std::size_t total = 0, end = 0;
+  for (const auto& [first, count] : runs) {
+    if (first < end || first + count > dims[0])
+      throwIo("row ranges for " + where(name) + " must be ascending, disjoint and below " + std::to_string(dims[0]) +
+              " rows; got [" + std::to_string(first) + ", " + std::to_string(first + count) + ")");
+    end = first + count;
+    total += count;
+  }
+  std::vector<T> out(total * cols);
+  if (total == 0) return out;
+  Handle ds(check(H5Dopen2(id(), name.c_str(), H5P_DEFAULT), "open " + where(name)));
+  Handle fspace(check(H5Dget_space(ds.id()), "H5Dget_space"));
+  check(H5Sselect_none(fspace.id()), "select none", 0);
+  for (const auto& [first, count] : runs) {
+    if (count == 0) continue;
+    std::vector<hsize_t> start{first}, cnt{count};
+    if (dims.size() == 2) { start.push_back(0); cnt.push_back(cols); }
+    check(H5Sselect_hyperslab(fspace.id(), H5S_SELECT_OR, start.data(), nullptr, cnt.data(), nullptr), "select rows", 0);
+  }
+  std::vector<hsize_t> mdims{total};
+  if (dims.size() == 2) mdims.push_back(cols);
+  Handle mspace(check(H5Screate_simple(static_cast<int>(mdims.size()), mdims.data(), nullptr), "H5Screate"));
+  check(H5Dread(ds.id(), memType<T>(), mspace.id(), fspace.id(), H5P_DEFAULT, out.data()), "read " + where(name), 0);
+  return out;
+}
+
 std::vector<std::string> Group::readStrings(const std::string& name) const {
   const auto dims = shape(name);
   const std::size_t n = dims.empty() ? 1 : dims[0];
@@ -506,6 +537,8 @@ void removeQuietly(const std::string& path) { std::remove(path.c_str()); }
   template std::vector<T> Group::read<T>(const std::string&) const;                                  \
   template std::vector<T> Group::read2d<T>(const std::string&, std::size_t&, std::size_t&) const;    \
   template std::vector<T> Group::readRows<T>(const std::string&, std::size_t, std::size_t) const;    \
+  template std::vector<T> Group::readRowRuns<T>(const std::string&,                                  \
+                                                std::span<const std::pair<std::size_t, std::size_t>>) const; \
   template class RowAppender<T>;
 
 HEPSWEEP_H5_INSTANTIATE(float)

@@ -1,1 +1,221 @@
-// Separation, weighted correlation and significance (being written).
+#include "hepsweep/metrics/Physics.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+
+#include "hepsweep/core/Error.hpp"
+
+namespace hepsweep::metrics {
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+std::string number(double v) {
+  std::ostringstream os;
+  os << v;
+  return os.str();
+}
+
+void checkSizes(std::size_t n, std::span<const float> labels, std::span<const float> weights, const char* what) {
+  if (labels.size() != n)
+    throwInput(std::to_string(n) + " " + what + " but " + std::to_string(labels.size()) + " labels");
+  if (!weights.empty() && weights.size() != n)
+    throwInput(std::to_string(n) + " " + what + " but " + std::to_string(weights.size()) + " weights");
+}
+
+bool isSignal(float label, std::size_t i) {
+  if (label == 1.0f) return true;
+  if (label == 0.0f) return false;
+  throwInput("label at position " + std::to_string(i) + " is " + number(label) +
+             "; labels must be 0 (background) or 1 (signal)");
+}
+
+double weightAt(std::span<const float> weights, std::size_t i) {
+  if (weights.empty()) return 1.0;
+  const double w = weights[i];
+  if (!std::isfinite(w)) throwInput("weight at position " + std::to_string(i) + " is " + number(w));
+  return w;
+}
+
+}  // namespace
+
+Moments weightedMoments(std::span<const float> values, std::span<const float> weights) {
+  if (!weights.empty() && weights.size() != values.size())
+    throwInput(std::to_string(values.size()) + " values but " + std::to_string(weights.size()) + " weights");
+  Moments m;
+  m.count = values.size();
+  if (values.empty()) {
+    m.mean = m.std = m.min = m.max = kNaN;
+    return m;
+  }
+  m.min = m.max = values[0];
+  double sx = 0;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const double w = weightAt(weights, i), x = values[i];
+    m.sumWeights += w;
+    sx += w * x;
+    m.min = std::min(m.min, x);
+    m.max = std::max(m.max, x);
+  }
+  if (!(m.sumWeights > 0)) {
+    m.mean = m.std = kNaN;
+    return m;
+  }
+  m.mean = sx / m.sumWeights;
+  // Two passes: the one-pass formula loses all digits for columns with a large offset (masses in MeV).
+  double sxx = 0;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const double d = values[i] - m.mean;
+    sxx += weightAt(weights, i) * d * d;
+  }
+  const double var = sxx / m.sumWeights;
+  m.std = var >= 0 ? std::sqrt(var) : kNaN;
+  return m;
+}
+
+double separation(std::span<const double> s, std::span<const double> b) {
+  if (s.size() != b.size())
+    throw Error(ErrorCategory::Internal, "separation of histograms with different bin counts");
+  double ns = 0, nb = 0;
+  for (double v : s) ns += v;
+  for (double v : b) nb += v;
+  if (!(ns > 0) || !(nb > 0))
+    throwInput("separation undefined: summed signal weight " + number(ns) + ", background " + number(nb) +
+               "; both must be > 0");
+  double sum = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const double ps = s[i] / ns, pb = b[i] / nb;
+    if (ps + pb > 0) sum += (ps - pb) * (ps - pb) / (ps + pb);
+  }
+  return 0.5 * sum;
+}
+
+double separation(std::span<const float> values, std::span<const float> labels, std::span<const float> weights,
+                  int bins) {
+  checkSizes(values.size(), labels, weights, "values");
+  if (bins < 1) throwConfig("separation needs at least 1 bin, got " + std::to_string(bins));
+  double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (!std::isfinite(values[i])) throwInput("value at position " + std::to_string(i) + " is " + number(values[i]));
+    lo = std::min(lo, static_cast<double>(values[i]));
+    hi = std::max(hi, static_cast<double>(values[i]));
+  }
+  std::vector<double> s(static_cast<std::size_t>(bins), 0.0), b(s);
+  const double width = (hi - lo) / bins;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    std::size_t k = 0;
+    if (width > 0)
+      k = std::min(static_cast<std::size_t>((values[i] - lo) / width), static_cast<std::size_t>(bins - 1));
+    (isSignal(labels[i], i) ? s : b)[k] += weightAt(weights, i);
+  }
+  return separation(std::span<const double>(s), std::span<const double>(b));
+}
+
+double weightedCorrelation(std::span<const float> x, std::span<const float> y, std::span<const float> weights) {
+  checkSizes(x.size(), y, weights, "x values");
+  double sw = 0, sx = 0, sy = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    const double w = weightAt(weights, i);
+    sw += w;
+    sx += w * x[i];
+    sy += w * y[i];
+  }
+  if (!(sw > 0)) return kNaN;
+  const double mx = sx / sw, my = sy / sw;
+  double cxx = 0, cyy = 0, cxy = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    const double w = weightAt(weights, i), dx = x[i] - mx, dy = y[i] - my;
+    cxx += w * dx * dx;
+    cyy += w * dy * dy;
+    cxy += w * dx * dy;
+  }
+  if (!(cxx > 0) || !(cyy > 0)) return kNaN;
+  // Rounding can push |r| a hair above 1 for exact copies; clamp so that r = 1 compares equal.
+  return std::clamp(cxy / std::sqrt(cxx * cyy), -1.0, 1.0);
+}
+
+double ams(double s, double b, double br) {
+  const double bb = b + br;
+  if (!(bb > 0)) return kNaN;
+  if (!(s > 0)) return 0.0;
+  const double radicand = 2.0 * ((s + bb) * std::log1p(s / bb) - s);
+  // (1 + x) ln(1 + x) - x >= 0 for x > 0; guard against rounding below 0 for tiny s/b.
+  return std::sqrt(std::max(radicand, 0.0));
+}
+
+double sOverSqrtB(double s, double b) { return b > 0 ? s / std::sqrt(b) : kNaN; }
+
+AmsScan amsScan(std::span<const float> scores, std::span<const float> labels, std::span<const float> weights,
+                double regularisation) {
+  checkSizes(scores.size(), labels, weights, "scores");
+  if (!std::isfinite(regularisation))
+    throwConfig("AMS regularisation b_r must be finite, got " + number(regularisation));
+  struct Event {
+    float score;
+    double s, b;
+  };
+  std::vector<Event> ev(scores.size());
+  AmsScan scan;
+  scan.regularisation = regularisation;
+  for (std::size_t i = 0; i < scores.size(); ++i) {
+    if (std::isnan(scores[i])) throwInput("score at position " + std::to_string(i) + " is NaN");
+    const double w = weightAt(weights, i);
+    const bool sig = isSignal(labels[i], i);
+    ev[i] = Event{scores[i], sig ? w : 0.0, sig ? 0.0 : w};
+    (sig ? scan.totalSignal : scan.totalBackground) += w;
+  }
+  if (!(scan.totalSignal > 0) || !(scan.totalBackground > 0))
+    throwInput("AMS undefined: the summed signal weight is " + number(scan.totalSignal) + " and background " +
+               number(scan.totalBackground) + " over " + std::to_string(ev.size()) + " events; both must be > 0");
+  std::sort(ev.begin(), ev.end(), [](const Event& a, const Event& b) { return a.score > b.score; });
+  double s = 0, b = 0, bestAms = -1;
+  for (std::size_t i = 0; i < ev.size();) {
+    const float t = ev[i].score;
+    for (; i < ev.size() && ev[i].score == t; ++i) {
+      s += ev[i].s;
+      b += ev[i].b;
+    }
+    const double a = ams(s, b, regularisation);
+    if (a > bestAms) {
+      bestAms = a;
+      scan.best = scan.threshold.size();
+    }
+    scan.threshold.push_back(t);
+    scan.signal.push_back(s);
+    scan.background.push_back(b);
+    scan.ams.push_back(a);
+  }
+  return scan;
+}
+
+std::optional<double> parseBkgEffObjective(std::string_view objective) {
+  constexpr std::string_view prefix = "bkg_eff@sig_eff=";
+  if (objective.substr(0, prefix.size()) != prefix) return std::nullopt;
+  const std::string number(objective.substr(prefix.size()));
+  if (number.empty()) return std::nullopt;
+  std::size_t used = 0;
+  double x = 0;
+  try {
+    x = std::stod(number, &used);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  if (used != number.size() || !(x > 0 && x < 1)) return std::nullopt;
+  return x;
+}
+
+std::vector<float> scaleByClass(std::span<const float> labels, std::span<const float> weights, double signalFactor,
+                                double backgroundFactor) {
+  checkSizes(labels.size(), labels, weights, "labels");
+  std::vector<float> out(labels.size());
+  for (std::size_t i = 0; i < labels.size(); ++i)
+    out[i] = static_cast<float>(weightAt(weights, i) * (isSignal(labels[i], i) ? signalFactor : backgroundFactor));
+  return out;
+}
+
+}  // namespace hepsweep::metrics

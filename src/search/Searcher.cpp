@@ -7,6 +7,7 @@
 
 #include "hepsweep/core/Error.hpp"
 #include "hepsweep/core/Strings.hpp"
+#include "hepsweep/search/Bayes.hpp"
 
 namespace hepsweep::search {
 
@@ -87,7 +88,9 @@ std::optional<Observation> Searcher::best() const {
 }
 
 State Searcher::state() const {
-  return State{std::string(method()), seed_, proposals_, observations_};
+  State s{std::string(method()), seed_, proposals_, observations_, {}};
+  fillState(s);
+  return s;
 }
 
 void Searcher::restore(const State& state) {
@@ -108,6 +111,11 @@ void Searcher::restore(const State& state) {
     if (saved.id != static_cast<std::int64_t>(i))
       throwConfig(prefix + "saved point " + std::to_string(i) + " has id " + std::to_string(saved.id) +
                   " (ids must be 0, 1, 2, ... in order)");
+    if (!regeneratesOnRestore(static_cast<std::int64_t>(i))) {
+      proposals_.push_back(saved);
+      observed_.push_back(false);
+      continue;
+    }
     const Point now = propose(1).at(0);
     if (!now.sameValues(saved))
       throwConfig(prefix + "the [search] section changed since it started: point " + std::to_string(i) +
@@ -124,6 +132,7 @@ void Searcher::restore(const State& state) {
     seen[static_cast<std::size_t>(o.id)] = true;
     observe(o.id, o.objective);
   }
+  adoptRestored(state);
 }
 
 std::string stateToJson(const State& state) {
@@ -143,6 +152,21 @@ std::string stateToJson(const State& state) {
     nlohmann::ordered_json entry = {{"id", o.id}, {"objective", nullptr}};
     if (o.objective) entry["objective"] = *o.objective;
     j["observations"].push_back(std::move(entry));
+  }
+  if (!state.models.empty()) {
+    j["models"] = nlohmann::ordered_json::array();
+    for (const ModelRecord& m : state.models)
+      j["models"].push_back({{"id", m.id},
+                             {"observed", m.observed},
+                             {"failed", m.failed},
+                             {"pending", m.pending},
+                             {"acquisition", m.acquisition},
+                             {"amplitude", m.amplitude},
+                             {"noise", m.noise},
+                             {"length_scales", m.lengthScales},
+                             {"log_likelihood", m.logLikelihood},
+                             {"hedge_gains", m.hedgeGains},
+                             {"hedge_candidates", m.hedgeCandidates}});
   }
   return j.dump(1) + "\n";
 }
@@ -188,16 +212,34 @@ State stateFromJson(std::string_view json, const Space& space, std::string_view 
       if (!jo.at("objective").is_null()) o.objective = jo.at("objective").get<double>();
       state.observations.push_back(o);
     }
+    if (j.contains("models")) {
+      for (const auto& jm : j.at("models")) {
+        ModelRecord m;
+        m.id = jm.at("id").get<std::int64_t>();
+        m.observed = jm.at("observed").get<std::int64_t>();
+        m.failed = jm.at("failed").get<std::int64_t>();
+        m.pending = jm.at("pending").get<std::int64_t>();
+        m.acquisition = jm.at("acquisition").get<std::string>();
+        m.amplitude = jm.at("amplitude").get<double>();
+        m.noise = jm.at("noise").get<double>();
+        m.lengthScales = jm.at("length_scales").get<std::vector<double>>();
+        m.logLikelihood = jm.at("log_likelihood").get<double>();
+        m.hedgeGains = jm.at("hedge_gains").get<std::vector<double>>();
+        m.hedgeCandidates = jm.at("hedge_candidates").get<std::vector<std::vector<double>>>();
+        state.models.push_back(std::move(m));
+      }
+    }
   } catch (const nlohmann::json::exception& e) {
     throwConfig(prefix + "malformed search state (" + e.what() + ")");
   }
   return state;
 }
 
-std::vector<std::string> availableMethods() { return {"grid", "random"}; }
+std::vector<std::string> availableMethods() { return {"grid", "random", "bayes"}; }
 
 std::unique_ptr<Searcher> makeSearcher(std::string_view method, Space space,
-                                       std::optional<std::int64_t> budget, std::uint64_t seed) {
+                                       std::optional<std::int64_t> budget, std::uint64_t seed,
+                                       const BayesOptions* bayes) {
   const std::vector<std::string> methods = availableMethods();
   const std::string available = "available: " + str::join(methods, ", ");
   if (method == "grid") return std::make_unique<GridSearcher>(std::move(space));
@@ -206,8 +248,12 @@ std::unique_ptr<Searcher> makeSearcher(std::string_view method, Space space,
       throwConfig("search method = \"random\" needs budget (the number of points to try), e.g. budget = 20");
     return std::make_unique<RandomSearcher>(std::move(space), *budget, seed);
   }
-  if (method == "bayes")
-    throwConfig("search method \"bayes\" is not available yet in this version; " + available);
+  if (method == "bayes") {
+    if (!budget)
+      throwConfig("search method = \"bayes\" needs budget (the number of points to try, initial design included), "
+                  "e.g. budget = 40");
+    return std::make_unique<BayesSearcher>(std::move(space), *budget, seed, bayes ? *bayes : BayesOptions{});
+  }
   std::string message = "unknown search method " + str::quoted(method);
   const std::string guess = str::closest(method, methods);
   if (!guess.empty() && str::editDistance(method, guess) <= 2) message += " (did you mean \"" + guess + "\"?)";

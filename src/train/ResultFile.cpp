@@ -2,8 +2,11 @@
 
 #include <chrono>
 #include <ctime>
+#include <limits>
 
 #include "hepsweep/core/Error.hpp"
+#include "hepsweep/core/Strings.hpp"
+#include "hepsweep/metrics/Physics.hpp"
 #include "hepsweep/core/Time.hpp"
 #include "hepsweep/core/Version.hpp"
 
@@ -25,6 +28,67 @@ void writeSplitScores(const io::h5::Group& scores, const std::string& name, cons
   scores.write<float>(name, asSpan(e.scores));
   scores.write<float>(name + "_labels", asSpan(s.labels));
   scores.write<float>(name + "_weights", asSpan(s.weights));
+}
+
+// Event weights of a split as expected yields of the whole sample: the split holds n_c of the N_c
+// events of class c, so each stands for N_c / n_c of them; balancing factors (a per-class
+// constant on the validation weights) are divided out, then luminosity and the class's scale
+// factor applied. Row balancing (downsampling) only changes n_c, which the ratio accounts for.
+std::vector<float> expectedYieldWeights(const RunConfig& cfg, const PreparedData& data, const SplitData& s,
+                                        const data::ClassFactors& applied) {
+  double ns = 0, nb = 0;
+  for (Eigen::Index i = 0; i < s.labels.size(); ++i) (s.labels[i] > 0.5f ? ns : nb) += 1;
+  const auto factor = [&](double total, double inSplit, double balance, double scale) {
+    return inSplit > 0 ? cfg.metrics.luminosity * scale * total / inSplit / balance : 0.0;
+  };
+  return metrics::scaleByClass(asSpan(s.labels), asSpan(s.weights),
+                               factor(static_cast<double>(data.nSignalInput), ns, applied.signal, cfg.metrics.signalScale),
+                               factor(static_cast<double>(data.nBackgroundInput), nb, applied.background,
+                                      cfg.metrics.backgroundScale));
+}
+
+bool hasBothClasses(const SplitData& s) {
+  return (s.labels.array() > 0.5f).any() && (s.labels.array() < 0.5f).any();
+}
+
+// Test-set significance at the AMS-maximising cut (metrics/ams*, the curve in /ams_curve), the
+// validation AMS, and the campaign objective's value (metrics/objective, smaller is better).
+void writePhysicsMetrics(const io::h5::Group& f, const io::h5::Group& m, const RunConfig& cfg, const PreparedData& data,
+                         const TrainResult& r) {
+  const double br = cfg.metrics.amsRegularisation;
+  m.writeScalar("ams_regularisation", br);
+  if (data.test.size() > 0 && hasBothClasses(data.test)) {
+    const std::vector<float> w = expectedYieldWeights(cfg, data, data.test, data::ClassFactors{});
+    const metrics::AmsScan scan = metrics::amsScan(asSpan(r.test.scores), asSpan(data.test.labels), w, br);
+    m.writeScalar("ams", scan.bestAms());
+    m.writeScalar("ams_threshold", scan.bestThreshold());
+    m.writeScalar("ams_signal", scan.bestSignal());
+    m.writeScalar("ams_background", scan.bestBackground());
+    m.writeScalar("ams_s_over_sqrt_b", metrics::sOverSqrtB(scan.bestSignal(), scan.bestBackground()));
+    m.writeScalar("ams_signal_efficiency", scan.signalEfficiency());
+    m.writeScalar("ams_background_efficiency", scan.backgroundEfficiency());
+    m.writeScalar("expected_signal", scan.totalSignal);
+    m.writeScalar("expected_background", scan.totalBackground);
+    const auto curve = f.createGroup("ams_curve");
+    curve.write<double>("threshold", asSpan(scan.threshold));
+    curve.write<double>("signal", asSpan(scan.signal));
+    curve.write<double>("background", asSpan(scan.background));
+    curve.write<double>("ams", asSpan(scan.ams));
+  }
+  double valAms = std::numeric_limits<double>::quiet_NaN();
+  if (data.val.size() > 0 && hasBothClasses(data.val)) {
+    const std::vector<float> w = expectedYieldWeights(cfg, data, data.val, data.balanceFactors);
+    valAms = metrics::amsScan(asSpan(r.val.scores), asSpan(data.val.labels), w, br).bestAms();
+  }
+  m.writeScalar("val_ams", valAms);
+  const std::string& name = cfg.metrics.objective;
+  double objective = r.val.loss;
+  if (name == "val_auc") objective = 1.0 - r.val.auc;
+  else if (name == "ams") objective = -valAms;
+  else if (const auto eff = metrics::parseBkgEffObjective(name)) objective = metrics::bkgEffAtSigEff(r.val.rocWeighted, *eff);
+  else if (name != "val_loss") throwConfig("unknown search.objective " + str::quoted(name));
+  m.writeScalar("objective", objective);
+  m.setAttr("name", name, "objective");
 }
 
 }  // namespace
@@ -77,6 +141,11 @@ void writeNetwork(const io::h5::Group& g, const nn::Network& net) {
   g.setAttr("inputs", static_cast<std::int64_t>(net.inputs()));
   g.setAttr("layers", static_cast<std::int64_t>(net.layers().size()));
   g.setAttr("output", std::string("sigmoid(logit)"));
+  // The activation constants are not visible in the layers; `apply` rebuilds the network from them.
+  g.setAttr("leaky_slope", static_cast<double>(net.config().leakySlope));
+  g.setAttr("elu_alpha", static_cast<double>(net.config().eluAlpha));
+  g.setAttr("batch_norm_epsilon", static_cast<double>(net.config().batchNormEpsilon));
+  g.setAttr("batch_norm_momentum", static_cast<double>(net.config().batchNormMomentum));
   g.write<float>("params", asSpan(params), false);
   g.write<float>("state", asSpan(state), false);
   for (std::size_t l = 0; l < net.layers().size(); ++l) {
@@ -175,6 +244,7 @@ void writeResultFile(const std::string& path, const RunConfig& cfg, const RunRec
     m.writeScalar("n_train", static_cast<std::int64_t>(data.train.size()));
     m.writeScalar("n_val", static_cast<std::int64_t>(data.val.size()));
     m.writeScalar("n_test", static_cast<std::int64_t>(data.test.size()));
+    writePhysicsMetrics(f, m, cfg, data, r);
 
     writePreprocess(f.createGroup("preprocess"), data.preprocess);
     const auto model = f.createGroup("model");

@@ -9,6 +9,7 @@
 #include "hepsweep/core/Error.hpp"
 #include "hepsweep/core/Random.hpp"
 #include "hepsweep/core/Sha256.hpp"
+#include "hepsweep/dist/GradientReduction.hpp"
 #include "hepsweep/io/DatasetFile.hpp"
 #include "hepsweep/nn/Loss.hpp"
 #include "hepsweep/nn/Optimizer.hpp"
@@ -22,17 +23,31 @@ double secondsSince(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-SplitData makeSplit(const data::Dataset& ds, std::vector<data::Index> rows, const data::PreprocessParams& pp) {
+// A split's labels and weights for every event, network inputs for the `held` events only
+// (sorted indices into `rows`; nullptr: all).
+SplitData makeSplit(const data::Dataset& columns, const data::RowReader& reader, std::vector<data::Index> rows,
+                    const data::PreprocessParams& pp, const std::vector<data::Index>* held) {
   SplitData s;
   s.rows = std::move(rows);
-  data::applyPreprocess(pp, ds, s.rows, s.x);
   const auto n = static_cast<Eigen::Index>(s.rows.size());
   s.labels.resize(n);
   s.weights.resize(n);
   for (Eigen::Index i = 0; i < n; ++i) {
-    s.labels[i] = ds.labels[s.rows[static_cast<std::size_t>(i)]];
-    s.weights[i] = ds.weights[s.rows[static_cast<std::size_t>(i)]];
+    s.labels[i] = columns.labels[s.rows[static_cast<std::size_t>(i)]];
+    s.weights[i] = columns.weights[s.rows[static_cast<std::size_t>(i)]];
   }
+  std::vector<data::Index> fileRows;
+  if (held) {
+    s.held.assign(static_cast<std::size_t>(n), -1);
+    fileRows.reserve(held->size());
+    for (std::size_t k = 0; k < held->size(); ++k) {
+      s.held[static_cast<std::size_t>((*held)[k])] = static_cast<Eigen::Index>(k);
+      fileRows.push_back(s.rows[static_cast<std::size_t>((*held)[k])]);
+    }
+  }
+  data::FeatureMatrix raw;
+  reader.read(held ? std::span<const data::Index>(fileRows) : std::span<const data::Index>(s.rows), raw);
+  data::applyPreprocess(pp, raw, s.x);
   return s;
 }
 
@@ -53,15 +68,22 @@ PreparedData prepareData(const RunConfig& cfg, const Logger& log) {
 
 PreparedData prepareData(const RunConfig& cfg, const data::Dataset& ds, const std::string& dataFile,
                          const std::string& sha256, const Logger& log, const data::Partition* partition) {
+  return prepareData(cfg, ds, data::DatasetRowReader(ds), dataFile, sha256, log, partition, RankShare{});
+}
+
+PreparedData prepareData(const RunConfig& cfg, const data::Dataset& columns, const data::RowReader& reader,
+                         const std::string& dataFile, const std::string& sha256, const Logger& log,
+                         const data::Partition* partition, const RankShare& share) {
   PreparedData p;
   p.dataFile = dataFile;
   p.dataSha256 = sha256;
-  p.featureNames = ds.featureNames;
-  p.hasWeights = (ds.weights.array() != 1.0f).any();
-  for (Eigen::Index i = 0; i < ds.rows(); ++i) (ds.labels[i] > 0.5f ? p.nSignalInput : p.nBackgroundInput) += 1;
+  p.featureNames = columns.featureNames;
+  const auto events = columns.labels.size();
+  p.hasWeights = (columns.weights.array() != 1.0f).any();
+  for (Eigen::Index i = 0; i < events; ++i) (columns.labels[i] > 0.5f ? p.nSignalInput : p.nBackgroundInput) += 1;
 
-  const std::span<const float> labels(ds.labels.data(), static_cast<std::size_t>(ds.rows()));
-  const std::span<const float> weights(ds.weights.data(), static_cast<std::size_t>(ds.rows()));
+  const std::span<const float> labels(columns.labels.data(), static_cast<std::size_t>(events));
+  const std::span<const float> weights(columns.weights.data(), static_cast<std::size_t>(events));
   data::Partition part = partition ? *partition : data::stratifiedSplit(labels, cfg.data.split, cfg.seed);
 
   // Balancing shapes what the network learns from and is judged on during training (train and
@@ -73,16 +95,26 @@ PreparedData prepareData(const RunConfig& cfg, const data::Dataset& ds, const st
 
   std::vector<data::Index> fitRows;
   if (cfg.preprocess.fitOn == data::FitOn::All) {
-    fitRows.resize(static_cast<std::size_t>(ds.rows()));
+    fitRows.resize(static_cast<std::size_t>(events));
     std::iota(fitRows.begin(), fitRows.end(), data::Index{0});
   } else {
     fitRows = part.train;
   }
-  p.preprocess = data::fitPreprocess(ds, fitRows, cfg.preprocess);
+  // Every rank fits on all fit rows (streamed in blocks), so all get the same parameters.
+  p.preprocess = data::fitPreprocess(columns, reader, fitRows, cfg.preprocess);
 
-  p.train = makeSplit(ds, std::move(part.train), p.preprocess);
-  p.val = makeSplit(ds, std::move(part.val), p.preprocess);
-  p.test = makeSplit(ds, std::move(part.test), p.preprocess);
+  if (share.size > 1) {
+    const HeldEvents held = heldEvents(cfg, static_cast<data::Index>(part.train.size()),
+                                       static_cast<data::Index>(part.val.size()),
+                                       static_cast<data::Index>(part.test.size()), share);
+    p.train = makeSplit(columns, reader, std::move(part.train), p.preprocess, &held.train);
+    p.val = makeSplit(columns, reader, std::move(part.val), p.preprocess, &held.val);
+    p.test = makeSplit(columns, reader, std::move(part.test), p.preprocess, &held.test);
+  } else {
+    p.train = makeSplit(columns, reader, std::move(part.train), p.preprocess, nullptr);
+    p.val = makeSplit(columns, reader, std::move(part.val), p.preprocess, nullptr);
+    p.test = makeSplit(columns, reader, std::move(part.test), p.preprocess, nullptr);
+  }
   scaleByClass(p.train, p.balanceFactors.signal, p.balanceFactors.background);
   scaleByClass(p.val, p.balanceFactors.signal, p.balanceFactors.background);
 
@@ -99,11 +131,46 @@ PreparedData prepareData(const RunConfig& cfg, const data::Dataset& ds, const st
 
   if (p.train.size() == 0) throwConfig("the training split is empty; check data.split");
   if (p.val.size() == 0) throwConfig("the validation split is empty; early stopping and the best-weights checkpoint need one (data.split.val > 0)");
-  log.info("data: " + std::to_string(ds.rows()) + " events (" + std::to_string(p.nSignalInput) + " signal, " +
-           std::to_string(p.nBackgroundInput) + " background), " + std::to_string(ds.cols()) + " features; split " +
-           std::to_string(p.train.size()) + " train / " + std::to_string(p.val.size()) + " val / " +
-           std::to_string(p.test.size()) + " test");
+  log.info("data: " + std::to_string(events) + " events (" + std::to_string(p.nSignalInput) + " signal, " +
+           std::to_string(p.nBackgroundInput) + " background), " + std::to_string(columns.featureNames.size()) +
+           " features; split " + std::to_string(p.train.size()) + " train / " + std::to_string(p.val.size()) +
+           " val / " + std::to_string(p.test.size()) + " test");
   return p;
+}
+
+std::vector<std::vector<data::Index>> microBatchSlots(data::Index events, data::Index batch, int micro,
+                                                      std::uint64_t seed, bool shuffle) {
+  std::vector<data::Index> first(static_cast<std::size_t>(events));
+  std::iota(first.begin(), first.end(), data::Index{0});
+  if (shuffle) rng::shuffle(first.data(), first.size(), rng::derive(rng::streamKey(seed, rng::Stream::Shuffle), 0));
+  std::vector<std::vector<data::Index>> slots(static_cast<std::size_t>(micro));
+  batch = std::max<data::Index>(1, std::min(batch, events));
+  for (data::Index start = 0; start < events; start += batch) {
+    const data::Index b = std::min(batch, events - start);
+    for (int k = 0; k < micro; ++k)
+      for (data::Index i = k * b / micro; i < (k + 1) * b / micro; ++i)
+        slots[static_cast<std::size_t>(k)].push_back(first[static_cast<std::size_t>(start + i)]);
+  }
+  return slots;
+}
+
+HeldEvents heldEvents(const RunConfig& cfg, data::Index nTrain, data::Index nVal, data::Index nTest,
+                      const RankShare& share) {
+  const auto chunks = [&](data::Index n, std::vector<data::Index>& out) {
+    for (data::Index c = share.rank; c * kEvalChunk < n; c += share.size)
+      for (data::Index i = c * kEvalChunk; i < std::min(n, (c + 1) * kEvalChunk); ++i) out.push_back(i);
+  };
+  HeldEvents h;
+  const auto slots = microBatchSlots(nTrain, cfg.train.batchSize, cfg.train.microBatches, cfg.seed, cfg.train.shuffle);
+  const dist::MicroBatchRange mine = dist::microBatchShare(cfg.train.microBatches, share.size, share.rank);
+  for (int k = mine.first; k < mine.first + mine.count; ++k)
+    h.train.insert(h.train.end(), slots[static_cast<std::size_t>(k)].begin(), slots[static_cast<std::size_t>(k)].end());
+  chunks(nTrain, h.train);
+  std::sort(h.train.begin(), h.train.end());
+  h.train.erase(std::unique(h.train.begin(), h.train.end()), h.train.end());
+  chunks(nVal, h.val);
+  chunks(nTest, h.test);
+  return h;
 }
 
 nn::Network makeNetwork(const RunConfig& cfg, int inputs) {
@@ -178,7 +245,8 @@ Trainer::Trainer(const RunConfig& cfg, const PreparedData& data, Logger log, dis
   batchW_.resize(b);
   dlogits_.resize(b);
   batchCounter_.resize(static_cast<std::size_t>(b));
-  order_.resize(static_cast<std::size_t>(data.train.size()));
+  slots_ = microBatchSlots(data.train.size(), cfg.train.batchSize, m, cfg.seed, cfg.train.shuffle);
+  epochSlots_ = slots_;
   lossSlots_.assign(static_cast<std::size_t>(m), 0.0);
 }
 
@@ -191,8 +259,14 @@ double Trainer::trainOneEpoch(int epoch) {
   const dist::MicroBatchRange mine = dist::microBatchShare(micro, group_.size(), group_.rank());
   const auto e = static_cast<std::uint64_t>(epoch);
 
-  std::iota(order_.begin(), order_.end(), data::Index{0});
-  if (cfg_.train.shuffle) rng::shuffle(order_.data(), order_.size(), rng::derive(rng::streamKey(cfg_.seed, rng::Stream::Shuffle), e));
+  // Epoch 1 uses the slots as cut; later epochs permute the events within each slot, so a rank
+  // keeps training on the events it holds.
+  const std::uint64_t shuffleKey = rng::derive(rng::streamKey(cfg_.seed, rng::Stream::Shuffle), e);
+  for (int k = mine.first; k < mine.first + mine.count; ++k) {
+    auto& order = epochSlots_[static_cast<std::size_t>(k)];
+    std::copy(slots_[static_cast<std::size_t>(k)].begin(), slots_[static_cast<std::size_t>(k)].end(), order.begin());
+    if (cfg_.train.shuffle && epoch > 1) rng::shuffle(order.data(), order.size(), rng::derive(shuffleKey, static_cast<std::uint64_t>(k)));
+  }
   const std::uint64_t dropoutKey = rng::derive(rng::streamKey(cfg_.seed, rng::Stream::Dropout), e);
   const std::span<const float> zeros(zeros_.data(), static_cast<std::size_t>(zeros_.size()));
   const std::span<float> grads(net_.grads().data(), static_cast<std::size_t>(net_.grads().size()));
@@ -204,20 +278,22 @@ double Trainer::trainOneEpoch(int epoch) {
     // Batch statistics need at least two events per micro-batch; like drop_last, skip a
     // remainder too small for that.
     if (cfg_.model.batchNorm && b < 2 * micro) continue;
-    // Micro-batch k holds rows [k*b/M, (k+1)*b/M) of the batch, whichever rank computes it.
+    // Micro-batch k takes the next k*b/M .. (k+1)*b/M events of slot k, whichever rank computes it.
     for (int k = mine.first; k < mine.first + mine.count; ++k) {
       const Eigen::Index lo = k * b / micro, hi = (k + 1) * b / micro, m = hi - lo;
       if (m == 0) {
         accumulator_.add(zeros);
         continue;
       }
+      const auto& order = epochSlots_[static_cast<std::size_t>(k)];
+      const Eigen::Index offset = start / batch * (((k + 1) * batch / micro) - (k * batch / micro));
       for (Eigen::Index i = 0; i < m; ++i) {
-        const data::Index row = order_[static_cast<std::size_t>(start + lo + i)];
-        batchX_.row(i) = tr.x.row(row);
-        batchY_[i] = tr.labels[row];
-        batchW_[i] = tr.weights[row];
+        const data::Index event = order[static_cast<std::size_t>(offset + i)];
+        batchX_.row(i) = tr.x.row(tr.inputRow(event));
+        batchY_[i] = tr.labels[event];
+        batchW_[i] = tr.weights[event];
         // Dropout masks follow the event, not its position in the batch.
-        batchCounter_[static_cast<std::size_t>(i)] = static_cast<std::uint64_t>(tr.rows[static_cast<std::size_t>(row)]);
+        batchCounter_[static_cast<std::size_t>(i)] = static_cast<std::uint64_t>(tr.rows[static_cast<std::size_t>(event)]);
       }
       // Row-major (m x features) rows are a column-major (features x m) matrix.
       const Eigen::Map<const Eigen::MatrixXf> x(batchX_.data(), features, m);
@@ -322,12 +398,13 @@ void Trainer::computeLogits(const SplitData& split, Eigen::VectorXf& logits) {
   const Eigen::Index features = split.x.cols();
   // Fixed chunks, dealt round-robin to the group's ranks: an event's logit is computed in the
   // same chunk at the same position whatever the group size, so it has the same bits.
-  constexpr Eigen::Index kChunk = 1024;
+  constexpr Eigen::Index kChunk = kEvalChunk;
   logits.setZero(n);
   const Eigen::Index chunks = (n + kChunk - 1) / kChunk;
   for (Eigen::Index c = group_.rank(); c < chunks; c += group_.size()) {
     const Eigen::Index start = c * kChunk, b = std::min(kChunk, n - start);
-    const Eigen::Map<const Eigen::MatrixXf> x(split.x.row(start).data(), features, b);
+    // The rank holds the whole chunk, in order (heldEvents), so its rows are consecutive in x.
+    const Eigen::Map<const Eigen::MatrixXf> x(split.x.row(split.inputRow(start)).data(), features, b);
     logits.segment(start, b) = net_.forward(x, false).transpose();
   }
   // Every entry is non-zero on one rank only: the sum is exact in any order.

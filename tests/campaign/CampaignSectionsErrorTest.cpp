@@ -122,9 +122,9 @@ TEST(CampaignSectionErrors, SearchMethodRules) {
   EXPECT_HAS(loadError(std::string(kMinimalCampaign) + "[search]\nmethod = \"random\"\n" + space),
              "search.method = \"random\" needs search.budget");
   EXPECT_HAS(loadError(std::string(kMinimalCampaign) + "[search]\nmethod = \"bayes\"\n" + space),
-             "search.method = \"bayes\" (ship.toml:4:10): search method \"bayes\" is not available yet");
+             "search.method = \"bayes\" needs search.budget");
   EXPECT_HAS(loadError(std::string(kMinimalCampaign) + "[search]\nmethod = \"gird\"\n" + space),
-             "search.method must be one of \"none\", \"grid\", \"random\"; got 'gird' (ship.toml:4:10); did you mean \"grid\"?");
+             "search.method must be one of \"none\", \"grid\", \"random\", \"bayes\"; got 'gird' (ship.toml:4:10); did you mean \"grid\"?");
   EXPECT_HAS(loadError(std::string(kMinimalCampaign) + "[search]\n" + space),
              "search.space lists 1 key(s) but search.method = \"none\"");
   EXPECT_HAS(loadError(std::string(kMinimalCampaign) + "[search]\nmethod = \"grid\"\n"),
@@ -132,7 +132,7 @@ TEST(CampaignSectionErrors, SearchMethodRules) {
   EXPECT_HAS(loadError(std::string(kMinimalCampaign) + "[search]\nmethod = \"random\"\nbudget = 0\n" + space),
              "search.budget must be in [1, 100000], got 0");
   EXPECT_HAS(loadError(std::string(kMinimalCampaign) + "[search]\nobjective = \"auc\"\n"),
-             "search.objective must be one of \"val_loss\", \"val_auc\"; got 'auc'");
+             "search.objective must be \"val_loss\", \"val_auc\", \"ams\" or \"bkg_eff@sig_eff=X\" with 0 < X < 1; got 'auc'");
   EXPECT_HAS(loadError(std::string(kMinimalCampaign) + "[search]\nmetod = \"grid\"\n"),
              "unknown key 'search.metod' (ship.toml:4:1); did you mean 'search.method'?");
   // A grid beyond the search module's limit is refused before anything runs.

@@ -353,17 +353,17 @@ TEST(Searcher, StateFromJsonRejectsBadText) {
   EXPECT_TRUE(contains(errorOf([&] { stateFromJson(renamed, space, "s.json"); }), "dropuot"));
 }
 
-// The factory: known methods, budget rules, a helpful message for typos and for "bayes".
+// The factory: known methods, budget rules, a helpful message for typos.
 TEST(MakeSearcher, MethodsAndBudget) {
-  EXPECT_EQ(availableMethods(), (std::vector<std::string>{"grid", "random"}));
+  EXPECT_EQ(availableMethods(), (std::vector<std::string>{"grid", "random", "bayes"}));
   EXPECT_EQ(makeSearcher("grid", exampleSpace(), std::nullopt, 1)->totalPoints(), 108u);
   EXPECT_EQ(makeSearcher("grid", exampleSpace(), 20, 1)->totalPoints(), 108u);  // grid ignores budget
   EXPECT_EQ(makeSearcher("random", exampleSpace(), 20, 1)->totalPoints(), 20u);
   const std::string typo = errorOf([&] { makeSearcher("gird", exampleSpace(), 20, 1); });
   EXPECT_TRUE(contains(typo, "'gird'")) << typo;
   EXPECT_TRUE(contains(typo, "did you mean \"grid\"")) << typo;
-  EXPECT_TRUE(contains(typo, "grid, random")) << typo;
-  EXPECT_TRUE(contains(errorOf([&] { makeSearcher("bayes", exampleSpace(), 20, 1); }), "not available yet"));
+  EXPECT_TRUE(contains(typo, "grid, random, bayes")) << typo;
+  EXPECT_EQ(makeSearcher("bayes", exampleSpace(), 20, 1)->totalPoints(), 20u);
   EXPECT_TRUE(contains(errorOf([&] { makeSearcher("random", exampleSpace(), std::nullopt, 1); }), "needs budget"));
   EXPECT_TRUE(contains(errorOf([&] { makeSearcher("random", exampleSpace(), 0, 1); }), "budget = 0"));
   EXPECT_TRUE(contains(errorOf([&] { makeSearcher("random", exampleSpace(), 1000000, 1); }), "limit"));

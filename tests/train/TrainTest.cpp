@@ -288,13 +288,14 @@ TEST(Train, ResumeFromCheckpointIsBitwiseIdentical) {
   }
 }
 
-// The number of micro-batches changes only the summation order: the training is the same
-// function up to rounding (1 and 4 micro-batches agree closely), and with a single rank the
-// micro-batch split is what later makes multi-rank groups bitwise identical.
-TEST(Train, MicroBatchesGiveTheSameTrainingUpToRounding) {
+// In the first epoch the number of micro-batches changes only the summation order: 1 and 4
+// micro-batches train the same function up to rounding. (Later epochs shuffle within each
+// micro-batch slot, so the number of slots is part of the training recipe, like the seed; the
+// group size is not.) Catches a micro-batch split that loses or repeats events of a batch.
+TEST(Train, MicroBatchesGiveTheSameFirstEpochUpToRounding) {
   const auto ds = blobs(300, 300, 3, 1.0);
   auto cfg = smallConfig();
-  cfg.train.epochs = 3;
+  cfg.train.epochs = 1;
   cfg.train.earlyStopping.enabled = false;
   cfg.train.microBatches = 1;
   const auto p = train::prepareData(cfg, ds, "mem", "0");

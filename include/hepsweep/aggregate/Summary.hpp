@@ -23,6 +23,8 @@ struct ItemSummary {
   double seconds = 0;
   // Per-epoch history, for the loss curves.
   std::vector<double> trainLoss, valLoss, valAuc;
+  std::string resultFile;         // path of its result.h5
+  std::int64_t campaignPoint = -1;  // point id inside its own run directory (point_id attribute)
 };
 
 struct PointSummary {
@@ -32,6 +34,8 @@ struct PointSummary {
   double objectiveMean = 0, objectiveStd = 0;          // over folds (std with ddof = 1; 0 for one fold)
   std::vector<std::pair<std::string, double>> metricMean, metricStd;
   int rank = 0;  // 1 = best by objectiveMean
+  int foldsExpected = 0;  // the campaign's cv.folds; foldsDone < foldsExpected only with --allow-incomplete
+  bool complete() const { return foldsDone == foldsExpected; }
 };
 
 // A curve on the test set: background rejection against signal efficiency, as HEP plots it.
@@ -39,6 +43,7 @@ struct RocCurve {
   std::string label;  // "fold 0", ..., "ensemble"
   std::vector<double> signalEfficiency, backgroundEfficiency;
   double auc = 0;
+  std::vector<double> threshold;  // score cut of each point (+inf at the first)
 };
 
 // Train vs test score distributions of one model and class, for the overtraining check.
@@ -47,6 +52,8 @@ struct OvertrainingCheck {
   int cls = 1;        // 1 signal, 0 background
   std::vector<float> trainScores, trainWeights, testScores, testWeights;
   double ksStatistic = 0, ksPValue = 1;
+  int fold = 0;
+  double trainEffectiveSize = 0, testEffectiveSize = 0;  // (sum w)^2 / sum w^2
 };
 
 struct WorkingPoint {
@@ -54,6 +61,17 @@ struct WorkingPoint {
   double ensembleBackgroundEfficiency = 0;
   double foldMeanBackgroundEfficiency = 0, foldStdBackgroundEfficiency = 0;
   double ensembleThreshold = 0;  // score cut giving signalEfficiency on the test set
+  std::vector<double> foldBackgroundEfficiency;  // each fold model's, by fold
+  // Rejection 1/eps_B (inf when eps_B = 0); the fold mean/std are over the folds' rejections.
+  double ensembleBackgroundRejection = 0, foldMeanBackgroundRejection = 0, foldStdBackgroundRejection = 0;
+};
+
+// Events of one split of the best point's first fold item, per class (weights as stored in the
+// result file: train/val after balancing and class weights, test as in the data).
+struct SplitCount {
+  std::string split;  // "train", "val", "test"
+  std::int64_t signal = 0, background = 0;
+  double signalWeight = 0, backgroundWeight = 0;
 };
 
 struct InputFile {
@@ -83,6 +101,16 @@ struct Summary {
   double ensembleTestAuc = 0, foldMeanTestAuc = 0, foldStdTestAuc = 0;
   std::vector<WorkingPoint> workingPoints;
   std::vector<OvertrainingCheck> overtraining;
+
+  int folds = 0;                             // cv.folds of the campaign
+  std::vector<SplitCount> splitCounts;       // train, val, test
+  double ensembleTestAucWeighted = 0;        // with the test events' weights (= unweighted without)
+  // The held-out test set as the best point's folds scored it (rows into the data file, in the
+  // order of the result files' scores/test) and the ensemble score = mean of the folds' scores.
+  std::vector<std::int64_t> testRows;
+  std::vector<float> testLabels, testWeights, ensembleTestScores;
+  std::vector<std::vector<float>> foldTestScores;  // by fold, as bestItems
+  std::string created;                     // UTC time of the aggregation
 };
 
 }  // namespace hepsweep::aggregate

@@ -1,6 +1,7 @@
 #pragma once
 // Running a campaign: (hyperparameter point x fold) items trained by MPI rank groups that take
 // items dynamically, each item resumable from its per-epoch checkpoint.
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -35,12 +36,20 @@ struct RunOptions {
   bool quiet = false;        // no progress line
   double progressSeconds = 10;
   std::string commandLine;
+  // Set asynchronously (a signal handler: Slurm's walltime warning, SIGTERM) to ask for a clean
+  // stop: each rank group finishes its current epoch, whose checkpoint is then on disk, and every
+  // rank of the group stops at that same epoch boundary (the flag is reduced over the group).
+  const std::atomic<bool>* stopRequested = nullptr;
 };
+
+// Exit status of `hepsweep train` after such a stop (EX_TEMPFAIL: run it again to resume).
+inline constexpr int kInterruptedExitCode = 75;
 
 struct RunSummary {
   std::int64_t total = 0, done = 0, failed = 0, ranHere = 0;
   double seconds = 0;
   std::filesystem::path runDir;
+  bool interrupted = false;  // stopped on RunOptions::stopRequested with items left to do
 };
 
 // Collective over `world`: every rank calls it with the same arguments. Rank groups of

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "hepsweep/search/Bayes.hpp"
 #include "hepsweep/search/Space.hpp"
 #include "hepsweep/train/Config.hpp"
 
@@ -18,9 +19,11 @@ struct CvConfig {
 };
 
 struct SearchConfig {
-  // "none" (no [search] section: a single point, the base configuration), "grid" or "random".
+  // "none" (no [search] section: a single point, the base configuration), "grid", "random" or
+  // "bayes".
   std::string method = "none";
-  std::optional<std::int64_t> budget;  // random: number of points
+  std::optional<std::int64_t> budget;  // random, bayes: number of points
+  search::BayesOptions bayes;          // bayes: initial design, acquisition, constant liar
   // What ranks the points, always on validation data, mean over folds: "val_loss" (minimised) or
   // "val_auc" (maximised; stored as 1 - val_auc so that smaller is better everywhere).
   std::string objective = "val_loss";

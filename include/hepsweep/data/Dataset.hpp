@@ -42,4 +42,23 @@ struct Dataset {
   Dataset selectFeatures(std::span<const std::string> names) const;
 };
 
+// Feature rows on demand, for code that must not assume the whole table is in memory: the
+// preprocessing fit and the training data of one MPI rank read through it. Implemented by
+// DatasetRowReader (an in-memory Dataset) and io::DatasetRows (HDF5 hyperslabs).
+class RowReader {
+ public:
+  virtual ~RowReader() = default;
+  // out.row(i) = features of rows[i] (any order, repeats allowed); `out` is resized.
+  virtual void read(std::span<const Index> rows, FeatureMatrix& out) const = 0;
+};
+
+class DatasetRowReader : public RowReader {
+ public:
+  explicit DatasetRowReader(const Dataset& ds) : ds_(ds) {}
+  void read(std::span<const Index> rows, FeatureMatrix& out) const override;  // Error(Internal) out of range
+
+ private:
+  const Dataset& ds_;
+};
+
 }  // namespace hepsweep::data

@@ -63,6 +63,11 @@ struct PreprocessParams {
 // Throws Error(Input) for zero rows, for a feature missing in every fit row under a mean policy,
 // for PCA on fewer than 2 rows; Error(Config) for pcaComponents outside [0, columns].
 PreprocessParams fitPreprocess(const Dataset& ds, std::span<const Index> rows, const PreprocessConfig& cfg);
+// The same fit with the feature values read through `reader` in blocks of rows, so the table
+// need not be in memory: `columns` supplies the feature names and missing-value information
+// (its feature matrix may have zero rows). Gives bit-identical parameters to the overload above.
+PreprocessParams fitPreprocess(const Dataset& columns, const RowReader& reader, std::span<const Index> rows,
+                               const PreprocessConfig& cfg);
 
 // Apply to the given rows of `ds`, writing (rows.size() x params.outputs()) into `out`. Input
 // features are found by name (Error(Input) naming a missing one), so column order may differ.

@@ -1,6 +1,6 @@
 #pragma once
-// `hepsweep convert`: text/CSV ntuples (plain or .gz) -> one HDF5 dataset file (layout in
-// docs/hdf5-layout.md). The inputs are streamed: each file is read once, in blocks, and rows go to
+// `hepsweep convert`: text/CSV ntuples (plain or .gz) and flat ROOT TTrees ("file.root:tree", read
+// by io/RootFile.hpp) -> one HDF5 dataset file (layout in docs/hdf5-layout.md). The inputs are streamed: each file is read once, in blocks, and rows go to
 // the output in chunks, so memory does not grow with the input size. The output is written under
 // a temporary name and renamed only when everything succeeded; on any error no file is left.
 #include <cstdint>
@@ -41,7 +41,10 @@ struct ConvertedInput {
   std::string absolutePath;  // made absolute (not resolving symlinks)
   std::string sha256;        // of the raw file bytes, as sha256sum prints it
   InputClass inputClass = InputClass::FromLabelColumn;
-  std::string separator;  // the separator used, as Separator::describe() names it
+  std::string separator;  // the separator used, as Separator::describe() names it; "root" for ROOT
+  std::string format;     // "text" or "root"
+  std::string tree;       // ROOT: the tree read ("dir/name"); the absolute path ends in ":tree"
+  double decompressSeconds = 0;  // ROOT: time spent decompressing baskets
   bool gzipped = false;
   std::int64_t rows = 0;
   std::int64_t nSignal = 0;
@@ -60,6 +63,7 @@ struct ConvertSummary {
   std::string weightColumn;  // empty: all weights are 1
   std::vector<std::string> featureNames;
   std::vector<ConvertedInput> inputs;
+  std::vector<std::string> warnings;  // e.g. friend trees that were not followed
   std::int64_t rows = 0;
   std::int64_t nSignal = 0;
   std::int64_t nBackground = 0;

@@ -4,6 +4,8 @@
 // format = "hepsweep-dataset", known format_version, all required datasets present with
 // consistent shapes) and throws Error(Input) naming the file and what is missing otherwise.
 #include <cstdint>
+#include <memory>
+#include <span>
 #include <optional>
 #include <string>
 #include <vector>
@@ -49,5 +51,33 @@ data::Dataset readDataset(const std::string& path, const std::vector<std::string
 // Rows [first, first + count) only, read as HDF5 hyperslabs (e.g. one MPI rank's share).
 data::Dataset readDatasetRows(const std::string& path, std::int64_t first, std::int64_t count,
                               const std::vector<std::string>& features = {});
+
+// A data file opened for reading feature rows on demand, e.g. one MPI rank's share of a campaign
+// item: labels, weights and ids of every event are read at once (a few bytes per event), feature
+// values only for the rows asked for, as a union of HDF5 hyperslabs of at most kReadRows rows at
+// a time, so memory holds what the caller keeps plus one such read.
+class DatasetRows : public data::RowReader {
+ public:
+  static constexpr std::int64_t kReadRows = 16384;
+  // `features` as for readDataset (empty: all, in file order).
+  explicit DatasetRows(const std::string& path, const std::vector<std::string>& features = {});
+  ~DatasetRows() override;
+  DatasetRows(const DatasetRows&) = delete;
+  DatasetRows& operator=(const DatasetRows&) = delete;
+
+  // Everything but the feature values: names, labels, weights, ids and missing-value information;
+  // columns().features has zero rows and one column per selected feature.
+  const data::Dataset& columns() const;
+  std::int64_t rows() const;
+  // Error(Internal) for a row outside the file.
+  void read(std::span<const data::Index> rows, data::FeatureMatrix& out) const override;
+  // Feature rows read from the file so far: the distinct rows asked for, plus the rows in gaps of
+  // at most 32 between them that are read along rather than selected one by one.
+  std::int64_t featureRowsRead() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace hepsweep::io

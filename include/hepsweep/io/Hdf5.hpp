@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace hepsweep::io::h5 {
@@ -63,6 +64,10 @@ class Group {
   template <class T> std::vector<T> read2d(const std::string& name, std::size_t& rows, std::size_t& cols) const;
   // Rows [first, first+count) of a 1-D or 2-D dataset (a hyperslab; reads only those rows).
   template <class T> std::vector<T> readRows(const std::string& name, std::size_t first, std::size_t count) const;
+  // Several row ranges (first, count) of a 1-D or 2-D dataset in one read (a union of
+  // hyperslabs), concatenated in the order given; ranges must be ascending and disjoint.
+  template <class T>
+  std::vector<T> readRowRuns(const std::string& name, std::span<const std::pair<std::size_t, std::size_t>> runs) const;
   std::vector<std::string> readStrings(const std::string& name) const;
   double readScalarDouble(const std::string& name) const;
   std::int64_t readScalarInt(const std::string& name) const;

@@ -41,16 +41,36 @@ struct Observation {
   bool operator==(const Observation&) const = default;
 };
 
+// What a model-based searcher (bayes) used to propose one point: kept in the state so that a
+// resumed search continues from the same hyperparameters and hedge gains, and so that users can
+// inspect the fits (search.h5).
+struct ModelRecord {
+  std::int64_t id = -1;              // the point proposed with this model
+  std::int64_t observed = 0;         // successful observations fitted
+  std::int64_t failed = 0;           // failed points fitted at the worst observed objective
+  std::int64_t pending = 0;          // pending points fitted at the constant liar value
+  std::string acquisition;           // what chose the point: "EI", "LCB" or "PI"
+  double amplitude = 0;              // kernel variance (normalised objective units)
+  double noise = 0;                  // white-noise variance (normalised objective units)
+  std::vector<double> lengthScales;  // one per model input column (unit-cube units)
+  double logLikelihood = 0;          // log marginal likelihood of the fit
+  std::vector<double> hedgeGains;    // gp_hedge: gains of [LCB, EI, PI] after this proposal
+  std::vector<std::vector<double>> hedgeCandidates;  // gp_hedge: the optimum of each, model inputs
+
+  bool operator==(const ModelRecord&) const = default;
+};
+
 struct State {
-  std::string method;                     // "grid", "random"
+  std::string method;                     // "grid", "random", "bayes"
   std::uint64_t seed = 0;
   std::vector<Point> proposals;           // ids 0 .. n-1, in order
   std::vector<Observation> observations;  // in the order they arrived
+  std::vector<ModelRecord> models;        // bayes: one per model-based proposal, in id order
 };
 
 // JSON text of a state (an object with "format": "hepsweep-search-state", "version": 1, method,
-// seed, points as [[key, toml], ...] lists, observations with null for failures). Doubles are
-// written in a form that reads back exactly.
+// seed, points as [[key, toml], ...] lists, observations with null for failures, and for bayes
+// "models"). Doubles are written in a form that reads back exactly.
 std::string stateToJson(const State& state);
 // Reads stateToJson output; each point is checked against `space` (Space::parsePoint).
 // `sourceName` names the text in messages. Error(Config) on malformed text or mismatch.
@@ -96,6 +116,8 @@ class Searcher {
   // On a searcher that has proposed nothing yet. Error(Config) when the state belongs to another
   // method or seed, when a saved point differs from the one this searcher proposes for that id
   // (the [search] section changed), or when observations are inconsistent (unknown or repeated id).
+  // Points that depend on earlier results (bayes after its initial design) are taken as saved
+  // rather than proposed again; only their fit to the space is checked.
   void restore(const State& state);
 
  protected:
@@ -106,6 +128,13 @@ class Searcher {
   virtual bool usesSeed() const = 0;
   // For model-based searchers; grid and random ignore results.
   virtual void onObserve(const Observation&) {}
+  // Whether restore() proposes point `id` again to compare it with the saved one (true), or
+  // takes the saved point as is (false: the point depended on results).
+  virtual bool regeneratesOnRestore(std::int64_t) const { return true; }
+  // Called by restore() after the proposals and observations are back, with the saved state.
+  virtual void adoptRestored(const State&) {}
+  // Adds what the subclass keeps (model records) to state().
+  virtual void fillState(State&) const {}
 
  private:
   Space space_;
@@ -159,11 +188,14 @@ class RandomSearcher final : public Searcher {
 // The methods makeSearcher knows, in the order listed in messages.
 std::vector<std::string> availableMethods();
 
-// "grid" or "random". budget: the number of points of random (required); grid ignores it (it runs
-// its whole product, whose size is fixed by the steps and lists).
-// Unknown names are Error(Config) listing the methods (with a "did you mean"); "bayes" is
-// Error(Config) "not available yet in this version".
+struct BayesOptions;
+
+// "grid", "random" or "bayes". budget: the number of points of random and bayes (required); grid
+// ignores it (it runs its whole product, whose size is fixed by the steps and lists). `bayes`:
+// the options of method "bayes" (defaults when null).
+// Unknown names are Error(Config) listing the methods (with a "did you mean").
 std::unique_ptr<Searcher> makeSearcher(std::string_view method, Space space,
-                                       std::optional<std::int64_t> budget, std::uint64_t seed);
+                                       std::optional<std::int64_t> budget, std::uint64_t seed,
+                                       const BayesOptions* bayes = nullptr);
 
 }  // namespace hepsweep::search

@@ -48,6 +48,16 @@ struct LoopConfig {
 struct MetricsConfig {
   std::vector<double> signalEfficiencies{0.5, 0.8, 0.9};
   double threshold = 0.5;  // for accuracy and the confusion matrix
+  // Expected yields for the significance (AMS, s/sqrt(b)): each split's event weights are scaled
+  // per class to the whole sample (x N_class / n_class in the split) and then multiplied by
+  // luminosity and the class's scale factor (docs/campaign.md, [metrics]).
+  double luminosity = 1.0;
+  double signalScale = 1.0;
+  double backgroundScale = 1.0;
+  double amsRegularisation = 10.0;  // b_r of the AMS (HiggsML: 10)
+  // Not a key of [metrics]: the campaign copies search.objective here so that the result file can
+  // store the objective's value (metrics/objective).
+  std::string objective = "val_loss";
 };
 
 struct OutputConfig {

@@ -20,14 +20,44 @@
 
 namespace hepsweep::train {
 
-// The rows of one split, preprocessed and ready for the network.
+// The rows of one split, preprocessed and ready for the network. When a group of ranks shares an
+// item, each rank holds the network inputs of only the events it trains on or evaluates.
 struct SplitData {
-  std::vector<data::Index> rows;  // row indices into the input file
-  data::FeatureMatrix x;          // rows x network inputs (row-major)
-  Eigen::VectorXf labels;
+  std::vector<data::Index> rows;  // row indices into the input file, one per event of the split
+  data::FeatureMatrix x;          // network inputs of the events held here, in split order
+  // held[i]: the row of x holding event i, or -1 when this rank does not hold it.
+  // Empty: x holds every event, in order.
+  std::vector<Eigen::Index> held;
+  Eigen::VectorXf labels;         // every event
   Eigen::VectorXf weights;        // after balancing and class weights (train), as read (val/test)
-  Eigen::Index size() const { return x.rows(); }
+  Eigen::Index size() const { return labels.size(); }
+  Eigen::Index inputRow(Eigen::Index event) const { return held.empty() ? event : held[static_cast<std::size_t>(event)]; }
 };
+
+// This process's place in the group that trains an item (size 1: it holds everything).
+struct RankShare {
+  int size = 1;
+  int rank = 0;
+};
+
+// Evaluation runs over fixed chunks of this many events of a split; chunk c is computed by rank
+// c % G of the group, so an event's output has the same bits for every group size.
+inline constexpr Eigen::Index kEvalChunk = 1024;
+
+// The training events (indices into the train split) of each micro-batch slot: the first epoch
+// order is a seeded permutation (identity without shuffling) cut into batches of `batch` and each
+// batch into `micro` slices, slice k going to slot k; later epochs permute the events within each
+// slot. A rank then needs the events of its own slots only. The same for every group size.
+std::vector<std::vector<data::Index>> microBatchSlots(data::Index events, data::Index batch, int micro,
+                                                      std::uint64_t seed, bool shuffle);
+
+// The events of each split that rank `share.rank` of a group of `share.size` needs: the training
+// events of its micro-batch slots and the events of its evaluation chunks (sorted, per split).
+struct HeldEvents {
+  std::vector<data::Index> train, val, test;
+};
+HeldEvents heldEvents(const RunConfig& cfg, data::Index nTrain, data::Index nVal, data::Index nTest,
+                      const RankShare& share);
 
 struct PreparedData {
   std::vector<std::string> featureNames;  // input features, in the order the model expects
@@ -48,6 +78,13 @@ PreparedData prepareData(const RunConfig& cfg, const Logger& log = {});
 PreparedData prepareData(const RunConfig& cfg, const data::Dataset& ds, const std::string& dataFile,
                          const std::string& sha256, const Logger& log = {},
                          const data::Partition* partition = nullptr);
+// Same, reading feature values through `reader` (e.g. io::DatasetRows: HDF5 hyperslabs), holding
+// only the events rank `share.rank` needs (heldEvents); `columns` has every event's label and
+// weight, the feature names and missing-value information (its feature matrix may be empty).
+// Every rank of a group gets identical preprocessing parameters, labels and weights.
+PreparedData prepareData(const RunConfig& cfg, const data::Dataset& columns, const data::RowReader& reader,
+                         const std::string& dataFile, const std::string& sha256, const Logger& log,
+                         const data::Partition* partition, const RankShare& share);
 
 struct EpochRecord {
   int epoch = 0;  // 1-based, as Keras prints it
@@ -174,7 +211,8 @@ class Trainer {
   data::FeatureMatrix batchX_;
   Eigen::RowVectorXf batchY_, batchW_, dlogits_;
   std::vector<std::uint64_t> batchCounter_;
-  std::vector<data::Index> order_;
+  std::vector<std::vector<data::Index>> slots_;      // microBatchSlots of the train split
+  std::vector<std::vector<data::Index>> epochSlots_;  // this epoch's order within each slot
   std::vector<double> lossSlots_;
   Eigen::VectorXf logits_;
 };

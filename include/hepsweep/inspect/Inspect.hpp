@@ -1,0 +1,92 @@
+#pragma once
+// `hepsweep inspect`: the first notebook of every tutorial, as a command. Per feature and class:
+// weighted moments and the fraction of missing values; separation power (TMVA's <S^2> and the
+// single-feature AUC), ranked, with features compatible with no separation flagged; weighted
+// Pearson correlation matrices per class and the pairs whose correlation differs most; warnings
+// for constant, near-constant, duplicated and label-leaking columns.
+//
+// Missing values (the file's marker, only in the features that use it) are counted per class and
+// excluded from every other number: moments, separation, AUC, and correlations (pairwise: only
+// events where both features are present, like pandas' DataFrame.corr).
+#include <Eigen/Core>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hepsweep/data/Dataset.hpp"
+#include "hepsweep/metrics/Physics.hpp"
+
+namespace hepsweep::inspect {
+
+struct ClassStats {
+  metrics::Moments moments;     // over the present (non-missing) values, weighted
+  std::int64_t missing = 0;     // events with the marker
+  double missingFraction = 0;   // weighted: sum of weights of missing / sum of weights of the class
+};
+
+struct FeatureStats {
+  std::string name;
+  ClassStats signal, background;
+  bool usesMissing = false;     // the file declares that this feature uses the marker
+  double separation = 0;        // TMVA <S^2>, present values, metrics::kSeparationBins bins
+  double auc = 0.5;             // P(signal value > background value), ties 1/2; < 0.5: background is higher
+  // Expected values for a feature with no separation at this sample size (Kish effective
+  // counts): separation noise floor (bins - 1)(1/n_s + 1/n_b)/4 and the AUC's standard
+  // deviation sqrt((n_s + n_b + 1) / (12 n_s n_b)) (Mann-Whitney under the null).
+  double separationNoise = 0, aucNoise = 0;
+  // separation < 3 x separationNoise and |auc - 0.5| < 3 x aucNoise.
+  bool noSeparation = false;
+  int rank = 0;                 // 1 = largest separation
+};
+
+struct CorrelationPair {
+  std::size_t first = 0, second = 0;  // feature indices, first < second
+  double signal = 0, background = 0;  // weighted Pearson correlation in each class
+  double difference() const { return signal - background; }
+};
+
+struct Warning {
+  std::string kind;                    // "constant", "near_constant", "duplicate", "label_copy", "perfect_separation", "negative_weights"
+  std::vector<std::string> features;   // the columns concerned (empty for data-wide warnings)
+  std::string message;                 // a sentence a user can act on
+};
+
+struct Options {
+  int bins = metrics::kSeparationBins;  // separation histogram bins
+  double nearConstantFraction = 0.99;   // near-constant: one value holds at least this fraction of the present events
+  int topPairs = 10;                    // correlation pairs listed
+};
+
+struct Inspection {
+  std::string file;
+  std::int64_t rows = 0, nSignal = 0, nBackground = 0;
+  bool weighted = false;                      // some weight differs from 1
+  double sumWeightsSignal = 0, sumWeightsBackground = 0;
+  std::int64_t negativeWeightsSignal = 0, negativeWeightsBackground = 0;
+  std::optional<float> missingValue;
+  std::vector<FeatureStats> features;          // file order
+  std::vector<std::size_t> ranking;            // feature indices, largest separation first
+  Eigen::MatrixXd correlationSignal, correlationBackground;  // NaN where undefined (constant column)
+  std::vector<CorrelationPair> largestDifferences;           // by |signal - background|, descending
+  std::vector<Warning> warnings;
+  Options options;
+};
+
+// Throws Error(Input) when a class is absent or has summed weight <= 0.
+Inspection inspect(const data::Dataset& ds, const std::string& file, const Options& options = {});
+
+// Every number of the inspection (NaN as null).
+nlohmann::ordered_json toJson(const Inspection& r);
+
+// The human summary printed by the command: data, warnings, ranking, largest correlation differences.
+std::string textSummary(const Inspection& r);
+
+// The static HTML report: DIR/index.html, DIR/distributions.png (small multiples, signal vs
+// background, weighted, unit area), DIR/correlation_{signal,background,difference}.png, with their
+// gnuplot scripts and data files, and DIR/inspect.json. Needs gnuplot on PATH (Error(Io) otherwise).
+// Returns the path of index.html.
+std::string writeReport(const Inspection& r, const data::Dataset& ds, const std::string& dir);
+
+}  // namespace hepsweep::inspect

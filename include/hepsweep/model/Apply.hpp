@@ -1,0 +1,53 @@
+#pragma once
+// `hepsweep apply`: score events with a best-model.h5 (layout of the output in docs/apply.md).
+// Inputs are HDF5 dataset files from `hepsweep convert` or anything convert reads (text, CSV,
+// .gz, ...), which are first converted to a temporary HDF5 file next to the output. Each input is
+// streamed in blocks; the output is written under a temporary name and renamed at the end.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "hepsweep/core/Log.hpp"
+
+namespace hepsweep::model {
+
+struct ApplyOptions {
+  std::string modelPath;
+  std::vector<std::string> inputs;
+  std::string output;
+  bool perFold = false;    // also write each fold model's score
+  bool outOfFold = false;  // score each event with the fold model that never trained on it
+  bool csv = false;        // write text (CSV) instead of HDF5
+  std::vector<double> signalEfficiencies;  // a pass/fail column per working point
+  std::string idColumn;    // text inputs: the column of event ids (HDF5 inputs use their /ids)
+  std::string separator = "auto";  // text inputs: as convert --sep
+  // Rows read per block; a multiple of 1024 (the scoring chunk), so that the chunk layout and
+  // therefore every bit of the scores do not depend on it.
+  std::int64_t chunkRows = 65536;
+  std::string commandLine;
+};
+
+struct AppliedInput {
+  std::string path, sha256;
+  std::int64_t rows = 0;
+  bool converted = false;  // a text input, converted to HDF5 first
+  bool hasIds = false;
+};
+
+struct ApplySummary {
+  std::string output;
+  std::string modelSha256;
+  int folds = 0;
+  std::int64_t rows = 0;
+  std::vector<AppliedInput> inputs;
+  std::vector<double> signalEfficiencies, thresholds;
+  std::vector<std::int64_t> passing;      // events passing each working point
+  std::vector<std::int64_t> outOfFoldCounts;  // --out-of-fold: events per fold model (index k), test events last
+  double seconds = 0;
+};
+
+ApplySummary applyModel(const ApplyOptions& options, const Logger& log = {});
+
+std::string summaryText(const ApplySummary& s);
+
+}  // namespace hepsweep::model

@@ -1,0 +1,131 @@
+#pragma once
+// The trained model of a campaign's best point, as one self-contained file (best-model.h5,
+// layout in docs/apply.md): the k fold networks with their preprocessing, the fold rule that
+// says which fold model never saw an event, the held-out test set's ensemble scores (for
+// working-point thresholds) and where everything came from. `hepsweep apply` and `hepsweep
+// export` need nothing else.
+#include <Eigen/Core>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "hepsweep/data/Dataset.hpp"
+#include "hepsweep/data/Preprocess.hpp"
+#include "hepsweep/data/Split.hpp"
+#include "hepsweep/nn/Config.hpp"
+#include "hepsweep/nn/Network.hpp"
+
+namespace hepsweep::model {
+
+inline constexpr const char* kModelFormat = "hepsweep-model";
+inline constexpr std::int64_t kModelFormatVersion = 1;
+
+// One fold's model: its own preprocessing (fitted on its own training rows) and network.
+struct FoldModel {
+  int fold = 0;
+  std::string resultFile;     // the result.h5 it was taken from
+  std::string itemOverrides;  // the search point, as `--set` assignments ("" for the base point)
+  data::PreprocessParams preprocess;
+  // Enough of the network configuration to rebuild the parameter layout exactly (hidden widths,
+  // activation and its constants, batch normalisation and its epsilon, dropout per layer).
+  nn::ModelConfig network;
+  int inputs = 0;            // network inputs = preprocess.outputs()
+  Eigen::VectorXf params;    // nn::Network::params() layout
+  Eigen::VectorXf state;     // batch-norm running statistics (nn::Network::state() layout)
+  std::vector<float> testScores;  // scores/test of the result file (split order), for checks
+  double valLoss = 0, valAuc = 0, testAuc = 0;
+};
+
+// How events were dealt to folds and to the held-out test set, so that both can be recomputed.
+enum class FoldKey {
+  RowIndex,  // key = row index in the training data file (the data had no ids)
+  Id,        // key = the event id (the data file's /ids, column `idColumn` of the original input)
+  Unknown,   // the data file was not readable when the model was made: --out-of-fold unavailable
+};
+const char* toString(FoldKey k);
+FoldKey parseFoldKey(const std::string& s);
+
+struct FoldRule {
+  std::uint64_t seed = 0;
+  int folds = 1;
+  FoldKey key = FoldKey::RowIndex;
+  std::string idColumn;          // FoldKey::Id
+  data::SplitFractions split;    // data.split of the campaign (the test fraction is the hold-out)
+  std::int64_t dataRows = 0;     // rows of the training data file
+  // The held-out test set: row indices into the training data file (ascending, the order of
+  // scores/test) and their keys (ids, or the row indices again).
+  std::vector<std::int64_t> testRows, testKeys;
+
+  // data::foldOf(key, folds, seed): the fold whose model validated (never trained) on the event.
+  int foldOf(std::uint64_t key) const;
+};
+
+// A working point on the held-out test set: the ensemble score cut giving this signal efficiency.
+struct WorkingPoint {
+  double signalEfficiency = 0;
+  double threshold = 0;              // cut: score >= threshold
+  double backgroundEfficiency = 0;   // of that cut on the test set (unweighted, as in result files)
+};
+
+struct Model {
+  std::vector<std::string> featureNames;  // input features, in the order the model expects
+  std::vector<FoldModel> folds;           // fold order (fold 0, 1, ...)
+  FoldRule foldRule;
+  std::string campaignToml;               // the resolved campaign (result files' `config`)
+  std::string trainVersion;               // program version that trained the folds
+  std::string version;                    // program version that wrote the model file
+  std::string created;                    // UTC time the model file was written
+  std::string dataFile, dataSha256;       // the training data file
+  // The held-out test set (same rows for every fold): labels, weights and the ensemble score
+  // (mean of the fold scores), in testRows order.
+  std::vector<float> testLabels, testWeights, testScores;
+  double ensembleTestAuc = 0;
+  std::vector<WorkingPoint> workingPoints;  // at the campaign's metrics.signal_efficiencies
+
+  int numFolds() const { return static_cast<int>(folds.size()); }
+  // Threshold giving `signalEfficiency` on the held-out test set (ensemble, unweighted ROC,
+  // metrics::thresholdAtSigEff); Error(Config) outside [0, 1].
+  double thresholdAt(double signalEfficiency) const;
+};
+
+// The best point's fold result files (result.h5 of each fold, in fold order: fold 0 first).
+// Checks that they form one k-fold ensemble (same features, same test rows, same seed/data,
+// folds 0..k-1 each once); reads the training data file's ids when it has them, to record the
+// keys of the test events (FoldKey::Unknown when the file is gone or changed).
+// Throws Error(Input) naming the file and what does not match.
+Model fromResultFiles(const std::vector<std::string>& foldResultPaths);
+
+// best-model.h5, written atomically (temporary name + rename).
+void writeModel(const std::string& path, const Model& m);
+// Throws Error(Input) when `path` is not a hepsweep model file.
+Model readModel(const std::string& path);
+
+// The fold's network with its stored parameters and state, ready for inference.
+nn::Network buildNetwork(const FoldModel& f);
+
+// Scores events with every fold model. Chunking follows the training's evaluation (fixed
+// 1024-row chunks from the first row, forward in inference mode, sigmoid in float), so that the
+// rows of a fold's test set, given in split order, reproduce its scores/test bit for bit.
+class Scorer {
+ public:
+  static constexpr Eigen::Index kChunkRows = 1024;
+  explicit Scorer(const Model& m);
+  int folds() const { return static_cast<int>(nets_.size()); }
+  // `x`: raw feature values (rows x model features, model order). Writes (rows x folds) sigmoid
+  // scores. Call with row counts that are multiples of kChunkRows except for the last block of
+  // a stream, to keep the chunk layout of one long call.
+  void scoreFolds(const data::FeatureMatrix& x, data::FeatureMatrix& perFold);
+
+ private:
+  const Model& model_;
+  std::vector<nn::Network> nets_;
+  // Per fold: columns of the model's feature order feeding its preprocessing (empty: the same).
+  std::vector<std::vector<data::Index>> columns_;
+  data::FeatureMatrix gathered_, pre_;
+  Eigen::VectorXf logits_, scores_;
+};
+
+// Mean of the fold scores of each row (summed in fold order in double, then rounded to float).
+Eigen::VectorXf ensembleMean(const data::FeatureMatrix& perFold);
+
+}  // namespace hepsweep::model

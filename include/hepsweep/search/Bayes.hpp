@@ -1,0 +1,109 @@
+#pragma once
+// Bayesian optimisation (method = "bayes"), in the manner of scikit-optimize's gp_minimize:
+// `initial_points` points from an initial design, then each point maximises an acquisition
+// function of a Gaussian process (Gp.hpp) fitted to every result so far.
+//
+// Model inputs: each Real or Integer dimension is one column, its Dimension::toUnit position
+// (log dimensions in log space; an integer at the centre of the interval that maps to it);
+// a Choice dimension of K values is K one-hot columns. The acquisition is optimised over
+// [0, 1] per dimension: `kCandidates` random candidates (choices drawn uniformly; integers
+// snapped to the values they give), then L-BFGS-B on the Real and Integer columns from the best
+// `kRefinements` candidates; the winner is turned into values with Dimension::fromUnit (which
+// rounds integers). A winner equal to a point already proposed is skipped for the next best one.
+//
+// What the model is fitted to, for point i (ids sorted ascending, so arrival order is irrelevant):
+//   observed points: their objective;
+//   failed points (objective nullopt): the worst (largest) objective observed, so the search
+//     moves away from them without an invented number; left out while nothing succeeded;
+//   pending points (proposed, not yet observed): the constant liar value: the minimum
+//     (cl_min), mean (cl_mean) or maximum (cl_max) of the observed objectives. So several
+//     points proposed before their results are known get distinct proposals.
+// With fewer than two successful observations the next point comes from the initial design's
+// random stream instead of the model.
+//
+// Determinism: the proposal of id i is a function of (seed, i, the observed results, the pending
+// ids, and for gp_hedge the gains, and for the warm start the previous fit's hyperparameters;
+// both are kept in the state). So a searcher restored from state() proposes what the original
+// would have. Random numbers come only from hepsweep::rng, keyed by (seed, Stream::Search, id).
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hepsweep/search/Searcher.hpp"
+
+namespace hepsweep::search {
+
+inline constexpr std::size_t kCandidates = 2000;
+inline constexpr std::size_t kRefinements = 5;
+
+struct BayesOptions {
+  std::int64_t initialPoints = 10;     // points from the initial design before the model is used
+  std::string initialDesign = "random";  // "random" | "lhs" | "sobol"
+  std::string acquisition = "gp_hedge";  // "EI" | "LCB" | "PI" | "gp_hedge"
+  double xi = 0.01;                    // EI and PI: improvement margin, in objective units
+  double kappa = 1.96;                 // LCB: mean - kappa * sd
+  std::string liar = "cl_min";         // "cl_min" | "cl_mean" | "cl_max"
+
+  bool operator==(const BayesOptions&) const = default;
+};
+
+std::vector<std::string> initialDesigns();  // {"random", "lhs", "sobol"}
+std::vector<std::string> acquisitions();    // {"EI", "LCB", "PI", "gp_hedge"}
+std::vector<std::string> liars();           // {"cl_min", "cl_mean", "cl_max"}
+
+// ---- acquisition functions (minimisation of the objective; best = smallest observed) ----------
+// Expected improvement E[max(best - xi - f, 0)] for f ~ N(mean, sd^2); max(best - xi - mean, 0)
+// when sd = 0.
+double expectedImprovement(double mean, double sd, double best, double xi);
+// Probability of improvement P(f < best - xi); 1 or 0 when sd = 0.
+double probabilityOfImprovement(double mean, double sd, double best, double xi);
+// Lower confidence bound mean - kappa * sd.
+double lowerConfidenceBound(double mean, double sd, double kappa);
+
+// ---- initial designs in [0, 1]^d -------------------------------------------------------------
+// Largest dimension count of the Sobol design (Joe and Kuo's direction numbers kept here).
+inline constexpr std::size_t kMaxSobolDimensions = 21;
+// Point `index` of the unscrambled Sobol sequence (index 0 is the origin), d <= kMaxSobolDimensions.
+std::vector<double> sobolPoint(std::uint64_t index, std::size_t d);
+// Point `index` of an n-point Latin hypercube: in each dimension the n points fall in distinct
+// strata [j/n, (j+1)/n), with a random position inside; keyed by `key`.
+std::vector<double> latinHypercubePoint(std::uint64_t key, std::uint64_t index, std::uint64_t n, std::size_t d);
+
+class BayesSearcher final : public Searcher {
+ public:
+  // budget in [1, kMaxPoints] (capped at the size of a finite discrete space); initial_points >= 1
+  // (capped at the budget); Error(Config) on bad options (sobol over more than kMaxSobolDimensions).
+  BayesSearcher(Space space, std::int64_t budget, std::uint64_t seed, BayesOptions options = {});
+
+  std::string_view method() const override { return "bayes"; }
+  std::size_t totalPoints() const override { return total_; }
+  const BayesOptions& options() const { return options_; }
+  // The model records so far (one per model-based proposal), as kept in state().
+  const std::vector<ModelRecord>& models() const { return models_; }
+
+ protected:
+  std::vector<Value> generate(std::int64_t id) override;
+  bool usesSeed() const override { return true; }
+  bool regeneratesOnRestore(std::int64_t id) const override;
+  void adoptRestored(const State& state) override;
+  void fillState(State& state) const override { state.models = models_; }
+
+ private:
+  std::vector<Value> designPoint(std::int64_t id) const;
+  std::vector<Value> randomPoint(std::uint64_t key) const;
+  std::optional<std::vector<Value>> modelPoint(std::int64_t id);
+  std::vector<Value> unused(std::vector<Value> values, std::uint64_t key) const;
+  bool alreadyProposed(const std::vector<Value>& values) const;
+
+  BayesOptions options_;
+  std::uint64_t key_;
+  std::size_t total_ = 0;
+  std::size_t columns_ = 0;  // model input columns
+  std::vector<ModelRecord> models_;
+};
+
+}  // namespace hepsweep::search

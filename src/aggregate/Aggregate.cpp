@@ -1,0 +1,556 @@
+#include "hepsweep/aggregate/Aggregate.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <limits>
+#include <map>
+#include <optional>
+#include <set>
+
+#include <toml++/toml.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "hepsweep/core/Error.hpp"
+#include "hepsweep/core/Strings.hpp"
+#include "hepsweep/core/Time.hpp"
+#include "hepsweep/io/DatasetFile.hpp"
+#include "hepsweep/io/Hdf5.hpp"
+#include "hepsweep/metrics/KolmogorovSmirnov.hpp"
+#include "hepsweep/metrics/Metrics.hpp"
+
+namespace hepsweep::aggregate {
+namespace fs = std::filesystem;
+
+using Parameters = std::vector<std::pair<std::string, std::string>>;
+
+std::vector<std::pair<std::string, std::string>> parseOverrides(const std::string& joined) {
+  std::vector<std::string> parts;
+  std::string current;
+  int depth = 0;
+  char quote = 0;
+  bool escaped = false;
+  for (char c : joined) {
+    if (quote) {
+      current += c;
+      if (escaped) escaped = false;
+      else if (c == '\\' && quote == '"') escaped = true;
+      else if (c == quote) quote = 0;
+      continue;
+    }
+    if (c == '"' || c == '\'') quote = c;
+    else if (c == '[' || c == '{') ++depth;
+    else if (c == ']' || c == '}') --depth;
+    if (c == ' ' && depth <= 0) {
+      if (!current.empty()) parts.push_back(std::move(current));
+      current.clear();
+      continue;
+    }
+    current += c;
+  }
+  if (!current.empty()) parts.push_back(std::move(current));
+  Parameters out;
+  for (const auto& p : parts) {
+    const auto eq = p.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throwInput("parameter " + str::quoted(p) + " in " + str::quoted(joined) + " is not of the form key=value");
+    out.emplace_back(p.substr(0, eq), p.substr(eq + 1));
+  }
+  return out;
+}
+
+std::string describeParameters(const std::vector<std::pair<std::string, std::string>>& parameters) {
+  if (parameters.empty()) return "(base configuration)";
+  std::string s;
+  for (const auto& [k, v] : parameters) s += (s.empty() ? "" : " ") + k + "=" + v;
+  return s;
+}
+
+double sampleStd(const std::vector<double>& v) {
+  if (v.size() < 2) return 0;
+  double mean = 0;
+  for (double x : v) mean += x;
+  mean /= static_cast<double>(v.size());
+  double ss = 0;
+  for (double x : v) ss += (x - mean) * (x - mean);
+  return std::sqrt(ss / static_cast<double>(v.size() - 1));
+}
+
+namespace {
+
+double mean(const std::vector<double>& v) {
+  if (v.empty()) return std::numeric_limits<double>::quiet_NaN();
+  double s = 0;
+  for (double x : v) s += x;
+  return s / static_cast<double>(v.size());
+}
+
+struct ManifestEntry {
+  std::int64_t point = 0, fold = 0;
+  std::string overrides;
+};
+
+// The run directory's files (include/hepsweep/campaign/RunDirectory.hpp). They are read here
+// without the campaign module, so that aggregating needs neither MPI nor today's campaign option
+// table: a run directory written by an older version with since-renamed keys still aggregates.
+fs::path itemDir(const std::string& run, std::int64_t id) {
+  char name[32];
+  std::snprintf(name, sizeof name, "%06lld", static_cast<long long>(id));
+  return fs::path(run) / "items" / name;
+}
+
+std::string readText(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throwIo("cannot read " + str::quoted(path.string(), 200));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Every leaf of a TOML table as "dotted.key" -> TOML text of the value, for comparing campaigns.
+void flatten(const toml::table& t, const std::string& prefix, std::map<std::string, std::string>& out) {
+  for (const auto& [k, v] : t) {
+    const std::string key = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
+    if (const auto* sub = v.as_table()) {
+      flatten(*sub, key, out);
+    } else {
+      std::ostringstream ss;
+      v.visit([&](const auto& x) { ss << x; });
+      out[key] = ss.str();
+    }
+  }
+}
+
+struct RunInfo {
+  std::string dir;
+  std::string toml;
+  std::map<std::string, std::string> keys;  // flattened campaign
+  std::string objective = "val_loss";
+  int folds = 1;
+  std::map<std::int64_t, ManifestEntry> manifest;
+  std::uint64_t seed = 0;
+  std::string version, dataFile, dataSha;
+};
+
+RunInfo readRun(const std::string& dir) {
+  if (!fs::is_directory(dir)) throwIo("run directory " + str::quoted(dir, 200) + " does not exist");
+  const fs::path campaignFile = fs::path(dir) / "campaign.toml";
+  const fs::path manifestFile = fs::path(dir) / "manifest.h5";
+  if (!fs::exists(campaignFile))
+    throwInput(str::quoted(dir, 200) + " is not a campaign run directory: it has no campaign.toml");
+  RunInfo r;
+  r.dir = dir;
+  r.toml = readText(campaignFile);
+  toml::table t;
+  try {
+    t = toml::parse(r.toml, campaignFile.string());
+  } catch (const toml::parse_error& e) {
+    throwInput(campaignFile.string() + ":" + std::to_string(e.source().begin.line) + ": " + std::string(e.description()));
+  }
+  flatten(t, "", r.keys);
+  r.objective = t["search"]["objective"].value_or(std::string("val_loss"));
+  r.folds = static_cast<int>(t["cv"]["folds"].value_or(std::int64_t{1}));
+  if (!fs::exists(manifestFile))
+    throwInput(str::quoted(dir, 200) + " is not a campaign run directory: it has no manifest.h5");
+  const auto f = io::h5::File::open(manifestFile.string());
+  if (!f.hasAttr("format") || f.attrString("format") != "hepsweep-campaign-manifest")
+    throwInput(manifestFile.string() + " is not a hepsweep campaign manifest (root attribute format)");
+  r.seed = static_cast<std::uint64_t>(f.attrInt("seed"));
+  r.version = f.attrString("version");
+  r.dataFile = f.attrString("data_file");
+  r.dataSha = f.attrString("data_sha256");
+  if (f.hasAttr("folds")) r.folds = static_cast<int>(f.attrInt("folds"));
+  const auto ids = f.read<std::int64_t>("items/id");
+  const auto points = f.read<std::int64_t>("items/point");
+  const auto folds = f.read<std::int64_t>("items/fold");
+  const auto overrides = f.readStrings("items/overrides");
+  if (points.size() != ids.size() || folds.size() != ids.size() || overrides.size() != ids.size())
+    throwInput(manifestFile.string() + ": items/id, items/point, items/fold and items/overrides differ in length");
+  for (std::size_t i = 0; i < ids.size(); ++i) r.manifest[ids[i]] = ManifestEntry{points[i], folds[i], overrides[i]};
+  return r;
+}
+
+// Differences that make two run directories different studies; output.dir and the search may
+// differ (several submissions of one study, or a study extended by more points), and data.file
+// may be spelled differently as long as the data's sha256 is the same.
+void checkSameStudy(const RunInfo& a, const RunInfo& b) {
+  const auto ignored = [](const std::string& k) {
+    return k == "output.dir" || k == "data.file" || (str::startsWith(k, "search.") && k != "search.objective");
+  };
+  std::vector<std::string> diffs;
+  std::set<std::string> keys;
+  for (const auto& [k, v] : a.keys) keys.insert(k);
+  for (const auto& [k, v] : b.keys) keys.insert(k);
+  for (const auto& k : keys) {
+    if (ignored(k)) continue;
+    const auto x = a.keys.find(k), y = b.keys.find(k);
+    const std::string vx = x == a.keys.end() ? "(not set)" : x->second, vy = y == b.keys.end() ? "(not set)" : y->second;
+    if (vx != vy) diffs.push_back(k + ": " + vx + " -> " + vy);
+  }
+  if (a.dataSha != b.dataSha) diffs.push_back("data file sha256: " + a.dataSha + " -> " + b.dataSha);
+  if (!diffs.empty())
+    throwConfig("run directories " + str::quoted(a.dir, 200) + " and " + str::quoted(b.dir, 200) +
+                " hold different campaigns and cannot be aggregated together; differing:\n  " + str::join(diffs, "\n  "));
+}
+
+std::vector<std::int64_t> itemIds(const RunInfo& run) {
+  std::set<std::int64_t> ids;
+  for (const auto& [id, e] : run.manifest) ids.insert(id);
+  // Items written beyond the manifest (a search that proposes points as it goes) count as well.
+  const fs::path items = fs::path(run.dir) / "items";
+  std::error_code ec;
+  if (fs::is_directory(items, ec))
+    for (const auto& entry : fs::directory_iterator(items, ec)) {
+      const std::string name = entry.path().filename().string();
+      if (name.empty() || name.size() > 15 || !std::all_of(name.begin(), name.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        continue;
+      const std::int64_t id = std::stoll(name);
+      if (itemDir(run.dir, id) == entry.path() && fs::exists(entry.path() / "result.h5")) ids.insert(id);
+    }
+  return {ids.begin(), ids.end()};
+}
+
+ItemSummary readItem(const RunInfo& run, std::int64_t id, const std::string& path) {
+  const auto f = io::h5::File::open(path);
+  if (!f.hasAttr("format") || f.attrString("format") != "hepsweep-result")
+    throwInput("not a hepsweep result file (root attribute format)");
+  ItemSummary it;
+  it.runDir = run.dir;
+  it.resultFile = path;
+  it.item = f.hasAttr("item_id") ? f.attrInt("item_id") : id;
+  if (it.item != id) throwInput("its item_id attribute is " + std::to_string(it.item) + ", not " + std::to_string(id));
+  const std::string overrides = f.hasAttr("item_overrides") ? f.attrString("item_overrides") : "";
+  it.campaignPoint = f.hasAttr("point_id") ? f.attrInt("point_id") : 0;
+  it.fold = f.hasAttr("fold") ? static_cast<int>(f.attrInt("fold")) : 0;
+  const auto m = run.manifest.find(id);
+  if (m != run.manifest.end() &&
+      (m->second.point != it.campaignPoint || m->second.fold != it.fold || m->second.overrides != overrides))
+    throwInput("it is point " + std::to_string(it.campaignPoint) + " fold " + std::to_string(it.fold) + " (" +
+               str::quoted(overrides) + ") but manifest.h5 plans item " + std::to_string(id) + " as point " +
+               std::to_string(m->second.point) + " fold " + std::to_string(m->second.fold) + " (" +
+               str::quoted(m->second.overrides) + "): the file belongs to another campaign");
+  if (it.fold < 0 || it.fold >= run.folds)
+    throwInput("fold " + std::to_string(it.fold) + " is outside the campaign's " + std::to_string(run.folds) + " folds");
+  it.parameters = parseOverrides(overrides);
+
+  const auto metrics = f.openGroup("metrics");
+  for (const auto& name : metrics.children())
+    if (metrics.shape(name).empty()) it.metrics.emplace_back(name, metrics.readScalarDouble(name));
+  const auto metric = [&](const std::string& name) {
+    for (const auto& [k, v] : it.metrics)
+      if (k == name) return v;
+    throwInput("it has no metrics/" + name);
+  };
+  // Newer result files store the objective the campaign ranked by (metrics/objective, any of the
+  // objectives the campaign knows); older ones only val_loss and val_auc.
+  bool stored = false;
+  for (const auto& [k, v] : it.metrics)
+    if (k == "objective") stored = true;
+  if (stored) it.objective = metric("objective");
+  else if (run.objective == "val_auc") it.objective = 1.0 - metric("val_auc");
+  else if (run.objective == "val_loss") it.objective = metric("val_loss");
+  else throwInput("it has no metrics/objective, and the campaign's objective " + str::quoted(run.objective) +
+                  " cannot be recomputed from its metrics");
+  it.epochsRun = static_cast<std::int64_t>(metric("epochs_run"));
+  it.bestEpoch = static_cast<std::int64_t>(metric("best_epoch"));
+  it.seconds = metric("train_seconds");
+  const auto history = f.openGroup("history");
+  it.trainLoss = history.read<double>("train_loss");
+  it.valLoss = history.read<double>("val_loss");
+  it.valAuc = history.read<double>("val_auc");
+  return it;
+}
+
+std::string pointKey(Parameters p) {
+  std::sort(p.begin(), p.end());
+  std::string key;
+  for (const auto& [k, v] : p) key += k + "=" + v + "\n";
+  return key;
+}
+
+RocCurve toCurve(const metrics::Roc& roc, std::string label) {
+  RocCurve c;
+  c.label = std::move(label);
+  c.signalEfficiency = roc.tpr;
+  c.backgroundEfficiency = roc.fpr;
+  c.threshold = roc.threshold;
+  c.auc = metrics::auc(roc);
+  return c;
+}
+
+double rejection(double eff) { return eff > 0 ? 1.0 / eff : std::numeric_limits<double>::infinity(); }
+
+struct FoldScores {
+  std::vector<float> test, testLabels, testWeights, train, trainLabels, trainWeights;
+  std::vector<std::int64_t> testRows;
+};
+
+FoldScores readFoldScores(const std::string& path) {
+  const auto f = io::h5::File::open(path);
+  FoldScores s;
+  const auto g = f.openGroup("scores");
+  s.test = g.read<float>("test");
+  s.testLabels = g.read<float>("test_labels");
+  s.testWeights = g.read<float>("test_weights");
+  s.train = g.read<float>("train");
+  s.trainLabels = g.read<float>("train_labels");
+  s.trainWeights = g.read<float>("train_weights");
+  s.testRows = f.read<std::int64_t>("split/test");
+  if (s.test.size() != s.testRows.size() || s.testLabels.size() != s.test.size() || s.testWeights.size() != s.test.size())
+    throwInput(path + ": scores/test, scores/test_labels, scores/test_weights and split/test differ in length");
+  if (s.train.size() != s.trainLabels.size() || s.train.size() != s.trainWeights.size())
+    throwInput(path + ": scores/train, scores/train_labels and scores/train_weights differ in length");
+  return s;
+}
+
+SplitCount countSplit(const std::string& split, const std::vector<float>& labels, const std::vector<float>& weights) {
+  SplitCount c;
+  c.split = split;
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    const double w = i < weights.size() ? weights[i] : 1.0;
+    if (labels[i] == 1) {
+      ++c.signal;
+      c.signalWeight += w;
+    } else {
+      ++c.background;
+      c.backgroundWeight += w;
+    }
+  }
+  return c;
+}
+
+void evaluateBest(Summary& s, const CollectOptions& o) {
+  const PointSummary& best = s.points.front();
+  s.bestPoint = best.point;
+  std::vector<std::size_t> foldItems;
+  for (std::size_t i = 0; i < s.items.size(); ++i)
+    if (s.items[i].point == best.point) foldItems.push_back(i);
+  std::sort(foldItems.begin(), foldItems.end(), [&](std::size_t a, std::size_t b) { return s.items[a].fold < s.items[b].fold; });
+
+  std::vector<metrics::Roc> rocs;
+  std::vector<double> foldAuc;
+  std::vector<double> ensembleSum;
+  for (std::size_t k = 0; k < foldItems.size(); ++k) {
+    const ItemSummary& it = s.items[foldItems[k]];
+    s.bestItems.push_back(static_cast<std::int64_t>(foldItems[k]));
+    const FoldScores f = readFoldScores(it.resultFile);
+    if (k == 0) {
+      s.testRows = f.testRows;
+      s.testLabels = f.testLabels;
+      s.testWeights = f.testWeights;
+      ensembleSum.assign(f.test.size(), 0.0);
+      const auto file = io::h5::File::open(it.resultFile);
+      s.splitCounts.push_back(countSplit("train", f.trainLabels, f.trainWeights));
+      s.splitCounts.push_back(countSplit("val", file.read<float>("scores/val_labels"), file.read<float>("scores/val_weights")));
+      s.splitCounts.push_back(countSplit("test", f.testLabels, f.testWeights));
+    } else if (f.testRows != s.testRows || f.testLabels != s.testLabels || f.testWeights != s.testWeights) {
+      throwInput("the fold models of the best point were tested on different events: split/test of " +
+                 s.items[foldItems[0]].resultFile + " and " + it.resultFile +
+                 " differ (were they trained with different seeds or data?); their scores cannot be averaged");
+    }
+    for (std::size_t i = 0; i < f.test.size(); ++i) ensembleSum[i] += f.test[i];
+    const std::string label = "fold " + std::to_string(it.fold);
+    rocs.push_back(metrics::rocCurve(f.test, f.testLabels));
+    s.roc.push_back(toCurve(rocs.back(), label));
+    foldAuc.push_back(s.roc.back().auc);
+    s.foldTestScores.push_back(f.test);
+
+    for (int cls : {1, 0}) {
+      OvertrainingCheck c;
+      c.label = label;
+      c.cls = cls;
+      c.fold = it.fold;
+      for (std::size_t i = 0; i < f.train.size(); ++i)
+        if (f.trainLabels[i] == static_cast<float>(cls)) {
+          c.trainScores.push_back(f.train[i]);
+          c.trainWeights.push_back(f.trainWeights[i]);
+        }
+      for (std::size_t i = 0; i < f.test.size(); ++i)
+        if (f.testLabels[i] == static_cast<float>(cls)) {
+          c.testScores.push_back(f.test[i]);
+          c.testWeights.push_back(f.testWeights[i]);
+        }
+      if (c.trainScores.empty() || c.testScores.empty()) continue;
+      const metrics::KsResult ks = metrics::ksTwoSample(c.trainScores, c.testScores, c.trainWeights, c.testWeights);
+      c.ksStatistic = ks.statistic;
+      c.ksPValue = ks.pValue;
+      c.trainEffectiveSize = ks.effectiveSizeA;
+      c.testEffectiveSize = ks.effectiveSizeB;
+      if (!o.keepScoreDistributions) {
+        c.trainScores = {}, c.trainWeights = {}, c.testScores = {}, c.testWeights = {};
+      }
+      s.overtraining.push_back(std::move(c));
+    }
+  }
+  const double k = static_cast<double>(foldItems.size());
+  s.ensembleTestScores.resize(ensembleSum.size());
+  for (std::size_t i = 0; i < ensembleSum.size(); ++i) s.ensembleTestScores[i] = static_cast<float>(ensembleSum[i] / k);
+  const metrics::Roc ens = metrics::rocCurve(s.ensembleTestScores, s.testLabels);
+  s.roc.push_back(toCurve(ens, "ensemble"));
+  s.ensembleTestAuc = s.roc.back().auc;
+  s.ensembleTestAucWeighted = metrics::auc(s.ensembleTestScores, s.testLabels, s.testWeights);
+  s.foldMeanTestAuc = mean(foldAuc);
+  s.foldStdTestAuc = sampleStd(foldAuc);
+
+  for (double e : o.signalEfficiencies) {
+    if (!(e > 0 && e <= 1)) throwConfig("signal efficiency " + std::to_string(e) + " is outside (0, 1]");
+    WorkingPoint wp;
+    wp.signalEfficiency = e;
+    wp.ensembleBackgroundEfficiency = metrics::bkgEffAtSigEff(ens, e);
+    wp.ensembleBackgroundRejection = rejection(wp.ensembleBackgroundEfficiency);
+    wp.ensembleThreshold = metrics::thresholdAtSigEff(ens, e);
+    std::vector<double> rej;
+    for (const auto& r : rocs) {
+      wp.foldBackgroundEfficiency.push_back(metrics::bkgEffAtSigEff(r, e));
+      rej.push_back(rejection(wp.foldBackgroundEfficiency.back()));
+    }
+    wp.foldMeanBackgroundEfficiency = mean(wp.foldBackgroundEfficiency);
+    wp.foldStdBackgroundEfficiency = sampleStd(wp.foldBackgroundEfficiency);
+    wp.foldMeanBackgroundRejection = mean(rej);
+    wp.foldStdBackgroundRejection = sampleStd(rej);
+    s.workingPoints.push_back(std::move(wp));
+  }
+}
+
+}  // namespace
+
+Summary collect(const std::vector<std::string>& runDirs, const CollectOptions& o) {
+  if (runDirs.empty()) throwConfig("no run directory given");
+  Summary s;
+  s.created = utcTimestamp();
+  std::vector<RunInfo> runs;
+  for (const auto& dir : runDirs) {
+    for (const auto& r : runs)
+      if (fs::weakly_canonical(r.dir) == fs::weakly_canonical(dir))
+        throwConfig("run directory " + str::quoted(dir, 200) + " is given twice");
+    runs.push_back(readRun(dir));
+    if (runs.size() > 1) checkSameStudy(runs.front(), runs.back());
+  }
+  const RunInfo& first = runs.front();
+  s.runDirs = runDirs;
+  s.objective = first.objective;
+  s.campaignToml = first.toml;
+  s.seed = first.seed;
+  s.version = first.version;
+  s.dataFile = first.dataFile;
+  s.dataSha256 = first.dataSha;
+  s.folds = first.folds;
+
+  std::vector<std::string> problems;
+  std::map<std::string, std::int64_t> pointIndex;
+  std::vector<Parameters> pointParameters;
+  std::map<std::pair<std::int64_t, int>, std::size_t> seen;  // (point, fold) -> index into items
+  for (const RunInfo& run : runs) {
+    for (std::int64_t id : itemIds(run)) {
+      const fs::path dir = itemDir(run.dir, id);
+      const std::string result = (dir / "result.h5").string();
+      if (!fs::exists(result)) {
+        const fs::path failed = dir / "failed.txt";
+        if (fs::exists(failed)) {
+          std::string reason = readText(failed);
+          while (!reason.empty() && (reason.back() == '\n' || reason.back() == '\r')) reason.pop_back();
+          problems.push_back(failed.string() + ": failed: " + reason);
+        } else {
+          problems.push_back(result + ": missing (item " + std::to_string(id) + " has not finished)");
+        }
+        continue;
+      }
+      ItemSummary it;
+      try {
+        it = readItem(run, id, result);
+      } catch (const Error& e) {
+        problems.push_back(result + ": unreadable: " + e.what());
+        continue;
+      }
+      const std::string key = pointKey(it.parameters);
+      auto [pos, inserted] = pointIndex.emplace(key, static_cast<std::int64_t>(pointParameters.size()));
+      if (inserted) pointParameters.push_back(it.parameters);
+      it.point = pos->second;
+      const auto [where, fresh] = seen.emplace(std::make_pair(it.point, it.fold), s.items.size());
+      if (!fresh)
+        throwInput("the same point and fold appear twice: " + s.items[where->second].resultFile + " and " + result +
+                   " are both fold " + std::to_string(it.fold) + " of " + describeParameters(it.parameters) +
+                   "; aggregate each run directory once, or remove one of the two");
+      s.items.push_back(std::move(it));
+    }
+  }
+  if (!problems.empty()) {
+    if (!o.allowIncomplete) {
+      const std::size_t shown = std::min<std::size_t>(problems.size(), 20);
+      std::string msg = std::to_string(problems.size()) + " item(s) have no readable result:\n  " +
+                        str::join(std::span<const std::string>(problems.data(), shown), "\n  ");
+      if (shown < problems.size()) msg += "\n  ... and " + std::to_string(problems.size() - shown) + " more";
+      msg += "\nfinish the campaign (run it again: finished items are skipped), or pass --allow-incomplete to "
+             "aggregate the items that finished";
+      throwInput(msg);
+    }
+    s.incomplete = problems;
+  }
+  if (s.items.empty())
+    throwInput("no finished item in " + str::join(runDirs, ", ") + ": nothing to aggregate");
+
+  for (std::size_t p = 0; p < pointParameters.size(); ++p) {
+    PointSummary ps;
+    ps.point = static_cast<std::int64_t>(p);
+    ps.parameters = pointParameters[p];
+    ps.foldsExpected = s.folds;
+    std::vector<double> objectives;
+    std::vector<std::string> names;
+    std::map<std::string, std::vector<double>> values;
+    for (const auto& it : s.items) {
+      if (it.point != ps.point) continue;
+      ++ps.foldsDone;
+      objectives.push_back(it.objective);
+      for (const auto& [name, v] : it.metrics) {
+        if (!values.count(name)) names.push_back(name);
+        values[name].push_back(v);
+      }
+    }
+    ps.objectiveMean = mean(objectives);
+    ps.objectiveStd = sampleStd(objectives);
+    for (const auto& name : names) {
+      ps.metricMean.emplace_back(name, mean(values[name]));
+      ps.metricStd.emplace_back(name, sampleStd(values[name]));
+    }
+    s.points.push_back(std::move(ps));
+  }
+  // NaN objectives (should a file hold one) rank last rather than breaking the ordering.
+  std::sort(s.points.begin(), s.points.end(), [](const PointSummary& a, const PointSummary& b) {
+    const double x = std::isnan(a.objectiveMean) ? std::numeric_limits<double>::infinity() : a.objectiveMean;
+    const double y = std::isnan(b.objectiveMean) ? std::numeric_limits<double>::infinity() : b.objectiveMean;
+    if (x != y) return x < y;
+    return a.point < b.point;
+  });
+  for (std::size_t r = 0; r < s.points.size(); ++r) s.points[r].rank = static_cast<int>(r + 1);
+  for (const auto& it : s.items) s.wallSeconds += it.seconds;
+
+  evaluateBest(s, o);
+
+  std::int64_t nSplit[3] = {0, 0, 0};
+  for (std::size_t i = 0; i < s.splitCounts.size() && i < 3; ++i) nSplit[i] = s.splitCounts[i].signal + s.splitCounts[i].background;
+  s.nTrain = nSplit[0];
+  s.nVal = nSplit[1];
+  s.nTest = nSplit[2];
+  // The data file's own provenance, when it is still where the campaign read it.
+  try {
+    const io::DatasetInfo info = io::readDatasetInfo(s.dataFile);
+    s.nSignal = info.nSignal;
+    s.nBackground = info.nBackground;
+    for (std::size_t i = 0; i < info.inputPaths.size(); ++i) {
+      InputFile in;
+      in.path = info.inputPaths[i];
+      if (i < info.inputSha256.size()) in.sha256 = info.inputSha256[i];
+      if (i < info.inputRows.size()) in.rows = info.inputRows[i];
+      s.inputs.push_back(std::move(in));
+    }
+  } catch (const Error&) {
+    // Moved or deleted since training: the counts stay 0 and the inputs unknown (the report says
+    // so) rather than failing a summary that the result files alone can give.
+  }
+  return s;
+}
+
+}  // namespace hepsweep::aggregate

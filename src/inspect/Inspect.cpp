@@ -1,0 +1,357 @@
+#include "hepsweep/inspect/Inspect.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <sstream>
+
+#include "hepsweep/core/Error.hpp"
+#include "hepsweep/core/Strings.hpp"
+#include "hepsweep/metrics/Metrics.hpp"
+
+namespace hepsweep::inspect {
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+std::string fmt(double v, const char* f = "%.4g") {
+  if (std::isnan(v)) return "nan";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, f, v);
+  return buf;
+}
+
+// One feature's values, with the rows where it is present.
+struct Column {
+  std::vector<float> values;       // every row
+  std::vector<unsigned char> present;
+};
+
+double kishEffective(double sumW, double sumW2) { return sumW2 > 0 ? sumW * sumW / sumW2 : 0.0; }
+
+std::vector<std::string> names(const data::Dataset& ds, std::initializer_list<std::size_t> idx) {
+  std::vector<std::string> out;
+  for (std::size_t i : idx) out.push_back(ds.featureNames[i]);
+  return out;
+}
+
+}  // namespace
+
+Inspection inspect(const data::Dataset& ds, const std::string& file, const Options& options) {
+  Inspection r;
+  r.file = file;
+  r.options = options;
+  r.rows = ds.rows();
+  r.missingValue = ds.missingValue;
+  const auto n = static_cast<std::size_t>(ds.rows());
+  const auto nf = static_cast<std::size_t>(ds.cols());
+
+  std::vector<float> labels(n), weights(n);
+  double sw2s = 0, sw2b = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    labels[i] = ds.labels[static_cast<Eigen::Index>(i)];
+    weights[i] = ds.weights[static_cast<Eigen::Index>(i)];
+    const double w = weights[i];
+    if (w != 1.0) r.weighted = true;
+    if (labels[i] == 1.0f) {
+      ++r.nSignal;
+      r.sumWeightsSignal += w;
+      sw2s += w * w;
+      r.negativeWeightsSignal += w < 0;
+    } else {
+      ++r.nBackground;
+      r.sumWeightsBackground += w;
+      sw2b += w * w;
+      r.negativeWeightsBackground += w < 0;
+    }
+  }
+  if (r.nSignal == 0 || r.nBackground == 0)
+    throwInput(file + ": " + std::to_string(r.nSignal) + " signal and " + std::to_string(r.nBackground) +
+               " background events; inspect compares the classes and needs both");
+  if (!(r.sumWeightsSignal > 0) || !(r.sumWeightsBackground > 0))
+    throwInput(file + ": the summed event weight of signal is " + fmt(r.sumWeightsSignal) + " and of background " +
+               fmt(r.sumWeightsBackground) + "; both must be > 0");
+  if (r.negativeWeightsSignal + r.negativeWeightsBackground > 0)
+    r.warnings.push_back({"negative_weights", {},
+                          std::to_string(r.negativeWeightsSignal) + " signal and " +
+                              std::to_string(r.negativeWeightsBackground) +
+                              " background events have negative weights; they enter every weighted number with "
+                              "their sign (histogram bins may dip below zero)"});
+
+  std::vector<Column> cols(nf);
+  for (std::size_t j = 0; j < nf; ++j) {
+    Column& c = cols[j];
+    c.values.resize(n);
+    c.present.assign(n, 1);
+    const bool usesMissing = ds.featureHasMissing(static_cast<data::Index>(j));
+    for (std::size_t i = 0; i < n; ++i) {
+      const float v = ds.features(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j));
+      c.values[i] = v;
+      if (usesMissing && v == *ds.missingValue) c.present[i] = 0;
+    }
+  }
+
+  const double effS = kishEffective(r.sumWeightsSignal, sw2s), effB = kishEffective(r.sumWeightsBackground, sw2b);
+  r.features.resize(nf);
+  for (std::size_t j = 0; j < nf; ++j) {
+    FeatureStats& f = r.features[j];
+    const Column& c = cols[j];
+    f.name = ds.featureNames[j];
+    f.usesMissing = ds.featureHasMissing(static_cast<data::Index>(j));
+    std::vector<float> v, y, w, vs, ws, vb, wb;
+    double missS = 0, missB = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      const bool sig = labels[i] == 1.0f;
+      if (!c.present[i]) {
+        (sig ? f.signal.missing : f.background.missing) += 1;
+        (sig ? missS : missB) += weights[i];
+        continue;
+      }
+      v.push_back(c.values[i]);
+      y.push_back(labels[i]);
+      w.push_back(weights[i]);
+      (sig ? vs : vb).push_back(c.values[i]);
+      (sig ? ws : wb).push_back(weights[i]);
+    }
+    f.signal.missingFraction = missS / r.sumWeightsSignal;
+    f.background.missingFraction = missB / r.sumWeightsBackground;
+    f.signal.moments = metrics::weightedMoments(vs, ws);
+    f.background.moments = metrics::weightedMoments(vb, wb);
+
+    // Separation and AUC need both classes present with positive weight.
+    const bool comparable = f.signal.moments.sumWeights > 0 && f.background.moments.sumWeights > 0;
+    std::vector<float> sorted = v;
+    std::sort(sorted.begin(), sorted.end());
+    std::size_t distinct = 0, top = 0;
+    float topValue = 0;
+    for (std::size_t i = 0; i < sorted.size();) {
+      std::size_t k = i;
+      while (k < sorted.size() && sorted[k] == sorted[i]) ++k;
+      ++distinct;
+      if (k - i > top) top = k - i, topValue = sorted[i];
+      i = k;
+    }
+    if (comparable) {
+      f.separation = metrics::separation(v, y, w, options.bins);
+      f.auc = metrics::auc(v, y, w);
+    } else {
+      f.separation = f.auc = kNaN;
+    }
+    // Present-value effective counts scale with the present fraction of each class.
+    const double ns = effS * (1 - f.signal.missingFraction), nb = effB * (1 - f.background.missingFraction);
+    const double k = static_cast<double>(std::min<std::size_t>(static_cast<std::size_t>(options.bins), distinct));
+    if (ns > 0 && nb > 0) {
+      f.separationNoise = std::max(k - 1, 0.0) * (1 / ns + 1 / nb) / 4;
+      f.aucNoise = std::sqrt((ns + nb + 1) / (12 * ns * nb));
+    } else {
+      f.separationNoise = f.aucNoise = kNaN;
+    }
+    f.noSeparation = comparable && f.separation <= 3 * f.separationNoise && std::abs(f.auc - 0.5) < 3 * f.aucNoise;
+
+    // Constant / near-constant over all present values, unweighted (a property of the column).
+    if (v.empty()) {
+      r.warnings.push_back({"constant", {f.name}, f.name + " holds only the missing-value marker"});
+    } else if (distinct == 1) {
+      r.warnings.push_back({"constant", {f.name},
+                            f.name + " is constant (" + fmt(v[0], "%.7g") + " in every event): it carries no "
+                            "information, drop it from data.features"});
+    } else {
+      const double frac = static_cast<double>(top) / static_cast<double>(v.size());
+      if (frac >= options.nearConstantFraction)
+        r.warnings.push_back({"near_constant", {f.name},
+                              f.name + " is nearly constant: " + fmt(100 * frac, "%.2f") + "% of the present values are " +
+                              fmt(topValue, "%.7g") + "; the network learns little from it"});
+    }
+    // A leaked label: one value for all signal and another for all background (any two numbers).
+    if (distinct == 2 && vs.size() + vb.size() == n && !vs.empty() && !vb.empty()) {
+      const auto [smin, smax] = std::minmax_element(vs.begin(), vs.end());
+      const auto [bmin, bmax] = std::minmax_element(vb.begin(), vb.end());
+      if (*smin == *smax && *bmin == *bmax && *smin != *bmin) {
+        r.warnings.push_back({"label_copy", {f.name},
+                              f.name + " is a copy of the label (" + fmt(*smin, "%.7g") + " for every signal, " +
+                              fmt(*bmin, "%.7g") + " for every background event): a leaked label; remove it "
+                              "from data.features or the classifier will be perfect and useless"});
+        continue;
+      }
+    }
+    if (comparable && (f.auc == 1.0 || f.auc == 0.0))
+      r.warnings.push_back({"perfect_separation", {f.name},
+                            f.name + " alone separates the classes perfectly (AUC " + fmt(f.auc) +
+                            "): check that it is not derived from the label or the sample it came from"});
+  }
+
+  // Duplicated columns: identical values in every row (markers included).
+  for (std::size_t a = 0; a < nf; ++a)
+    for (std::size_t b = a + 1; b < nf; ++b)
+      if (cols[a].values == cols[b].values) {
+        r.warnings.push_back({"duplicate", names(ds, {a, b}),
+                              ds.featureNames[b] + " is an exact copy of " + ds.featureNames[a] +
+                              "; keep one of them in data.features"});
+      }
+
+  r.ranking.resize(nf);
+  for (std::size_t j = 0; j < nf; ++j) r.ranking[j] = j;
+  std::stable_sort(r.ranking.begin(), r.ranking.end(), [&](std::size_t a, std::size_t b) {
+    const double sa = r.features[a].separation, sb = r.features[b].separation;
+    if (std::isnan(sb)) return !std::isnan(sa);
+    if (std::isnan(sa)) return false;
+    return sa > sb;
+  });
+  for (std::size_t k = 0; k < nf; ++k) r.features[r.ranking[k]].rank = static_cast<int>(k + 1);
+
+  // Correlations, pairwise complete, per class.
+  r.correlationSignal = Eigen::MatrixXd::Constant(static_cast<Eigen::Index>(nf), static_cast<Eigen::Index>(nf), kNaN);
+  r.correlationBackground = r.correlationSignal;
+  std::vector<float> x, z, ww;
+  for (int cls = 0; cls < 2; ++cls) {
+    Eigen::MatrixXd& m = cls == 1 ? r.correlationSignal : r.correlationBackground;
+    const float label = static_cast<float>(cls);
+    for (std::size_t a = 0; a < nf; ++a)
+      for (std::size_t b = a; b < nf; ++b) {
+        x.clear();
+        z.clear();
+        ww.clear();
+        for (std::size_t i = 0; i < n; ++i) {
+          if (labels[i] != label || !cols[a].present[i] || !cols[b].present[i]) continue;
+          x.push_back(cols[a].values[i]);
+          z.push_back(cols[b].values[i]);
+          ww.push_back(weights[i]);
+        }
+        const double rho = metrics::weightedCorrelation(x, z, ww);
+        m(static_cast<Eigen::Index>(a), static_cast<Eigen::Index>(b)) = rho;
+        m(static_cast<Eigen::Index>(b), static_cast<Eigen::Index>(a)) = rho;
+      }
+  }
+  std::vector<CorrelationPair> pairs;
+  for (std::size_t a = 0; a < nf; ++a)
+    for (std::size_t b = a + 1; b < nf; ++b) {
+      CorrelationPair p{a, b, r.correlationSignal(static_cast<Eigen::Index>(a), static_cast<Eigen::Index>(b)),
+                        r.correlationBackground(static_cast<Eigen::Index>(a), static_cast<Eigen::Index>(b))};
+      if (std::isfinite(p.difference())) pairs.push_back(p);
+    }
+  std::stable_sort(pairs.begin(), pairs.end(), [](const CorrelationPair& p, const CorrelationPair& q) {
+    return std::abs(p.difference()) > std::abs(q.difference());
+  });
+  if (pairs.size() > static_cast<std::size_t>(std::max(options.topPairs, 0)))
+    pairs.resize(static_cast<std::size_t>(std::max(options.topPairs, 0)));
+  r.largestDifferences = std::move(pairs);
+  return r;
+}
+
+namespace {
+
+nlohmann::ordered_json num(double v) { return std::isfinite(v) ? nlohmann::ordered_json(v) : nlohmann::ordered_json(); }
+
+nlohmann::ordered_json classJson(const ClassStats& c) {
+  return {{"mean", num(c.moments.mean)},   {"std", num(c.moments.std)},
+          {"min", num(c.moments.count ? c.moments.min : kNaN)},
+          {"max", num(c.moments.count ? c.moments.max : kNaN)},
+          {"present", c.moments.count},    {"sum_weights", num(c.moments.sumWeights)},
+          {"missing", c.missing},          {"missing_fraction", num(c.missingFraction)}};
+}
+
+nlohmann::ordered_json matrixJson(const Eigen::MatrixXd& m) {
+  nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+  for (Eigen::Index i = 0; i < m.rows(); ++i) {
+    nlohmann::ordered_json row = nlohmann::ordered_json::array();
+    for (Eigen::Index j = 0; j < m.cols(); ++j) row.push_back(num(m(i, j)));
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+}  // namespace
+
+nlohmann::ordered_json toJson(const Inspection& r) {
+  nlohmann::ordered_json j;
+  j["file"] = r.file;
+  j["rows"] = r.rows;
+  j["n_signal"] = r.nSignal;
+  j["n_background"] = r.nBackground;
+  j["weighted"] = r.weighted;
+  j["sum_weights_signal"] = r.sumWeightsSignal;
+  j["sum_weights_background"] = r.sumWeightsBackground;
+  j["negative_weights_signal"] = r.negativeWeightsSignal;
+  j["negative_weights_background"] = r.negativeWeightsBackground;
+  j["missing_value"] = r.missingValue ? nlohmann::ordered_json(*r.missingValue) : nlohmann::ordered_json();
+  j["separation_bins"] = r.options.bins;
+  nlohmann::ordered_json feats = nlohmann::ordered_json::array();
+  for (const FeatureStats& f : r.features)
+    feats.push_back({{"name", f.name},
+                     {"rank", f.rank},
+                     {"separation", num(f.separation)},
+                     {"auc", num(f.auc)},
+                     {"separation_noise", num(f.separationNoise)},
+                     {"auc_noise", num(f.aucNoise)},
+                     {"no_separation", f.noSeparation},
+                     {"uses_missing", f.usesMissing},
+                     {"signal", classJson(f.signal)},
+                     {"background", classJson(f.background)}});
+  j["features"] = feats;
+  nlohmann::ordered_json ranking = nlohmann::ordered_json::array();
+  for (std::size_t k : r.ranking) ranking.push_back(r.features[k].name);
+  j["ranking"] = ranking;
+  nlohmann::ordered_json names = nlohmann::ordered_json::array();
+  for (const FeatureStats& f : r.features) names.push_back(f.name);
+  j["correlation"] = {{"features", names},
+                      {"signal", matrixJson(r.correlationSignal)},
+                      {"background", matrixJson(r.correlationBackground)}};
+  nlohmann::ordered_json pairs = nlohmann::ordered_json::array();
+  for (const CorrelationPair& p : r.largestDifferences)
+    pairs.push_back({{"features", {r.features[p.first].name, r.features[p.second].name}},
+                     {"signal", num(p.signal)},
+                     {"background", num(p.background)},
+                     {"difference", num(p.difference())}});
+  j["largest_correlation_differences"] = pairs;
+  nlohmann::ordered_json warnings = nlohmann::ordered_json::array();
+  for (const Warning& w : r.warnings)
+    warnings.push_back({{"kind", w.kind}, {"features", w.features}, {"message", w.message}});
+  j["warnings"] = warnings;
+  return j;
+}
+
+std::string textSummary(const Inspection& r) {
+  std::ostringstream os;
+  os << r.file << ": " << r.rows << " events (" << r.nSignal << " signal, " << r.nBackground << " background), "
+     << r.features.size() << " features";
+  if (r.weighted)
+    os << "; weighted: signal " << fmt(r.sumWeightsSignal) << ", background " << fmt(r.sumWeightsBackground);
+  if (r.missingValue) os << "; missing-value marker " << fmt(*r.missingValue, "%.7g");
+  os << "\n";
+  if (!r.warnings.empty()) {
+    os << "\nwarnings:\n";
+    for (const Warning& w : r.warnings) os << "  [" << w.kind << "] " << w.message << "\n";
+  }
+  std::size_t width = 7;
+  for (const FeatureStats& f : r.features) width = std::max(width, f.name.size());
+  os << "\nseparation ranking (TMVA <S^2>, " << r.options.bins << " bins; AUC of the feature alone; missing values "
+     << "excluded):\n";
+  char line[512];
+  std::snprintf(line, sizeof line, "  %4s  %-*s  %10s  %7s  %12s  %12s  %9s  %9s\n", "rank", static_cast<int>(width),
+                "feature", "separation", "AUC", "mean(sig)", "mean(bkg)", "miss(sig)", "miss(bkg)");
+  os << line;
+  for (std::size_t k : r.ranking) {
+    const FeatureStats& f = r.features[k];
+    std::snprintf(line, sizeof line, "  %4d  %-*s  %10s  %7s  %12s  %12s  %8s%%  %8s%%%s\n", f.rank,
+                  static_cast<int>(width), f.name.c_str(), fmt(f.separation, "%.5f").c_str(), fmt(f.auc, "%.4f").c_str(),
+                  fmt(f.signal.moments.mean).c_str(), fmt(f.background.moments.mean).c_str(),
+                  fmt(100 * f.signal.missingFraction, "%.1f").c_str(),
+                  fmt(100 * f.background.missingFraction, "%.1f").c_str(),
+                  f.noSeparation ? "  no separation" : "");
+    os << line;
+  }
+  if (!r.largestDifferences.empty()) {
+    os << "\ncorrelations that differ most between the classes (weighted Pearson):\n";
+    for (const CorrelationPair& p : r.largestDifferences) {
+      std::snprintf(line, sizeof line, "  %-*s %-*s  signal %+.3f  background %+.3f  difference %+.3f\n",
+                    static_cast<int>(width), r.features[p.first].name.c_str(), static_cast<int>(width),
+                    r.features[p.second].name.c_str(), p.signal, p.background, p.difference());
+      os << line;
+    }
+  }
+  return os.str();
+}
+
+}  // namespace hepsweep::inspect

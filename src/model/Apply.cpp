@@ -1,0 +1,460 @@
+#include "hepsweep/model/Apply.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <unordered_set>
+
+#include "hepsweep/core/Error.hpp"
+#include "hepsweep/core/Sha256.hpp"
+#include "hepsweep/core/Strings.hpp"
+#include "hepsweep/core/Time.hpp"
+#include "hepsweep/core/Version.hpp"
+#include "hepsweep/io/Convert.hpp"
+#include "hepsweep/io/DatasetFile.hpp"
+#include "hepsweep/io/Hdf5.hpp"
+#include "hepsweep/model/Model.hpp"
+
+namespace hepsweep::model {
+namespace {
+
+namespace fs = std::filesystem;
+namespace h5 = io::h5;
+
+bool isHdf5File(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char sig[8] = {};
+  if (!in.read(sig, 8)) return false;
+  return std::string(sig, 8) == std::string("\x89HDF\r\n\x1a\n", 8);
+}
+
+// Removes a temporary file when the apply ends, whichever way.
+struct TempFile {
+  std::string path;
+  TempFile() = default;
+  TempFile(const TempFile&) = delete;
+  TempFile& operator=(const TempFile&) = delete;
+  ~TempFile() {
+    if (!path.empty()) h5::removeQuietly(path);
+  }
+};
+
+std::string shortest(double v) {
+  char buf[64];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, r.ptr);
+}
+
+std::string shortest(float v) {
+  char buf[64];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, r.ptr);
+}
+
+std::string passName(double eff) { return "pass_at_" + shortest(eff); }
+
+// One input as the scorer reads it: an HDF5 dataset file (converted from text when needed).
+struct Source {
+  std::string path;        // as given
+  std::string h5path;      // the dataset file read
+  std::unique_ptr<TempFile> temp;
+  io::DatasetInfo info;
+  std::int64_t rows = 0;   // events of this input (the first copy of a converted file)
+  bool converted = false;
+};
+
+// The events of one block, scored.
+struct Block {
+  std::int64_t rows = 0;
+  const std::vector<std::int64_t>* ids = nullptr;  // null: no ids
+  Eigen::VectorXf score;
+  data::FeatureMatrix perFold;
+  std::vector<std::int8_t> fold;                    // out-of-fold only
+  std::vector<std::vector<std::int8_t>> pass;       // per working point
+  const Eigen::VectorXf* labels = nullptr;
+  const Eigen::VectorXf* weights = nullptr;
+};
+
+struct Layout {
+  int folds = 0;
+  bool perFold = false, outOfFold = false, ids = false, labels = false;
+  std::string idColumn;
+  std::vector<double> efficiencies, thresholds;
+};
+
+class Writer {
+ public:
+  virtual ~Writer() = default;
+  virtual void append(const Block& b) = 0;
+  virtual void finish(const ApplySummary& s) = 0;
+};
+
+class Hdf5Writer final : public Writer {
+ public:
+  Hdf5Writer(const std::string& output, const Layout& l, const ApplyOptions& o, const std::string& modelSha)
+      : output_(output), tmp_(h5::temporaryName(output)), layout_(l), options_(o), modelSha_(modelSha) {
+    file_ = std::make_unique<h5::File>(h5::File::create(tmp_));
+    score_ = std::make_unique<h5::RowAppender<float>>(*file_, "score", 0);
+    if (l.perFold) perFold_ = std::make_unique<h5::RowAppender<float>>(*file_, "fold_scores", static_cast<std::size_t>(l.folds));
+    if (l.outOfFold) fold_ = std::make_unique<h5::RowAppender<std::int8_t>>(*file_, "fold", 0);
+    if (l.ids) ids_ = std::make_unique<h5::RowAppender<std::int64_t>>(*file_, "ids", 0);
+    if (l.labels) {
+      labels_ = std::make_unique<h5::RowAppender<std::int8_t>>(*file_, "labels", 0);
+      weights_ = std::make_unique<h5::RowAppender<float>>(*file_, "weights", 0);
+    }
+    for (double e : l.efficiencies) pass_.push_back(std::make_unique<h5::RowAppender<std::int8_t>>(*file_, passName(e), 0));
+  }
+  ~Hdf5Writer() override {
+    if (!done_) {
+      pass_.clear();
+      score_.reset();
+      perFold_.reset();
+      fold_.reset();
+      ids_.reset();
+      labels_.reset();
+      weights_.reset();
+      file_.reset();
+      h5::removeQuietly(tmp_);
+    }
+  }
+
+  void append(const Block& b) override {
+    const auto n = static_cast<std::size_t>(b.rows);
+    score_->append(b.score.data(), n);
+    if (perFold_) perFold_->append(b.perFold.data(), n);
+    if (fold_) fold_->append(b.fold.data(), n);
+    if (ids_) ids_->append(b.ids->data(), n);
+    if (labels_) {
+      std::vector<std::int8_t> lab(n);
+      for (std::size_t i = 0; i < n; ++i) lab[i] = (*b.labels)[static_cast<Eigen::Index>(i)] > 0.5f ? 1 : 0;
+      labels_->append(lab.data(), n);
+      weights_->append(b.weights->data(), n);
+    }
+    for (std::size_t w = 0; w < pass_.size(); ++w) pass_[w]->append(b.pass[w].data(), n);
+  }
+
+  void finish(const ApplySummary& s) override {
+    const h5::File& f = *file_;
+    f.setAttr("format", std::string("hepsweep-scores"));
+    f.setAttr("format_version", std::int64_t{1});
+    f.setAttr("mode", std::string(layout_.outOfFold ? "out_of_fold" : "ensemble"));
+    f.setAttr("folds", static_cast<std::int64_t>(layout_.folds));
+    f.setAttr("model", options_.modelPath);
+    f.setAttr("model_sha256", modelSha_);
+    f.setAttr("has_ids", static_cast<std::int64_t>(layout_.ids));
+    f.setAttr("has_labels", static_cast<std::int64_t>(layout_.labels));
+    f.setAttr("score", std::string(layout_.outOfFold
+        ? "sigmoid score of the fold model that never trained on the event (fold); held-out test events (fold = -1): mean of the fold models"
+        : "mean of the fold models' sigmoid scores"));
+    if (layout_.ids) f.setAttr("id_column", layout_.idColumn, "ids");
+    if (layout_.perFold) f.setAttr("columns", std::string("fold 0, fold 1, ... (model of fold k)"), "fold_scores");
+    if (layout_.outOfFold) f.setAttr("meaning", std::string("fold model that scored the event; -1 = held-out test event, ensemble mean"), "fold");
+    for (std::size_t w = 0; w < layout_.efficiencies.size(); ++w) {
+      const std::string name = passName(layout_.efficiencies[w]);
+      f.setAttr("signal_efficiency", layout_.efficiencies[w], name);
+      f.setAttr("threshold", layout_.thresholds[w], name);
+      f.setAttr("cut", std::string("score >= threshold (threshold measured on the model's held-out test set)"), name);
+    }
+    const h5::Group p = f.createGroup("provenance");
+    std::vector<std::string> paths, shas;
+    std::vector<std::int64_t> rows;
+    for (const auto& in : s.inputs) {
+      paths.push_back(in.path);
+      shas.push_back(in.sha256);
+      rows.push_back(in.rows);
+    }
+    p.writeStrings("input_paths", paths);
+    p.writeStrings("input_sha256", shas);
+    p.write<std::int64_t>("input_rows", std::span<const std::int64_t>(rows), false);
+    p.setAttr("command_line", options_.commandLine);
+    p.setAttr("version", versionString());
+    p.setAttr("created", utcTimestamp());
+    p.setAttr("model", options_.modelPath);
+    p.setAttr("model_sha256", modelSha_);
+    pass_.clear();
+    score_.reset();
+    perFold_.reset();
+    fold_.reset();
+    ids_.reset();
+    labels_.reset();
+    weights_.reset();
+    file_->close();
+    file_.reset();
+    h5::renameInto(tmp_, output_);
+    done_ = true;
+  }
+
+ private:
+  std::string output_, tmp_;
+  Layout layout_;
+  const ApplyOptions& options_;
+  std::string modelSha_;
+  std::unique_ptr<h5::File> file_;
+  std::unique_ptr<h5::RowAppender<float>> score_, perFold_, weights_;
+  std::unique_ptr<h5::RowAppender<std::int8_t>> fold_, labels_;
+  std::unique_ptr<h5::RowAppender<std::int64_t>> ids_;
+  std::vector<std::unique_ptr<h5::RowAppender<std::int8_t>>> pass_;
+  bool done_ = false;
+};
+
+class CsvWriter final : public Writer {
+ public:
+  CsvWriter(const std::string& output, const Layout& l) : output_(output), tmp_(h5::temporaryName(output)), layout_(l) {
+    out_.open(tmp_, std::ios::binary | std::ios::trunc);
+    if (!out_) throwIo("cannot create '" + tmp_ + "': " + std::strerror(errno));
+    std::vector<std::string> cols;
+    if (l.ids) cols.push_back(l.idColumn.empty() ? "id" : l.idColumn);
+    cols.push_back("score");
+    if (l.perFold)
+      for (int k = 0; k < l.folds; ++k) cols.push_back("score_fold_" + std::to_string(k));
+    if (l.outOfFold) cols.push_back("fold");
+    for (double e : l.efficiencies) cols.push_back(passName(e));
+    if (l.labels) {
+      cols.push_back("label");
+      cols.push_back("weight");
+    }
+    out_ << str::join(cols, ",") << "\n";
+  }
+  ~CsvWriter() override {
+    if (!done_) {
+      out_.close();
+      h5::removeQuietly(tmp_);
+    }
+  }
+
+  void append(const Block& b) override {
+    std::string line;
+    for (Eigen::Index i = 0; i < b.rows; ++i) {
+      line.clear();
+      const auto si = static_cast<std::size_t>(i);
+      if (layout_.ids) line += std::to_string((*b.ids)[si]) + ",";
+      line += shortest(b.score[i]);
+      if (layout_.perFold)
+        for (int k = 0; k < layout_.folds; ++k) line += "," + shortest(b.perFold(i, k));
+      if (layout_.outOfFold) line += "," + std::to_string(static_cast<int>(b.fold[si]));
+      for (const auto& p : b.pass) line += p[si] ? ",1" : ",0";
+      if (layout_.labels) line += ((*b.labels)[i] > 0.5f ? ",1," : ",0,") + shortest((*b.weights)[i]);
+      line += '\n';
+      out_ << line;
+    }
+    if (!out_) throwIo("cannot write '" + tmp_ + "' (disk full?)");
+  }
+
+  void finish(const ApplySummary&) override {
+    out_.close();
+    if (!out_) throwIo("cannot write '" + tmp_ + "' (disk full?)");
+    h5::renameInto(tmp_, output_);
+    done_ = true;
+  }
+
+ private:
+  std::string output_, tmp_;
+  Layout layout_;
+  std::ofstream out_;
+  bool done_ = false;
+};
+
+// --out-of-fold needs each event's fold key; say why it cannot be had.
+void checkOutOfFold(const Model& m, const std::vector<Source>& sources) {
+  const FoldRule& r = m.foldRule;
+  if (r.folds < 2)
+    throwConfig("--out-of-fold needs a k-fold model (cv.folds > 1); this model has a single fold, which trained "
+                "on a fixed split, so there is no model that left each event out");
+  switch (r.key) {
+    case FoldKey::Unknown:
+      throwConfig("--out-of-fold: the model does not know the fold keys of its training events (the training data "
+                  "file '" + m.dataFile + "' was missing or changed when the model was made); re-run "
+                  "`hepsweep aggregate` where the data file is present");
+    case FoldKey::Id:
+      for (const Source& s : sources)
+        if (!s.info.hasIds)
+          throwConfig("--out-of-fold: the model's folds were assigned by event id (column " + str::quoted(r.idColumn) +
+                      "), but input '" + s.path + "' has no ids; " +
+                      (s.converted ? "pass --id " + r.idColumn + " for text inputs"
+                                   : "convert it with `hepsweep convert ... --id " + r.idColumn + "`"));
+      break;
+    case FoldKey::RowIndex:
+      if (sources.size() != 1 || sources[0].converted || sources[0].rows != r.dataRows)
+        throwConfig("--out-of-fold: the model's folds were assigned by row index (the training data had no ids), so "
+                    "the only input that carries the key is the training data file itself ('" + m.dataFile + "', " +
+                    std::to_string(r.dataRows) + " rows) given alone; got " +
+                    (sources.size() != 1 ? std::to_string(sources.size()) + " inputs"
+                                         : "'" + sources[0].path + "' with " + std::to_string(sources[0].rows) + " rows"));
+      break;
+  }
+}
+
+}  // namespace
+
+ApplySummary applyModel(const ApplyOptions& o, const Logger& log) {
+  const auto t0 = std::chrono::steady_clock::now();
+  if (o.inputs.empty()) throwConfig("apply: no input files given");
+  if (o.output.empty()) throwConfig("apply: -o OUTPUT is required");
+  if (o.chunkRows < Scorer::kChunkRows || o.chunkRows % Scorer::kChunkRows != 0)
+    throwConfig("apply: --chunk-rows " + std::to_string(o.chunkRows) + " must be a positive multiple of " +
+                std::to_string(Scorer::kChunkRows) + " (the scoring chunk, so that scores do not depend on it)");
+  for (double e : o.signalEfficiencies)
+    if (!(e > 0.0 && e < 1.0))
+      throwConfig("apply: --at-signal-efficiency " + shortest(e) + " must lie strictly between 0 and 1");
+
+  const Model m = readModel(o.modelPath);
+  ApplySummary s;
+  s.output = o.output;
+  s.modelSha256 = sha256File(o.modelPath);
+  s.folds = m.numFolds();
+
+  // Inputs: HDF5 datasets as they are; anything else through convert into a temporary file.
+  std::vector<Source> sources;
+  const fs::path outDir = fs::absolute(fs::path(o.output)).parent_path();
+  for (std::size_t i = 0; i < o.inputs.size(); ++i) {
+    Source src;
+    src.path = o.inputs[i];
+    if (isHdf5File(src.path)) {
+      src.h5path = src.path;
+    } else {
+      src.converted = true;
+      src.temp = std::make_unique<TempFile>();
+      src.temp->path = (outDir / (fs::path(o.output).filename().string() + ".input" + std::to_string(i) + ".tmp-" +
+                                  std::to_string(::getpid()) + ".h5")).string();
+      io::ConvertOptions c;
+      // convert wants both classes when the class comes from the file and there may be no label
+      // column: the file is read as both, and only the first copy (rows [0, input_rows[0])) is
+      // scored. Labels are not needed to score.
+      c.signalFiles = {src.path};
+      c.backgroundFiles = {src.path};
+      c.features = m.featureNames;
+      c.idColumn = o.idColumn;
+      c.separator = io::Separator::parse(o.separator);
+      c.output = src.temp->path;
+      c.commandLine = o.commandLine;
+      try {
+        io::convert(c, log);
+      } catch (const Error& e) {
+        throw Error(e.category(), "apply: cannot read input '" + src.path + "' for the model's " +
+                                      std::to_string(m.featureNames.size()) + " features: " + e.what());
+      }
+      src.h5path = src.temp->path;
+    }
+    src.info = io::readDatasetInfo(src.h5path);
+    src.rows = src.converted ? src.info.inputRows.at(0) : src.info.rows;
+    for (const std::string& f : m.featureNames)
+      if (std::find(src.info.featureNames.begin(), src.info.featureNames.end(), f) == src.info.featureNames.end())
+        throwInput("apply: input '" + src.path + "' lacks feature " + str::quoted(f) + ", which the model needs (closest: " +
+                   str::quoted(str::closest(f, src.info.featureNames)) + "; the model's features: " +
+                   str::join(m.featureNames, ", ") + ")");
+    AppliedInput a;
+    a.path = src.path;
+    a.sha256 = src.converted ? sha256File(src.path) : sha256File(src.h5path);
+    a.rows = src.rows;
+    a.converted = src.converted;
+    a.hasIds = src.info.hasIds;
+    s.inputs.push_back(a);
+    sources.push_back(std::move(src));
+  }
+  if (o.outOfFold) checkOutOfFold(m, sources);
+  if (o.outOfFold && m.foldRule.key == FoldKey::RowIndex && s.inputs[0].sha256 != m.dataSha256)
+    log.warning("apply: '" + sources[0].path + "' is not byte-identical to the training data file (sha256 differs); "
+                "its row indices are taken to mean the same events");
+
+  Layout layout;
+  layout.folds = m.numFolds();
+  layout.perFold = o.perFold;
+  layout.outOfFold = o.outOfFold;
+  layout.ids = true;
+  layout.labels = true;
+  for (const Source& src : sources) {
+    layout.ids = layout.ids && src.info.hasIds;
+    layout.labels = layout.labels && !src.converted;
+  }
+  if (layout.ids) layout.idColumn = sources[0].info.idColumn;
+  else
+    for (const Source& src : sources)
+      if (src.info.hasIds)
+        log.warning("apply: '" + src.path + "' has ids but other inputs do not; the output has no id column");
+  layout.efficiencies = o.signalEfficiencies;
+  for (double e : o.signalEfficiencies) layout.thresholds.push_back(m.thresholdAt(e));
+  s.signalEfficiencies = layout.efficiencies;
+  s.thresholds = layout.thresholds;
+  s.passing.assign(layout.efficiencies.size(), 0);
+  if (o.outOfFold) s.outOfFoldCounts.assign(static_cast<std::size_t>(m.numFolds()) + 1, 0);
+
+  std::unordered_set<std::int64_t> testKeys;
+  if (o.outOfFold) testKeys.insert(m.foldRule.testKeys.begin(), m.foldRule.testKeys.end());
+
+  std::unique_ptr<Writer> writer;
+  if (o.csv) writer = std::make_unique<CsvWriter>(o.output, layout);
+  else writer = std::make_unique<Hdf5Writer>(o.output, layout, o, s.modelSha256);
+
+  Scorer scorer(m);
+  Block b;
+  for (const Source& src : sources) {
+    // Each input is chunked from its own first row: its scores do not depend on the other inputs.
+    for (std::int64_t first = 0; first < src.rows; first += o.chunkRows) {
+      const std::int64_t count = std::min(o.chunkRows, src.rows - first);
+      const data::Dataset ds = io::readDatasetRows(src.h5path, first, count, m.featureNames);
+      b.rows = count;
+      scorer.scoreFolds(ds.features, b.perFold);
+      b.score = ensembleMean(b.perFold);
+      b.ids = layout.ids ? &ds.ids : nullptr;
+      b.labels = &ds.labels;
+      b.weights = &ds.weights;
+      if (o.outOfFold) {
+        b.fold.assign(static_cast<std::size_t>(count), -1);
+        for (std::int64_t i = 0; i < count; ++i) {
+          const auto si = static_cast<std::size_t>(i);
+          const std::int64_t key = m.foldRule.key == FoldKey::Id ? ds.ids[si] : first + i;
+          if (testKeys.count(key)) {
+            ++s.outOfFoldCounts.back();
+            continue;
+          }
+          const int k = m.foldRule.foldOf(static_cast<std::uint64_t>(key));
+          b.fold[si] = static_cast<std::int8_t>(k);
+          b.score[i] = b.perFold(i, k);
+          ++s.outOfFoldCounts[static_cast<std::size_t>(k)];
+        }
+      }
+      b.pass.assign(layout.efficiencies.size(), std::vector<std::int8_t>(static_cast<std::size_t>(count)));
+      for (std::size_t w = 0; w < layout.efficiencies.size(); ++w)
+        for (std::int64_t i = 0; i < count; ++i) {
+          const bool pass = static_cast<double>(b.score[i]) >= layout.thresholds[w];
+          b.pass[w][static_cast<std::size_t>(i)] = pass ? 1 : 0;
+          s.passing[w] += pass;
+        }
+      writer->append(b);
+      s.rows += count;
+    }
+    log.debug("apply: scored '" + src.path + "' (" + std::to_string(src.rows) + " events)");
+  }
+  writer->finish(s);
+  s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return s;
+}
+
+std::string summaryText(const ApplySummary& s) {
+  std::ostringstream os;
+  os << "Scored " << s.rows << " events from " << s.inputs.size() << " input" << (s.inputs.size() == 1 ? "" : "s")
+     << " with " << s.folds << " fold model" << (s.folds == 1 ? "" : "s") << " into '" << s.output << "'";
+  os.precision(3);
+  os << std::fixed << " in " << s.seconds << " s.";
+  for (std::size_t w = 0; w < s.signalEfficiencies.size(); ++w)
+    os << "\n  signal efficiency " << shortest(s.signalEfficiencies[w]) << ": threshold " << shortest(s.thresholds[w])
+       << ", " << s.passing[w] << " events pass";
+  if (!s.outOfFoldCounts.empty()) {
+    os << "\n  out-of-fold:";
+    for (std::size_t k = 0; k + 1 < s.outOfFoldCounts.size(); ++k) os << " fold " << k << ": " << s.outOfFoldCounts[k] << ",";
+    os << " held-out test (ensemble): " << s.outOfFoldCounts.back();
+  }
+  return os.str();
+}
+
+}  // namespace hepsweep::model

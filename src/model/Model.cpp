@@ -1,0 +1,483 @@
+#include "hepsweep/model/Model.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <optional>
+#include <set>
+
+#include "hepsweep/campaign/Options.hpp"
+#include "hepsweep/core/Error.hpp"
+#include "hepsweep/core/Sha256.hpp"
+#include "hepsweep/core/Strings.hpp"
+#include "hepsweep/core/Time.hpp"
+#include "hepsweep/core/Version.hpp"
+#include "hepsweep/io/DatasetFile.hpp"
+#include "hepsweep/io/Hdf5.hpp"
+#include "hepsweep/metrics/Metrics.hpp"
+#include "hepsweep/train/ResultFile.hpp"
+
+namespace hepsweep::model {
+namespace {
+
+namespace h5 = io::h5;
+
+template <class T>
+std::span<const T> asSpan(const std::vector<T>& v) { return {v.data(), v.size()}; }
+
+Eigen::VectorXf toEigen(const std::vector<float>& v) {
+  return Eigen::Map<const Eigen::VectorXf>(v.data(), static_cast<Eigen::Index>(v.size()));
+}
+
+std::string foldGroupName(int fold) { return "fold_" + std::to_string(fold); }
+
+// "a.b=1 model.widths=[64, 64] c=x" -> {"a.b=1", "model.widths=[64, 64]", "c=x"}: a new
+// assignment starts at a word made of key characters followed by '='.
+std::vector<std::string> splitAssignments(const std::string& joined) {
+  std::vector<std::string> out;
+  std::size_t i = 0;
+  const auto isKeyChar = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '"'; };
+  while (i < joined.size()) {
+    while (i < joined.size() && joined[i] == ' ') ++i;
+    if (i >= joined.size()) break;
+    std::size_t j = i;
+    while (j < joined.size() && isKeyChar(joined[j])) ++j;
+    const bool startsAssignment = j > i && j < joined.size() && joined[j] == '=';
+    std::size_t end = joined.find(' ', j);
+    while (end != std::string::npos) {
+      std::size_t k = end + 1;
+      while (k < joined.size() && isKeyChar(joined[k])) ++k;
+      if (k > end + 1 && k < joined.size() && joined[k] == '=') break;
+      end = joined.find(' ', end + 1);
+    }
+    const std::string piece = joined.substr(i, end == std::string::npos ? std::string::npos : end - i);
+    if (startsAssignment || out.empty()) out.push_back(piece);
+    else out.back() += " " + piece;
+    i = end == std::string::npos ? joined.size() : end;
+  }
+  return out;
+}
+
+// The network group of a result or model file (train::writeNetwork's layout) back into a
+// configuration and buffers. `fallback` supplies the activation constants when the file predates
+// their attributes.
+void readNetworkGroup(const h5::Group& g, const std::optional<nn::ModelConfig>& fallback, FoldModel& f) {
+  const auto layers = g.attrInt("layers");
+  f.inputs = static_cast<int>(g.attrInt("inputs"));
+  if (layers < 2)
+    throwInput(g.where("") + ": the network has " + std::to_string(layers) +
+               " layers; a hepsweep network has at least one hidden layer and the output layer");
+  nn::ModelConfig cfg;
+  if (fallback) cfg = *fallback;
+  cfg.widths.clear();
+  cfg.width = cfg.depth = cfg.step = 0;
+  cfg.dropout.clear();
+  for (std::int64_t l = 0; l < layers; ++l) {
+    const std::string name = "layer_" + std::to_string(l);
+    const auto shape = g.shape(name + "/W");
+    if (shape.size() != 2) throwInput(g.where(name + "/W") + " is not a 2-D (outputs x inputs) matrix");
+    if (l == layers - 1) {
+      if (shape[0] != 1) throwInput(g.where(name + "/W") + ": the output layer must have one unit");
+      break;
+    }
+    cfg.widths.push_back(static_cast<int>(shape[0]));
+    cfg.dropout.push_back(static_cast<float>(g.attrDouble("dropout", name)));
+    if (l == 0) {
+      cfg.activation = nn::parseActivation(g.attrString("activation", name));
+      cfg.batchNorm = g.attrInt("batch_norm", name) != 0;
+    }
+  }
+  const bool hasConstants = g.hasAttr("leaky_slope");
+  if (!hasConstants && !fallback)
+    throwInput(g.where("") + " lacks the attributes leaky_slope, elu_alpha and batch_norm_epsilon and no "
+               "configuration was given to take them from");
+  if (hasConstants) {
+    cfg.leakySlope = static_cast<float>(g.attrDouble("leaky_slope"));
+    cfg.eluAlpha = static_cast<float>(g.attrDouble("elu_alpha"));
+    cfg.batchNormEpsilon = static_cast<float>(g.attrDouble("batch_norm_epsilon"));
+    cfg.batchNormMomentum = static_cast<float>(g.attrDouble("batch_norm_momentum"));
+  }
+  f.network = cfg;
+  f.params = toEigen(g.read<float>("params"));
+  f.state = toEigen(g.read<float>("state"));
+  // Rebuilding checks that the layer description gives exactly the stored buffer layout.
+  const nn::Network net(f.inputs, f.network, 0);
+  if (net.numParams() != static_cast<std::size_t>(f.params.size()) || net.state().size() != f.state.size())
+    throwInput(g.where("params") + ": " + std::to_string(f.params.size()) + " parameters and " +
+               std::to_string(f.state.size()) + " state values do not fit the described layers (" +
+               std::to_string(net.numParams()) + " and " + std::to_string(net.state().size()) + " expected)");
+}
+
+void checkFormat(const h5::File& f, const std::string& path, const char* format, std::int64_t version,
+                 const char* what) {
+  if (!f.hasAttr("format") || f.attrString("format") != format)
+    throwInput("'" + path + "' is not a " + what + " (root attribute format is " +
+               (f.hasAttr("format") ? str::quoted(f.attrString("format")) : std::string("missing")) +
+               ", expected '" + format + "')");
+  if (f.attrInt("format_version") != version)
+    throwInput("'" + path + "' has format_version " + std::to_string(f.attrInt("format_version")) +
+               "; this hepsweep reads version " + std::to_string(version));
+}
+
+struct ResultContents {
+  FoldModel fold;
+  int folds = 1;
+  std::uint64_t seed = 0;
+  std::string config, version, dataFile, dataSha256;
+  std::vector<std::string> featureNames;
+  std::vector<std::int64_t> testRows;
+  std::vector<float> testLabels, testWeights;
+};
+
+ResultContents readResult(const std::string& path) {
+  const h5::File f = h5::File::open(path);
+  checkFormat(f, path, "hepsweep-result", 1, "hepsweep result file");
+  ResultContents r;
+  r.fold.resultFile = path;
+  r.fold.fold = f.hasAttr("fold") ? static_cast<int>(f.attrInt("fold")) : 0;
+  r.folds = f.hasAttr("folds") ? static_cast<int>(f.attrInt("folds")) : 1;
+  r.fold.itemOverrides = f.hasAttr("item_overrides") ? f.attrString("item_overrides") : "";
+  r.seed = static_cast<std::uint64_t>(f.attrInt("seed"));
+  r.config = f.attrString("config");
+  r.version = f.attrString("version");
+  r.dataFile = f.attrString("data_file");
+  r.dataSha256 = f.attrString("data_sha256");
+  r.featureNames = f.readStrings("model/feature_names");
+  r.fold.preprocess = train::readPreprocess(f.openGroup("preprocess"));
+
+  std::optional<nn::ModelConfig> fallback;
+  const h5::Group net = f.openGroup("model");
+  if (!net.hasAttr("leaky_slope")) {
+    campaign::CampaignConfig c = campaign::parseCampaign(r.config, path + ":config");
+    if (!r.fold.itemOverrides.empty()) campaign::applyOverrides(c, splitAssignments(r.fold.itemOverrides));
+    fallback = c.run.model;
+  }
+  readNetworkGroup(net, fallback, r.fold);
+  if (r.fold.inputs != r.fold.preprocess.outputs())
+    throwInput("'" + path + "': the network has " + std::to_string(r.fold.inputs) + " inputs but the preprocessing gives " +
+               std::to_string(r.fold.preprocess.outputs()) + " columns");
+
+  r.testRows = f.read<std::int64_t>("split/test");
+  r.fold.testScores = f.read<float>("scores/test");
+  r.testLabels = f.read<float>("scores/test_labels");
+  r.testWeights = f.read<float>("scores/test_weights");
+  r.fold.valLoss = f.readScalarDouble("metrics/val_loss");
+  r.fold.valAuc = f.readScalarDouble("metrics/val_auc");
+  r.fold.testAuc = f.readScalarDouble("metrics/test_auc");
+  return r;
+}
+
+// The keys of the test rows, read from the training data file when it is still the one trained
+// on (same sha256).
+void recordKeys(Model& m) {
+  FoldRule& rule = m.foldRule;
+  rule.key = FoldKey::Unknown;
+  std::error_code ec;
+  if (!std::filesystem::exists(m.dataFile, ec)) return;
+  try {
+    if (sha256File(m.dataFile) != m.dataSha256) return;
+    const io::DatasetInfo info = io::readDatasetInfo(m.dataFile);
+    rule.dataRows = info.rows;
+    rule.testKeys = rule.testRows;
+    if (info.hasIds) {
+      const h5::File f = h5::File::open(m.dataFile);
+      const auto ids = f.read<std::int64_t>("ids");
+      for (auto& k : rule.testKeys) k = ids.at(static_cast<std::size_t>(k));
+      rule.key = FoldKey::Id;
+      rule.idColumn = info.idColumn;
+    } else {
+      rule.key = FoldKey::RowIndex;
+    }
+  } catch (const Error&) {
+    rule.key = FoldKey::Unknown;
+    rule.testKeys.clear();
+    rule.dataRows = 0;
+  }
+}
+
+void computeTestSummary(Model& m, const std::vector<double>& signalEfficiencies) {
+  const auto n = static_cast<Eigen::Index>(m.testLabels.size());
+  data::FeatureMatrix perFold(n, m.numFolds());
+  for (int k = 0; k < m.numFolds(); ++k)
+    perFold.col(k) = Eigen::Map<const Eigen::VectorXf>(m.folds[static_cast<std::size_t>(k)].testScores.data(), n);
+  const Eigen::VectorXf ens = ensembleMean(perFold);
+  m.testScores.assign(ens.data(), ens.data() + n);
+  m.workingPoints.clear();
+  if (n == 0) return;
+  const std::span<const float> scores(m.testScores), labels(m.testLabels);
+  m.ensembleTestAuc = metrics::auc(scores, labels);
+  const metrics::Roc roc = metrics::rocCurve(scores, labels);
+  for (double e : signalEfficiencies)
+    m.workingPoints.push_back({e, metrics::thresholdAtSigEff(roc, e), metrics::bkgEffAtSigEff(roc, e)});
+}
+
+}  // namespace
+
+const char* toString(FoldKey k) {
+  switch (k) {
+    case FoldKey::RowIndex: return "row_index";
+    case FoldKey::Id: return "id";
+    case FoldKey::Unknown: return "unknown";
+  }
+  return "unknown";
+}
+
+FoldKey parseFoldKey(const std::string& s) {
+  if (s == "row_index") return FoldKey::RowIndex;
+  if (s == "id") return FoldKey::Id;
+  if (s == "unknown") return FoldKey::Unknown;
+  throwInput("unknown fold key " + str::quoted(s) + " (expected 'row_index', 'id' or 'unknown')");
+}
+
+int FoldRule::foldOf(std::uint64_t key) const { return data::foldOf(key, folds, seed); }
+
+double Model::thresholdAt(double signalEfficiency) const {
+  if (!(signalEfficiency >= 0.0 && signalEfficiency <= 1.0))
+    throwConfig("signal efficiency " + std::to_string(signalEfficiency) + " must lie in [0, 1]");
+  if (testScores.empty()) throwInput("the model holds no test-set scores to measure a threshold on");
+  const metrics::Roc roc = metrics::rocCurve(std::span<const float>(testScores), std::span<const float>(testLabels));
+  return metrics::thresholdAtSigEff(roc, signalEfficiency);
+}
+
+Model fromResultFiles(const std::vector<std::string>& paths) {
+  if (paths.empty()) throwInput("no result files given to build the model from");
+  Model m;
+  std::vector<double> efficiencies;
+  for (std::size_t i = 0; i < paths.size(); ++i) {
+    ResultContents r = readResult(paths[i]);
+    const std::string& p = paths[i];
+    if (r.folds != static_cast<int>(paths.size()))
+      throwInput("'" + p + "' is fold " + std::to_string(r.fold.fold) + " of a " + std::to_string(r.folds) +
+                 "-fold campaign, but " + std::to_string(paths.size()) + " result files were given");
+    if (r.fold.fold != static_cast<int>(i))
+      throwInput("'" + p + "' holds fold " + std::to_string(r.fold.fold) + " but is given in position " +
+                 std::to_string(i) + "; pass the result files in fold order (0, 1, ...)");
+    if (i == 0) {
+      m.featureNames = r.featureNames;
+      m.campaignToml = r.config;
+      m.trainVersion = r.version;
+      m.dataFile = r.dataFile;
+      m.dataSha256 = r.dataSha256;
+      m.foldRule.seed = r.seed;
+      m.foldRule.folds = r.folds;
+      m.foldRule.testRows = r.testRows;
+      m.testLabels = r.testLabels;
+      m.testWeights = r.testWeights;
+      const campaign::CampaignConfig c = campaign::parseCampaign(r.config, p + ":config");
+      m.foldRule.split = c.run.data.split;
+      efficiencies = c.run.metrics.signalEfficiencies;
+    } else {
+      const std::string& first = paths[0];
+      const auto differs = [&](const char* what) {
+        throwInput("'" + p + "' and '" + first + "' differ in " + what + ": they are not folds of one point");
+      };
+      if (r.featureNames != m.featureNames) differs("their features");
+      if (r.seed != m.foldRule.seed) differs("their seed");
+      if (r.dataSha256 != m.dataSha256) differs("their data file (sha256)");
+      if (r.config != m.campaignToml) differs("their campaign");
+      if (r.fold.itemOverrides != m.folds[0].itemOverrides) differs("their search point (item_overrides)");
+      if (r.testRows != m.foldRule.testRows || r.testLabels != m.testLabels) differs("their held-out test set");
+    }
+    if (r.fold.testScores.size() != r.testRows.size())
+      throwInput("'" + p + "': scores/test and split/test have different lengths");
+    m.folds.push_back(std::move(r.fold));
+  }
+  recordKeys(m);
+  computeTestSummary(m, efficiencies);
+  m.version = versionString();
+  return m;
+}
+
+nn::Network buildNetwork(const FoldModel& f) {
+  nn::Network net(f.inputs, f.network, 0);
+  if (net.params().size() != f.params.size() || net.state().size() != f.state.size())
+    throwInput("fold " + std::to_string(f.fold) + ": the stored parameters do not fit its network configuration");
+  net.params() = f.params;
+  net.state() = f.state;
+  return net;
+}
+
+void writeModel(const std::string& path, const Model& m) {
+  h5::writeAtomically(path, [&](h5::File& f) {
+    f.setAttr("format", std::string(kModelFormat));
+    f.setAttr("format_version", kModelFormatVersion);
+    f.setAttr("created", utcTimestamp());
+    f.setAttr("version", versionString());
+    f.setAttr("train_version", m.trainVersion);
+    f.setAttr("campaign", m.campaignToml);
+    f.setAttr("data_file", m.dataFile);
+    f.setAttr("data_sha256", m.dataSha256);
+    f.setAttr("folds", static_cast<std::int64_t>(m.numFolds()));
+    f.setAttr("ensemble", std::string("mean of the fold models' sigmoid scores"));
+    f.setAttr("ensemble_test_auc", m.ensembleTestAuc);
+    f.writeStrings("feature_names", m.featureNames);
+
+    const h5::Group rule = f.createGroup("fold_rule");
+    const FoldRule& r = m.foldRule;
+    rule.setAttr("seed", static_cast<std::int64_t>(r.seed));
+    rule.setAttr("folds", static_cast<std::int64_t>(r.folds));
+    rule.setAttr("key", std::string(toString(r.key)));
+    rule.setAttr("id_column", r.idColumn);
+    rule.setAttr("split_train", r.split.train);
+    rule.setAttr("split_val", r.split.val);
+    rule.setAttr("split_test", r.split.test);
+    rule.setAttr("data_rows", r.dataRows);
+    rule.setAttr("rule", std::string(
+        "fold(key) = hepsweep::data::foldOf(key, folds, seed); key = the event id when the data has ids, "
+        "else the row index in the data file; fold k's model validated on fold k and trained on the "
+        "others; test_rows/test_keys are the held-out test events, which no fold trained on"));
+    rule.write<std::int64_t>("test_rows", asSpan(r.testRows));
+    rule.write<std::int64_t>("test_keys", asSpan(r.testKeys));
+
+    const h5::Group test = f.createGroup("test");
+    test.write<float>("labels", asSpan(m.testLabels));
+    test.write<float>("weights", asSpan(m.testWeights));
+    test.write<float>("scores", asSpan(m.testScores));
+
+    const h5::Group wp = f.createGroup("working_points");
+    std::vector<double> eff, thr, bkg;
+    for (const auto& w : m.workingPoints) {
+      eff.push_back(w.signalEfficiency);
+      thr.push_back(w.threshold);
+      bkg.push_back(w.backgroundEfficiency);
+    }
+    wp.write<double>("signal_efficiency", asSpan(eff), false);
+    wp.write<double>("threshold", asSpan(thr), false);
+    wp.write<double>("background_efficiency", asSpan(bkg), false);
+
+    for (const FoldModel& fm : m.folds) {
+      const h5::Group g = f.createGroup(foldGroupName(fm.fold));
+      g.setAttr("fold", static_cast<std::int64_t>(fm.fold));
+      g.setAttr("result_file", fm.resultFile);
+      g.setAttr("item_overrides", fm.itemOverrides);
+      g.setAttr("val_loss", fm.valLoss);
+      g.setAttr("val_auc", fm.valAuc);
+      g.setAttr("test_auc", fm.testAuc);
+      train::writePreprocess(g.createGroup("preprocess"), fm.preprocess);
+      const h5::Group net = g.createGroup("model");
+      net.writeStrings("feature_names", m.featureNames);
+      train::writeNetwork(net, buildNetwork(fm));
+      g.write<float>("test_scores", asSpan(fm.testScores));
+    }
+  });
+}
+
+Model readModel(const std::string& path) {
+  const h5::File f = h5::File::open(path);
+  checkFormat(f, path, kModelFormat, kModelFormatVersion, "hepsweep model file (best-model.h5 from `hepsweep aggregate`)");
+  Model m;
+  m.created = f.attrString("created");
+  m.version = f.attrString("version");
+  m.trainVersion = f.attrString("train_version");
+  m.campaignToml = f.attrString("campaign");
+  m.dataFile = f.attrString("data_file");
+  m.dataSha256 = f.attrString("data_sha256");
+  m.ensembleTestAuc = f.attrDouble("ensemble_test_auc");
+  m.featureNames = f.readStrings("feature_names");
+
+  const h5::Group rule = f.openGroup("fold_rule");
+  FoldRule& r = m.foldRule;
+  r.seed = static_cast<std::uint64_t>(rule.attrInt("seed"));
+  r.folds = static_cast<int>(rule.attrInt("folds"));
+  r.key = parseFoldKey(rule.attrString("key"));
+  r.idColumn = rule.attrString("id_column");
+  r.split = {rule.attrDouble("split_train"), rule.attrDouble("split_val"), rule.attrDouble("split_test")};
+  r.dataRows = rule.attrInt("data_rows");
+  r.testRows = rule.read<std::int64_t>("test_rows");
+  r.testKeys = rule.read<std::int64_t>("test_keys");
+
+  const h5::Group test = f.openGroup("test");
+  m.testLabels = test.read<float>("labels");
+  m.testWeights = test.read<float>("weights");
+  m.testScores = test.read<float>("scores");
+
+  const h5::Group wp = f.openGroup("working_points");
+  const auto eff = wp.read<double>("signal_efficiency"), thr = wp.read<double>("threshold"),
+             bkg = wp.read<double>("background_efficiency");
+  for (std::size_t i = 0; i < eff.size() && i < thr.size() && i < bkg.size(); ++i)
+    m.workingPoints.push_back({eff[i], thr[i], bkg[i]});
+
+  const auto folds = f.attrInt("folds");
+  if (folds != r.folds) throwInput("'" + path + "': " + std::to_string(folds) + " fold models but the fold rule has " +
+                                   std::to_string(r.folds) + " folds");
+  for (std::int64_t k = 0; k < folds; ++k) {
+    const std::string name = foldGroupName(static_cast<int>(k));
+    if (!f.exists(name)) throwInput("'" + path + "' lacks the group /" + name + " (fold " + std::to_string(k) + "'s model)");
+    const h5::Group g = f.openGroup(name);
+    FoldModel fm;
+    fm.fold = static_cast<int>(k);
+    fm.resultFile = g.attrString("result_file");
+    fm.itemOverrides = g.attrString("item_overrides");
+    fm.valLoss = g.attrDouble("val_loss");
+    fm.valAuc = g.attrDouble("val_auc");
+    fm.testAuc = g.attrDouble("test_auc");
+    fm.preprocess = train::readPreprocess(g.openGroup("preprocess"));
+    readNetworkGroup(g.openGroup("model"), std::nullopt, fm);
+    fm.testScores = g.read<float>("test_scores");
+    m.folds.push_back(std::move(fm));
+  }
+  if (m.testScores.size() != m.testLabels.size() || r.testRows.size() != m.testLabels.size())
+    throwInput("'" + path + "': the test-set datasets have different lengths");
+  return m;
+}
+
+Scorer::Scorer(const Model& m) : model_(m) {
+  for (const FoldModel& f : m.folds) {
+    nets_.push_back(buildNetwork(f));
+    std::vector<data::Index> cols;
+    bool identity = f.preprocess.inputNames.size() == m.featureNames.size();
+    for (std::size_t j = 0; j < f.preprocess.inputNames.size(); ++j) {
+      const auto it = std::find(m.featureNames.begin(), m.featureNames.end(), f.preprocess.inputNames[j]);
+      if (it == m.featureNames.end())
+        throwInput("fold " + std::to_string(f.fold) + "'s preprocessing needs feature " +
+                   str::quoted(f.preprocess.inputNames[j]) + ", which the model's feature list lacks");
+      cols.push_back(it - m.featureNames.begin());
+      identity = identity && cols.back() == static_cast<data::Index>(j);
+    }
+    columns_.push_back(identity ? std::vector<data::Index>{} : std::move(cols));
+  }
+}
+
+void Scorer::scoreFolds(const data::FeatureMatrix& x, data::FeatureMatrix& perFold) {
+  const Eigen::Index n = x.rows();
+  if (x.cols() != static_cast<Eigen::Index>(model_.featureNames.size()))
+    throw Error(ErrorCategory::Internal, "Scorer: " + std::to_string(x.cols()) + " columns given, the model has " +
+                                             std::to_string(model_.featureNames.size()) + " features");
+  perFold.resize(n, folds());
+  for (int k = 0; k < folds(); ++k) {
+    const auto ks = static_cast<std::size_t>(k);
+    const FoldModel& f = model_.folds[ks];
+    if (columns_[ks].empty()) {
+      data::applyPreprocess(f.preprocess, x, pre_);
+    } else {
+      gathered_.resize(n, static_cast<Eigen::Index>(columns_[ks].size()));
+      for (std::size_t j = 0; j < columns_[ks].size(); ++j)
+        gathered_.col(static_cast<Eigen::Index>(j)) = x.col(columns_[ks][j]);
+      data::applyPreprocess(f.preprocess, gathered_, pre_);
+    }
+    // As train::Trainer::computeLogits/evaluate: fixed chunks, inference mode, then the sigmoid
+    // over the whole vector in float (so the vectorised and scalar tail positions agree).
+    logits_.setZero(n);
+    const Eigen::Index features = pre_.cols();
+    for (Eigen::Index start = 0; start < n; start += kChunkRows) {
+      const Eigen::Index b = std::min(kChunkRows, n - start);
+      const Eigen::Map<const Eigen::MatrixXf> xc(pre_.row(start).data(), features, b);
+      logits_.segment(start, b) = nets_[ks].forward(xc, false).transpose();
+    }
+    scores_ = (1.0f / (1.0f + (-logits_.array()).exp())).matrix();
+    perFold.col(k) = scores_;
+  }
+}
+
+Eigen::VectorXf ensembleMean(const data::FeatureMatrix& perFold) {
+  Eigen::VectorXf out(perFold.rows());
+  const auto k = static_cast<double>(perFold.cols());
+  for (Eigen::Index i = 0; i < perFold.rows(); ++i) {
+    double s = 0;
+    for (Eigen::Index j = 0; j < perFold.cols(); ++j) s += static_cast<double>(perFold(i, j));
+    out[i] = static_cast<float>(s / k);
+  }
+  return out;
+}
+
+}  // namespace hepsweep::model

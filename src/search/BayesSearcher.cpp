@@ -1,0 +1,395 @@
+#include <LBFGSB.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <numbers>
+#include <stdexcept>
+#include <string>
+
+#include "hepsweep/core/Error.hpp"
+#include "hepsweep/core/Random.hpp"
+#include "hepsweep/core/Strings.hpp"
+#include "hepsweep/search/Bayes.hpp"
+#include "hepsweep/search/Gp.hpp"
+
+namespace hepsweep::search {
+
+namespace {
+
+// Sub-stream tags under (seed, Stream::Search, id).
+enum Tag : std::uint64_t { kDesign = 1, kSobolShift = 2, kLhs = 3, kFit = 4, kCandidateDraws = 5, kHedge = 6, kRedraw = 7 };
+
+// Redraws of a point that duplicates an earlier one before scanning a discrete space.
+constexpr std::uint64_t kRedraws = 64;
+// gp_hedge's softmax temperature (scikit-optimize's eta).
+constexpr double kHedgeEta = 1.0;
+// Acquisitions of the hedge portfolio, in scikit-optimize's order.
+const std::vector<std::string> kPortfolio = {"LCB", "EI", "PI"};
+
+double normalPdf(double z) { return std::exp(-0.5 * z * z) / std::sqrt(2.0 * std::numbers::pi); }
+double normalCdf(double z) { return 0.5 * std::erfc(-z / std::numbers::sqrt2); }
+
+// An acquisition as a value to minimise, with its derivatives with respect to mean and sd.
+struct Score {
+  double value = 0, dMean = 0, dSd = 0;
+};
+
+Score score(const std::string& acq, double mean, double sd, double best, const BayesOptions& o) {
+  if (acq == "LCB") return {mean - o.kappa * sd, 1.0, -o.kappa};
+  const double improvement = best - mean - o.xi;
+  if (sd <= 0) {
+    if (acq == "EI") return {-std::max(improvement, 0.0), improvement > 0 ? 1.0 : 0.0, 0.0};
+    return {improvement > 0 ? -1.0 : 0.0, 0.0, 0.0};
+  }
+  const double z = improvement / sd;
+  if (acq == "EI") return {-(improvement * normalCdf(z) + sd * normalPdf(z)), normalCdf(z), -normalPdf(z)};
+  return {-normalCdf(z), normalPdf(z) / sd, z * normalPdf(z) / sd};
+}
+
+std::string checkChoice(const std::string& key, const std::string& value, const std::vector<std::string>& allowed) {
+  if (std::find(allowed.begin(), allowed.end(), value) == allowed.end())
+    throwConfig("search." + key + " = " + str::quoted(value) + " is not one of " + str::join(allowed, ", "));
+  return value;
+}
+
+}  // namespace
+
+std::vector<std::string> initialDesigns() { return {"random", "lhs", "sobol"}; }
+std::vector<std::string> acquisitions() { return {"EI", "LCB", "PI", "gp_hedge"}; }
+std::vector<std::string> liars() { return {"cl_min", "cl_mean", "cl_max"}; }
+
+double expectedImprovement(double mean, double sd, double best, double xi) {
+  return -score("EI", mean, sd, best, BayesOptions{0, "", "", xi, 0, ""}).value;
+}
+double probabilityOfImprovement(double mean, double sd, double best, double xi) {
+  return -score("PI", mean, sd, best, BayesOptions{0, "", "", xi, 0, ""}).value;
+}
+double lowerConfidenceBound(double mean, double sd, double kappa) { return mean - kappa * sd; }
+
+BayesSearcher::BayesSearcher(Space space, std::int64_t budget, std::uint64_t seed, BayesOptions options)
+    : Searcher(std::move(space), seed), options_(std::move(options)), key_(rng::streamKey(seed, rng::Stream::Search)) {
+  if (budget < 1)
+    throwConfig("search method = \"bayes\" needs budget >= 1 (got budget = " + std::to_string(budget) + ")");
+  if (static_cast<std::uint64_t>(budget) > kMaxPoints)
+    throwConfig("search budget = " + std::to_string(budget) + " exceeds the limit of " + std::to_string(kMaxPoints) +
+                " points");
+  if (options_.initialPoints < 1)
+    throwConfig("search.initial_points must be >= 1 (got " + std::to_string(options_.initialPoints) + ")");
+  // The initial design is part of the budget (a budget below 10 is all initial design).
+  options_.initialPoints = std::min(options_.initialPoints, budget);
+  checkChoice("initial_design", options_.initialDesign, initialDesigns());
+  checkChoice("acquisition", options_.acquisition, acquisitions());
+  checkChoice("liar", options_.liar, liars());
+  if (!(options_.kappa >= 0) || !std::isfinite(options_.kappa))
+    throwConfig("search.kappa must be a finite number >= 0 (got " + formatReal(options_.kappa) + ")");
+  if (!std::isfinite(options_.xi)) throwConfig("search.xi must be finite (got " + formatReal(options_.xi) + ")");
+  if (options_.initialDesign == "sobol" && this->space().size() > kMaxSobolDimensions)
+    throwConfig("search.initial_design = \"sobol\" supports up to " + std::to_string(kMaxSobolDimensions) +
+                " searched keys (the space has " + std::to_string(this->space().size()) + "); use \"lhs\"");
+  total_ = static_cast<std::size_t>(budget);
+  if (const auto n = this->space().cardinality()) total_ = static_cast<std::size_t>(std::min<std::uint64_t>(total_, *n));
+  for (const Dimension& d : this->space().dimensions())
+    columns_ += d.kind() == Kind::Choice ? d.choiceTexts().size() : 1;
+}
+
+bool BayesSearcher::regeneratesOnRestore(std::int64_t id) const { return id < options_.initialPoints; }
+
+void BayesSearcher::adoptRestored(const State& state) {
+  for (const ModelRecord& m : state.models)
+    if (m.lengthScales.size() != columns_)
+      throwConfig("cannot resume the search: a saved model has " + std::to_string(m.lengthScales.size()) +
+                  " length scales but the search space now has " + std::to_string(columns_) + " model inputs");
+  models_ = state.models;
+}
+
+bool BayesSearcher::alreadyProposed(const std::vector<Value>& values) const {
+  const Point p{-1, values};
+  for (const Point& q : proposals())
+    if (q.sameValues(p)) return true;
+  return false;
+}
+
+std::vector<Value> BayesSearcher::randomPoint(std::uint64_t key) const {
+  std::vector<Value> values;
+  const auto& dims = space().dimensions();
+  for (std::size_t d = 0; d < dims.size(); ++d) values.push_back(dims[d].fromUnit(rng::uniform(key, d)));
+  return values;
+}
+
+// `values` unless an earlier proposal has them: then random redraws, then (a discrete space
+// nearly used up) the first unused point from a random position of the mixed-radix order.
+std::vector<Value> BayesSearcher::unused(std::vector<Value> values, std::uint64_t key) const {
+  if (!alreadyProposed(values)) return values;
+  for (std::uint64_t attempt = 0; attempt < kRedraws; ++attempt) {
+    values = randomPoint(rng::derive(key, attempt));
+    if (!alreadyProposed(values)) return values;
+  }
+  const auto n = space().cardinality();
+  if (!n) return values;  // continuous: a repeated real is a measure-zero event, not worth more
+  const auto& dims = space().dimensions();
+  const std::uint64_t start = rng::below(key, kRedraws, *n);
+  for (std::uint64_t step = 0; step < *n; ++step) {
+    std::uint64_t r = (start + step) % *n;
+    std::vector<Value> v(dims.size());
+    for (std::size_t d = dims.size(); d-- > 0;) {
+      const std::uint64_t c = *dims[d].cardinality();
+      const std::uint64_t k = r % c;
+      r /= c;
+      v[d] = dims[d].kind() == Kind::Integer ? dims[d].value(dims[d].min() + static_cast<double>(k))
+                                             : dims[d].choice(static_cast<std::size_t>(k));
+    }
+    if (!alreadyProposed(v)) return v;
+  }
+  throw Error(ErrorCategory::Internal, "bayes search: no unused point left in a space of " + std::to_string(*n));
+}
+
+std::vector<Value> BayesSearcher::designPoint(std::int64_t id) const {
+  const auto& dims = space().dimensions();
+  const auto uid = static_cast<std::uint64_t>(id);
+  std::vector<double> u;
+  if (options_.initialDesign == "sobol") {
+    u = sobolPoint(uid, dims.size());
+    // A random digital shift per dimension keeps the net's stratification and varies with the seed.
+    for (std::size_t d = 0; d < u.size(); ++d) {
+      const auto x = static_cast<std::uint32_t>(u[d] * 0x1.0p32);
+      const auto shift = static_cast<std::uint32_t>(rng::bits(rng::derive(key_, kSobolShift), d) >> 32);
+      u[d] = static_cast<double>(x ^ shift) * 0x1.0p-32;
+    }
+  } else if (options_.initialDesign == "lhs") {
+    u = latinHypercubePoint(rng::derive(key_, kLhs), uid, static_cast<std::uint64_t>(options_.initialPoints),
+                            dims.size());
+  } else {
+    return randomPoint(rng::derive(rng::derive(key_, kDesign), uid));
+  }
+  std::vector<Value> values;
+  for (std::size_t d = 0; d < dims.size(); ++d) values.push_back(dims[d].fromUnit(std::clamp(u[d], 0.0, 1.0)));
+  return values;
+}
+
+std::vector<Value> BayesSearcher::generate(std::int64_t id) {
+  const std::uint64_t pointKey = rng::derive(key_, static_cast<std::uint64_t>(id));
+  if (id < options_.initialPoints) return unused(designPoint(id), rng::derive(pointKey, kRedraw));
+  if (auto v = modelPoint(id)) return std::move(*v);
+  // Too few results for a model yet (all pending or failed): keep exploring at random.
+  return unused(randomPoint(rng::derive(rng::derive(key_, kDesign), static_cast<std::uint64_t>(id))),
+                rng::derive(pointKey, kRedraw));
+}
+
+std::optional<std::vector<Value>> BayesSearcher::modelPoint(std::int64_t id) {
+  const auto& dims = space().dimensions();
+  const std::uint64_t pointKey = rng::derive(key_, static_cast<std::uint64_t>(id));
+
+  // Targets by id: observed, failed (nullopt), or pending (absent from the map).
+  std::map<std::int64_t, std::optional<double>> results;
+  for (const Observation& o : observations()) results[o.id] = o.objective;
+  std::vector<double> successes;
+  for (const auto& [pid, y] : results)
+    if (y) successes.push_back(*y);
+  if (successes.size() < 2) return std::nullopt;
+  const double best = *std::min_element(successes.begin(), successes.end());
+  const double worst = *std::max_element(successes.begin(), successes.end());
+  double lie = best;
+  if (options_.liar == "cl_max") lie = worst;
+  if (options_.liar == "cl_mean") {
+    lie = 0;
+    for (const double y : successes) lie += y;
+    lie /= static_cast<double>(successes.size());
+  }
+
+  const auto features = [&](const std::vector<Value>& values) {
+    Eigen::VectorXd f(static_cast<Eigen::Index>(columns_));
+    Eigen::Index c = 0;
+    for (std::size_t d = 0; d < dims.size(); ++d) {
+      if (dims[d].kind() == Kind::Choice) {
+        for (std::size_t k = 0; k < dims[d].choiceTexts().size(); ++k)
+          f(c++) = static_cast<std::size_t>(values[d].number) == k ? 1.0 : 0.0;
+      } else {
+        f(c++) = dims[d].toUnit(values[d]);
+      }
+    }
+    return f;
+  };
+
+  const std::size_t n = proposals().size();
+  Eigen::MatrixXd X(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(columns_));
+  Eigen::VectorXd y(static_cast<Eigen::Index>(n));
+  ModelRecord record;
+  record.id = id;
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto row = static_cast<Eigen::Index>(i);
+    X.row(row) = features(proposals()[i].values).transpose();
+    const auto it = results.find(static_cast<std::int64_t>(i));
+    if (it == results.end()) {
+      y(row) = lie;
+      ++record.pending;
+    } else if (!it->second) {
+      y(row) = worst;
+      ++record.failed;
+    } else {
+      y(row) = *it->second;
+      ++record.observed;
+    }
+  }
+
+  const Eigen::Index cols = static_cast<Eigen::Index>(columns_);
+  std::vector<Eigen::VectorXd> starts;
+  if (!models_.empty()) {
+    const ModelRecord& prev = models_.back();
+    Eigen::VectorXd t(cols + 2);
+    t(0) = std::log(prev.amplitude);
+    for (Eigen::Index k = 0; k < cols; ++k) t(k + 1) = std::log(prev.lengthScales[static_cast<std::size_t>(k)]);
+    t(cols + 1) = std::log(prev.noise);
+    starts.push_back(t);
+  }
+  starts.push_back(gp::makeTheta(cols, 1.0, 1.0, 1e-2));
+  const int randomStarts = n <= 50 ? 3 : n <= 150 ? 2 : 1;
+  const gp::GaussianProcess model = gp::GaussianProcess::fit(X, y, starts, randomStarts, rng::derive(pointKey, kFit));
+  record.amplitude = model.amplitude();
+  record.noise = model.noise();
+  const Eigen::VectorXd ls = model.lengthScales();
+  record.lengthScales.assign(ls.data(), ls.data() + ls.size());
+  record.logLikelihood = model.logMarginalLikelihood();
+
+  // Candidates: a random sample, or the whole space when it is discrete and small.
+  std::vector<std::vector<Value>> candidates;
+  const auto cardinality = space().cardinality();
+  if (cardinality && *cardinality <= kCandidates) {
+    for (std::uint64_t r = 0; r < *cardinality; ++r) {
+      std::uint64_t rest = r;
+      std::vector<Value> v(dims.size());
+      for (std::size_t d = dims.size(); d-- > 0;) {
+        const std::uint64_t c = *dims[d].cardinality();
+        v[d] = dims[d].kind() == Kind::Integer ? dims[d].value(dims[d].min() + static_cast<double>(rest % c))
+                                               : dims[d].choice(static_cast<std::size_t>(rest % c));
+        rest /= c;
+      }
+      candidates.push_back(std::move(v));
+    }
+  } else {
+    const std::uint64_t candKey = rng::derive(pointKey, kCandidateDraws);
+    for (std::size_t j = 0; j < kCandidates; ++j) candidates.push_back(randomPoint(rng::derive(candKey, j)));
+  }
+  Eigen::MatrixXd C(static_cast<Eigen::Index>(candidates.size()), cols);
+  for (std::size_t j = 0; j < candidates.size(); ++j) C.row(static_cast<Eigen::Index>(j)) = features(candidates[j]).transpose();
+  Eigen::VectorXd mean, sd;
+  model.predict(C, mean, sd);
+
+  // Columns L-BFGS-B may move: those of Real and Integer dimensions.
+  std::vector<Eigen::Index> movable;
+  std::vector<std::size_t> movableDim;
+  {
+    Eigen::Index c = 0;
+    for (std::size_t d = 0; d < dims.size(); ++d) {
+      if (dims[d].kind() == Kind::Choice) {
+        c += static_cast<Eigen::Index>(dims[d].choiceTexts().size());
+      } else {
+        movable.push_back(c++);
+        movableDim.push_back(d);
+      }
+    }
+  }
+  const bool refine = !(cardinality && *cardinality <= kCandidates) && !movable.empty();
+
+  struct Option {
+    double value;
+    std::vector<Value> values;
+  };
+  // The best new point for one acquisition, as model inputs and values.
+  const auto optimise = [&](const std::string& acq) -> Option {
+    std::vector<Option> options;
+    std::vector<std::size_t> order(candidates.size());
+    std::vector<double> scores(candidates.size());
+    for (std::size_t j = 0; j < candidates.size(); ++j)
+      scores[j] = score(acq, mean(static_cast<Eigen::Index>(j)), sd(static_cast<Eigen::Index>(j)), best, options_).value;
+    for (std::size_t j = 0; j < order.size(); ++j) order[j] = j;
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return scores[a] < scores[b]; });
+    for (const std::size_t j : order) options.push_back({scores[j], candidates[j]});
+    if (refine) {
+      LBFGSpp::LBFGSBParam<double> param;
+      param.max_iterations = 30;
+      param.max_linesearch = 20;
+      LBFGSpp::LBFGSBSolver<double> solver(param);
+      const auto m = static_cast<Eigen::Index>(movable.size());
+      const Eigen::VectorXd lb = Eigen::VectorXd::Zero(m), ub = Eigen::VectorXd::Ones(m);
+      for (std::size_t r = 0; r < std::min(kRefinements, order.size()); ++r) {
+        const Eigen::VectorXd base = C.row(static_cast<Eigen::Index>(order[r])).transpose();
+        const auto objective = [&](const Eigen::VectorXd& u, Eigen::VectorXd& grad) {
+          Eigen::VectorXd x = base;
+          for (Eigen::Index k = 0; k < m; ++k) x(movable[static_cast<std::size_t>(k)]) = u(k);
+          double mu = 0, s = 0;
+          Eigen::VectorXd dMu, dS;
+          model.predict(x, mu, s, dMu, dS);
+          const Score sc = score(acq, mu, s, best, options_);
+          grad.resize(m);
+          for (Eigen::Index k = 0; k < m; ++k) {
+            const Eigen::Index col = movable[static_cast<std::size_t>(k)];
+            grad(k) = sc.dMean * dMu(col) + sc.dSd * dS(col);
+          }
+          return sc.value;
+        };
+        Eigen::VectorXd u(m);
+        for (Eigen::Index k = 0; k < m; ++k) u(k) = base(movable[static_cast<std::size_t>(k)]);
+        double fx = 0;
+        try {
+          solver.minimize(objective, u, fx, lb, ub);
+        } catch (const std::exception&) {
+          continue;  // a failed line search: the candidate itself is already in the list
+        }
+        std::vector<Value> values = candidates[order[r]];
+        for (Eigen::Index k = 0; k < m; ++k)
+          values[movableDim[static_cast<std::size_t>(k)]] =
+              dims[movableDim[static_cast<std::size_t>(k)]].fromUnit(std::clamp(u(k), 0.0, 1.0));
+        Eigen::VectorXd sm, ss;
+        model.predict(features(values).transpose(), sm, ss);
+        options.push_back({score(acq, sm(0), ss(0), best, options_).value, std::move(values)});
+      }
+      std::stable_sort(options.begin(), options.end(), [](const Option& a, const Option& b) { return a.value < b.value; });
+    }
+    for (Option& o : options)
+      if (!alreadyProposed(o.values)) return std::move(o);
+    return {std::numeric_limits<double>::infinity(), unused(options.front().values, rng::derive(pointKey, kRedraw))};
+  };
+
+  std::vector<Value> chosen;
+  if (options_.acquisition != "gp_hedge") {
+    chosen = optimise(options_.acquisition).values;
+    record.acquisition = options_.acquisition;
+  } else {
+    // scikit-optimize's gp_hedge: each acquisition's gain drops by the new model's mean at the
+    // point it proposed last time; one is picked with probability softmax(eta * gains).
+    std::vector<double> gains(kPortfolio.size(), 0.0);
+    if (!models_.empty() && models_.back().hedgeGains.size() == kPortfolio.size()) {
+      const ModelRecord& prev = models_.back();
+      gains = prev.hedgeGains;
+      for (std::size_t a = 0; a < kPortfolio.size() && a < prev.hedgeCandidates.size(); ++a) {
+        const std::vector<double>& x = prev.hedgeCandidates[a];
+        Eigen::MatrixXd xm = Eigen::Map<const Eigen::RowVectorXd>(x.data(), static_cast<Eigen::Index>(x.size()));
+        Eigen::VectorXd pm, ps;
+        model.predict(xm, pm, ps);
+        gains[a] -= pm(0);
+      }
+    }
+    std::vector<std::vector<Value>> picks;
+    for (const std::string& acq : kPortfolio) {
+      picks.push_back(optimise(acq).values);
+      const Eigen::VectorXd f = features(picks.back());
+      record.hedgeCandidates.emplace_back(f.data(), f.data() + f.size());
+    }
+    const double top = *std::max_element(gains.begin(), gains.end());
+    std::vector<double> weights;
+    double total = 0;
+    for (const double g : gains) total += weights.emplace_back(std::exp(kHedgeEta * (g - top)));
+    double u = rng::uniform(rng::derive(pointKey, kHedge), 0) * total;
+    std::size_t pick = 0;
+    while (pick + 1 < weights.size() && u >= weights[pick]) u -= weights[pick++];
+    chosen = picks[pick];
+    record.acquisition = kPortfolio[pick];
+    record.hedgeGains = gains;
+  }
+  models_.push_back(std::move(record));
+  return chosen;
+}
+
+}  // namespace hepsweep::search

@@ -1,0 +1,254 @@
+#include "hepsweep/search/Gp.hpp"
+
+#include <LBFGSB.h>
+
+#include <cmath>
+#include <limits>
+#include <numbers>
+#include <stdexcept>
+#include <string>
+
+#include "hepsweep/core/Error.hpp"
+#include "hepsweep/core/Random.hpp"
+
+namespace hepsweep::search::gp {
+
+namespace {
+
+const double kSqrt5 = std::sqrt(5.0);
+
+// Squared scaled distances r^2 between rows of A and B.
+Eigen::MatrixXd scaledDistances2(const Eigen::MatrixXd& A, const Eigen::MatrixXd& B, const Eigen::VectorXd& ls) {
+  const Eigen::MatrixXd As = A * ls.cwiseInverse().asDiagonal();
+  const Eigen::MatrixXd Bs = B * ls.cwiseInverse().asDiagonal();
+  Eigen::MatrixXd r2 = (-2.0 * As * Bs.transpose()).colwise() + As.rowwise().squaredNorm();
+  r2.rowwise() += Bs.rowwise().squaredNorm().transpose();
+  return r2.cwiseMax(0.0);
+}
+
+Eigen::VectorXd lengthScalesOf(const Eigen::VectorXd& theta) {
+  return theta.segment(1, theta.size() - 2).array().exp().matrix();
+}
+
+// The negative log marginal likelihood for LBFGSpp (which minimises), remembering the best point
+// it evaluated so that a line search that gives up still leaves a usable optimum.
+struct NegativeLml {
+  const Eigen::MatrixXd& X;
+  const Eigen::VectorXd& y;
+  double bestValue = std::numeric_limits<double>::infinity();
+  Eigen::VectorXd best;
+
+  double operator()(const Eigen::VectorXd& theta, Eigen::VectorXd& grad) {
+    try {
+      Eigen::VectorXd g;
+      const double lml = logMarginalLikelihood(X, y, theta, &g);
+      if (!std::isfinite(lml) || !g.allFinite()) throw Error(ErrorCategory::Numeric, "non-finite likelihood");
+      grad = -g;
+      if (-lml < bestValue) {
+        bestValue = -lml;
+        best = theta;
+      }
+      return -lml;
+    } catch (const Error& e) {
+      if (e.category() != ErrorCategory::Numeric) throw;
+      // A huge value makes the line search step back towards the region where K is usable.
+      grad.setZero(theta.size());
+      return 1e30;
+    }
+  }
+};
+
+}  // namespace
+
+Eigen::MatrixXd matern52(const Eigen::MatrixXd& A, const Eigen::MatrixXd& B, const Eigen::VectorXd& lengthScales,
+                         double amplitude) {
+  const Eigen::ArrayXXd r = scaledDistances2(A, B, lengthScales).array().sqrt();
+  return (amplitude * (1.0 + kSqrt5 * r + (5.0 / 3.0) * r.square()) * (-kSqrt5 * r).exp()).matrix();
+}
+
+Eigen::VectorXd lowerBounds(Eigen::Index d) {
+  Eigen::VectorXd b(d + 2);
+  b(0) = std::log(kMinAmplitude);
+  b.segment(1, d).setConstant(std::log(kMinLengthScale));
+  b(d + 1) = std::log(kMinNoise);
+  return b;
+}
+
+Eigen::VectorXd upperBounds(Eigen::Index d) {
+  Eigen::VectorXd b(d + 2);
+  b(0) = std::log(kMaxAmplitude);
+  b.segment(1, d).setConstant(std::log(kMaxLengthScale));
+  b(d + 1) = std::log(kMaxNoise);
+  return b;
+}
+
+Eigen::VectorXd makeTheta(Eigen::Index d, double amplitude, double lengthScale, double noise) {
+  Eigen::VectorXd t(d + 2);
+  t(0) = std::log(amplitude);
+  t.segment(1, d).setConstant(std::log(lengthScale));
+  t(d + 1) = std::log(noise);
+  return t;
+}
+
+Eigen::LLT<Eigen::MatrixXd> choleskyWithJitter(const Eigen::MatrixXd& K, double* jitterUsed) {
+  Eigen::LLT<Eigen::MatrixXd> llt(K);
+  if (jitterUsed) *jitterUsed = 0;
+  if (llt.info() == Eigen::Success && K.allFinite()) return llt;
+  const double scale = K.rows() > 0 ? std::abs(K.diagonal().mean()) : 1.0;
+  if (std::isfinite(scale)) {
+    for (double rel = 1e-10; rel <= 1e-4 * 1.0000001; rel *= 10) {
+      const double jitter = rel * (scale > 0 ? scale : 1.0);
+      Eigen::MatrixXd Kj = K;
+      Kj.diagonal().array() += jitter;
+      llt.compute(Kj);
+      if (llt.info() == Eigen::Success) {
+        if (jitterUsed) *jitterUsed = jitter;
+        return llt;
+      }
+    }
+  }
+  throwNumeric("Gaussian process: the " + std::to_string(K.rows()) + " x " + std::to_string(K.cols()) +
+               " kernel matrix is not positive definite even with diagonal jitter up to 1e-4 of its mean diagonal "
+               "(duplicate points with no noise, or non-finite objectives?)");
+}
+
+double logMarginalLikelihood(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, const Eigen::VectorXd& theta,
+                             Eigen::VectorXd* gradient) {
+  const Eigen::Index n = X.rows(), d = X.cols();
+  const double amp = std::exp(theta(0)), noise = std::exp(theta(d + 1));
+  const Eigen::VectorXd ls = lengthScalesOf(theta);
+  const Eigen::ArrayXXd r = scaledDistances2(X, X, ls).array().sqrt();
+  const Eigen::ArrayXXd e = (-kSqrt5 * r).exp();
+  const Eigen::MatrixXd Kf = (amp * (1.0 + kSqrt5 * r + (5.0 / 3.0) * r.square()) * e).matrix();
+  Eigen::MatrixXd K = Kf;
+  K.diagonal().array() += noise;
+  const Eigen::LLT<Eigen::MatrixXd> llt = choleskyWithJitter(K);
+  const Eigen::VectorXd alpha = llt.solve(y);
+  const double logDet = 2.0 * llt.matrixL().toDenseMatrix().diagonal().array().log().sum();
+  const double lml = -0.5 * y.dot(alpha) - 0.5 * logDet - 0.5 * static_cast<double>(n) * std::log(2.0 * std::numbers::pi);
+  if (!gradient) return lml;
+
+  // d lml / d theta_j = 1/2 tr((alpha alpha^T - K^-1) dK/dtheta_j).
+  const Eigen::MatrixXd W = alpha * alpha.transpose() - llt.solve(Eigen::MatrixXd::Identity(n, n));
+  gradient->resize(d + 2);
+  (*gradient)(0) = 0.5 * (W.array() * Kf.array()).sum();
+  (*gradient)(d + 1) = 0.5 * noise * W.trace();
+  // dK_ij / d log l_k = amp 5/3 (1 + sqrt5 r) exp(-sqrt5 r) (x_ik - x_jk)^2 / l_k^2.
+  const Eigen::ArrayXXd WG = W.array() * (amp * (5.0 / 3.0) * (1.0 + kSqrt5 * r) * e);
+  for (Eigen::Index k = 0; k < d; ++k) {
+    const double inv = 1.0 / (ls(k) * ls(k));
+    double s = 0;
+    for (Eigen::Index j = 0; j < n; ++j)
+      for (Eigen::Index i = j + 1; i < n; ++i) {
+        const double dx = X(i, k) - X(j, k);
+        s += WG(i, j) * dx * dx;
+      }
+    (*gradient)(k + 1) = s * inv;  // the symmetric pair (i, j), (j, i) counted once: 2 * 1/2
+  }
+  return lml;
+}
+
+GaussianProcess::GaussianProcess(Eigen::MatrixXd X, const Eigen::VectorXd& y, Eigen::VectorXd theta, bool normalise)
+    : X_(std::move(X)), theta_(std::move(theta)) {
+  if (X_.rows() != y.size() || theta_.size() != X_.cols() + 2 || X_.rows() == 0)
+    throw Error(ErrorCategory::Internal, "GaussianProcess: inconsistent sizes");
+  if (normalise) {
+    yMean_ = y.mean();
+    const double var = (y.array() - yMean_).square().mean();
+    yScale_ = var > 0 ? std::sqrt(var) : 1.0;
+  }
+  const Eigen::VectorXd yn = (y.array() - yMean_) / yScale_;
+  Eigen::MatrixXd K = matern52(X_, X_, lengthScales(), amplitude());
+  K.diagonal().array() += noise();
+  llt_ = choleskyWithJitter(K);
+  alpha_ = llt_.solve(yn);
+  lml_ = gp::logMarginalLikelihood(X_, yn, theta_);
+}
+
+GaussianProcess GaussianProcess::fit(Eigen::MatrixXd X, const Eigen::VectorXd& y,
+                                     const std::vector<Eigen::VectorXd>& starts, int randomStarts, std::uint64_t key) {
+  const Eigen::Index d = X.cols();
+  const Eigen::VectorXd lb = lowerBounds(d), ub = upperBounds(d);
+  const double mean = y.mean();
+  const double var = (y.array() - mean).square().mean();
+  const Eigen::VectorXd yn = (y.array() - mean) / (var > 0 ? std::sqrt(var) : 1.0);
+
+  std::vector<Eigen::VectorXd> all;
+  for (const auto& s : starts)
+    if (s.size() == d + 2) all.push_back(s.cwiseMax(lb).cwiseMin(ub));
+  for (int s = 0; s < randomStarts; ++s) {
+    const std::uint64_t k = rng::derive(key, static_cast<std::uint64_t>(s));
+    Eigen::VectorXd t(d + 2);
+    for (Eigen::Index j = 0; j < d + 2; ++j) t(j) = lb(j) + rng::uniform(k, static_cast<std::uint64_t>(j)) * (ub(j) - lb(j));
+    all.push_back(t);
+  }
+
+  LBFGSpp::LBFGSBParam<double> param;
+  param.max_iterations = 200;
+  param.epsilon = 1e-5;
+  param.max_linesearch = 40;
+  LBFGSpp::LBFGSBSolver<double> solver(param);
+  double bestValue = std::numeric_limits<double>::infinity();
+  Eigen::VectorXd best;
+  for (const Eigen::VectorXd& start : all) {
+    NegativeLml f{X, yn, std::numeric_limits<double>::infinity(), {}};
+    Eigen::VectorXd theta = start;
+    double fx = 0;
+    try {
+      solver.minimize(f, theta, fx, lb, ub);
+    } catch (const std::runtime_error&) {
+      // LBFGSpp gives up when the line search cannot progress; the best point seen stands.
+    } catch (const std::logic_error&) {
+    }
+    if (f.best.size() == d + 2 && f.bestValue < bestValue) {
+      bestValue = f.bestValue;
+      best = f.best;
+    }
+  }
+  if (!(bestValue < 1e29))
+    throwNumeric("Gaussian process: no hyperparameters give a finite likelihood for the " + std::to_string(X.rows()) +
+                 " observations (non-finite or degenerate objectives?)");
+  return GaussianProcess(std::move(X), y, best);
+}
+
+double GaussianProcess::amplitude() const { return std::exp(theta_(0)); }
+double GaussianProcess::noise() const { return std::exp(theta_(theta_.size() - 1)); }
+Eigen::VectorXd GaussianProcess::lengthScales() const { return lengthScalesOf(theta_); }
+
+void GaussianProcess::predict(const Eigen::MatrixXd& Xs, Eigen::VectorXd& mean, Eigen::VectorXd& sd) const {
+  const Eigen::MatrixXd Ks = matern52(Xs, X_, lengthScales(), amplitude());  // m x n
+  mean = (Ks * alpha_).array() * yScale_ + yMean_;
+  const Eigen::MatrixXd v = llt_.matrixL().solve(Ks.transpose());  // n x m
+  const Eigen::ArrayXd var = (amplitude() - v.colwise().squaredNorm().transpose().array()).cwiseMax(0.0);
+  sd = (var.sqrt() * yScale_).matrix();
+}
+
+void GaussianProcess::predict(const Eigen::VectorXd& x, double& mean, double& sd, Eigen::VectorXd& dMean,
+                              Eigen::VectorXd& dSd) const {
+  const Eigen::Index n = X_.rows(), d = X_.cols();
+  const Eigen::VectorXd ls = lengthScales();
+  const double amp = amplitude();
+  Eigen::VectorXd k(n);
+  Eigen::MatrixXd J(n, d);  // dk_i / dx
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const Eigen::ArrayXd diff = (x - X_.row(i).transpose()).array() / ls.array().square();
+    const double r = std::sqrt(((x - X_.row(i).transpose()).array() / ls.array()).square().sum());
+    const double e = std::exp(-kSqrt5 * r);
+    k(i) = amp * (1.0 + kSqrt5 * r + (5.0 / 3.0) * r * r) * e;
+    J.row(i) = (-amp * (5.0 / 3.0) * (1.0 + kSqrt5 * r) * e * diff).matrix().transpose();
+  }
+  mean = k.dot(alpha_) * yScale_ + yMean_;
+  dMean = J.transpose() * alpha_ * yScale_;
+  const Eigen::VectorXd w = llt_.solve(k);
+  const double var = amp - k.dot(w);
+  if (var <= 1e-300) {
+    sd = 0;
+    dSd.setZero(d);
+    return;
+  }
+  const double s = std::sqrt(var);
+  sd = s * yScale_;
+  dSd = (-2.0 * (J.transpose() * w)) / (2.0 * s) * yScale_;
+}
+
+}  // namespace hepsweep::search::gp

@@ -1,0 +1,98 @@
+#include "hepsweep/submit/Job.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
+#include "hepsweep/campaign/Options.hpp"
+#include "hepsweep/campaign/RunDirectory.hpp"
+#include "hepsweep/core/Error.hpp"
+#include "hepsweep/core/Strings.hpp"
+
+namespace fs = std::filesystem;
+
+namespace hepsweep::submit {
+
+std::vector<int> unfinishedSlices(const fs::path& runDir, std::int64_t itemCount, int sliceCount) {
+  if (sliceCount < 1) throwConfig("the number of slices must be at least 1, got " + std::to_string(sliceCount));
+  const campaign::RunDirectory dir(runDir);
+  std::vector<bool> unfinished(static_cast<std::size_t>(sliceCount), false);
+  for (std::int64_t id = 0; id < itemCount; ++id)
+    if (dir.status(id) != campaign::ItemStatus::Done) unfinished[static_cast<std::size_t>(id % sliceCount)] = true;
+  std::vector<int> out;
+  for (int s = 0; s < sliceCount; ++s)
+    if (unfinished[static_cast<std::size_t>(s)]) out.push_back(s);
+  return out;
+}
+
+void checkRunDirectory(const fs::path& runDir, const campaign::CampaignConfig& c) {
+  const campaign::RunDirectory dir(runDir);
+  if (!fs::exists(dir.campaignFile())) return;
+  const campaign::CampaignConfig previous =
+      campaign::parseCampaign(campaign::readTextFile(dir.campaignFile()), dir.campaignFile().string());
+  const auto diffs = campaign::diffCampaigns(previous, c);
+  if (!diffs.empty())
+    throwConfig("run directory '" + runDir.string() + "' holds a different campaign; differing keys:\n  " +
+                str::join(diffs, "\n  ") + "\nuse another output.dir (--set output.dir=...), or remove that directory");
+}
+
+void writeGenerated(const fs::path& dir, const std::vector<GeneratedFile>& files) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throwIo("cannot create directory '" + dir.string() + "': " + ec.message());
+  for (const auto& f : files) {
+    const fs::path target = dir / f.name;
+    const fs::path tmp = target.string() + ".tmp-" + std::to_string(::getpid());
+    {
+      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+      out << f.text;
+      out.flush();
+      if (!out) throwIo("cannot write '" + tmp.string() + "': " + std::strerror(errno));
+    }
+    fs::permissions(tmp, f.executable ? fs::perms(0755) : fs::perms(0644), ec);
+    if (!ec) fs::rename(tmp, target, ec);
+    if (ec) {
+      std::error_code ignored;
+      fs::remove(tmp, ignored);
+      throwIo("cannot write '" + target.string() + "': " + ec.message());
+    }
+  }
+}
+
+std::string normaliseMemory(std::string_view option, std::string_view value) {
+  std::size_t digits = 0;
+  while (digits < value.size() && value[digits] >= '0' && value[digits] <= '9') ++digits;
+  std::string unit(value.substr(digits));
+  for (auto& ch : unit) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  if (unit.size() == 2 && unit[1] == 'B') unit.resize(1);
+  if (unit.empty()) unit = "M";
+  if (digits == 0 || digits > 12 || unit.size() != 1 || std::string_view("KMGT").find(unit[0]) == std::string_view::npos ||
+      value.substr(0, digits).find_first_not_of('0') == std::string_view::npos)
+    throwConfig(std::string(option) + " expects a positive amount with an optional unit K, M, G or T (megabytes "
+                "without one), e.g. 2G or 4000, got " + str::quoted(value));
+  return std::string(value.substr(0, digits)) + unit;
+}
+
+void checkOneLine(std::string_view what, std::string_view value) {
+  if (value.find_first_of(std::string_view("\n\r\0", 3)) != std::string_view::npos)
+    throwConfig(std::string(what) + " must be one line without control characters, got " + str::quoted(value));
+}
+
+std::vector<std::string> trainArguments(const CampaignJob& job, const std::string& campaignArg,
+                                        const std::string& sliceExpr) {
+  std::vector<std::string> a{"train", campaignArg};
+  for (const auto& s : job.sets) {
+    a.push_back("--set");
+    a.push_back(s);
+  }
+  a.push_back("--items");
+  a.push_back(sliceExpr + "/" + std::to_string(job.sliceCount));
+  a.push_back("--threads");
+  a.push_back(std::to_string(job.cpusPerTask));
+  if (job.retryFailed) a.push_back("--retry-failed");
+  return a;
+}
+
+}  // namespace hepsweep::submit

@@ -1,0 +1,112 @@
+// `hepsweep aggregate` end to end: a real (tiny) 3-fold x 2-point campaign on the bundled HIGGS
+// sample, then the command, checked by an independent h5py/numpy reading of the same result
+// files (check_summary.py) and for its documented errors.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct CliRun {
+  int status = -1;
+  std::string out;
+};
+
+CliRun run(const std::string& command) {
+  CliRun r;
+  std::FILE* p = popen((command + " 2>&1").c_str(), "r");
+  if (!p) return r;
+  std::array<char, 4096> buf{};
+  std::size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+  const int st = pclose(p);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return r;
+}
+
+const std::string kCli = HEPSWEEP_CLI;
+const std::string kSource = HEPSWEEP_SOURCE_DIR;
+
+// One campaign for all tests of this file (training is the slow part).
+class AggregateCli : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = fs::temp_directory_path() / ("hepsweep-aggregate-cli-" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    const auto c = run(kCli + " convert " + kSource + "/examples/higgs/higgs-5k.csv.gz --label label -o " +
+                       (dir_ / "higgs.h5").string());
+    ASSERT_EQ(c.status, 0) << c.out;
+    std::ofstream(dir_ / "c.toml") << "seed = 5\n[data]\nfile = \"higgs.h5\"\n[model]\nwidths = [8]\n"
+                                      "[train]\nepochs = 2\n[cv]\nfolds = 3\n[search]\nmethod = \"grid\"\n"
+                                      "[search.space]\n\"model.dropout\" = [0.0, 0.3]\n[output]\ndir = \"" +
+                                          (dir_ / "run").string() + "\"\n";
+    const auto t = run(kCli + " train " + (dir_ / "c.toml").string() + " --quiet");
+    ASSERT_EQ(t.status, 0) << t.out;
+  }
+  static void TearDownTestSuite() {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+  static fs::path dir_;
+};
+fs::path AggregateCli::dir_;
+
+// Catches a wrong best point, objective, ensemble or summary table on real result files (the
+// expected values come from h5py/numpy in check_summary.py), and a --json object missing the
+// documented keys or paths.
+TEST_F(AggregateCli, JsonAndSummaryMatchAnIndependentReading) {
+  const fs::path run_ = dir_ / "run";
+  const auto r = run(kCli + " aggregate " + run_.string() + " --no-report --json -o " + (dir_ / "s.h5").string());
+  ASSERT_EQ(r.status, 0) << r.out;
+  const auto j = nlohmann::json::parse(r.out.substr(r.out.find('{')));
+  for (const char* key : {"best_point", "best_objective", "ensemble_test_auc", "summary", "best_model", "report", "points"})
+    EXPECT_TRUE(j.contains(key)) << key;
+  EXPECT_TRUE(j["report"].is_null());
+  EXPECT_EQ(j["summary"], (dir_ / "s.h5").string());
+  EXPECT_EQ(j["best_model"], (dir_ / "best-model.h5").string());
+  EXPECT_TRUE(fs::exists(dir_ / "best-model.h5"));
+  EXPECT_EQ(j["points"].size(), 2u);
+  std::ofstream(dir_ / "out.json") << j.dump();
+  const auto check = run("/usr/bin/python3 " + kSource + "/tests/aggregate/check_summary.py " + run_.string() + " " +
+                         (dir_ / "out.json").string() + " " + (dir_ / "s.h5").string());
+  EXPECT_EQ(check.status, 0) << check.out;
+}
+
+// Catches a missing result aggregated silently (exit 0) and an error that does not name the
+// file; --allow-incomplete must then succeed and list it.
+TEST_F(AggregateCli, IncompleteRunIsAnErrorUnlessAllowed) {
+  const fs::path copy = dir_ / "partial";
+  fs::copy(dir_ / "run", copy, fs::copy_options::recursive);
+  fs::remove(copy / "items" / "000004" / "result.h5");
+  const auto r = run(kCli + " aggregate " + copy.string() + " --no-report");
+  EXPECT_NE(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("000004/result.h5"), std::string::npos) << r.out;
+  const auto ok = run(kCli + " aggregate " + copy.string() + " --no-report --allow-incomplete --json");
+  ASSERT_EQ(ok.status, 0) << ok.out;
+  const auto j = nlohmann::json::parse(ok.out.substr(ok.out.find('{')));
+  EXPECT_EQ(j["incomplete"].size(), 1u);
+}
+
+// Catches bad command lines accepted: no run directory, a directory that does not exist (named),
+// and a signal efficiency outside (0, 1].
+TEST_F(AggregateCli, CommandLineErrors) {
+  EXPECT_NE(run(kCli + " aggregate").status, 0);
+  const auto missing = run(kCli + " aggregate " + (dir_ / "nope").string());
+  EXPECT_NE(missing.status, 0);
+  EXPECT_NE(missing.out.find("nope"), std::string::npos) << missing.out;
+  const auto eff = run(kCli + " aggregate " + (dir_ / "run").string() + " --no-report --signal-efficiencies 0.5,1.5");
+  EXPECT_NE(eff.status, 0);
+  EXPECT_NE(eff.out.find("1.5"), std::string::npos) << eff.out;
+}
+
+}  // namespace

@@ -1,0 +1,111 @@
+// End to end: `hepsweep convert` a tiny CSV, then `hepsweep inspect` it (--json and --report).
+// Checks that the command reads the converted file's weights and missing-value marker (the
+// per-class numbers are hand-computed below), flags the leaked label column, and that the report
+// holds real PNG plots and an HTML page naming every feature.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "../e2e/CliRun.hpp"
+
+namespace fs = std::filesystem;
+using namespace hepsweep::test;
+
+namespace {
+
+// Signal rows (label s): a = 1, 3, -999 (missing), weight 1, 1, 2; background (label b): a = 2, 4,
+// 6, weight 1 each. `leak` repeats the label as a number; `b` is an ordinary feature.
+const char* kCsv =
+    "id,a,b,leak,w,Label\n"
+    "1,1,0.5,1,1,s\n"
+    "2,3,0.1,1,1,s\n"
+    "3,-999,0.9,1,2,s\n"
+    "4,2,0.4,0,1,b\n"
+    "5,4,0.8,0,1,b\n"
+    "6,6,0.2,0,1,b\n";
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+bool isPng(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  char sig[8] = {};
+  in.read(sig, 8);
+  return in.gcount() == 8 && std::string(sig, 8) == std::string("\x89PNG\r\n\x1a\n", 8);
+}
+
+fs::path convertTiny(const fs::path& dir) {
+  std::ofstream(dir / "tiny.csv") << kCsv;
+  const auto c = run(kCli + " convert " + (dir / "tiny.csv").string() + " --label Label --signal-value s --weight w" +
+                     " --id id --missing -999 -o " + (dir / "tiny.h5").string());
+  EXPECT_EQ(c.status, 0) << c.out;
+  return dir / "tiny.h5";
+}
+
+}  // namespace
+
+TEST(InspectCli, JsonNumbersAndLeakedLabel) {
+  const fs::path dir = workDir("inspect_json");
+  const fs::path h5 = convertTiny(dir);
+  const auto r = run(kCli + " inspect " + h5.string() + " --json");
+  ASSERT_EQ(r.status, 0) << r.out;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["n_signal"], 3);
+  EXPECT_EQ(j["n_background"], 3);
+  EXPECT_EQ(j["weighted"], true);
+  EXPECT_DOUBLE_EQ(j["sum_weights_signal"].get<double>(), 4.0);
+  const auto& a = j["features"][0];
+  ASSERT_EQ(a["name"], "a");
+  // Signal a: present 1 and 3 (weights 1, 1) -> mean 2, std 1; the missing event weighs 2 of 4.
+  EXPECT_DOUBLE_EQ(a["signal"]["mean"].get<double>(), 2.0);
+  EXPECT_DOUBLE_EQ(a["signal"]["std"].get<double>(), 1.0);
+  EXPECT_EQ(a["signal"]["missing"], 1);
+  EXPECT_DOUBLE_EQ(a["signal"]["missing_fraction"].get<double>(), 0.5);
+  EXPECT_DOUBLE_EQ(a["background"]["mean"].get<double>(), 4.0);
+  EXPECT_DOUBLE_EQ(a["background"]["max"].get<double>(), 6.0);
+  bool leak = false;
+  for (const auto& w : j["warnings"])
+    if (w["kind"] == "label_copy" && w["features"][0] == "leak") leak = true;
+  EXPECT_TRUE(leak) << r.out;
+  EXPECT_DOUBLE_EQ(j["features"][2]["auc"].get<double>(), 1.0);
+
+  const auto text = run(kCli + " inspect " + h5.string());
+  ASSERT_EQ(text.status, 0) << text.out;
+  EXPECT_NE(text.out.find("[label_copy]"), std::string::npos) << text.out;
+}
+
+TEST(InspectCli, ReportHasPlotsAndPage) {
+  if (std::system("command -v gnuplot > /dev/null 2>&1") != 0) GTEST_SKIP() << "needs gnuplot on PATH";
+  const fs::path dir = workDir("inspect_report");
+  const fs::path h5 = convertTiny(dir);
+  const auto r = run(kCli + " inspect " + h5.string() + " --report " + (dir / "report").string());
+  ASSERT_EQ(r.status, 0) << r.out;
+  for (const char* png : {"distributions.png", "correlation_signal.png", "correlation_background.png",
+                          "correlation_difference.png"})
+    EXPECT_TRUE(isPng(dir / "report" / png)) << png;
+  const std::string html = slurp(dir / "report" / "index.html");
+  for (const char* name : {"leak", "label_copy", "distributions.png"}) EXPECT_NE(html.find(name), std::string::npos) << name;
+  const auto j = nlohmann::json::parse(slurp(dir / "report" / "inspect.json"));
+  EXPECT_EQ(j["features"].size(), 3u);
+  // A second run replaces the report (it is an older inspect report, not a foreign directory).
+  EXPECT_EQ(run(kCli + " inspect " + h5.string() + " --report " + (dir / "report").string()).status, 0);
+  // An unrelated non-empty directory is never overwritten.
+  fs::create_directories(dir / "mine");
+  std::ofstream(dir / "mine" / "notes.txt") << "keep";
+  EXPECT_NE(run(kCli + " inspect " + h5.string() + " --report " + (dir / "mine").string()).status, 0);
+  EXPECT_TRUE(fs::exists(dir / "mine" / "notes.txt"));
+}
+
+TEST(InspectCli, MissingFileIsAnError) {
+  const auto r = run(kCli + " inspect /nonexistent/data.h5");
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.out.find("/nonexistent/data.h5"), std::string::npos) << r.out;
+}

@@ -1,0 +1,346 @@
+// The campaign report drawn from a hand-built aggregate::Summary: every picture the page shows
+// exists and is a real PNG, the page parses as XML (Python's xml.dom.minidom, via std::system),
+// user text is escaped, edge cases draw, and a missing gnuplot is a clear error.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "ReportTestUtil.hpp"
+#include "hepsweep/core/Error.hpp"
+#include "hepsweep/core/Random.hpp"
+#include "hepsweep/report/Gnuplot.hpp"
+#include "hepsweep/report/Report.hpp"
+
+namespace hepsweep::report {
+namespace {
+
+using namespace testutil;
+using aggregate::Summary;
+
+float sigmoid(double x) { return static_cast<float>(1.0 / (1.0 + std::exp(-x))); }
+
+// Scores of one fold model: a per-event logit shared by all folds (event key `key`, class mean
+// `mean`) plus fold-specific noise (fold key `foldKey`), so the fold models are correlated like
+// real ones and their ensemble is only somewhat better.
+std::vector<float> scores(std::uint64_t key, std::uint64_t foldKey, int n, double mean) {
+  std::vector<float> out;
+  for (int i = 0; i < n; ++i) {
+    const auto u = static_cast<std::uint64_t>(i);
+    out.push_back(sigmoid(mean + rng::normal(key, u) + 0.35 * rng::normal(foldKey, u)));
+  }
+  return out;
+}
+
+// ROC from scores: efficiencies for every threshold, from the tightest cut to the loosest.
+aggregate::RocCurve rocOf(const std::string& label, std::vector<float> sig, std::vector<float> bkg) {
+  aggregate::RocCurve c;
+  c.label = label;
+  std::vector<float> cuts = sig;
+  cuts.insert(cuts.end(), bkg.begin(), bkg.end());
+  std::sort(cuts.rbegin(), cuts.rend());
+  std::sort(sig.begin(), sig.end());
+  std::sort(bkg.begin(), bkg.end());
+  for (float t : cuts) {
+    const auto passS = static_cast<double>(sig.end() - std::lower_bound(sig.begin(), sig.end(), t));
+    const auto passB = static_cast<double>(bkg.end() - std::lower_bound(bkg.begin(), bkg.end(), t));
+    c.signalEfficiency.push_back(passS / static_cast<double>(sig.size()));
+    c.backgroundEfficiency.push_back(passB / static_cast<double>(bkg.size()));
+  }
+  double auc = 0;
+  for (std::size_t i = 1; i < c.signalEfficiency.size(); ++i)
+    auc += (c.backgroundEfficiency[i] - c.backgroundEfficiency[i - 1]) * (c.signalEfficiency[i] + c.signalEfficiency[i - 1]) / 2;
+  c.auc = auc;
+  return c;
+}
+
+struct Shape {
+  std::vector<std::vector<std::pair<std::string, std::string>>> pointParams;  // one per point
+  int folds = 3;
+};
+
+// A Summary shaped like the aggregator's: `pointParams.size()` points x `folds` folds, with
+// loss histories, ROC curves of each fold and the ensemble, overtraining samples and working points.
+Summary makeSummary(const Shape& shape) {
+  Summary s;
+  s.runDirs = {"runs/hnl-study"};
+  s.objective = "val_loss";
+  s.campaignToml = "[data]\nfile = \"data/hnl.h5\"\n[search]\nkind = \"grid\"\n";
+  s.seed = 42;
+  s.version = "0.1.0+test";
+  s.dataFile = "data/hnl.h5";
+  s.dataSha256 = std::string(64, 'a');
+  s.inputs = {{"ship_hnl/kinematic_variables_HNLtoPimu.dat.gz", std::string(64, 'b'), 4257},
+              {"ship_hnl/kinematic_variables_Back.dat.gz", std::string(64, 'c'), 3639}};
+  s.nSignal = 4257;
+  s.nBackground = 3639;
+  s.nTrain = 5052;
+  s.nVal = 1263;
+  s.nTest = 1581;
+  s.folds = shape.folds;
+  s.splitCounts = {{"train", 3403, 2905, 3154.0, 3154.0}, {"val", 851, 727, 789.0, 789.0}, {"test", 3, 7, 3.0, 7.0}};
+  const std::uint64_t key = rng::streamKey(7, rng::Stream::Misc);
+  std::uint64_t counter = 0;
+  const int nPoints = static_cast<int>(shape.pointParams.size());
+  for (int p = 0; p < nPoints; ++p) {
+    aggregate::PointSummary ps;
+    ps.point = p;
+    ps.parameters = shape.pointParams[static_cast<std::size_t>(p)];
+    std::vector<double> objs;
+    for (int f = 0; f < shape.folds; ++f) {
+      aggregate::ItemSummary it;
+      it.runDir = s.runDirs[0];
+      it.item = p * shape.folds + f;
+      it.point = p;
+      it.fold = f;
+      it.parameters = ps.parameters;
+      const int epochs = 20 + 3 * f + 2 * p;
+      double best = INFINITY;
+      for (int e = 0; e < epochs; ++e) {
+        const double noise = 0.01 * rng::normal(key, counter++);
+        it.trainLoss.push_back(0.30 + 0.35 * std::exp(-e / 5.0) - 0.002 * e + 0.1 * p + noise);
+        it.valLoss.push_back(0.34 + 0.30 * std::exp(-e / 5.0) + 0.0004 * (e - 12) * (e - 12) / 10 + 0.1 * p + noise);
+        it.valAuc.push_back(0.95 - 0.2 * std::exp(-e / 4.0) - 0.05 * p + 0.5 * noise);
+        if (it.valLoss.back() < best) best = it.valLoss.back(), it.bestEpoch = e + 1;
+      }
+      it.epochsRun = epochs;
+      it.objective = best;
+      it.seconds = 12.5 + f;
+      it.metrics = {{"val_loss", best}, {"val_auc", it.valAuc[static_cast<std::size_t>(it.bestEpoch - 1)]}};
+      objs.push_back(best);
+      s.wallSeconds += it.seconds;
+      s.items.push_back(it);
+    }
+    ps.foldsDone = shape.folds;
+    ps.foldsExpected = shape.folds;
+    const double mean = std::accumulate(objs.begin(), objs.end(), 0.0) / static_cast<double>(objs.size());
+    double var = 0;
+    for (double o : objs) var += (o - mean) * (o - mean);
+    ps.objectiveMean = mean;
+    ps.objectiveStd = objs.size() > 1 ? std::sqrt(var / static_cast<double>(objs.size() - 1)) : 0.0;
+    ps.metricMean = {{"val_loss", mean}, {"val_auc", 0.9 - 0.05 * p}};
+    ps.metricStd = {{"val_loss", ps.objectiveStd}, {"val_auc", 0.004}};
+    s.points.push_back(ps);
+  }
+  std::sort(s.points.begin(), s.points.end(), [](const auto& a, const auto& b) { return a.objectiveMean < b.objectiveMean; });
+  for (std::size_t r = 0; r < s.points.size(); ++r) s.points[r].rank = static_cast<int>(r + 1);
+  s.bestPoint = s.points.front().point;
+  for (int f = 0; f < shape.folds; ++f) s.bestItems.push_back(s.bestPoint * shape.folds + f);
+
+  std::vector<float> ensSig(800, 0.f), ensBkg(700, 0.f);
+  std::vector<double> aucs;
+  for (int f = 0; f < shape.folds; ++f) {
+    const auto uf = static_cast<std::uint64_t>(f);
+    const auto sig = scores(rng::derive(key, 100), rng::derive(key, 110 + uf), 800, 1.1);
+    const auto bkg = scores(rng::derive(key, 200), rng::derive(key, 210 + uf), 700, -1.1);
+    for (std::size_t i = 0; i < sig.size(); ++i) ensSig[i] += sig[i] / static_cast<float>(shape.folds);
+    for (std::size_t i = 0; i < bkg.size(); ++i) ensBkg[i] += bkg[i] / static_cast<float>(shape.folds);
+    s.roc.push_back(rocOf("fold " + std::to_string(f), sig, bkg));
+    aucs.push_back(s.roc.back().auc);
+    for (int cls : {1, 0}) {
+      aggregate::OvertrainingCheck c;
+      c.label = "fold " + std::to_string(f);
+      c.cls = cls;
+      const double mean = cls == 1 ? 1.1 : -1.1;
+      const std::uint64_t trainKey = rng::derive(key, 300 + 2 * uf + static_cast<std::uint64_t>(cls));
+      c.trainScores = scores(trainKey, rng::derive(trainKey, 1), 2000, mean * 1.05);
+      c.trainWeights.assign(c.trainScores.size(), 1.0f);
+      c.testScores = cls == 1 ? sig : bkg;
+      c.testWeights.assign(c.testScores.size(), 1.0f);
+      c.ksStatistic = 0.03 + 0.01 * f;
+      c.ksPValue = cls == 1 ? 0.42 - 0.1 * f : 0.0071;
+      s.overtraining.push_back(c);
+    }
+  }
+  s.roc.push_back(rocOf("ensemble", ensSig, ensBkg));
+  s.ensembleTestAuc = s.roc.back().auc;
+  s.foldMeanTestAuc = std::accumulate(aucs.begin(), aucs.end(), 0.0) / static_cast<double>(aucs.size());
+  s.foldStdTestAuc = 0.003;
+  for (double eff : {0.5, 0.7, 0.9}) {
+    aggregate::WorkingPoint wp;
+    wp.signalEfficiency = eff;
+    const auto& c = s.roc.back();
+    const auto at = std::lower_bound(c.signalEfficiency.begin(), c.signalEfficiency.end(), eff) - c.signalEfficiency.begin();
+    wp.ensembleBackgroundEfficiency = c.backgroundEfficiency[static_cast<std::size_t>(at)];
+    wp.foldMeanBackgroundEfficiency = wp.ensembleBackgroundEfficiency * 1.1;
+    wp.foldStdBackgroundEfficiency = wp.ensembleBackgroundEfficiency * 0.1;
+    wp.ensembleBackgroundRejection = 1 / wp.ensembleBackgroundEfficiency;
+    wp.foldMeanBackgroundRejection = 0.9 * wp.ensembleBackgroundRejection;
+    wp.foldStdBackgroundRejection = 0.1 * wp.ensembleBackgroundRejection;
+    wp.ensembleThreshold = 0.5;
+    s.workingPoints.push_back(wp);
+  }
+  return s;
+}
+
+Shape twoPointsThreeFolds() {
+  Shape sh;
+  sh.pointParams = {{{"train.learning_rate", "1e-4"}, {"model.activation", "\"relu\""}, {"model.widths", "[64, 64]"},
+                     {"train.batch_size", "64"}},
+                    {{"train.learning_rate", "0.1"}, {"model.activation", "\"tanh\""}, {"model.widths", "[32]"},
+                     {"train.batch_size", "256"}}};
+  return sh;
+}
+
+// Checks what every report must satisfy: index.html exists in `dir`, parses as XML, and every
+// <img> it references is a PNG of more than 1 kB with non-zero size, with its SVG next to it.
+void expectValidReport(const fs::path& dir, const ReportResult& r, std::size_t minImages) {
+  EXPECT_EQ(fs::path(r.indexHtml), dir / "index.html");
+  ASSERT_TRUE(fs::exists(dir / "index.html"));
+  EXPECT_EQ(xmlError(dir / "index.html"), "");
+  const std::string html = readFile(dir / "index.html");
+  const auto srcs = imageSources(html);
+  EXPECT_GE(srcs.size(), minImages);
+  for (const std::string& src : srcs) {
+    SCOPED_TRACE(src);
+    ASSERT_TRUE(fs::exists(dir / src));
+    const gnuplot::PngInfo info = gnuplot::checkPng((dir / src).string());
+    EXPECT_GT(info.width, 0u);
+    EXPECT_GT(info.height, 0u);
+    EXPECT_GT(info.bytes, 1024u);
+    fs::path svg = dir / src;
+    svg.replace_extension(".svg");
+    EXPECT_TRUE(fs::exists(svg));
+  }
+  EXPECT_EQ(html.find("http://") == std::string::npos ? 0 : html.find("http://www.w3.org/1999/xhtml") != std::string::npos ? 0 : 1, 0)
+      << "the page must not load anything from the internet";
+  EXPECT_EQ(html.find("<script"), std::string::npos);
+  for (const auto& e : fs::directory_iterator(dir.parent_path()))
+    EXPECT_EQ(e.path().filename().string().find(".tmp-"), std::string::npos) << "staging left: " << e.path();
+}
+
+// Catches: a plot missing from the page or referenced but not drawn, invalid PNGs, malformed
+// HTML, and a report missing the numbers a physicist looks for first.
+TEST(Report, TwoPointsThreeFolds) {
+  TempDir tmp;
+  const Summary s = makeSummary(twoPointsThreeFolds());
+  const ReportResult r = writeReport(s, (tmp.path() / "report").string());
+  // loss, val AUC, ROC, 3 score plots, trace, 4 parameters.
+  expectValidReport(tmp.path() / "report", r, 11);
+  const std::string html = readFile(tmp.path() / "report" / "index.html");
+  for (const char* name : {"loss.png", "roc.png", "scores-0.png", "scores-2.png", "trace.png", "param-0.png", "param-2.png"})
+    EXPECT_NE(html.find(std::string("src=\"") + name + "\""), std::string::npos) << name;
+  // The learning rate spans three decades: log x axis; the batch size spans less than two: linear.
+  EXPECT_NE(readFile(tmp.path() / "report" / "param-0.gp").find("set logscale x"), std::string::npos);
+  EXPECT_EQ(readFile(tmp.path() / "report" / "param-3.gp").find("set logscale x"), std::string::npos);
+  EXPECT_EQ(readFile(tmp.path() / "report" / "param-3.gp").find("set xtics ("), std::string::npos);
+  // Strings and arrays are categories, shown without their TOML quotes.
+  EXPECT_NE(readFile(tmp.path() / "report" / "param-1.gp").find("set xtics ('relu' 0, 'tanh' 1)"), std::string::npos);
+  EXPECT_NE(readFile(tmp.path() / "report" / "param-2.gp").find("set xtics ('[64, 64]' 0, '[32]' 1)"), std::string::npos);
+  // Rejection is drawn on a log axis; the tightest cuts pass no background, and the caption says
+  // those points are left out.
+  EXPECT_NE(readFile(tmp.path() / "report" / "roc.gp").find("set logscale y"), std::string::npos);
+  EXPECT_NE(html.find("infinite rejection) are not drawn"), std::string::npos);
+  // Provenance and the result.
+  EXPECT_NE(html.find(std::string(64, 'b')), std::string::npos) << "input sha256 missing";
+  EXPECT_NE(html.find("kinematic_variables_Back.dat.gz"), std::string::npos);
+  EXPECT_NE(html.find("kind = &quot;grid&quot;"), std::string::npos) << "campaign TOML missing";
+  EXPECT_NE(html.find("<td>val</td><td class=\"num\">851</td><td class=\"num\">727</td>"), std::string::npos)
+      << "events per split missing";
+  const std::string bestLr = s.points.front().parameters[0].second;
+  EXPECT_NE(r.text.find("train.learning_rate = " + bestLr), std::string::npos) << r.text;
+  EXPECT_NE(r.text.find(r.indexHtml), std::string::npos);
+  EXPECT_NE(r.text.find("warning: a p-value below 0.01"), std::string::npos) << r.text;
+}
+
+// Catches: user text (parameter values, input paths, campaign file) written into the page or
+// a gnuplot script unescaped, which breaks the page or the plot script.
+TEST(Report, EscapesSpecialCharacters) {
+  TempDir tmp;
+  Shape sh;
+  sh.pointParams = {{{"model.o'brien_{x}", "\"<b>&'x\""}}, {{"model.o'brien_{x}", "\"a\\\"b\""}}};
+  Summary s = makeSummary(sh);
+  s.inputs[0].path = "data/<signal & co>.csv";
+  s.campaignToml = "# </pre><script>alert(1)</script>\nname = \"R&D\"\n";
+  s.incomplete = {"item 4 of runs/x: result.h5 truncated <eof>"};
+  const ReportResult r = writeReport(s, (tmp.path() / "with space & amp").string());
+  expectValidReport(tmp.path() / "with space & amp", r, 4);
+  const std::string html = readFile(tmp.path() / "with space & amp" / "index.html");
+  EXPECT_EQ(html.find("<b>&'x"), std::string::npos);
+  EXPECT_NE(html.find("&lt;b&gt;&amp;&#39;x"), std::string::npos);
+  EXPECT_NE(html.find("data/&lt;signal &amp; co&gt;.csv"), std::string::npos);
+  EXPECT_EQ(html.find("<script>"), std::string::npos);
+  EXPECT_NE(html.find("truncated &lt;eof&gt;"), std::string::npos);
+}
+
+// Catches: a report that needs several folds or numeric parameters (a division by zero std,
+// an empty x range of gnuplot, category tics on a numeric axis) failing on the smallest campaign.
+TEST(Report, SinglePointOneFoldAllCategorical) {
+  TempDir tmp;
+  Shape sh;
+  sh.pointParams = {{{"model.activation", "\"relu\""}, {"train.optimizer", "\"adam\""}}};
+  sh.folds = 1;
+  const Summary s = makeSummary(sh);
+  const ReportResult r = writeReport(s, (tmp.path() / "r").string());
+  // loss, val AUC, ROC, one score plot, trace, two parameters.
+  expectValidReport(tmp.path() / "r", r, 7);
+  EXPECT_NE(readFile(tmp.path() / "r" / "param-0.gp").find("set xtics ('relu' 0)"), std::string::npos);
+}
+
+// Catches: a report that throws (or draws empty plots, which gnuplot refuses) when the summary
+// has no items at all, e.g. every item incomplete.
+TEST(Report, EmptySummaryStillWritesAPage) {
+  TempDir tmp;
+  Summary s;
+  s.runDirs = {"runs/empty"};
+  s.objective = "val_loss";
+  s.incomplete = {"item 0: no result.h5"};
+  const ReportResult r = writeReport(s, (tmp.path() / "r").string());
+  expectValidReport(tmp.path() / "r", r, 0);
+  EXPECT_NE(r.text.find("1 incomplete"), std::string::npos) << r.text;
+}
+
+// Catches: a second report not replacing the first (stale plots from an older campaign), and a
+// report written over a directory that is not a report.
+TEST(Report, ReplacesOlderReportButNotOtherDirectories) {
+  TempDir tmp;
+  Shape sh;
+  sh.pointParams = {{{"a", "1"}}};
+  sh.folds = 1;
+  const Summary s = makeSummary(sh);
+  const fs::path dir = tmp.path() / "r";
+  writeReport(s, dir.string());
+  writeFile(dir / "stale.png", "old");
+  writeReport(s, dir.string());
+  EXPECT_FALSE(fs::exists(dir / "stale.png"));
+  EXPECT_TRUE(fs::exists(dir / "index.html"));
+
+  const fs::path other = tmp.path() / "analysis";
+  fs::create_directory(other);
+  writeFile(other / "fit.C", "void fit() {}");
+  EXPECT_THROW(writeReport(s, other.string()), Error);
+  EXPECT_EQ(readFile(other / "fit.C"), "void fit() {}");
+}
+
+// Catches: a missing gnuplot reported unclearly, or leaving a half-written report (or removing
+// the older one) behind.
+TEST(Report, MissingGnuplotIsAClearErrorAndKeepsOlderReport) {
+  TempDir tmp;
+  Shape sh;
+  sh.pointParams = {{{"a", "1"}}};
+  sh.folds = 1;
+  const Summary s = makeSummary(sh);
+  const fs::path dir = tmp.path() / "r";
+  writeReport(s, dir.string());
+  const std::string before = readFile(dir / "index.html");
+  const fs::path emptyBin = tmp.path() / "bin";
+  fs::create_directory(emptyBin);
+  try {
+    ScopedPath path(emptyBin.string());
+    writeReport(s, dir.string());
+    FAIL() << "no error without gnuplot";
+  } catch (const Error& e) {
+    const std::string m = e.what();
+    EXPECT_EQ(e.category(), ErrorCategory::Io);
+    EXPECT_NE(m.find("gnuplot"), std::string::npos) << m;
+    EXPECT_NE(m.find("not found on PATH"), std::string::npos) << m;
+  }
+  EXPECT_EQ(readFile(dir / "index.html"), before);
+  std::size_t entries = 0;
+  for (const auto& e : fs::directory_iterator(tmp.path())) entries += e.path().filename() != "bin";
+  EXPECT_EQ(entries, 1u) << "staging directory left behind";
+}
+
+}  // namespace
+}  // namespace hepsweep::report

@@ -1,0 +1,152 @@
+// A rank of a group that trains one item together holds only the events it trains on or
+// evaluates, read from the HDF5 file as hyperslabs (io::DatasetRows), and must see exactly the
+// same inputs and preprocessing as a single process holding everything.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <numeric>
+#include <set>
+#include <unistd.h>
+
+#include "hepsweep/core/Error.hpp"
+#include "hepsweep/core/Random.hpp"
+#include "hepsweep/io/Convert.hpp"
+#include "hepsweep/io/DatasetFile.hpp"
+#include "hepsweep/train/Trainer.hpp"
+
+using namespace hepsweep;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A converted data file of `n` events (labels alternate; 3 features, one PCA-worthy offset).
+std::string dataFile(int n) {
+  static std::string path;
+  static int made = 0;
+  if (made == n) return path;
+  const fs::path dir = fs::temp_directory_path() / ("hepsweep-rankshare-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const fs::path csv = dir / "events.csv";
+  {
+    std::ofstream out(csv);
+    out << "label,a,b,c\n";
+    rng::CounterRng r(11);
+    for (int i = 0; i < n; ++i) {
+      const int label = i % 3 == 0 ? 1 : 0;
+      out << label << "," << r.normal() + label << "," << 100.0 + r.normal() << "," << r.normal() * 0.5 + 2.0 * label << "\n";
+    }
+  }
+  io::ConvertOptions o;
+  o.labelledFiles = {csv.string()};
+  o.labelColumn = "label";
+  o.output = (dir / "events.h5").string();
+  io::convert(o);
+  path = o.output;
+  made = n;
+  return path;
+}
+
+train::RunConfig config() {
+  train::RunConfig cfg;
+  cfg.seed = 5;
+  cfg.data.split = {0.6, 0.2, 0.2};
+  cfg.train.batchSize = 256;
+  cfg.train.microBatches = 4;
+  return cfg;
+}
+
+}  // namespace
+
+// Rows in any order, with repeats, across several reads of kReadRows: the same values as reading
+// the whole file. Catches a scatter that shifts rows after a repeat or at a read boundary.
+TEST(DatasetRows, ReadsRequestedRowsInAnyOrder) {
+  const std::string path = dataFile(20000);
+  const data::Dataset all = io::readDataset(path);
+  const io::DatasetRows file(path, {"c", "a"});
+  EXPECT_EQ(file.columns().features.rows(), 0);
+  EXPECT_EQ(file.columns().featureNames, (std::vector<std::string>{"c", "a"}));
+  EXPECT_EQ(file.columns().labels, all.labels);
+  std::vector<data::Index> rows;
+  rng::CounterRng r(3);
+  for (int i = 0; i < 18000; ++i) rows.push_back(static_cast<data::Index>(r.next() % 20000));
+  rows.push_back(rows.front());
+  rows.push_back(19999);
+  rows.push_back(0);
+  data::FeatureMatrix got;
+  file.read(rows, got);
+  ASSERT_EQ(got.rows(), static_cast<Eigen::Index>(rows.size()));
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    ASSERT_EQ(got(static_cast<Eigen::Index>(i), 0), all.features(rows[i], 2)) << "request " << i << " row " << rows[i];
+    ASSERT_EQ(got(static_cast<Eigen::Index>(i), 1), all.features(rows[i], 0)) << "request " << i << " row " << rows[i];
+  }
+  const std::set<data::Index> distinct(rows.begin(), rows.end());
+  EXPECT_GE(file.featureRowsRead(), static_cast<std::int64_t>(distinct.size()));
+  EXPECT_LE(file.featureRowsRead(), 20000);
+  // Sparse rows are read alone: 3 rows far apart cost 3 rows, not the span between them.
+  const io::DatasetRows sparse(path);
+  sparse.read(std::vector<data::Index>{15000, 10, 5000, 10}, got);
+  EXPECT_EQ(sparse.featureRowsRead(), 3);
+  EXPECT_EQ(got(0, 1), all.features(15000, 1));
+  EXPECT_EQ(got(3, 2), all.features(10, 2));
+  EXPECT_THROW(file.read(std::vector<data::Index>{20000}, got), Error);
+}
+
+// Every training event sits in exactly one micro-batch slot, and the slot sizes add up batch by
+// batch as the micro-batch split of each batch (k*b/M .. (k+1)*b/M).
+TEST(RankShare, MicroBatchSlotsPartitionTheTrainingEvents) {
+  for (const bool shuffle : {false, true}) {
+    const auto slots = train::microBatchSlots(1000, 96, 4, 9, shuffle);
+    ASSERT_EQ(slots.size(), 4u);
+    std::vector<data::Index> all;
+    for (const auto& s : slots) all.insert(all.end(), s.begin(), s.end());
+    std::sort(all.begin(), all.end());
+    std::vector<data::Index> expect(1000);
+    std::iota(expect.begin(), expect.end(), 0);
+    EXPECT_EQ(all, expect);
+    // 10 full batches of 96 (24 per slot) and a last batch of 40 (10 per slot).
+    for (const auto& s : slots) EXPECT_EQ(s.size(), 250u);
+    if (!shuffle) {
+      EXPECT_EQ(slots[1].front(), 24);
+    }
+  }
+}
+
+// For groups of 2 and 4: every rank fits the same preprocessing as one process, holds fewer than
+// all events, holds together with the others every event, and its network inputs for the events
+// it holds are bitwise those of the single process. Catches a rank that fits on its own share,
+// or that maps events to the wrong rows of its partial matrix.
+TEST(RankShare, RanksHoldTheirShareWithIdenticalInputs) {
+  const std::string path = dataFile(20000);
+  for (const auto scaler : {data::ScalerKind::Standard, data::ScalerKind::Pca}) {
+    auto cfg = config();
+    cfg.preprocess.scaler = scaler;
+    const io::DatasetRows whole(path);
+    const train::PreparedData one = train::prepareData(cfg, whole.columns(), whole, path, "x", {}, nullptr, {});
+    for (const int g : {2, 4}) {
+      std::vector<int> holders(static_cast<std::size_t>(one.train.size()), 0);
+      for (int r = 0; r < g; ++r) {
+        const io::DatasetRows file(path);
+        const train::PreparedData p = train::prepareData(cfg, file.columns(), file, path, "x", {}, nullptr, {g, r});
+        EXPECT_TRUE((p.preprocess.mean.array() == one.preprocess.mean.array()).all());
+        EXPECT_TRUE((p.preprocess.scale.array() == one.preprocess.scale.array()).all());
+        ASSERT_EQ(p.train.rows, one.train.rows);
+        ASSERT_EQ(p.test.rows, one.test.rows);
+        EXPECT_TRUE((p.train.weights.array() == one.train.weights.array()).all());
+        EXPECT_LT(p.train.x.rows(), p.train.size()) << "G=" << g;
+        EXPECT_LT(p.test.x.rows(), p.test.size()) << "G=" << g;
+        for (const train::SplitData* s : {&p.train, &p.val, &p.test}) {
+          const train::SplitData& ref = s == &p.train ? one.train : s == &p.val ? one.val : one.test;
+          for (Eigen::Index e = 0; e < s->size(); ++e) {
+            const Eigen::Index at = s->inputRow(e);
+            if (at < 0) continue;
+            ASSERT_TRUE((s->x.row(at).array() == ref.x.row(e).array()).all()) << "G=" << g << " rank " << r << " event " << e;
+            if (s == &p.train) ++holders[static_cast<std::size_t>(e)];
+          }
+        }
+      }
+      EXPECT_EQ(std::count(holders.begin(), holders.end(), 0), 0) << "a training event no rank holds, G=" << g;
+    }
+  }
+}
