@@ -12,29 +12,14 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "../e2e/CliRun.hpp"
 namespace {
 
 namespace fs = std::filesystem;
 
-struct CliRun {
-  int status = -1;
-  std::string out;
-};
-
-CliRun run(const std::string& command) {
-  CliRun r;
-  std::FILE* p = popen((command + " 2>&1").c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf{};
-  std::size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  const int st = pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
-
-const std::string kCli = HEPSWEEP_CLI;
-const std::string kSource = HEPSWEEP_SOURCE_DIR;
+using hepsweep::test::kCli;
+using hepsweep::test::kSource;
+using hepsweep::test::run;
 
 // One campaign for all tests of this file (training is the slow part).
 class AggregateCli : public ::testing::Test {
