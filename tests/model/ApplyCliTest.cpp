@@ -10,6 +10,7 @@
 #include <regex>
 #include <set>
 
+#include "../e2e/CliRun.hpp"
 #include "ModelTestUtil.hpp"
 #include "hepsweep/core/Strings.hpp"
 #include "hepsweep/io/DatasetFile.hpp"
@@ -21,24 +22,9 @@ namespace {
 
 using testing::TempDir;
 
-struct CliResult {
-  int status = -1;
-  std::string out;
-};
-
-CliResult run(const std::string& command) {
-  CliResult r;
-  std::FILE* p = popen((command + " 2>&1").c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf{};
-  std::size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  const int st = pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
-
-const std::string kCli = HEPSWEEP_CLI;
+using hepsweep::test::kCli;
+using hepsweep::test::run;
+using CliResult = hepsweep::test::CliRun;
 
 struct CliCampaign {
   std::unique_ptr<TempDir> dir;
