@@ -12,6 +12,8 @@ packages=(
   openmpi-bin libopenmpi-dev
   gnuplot-nox hdf5-tools
   python3 python3-numpy python3-h5py python3-onnx
+  # libFuzzer for the ROOT reader's fuzz run in scripts/test.sh (~37 MB download, about a minute).
+  clang-14 libclang-rt-14-dev
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(python3-torch python3-pandas python3-optuna hyperfine bc)

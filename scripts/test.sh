@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Sets up everything and runs the test suite: the `ci` preset (warnings are errors) with every
-# default test (unit + e2e), then the unit tests again under ASan+UBSan (`asan` preset).
-#   HEPSWEEP_SKIP_ASAN=1  skip the sanitizer pass
+# default test (unit + e2e), a short libFuzzer run of the ROOT reader (scripts/fuzz.sh) when clang
+# with libFuzzer is installed, then the unit tests again under ASan+UBSan (`asan` preset).
+#   HEPSWEEP_SKIP_ASAN=1        skip the sanitizer pass
+#   HEPSWEEP_FUZZ_SECONDS=N     length of the fuzz run (default 60; 0 skips it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -11,8 +13,17 @@ cmake --preset ci
 cmake --build --preset ci -j "$jobs"
 ctest --preset ci -j "$jobs"
 
+fuzz_seconds=${HEPSWEEP_FUZZ_SECONDS:-60}
+if [[ "$fuzz_seconds" == 0 ]]; then
+  echo "test.sh: fuzzing skipped (HEPSWEEP_FUZZ_SECONDS=0)"
+else
+  # fuzz.sh prints why and exits 0 when clang or libFuzzer is missing; a crash fails the run.
+  bash scripts/fuzz.sh "$fuzz_seconds"
+fi
+
 if [[ "${HEPSWEEP_SKIP_ASAN:-0}" != 1 ]]; then
   cmake --preset asan
   cmake --build --preset asan -j "$jobs"
   ctest --preset asan -j "$jobs"
 fi
+

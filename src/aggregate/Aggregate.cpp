@@ -21,6 +21,7 @@
 #include "hepsweep/io/Hdf5.hpp"
 #include "hepsweep/metrics/KolmogorovSmirnov.hpp"
 #include "hepsweep/metrics/Metrics.hpp"
+#include "hepsweep/metrics/Physics.hpp"
 
 namespace hepsweep::aggregate {
 namespace fs = std::filesystem;
@@ -133,6 +134,7 @@ struct RunInfo {
   std::map<std::int64_t, ManifestEntry> manifest;
   std::uint64_t seed = 0;
   std::string version, dataFile, dataSha;
+  double luminosity = 1, signalScale = 1, backgroundScale = 1, amsRegularisation = metrics::kHiggsMlRegularisation;
 };
 
 RunInfo readRun(const std::string& dir) {
@@ -153,6 +155,10 @@ RunInfo readRun(const std::string& dir) {
   flatten(t, "", r.keys);
   r.objective = t["search"]["objective"].value_or(std::string("val_loss"));
   r.folds = static_cast<int>(t["cv"]["folds"].value_or(std::int64_t{1}));
+  r.luminosity = t["metrics"]["luminosity"].value_or(1.0);
+  r.signalScale = t["metrics"]["signal_scale"].value_or(1.0);
+  r.backgroundScale = t["metrics"]["background_scale"].value_or(1.0);
+  r.amsRegularisation = t["metrics"]["ams_regularisation"].value_or(metrics::kHiggsMlRegularisation);
   if (!fs::exists(manifestFile))
     throwInput(str::quoted(dir, 200) + " is not a campaign run directory: it has no manifest.h5");
   const auto f = io::h5::File::open(manifestFile.string());
@@ -415,6 +421,66 @@ void evaluateBest(Summary& s, const CollectOptions& o) {
   }
 }
 
+AmsCurve toAmsCurve(const metrics::AmsScan& scan, std::string label) {
+  AmsCurve c;
+  c.label = std::move(label);
+  c.threshold = scan.threshold;
+  c.signal = scan.signal;
+  c.background = scan.background;
+  c.ams = scan.ams;
+  c.totalSignal = scan.totalSignal;
+  c.totalBackground = scan.totalBackground;
+  c.maxAms = scan.bestAms();
+  c.thresholdAtMax = scan.bestThreshold();
+  c.signalAtMax = scan.bestSignal();
+  c.backgroundAtMax = scan.bestBackground();
+  c.signalEfficiency = scan.signalEfficiency();
+  c.backgroundEfficiency = scan.backgroundEfficiency();
+  c.sOverSqrtB = metrics::sOverSqrtB(c.signalAtMax, c.backgroundAtMax);
+  return c;
+}
+
+// The AMS-vs-threshold curves of the best point's fold models and of their ensemble on the test
+// set. Every fold was tested on the same events (evaluateBest checks it) with the same yield
+// scaling, which its result file records as the summed expected yields per class
+// (metrics/expected_signal, expected_background): dividing by the summed test weights gives the
+// per-class factor luminosity x scale x N_c / n_c without re-deriving the campaign's split.
+void evaluateAms(Summary& s) {
+  if (s.bestItems.empty() || s.testLabels.empty()) return;
+  const ItemSummary& first = s.items[static_cast<std::size_t>(s.bestItems.front())];
+  double expectedSignal = NAN, expectedBackground = NAN;
+  for (const auto& [k, v] : first.metrics) {
+    if (k == "expected_signal") expectedSignal = v;
+    if (k == "expected_background") expectedBackground = v;
+    if (k == "ams_regularisation") s.amsRegularisation = v;
+  }
+  if (std::isnan(expectedSignal) || std::isnan(expectedBackground)) {
+    s.amsNote = "The result files hold no expected yields (metrics/expected_signal): written by a version before the "
+                "physics metrics, or the test split lacks a class. No AMS curve.";
+    return;
+  }
+  double sumSignal = 0, sumBackground = 0;
+  for (std::size_t i = 0; i < s.testLabels.size(); ++i) {
+    (s.testLabels[i] == 1 ? sumSignal : sumBackground) += s.testWeights[i];
+    if (s.testWeights[i] != 1) s.testWeighted = true;
+  }
+  if (!(sumSignal > 0) || !(sumBackground > 0)) {
+    s.amsNote = "The summed test-set weight of a class is not positive (signal " + std::to_string(sumSignal) +
+                ", background " + std::to_string(sumBackground) + "): the AMS is undefined.";
+    return;
+  }
+  s.signalYieldFactor = expectedSignal / sumSignal;
+  s.backgroundYieldFactor = expectedBackground / sumBackground;
+  const std::vector<float> yields =
+      metrics::scaleByClass(s.testLabels, s.testWeights, s.signalYieldFactor, s.backgroundYieldFactor);
+  for (std::size_t k = 0; k < s.bestItems.size() && k < s.foldTestScores.size(); ++k) {
+    const ItemSummary& it = s.items[static_cast<std::size_t>(s.bestItems[k])];
+    s.ams.push_back(toAmsCurve(metrics::amsScan(s.foldTestScores[k], s.testLabels, yields, s.amsRegularisation),
+                               "fold " + std::to_string(it.fold)));
+  }
+  s.ams.push_back(toAmsCurve(metrics::amsScan(s.ensembleTestScores, s.testLabels, yields, s.amsRegularisation), "ensemble"));
+}
+
 }  // namespace
 
 Summary collect(const std::vector<std::string>& runDirs, const CollectOptions& o) {
@@ -438,6 +504,10 @@ Summary collect(const std::vector<std::string>& runDirs, const CollectOptions& o
   s.dataFile = first.dataFile;
   s.dataSha256 = first.dataSha;
   s.folds = first.folds;
+  s.luminosity = first.luminosity;
+  s.signalScale = first.signalScale;
+  s.backgroundScale = first.backgroundScale;
+  s.amsRegularisation = first.amsRegularisation;
 
   std::vector<std::string> problems;
   std::map<std::string, std::int64_t> pointIndex;
@@ -528,6 +598,7 @@ Summary collect(const std::vector<std::string>& runDirs, const CollectOptions& o
   for (const auto& it : s.items) s.wallSeconds += it.seconds;
 
   evaluateBest(s, o);
+  evaluateAms(s);
 
   std::int64_t nSplit[3] = {0, 0, 0};
   for (std::size_t i = 0; i < s.splitCounts.size() && i < 3; ++i) nSplit[i] = s.splitCounts[i].signal + s.splitCounts[i].background;

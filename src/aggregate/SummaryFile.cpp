@@ -137,6 +137,47 @@ void writePoints(const Group& g, const Summary& s, const std::vector<std::string
   }
 }
 
+// best/ams/<fold_K | ensemble>: the AMS-vs-threshold curve as columns, its maximum as attributes.
+void writeAms(const Group& best, const Summary& s) {
+  best.setAttr("ams_regularisation", s.amsRegularisation);
+  best.setAttr("luminosity", s.luminosity);
+  best.setAttr("signal_scale", s.signalScale);
+  best.setAttr("background_scale", s.backgroundScale);
+  if (s.ams.empty()) {
+    if (!s.amsNote.empty()) best.setAttr("ams_note", s.amsNote);
+    return;
+  }
+  const auto g = best.createGroup("ams");
+  g.setAttr("regularisation", s.amsRegularisation);
+  g.setAttr("signal_yield_factor", s.signalYieldFactor);
+  g.setAttr("background_yield_factor", s.backgroundYieldFactor);
+  for (const AmsCurve& c : s.ams) {
+    const std::string name = c.label == "ensemble" ? "ensemble" : "fold_" + c.label.substr(c.label.find(' ') + 1);
+    const auto h = g.createGroup(name);
+    h.setAttr("label", c.label);
+    h.setAttr("ams", c.maxAms);
+    h.setAttr("threshold", c.thresholdAtMax);
+    h.setAttr("signal", c.signalAtMax);
+    h.setAttr("background", c.backgroundAtMax);
+    h.setAttr("s_over_sqrt_b", c.sOverSqrtB);
+    h.setAttr("signal_efficiency", c.signalEfficiency);
+    h.setAttr("background_efficiency", c.backgroundEfficiency);
+    h.setAttr("total_signal", c.totalSignal);
+    h.setAttr("total_background", c.totalBackground);
+    column(h, "threshold", c.threshold);
+    column(h, "signal", c.signal);
+    column(h, "background", c.background);
+    column(h, "ams", c.ams);
+    if (c.label == "ensemble") {
+      best.setAttr("ensemble_ams", c.maxAms);
+      best.setAttr("ensemble_ams_threshold", c.thresholdAtMax);
+      best.setAttr("ensemble_ams_signal", c.signalAtMax);
+      best.setAttr("ensemble_ams_background", c.backgroundAtMax);
+      best.setAttr("ensemble_ams_signal_efficiency", c.signalEfficiency);
+    }
+  }
+}
+
 void writeBest(const Group& g, const Summary& s) {
   const PointSummary* best = nullptr;
   for (const auto& p : s.points)
@@ -205,6 +246,7 @@ void writeBest(const Group& g, const Summary& s) {
   std::vector<float> fold;
   for (const auto& f : s.foldTestScores) fold.insert(fold.end(), f.begin(), f.end());
   test.write2d<float>("fold_scores", fold.data(), s.foldTestScores.size(), s.testRows.size());
+  writeAms(g, s);
 }
 
 void writeOvertraining(const Group& g, const Summary& s) {

@@ -3,8 +3,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <numeric>
+#include <optional>
 
+#include "ItemStopping.hpp"
 #include "hepsweep/campaign/Options.hpp"
 #include "hepsweep/core/Error.hpp"
 #include "hepsweep/core/Sha256.hpp"
@@ -12,6 +15,7 @@
 #include "hepsweep/core/Version.hpp"
 #include "hepsweep/dist/GradientReduction.hpp"
 #include "hepsweep/dist/GroupLayout.hpp"
+#include "hepsweep/dist/SharedLock.hpp"
 #include "hepsweep/dist/WorkQueue.hpp"
 #include "hepsweep/io/DatasetFile.hpp"
 #include "hepsweep/io/Hdf5.hpp"
@@ -181,10 +185,43 @@ std::vector<Item> planItems(const CampaignConfig& c) {
 
 namespace {
 
+// Where the groups of runItems get their items: the shared queue over a fixed list (grid, random,
+// bayes in rounds), or the asynchronous Bayesian schedule, which proposes points on demand.
+class ItemSource {
+ public:
+  virtual ~ItemSource() = default;
+  // Collective over `group`: the next item for it, or nothing when no work is left.
+  virtual std::optional<Item> next(dist::Communicator& group, bool leader) = 0;
+  // Lets MPI serve the other groups' requests while this one trains (see WorkQueue.hpp).
+  virtual void poll() = 0;
+};
+
+class QueueSource final : public ItemSource {
+ public:
+  QueueSource(dist::Communicator& world, const std::vector<Item>& items, std::vector<std::int64_t> pending)
+      : items_(items), queue_(world.makeWorkQueue(std::move(pending))) {}
+  std::optional<Item> next(dist::Communicator& group, bool) override {
+    const auto id = dist::nextItemForGroup(*queue_, group);
+    if (!id) return std::nullopt;
+    return items_[static_cast<std::size_t>(*id)];
+  }
+  void poll() override { queue_->poll(); }
+
+ private:
+  const std::vector<Item>& items_;
+  std::unique_ptr<dist::WorkQueue> queue_;
+};
+
+// Collective over the world: the source of runItems, given the pending items (the same on every
+// rank) and the data file's digest. Null: the queue over `items`.
+using MakeItemSource =
+    std::function<std::unique_ptr<ItemSource>(std::vector<std::int64_t> pending, const std::string& dataSha)>;
+
 // One pass of rank groups over the pending ones among `items` (all of a grid or random search; the
 // points proposed so far of a Bayesian one).
 RunSummary runItems(const CampaignConfig& c, const std::string& campaignToml, dist::Communicator& world,
-                    const RunOptions& options, const Logger& log, const std::vector<Item>& items) {
+                    const RunOptions& options, const Logger& log, const std::vector<Item>& items,
+                    const MakeItemSource& makeSource = nullptr) {
   const auto t0 = Clock::now();
   if (options.sliceCount < 1 || options.sliceIndex < 0 || options.sliceIndex >= options.sliceCount)
     throwConfig("--items I/N needs 0 <= I < N, got " + std::to_string(options.sliceIndex) + "/" + std::to_string(options.sliceCount));
@@ -236,7 +273,9 @@ RunSummary runItems(const CampaignConfig& c, const std::string& campaignToml, di
 
   // Every rank keeps each event's label, weight and id (a few bytes per event); the feature values
   // are read per item, and only for the events this rank trains on or evaluates.
-  const std::unique_ptr<io::DatasetRows> file = pending.empty() ? nullptr : std::make_unique<io::DatasetRows>(c.run.data.file);
+  // (An asynchronous search finds its items as it goes.)
+  const std::unique_ptr<io::DatasetRows> file =
+      pending.empty() && !makeSource ? nullptr : std::make_unique<io::DatasetRows>(c.run.data.file);
   const data::Dataset noEvents;
   const data::Dataset& all = file ? file->columns() : noEvents;
   const auto events = static_cast<std::size_t>(all.labels.size());
@@ -251,9 +290,10 @@ RunSummary runItems(const CampaignConfig& c, const std::string& campaignToml, di
     const double since = std::chrono::duration<double>(Clock::now() - lastProgress).count();
     if (!force && since < options.progressSeconds) return;
     lastProgress = Clock::now();
-    std::int64_t done = 0, failed = 0, running = 0;
-    for (const auto& it : items) {
+    std::int64_t done = 0, failed = 0, running = 0, total = 0;
+    for (const auto& it : items) {  // an asynchronous search adds items as it goes
       if (it.id % options.sliceCount != options.sliceIndex) continue;
+      ++total;
       switch (dir.status(it.id, 120)) {
         case ItemStatus::Done: ++done; break;
         case ItemStatus::Failed: ++failed; break;
@@ -263,24 +303,27 @@ RunSummary runItems(const CampaignConfig& c, const std::string& campaignToml, di
     }
     const double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
     const std::int64_t ranNow = done + failed - (inSlice - static_cast<std::int64_t>(pending.size()));
-    const std::int64_t left = inSlice - done - failed;
+    const std::int64_t left = total - done - failed;
     const double eta = ranNow > 0 ? elapsed / static_cast<double>(ranNow) * static_cast<double>(left) : -1;
     std::printf("[%s] items %lld done, %lld running, %lld failed of %lld; elapsed %s, left ~%s\n",
                 slice.c_str(), static_cast<long long>(done), static_cast<long long>(running),
-                static_cast<long long>(failed), static_cast<long long>(inSlice), formatDuration(elapsed).c_str(),
+                static_cast<long long>(failed), static_cast<long long>(total), formatDuration(elapsed).c_str(),
                 left == 0 ? "0s" : formatDuration(eta).c_str());
     std::fflush(stdout);
   };
 
   std::int64_t ranHere = 0;
+  double busySeconds = 0;
   bool interrupted = false;
   {
-    std::unique_ptr<dist::WorkQueue> queue = world.makeWorkQueue(pending);
+    const std::unique_ptr<ItemSource> source =
+        makeSource ? makeSource(pending, dataSha) : std::make_unique<QueueSource>(world, items, pending);
     progress(true);
     while (!(interrupted = stopAgreed(*groups.group, options))) {
-      const auto next = dist::nextItemForGroup(*queue, *groups.group);
+      const std::optional<Item> next = source->next(*groups.group, groups.leader);
       if (!next) break;
-      const Item& item = items[static_cast<std::size_t>(*next)];
+      const Item& item = *next;
+      const auto itemStart = Clock::now();
       const bool writer = groups.leader;
       log.info("start " + item.describe());
       try {
@@ -301,21 +344,30 @@ RunSummary runItems(const CampaignConfig& c, const std::string& campaignToml, di
           log.info("resumed " + item.describe() + " after epoch " + std::to_string(trainer.epochsDone()));
         }
         ItemBookkeeping book(dir, item, trainer, writer, options.verbose, [&] {
-          queue->poll();
+          source->poll();
           progress(false);
           if (stopAgreed(*groups.group, options)) throw StopAtEpochBoundary{};
         });
         if (writer) dir.touchHeartbeat(item.id);
-        const train::TrainResult result = trainer.fit({&book});
+        const std::unique_ptr<ItemStopping> stopping =
+            makeItemStopping(c, dir, item, *groups.group, trainer.checkpoint().history);
+        std::vector<train::Callback*> callbacks{&book};
+        if (stopping) callbacks.push_back(stopping.get());
+        const train::TrainResult result = trainer.fit(callbacks);
         if (writer) {
-          train::RunRecord rec{toToml(c), options.commandLine, {}, {}};
+          train::RunRecord rec{toToml(c), options.commandLine, {}, {}, {}};
           rec.textAttrs = {{"item_overrides", str::join(item.overrides, " ")}, {"run_dir", dir.root().string()}};
           rec.intAttrs = {{"item_id", item.id}, {"point_id", item.point}, {"fold", item.fold},
                           {"folds", c.cv.folds}, {"ranks_per_item", c.resources.ranksPerItem}};
+          if (stopping) stopping->record(rec);
           train::writeResultFile(dir.resultFile(item.id).string(), cfg, rec, prepared, result, trainer.network());
           std::error_code ec;
           fs::remove(dir.checkpointFile(item.id), ec);
           fs::remove(dir.heartbeatFile(item.id), ec);
+          if (stopping && stopping->decision()) {
+            dir.appendLog(item.id, stopping->describe());
+            log.info(item.describe() + " " + stopping->describe());
+          }
           dir.appendLog(item.id, "done: val_loss " + std::to_string(result.val.loss) + ", test AUC " + std::to_string(result.test.auc));
         }
       } catch (const StopAtEpochBoundary&) {
@@ -332,6 +384,7 @@ RunSummary runItems(const CampaignConfig& c, const std::string& campaignToml, di
         log.warning(item.describe() + " failed: " + e.what());
       }
       ++ranHere;
+      busySeconds += std::chrono::duration<double>(Clock::now() - itemStart).count();
       progress(true);
     }
   }
@@ -349,12 +402,29 @@ RunSummary runItems(const CampaignConfig& c, const std::string& campaignToml, di
   std::int64_t ran[1] = {groups.leader ? ranHere : 0};
   world.allreduce(std::span<std::int64_t>(ran, 1), dist::ReduceOp::Sum);
   summary.ranHere = ran[0];
+  // Leaders are the first ranks of consecutive groups, so rank order is group order.
+  for (const double busy : world.allgather(groups.leader ? busySeconds : -1.0))
+    if (busy >= 0) summary.groupBusySeconds.push_back(busy);
   std::int64_t stopped[1] = {interrupted ? 1 : 0};
   world.allreduce(std::span<std::int64_t>(stopped, 1), dist::ReduceOp::Max);
   summary.interrupted = stopped[0] != 0 && summary.done + summary.failed < summary.total;
   summary.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   if (world.rank() == 0) dir.release();
   return summary;
+}
+
+// Busy time over wall time of each rank group (bench/RESULTS.md compares the two schedules with it).
+void logUtilisation(const RunSummary& summary, const Logger& log) {
+  if (summary.groupBusySeconds.size() < 2 || summary.seconds <= 0) return;
+  std::string line = "search: group utilisation (training time / wall time " + formatDuration(summary.seconds) + "):";
+  char buf[96];
+  for (std::size_t g = 0; g < summary.groupBusySeconds.size(); ++g) {
+    const double busy = summary.groupBusySeconds[g];
+    std::snprintf(buf, sizeof buf, " group %zu %.1f%% (idle %.1f s)%s", g, 100.0 * busy / summary.seconds,
+                  std::max(0.0, summary.seconds - busy), g + 1 < summary.groupBusySeconds.size() ? "," : "");
+    line += buf;
+  }
+  log.info(line);
 }
 
 // Bayesian search in rounds: rank 0 observes the points whose folds have all finished and proposes
@@ -379,6 +449,7 @@ RunSummary runBayesRounds(const CampaignConfig& c, const std::string& campaignTo
   std::vector<Item> items = planItems(c);
   RunSummary summary = runItems(c, campaignToml, world, options, log, items);
   std::int64_t ranHere = summary.ranHere;
+  std::vector<double> busy = summary.groupBusySeconds;
   RunOptions next = options;
   next.fresh = false;
   const std::int64_t batch = std::max(1, world.size() / c.resources.ranksPerItem);
@@ -409,11 +480,178 @@ RunSummary runBayesRounds(const CampaignConfig& c, const std::string& campaignTo
     items = itemsOf(search::stateFromJson(state, c.search.space, searchFile.string()).proposals, c.cv.folds);
     summary = runItems(c, campaignToml, world, next, log, items);
     ranHere += summary.ranHere;
+    for (std::size_t g = 0; g < busy.size() && g < summary.groupBusySeconds.size(); ++g)
+      busy[g] += summary.groupBusySeconds[g];
     // Nothing proposed and nothing trained: the remaining points cannot progress in this job.
     if (count[0] == 0 && summary.ranHere == 0) break;
   }
   summary.ranHere = ranHere;
+  summary.groupBusySeconds = busy;
   summary.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  if (world.rank() == 0) logUtilisation(summary, log);
+  return summary;
+}
+
+// The item to hand a group, as text for a broadcast: "id point fold" on the first line, then one
+// override per line (a TOML value in an override never spans lines).
+std::string encodeItem(const Item& item) {
+  std::string text = std::to_string(item.id) + " " + std::to_string(item.point) + " " + std::to_string(item.fold);
+  for (const auto& o : item.overrides) text += "\n" + o;
+  return text;
+}
+
+Item decodeItem(const std::string& text) {
+  const std::vector<std::string> lines = str::split(text, '\n');
+  Item item;
+  long long id = 0, point = 0;
+  int fold = 0;
+  if (lines.empty() || std::sscanf(lines[0].c_str(), "%lld %lld %d", &id, &point, &fold) != 3)
+    throw Error(ErrorCategory::Internal, "asynchronous search: malformed item message " + str::quoted(text));
+  item.id = id;
+  item.point = point;
+  item.fold = fold;
+  for (std::size_t i = 1; i < lines.size(); ++i)
+    if (!lines[i].empty()) item.overrides.push_back(lines[i]);
+  return item;
+}
+
+// The asynchronous schedule's hand-out, serialised by a lock over all ranks (dist::SharedLock). Its
+// one register counts the items handed out: index i < R is the i-th of the R items this job found
+// unfinished (points proposed before it started: finished first, never proposed again); index
+// i >= R is fold (i - R) % k of point P0 + (i - R) / k, P0 being the points proposed when the job
+// started. So a group whose index falls on fold 0 of a point not yet proposed proposes it; every
+// other index names an item of a known point. Under the lock the leader also observes every point
+// whose folds have all finished (in the order they arrive), and rewrites search.h5 and the manifest.
+class AsyncBayesSource final : public ItemSource {
+ public:
+  static constexpr std::size_t kHandedOut = 0;
+
+  // Collective over `world`.
+  AsyncBayesSource(const CampaignConfig& c, const std::string& campaignToml, const std::string& dataSha,
+                   dist::Communicator& world, std::vector<std::int64_t> resumed, std::vector<Item>& items,
+                   int groupIndex, const Logger& log)
+      : c_(c), toml_(campaignToml), dataSha_(dataSha), dir_(c.run.output.dir),
+        searchFile_(search::searchFilePath(dir_.root())), resumed_(std::move(resumed)), items_(items),
+        groupIndex_(groupIndex), log_(log), lock_(dist::makeSharedLock(world, 1)) {
+    std::int64_t start[1] = {static_cast<std::int64_t>(items.size()) / c.cv.folds};
+    world.broadcast(std::span<std::int64_t>(start, 1), 0);  // rank 0's view of the search file
+    proposedAtStart_ = start[0];
+  }
+
+  std::optional<Item> next(dist::Communicator& group, bool leader) override {
+    std::string text;
+    if (leader) text = claim();
+    group.broadcast(text, 0);
+    if (text.empty()) return std::nullopt;
+    return decodeItem(text);
+  }
+
+  void poll() override { lock_->poll(); }
+
+ private:
+  std::string claim() {
+    const int k = c_.cv.folds;
+    const search::ItemFiles files{[&](std::int64_t id) { return dir_.resultFile(id); },
+                                  [&](std::int64_t id) { return dir_.failedFile(id); }};
+    dist::SharedLock::Guard guard = lock_->acquire();
+    auto searcher = search::makeSearcher(c_.search.method, c_.search.space, c_.search.budget, c_.run.seed, &c_.search.bayes);
+    if (const auto json = search::readSearchStateJson(searchFile_))
+      searcher->restore(search::stateFromJson(*json, searcher->space(), searchFile_.string()));
+    const std::size_t before = searcher->observations().size();
+    const std::size_t observed = search::observeFinished(*searcher, k, c_.search.objective, files);
+    for (std::size_t i = before; i < searcher->observations().size(); ++i) {
+      const search::Observation& o = searcher->observations()[i];
+      log_.info("search: observed point " + std::to_string(o.id) + ": " +
+                (o.objective ? search::formatReal(*o.objective) : std::string("failed")));
+    }
+
+    const auto handed = guard.get(kHandedOut);
+    const auto resumedCount = static_cast<std::int64_t>(resumed_.size());
+    std::optional<std::int64_t> id;
+    bool proposed = false;
+    if (handed < resumedCount) {
+      id = resumed_[static_cast<std::size_t>(handed)];
+    } else {
+      const std::int64_t index = handed - resumedCount;
+      const std::int64_t point = proposedAtStart_ + index / k;
+      if (point >= static_cast<std::int64_t>(searcher->proposedCount())) {
+        for (const auto& p : searcher->propose(1)) {
+          proposed = true;
+          log_.info("search: group " + std::to_string(groupIndex_) + " proposed point " + std::to_string(p.id) +
+                    " (" + std::to_string(searcher->observations().size()) + " observed, " +
+                    std::to_string(searcher->pending().size() - 1) + " pending as liars): " + p.describe());
+        }
+      }
+      if (point < static_cast<std::int64_t>(searcher->proposedCount())) id = point * k + index % k;
+    }
+    if (observed > 0 || proposed) search::writeSearchFile(searchFile_, *searcher, c_.search.budget.value_or(0));
+    items_ = itemsOf(searcher->proposals(), k);
+    if (proposed) writeManifest(dir_, c_, toml_, items_, dataSha_);
+    if (id) guard.set(kHandedOut, handed + 1);
+    guard.commit();
+    if (!id) return {};
+    return encodeItem(items_.at(static_cast<std::size_t>(*id)));
+  }
+
+  const CampaignConfig& c_;
+  const std::string& toml_;
+  std::string dataSha_;
+  RunDirectory dir_;
+  fs::path searchFile_;
+  std::vector<std::int64_t> resumed_;
+  std::vector<Item>& items_;  // runItems' list, kept current for its progress lines
+  int groupIndex_;
+  const Logger& log_;
+  std::unique_ptr<dist::SharedLock> lock_;
+  std::int64_t proposedAtStart_ = 0;
+};
+
+// Bayesian search, asynchronous: a group that finds no unclaimed item of a proposed point proposes
+// the next point at once, from every result observed so far with the running points as constant
+// liars (AsyncBayesSource). Groups never wait for each other; the proposals depend on the order in
+// which items finish. A rerun after a kill finishes the points already proposed first.
+RunSummary runBayesAsynchronous(const CampaignConfig& c, const std::string& campaignToml, dist::Communicator& world,
+                                const RunOptions& options, const Logger& log) {
+  const auto t0 = Clock::now();
+  const RunDirectory dir(c.run.output.dir);
+  const fs::path searchFile = search::searchFilePath(dir.root());
+  if (options.fresh) onRankZero(world, [&] { fs::remove(searchFile); });
+  std::vector<Item> items = planItems(c);
+  const int groupIndex = world.rank() / std::max(1, c.resources.ranksPerItem);
+  const MakeItemSource makeSource = [&](std::vector<std::int64_t> pending, const std::string& dataSha) {
+    return std::make_unique<AsyncBayesSource>(c, campaignToml, dataSha, world, std::move(pending), items, groupIndex, log);
+  };
+  RunSummary summary = runItems(c, campaignToml, world, options, log, items, makeSource);
+
+  // The last results (a group stopped before observing them) and the totals over every point.
+  std::int64_t totals[4] = {0, 0, 0, 0};  // items, done, failed, search finished
+  onRankZero(world, [&] {
+    const search::ItemFiles files{[&](std::int64_t id) { return dir.resultFile(id); },
+                                  [&](std::int64_t id) { return dir.failedFile(id); }};
+    const auto make = [&] {
+      return search::makeSearcher(c.search.method, c.search.space, c.search.budget, c.run.seed, &c.search.bayes);
+    };
+    const auto searcher = search::loadSearch(searchFile, make, c.cv.folds, c.search.objective, files);
+    search::writeSearchFile(searchFile, *searcher, c.search.budget.value_or(0));
+    for (const auto& it : itemsOf(searcher->proposals(), c.cv.folds)) {
+      const ItemStatus s = dir.status(it.id, 0);
+      ++totals[0];
+      totals[1] += s == ItemStatus::Done;
+      totals[2] += s == ItemStatus::Failed;
+    }
+    totals[3] = searcher->finished() ? 1 : 0;
+    if (const auto best = searcher->best())
+      log.info("search: " + std::to_string(searcher->observations().size()) + " of " +
+               std::to_string(searcher->totalPoints()) + " points observed, best " + search::formatReal(*best->objective) +
+               " at point " + std::to_string(best->id));
+  });
+  world.broadcast(std::span<std::int64_t>(totals, 4), 0);
+  summary.total = totals[0];
+  summary.done = totals[1];
+  summary.failed = totals[2];
+  summary.interrupted = summary.interrupted || (totals[3] == 0 && stopAgreed(world, options));
+  summary.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  if (world.rank() == 0) logUtilisation(summary, log);
   return summary;
 }
 
@@ -423,7 +661,9 @@ RunSummary runCampaign(const CampaignConfig& c, const std::string& campaignToml,
                        const RunOptions& options, const Logger& log) {
   // Slices (--items I/N, batch arrays) train the points proposed so far; `hepsweep search
   // propose` proposes the next ones between arrays.
-  if (c.search.method == "bayes" && options.sliceCount == 1) return runBayesRounds(c, campaignToml, world, options, log);
+  if (c.search.method == "bayes" && options.sliceCount == 1)
+    return c.search.schedule == "rounds" ? runBayesRounds(c, campaignToml, world, options, log)
+                                         : runBayesAsynchronous(c, campaignToml, world, options, log);
   return runItems(c, campaignToml, world, options, log, planItems(c));
 }
 
@@ -437,7 +677,13 @@ StatusReport campaignStatus(const fs::path& runDir) {
   for (const auto& it : planItems(c)) {
     ++r.total;
     switch (dir.status(it.id)) {
-      case ItemStatus::Done: ++r.done; break;
+      case ItemStatus::Done:
+        ++r.done;
+        if (stoppedBy(dir.resultFile(it.id))) {
+          ++r.stopped;
+          r.stoppedItems.push_back(it.id);
+        }
+        break;
       case ItemStatus::Running: ++r.running; break;
       case ItemStatus::Failed:
         ++r.failed;

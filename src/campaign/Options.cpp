@@ -552,6 +552,21 @@ std::vector<OptionSpec<CampaignConfig>> campaignOptions() {
   out.push_back(choiceOption<C>("search.liar", HEPSWEEP_FIELD(search.bayes.liar), search::liars(),
                                 "bayes: objective assumed for points still running when the next ones are proposed "
                                 "(constant liar: minimum, mean or maximum of the results so far)"));
+  out.push_back(choiceOption<C>("search.schedule", HEPSWEEP_FIELD(search.schedule), {"asynchronous", "rounds"},
+                                "bayes with several rank groups: propose a point whenever a group runs out of items "
+                                "(groups stay busy; proposals depend on the finishing order), or in rounds of one "
+                                "point per group (groups wait for the slowest; exactly reproducible)"));
+  out.push_back(choiceOption<C>("search.early_stopping.rule", HEPSWEEP_FIELD(search.earlyStopping.rule),
+                                search::earlyStoppingRules(),
+                                "Stop poor items while they train: none, or the median rule (stop an item after "
+                                "epoch e when its best validation value so far is worse than the median of the "
+                                "finished items of the same fold at e; val_loss, or 1 - val_auc for objective "
+                                "val_auc; docs/search.md)"));
+  out.push_back(intOption<C>("search.early_stopping.grace_epochs", HEPSWEEP_FIELD(search.earlyStopping.graceEpochs),
+                             atLeast(1), "median rule: epochs every item trains before it may be stopped"));
+  out.push_back(intOption<C>("search.early_stopping.min_completed",
+                             HEPSWEEP_FIELD(search.earlyStopping.minCompleted), atLeast(1),
+                             "median rule: finished items of the same fold needed before the rule applies"));
   out.push_back(spaceOption());
   out.push_back(intOption<C>("resources.ranks_per_item", HEPSWEEP_FIELD(resources.ranksPerItem), atLeast(1),
                              "MPI ranks that train one item (point x fold) together; must divide the number of "

@@ -10,7 +10,10 @@
 #include "Commands.hpp"
 #include "hepsweep/aggregate/Aggregate.hpp"
 #include "hepsweep/core/Error.hpp"
+#include "hepsweep/core/Sha256.hpp"
 #include "hepsweep/core/Strings.hpp"
+#include "hepsweep/inspect/Inspect.hpp"
+#include "hepsweep/io/DatasetFile.hpp"
 #include "hepsweep/model/Model.hpp"
 #include "hepsweep/report/Report.hpp"
 
@@ -53,6 +56,25 @@ nlohmann::ordered_json parametersJson(const std::vector<std::pair<std::string, s
 
 // JSON has no infinity (a rejection at zero background efficiency): null instead.
 nlohmann::ordered_json number(double x) { return std::isfinite(x) ? nlohmann::ordered_json(x) : nlohmann::ordered_json(); }
+
+// The inspect report of the campaign's data file, written into the report as inspect/. A data
+// file that is gone or changed since training is said on the page, never a failure: the summary
+// needs only the result files.
+report::LinkedPage inspectDataFile(const aggregate::Summary& s, const std::string& reportDir) {
+  std::error_code ec;
+  if (s.dataFile.empty() || !fs::is_regular_file(s.dataFile, ec))
+    return {"", "The campaign's data file " + str::quoted(s.dataFile, 300) +
+                    " is gone (moved or deleted since training): no inspect report of the inputs. Run `hepsweep "
+                    "inspect DATA.h5 --report DIR` on a copy of it."};
+  std::string note;
+  if (!s.dataSha256.empty() && sha256File(s.dataFile) != s.dataSha256)
+    note = "The data file " + str::quoted(s.dataFile, 300) + " has changed since training (its sha256 is no longer " +
+           s.dataSha256 + "): the inspect report describes the file as it is now, not the data the campaign used.";
+  const data::Dataset ds = io::readDataset(s.dataFile);
+  const inspect::Inspection r = inspect::inspect(ds, s.dataFile);
+  inspect::writeReport(r, ds, (fs::path(reportDir) / "inspect").string());
+  return {"inspect/index.html", note};
+}
 
 }  // namespace
 
@@ -123,7 +145,9 @@ int aggregateCommand(const Args& args) {
 
   std::string indexHtml, text;
   if (withReport) {
-    const report::ReportResult r = report::writeReport(s, reportDir);
+    report::ReportOptions ro;
+    ro.inputsPage = [&s](const std::string& stagingDir) { return inspectDataFile(s, stagingDir); };
+    const report::ReportResult r = report::writeReport(s, reportDir, ro);
     indexHtml = r.indexHtml;
     text = r.text;
   } else {
@@ -152,6 +176,22 @@ int aggregateCommand(const Args& args) {
                      {"fold_mean_background_efficiency", w.foldMeanBackgroundEfficiency},
                      {"fold_std_background_efficiency", w.foldStdBackgroundEfficiency}});
     j["working_points"] = wps;
+    // The AMS at its maximising cut on the test set, for the ensemble and each fold model.
+    nlohmann::ordered_json ams = nlohmann::ordered_json::array();
+    for (const auto& c : s.ams)
+      ams.push_back({{"model", c.label},
+                     {"ams", number(c.maxAms)},
+                     {"threshold", number(c.thresholdAtMax)},
+                     {"signal", number(c.signalAtMax)},
+                     {"background", number(c.backgroundAtMax)},
+                     {"s_over_sqrt_b", number(c.sOverSqrtB)},
+                     {"signal_efficiency", number(c.signalEfficiency)},
+                     {"background_efficiency", number(c.backgroundEfficiency)},
+                     {"expected_signal", number(c.totalSignal)},
+                     {"expected_background", number(c.totalBackground)}});
+    j["ams"] = ams;
+    j["ams_regularisation"] = s.amsRegularisation;
+    j["ensemble_ams"] = s.ams.empty() ? nlohmann::ordered_json() : number(s.ams.back().maxAms);
     nlohmann::ordered_json points = nlohmann::ordered_json::array();
     for (const auto& p : s.points)
       points.push_back({{"rank", p.rank},

@@ -21,7 +21,8 @@ constexpr const char* kUsage =
     "\n"
     "Score events with the model written by `hepsweep aggregate` (best-model.h5): each fold's stored\n"
     "preprocessing and network, averaged over the folds (the ensemble). INPUT is an HDF5 file from\n"
-    "`hepsweep convert` or any text/CSV/.gz ntuple that convert reads; features are matched by name.\n"
+    "`hepsweep convert`, any text/CSV/.gz ntuple that convert reads, or a flat ROOT tree as\n"
+    "file.root:tree (file.root alone when it holds one tree); features are matched by name.\n"
     "Row order (and the id column) is kept. Large inputs are streamed. See docs/apply.md.\n";
 
 po::options_description makeOptions() {
@@ -38,7 +39,7 @@ po::options_description makeOptions() {
     ("at-signal-efficiency", po::value<std::vector<double>>()->composing()->value_name("X"),
         "add a pass/fail column pass_at_X: score >= the threshold giving signal efficiency X on the model's "
         "held-out test set (repeatable)")
-    ("id", po::value<std::string>()->value_name("COLUMN"), "text inputs: column of integer event ids, kept in the output (HDF5 inputs use their /ids)")
+    ("id", po::value<std::string>()->value_name("COLUMN"), "text and ROOT inputs: column (branch) of integer event ids, kept in the output (HDF5 inputs use their /ids)")
     ("sep", po::value<std::string>()->default_value("auto")->value_name("SEP"), "text inputs: field separator, as for convert --sep")
     ("chunk-rows", po::value<std::int64_t>()->default_value(65536)->value_name("N"),
         "events read and scored per block (a multiple of 1024; it changes memory use, never the scores)")
@@ -58,7 +59,7 @@ nlohmann::json toJson(const model::ApplySummary& s) {
   j["seconds"] = s.seconds;
   j["inputs"] = nlohmann::json::array();
   for (const auto& in : s.inputs)
-    j["inputs"].push_back({{"path", in.path}, {"sha256", in.sha256}, {"rows", in.rows}, {"converted", in.converted},
+    j["inputs"].push_back({{"path", in.path}, {"sha256", in.sha256}, {"rows", in.rows}, {"format", in.format},
                            {"has_ids", in.hasIds}});
   j["working_points"] = nlohmann::json::array();
   for (std::size_t w = 0; w < s.signalEfficiencies.size(); ++w)

@@ -1,5 +1,6 @@
 // `hepsweep search propose RUN_DIR --n N`: the next points of a Bayesian search, for batch
 // systems that run the campaign as arrays of `hepsweep train --items I/N` between proposals.
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <cstdio>
 #include <iostream>
@@ -19,14 +20,22 @@ namespace hepsweep::cli {
 
 int searchCommand(const Args& args) {
   po::options_description opts(
-      "usage: hepsweep search propose RUN_DIR --n N [options]\n\n"
+      "usage: hepsweep search propose RUN_DIR --n N|--total K [options]\n\n"
       "For a campaign with [search] method = \"bayes\" run as batch arrays: observe the points whose\n"
       "folds have all finished (RUN_DIR/items), propose the next N points with the Gaussian process\n"
       "(points still running count through the constant liar), and save RUN_DIR/search.h5. The next\n"
       "`hepsweep train CAMPAIGN --items I/M` array trains their items (ids point * folds + fold).\n"
+      "With --total K it proposes up to K points in all, so a batch chain step run twice proposes once.\n"
       "docs/search.md\n\noptions");
   opts.add_options()("help,h", "print this help and exit")(
       "n", po::value<std::int64_t>(), "number of points to propose (fewer when the budget is reached)")(
+      "total", po::value<std::int64_t>(),
+      "instead of --n: propose until K points are proposed in all (nothing when there already are K)")(
+      "campaign", po::value<std::string>()->value_name("CAMPAIGN.toml"),
+      "the campaign file: sets up RUN_DIR when it has no campaign.toml yet (refused when RUN_DIR holds "
+      "a different campaign)")(
+      "set", po::value<std::vector<std::string>>()->composing()->value_name("KEY=VALUE"),
+      "with --campaign: override a campaign key, as for `hepsweep train` (repeatable)")(
       "json", "print one JSON object: proposed points with their items, observed count, best point");
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {
     std::cout << opts << "\n";
@@ -38,14 +47,33 @@ int searchCommand(const Args& args) {
   po::variables_map vm;
   if (!parseArgs(Args(args.begin() + 1, args.end()), opts, runDir, vm)) return 0;
   if (runDir.empty()) throwConfig("no run directory given (usage: hepsweep search propose RUN_DIR --n N)");
-  if (!vm.count("n")) throwConfig("--n is required: the number of points to propose, e.g. --n 8");
-  const std::int64_t n = vm["n"].as<std::int64_t>();
-  if (n < 1) throwConfig("--n must be >= 1 (got " + std::to_string(n) + ")");
+  if (vm.count("n") == vm.count("total"))
+    throwConfig("give one of --n (the number of points to propose, e.g. --n 8) or --total (the points proposed in all)");
+  const bool byTotal = vm.count("total") > 0;
+  const std::int64_t n = byTotal ? vm["total"].as<std::int64_t>() : vm["n"].as<std::int64_t>();
+  if (n < 1) throwConfig(std::string(byTotal ? "--total" : "--n") + " must be >= 1 (got " + std::to_string(n) + ")");
 
   const campaign::RunDirectory dir(runDir);
+  if (vm.count("set") && !vm.count("campaign")) throwConfig("--set needs --campaign (the file it overrides)");
+  if (vm.count("campaign")) {
+    const std::vector<std::string> sets =
+        vm.count("set") ? vm["set"].as<std::vector<std::string>>() : std::vector<std::string>{};
+    const std::string campaignFile = vm["campaign"].as<std::string>();
+    const campaign::CampaignConfig given = campaign::loadCampaign(campaignFile, sets);
+    if (fs::exists(dir.campaignFile())) {
+      const auto diffs = campaign::diffCampaigns(
+          campaign::parseCampaign(campaign::readTextFile(dir.campaignFile()), dir.campaignFile().string()), given);
+      if (!diffs.empty())
+        throwConfig("run directory '" + runDir + "' holds a different campaign than " + campaignFile +
+                    "; differing keys:\n  " + str::join(diffs, "\n  "));
+    } else {
+      fs::create_directories(dir.root());
+      campaign::writeTextFile(dir.campaignFile(), campaign::toToml(given));
+    }
+  }
   if (!fs::exists(dir.campaignFile()))
-    throwIo("'" + runDir + "' is not a campaign run directory (no campaign.toml); run `hepsweep train` once, or "
-            "start it with `hepsweep train CAMPAIGN --items 0/1` on an empty search");
+    throwIo("'" + runDir + "' is not a campaign run directory (no campaign.toml); give the campaign file "
+            "with --campaign CAMPAIGN.toml to set it up");
   const campaign::CampaignConfig c =
       campaign::parseCampaign(campaign::readTextFile(dir.campaignFile()), dir.campaignFile().string());
   if (c.search.method != "bayes")
@@ -57,7 +85,9 @@ int searchCommand(const Args& args) {
   auto searcher = search::loadSearch(
       file, [&] { return search::makeSearcher("bayes", c.search.space, c.search.budget, c.run.seed, &c.search.bayes); },
       c.cv.folds, c.search.objective, files);
-  const std::vector<search::Point> points = searcher->propose(static_cast<std::size_t>(n));
+  const std::int64_t wanted =
+      byTotal ? std::max<std::int64_t>(0, n - static_cast<std::int64_t>(searcher->proposedCount())) : n;
+  const std::vector<search::Point> points = searcher->propose(static_cast<std::size_t>(wanted));
   search::writeSearchFile(file, *searcher, c.search.budget.value_or(0));
 
   const auto best = searcher->best();
@@ -91,7 +121,10 @@ int searchCommand(const Args& args) {
   if (best)
     std::printf("best so far: point %lld, objective %s: %s\n", static_cast<long long>(best->id),
                 search::formatReal(*best->objective).c_str(), searcher->point(best->id).describe().c_str());
-  if (points.empty()) std::printf("the budget is spent: nothing more to propose\n");
+  if (points.empty() && wanted == 0)
+    std::printf("%lld point(s) already proposed: nothing to do\n", static_cast<long long>(n));
+  else if (points.empty())
+    std::printf("the budget is spent: nothing more to propose\n");
   return 0;
 }
 

@@ -52,7 +52,7 @@ int statusCommand(const Args& args) {
       "Count the items of a campaign that are done, running (a heartbeat in the last 10 minutes),\n"
       "failed (with the reason) and pending. Reads only the run directory's files.\n\noptions");
   opts.add_options()("help,h", "print this help and exit")(
-      "json", "print one JSON object with total, done, running, failed, pending, failures, pending_items and search (a Bayesian search's progress and best point, or null)");
+      "json", "print one JSON object with total, done, stopped, stopped_items, running, failed, pending, failures, pending_items and search (a Bayesian search's progress and best point, or null)");
   std::string runDir;
   po::variables_map vm;
   if (!parseArgs(args, opts, runDir, vm)) return 0;
@@ -63,6 +63,8 @@ int statusCommand(const Args& args) {
     j["run_dir"] = runDir;
     j["total"] = r.total;
     j["done"] = r.done;
+    j["stopped"] = r.stopped;
+    j["stopped_items"] = r.stoppedItems;
     j["running"] = r.running;
     j["failed"] = r.failed;
     j["pending"] = r.pending;
@@ -77,6 +79,9 @@ int statusCommand(const Args& args) {
   std::printf("%s: %lld items: %lld done, %lld running, %lld failed, %lld pending\n", runDir.c_str(),
               static_cast<long long>(r.total), static_cast<long long>(r.done), static_cast<long long>(r.running),
               static_cast<long long>(r.failed), static_cast<long long>(r.pending));
+  if (r.stopped > 0)
+    std::printf("  %lld of the done items were stopped early by the median rule ([search.early_stopping])\n",
+                static_cast<long long>(r.stopped));
   for (const auto& [item, reason] : r.failures) std::printf("  item %lld failed: %s\n", static_cast<long long>(item), reason.c_str());
   if (const auto s = searchProgress(runDir); !s.is_null()) {
     std::printf("search: %s, %lld of %lld points proposed, %lld observed (%lld failed)\n",

@@ -2,11 +2,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <boost/program_options.hpp>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "Commands.hpp"
@@ -59,6 +61,7 @@ int submitCommand(const Args& args) {
       "docs/submit.md and docs/cluster.md.\n\noptions");
   std::vector<std::string> sets, setup, sbatchLines, condorLines;
   int slices = 0, ranks = 0, cpus = 1;
+  std::int64_t pointsPerRound = 0;
   std::string memory, hepsweepPath;
   common.add_options()
       ("help,h", "print this help and exit")
@@ -66,6 +69,9 @@ int submitCommand(const Args& args) {
        "override a campaign key, as for `hepsweep train` (repeatable; passed on to every job)")
       ("slices", po::value(&slices)->value_name("N"),
        "cut the items into N slices, one job each (default: one slice per item)")
+      ("points-per-round", po::value(&pointsPerRound)->value_name("P"),
+       "search.method = \"bayes\": points proposed per round after the initial design (default: "
+       "search.initial_points); the jobs chain propose -> train array per round, then aggregate")
       ("only-missing", "resubmit only the slices holding items that are not done (pending, failed, killed); "
                        "failed items run again")
       ("submit", "submit the jobs (Slurm: sbatch; HTCondor: condor_submit_dag) and print the job ids; "
@@ -139,7 +145,16 @@ int submitCommand(const Args& args) {
       throwConfig(std::string("--") + o + " is an option of `hepsweep submit " + (system == "slurm" ? "condor" : "slurm") + "`");
 
   const campaign::CampaignConfig c = campaign::loadCampaign(campaignFile, sets);
-  const std::int64_t itemCount = static_cast<std::int64_t>(campaign::planItems(c).size());
+  // A Bayesian search proposes its points as results arrive: its jobs are planned for the budget.
+  const bool bayes = c.search.method == "bayes";
+  if (vm.count("points-per-round") && !bayes)
+    throwConfig("--points-per-round is for a campaign with search.method = \"bayes\"; " + campaignFile +
+                " has search.method = \"" + c.search.method + "\" (its points are all planned up front)");
+  const std::int64_t initialPoints =
+      bayes ? std::min<std::int64_t>(*c.search.budget, c.search.bayes.initialPoints) : 0;
+  if (bayes && !vm.count("points-per-round")) pointsPerRound = initialPoints;
+  const std::int64_t itemCount = bayes ? *c.search.budget * c.cv.folds
+                                       : static_cast<std::int64_t>(campaign::planItems(c).size());
 
   submit::CampaignJob job;
   job.hepsweep = vm.count("hepsweep") ? fs::path(hepsweepPath) : thisExecutable();
@@ -150,7 +165,9 @@ int submitCommand(const Args& args) {
   if (job.runDir.filename().empty()) job.runDir = job.runDir.parent_path();
   job.sets = sets;
   job.itemCount = itemCount;
-  job.sliceCount = slices > 0 ? slices : static_cast<int>(itemCount);
+  job.sliceCount = slices > 0 ? slices
+                   : bayes  ? static_cast<int>(std::min(itemCount, std::max<std::int64_t>(1, pointsPerRound) * c.cv.folds))
+                            : static_cast<int>(itemCount);
   if (vm.count("slices") && slices < 1) throwConfig("--slices must be at least 1, got " + std::to_string(slices));
   if (job.sliceCount > itemCount)
     throwConfig("--slices " + std::to_string(job.sliceCount) + " is more than the campaign's " + std::to_string(itemCount) +
@@ -171,7 +188,15 @@ int submitCommand(const Args& args) {
 
   submit::checkRunDirectory(job.runDir, c);
   const bool onlyMissing = vm.count("only-missing") > 0;
-  if (onlyMissing) {
+  if (bayes) {
+    // Resubmitting the chain resumes it: proposals up to a round's total are made once, done items
+    // are skipped; --only-missing also retries the failed ones.
+    job.rounds = submit::planRounds(*c.search.budget, initialPoints, pointsPerRound, c.cv.folds, job.sliceCount);
+    std::set<int> all;
+    for (const auto& r : job.rounds) all.insert(r.slices.begin(), r.slices.end());
+    job.slices.assign(all.begin(), all.end());
+    job.retryFailed = onlyMissing;
+  } else if (onlyMissing) {
     job.slices = submit::unfinishedSlices(job.runDir, itemCount, job.sliceCount);
     job.retryFailed = true;
   } else {
@@ -207,22 +232,33 @@ int submitCommand(const Args& args) {
   j["slices"] = job.slices;
   j["slice_count"] = job.sliceCount;
   j["items"] = itemCount;
+  if (bayes) {
+    nlohmann::ordered_json rounds = nlohmann::ordered_json::array();
+    for (const auto& r : job.rounds) rounds.push_back({{"points", r.totalPoints}, {"slices", r.slices}});
+    j["rounds"] = rounds;
+  }
 
   if (!json) {
     std::printf("%s: %zu of %d slices (%lld items) for %s; files in %s:\n", system.c_str(), job.slices.size(),
                 job.sliceCount, static_cast<long long>(itemCount), job.runDir.string().c_str(), jobsDir.string().c_str());
     for (const auto& f : files) std::printf("  %s\n", f.name.c_str());
+    if (bayes)
+      std::printf("Bayesian search: %zu rounds (propose -> train), %lld initial points then %lld per round, budget %lld\n",
+                  job.rounds.size(), static_cast<long long>(initialPoints), static_cast<long long>(pointsPerRound),
+                  static_cast<long long>(*c.search.budget));
   }
   if (vm.count("submit")) {
     const std::string out = runScript(jobsDir / "submit.sh");
     if (system == "slurm") {
-      std::vector<std::string> trainIds;
+      std::vector<std::string> trainIds, proposeIds;
       std::string aggregateId;
       for (const auto& line : str::split(out, '\n')) {
+        if (str::startsWith(line, "propose ")) proposeIds.push_back(line.substr(8));
         if (str::startsWith(line, "train ")) trainIds.push_back(line.substr(6));
         if (str::startsWith(line, "aggregate ")) aggregateId = line.substr(10);
       }
       j["train_jobs"] = trainIds;
+      if (bayes) j["propose_jobs"] = proposeIds;
       j["aggregate_job"] = aggregateId;
       if (!json)
         std::printf("submitted: train array job%s %s; aggregate job %s (runs after they all end)\n",

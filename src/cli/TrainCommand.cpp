@@ -190,7 +190,7 @@ int trainCommand(const Args& args) {
   fs::create_directories(outDir, ec);
   if (ec) throwIo("cannot create output directory '" + outDir.string() + "': " + ec.message());
   const fs::path resultPath = outDir / "result.h5";
-  train::writeResultFile(resultPath.string(), cfg, {configToml, invocation(), {}, {}}, data, result, trainer.network());
+  train::writeResultFile(resultPath.string(), cfg, {configToml, invocation(), {}, {}, {}}, data, result, trainer.network());
   campaign::writeTextFile(outDir / "config.toml", configToml);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 

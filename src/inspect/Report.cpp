@@ -156,7 +156,7 @@ std::string distributions(const Inspection& r, const data::Dataset& ds, const st
   const int cols = static_cast<int>(std::min<std::size_t>(5, std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(std::sqrt(static_cast<double>(nf)))))));
   const int rows = static_cast<int>((nf + static_cast<std::size_t>(cols) - 1) / static_cast<std::size_t>(cols));
   std::ostringstream body;
-  body << "set multiplot layout " << rows << "," << cols << " margins 0.04,0.99,0.03,0.97 spacing 0.045,0.075\n"
+  body << "set multiplot layout " << rows << "," << cols << " margins 0.04,0.99,0.025,0.975 spacing 0.04,0.05\n"
        << "set style fill transparent solid 0.35 noborder\n"
        << "set tics font ',9'\nset ytics format '%g'\nset xtics format '%g'\nset mxtics\nset grid lc rgb '#e0e0e0'\n"
        << "set key top right font ',9' samplen 1.5 opaque\n";
@@ -172,7 +172,7 @@ std::string distributions(const Inspection& r, const data::Dataset& ds, const st
          << " font ',10' offset 0,-0.6\n";
     body << (j == 0 ? "set key\n" : "unset key\n");
     if (h.integer) body << "set xtics " << niceStep(h.edges.back() - h.edges.front(), 6, true) << "\n";
-    else if (!h.edges.empty()) body << "set xtics " << niceStep(h.edges.back() - h.edges.front(), 4, false) << "\n";
+    else if (!h.edges.empty()) body << "set xtics " << niceStep(h.edges.back() - h.edges.front(), 5, false) << "\n";
     if (!h.edges.empty()) body << "set xrange [" << h.edges.front() << ":" << h.edges.back() << "]\n";
     body << "set yrange [0:*]\n";
     // With negative weights a bin may dip below zero: let the axis follow.

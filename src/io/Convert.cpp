@@ -261,83 +261,249 @@ std::string fixed2(double v) {
   return buf;
 }
 
-// Rows of one ROOT tree into the chunk buffers, with the same checks as text inputs: features
-// must be finite float32 (unless --allow-nonfinite), weights finite, ids integers.
-template <class Flush>
-ConvertedInput readRootRows(const InputFile& in, const ConvertOptions& o, const std::vector<std::string>& features,
-                            LabelRule& labelRule, ConvertSummary& sum, std::vector<float>& fbuf,
-                            std::vector<std::int8_t>& lbuf, std::vector<float>& wbuf, std::vector<std::int64_t>& ibuf,
-                            std::size_t& nbuf, std::size_t chunkRows, Flush&& flush, const Logger& log) {
-  const RootTree& t = *in.tree;
+// Output rows waiting for the next HDF5 append: features, label, weight and (optionally) id of up
+// to one chunk of rows. Every input, text or ROOT, fills it through push().
+class ChunkBuffer {
+ public:
+  ChunkBuffer(h5::File& f, std::size_t nFeatures, std::size_t chunkRows, bool ids)
+      : nf_(nFeatures),
+        capacity_(chunkRows),
+        featOut_(f, "features", nFeatures, chunkRows),
+        labelOut_(f, "labels", 0, chunkRows),
+        weightOut_(f, "weights", 0, chunkRows),
+        features_(chunkRows * nFeatures),
+        weights_(chunkRows),
+        labels_(chunkRows),
+        ids_(ids ? chunkRows : 0) {
+    if (ids) idOut_.emplace(f, "ids", 0, chunkRows);
+  }
+  // Where the caller writes the features of the row that the next push() completes.
+  float* nextRow() { return features_.data() + n_ * nf_; }
+  // Completes that row, counts its class into `in` and `sum`, and appends the chunk when full.
+  void push(bool signal, float weight, std::int64_t id, ConvertedInput& in, ConvertSummary& sum) {
+    labels_[n_] = signal ? 1 : 0;
+    weights_[n_] = weight;
+    if (idOut_) ids_[n_] = id;
+    if (signal) {
+      ++in.nSignal;
+      sum.sumWeightsSignal += weight;
+    } else {
+      ++in.nBackground;
+      sum.sumWeightsBackground += weight;
+    }
+    if (++n_ == capacity_) flush();
+  }
+  void flush() {
+    featOut_.append(features_.data(), n_);
+    labelOut_.append(labels_.data(), n_);
+    weightOut_.append(weights_.data(), n_);
+    if (idOut_) idOut_->append(ids_.data(), n_);
+    n_ = 0;
+  }
+
+ private:
+  std::size_t nf_, capacity_, n_ = 0;
+  h5::RowAppender<float> featOut_;
+  h5::RowAppender<std::int8_t> labelOut_;
+  h5::RowAppender<float> weightOut_;
+  std::optional<h5::RowAppender<std::int64_t>> idOut_;
+  std::vector<float> features_, weights_;
+  std::vector<std::int8_t> labels_;
+  std::vector<std::int64_t> ids_;
+};
+
+// Rows of one input (text or ROOT) into the chunk buffer, with convert's checks.
+ConvertedInput readRows(const InputFile& in, const ConvertOptions& o, const std::vector<std::string>& features,
+                        LabelRule& labelRule, ConvertSummary& sum, ChunkBuffer& out, const Logger& log) {
+  RowReader r = in.tree ? RowReader::fromTree(in.path, *in.tree) : RowReader::open(in.path, o.separator, o.blockSize);
   const std::size_t nf = features.size();
-  const auto colOf = [&](const std::string& name, const char* opt) -> std::size_t {
-    const auto c = t.column(name);
-    if (c < 0) throwInput(t.where() + " has no column " + str::quoted(name) + " (named by " + opt + ")");
-    return static_cast<std::size_t>(c);
-  };
   std::vector<std::size_t> cols;
-  for (const auto& f : features) cols.push_back(colOf(f, "--features"));
+  for (const auto& f : features) cols.push_back(r.requireColumn(f, "--features"));
   const bool byLabel = in.cls == InputClass::FromLabelColumn;
   const bool hasWeights = !o.weightColumn.empty();
   const bool hasIds = !o.idColumn.empty();
   const std::size_t labelAt = cols.size();
-  if (byLabel) cols.push_back(colOf(o.labelColumn, "--label"));
+  if (byLabel) cols.push_back(r.requireColumn(o.labelColumn, "--label"));
   const std::size_t weightAt = cols.size();
-  if (hasWeights) cols.push_back(colOf(o.weightColumn, "--weight"));
+  if (hasWeights) cols.push_back(r.requireColumn(o.weightColumn, "--weight"));
   const std::size_t idAt = cols.size();
-  if (hasIds) cols.push_back(colOf(o.idColumn, "--id"));
+  if (hasIds) cols.push_back(r.requireColumn(o.idColumn, "--id"));
 
   ConvertedInput ci;
   ci.path = in.path;
-  ci.absolutePath = fs::absolute(in.root->file).lexically_normal().string() + ":" + t.name();
   ci.inputClass = in.cls;
-  ci.format = "root";
-  ci.tree = t.name();
-  ci.separator = "root";
-  log.debug("convert: reading " + t.where() + " (" + std::to_string(t.entries()) + " entries, " +
-            std::to_string(t.columns().size()) + " columns)");
-  if (t.entries() == 0) throwInput(t.where() + " has no entries");
-
-  RootRowReader r(t, cols);
-  const auto at = [&](std::size_t k) {
-    return t.where() + ", entry " + std::to_string(r.entry()) + ", column " + str::quoted(t.columns()[cols[k]].name);
-  };
-  const auto checkFloat = [&](std::size_t k, bool allowNonFinite) {
-    const float v = r.asFloat(k);
-    if (std::isfinite(v) || (allowNonFinite && !std::isfinite(r.asDouble(k)))) return v;
-    if (!std::isfinite(r.asDouble(k)))
-      throwInput(at(k) + ": value " + r.asText(k) + " is not finite" +
-                 (k >= nf ? " (weights must be finite)" : allowNonFinite ? "" : " (pass --allow-nonfinite to keep it)"));
-    throwInput(at(k) + ": value " + r.asText(k) + " is outside the float32 range");
-  };
-  while (r.next()) {
-    float* row = fbuf.data() + nbuf * nf;
-    for (std::size_t j = 0; j < nf; ++j) row[j] = checkFloat(j, o.allowNonFinite);
-    bool signal = in.cls == InputClass::Signal;
-    if (byLabel) signal = labelRule.isSignal(r.asText(labelAt));
-    const float w = hasWeights ? checkFloat(weightAt, false) : 1.0f;
-    if (hasIds) ibuf[nbuf] = r.asInt64(idAt);
-    lbuf[nbuf] = signal ? 1 : 0;
-    wbuf[nbuf] = w;
-    if (signal) {
-      ++ci.nSignal;
-      sum.sumWeightsSignal += w;
-    } else {
-      ++ci.nBackground;
-      sum.sumWeightsBackground += w;
-    }
-    if (++nbuf == chunkRows) flush();
+  ci.separator = r.separatorName();
+  if (in.tree) {
+    const RootTree& t = *in.tree;
+    ci.absolutePath = fs::absolute(in.root->file).lexically_normal().string() + ":" + t.name();
+    ci.format = "root";
+    ci.tree = t.name();
+    log.debug("convert: reading " + t.where() + " (" + std::to_string(t.entries()) + " entries, " +
+              std::to_string(t.columns().size()) + " columns)");
+    if (t.entries() == 0) throwInput(t.where() + " has no entries");
+  } else {
+    ci.absolutePath = fs::absolute(in.path).lexically_normal().string();
+    ci.format = "text";
+    log.debug("convert: reading '" + in.path + "' (" + ci.separator + "-separated, " +
+              std::to_string(r.columnNames().size()) + " columns)");
   }
-  ci.rows = t.entries();
+
+  r.select(cols);
+  while (r.next()) {
+    float* row = out.nextRow();
+    for (std::size_t j = 0; j < nf; ++j) row[j] = r.feature(j, o.allowNonFinite);
+    const bool signal = byLabel ? labelRule.isSignal(r.text(labelAt)) : in.cls == InputClass::Signal;
+    const float w = hasWeights ? r.weight(weightAt) : 1.0f;
+    const std::int64_t id = hasIds ? r.integer(idAt) : 0;
+    out.push(signal, w, id, ci, sum);
+  }
+  ci.rows = r.rowsRead();
+  if (ci.rows == 0) throwInput("file '" + in.path + "' has a header line but no data rows");
+  ci.gzipped = r.gzipped();
   ci.decompressSeconds = r.decompressSeconds();
-  ci.sha256 = sha256File(in.root->file);
-  log.debug("convert: " + t.where() + ": " + std::to_string(ci.rows) + " rows, " + std::to_string(r.bytesRead()) +
-            " basket bytes read, " +
-            std::to_string(ci.decompressSeconds) + " s decompressing, sha256 " + ci.sha256);
+  ci.sha256 = r.finishSha256();
+  log.debug("convert: " + r.where() + ": " + std::to_string(ci.rows) + " rows" +
+            (in.tree ? ", " + std::to_string(r.basketBytesRead()) + " basket bytes read, " +
+                           std::to_string(ci.decompressSeconds) + " s decompressing"
+                     : std::string()) +
+            ", sha256 " + ci.sha256);
   return ci;
 }
 
 }  // namespace
+
+struct RowReader::Impl {
+  std::string input;
+  // Text inputs.
+  std::optional<TextReader> text;
+  std::vector<std::string_view> fields;
+  // ROOT inputs.
+  std::optional<RootTree> tree;
+  std::optional<RootRowReader> root;
+  std::string rootFile;
+  std::vector<std::string> rootColumns;
+  std::string valueText;  // text(k) of a ROOT value, valid until the next call
+
+  std::vector<std::size_t> selected;
+  std::int64_t rows = 0;
+
+  const std::vector<std::string>& names() const { return text ? text->header() : rootColumns; }
+
+  FieldContext at(std::size_t k) const {
+    const std::size_t c = selected[k];
+    return FieldContext{text->path(), text->lineNumber(), text->header()[c], c + 1};
+  }
+  std::string rootAt(std::size_t k) const {
+    return tree->where() + ", entry " + std::to_string(root->entry()) + ", column " +
+           str::quoted(rootColumns[selected[k]]);
+  }
+  float rootFloat(std::size_t k, bool allowNonFinite, bool isWeight) const {
+    const float v = root->asFloat(k);
+    if (std::isfinite(v) || (allowNonFinite && !std::isfinite(root->asDouble(k)))) return v;
+    if (!std::isfinite(root->asDouble(k)))
+      throwInput(rootAt(k) + ": value " + root->asText(k) + " is not finite" +
+                 (isWeight ? " (weights must be finite)" : allowNonFinite ? "" : " (pass --allow-nonfinite to keep it)"));
+    throwInput(rootAt(k) + ": value " + root->asText(k) + " is outside the float32 range");
+  }
+};
+
+RowReader::RowReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+RowReader::~RowReader() = default;
+RowReader::RowReader(RowReader&&) noexcept = default;
+RowReader& RowReader::operator=(RowReader&&) noexcept = default;
+
+RowReader RowReader::open(const std::string& input, const Separator& separator, std::size_t blockSize) {
+  if (const auto spec = parseRootInputSpec(input)) {
+    const RootFile file(spec->file);
+    return fromTree(input, file.tree(spec->tree));
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->input = input;
+  impl->text.emplace(input, separator, blockSize);
+  return RowReader(std::move(impl));
+}
+
+RowReader RowReader::fromTree(const std::string& input, const RootTree& tree) {
+  auto impl = std::make_unique<Impl>();
+  impl->input = input;
+  impl->tree.emplace(tree);
+  impl->rootFile = tree.filePath();
+  impl->rootColumns = tree.columnNames();
+  return RowReader(std::move(impl));
+}
+
+const std::string& RowReader::input() const { return impl_->input; }
+bool RowReader::isRoot() const { return impl_->tree.has_value(); }
+const RootTree* RowReader::tree() const { return impl_->tree ? &*impl_->tree : nullptr; }
+std::string RowReader::where() const { return impl_->tree ? impl_->tree->where() : "file '" + impl_->input + "'"; }
+const std::vector<std::string>& RowReader::columnNames() const { return impl_->names(); }
+
+std::ptrdiff_t RowReader::column(std::string_view name) const {
+  return impl_->text ? impl_->text->column(name) : impl_->tree->column(name);
+}
+
+std::size_t RowReader::requireColumn(const std::string& name, const std::string& namedBy) const {
+  const std::ptrdiff_t c = column(name);
+  if (c >= 0) return static_cast<std::size_t>(c);
+  if (impl_->tree)
+    if (const auto* u = impl_->tree->unsupportedBranch(name))
+      throwInput(where() + ", branch " + str::quoted(u->name) + " (" + u->className + ") " + u->reason + " (named by " +
+                 namedBy + ")");
+  throwInput(where() + " has no column " + str::quoted(name) + " (named by " + namedBy + ")" +
+             closestHint(name, columnNames()));
+}
+
+void RowReader::select(std::vector<std::size_t> columns) {
+  Impl& r = *impl_;
+  for (const std::size_t c : columns)
+    if (c >= r.names().size())
+      throwConfig("RowReader::select: column " + std::to_string(c) + " of " + where() + " does not exist");
+  r.selected = std::move(columns);
+  if (r.tree) r.root.emplace(*r.tree, r.selected);
+}
+
+bool RowReader::next() {
+  Impl& r = *impl_;
+  const bool more = r.root ? r.root->next() : r.text->next(r.fields);
+  r.rows += more;
+  return more;
+}
+
+float RowReader::feature(std::size_t k, bool allowNonFinite) const {
+  const Impl& r = *impl_;
+  if (r.root) return r.rootFloat(k, allowNonFinite, false);
+  return parseFloat(r.fields[r.selected[k]], allowNonFinite, r.at(k));
+}
+
+float RowReader::weight(std::size_t k) const {
+  const Impl& r = *impl_;
+  if (r.root) return r.rootFloat(k, false, true);
+  return parseFloat(r.fields[r.selected[k]], false, r.at(k));
+}
+
+std::int64_t RowReader::integer(std::size_t k) const {
+  const Impl& r = *impl_;
+  if (r.root) return r.root->asInt64(k);
+  return parseInt64(r.fields[r.selected[k]], r.at(k));
+}
+
+std::string_view RowReader::text(std::size_t k) {
+  Impl& r = *impl_;
+  if (!r.root) return r.fields[r.selected[k]];
+  r.valueText = r.root->asText(k);
+  return r.valueText;
+}
+
+std::int64_t RowReader::rowsRead() const { return impl_->rows; }
+
+std::string RowReader::finishSha256() {
+  return impl_->text ? impl_->text->finishSha256() : sha256File(impl_->rootFile);
+}
+
+std::string RowReader::separatorName() const { return impl_->text ? impl_->text->separator().describe() : "root"; }
+bool RowReader::gzipped() const { return impl_->text && impl_->text->gzipped(); }
+double RowReader::decompressSeconds() const { return impl_->root ? impl_->root->decompressSeconds() : 0.0; }
+std::uint64_t RowReader::basketBytesRead() const { return impl_->root ? impl_->root->bytesRead() : 0; }
 
 ConvertSummary convert(const ConvertOptions& o, const Logger& log) {
   const auto t0 = std::chrono::steady_clock::now();
@@ -375,104 +541,15 @@ ConvertSummary convert(const ConvertOptions& o, const Logger& log) {
   const std::size_t chunkRows = chunkRowsFor(nf);
 
   h5::writeAtomically(o.output, [&](h5::File& f) {
-    h5::RowAppender<float> featOut(f, "features", nf, chunkRows);
-    h5::RowAppender<std::int8_t> labelOut(f, "labels", 0, chunkRows);
-    h5::RowAppender<float> weightOut(f, "weights", 0, chunkRows);
-    std::optional<h5::RowAppender<std::int64_t>> idOut;
-    if (hasIds) idOut.emplace(f, "ids", 0, chunkRows);
-
-    std::vector<float> fbuf(chunkRows * nf), wbuf(chunkRows);
-    std::vector<std::int8_t> lbuf(chunkRows);
-    std::vector<std::int64_t> ibuf(hasIds ? chunkRows : 0);
-    std::size_t nbuf = 0;
-    const auto flush = [&] {
-      featOut.append(fbuf.data(), nbuf);
-      labelOut.append(lbuf.data(), nbuf);
-      weightOut.append(wbuf.data(), nbuf);
-      if (idOut) idOut->append(ibuf.data(), nbuf);
-      nbuf = 0;
-    };
-
-    std::vector<std::string_view> fields;
+    ChunkBuffer out(f, nf, chunkRows, hasIds);
     for (const auto& in : inputs) {
-      if (in.tree) {
-        ConvertedInput ci = readRootRows(in, o, features, labelRule, sum, fbuf, lbuf, wbuf, ibuf, nbuf, chunkRows, flush, log);
-        sum.nSignal += ci.nSignal;
-        sum.nBackground += ci.nBackground;
-        sum.rows += ci.rows;
-        sum.inputs.push_back(std::move(ci));
-        continue;
-      }
-      TextReader r(in.path, o.separator, o.blockSize);
-      const auto& header = r.header();
-      std::vector<std::size_t> col(nf);
-      for (std::size_t j = 0; j < nf; ++j) {
-        const auto c = r.column(features[j]);
-        if (c < 0)  // the header pass checked this; a file changing under us ends up here
-          throwInput("file '" + in.path + "' has no column " + str::quoted(features[j]));
-        col[j] = static_cast<std::size_t>(c);
-      }
-      const auto colOf = [&](const std::string& name) -> std::size_t {
-        const auto c = r.column(name);
-        if (c < 0) throwInput("file '" + in.path + "' has no column " + str::quoted(name));
-        return static_cast<std::size_t>(c);
-      };
-      const std::size_t labelCol = in.cls == InputClass::FromLabelColumn ? colOf(o.labelColumn) : 0;
-      const std::size_t weightCol = hasWeights ? colOf(o.weightColumn) : 0;
-      const std::size_t idCol = hasIds ? colOf(o.idColumn) : 0;
-
-      ConvertedInput ci;
-      ci.path = in.path;
-      ci.absolutePath = fs::absolute(in.path).lexically_normal().string();
-      ci.inputClass = in.cls;
-      ci.separator = r.separator().describe();
-      ci.format = "text";
-      log.debug("convert: reading '" + in.path + "' (" + ci.separator + "-separated, " +
-                std::to_string(header.size()) + " columns)");
-      FieldContext at{in.path, 0, {}, 0};
-      const auto ctx = [&](std::size_t c) {
-        at.line = r.lineNumber();
-        at.column = header[c];
-        at.field = c + 1;
-        return at;
-      };
-      while (r.next(fields)) {
-        float* row = fbuf.data() + nbuf * nf;
-        for (std::size_t j = 0; j < nf; ++j) {
-          const std::size_t c = col[j];
-          at.line = r.lineNumber();
-          at.column = header[c];
-          at.field = c + 1;
-          row[j] = parseFloat(fields[c], o.allowNonFinite, at);
-        }
-        bool signal = in.cls == InputClass::Signal;
-        if (in.cls == InputClass::FromLabelColumn) signal = labelRule.isSignal(fields[labelCol]);
-        float w = 1.0f;
-        if (hasWeights) w = parseFloat(fields[weightCol], false, ctx(weightCol));
-        if (hasIds) ibuf[nbuf] = parseInt64(fields[idCol], ctx(idCol));
-        lbuf[nbuf] = signal ? 1 : 0;
-        wbuf[nbuf] = w;
-        if (signal) {
-          ++ci.nSignal;
-          sum.sumWeightsSignal += w;
-        } else {
-          ++ci.nBackground;
-          sum.sumWeightsBackground += w;
-        }
-        if (++nbuf == chunkRows) flush();
-      }
-      ci.rows = static_cast<std::int64_t>(r.rowsRead());
-      if (ci.rows == 0)
-        throwInput("file '" + in.path + "' has a header line but no data rows");
-      ci.gzipped = r.gzipped();
-      ci.sha256 = r.finishSha256();
+      ConvertedInput ci = readRows(in, o, features, labelRule, sum, out, log);
       sum.nSignal += ci.nSignal;
       sum.nBackground += ci.nBackground;
       sum.rows += ci.rows;
-      log.debug("convert: '" + in.path + "': " + std::to_string(ci.rows) + " rows, sha256 " + ci.sha256);
       sum.inputs.push_back(std::move(ci));
     }
-    flush();
+    out.flush();
 
     if (sum.nSignal == 0 || sum.nBackground == 0) {
       std::string msg = std::string("no ") + (sum.nSignal == 0 ? "signal" : "background") + " rows in the input";

@@ -1,7 +1,5 @@
 #include "hepsweep/model/Apply.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
@@ -38,17 +36,6 @@ bool isHdf5File(const std::string& path) {
   return std::string(sig, 8) == std::string("\x89HDF\r\n\x1a\n", 8);
 }
 
-// Removes a temporary file when the apply ends, whichever way.
-struct TempFile {
-  std::string path;
-  TempFile() = default;
-  TempFile(const TempFile&) = delete;
-  TempFile& operator=(const TempFile&) = delete;
-  ~TempFile() {
-    if (!path.empty()) h5::removeQuietly(path);
-  }
-};
-
 std::string shortest(double v) {
   char buf[64];
   const auto r = std::to_chars(buf, buf + sizeof buf, v);
@@ -63,14 +50,18 @@ std::string shortest(float v) {
 
 std::string passName(double eff) { return "pass_at_" + shortest(eff); }
 
-// One input as the scorer reads it: an HDF5 dataset file (converted from text when needed).
+// One input as the scorer reads it: an HDF5 dataset file read block by block, or a text/ROOT
+// input streamed row by row (only the model's features and the id column are parsed).
 struct Source {
-  std::string path;        // as given
-  std::string h5path;      // the dataset file read
-  std::unique_ptr<TempFile> temp;
-  io::DatasetInfo info;
-  std::int64_t rows = 0;   // events of this input (the first copy of a converted file)
-  bool converted = false;
+  std::string path;    // as given
+  std::string format;  // "hdf5", "text" or "root"
+  io::DatasetInfo info;                 // HDF5 inputs
+  std::optional<io::RowReader> reader;  // text and ROOT inputs
+  std::int64_t rows = 0;  // HDF5: known up front; streamed inputs: counted while scoring
+  bool hasIds = false;
+  std::string idColumn;
+  bool streamed() const { return reader.has_value(); }
+  std::string where() const { return streamed() ? reader->where() : "input '" + path + "'"; }
 };
 
 // The events of one block, scored.
@@ -277,19 +268,20 @@ void checkOutOfFold(const Model& m, const std::vector<Source>& sources) {
                   "`hepsweep aggregate` where the data file is present");
     case FoldKey::Id:
       for (const Source& s : sources)
-        if (!s.info.hasIds)
+        if (!s.hasIds)
           throwConfig("--out-of-fold: the model's folds were assigned by event id (column " + str::quoted(r.idColumn) +
                       "), but input '" + s.path + "' has no ids; " +
-                      (s.converted ? "pass --id " + r.idColumn + " for text inputs"
+                      (s.streamed() ? "pass --id " + r.idColumn + " for text and ROOT inputs"
                                    : "convert it with `hepsweep convert ... --id " + r.idColumn + "`"));
       break;
     case FoldKey::RowIndex:
-      if (sources.size() != 1 || sources[0].converted || sources[0].rows != r.dataRows)
+      if (sources.size() != 1 || sources[0].streamed() || sources[0].rows != r.dataRows)
         throwConfig("--out-of-fold: the model's folds were assigned by row index (the training data had no ids), so "
                     "the only input that carries the key is the training data file itself ('" + m.dataFile + "', " +
                     std::to_string(r.dataRows) + " rows) given alone; got " +
                     (sources.size() != 1 ? std::to_string(sources.size()) + " inputs"
-                                         : "'" + sources[0].path + "' with " + std::to_string(sources[0].rows) + " rows"));
+                     : sources[0].streamed() ? "the " + sources[0].format + " input '" + sources[0].path + "'"
+                                             : "'" + sources[0].path + "' with " + std::to_string(sources[0].rows) + " rows"));
       break;
   }
 }
@@ -313,51 +305,50 @@ ApplySummary applyModel(const ApplyOptions& o, const Logger& log) {
   s.modelSha256 = sha256File(o.modelPath);
   s.folds = m.numFolds();
 
-  // Inputs: HDF5 datasets as they are; anything else through convert into a temporary file.
+  // Inputs: HDF5 datasets block by block; text and ROOT inputs streamed through io::RowReader.
+  // All are opened (and their columns checked) before anything is scored.
   std::vector<Source> sources;
-  const fs::path outDir = fs::absolute(fs::path(o.output)).parent_path();
-  for (std::size_t i = 0; i < o.inputs.size(); ++i) {
+  const io::Separator separator = io::Separator::parse(o.separator);
+  for (const std::string& path : o.inputs) {
     Source src;
-    src.path = o.inputs[i];
-    if (isHdf5File(src.path)) {
-      src.h5path = src.path;
+    src.path = path;
+    const auto lacks = [&](const std::string& f, const std::vector<std::string>& names) {
+      throwInput("apply: " + src.where() + " lacks feature " + str::quoted(f) + ", which the model needs (closest: " +
+                 str::quoted(str::closest(f, names)) + "; the model's features: " + str::join(m.featureNames, ", ") + ")");
+    };
+    if (isHdf5File(path)) {
+      src.format = "hdf5";
+      src.info = io::readDatasetInfo(path);
+      src.rows = src.info.rows;
+      src.hasIds = src.info.hasIds;
+      src.idColumn = src.info.idColumn;
+      for (const std::string& f : m.featureNames)
+        if (std::find(src.info.featureNames.begin(), src.info.featureNames.end(), f) == src.info.featureNames.end())
+          lacks(f, src.info.featureNames);
     } else {
-      src.converted = true;
-      src.temp = std::make_unique<TempFile>();
-      src.temp->path = (outDir / (fs::path(o.output).filename().string() + ".input" + std::to_string(i) + ".tmp-" +
-                                  std::to_string(::getpid()) + ".h5")).string();
-      io::ConvertOptions c;
-      // convert wants both classes when the class comes from the file and there may be no label
-      // column: the file is read as both, and only the first copy (rows [0, input_rows[0])) is
-      // scored. Labels are not needed to score.
-      c.signalFiles = {src.path};
-      c.backgroundFiles = {src.path};
-      c.features = m.featureNames;
-      c.idColumn = o.idColumn;
-      c.separator = io::Separator::parse(o.separator);
-      c.output = src.temp->path;
-      c.commandLine = o.commandLine;
-      try {
-        io::convert(c, log);
-      } catch (const Error& e) {
-        throw Error(e.category(), "apply: cannot read input '" + src.path + "' for the model's " +
-                                      std::to_string(m.featureNames.size()) + " features: " + e.what());
+      src.reader.emplace(io::RowReader::open(path, separator));
+      io::RowReader& r = *src.reader;
+      src.format = r.isRoot() ? "root" : "text";
+      if (r.tree() && r.tree()->hasFriends())
+        log.warning("apply: " + r.where() + " has friend trees; they are not followed, only the tree's own branches are read");
+      std::vector<std::size_t> columns;
+      for (const std::string& f : m.featureNames) {
+        if (r.column(f) < 0 && !(r.tree() && r.tree()->unsupportedBranch(f))) lacks(f, r.columnNames());
+        columns.push_back(r.requireColumn(f, "the model's features"));
       }
-      src.h5path = src.temp->path;
+      if (!o.idColumn.empty()) {
+        columns.push_back(r.requireColumn(o.idColumn, "--id"));
+        src.hasIds = true;
+        src.idColumn = o.idColumn;
+      }
+      r.select(std::move(columns));
     }
-    src.info = io::readDatasetInfo(src.h5path);
-    src.rows = src.converted ? src.info.inputRows.at(0) : src.info.rows;
-    for (const std::string& f : m.featureNames)
-      if (std::find(src.info.featureNames.begin(), src.info.featureNames.end(), f) == src.info.featureNames.end())
-        throwInput("apply: input '" + src.path + "' lacks feature " + str::quoted(f) + ", which the model needs (closest: " +
-                   str::quoted(str::closest(f, src.info.featureNames)) + "; the model's features: " +
-                   str::join(m.featureNames, ", ") + ")");
     AppliedInput a;
     a.path = src.path;
-    a.sha256 = src.converted ? sha256File(src.path) : sha256File(src.h5path);
+    a.format = src.format;
+    if (!src.streamed()) a.sha256 = sha256File(path);  // streamed inputs: hashed while they are read
     a.rows = src.rows;
-    a.converted = src.converted;
-    a.hasIds = src.info.hasIds;
+    a.hasIds = src.hasIds;
     s.inputs.push_back(a);
     sources.push_back(std::move(src));
   }
@@ -373,13 +364,13 @@ ApplySummary applyModel(const ApplyOptions& o, const Logger& log) {
   layout.ids = true;
   layout.labels = true;
   for (const Source& src : sources) {
-    layout.ids = layout.ids && src.info.hasIds;
-    layout.labels = layout.labels && !src.converted;
+    layout.ids = layout.ids && src.hasIds;
+    layout.labels = layout.labels && !src.streamed();
   }
-  if (layout.ids) layout.idColumn = sources[0].info.idColumn;
+  if (layout.ids) layout.idColumn = sources[0].idColumn;
   else
     for (const Source& src : sources)
-      if (src.info.hasIds)
+      if (src.hasIds)
         log.warning("apply: '" + src.path + "' has ids but other inputs do not; the output has no id column");
   layout.efficiencies = o.signalEfficiencies;
   for (double e : o.signalEfficiencies) layout.thresholds.push_back(m.thresholdAt(e));
@@ -397,41 +388,72 @@ ApplySummary applyModel(const ApplyOptions& o, const Logger& log) {
 
   Scorer scorer(m);
   Block b;
-  for (const Source& src : sources) {
-    // Each input is chunked from its own first row: its scores do not depend on the other inputs.
-    for (std::int64_t first = 0; first < src.rows; first += o.chunkRows) {
-      const std::int64_t count = std::min(o.chunkRows, src.rows - first);
-      const data::Dataset ds = io::readDatasetRows(src.h5path, first, count, m.featureNames);
-      b.rows = count;
-      scorer.scoreFolds(ds.features, b.perFold);
-      b.score = ensembleMean(b.perFold);
-      b.ids = layout.ids ? &ds.ids : nullptr;
-      b.labels = &ds.labels;
-      b.weights = &ds.weights;
-      if (o.outOfFold) {
-        b.fold.assign(static_cast<std::size_t>(count), -1);
-        for (std::int64_t i = 0; i < count; ++i) {
-          const auto si = static_cast<std::size_t>(i);
-          const std::int64_t key = m.foldRule.key == FoldKey::Id ? ds.ids[si] : first + i;
-          if (testKeys.count(key)) {
-            ++s.outOfFoldCounts.back();
-            continue;
-          }
-          const int k = m.foldRule.foldOf(static_cast<std::uint64_t>(key));
-          b.fold[si] = static_cast<std::int8_t>(k);
-          b.score[i] = b.perFold(i, k);
-          ++s.outOfFoldCounts[static_cast<std::size_t>(k)];
+  // Scores rows [first, first + count) of an input; `x` holds exactly those rows.
+  const auto scoreBlock = [&](const data::FeatureMatrix& x, std::int64_t first, const std::vector<std::int64_t>* ids,
+                              const Eigen::VectorXf* labels, const Eigen::VectorXf* weights) {
+    const std::int64_t count = x.rows();
+    b.rows = count;
+    scorer.scoreFolds(x, b.perFold);
+    b.score = ensembleMean(b.perFold);
+    b.ids = layout.ids ? ids : nullptr;
+    b.labels = labels;
+    b.weights = weights;
+    if (o.outOfFold) {
+      b.fold.assign(static_cast<std::size_t>(count), -1);
+      for (std::int64_t i = 0; i < count; ++i) {
+        const auto si = static_cast<std::size_t>(i);
+        const std::int64_t key = m.foldRule.key == FoldKey::Id ? (*ids)[si] : first + i;
+        if (testKeys.count(key)) {
+          ++s.outOfFoldCounts.back();
+          continue;
         }
+        const int k = m.foldRule.foldOf(static_cast<std::uint64_t>(key));
+        b.fold[si] = static_cast<std::int8_t>(k);
+        b.score[i] = b.perFold(i, k);
+        ++s.outOfFoldCounts[static_cast<std::size_t>(k)];
       }
-      b.pass.assign(layout.efficiencies.size(), std::vector<std::int8_t>(static_cast<std::size_t>(count)));
-      for (std::size_t w = 0; w < layout.efficiencies.size(); ++w)
-        for (std::int64_t i = 0; i < count; ++i) {
-          const bool pass = static_cast<double>(b.score[i]) >= layout.thresholds[w];
-          b.pass[w][static_cast<std::size_t>(i)] = pass ? 1 : 0;
-          s.passing[w] += pass;
+    }
+    b.pass.assign(layout.efficiencies.size(), std::vector<std::int8_t>(static_cast<std::size_t>(count)));
+    for (std::size_t w = 0; w < layout.efficiencies.size(); ++w)
+      for (std::int64_t i = 0; i < count; ++i) {
+        const bool pass = static_cast<double>(b.score[i]) >= layout.thresholds[w];
+        b.pass[w][static_cast<std::size_t>(i)] = pass ? 1 : 0;
+        s.passing[w] += pass;
+      }
+    writer->append(b);
+    s.rows += count;
+  };
+
+  const auto nf = static_cast<Eigen::Index>(m.featureNames.size());
+  for (std::size_t in = 0; in < sources.size(); ++in) {
+    Source& src = sources[in];
+    // Each input is chunked from its own first row: its scores do not depend on the other inputs.
+    if (!src.streamed()) {
+      for (std::int64_t first = 0; first < src.rows; first += o.chunkRows) {
+        const std::int64_t count = std::min(o.chunkRows, src.rows - first);
+        const data::Dataset ds = io::readDatasetRows(src.path, first, count, m.featureNames);
+        scoreBlock(ds.features, first, &ds.ids, &ds.labels, &ds.weights);
+      }
+    } else {
+      io::RowReader& r = *src.reader;
+      data::FeatureMatrix x(o.chunkRows, nf);
+      std::vector<std::int64_t> ids(src.hasIds ? static_cast<std::size_t>(o.chunkRows) : 0);
+      const std::size_t idAt = m.featureNames.size();
+      bool more = true;
+      for (std::int64_t first = 0; more; first += o.chunkRows) {
+        Eigen::Index count = 0;
+        while (count < o.chunkRows && (more = r.next())) {
+          for (Eigen::Index j = 0; j < nf; ++j) x(count, j) = r.feature(static_cast<std::size_t>(j), false);
+          if (src.hasIds) ids[static_cast<std::size_t>(count)] = r.integer(idAt);
+          ++count;
         }
-      writer->append(b);
-      s.rows += count;
+        if (count == 0) break;
+        if (count < o.chunkRows) x.conservativeResize(count, nf);
+        scoreBlock(x, first, &ids, nullptr, nullptr);
+      }
+      src.rows = r.rowsRead();
+      s.inputs[in].rows = src.rows;
+      s.inputs[in].sha256 = r.finishSha256();
     }
     log.debug("apply: scored '" + src.path + "' (" + std::to_string(src.rows) + " events)");
   }

@@ -104,6 +104,8 @@ std::vector<const ItemSummary*> bestItemsOf(const Summary& s) {
 
 // Short enough for the y axis of a small plot; captions say the rest.
 std::string objectiveLabel(const Summary& s) {
+  // The campaign stores the "ams" objective negated so that every objective is minimised.
+  if (s.objective == "ams") return "-AMS (validation, lower is better)";
   return (s.objective.empty() ? std::string("objective") : s.objective) + " (validation, lower is better)";
 }
 
@@ -149,10 +151,12 @@ class Builder {
   void lossCurves();
   void validationAuc();
   void roc();
+  void amsCurve();
   void scores();
   void trace();
   void parameters();
   void draw();
+  void inputs();
   std::string html(const std::string& finalDir) const;
 
  private:
@@ -168,7 +172,17 @@ class Builder {
   const ReportOptions& o_;
   std::vector<Plot> plots_;
   std::vector<std::string> notes_;  // things the page should say it could not draw
+  LinkedPage inputs_;
 };
+
+void Builder::inputs() {
+  if (!o_.inputsPage) return;
+  try {
+    inputs_ = o_.inputsPage(dir_);
+  } catch (const Error& e) {
+    inputs_ = LinkedPage{"", std::string("No inspect report of the input data: ") + e.what()};
+  }
+}
 
 void Builder::lossCurves() {
   const auto items = bestItemsOf(s_);
@@ -352,6 +366,91 @@ void Builder::roc() {
   addPlot({"roc", "ROC curves: background rejection against signal efficiency", caption, "test"}, g.str());
 }
 
+// What the expected yields s and b of the AMS are, in words, for captions and the page.
+std::string yieldDescription(const Summary& s) {
+  std::string d = "s and b are expected yields: each test event's ";
+  d += s.testWeighted ? "weight" : "count (the data has no weights)";
+  d += " \xC3\x97 N/n (the test set holds n of the data file's N events of its class)";
+  if (s.luminosity != 1) d += " \xC3\x97 luminosity " + fmt(s.luminosity, 6);
+  if (s.signalScale != 1 || s.backgroundScale != 1)
+    d += " \xC3\x97 class scale (signal " + fmt(s.signalScale, 6) + ", background " + fmt(s.backgroundScale, 6) + ")";
+  d += "; b_r = " + fmt(s.amsRegularisation, 4) + ".";
+  if (!s.testWeighted && s.luminosity == 1 && s.signalScale == 1 && s.backgroundScale == 1)
+    d += " Without weights, luminosity or class scales the signal-to-background ratio is that of the data file, "
+         "usually not the physical one: set [metrics] luminosity, signal_scale and background_scale in the campaign "
+         "to quote a physical significance.";
+  return d;
+}
+
+void Builder::amsCurve() {
+  if (s_.ams.empty()) {
+    if (!s_.amsNote.empty()) notes_.push_back(s_.amsNote);
+    return;
+  }
+  std::vector<gp::Block> blocks;
+  std::vector<bool> isEnsemble;
+  std::vector<std::string> titles;
+  std::vector<double> maxT, maxA;
+  bool unitRange = true;
+  double amsMax = 0;
+  for (const aggregate::AmsCurve& c : s_.ams) {
+    const std::size_t n = std::min({c.threshold.size(), c.ams.size(), c.signal.size(), c.background.size()});
+    if (n == 0) continue;
+    // Keep every stride-th point and always the maximum, so the drawn peak is the quoted one.
+    const std::size_t stride = (n + kMaxCurvePoints - 1) / kMaxCurvePoints;
+    gp::Block b;
+    b.title = c.label + " (max AMS " + fmt(c.maxAms, 5) + " at score >= " + fmt(c.thresholdAtMax, 5) + ")";
+    b.columns = {{"threshold", {}}, {"ams", {}}, {"signal", {}}, {"background", {}}};
+    for (std::size_t i = 0; i < n; ++i) {
+      if (i % stride != 0 && i + 1 != n && c.threshold[i] != c.thresholdAtMax) continue;
+      b.columns[0].values.push_back(c.threshold[i]);
+      b.columns[1].values.push_back(c.ams[i]);
+      b.columns[2].values.push_back(c.signal[i]);
+      b.columns[3].values.push_back(c.background[i]);
+      if (c.threshold[i] < 0 || c.threshold[i] > 1) unitRange = false;
+      if (std::isfinite(c.ams[i])) amsMax = std::max(amsMax, c.ams[i]);
+    }
+    blocks.push_back(std::move(b));
+    isEnsemble.push_back(c.label == "ensemble");
+    titles.push_back(c.label + ": max " + fmt(c.maxAms, 4) + " at " + fmt(c.thresholdAtMax, 3));
+    maxT.push_back(c.thresholdAtMax);
+    maxA.push_back(c.maxAms);
+  }
+  if (blocks.empty()) return;
+  gp::writeDataFile(path("ams.dat"),
+                    "AMS of the cut score >= threshold on the held-out test set, one block per model (gnuplot "
+                    "'index N'): each fold model, then the ensemble.\nsignal and background are the expected yields "
+                    "s and b passing the cut; AMS = sqrt(2((s+b+b_r)ln(1+s/(b+b_r))-s)), b_r = " +
+                        fmt(s_.amsRegularisation, 6) + ".",
+                    blocks);
+  gp::writeDataFile(path("ams-max.dat"), "The AMS-maximising cut of each model (same order as ams.dat).",
+                    std::vector<gp::Column>{{"threshold", maxT}, {"ams", maxA}});
+  std::ostringstream g;
+  g << "set title 'Significance on the test set, best point (point " << s_.bestPoint << ")'\n";
+  g << "set xlabel 'score threshold (events with score \xE2\x89\xA5 threshold pass)'\n";
+  g << "set ylabel 'AMS'\n";
+  if (unitRange) g << "set xrange [0:1]\n";
+  g << yrangeWithLegendRoom(0, amsMax > 0 ? amsMax : 1, false);
+  g << "set key top left\n";
+  g << "plot ";
+  std::size_t foldIndex = 0;
+  for (std::size_t i = 0; i < blocks.size(); ++i) {
+    g << (i ? ", \\\n     " : "") << "'ams.dat' index " << i << " using 1:2 with lines ";
+    if (isEnsemble[i]) g << "lw 3.5 lc rgb 'black'";
+    else g << "lw 1.5 lc rgb " << colour(foldIndex++);
+    g << " title " << gp::quote(gp::enhancedLiteral(titles[i]));
+  }
+  g << ", \\\n     'ams-max.dat' using 1:2 with points pt 6 ps 2 lw 2 lc rgb 'black' title 'maximum'\n";
+  addPlot({"ams", "AMS against the score threshold on the test set",
+           "Approximate median significance AMS of the selection score \xE2\x89\xA5 threshold on the held-out test set, "
+           "for each fold model of the best point and for their ensemble (thick black); circles mark each curve's "
+           "maximum. " + yieldDescription(s_) +
+               " The maximising cut is chosen on the test set itself, so the maximum is optimistic by the test "
+               "set's fluctuations; the validation AMS (val_ams) is the unbiased ranking criterion.",
+           "test"},
+          g.str());
+}
+
 // Normalised (unit area), weighted histogram with per-bin statistical errors.
 struct Histogram {
   std::vector<double> density, error;
@@ -446,7 +545,9 @@ void Builder::scores() {
     g << "set xrange [" << lo << ":" << hi << "]\n";
     // Head-room above the tallest bin keeps the legend off the histograms.
     g << "set yrange [0:" << (ymax > 0 ? ymax * 1.45 : 1.0) << "]\n";
-    g << "set key top center maxrows 2 width -2\n";
+    // `top center` puts the key's box on the frame's top edge (gnuplot 5.4 has no key offset):
+    // anchor its top a little below the frame instead.
+    g << "set key at graph 0.5, graph 0.97 center top maxrows 2 width -3\n";
     g << "set boxwidth " << width << " absolute\n";
     // The colour goes before `fs`: after `border` it would colour only the outline.
     g << "plot " << dat << " using 1:2 with boxes lc rgb '" << kSignalColour
@@ -660,6 +761,7 @@ std::string Builder::html(const std::string& finalDir) const {
   body += "<nav>" + html::link("#result", "Result") + " " + html::link("#points", "Top points") + " " +
           html::link("#test", "Test set") + " " + html::link("#overtraining", "Overtraining") + " " +
           html::link("#training", "Training") + " " + html::link("#search", "Search") + " " +
+          (o_.inputsPage ? html::link("#inputs", "Input data") + " " : std::string()) +
           html::link("#provenance", "What was run") + "</nav>\n";
 
   // Result.
@@ -696,6 +798,13 @@ std::string Builder::html(const std::string& finalDir) const {
       if (s.ensembleTestAucWeighted != 0 && std::fabs(s.ensembleTestAucWeighted - s.ensembleTestAuc) > 1e-12)
         kv.emplace_back("ensemble test AUC, event weights", fmt(s.ensembleTestAucWeighted, 5));
       kv.emplace_back("fold models' test AUC", pm(s.foldMeanTestAuc, s.foldStdTestAuc, 5) + " (mean \xC2\xB1 std)");
+    }
+    if (!s.ams.empty()) {
+      const aggregate::AmsCurve& e = s.ams.back();
+      kv.emplace_back("ensemble test AMS (maximum)",
+                      fmt(e.maxAms, 4) + " at score \xE2\x89\xA5 " + fmt(e.thresholdAtMax, 4) + ": s = " +
+                          fmt(e.signalAtMax, 4) + ", b = " + fmt(e.backgroundAtMax, 5) + ", signal efficiency " +
+                          fmt(e.signalEfficiency, 3));
     }
     kv.emplace_back("points / items", std::to_string(s.points.size()) + " points, " + std::to_string(s.items.size()) + " items");
     b += html::keyValueTable(kv);
@@ -778,6 +887,20 @@ std::string Builder::html(const std::string& finalDir) const {
       for (const auto& c : s.roc) rows.push_back({c.label, fmt(c.auc, 5)});
       b += html::table(std::vector<std::string>{"model", "test AUC"}, rows, "ROC AUC on the held-out test set.");
     }
+    if (!s.ams.empty()) {
+      std::vector<std::vector<std::string>> rows;
+      for (const auto& c : s.ams)
+        rows.push_back({c.label, fmt(c.maxAms, 4), fmt(c.thresholdAtMax, 4), fmt(c.signalAtMax, 4),
+                        fmt(c.backgroundAtMax, 5), fmt(c.sOverSqrtB, 4), fmt(c.signalEfficiency, 3),
+                        fmt(c.backgroundEfficiency, 3)});
+      b += html::table(std::vector<std::string>{"model", "max AMS", "score threshold", "s", "b", "s/\xE2\x88\x9A" "b",
+                                                "signal efficiency", "background efficiency"},
+                       rows,
+                       "The cut score \xE2\x89\xA5 threshold maximising the AMS on the held-out test set, with the "
+                       "expected yields passing it. " + yieldDescription(s) +
+                           " Totals before any cut: s = " + fmt(s.ams.back().totalSignal, 5) +
+                           ", b = " + fmt(s.ams.back().totalBackground, 6) + ".");
+    }
     if (b.empty()) b = html::paragraph("The summary holds no test-set evaluation.");
     body += html::section("test", "Test-set performance of the best point", b);
   }
@@ -821,6 +944,19 @@ std::string Builder::html(const std::string& finalDir) const {
     std::string b = figures("search");
     if (b.empty()) b = html::paragraph("No items.");
     body += html::section("search", "Search", b);
+  }
+
+  // Input data.
+  if (o_.inputsPage) {
+    std::string b;
+    if (!inputs_.href.empty())
+      b += "<p>" + html::link(inputs_.href, "Inspect report of the data file") +
+           html::escape(" (" + s.dataFile +
+                        "): per-feature signal and background distributions, separation ranking, correlation "
+                        "matrices and warnings (constant, duplicated or label-leaking columns).") +
+           "</p>\n";
+    if (!inputs_.note.empty()) b += html::paragraph(inputs_.note);
+    body += html::section("inputs", "Input data", b);
   }
 
   // What was run.
@@ -893,6 +1029,12 @@ std::string textSummary(const Summary& s) {
   }
   if (!s.roc.empty())
     o << "  test AUC: ensemble " << fmt(s.ensembleTestAuc, 5) << ", fold models " << pm(s.foldMeanTestAuc, s.foldStdTestAuc, 5) << "\n";
+  if (!s.ams.empty()) {
+    const aggregate::AmsCurve& e = s.ams.back();
+    o << "  test AMS (ensemble, b_r = " << fmt(s.amsRegularisation, 3) << "): " << fmt(e.maxAms, 4) << " at score >= "
+      << fmt(e.thresholdAtMax, 4) << " (s = " << fmt(e.signalAtMax, 4) << ", b = " << fmt(e.backgroundAtMax, 5)
+      << ", signal efficiency " << fmt(e.signalEfficiency, 3) << ")\n";
+  }
   if (!s.workingPoints.empty()) {
     o << "  working points (test set, ensemble):\n";
     for (const auto& wp : s.workingPoints) {
@@ -921,10 +1063,12 @@ ReportResult writeReport(const Summary& s, const std::string& dir, const ReportO
   b.lossCurves();
   b.validationAuc();
   b.roc();
+  b.amsCurve();
   b.scores();
   b.trace();
   b.parameters();
   b.draw();
+  b.inputs();
   const std::string finalDir = staged.finalPath();
   html::writeFileAtomic((fs::path(staged.path()) / "index.html").string(), b.html(finalDir));
   staged.commit();

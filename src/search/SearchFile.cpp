@@ -53,6 +53,17 @@ void writeSearchFile(const fs::path& path, const Searcher& searcher, std::int64_
       points.writeStrings(space[d].key(), texts);
     }
 
+    // Arrival order: with the asynchronous schedule, what each proposal could see.
+    const auto arrivals = f.createGroup("observations");
+    std::vector<std::int64_t> arrivedId;
+    std::vector<double> arrivedObjective;
+    for (const Observation& o : state.observations) {
+      arrivedId.push_back(o.id);
+      arrivedObjective.push_back(o.objective.value_or(std::numeric_limits<double>::quiet_NaN()));
+    }
+    arrivals.write<std::int64_t>("id", arrivedId, false);
+    arrivals.write<double>("objective", arrivedObjective, false);
+
     const auto models = f.createGroup("models");
     std::vector<std::int64_t> mid, nObs, nFailed, nPending;
     std::vector<std::string> acq;

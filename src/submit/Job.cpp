@@ -2,9 +2,11 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <set>
 
 #include "hepsweep/campaign/Options.hpp"
 #include "hepsweep/campaign/RunDirectory.hpp"
@@ -92,6 +94,37 @@ std::vector<std::string> trainArguments(const CampaignJob& job, const std::strin
   a.push_back("--threads");
   a.push_back(std::to_string(job.cpusPerTask));
   if (job.retryFailed) a.push_back("--retry-failed");
+  return a;
+}
+
+std::vector<SearchRound> planRounds(std::int64_t budget, std::int64_t initialPoints, std::int64_t pointsPerRound,
+                                    int folds, int sliceCount) {
+  if (pointsPerRound < 1) throwConfig("--points-per-round must be at least 1, got " + std::to_string(pointsPerRound));
+  if (budget < 1 || folds < 1 || sliceCount < 1)
+    throw Error(ErrorCategory::Internal, "planRounds: budget, folds and slice count must be positive");
+  std::vector<SearchRound> rounds;
+  std::int64_t proposed = 0;
+  while (proposed < budget) {
+    const std::int64_t step = rounds.empty() ? std::max<std::int64_t>(1, initialPoints) : pointsPerRound;
+    SearchRound r;
+    r.totalPoints = std::min(budget, proposed + step);
+    std::set<int> slices;
+    for (std::int64_t id = proposed * folds; id < r.totalPoints * folds; ++id)
+      slices.insert(static_cast<int>(id % sliceCount));
+    r.slices.assign(slices.begin(), slices.end());
+    proposed = r.totalPoints;
+    rounds.push_back(std::move(r));
+  }
+  return rounds;
+}
+
+std::vector<std::string> proposeArguments(const CampaignJob& job, const std::string& campaignArg,
+                                          const std::string& totalExpr) {
+  std::vector<std::string> a{"search", "propose", job.runDir.string(), "--total", totalExpr, "--campaign", campaignArg};
+  for (const auto& s : job.sets) {
+    a.push_back("--set");
+    a.push_back(s);
+  }
   return a;
 }
 

@@ -185,7 +185,15 @@ std::vector<GeneratedFile> slurmFiles(const CampaignJob& job, const SlurmOptions
       header(o, "hepsweep-aggregate-" + name, "logs/aggregate-%j.out") + "#SBATCH --ntasks=1\n";
   if (!job.memory.empty()) aggregate += "#SBATCH --mem=" + job.memory + "\n";
   if (!o.constraint.empty()) aggregate += "#SBATCH --constraint=" + o.constraint + "\n";
-  aggregate += "set -u\n" + cd + setupLines(job) + hs + " status " + runDir + "\n" +
+  aggregate += "set -u\n" + cd + setupLines(job);
+  if (!job.rounds.empty()) {
+    // The last round's points are observed (search.h5) once their items have ended.
+    aggregate += hs;
+    for (const auto& a : proposeArguments(job, job.campaignFile.string(), std::to_string(job.rounds.back().totalPoints)))
+      aggregate += " " + str::shellQuote(a);
+    aggregate += "\n";
+  }
+  aggregate += hs + " status " + runDir + "\n" +
       "exec " + hs + " aggregate " + runDir + " --report " + str::shellQuote((job.runDir / "report").string()) +
       " --allow-incomplete\n";
 
@@ -203,7 +211,45 @@ std::vector<GeneratedFile> slurmFiles(const CampaignJob& job, const SlurmOptions
   submit += "dependency=afterany$(printf ':%s' \"${train_ids[@]}\")\n"
             "id=$(sbatch --parsable --dependency=\"$dependency\" aggregate.sh)\n"
             "echo \"aggregate ${id%%;*}\"\n";
-  return {{"train.sh", train, true}, {"aggregate.sh", aggregate, true}, {"submit.sh", submit, true}};
+  if (job.rounds.empty())
+    return {{"train.sh", train, true}, {"aggregate.sh", aggregate, true}, {"submit.sh", submit, true}};
+
+  // A Bayesian search: propose -> train array(s) per round, each step after the previous one.
+  std::string proposeCmd;
+  for (const auto& a : proposeArguments(job, job.campaignFile.string(), "TOTAL"))
+    proposeCmd += " " + (a == "TOTAL" ? std::string("\"$1\"") : str::shellQuote(a));
+  std::string propose = "#!/bin/bash\n" + generated +
+      "# One round's proposals: brings the search's points up to the total given as the first argument\n"
+      "# (run twice, it proposes nothing more), observing the points whose items have finished.\n" +
+      header(o, "hepsweep-propose-" + name, "logs/propose-%j.out") + "#SBATCH --ntasks=1\n";
+  if (!job.memory.empty()) propose += "#SBATCH --mem=" + job.memory + "\n";
+  if (!o.constraint.empty()) propose += "#SBATCH --constraint=" + o.constraint + "\n";
+  propose += "set -u\n" + cd + setupLines(job) + "exec " + hs + proposeCmd + "\n";
+
+  std::string chain = "#!/bin/bash\n" + generated +
+      "# Submits the rounds of the Bayesian search: propose (after every task of the previous round has\n"
+      "# ended, afterany), then the round's train array(s) (after the proposal succeeded, afterok), and\n"
+      "# finally the aggregate job. Prints one line per job: \"propose JOBID\", \"train JOBID\" or\n"
+      "# \"aggregate JOBID\". Submitting again resumes: done items and proposed points are skipped.\n"
+      "set -euo pipefail\n"
+      "cd -- " + str::shellQuote(jobsDir.string()) + "\n"
+      "mkdir -p logs\n"
+      "after=\n";
+  for (std::size_t r = 0; r < job.rounds.size(); ++r) {
+    const SearchRound& round = job.rounds[r];
+    chain += "# round " + std::to_string(r + 1) + " of " + std::to_string(job.rounds.size()) + ": " +
+             std::to_string(round.totalPoints) + " points in all\n"
+             "id=$(sbatch --parsable ${after:+--dependency=afterany$after} propose.sh " +
+             std::to_string(round.totalPoints) + ")\nid=${id%%;*}\necho \"propose $id\"\n"
+             "proposal=$id\nafter=\n";
+    for (const auto& chunk : splitIntoArrays(round.slices, o.maxArraySize))
+      chain += "id=$(sbatch --parsable --dependency=afterok:$proposal --array=" + arraySpec(chunk.indices, o.throttle) +
+               " train.sh " + std::to_string(chunk.offset) + ")\nid=${id%%;*}\nafter=\"$after:$id\"\necho \"train $id\"\n";
+  }
+  chain += "id=$(sbatch --parsable --dependency=afterany$after aggregate.sh)\n"
+           "echo \"aggregate ${id%%;*}\"\n";
+  return {{"train.sh", train, true}, {"propose.sh", propose, true}, {"aggregate.sh", aggregate, true},
+          {"submit.sh", chain, true}};
 }
 
 }  // namespace hepsweep::submit

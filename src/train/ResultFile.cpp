@@ -184,6 +184,7 @@ void writeResultFile(const std::string& path, const RunConfig& cfg, const RunRec
     f.setAttr("data_sha256", data.dataSha256);
     for (const auto& [k, v] : run.textAttrs) f.setAttr(k, v);
     for (const auto& [k, v] : run.intAttrs) f.setAttr(k, v);
+    for (const auto& [k, v] : run.realAttrs) f.setAttr(k, v);
 
     const auto hist = f.createGroup("history");
     std::vector<std::int64_t> epoch;

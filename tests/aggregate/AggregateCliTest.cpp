@@ -82,6 +82,41 @@ TEST_F(AggregateCli, IncompleteRunIsAnErrorUnlessAllowed) {
   EXPECT_EQ(j["incomplete"].size(), 1u);
 }
 
+// The report links the inspect report of the campaign's data file (written into REPORT/inspect),
+// and --json quotes the test-set AMS; once the data file is gone the report still succeeds and
+// says so. Catches a missing link or page, a data file that is not the campaign's, and an
+// aggregation that fails because the data moved.
+TEST_F(AggregateCli, ReportLinksTheInspectPageAndSurvivesAMissingDataFile) {
+  const fs::path report = dir_ / "report-inspect";
+  const auto r = run(kCli + " aggregate " + (dir_ / "run").string() + " --json -o " + (dir_ / "s2.h5").string() +
+                     " --best-model " + (dir_ / "m2.h5").string() + " --report " + report.string());
+  ASSERT_EQ(r.status, 0) << r.out;
+  const auto j = nlohmann::json::parse(r.out.substr(r.out.find('{')));
+  ASSERT_TRUE(j.contains("ams"));
+  ASSERT_FALSE(j["ams"].empty());
+  EXPECT_EQ(j["ams"].back()["model"], "ensemble");
+  EXPECT_TRUE(j["ensemble_ams"].is_number());
+  EXPECT_TRUE(fs::exists(report / "ams.png"));
+  ASSERT_TRUE(fs::exists(report / "inspect" / "index.html"));
+  std::ifstream page(report / "index.html");
+  const std::string html((std::istreambuf_iterator<char>(page)), std::istreambuf_iterator<char>());
+  EXPECT_NE(html.find("href=\"inspect/index.html\""), std::string::npos);
+  std::ifstream inspectJson(report / "inspect" / "inspect.json");
+  const auto ij = nlohmann::json::parse(inspectJson);
+  EXPECT_EQ(ij["rows"], 5000);
+
+  fs::rename(dir_ / "higgs.h5", dir_ / "higgs-moved.h5");
+  const fs::path report2 = dir_ / "report-no-data";
+  const auto gone = run(kCli + " aggregate " + (dir_ / "run").string() + " -o " + (dir_ / "s3.h5").string() +
+                        " --best-model " + (dir_ / "m3.h5").string() + " --report " + report2.string());
+  fs::rename(dir_ / "higgs-moved.h5", dir_ / "higgs.h5");
+  ASSERT_EQ(gone.status, 0) << gone.out;
+  EXPECT_FALSE(fs::exists(report2 / "inspect"));
+  std::ifstream page2(report2 / "index.html");
+  const std::string html2((std::istreambuf_iterator<char>(page2)), std::istreambuf_iterator<char>());
+  EXPECT_NE(html2.find("is gone (moved or deleted since training)"), std::string::npos);
+}
+
 // Catches bad command lines accepted: no run directory, a directory that does not exist (named),
 // and a signal efficiency outside (0, 1].
 TEST_F(AggregateCli, CommandLineErrors) {

@@ -203,6 +203,83 @@ TEST(Aggregate, EnsembleOnTheTestSet) {
 
 // Catches averaging scores of folds that were tested on different events: the error must name
 // both result files.
+// The AMS curves of the best point's folds and of their ensemble, against hand-computed values of
+// the HiggsML formula AMS = sqrt(2((s + b + 10) ln(1 + s/(b + 10)) - s)). Four test events:
+// labels 1, 1, 0, 0 with weights 1, 2, 1, -0.5; the result files say the test set's expected
+// yields are 30 (signal) and 10 (background), so each signal weight counts x10 and each background
+// weight x20: yields 10, 20, 20, -10. Catches yields taken from raw weights, the factor of the
+// wrong class, clipped negative weights, an ensemble that is not the mean score, and a missing
+// AMS section in summary.h5.
+TEST(Aggregate, AmsCurvesOfTheFoldsAndTheEnsemble) {
+  TempDir tmp;
+  FakeCampaign c;
+  c.folds = 2;
+  c.valLoss = {{0.60, 0.62}, {0.50, 0.55}};
+  c.valAuc = {{0.80, 0.81}, {0.70, 0.71}};
+  const fs::path run = tmp.path() / "run";
+  c.write(run);
+  // Point 1 (lower val_loss) is the best; its folds score the four events as below.
+  const std::vector<std::vector<float>> scores = {{0.9f, 0.3f, 0.5f, 0.1f}, {0.5f, 0.7f, 0.3f, 0.1f}};
+  for (FakeItem it : c.items()) {
+    it.testRows = {10, 11, 12, 13};
+    it.testLabels = {1, 1, 0, 0};
+    it.testWeights = {1.0f, 2.0f, 1.0f, -0.5f};
+    it.testScores = it.point == 1 ? scores[static_cast<std::size_t>(it.fold)] : std::vector<float>{0.4f, 0.3f, 0.2f, 0.1f};
+    it.expectedSignal = 30.0;
+    it.expectedBackground = 10.0;
+    testing::writeResult(testing::itemDir(run, it.id) / "result.h5", it);
+  }
+  const Summary s = collect({run.string()});
+  ASSERT_EQ(s.bestPoint, 1);
+  EXPECT_NEAR(s.signalYieldFactor, 10.0, 1e-12);
+  EXPECT_NEAR(s.backgroundYieldFactor, 20.0, 1e-12);
+  EXPECT_TRUE(s.testWeighted);
+  ASSERT_EQ(s.ams.size(), 3u);
+  EXPECT_EQ(s.ams[0].label, "fold 0");
+  EXPECT_EQ(s.ams[2].label, "ensemble");
+  // Fold 0, cuts 0.9, 0.5, 0.3, 0.1: (s, b) = (10, 0), (10, 20), (30, 20), (30, 10); the loosest
+  // cut wins only because the negative-weight background event at 0.1 takes b from 20 to 10.
+  const std::vector<double> fold0{2.7795480248410556, 1.7362504992490186, 4.814318401102428, 5.623973078475351};
+  ASSERT_EQ(s.ams[0].ams.size(), fold0.size());
+  for (std::size_t i = 0; i < fold0.size(); ++i) EXPECT_NEAR(s.ams[0].ams[i], fold0[i], 1e-9) << i;
+  EXPECT_NEAR(s.ams[0].maxAms, 5.623973078475351, 1e-9);
+  EXPECT_NEAR(s.ams[0].thresholdAtMax, 0.1, 1e-6);
+  EXPECT_NEAR(s.ams[0].signalAtMax, 30.0, 1e-9);
+  EXPECT_NEAR(s.ams[0].backgroundAtMax, 10.0, 1e-9);
+  // Ensemble = mean score: 0.7, 0.5, 0.4, 0.1; cuts give (10, 0), (30, 0), (30, 20), (30, 10):
+  // the best is score >= 0.5 with AMS(30, 0) = 7.134672304289192, all signal, no background.
+  const AmsCurve& e = s.ams[2];
+  EXPECT_NEAR(e.maxAms, 7.134672304289192, 1e-9);
+  EXPECT_NEAR(e.thresholdAtMax, 0.5, 1e-6);
+  EXPECT_NEAR(e.signalAtMax, 30.0, 1e-9);
+  EXPECT_NEAR(e.backgroundAtMax, 0.0, 1e-9);
+  EXPECT_NEAR(e.signalEfficiency, 1.0, 1e-9);
+  EXPECT_NEAR(e.totalSignal, 30.0, 1e-9);
+  EXPECT_NEAR(e.totalBackground, 10.0, 1e-9);
+  EXPECT_TRUE(std::isnan(e.sOverSqrtB));  // b = 0
+  // Fold 1: (20, 0), (30, 0), ...: the same best cut as the ensemble.
+  EXPECT_NEAR(s.ams[1].maxAms, 7.134672304289192, 1e-9);
+
+  const std::string path = (tmp.path() / "summary.h5").string();
+  writeSummaryFile(path, s);
+  const auto f = io::h5::File::open(path);
+  EXPECT_NEAR(f.attrDouble("ams", "best/ams/ensemble"), 7.134672304289192, 1e-9);
+  EXPECT_NEAR(f.attrDouble("ensemble_ams", "best"), 7.134672304289192, 1e-9);
+  EXPECT_EQ(f.read<double>("best/ams/fold_0/ams").size(), 4u);
+  EXPECT_NEAR(f.attrDouble("threshold", "best/ams/fold_0"), 0.1, 1e-6);
+}
+
+// Result files without expected yields (written before the physics metrics) give no AMS curve
+// and a note saying why, not an error.
+TEST(Aggregate, NoAmsWithoutExpectedYields) {
+  TempDir tmp;
+  FakeCampaign c;
+  c.write(tmp.path() / "run");
+  const Summary s = collect({(tmp.path() / "run").string()});
+  EXPECT_TRUE(s.ams.empty());
+  EXPECT_NE(s.amsNote.find("expected_signal"), std::string::npos) << s.amsNote;
+}
+
 TEST(Aggregate, DifferentTestSetsAreAnError) {
   TempDir tmp;
   FakeCampaign c;

@@ -55,6 +55,9 @@ struct FakeItem {
   std::string overrides;  // "model.dropout=0.25"
   double valLoss = 0, valAuc = 0, testAuc = 0, seconds = 1;
   std::optional<double> objective;  // metrics/objective, as newer campaigns write it
+  // metrics/expected_signal, expected_background: the test set's summed yields, as result files
+  // with the physics metrics hold them.
+  std::optional<double> expectedSignal, expectedBackground;
   std::int64_t epochsRun = 5, bestEpoch = 3;
   std::vector<std::int64_t> testRows;
   std::vector<float> testScores, testLabels, testWeights;
@@ -76,6 +79,8 @@ inline void writeResult(const fs::path& path, const FakeItem& it) {
     m.writeScalar("test_auc", it.testAuc);
     m.writeScalar("train_seconds", it.seconds);
     if (it.objective) m.writeScalar("objective", *it.objective);
+    if (it.expectedSignal) m.writeScalar("expected_signal", *it.expectedSignal);
+    if (it.expectedBackground) m.writeScalar("expected_background", *it.expectedBackground);
     m.writeScalar("epochs_run", it.epochsRun);
     m.writeScalar("best_epoch", it.bestEpoch);
     const std::vector<double> eff = {0.5, 0.8};  // an array: not a scalar metric

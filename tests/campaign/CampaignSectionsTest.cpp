@@ -252,7 +252,8 @@ TEST(CampaignSections, FlattenMatchesDump) {
     EXPECT_NE(text.find("\n" + leaf + " = " + v + "\n"), std::string::npos) << k;
   }
   EXPECT_EQ(flat.size(), flattenOptions(c.run).size() + 4 /*cv.folds, method, budget, objective*/ +
-                             6 /*bayes: initial_points, initial_design, acquisition, xi, kappa, liar*/ +
+                             7 /*bayes: initial_points, initial_design, acquisition, xi, kappa, liar, schedule*/ +
+                             3 /*early_stopping: rule, grace_epochs, min_completed*/ +
                              c.search.space.size() + 2 /*resources*/);
 }
 

@@ -244,6 +244,72 @@ TEST(Report, TwoPointsThreeFolds) {
   EXPECT_NE(r.text.find("warning: a p-value below 0.01"), std::string::npos) << r.text;
 }
 
+// The AMS curves: a plot, a table with the maximum of each model, the ensemble's maximum in the
+// result and in the text summary, and the yield definition (luminosity) in the caption. Catches
+// an AMS section that is missing, quotes another model's maximum, or draws a curve without its
+// maximum point.
+TEST(Report, AmsCurveAndTable) {
+  TempDir tmp;
+  Summary s = makeSummary(twoPointsThreeFolds());
+  s.luminosity = 50;
+  s.testWeighted = true;
+  s.amsRegularisation = 10;
+  for (const char* label : {"fold 0", "ensemble"}) {
+    aggregate::AmsCurve c;
+    c.label = label;
+    const double peak = c.label == "ensemble" ? 3.25 : 2.5;
+    for (int i = 0; i < 50; ++i) {
+      const double t = 1.0 - i / 50.0;
+      c.threshold.push_back(t);
+      c.signal.push_back(10.0 * i);
+      c.background.push_back(40.0 * i);
+      c.ams.push_back(peak * (1 - (t - 0.7) * (t - 0.7)));
+    }
+    c.maxAms = peak;
+    c.thresholdAtMax = 0.7;
+    c.signalAtMax = 150;
+    c.backgroundAtMax = 600;
+    c.signalEfficiency = 0.3;
+    c.sOverSqrtB = 150 / std::sqrt(600.0);
+    c.totalSignal = 490;
+    c.totalBackground = 1960;
+    s.ams.push_back(c);
+  }
+  const ReportResult r = writeReport(s, (tmp.path() / "report").string());
+  expectValidReport(tmp.path() / "report", r, 12);
+  const std::string html = readFile(tmp.path() / "report" / "index.html");
+  EXPECT_NE(html.find("src=\"ams.png\""), std::string::npos);
+  EXPECT_NE(html.find("ensemble test AMS (maximum)</th><td>3.25 at score"), std::string::npos);
+  EXPECT_NE(html.find("luminosity 50"), std::string::npos);
+  EXPECT_NE(r.text.find("test AMS (ensemble, b_r = 10): 3.25 at score >= 0.7 (s = 150, b = 600"), std::string::npos)
+      << r.text;
+  const std::string gp = readFile(tmp.path() / "report" / "ams.gp");
+  EXPECT_NE(gp.find("'ams-max.dat'"), std::string::npos);
+  EXPECT_NE(readFile(tmp.path() / "report" / "ams-max.dat").find("3.25"), std::string::npos);
+}
+
+// The link to the input data's inspect report: the callback writes into the staging directory
+// (the page lands with the report), and a failing callback becomes a note, not a failed report.
+TEST(Report, LinksTheInputsPageOrSaysWhyNot) {
+  TempDir tmp;
+  const Summary s = makeSummary(twoPointsThreeFolds());
+  ReportOptions o;
+  o.inputsPage = [](const std::string& dir) {
+    fs::create_directories(fs::path(dir) / "inspect");
+    writeFile(fs::path(dir) / "inspect" / "index.html", "<html></html>");
+    return LinkedPage{"inspect/index.html", ""};
+  };
+  writeReport(s, (tmp.path() / "a").string(), o);
+  EXPECT_TRUE(fs::exists(tmp.path() / "a" / "inspect" / "index.html"));
+  EXPECT_NE(readFile(tmp.path() / "a" / "index.html").find("href=\"inspect/index.html\""), std::string::npos);
+
+  o.inputsPage = [](const std::string&) -> LinkedPage { throwIo("cannot open 'gone.h5'"); };
+  writeReport(s, (tmp.path() / "b").string(), o);
+  const std::string html = readFile(tmp.path() / "b" / "index.html");
+  EXPECT_NE(html.find("No inspect report of the input data: cannot open &#39;gone.h5&#39;"), std::string::npos)
+      << html.substr(html.find("id=\"inputs\""), 400);
+}
+
 // Catches: user text (parameter values, input paths, campaign file) written into the page or
 // a gnuplot script unescaped, which breaks the page or the plot script.
 TEST(Report, EscapesSpecialCharacters) {

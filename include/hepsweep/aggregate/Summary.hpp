@@ -74,6 +74,19 @@ struct SplitCount {
   double signalWeight = 0, backgroundWeight = 0;
 };
 
+// Significance of the cut "score >= threshold" on the held-out test set: the HiggsML approximate
+// median significance AMS = sqrt(2((s + b + b_r) ln(1 + s/(b + b_r)) - s)) of the expected
+// yields s and b that pass, for every distinct score (metrics::amsScan). The yields are the test
+// events' weights scaled as each fold's training scaled them (Summary::signalYieldFactor).
+struct AmsCurve {
+  std::string label;  // "fold 0", ..., "ensemble"
+  std::vector<double> threshold, signal, background, ams;  // from the tightest cut to the loosest
+  double totalSignal = 0, totalBackground = 0;             // expected yields before any cut
+  // At the cut that maximises the AMS (ties: the tightest).
+  double maxAms = 0, thresholdAtMax = 0, signalAtMax = 0, backgroundAtMax = 0, signalEfficiency = 0,
+         backgroundEfficiency = 0, sOverSqrtB = 0;
+};
+
 struct InputFile {
   std::string path, sha256;
   std::int64_t rows = 0;
@@ -111,6 +124,17 @@ struct Summary {
   std::vector<float> testLabels, testWeights, ensembleTestScores;
   std::vector<std::vector<float>> foldTestScores;  // by fold, as bestItems
   std::string created;                     // UTC time of the aggregation
+
+  // Significance on the test set, when the result files hold the physics metrics
+  // (metrics/expected_signal, expected_background): each fold model, then "ensemble".
+  std::vector<AmsCurve> ams;
+  double amsRegularisation = 10;  // b_r ([metrics] ams_regularisation)
+  // Test event weight -> expected yield of the whole sample, per class:
+  // luminosity x class scale x N_c / n_c (docs/campaign.md "Expected yields").
+  double signalYieldFactor = 0, backgroundYieldFactor = 0;
+  double luminosity = 1, signalScale = 1, backgroundScale = 1;  // [metrics] of the campaign
+  bool testWeighted = false;  // some test event weight differs from 1
+  std::string amsNote;        // why `ams` is empty, when it is
 };
 
 }  // namespace hepsweep::aggregate

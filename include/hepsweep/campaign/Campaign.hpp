@@ -50,15 +50,24 @@ struct RunSummary {
   double seconds = 0;
   std::filesystem::path runDir;
   bool interrupted = false;  // stopped on RunOptions::stopRequested with items left to do
+  // Seconds each rank group (by group index) spent training items in this job; busy / seconds is
+  // its utilisation (the rest: waiting for other groups, proposals, loading data).
+  std::vector<double> groupBusySeconds;
 };
 
 // Collective over `world`: every rank calls it with the same arguments. Rank groups of
-// c.resources.ranksPerItem ranks take pending items from a shared queue until none is left.
+// c.resources.ranksPerItem ranks take pending items from a shared queue until none is left. A
+// Bayesian search (unsliced) proposes its points as it goes: by default asynchronously (a group
+// without an unclaimed item proposes the next point under a lock shared by all ranks), or in
+// rounds with search.schedule = "rounds" (docs/search.md).
 RunSummary runCampaign(const CampaignConfig& c, const std::string& campaignToml, dist::Communicator& world,
                        const RunOptions& options, const Logger& log);
 
 struct StatusReport {
   std::int64_t total = 0, done = 0, running = 0, failed = 0, pending = 0;
+  // Done items that [search.early_stopping]'s rule stopped (counted in `done` too).
+  std::int64_t stopped = 0;
+  std::vector<std::int64_t> stoppedItems;
   std::vector<std::pair<std::int64_t, std::string>> failures;  // item, reason
   std::vector<std::int64_t> pendingItems;
 };

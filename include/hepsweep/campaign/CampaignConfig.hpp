@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "hepsweep/search/Bayes.hpp"
+#include "hepsweep/search/EarlyStopping.hpp"
 #include "hepsweep/search/Space.hpp"
 #include "hepsweep/train/Config.hpp"
 
@@ -24,10 +25,16 @@ struct SearchConfig {
   std::string method = "none";
   std::optional<std::int64_t> budget;  // random, bayes: number of points
   search::BayesOptions bayes;          // bayes: initial design, acquisition, constant liar
+  // bayes under `hepsweep train` with several rank groups: "asynchronous" (a group that runs out of
+  // items proposes the next point at once, the running points as constant liars) or "rounds" (all
+  // groups wait for each other between batches of proposals; exactly reproducible).
+  std::string schedule = "asynchronous";
   // What ranks the points, always on validation data, mean over folds: "val_loss" (minimised) or
   // "val_auc" (maximised; stored as 1 - val_auc so that smaller is better everywhere).
   std::string objective = "val_loss";
   search::Space space;  // the [search.space] table, in file order
+  // [search.early_stopping]: stop poor items during training (median rule; off by default).
+  search::EarlyStoppingOptions earlyStopping;
 };
 
 struct ResourcesConfig {

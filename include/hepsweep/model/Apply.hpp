@@ -1,8 +1,10 @@
 #pragma once
 // `hepsweep apply`: score events with a best-model.h5 (layout of the output in docs/apply.md).
-// Inputs are HDF5 dataset files from `hepsweep convert` or anything convert reads (text, CSV,
-// .gz, ...), which are first converted to a temporary HDF5 file next to the output. Each input is
-// streamed in blocks; the output is written under a temporary name and renamed at the end.
+// Inputs are HDF5 dataset files from `hepsweep convert` or anything convert reads: text, CSV, .gz
+// and flat ROOT trees ("file.root:tree", or "file.root" holding one tree). Text and ROOT inputs
+// are streamed through io::RowReader, reading only the model's features (and the --id column);
+// every input is scored block by block, so memory does not grow with its size. The output is
+// written under a temporary name and renamed at the end.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -19,7 +21,7 @@ struct ApplyOptions {
   bool outOfFold = false;  // score each event with the fold model that never trained on it
   bool csv = false;        // write text (CSV) instead of HDF5
   std::vector<double> signalEfficiencies;  // a pass/fail column per working point
-  std::string idColumn;    // text inputs: the column of event ids (HDF5 inputs use their /ids)
+  std::string idColumn;    // text and ROOT inputs: the column (branch) of event ids (HDF5 inputs use their /ids)
   std::string separator = "auto";  // text inputs: as convert --sep
   // Rows read per block; a multiple of 1024 (the scoring chunk), so that the chunk layout and
   // therefore every bit of the scores do not depend on it.
@@ -30,7 +32,7 @@ struct ApplyOptions {
 struct AppliedInput {
   std::string path, sha256;
   std::int64_t rows = 0;
-  bool converted = false;  // a text input, converted to HDF5 first
+  std::string format;  // "hdf5", "text" or "root"
   bool hasIds = false;
 };
 

@@ -3,6 +3,7 @@
 // files written next to them, and a plain-text summary for the terminal. Everything a physicist
 // asks after a hyperparameter campaign: which point won and by how much, how it performs on the
 // held-out test set (ROC, working points, overtraining check), and what exactly was run.
+#include <functional>
 #include <string>
 
 #include "hepsweep/aggregate/Summary.hpp"
@@ -11,10 +12,20 @@
 
 namespace hepsweep::report {
 
+// A page written next to the report and linked from it (the inspect report of the campaign's
+// data): `href` relative to the report directory, or empty with `note` saying why there is none.
+struct LinkedPage {
+  std::string href, note;
+};
+
 struct ReportOptions {
   gnuplot::RunOptions gnuplot;  // which gnuplot to run
   int topPoints = 10;           // rows of the "top points" table
   Logger logger;                // gets gnuplot's warnings (a plot it drew despite them)
+  // When set, called with the staging directory before index.html is written, to add the inspect
+  // report of the input data (kept out of this module: inspect depends on report, not the reverse).
+  // An Error it throws is not fatal: its message becomes the page's note.
+  std::function<LinkedPage(const std::string& stagingDir)> inputsPage;
 };
 
 struct ReportResult {

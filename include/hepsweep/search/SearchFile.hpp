@@ -11,6 +11,8 @@
 //                                     the key's dots kept: f["points"]["train.learning_rate"])
 //   points/objective float64 (P)      mean validation objective over folds; NaN: failed or pending
 //   points/status    string (P)       "observed", "failed" or "pending"
+//   observations/id, observations/objective   int64, float64 (O): the observations in the order
+//                                     they arrived (NaN: failed)
 //   models/id, models/observed, models/failed, models/pending   int64 (M)
 //   models/acquisition string (M); models/amplitude, models/noise, models/log_likelihood float64 (M)
 //   models/length_scales float64 (M x model inputs)

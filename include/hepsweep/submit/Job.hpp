@@ -14,6 +14,13 @@
 
 namespace hepsweep::submit {
 
+// One round of a Bayesian search run as a chain of batch jobs: `hepsweep search propose --total
+// totalPoints`, then the slices holding the round's new items train them.
+struct SearchRound {
+  std::int64_t totalPoints = 0;  // points proposed in all once this round's propose step ran
+  std::vector<int> slices;       // the slices (--items I/N) holding this round's new items, ascending
+};
+
 struct CampaignJob {
   std::filesystem::path hepsweep;      // the binary the jobs run (absolute)
   std::filesystem::path campaignFile;  // absolute
@@ -30,7 +37,22 @@ struct CampaignJob {
   std::vector<std::string> setup;      // shell lines run before hepsweep (module load, source ...)
   // For HTCondor's file-transfer mode: the data file the campaign reads (absolute).
   std::filesystem::path dataFile;
+  // A Bayesian search: the rounds of propose -> train array, then aggregate (empty: every item is
+  // planned up front and `slices` are trained at once).
+  std::vector<SearchRound> rounds;
 };
+
+// The rounds of a Bayesian search of `budget` points: the first proposes the initial design
+// (min(initialPoints, budget) points), each next one `pointsPerRound` more until the budget is
+// reached. Point p's items are p * folds + f; round r's slices are those items' ids % sliceCount.
+// Error(Config) for pointsPerRound < 1.
+std::vector<SearchRound> planRounds(std::int64_t budget, std::int64_t initialPoints, std::int64_t pointsPerRound,
+                                    int folds, int sliceCount);
+
+// The argv of `hepsweep search propose` for a chain step, without the binary:
+// search propose RUN_DIR --total K --campaign CAMPAIGN [--set ...]; `totalExpr` gives K.
+std::vector<std::string> proposeArguments(const CampaignJob& job, const std::string& campaignArg,
+                                          const std::string& totalExpr);
 
 // A generated file: `name` relative to the jobs directory.
 struct GeneratedFile {

@@ -20,6 +20,7 @@ struct RunRecord {
   // Extra root attributes (campaign items: item id, point, fold, overrides).
   std::vector<std::pair<std::string, std::string>> textAttrs;
   std::vector<std::pair<std::string, std::int64_t>> intAttrs;
+  std::vector<std::pair<std::string, double>> realAttrs{};  // e.g. the median an item was stopped by
 };
 
 void writeResultFile(const std::string& path, const RunConfig& cfg, const RunRecord& run,

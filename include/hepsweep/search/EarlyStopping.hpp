@@ -1,0 +1,71 @@
+#pragma once
+// Early stopping of poor points: the median stopping rule of Google Vizier (Golovin et al.,
+// KDD 2017), on per-epoch learning curves. The search module knows nothing of training: it sees
+// one number per epoch per run, smaller is better (the campaign passes val_loss, or 1 - val_auc).
+//
+// The rule: a running curve is stopped after epoch e when its best value so far (its running
+// best at e) is strictly worse than the median of the completed curves' running bests at e.
+//   - grace: it is never stopped before `graceEpochs` epochs have run (young networks are noisy);
+//   - minimum: the median needs at least `minCompleted` completed curves, else nothing is stopped;
+//   - a completed curve shorter than e (Keras-style early stopping ended it) counts with its
+//     final running best: it would not have improved on it;
+//   - ties (equal to the median) are not stopped; the median of an even count is the mean of the
+//     two middle values (numpy.median);
+//   - a non-finite value counts as +infinity (worse than anything).
+// The caller decides which curves are comparable (the campaign compares items of the same fold,
+// whose validation splits are the same) and which count as completed (runs that ended on their
+// own; runs stopped by this rule are not reference curves: they end early by construction).
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace hepsweep::search {
+
+struct EarlyStoppingOptions {
+  std::string rule = "none";  // "none" (off) or "median"
+  int graceEpochs = 5;        // epochs every run trains before the rule may stop it (>= 1)
+  int minCompleted = 3;       // completed curves needed before the rule applies (>= 1)
+};
+
+// The rules EarlyStoppingOptions::rule accepts, in the order listed in messages.
+std::vector<std::string> earlyStoppingRules();
+
+// running[i] = min(curve[0..i]), non-finite values taken as +infinity.
+std::vector<double> runningBest(std::span<const double> curve);
+
+// The median of `values` (numpy.median: mean of the two middle ones for an even count).
+// Error(Internal) when empty.
+double median(std::vector<double> values);
+
+struct StopDecision {
+  bool stop = false;
+  int epoch = 0;           // the (1-based) epoch the decision is about: the curve's length
+  double value = 0;        // the running curve's best so far
+  double median = 0;       // the completed curves' median running best at that epoch
+  std::size_t compared = 0;  // completed curves the median was taken over (0: rule did not apply)
+};
+
+class MedianStoppingRule {
+ public:
+  // Error(Config) when the options are out of range (graceEpochs or minCompleted < 1).
+  explicit MedianStoppingRule(const EarlyStoppingOptions& options);
+
+  // A completed curve (values per epoch, epoch 1 first). Empty curves are ignored.
+  void addCompleted(std::span<const double> curve);
+  std::size_t completedCount() const { return completed_.size(); }
+
+  // The median of the completed curves' running bests at (1-based) `epoch`, or nullopt with
+  // fewer than minCompleted completed curves.
+  std::optional<double> medianAt(int epoch) const;
+
+  // The decision after the last epoch of `running` (its values so far, epoch 1 first).
+  StopDecision check(std::span<const double> running) const;
+
+ private:
+  EarlyStoppingOptions options_;
+  std::vector<std::vector<double>> completed_;  // running bests
+};
+
+}  // namespace hepsweep::search
