@@ -1,6 +1,7 @@
 #include "hepsweep/core/Strings.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <limits>
 
@@ -102,6 +103,14 @@ std::string quoted(std::string_view s, std::size_t maxLen) {
   if (s.size() > maxLen) out += "...";
   out += "'";
   return out;
+}
+
+std::string formatDouble(double v, const char* printfFormat) {
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, printfFormat, v);
+  return buf;
 }
 
 }  // namespace hepsweep::str

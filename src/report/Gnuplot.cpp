@@ -8,8 +8,8 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <charconv>
 #include <cmath>
-#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -41,16 +41,6 @@ void appendComment(std::string& out, std::string_view comment) {
   }
 }
 
-void appendValue(std::string& out, double v) {
-  if (!std::isfinite(v)) {
-    out += "NaN";
-    return;
-  }
-  std::array<char, 32> buf{};
-  std::snprintf(buf.data(), buf.size(), "%.10g", v);
-  out += buf.data();
-}
-
 // Column names become single words so that `plot 'f' using "name"` style lookups stay possible.
 std::string headerWord(const std::string& name) {
   std::string w = name.empty() ? std::string("-") : name;
@@ -60,6 +50,13 @@ std::string headerWord(const std::string& name) {
 }
 
 }  // namespace
+
+std::string number(double v) {
+  if (!std::isfinite(v)) return "NaN";
+  std::array<char, 32> buf{};
+  const auto result = std::to_chars(buf.data(), buf.data() + buf.size(), v);
+  return std::string(buf.data(), result.ptr);
+}
 
 void writeDataFile(const std::string& path, std::string_view comment, std::span<const Block> blocks) {
   std::string out;
@@ -84,7 +81,7 @@ void writeDataFile(const std::string& path, std::string_view comment, std::span<
     for (std::size_t r = 0; r < rows; ++r) {
       for (std::size_t c = 0; c < block.columns.size(); ++c) {
         if (c) out += ' ';
-        appendValue(out, block.columns[c].values[r]);
+        out += number(block.columns[c].values[r]);
       }
       out += '\n';
     }

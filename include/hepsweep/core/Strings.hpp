@@ -19,6 +19,9 @@ std::string closest(std::string_view word, std::span<const std::string> candidat
 std::string shellQuote(std::string_view s);
 // A command line as it could be pasted back into a shell.
 std::string shellJoin(std::span<const std::string> argv);
+// `v` printed by snprintf with `printfFormat`, one conversion of a double such as "%.4g" or
+// "%+.3f", for tables and messages; NaN and infinities as "nan", "inf", "-inf" whatever the format.
+std::string formatDouble(double v, const char* printfFormat = "%.4g");
 // Quote a string for messages: 'text', with control characters escaped and long text cut.
 std::string quoted(std::string_view s, std::size_t maxLen = 60);
 

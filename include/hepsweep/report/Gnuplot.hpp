@@ -23,9 +23,15 @@ struct Block {
   std::vector<Column> columns;
 };
 
+// `v` as gnuplot should read it in data files and scripts alike: the shortest decimal that reads
+// back as exactly `v` (at most max_digits10 = 17 significant digits), "NaN" when not finite. A
+// script's `set xrange [a:b]` written with fewer digits than the data can put a data point just
+// outside the range, and gnuplot leaves it out of the autoscaled y range: use this everywhere.
+std::string number(double v);
+
 // Writes a whitespace-separated data file: `comment` (may span lines) as '#' lines, then for each
 // block a "# title" line, a "# name1 name2 ..." header and the rows; blocks are separated by two
-// blank lines. Values are printed with 10 significant digits. Written to a temporary name and
+// blank lines. Values are printed by number(), exactly. Written to a temporary name and
 // renamed. Throws Error(Internal) when the columns of a block differ in length, Error(Io) when the
 // file cannot be written.
 void writeDataFile(const std::string& path, std::string_view comment, std::span<const Block> blocks);
