@@ -1,10 +1,10 @@
 #include "hepsweep/metrics/Physics.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <limits>
 #include <sstream>
-#include <stdexcept>
 #include <string>
 
 #include "hepsweep/core/Error.hpp"
@@ -95,25 +95,83 @@ double separation(std::span<const double> s, std::span<const double> b) {
   return 0.5 * sum;
 }
 
-double separation(std::span<const float> values, std::span<const float> labels, std::span<const float> weights,
-                  int bins) {
+std::size_t SeparationHistograms::filledBins() const {
+  std::size_t k = 0;
+  for (std::size_t i = 0; i < signal.size(); ++i) k += signal[i] != 0 || background[i] != 0;
+  return k;
+}
+
+SeparationHistograms separationHistograms(std::span<const float> values, std::span<const float> labels,
+                                          std::span<const float> weights, int bins) {
   checkSizes(values.size(), labels, weights, "values");
   if (bins < 1) throwConfig("separation needs at least 1 bin, got " + std::to_string(bins));
-  double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+  double lo = std::numeric_limits<double>::infinity(), hi = -lo, ws = 0, wb = 0, sw = 0, swx = 0;
+  bool integer = true;
   for (std::size_t i = 0; i < values.size(); ++i) {
-    if (!std::isfinite(values[i])) throwInput("value at position " + std::to_string(i) + " is " + number(values[i]));
-    lo = std::min(lo, static_cast<double>(values[i]));
-    hi = std::max(hi, static_cast<double>(values[i]));
+    const double x = values[i];
+    if (!std::isfinite(x)) throwInput("value at position " + std::to_string(i) + " is " + number(x));
+    const double w = weightAt(weights, i);
+    (isSignal(labels[i], i) ? ws : wb) += w;
+    lo = std::min(lo, x);
+    hi = std::max(hi, x);
+    integer = integer && x == std::nearbyint(x);
+    sw += w;
+    swx += w * x;
   }
-  std::vector<double> s(static_cast<std::size_t>(bins), 0.0), b(s);
-  const double width = (hi - lo) / bins;
+  if (!(ws > 0) || !(wb > 0))
+    throwInput("separation undefined: summed signal weight " + number(ws) + ", background " + number(wb) +
+               "; both must be > 0");
+  SeparationHistograms h;
+  int n = bins;
+  if (integer && hi - lo + 1 <= 2.0 * bins) {
+    h.integer = true;
+    h.low = lo;
+    h.high = hi + 1;
+    n = static_cast<int>(hi - lo) + 1;
+  } else {
+    // Two passes for the variance: masses in MeV lose every digit in E[x^2] - E[x]^2.
+    const double mean = sw > 0 ? swx / sw : std::numeric_limits<double>::quiet_NaN();
+    double sxx = 0;
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      const double d = values[i] - mean;
+      sxx += weightAt(weights, i) * d * d;
+    }
+    const double var = sxx / sw;
+    h.low = lo;
+    h.high = hi;
+    if (std::isfinite(mean) && var >= 0) {
+      const double rms = var > 0 ? std::sqrt(var) : 0.0;
+      h.low = std::max(lo, mean - kSeparationRmsRange * rms);
+      h.high = std::min(hi, mean + kSeparationRmsRange * rms);
+    }
+    if (h.low >= h.high) h.high = h.low * 1.1;
+    if (h.low >= h.high) h.high = h.low + 1;
+    h.high += (h.high - h.low) / bins;
+  }
+  h.signal.assign(static_cast<std::size_t>(n), 0.0);
+  h.background = h.signal;
+  const double span = h.high - h.low;
   for (std::size_t i = 0; i < values.size(); ++i) {
-    std::size_t k = 0;
-    if (width > 0)
-      k = std::min(static_cast<std::size_t>((values[i] - lo) / width), static_cast<std::size_t>(bins - 1));
-    (isSignal(labels[i], i) ? s : b)[k] += weightAt(weights, i);
+    const double x = values[i];
+    if (x < h.low || !(x < h.high)) continue;
+    // n (x - low) / span < n in exact arithmetic; the min guards the rounding.
+    const auto k = std::min(static_cast<std::size_t>(n * (x - h.low) / span), static_cast<std::size_t>(n - 1));
+    (isSignal(labels[i], i) ? h.signal : h.background)[k] += weightAt(weights, i);
   }
-  return separation(std::span<const double>(s), std::span<const double>(b));
+  return h;
+}
+
+double separation(std::span<const float> values, std::span<const float> labels, std::span<const float> weights,
+                  int bins) {
+  return separation(separationHistograms(values, labels, weights, bins));
+}
+
+double separation(const SeparationHistograms& h) {
+  double ns = 0, nb = 0;
+  for (double v : h.signal) ns += v;
+  for (double v : h.background) nb += v;
+  if (!(ns > 0) || !(nb > 0)) return kNaN;
+  return separation(std::span<const double>(h.signal), std::span<const double>(h.background));
 }
 
 double weightedCorrelation(std::span<const float> x, std::span<const float> y, std::span<const float> weights) {
@@ -196,16 +254,11 @@ AmsScan amsScan(std::span<const float> scores, std::span<const float> labels, st
 std::optional<double> parseBkgEffObjective(std::string_view objective) {
   constexpr std::string_view prefix = "bkg_eff@sig_eff=";
   if (objective.substr(0, prefix.size()) != prefix) return std::nullopt;
-  const std::string number(objective.substr(prefix.size()));
-  if (number.empty()) return std::nullopt;
-  std::size_t used = 0;
+  const std::string_view text = objective.substr(prefix.size());
+  // from_chars, unlike stod, takes no leading blanks, "+", hex or locale: the text must be a plain number.
   double x = 0;
-  try {
-    x = std::stod(number, &used);
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
-  if (used != number.size() || !(x > 0 && x < 1)) return std::nullopt;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), x);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || !(x > 0 && x < 1)) return std::nullopt;
   return x;
 }
 

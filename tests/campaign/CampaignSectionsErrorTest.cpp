@@ -133,6 +133,11 @@ TEST(CampaignSectionErrors, SearchMethodRules) {
              "search.budget must be in [1, 100000], got 0");
   EXPECT_HAS(loadError(std::string(kMinimalCampaign) + "[search]\nobjective = \"auc\"\n"),
              "search.objective must be \"val_loss\", \"val_auc\", \"ams\" or \"bkg_eff@sig_eff=X\" with 0 < X < 1; got 'auc'");
+  // The parametrised objective with X outside (0, 1) or not a number gets the same clear error.
+  EXPECT_HAS(loadError(std::string(kMinimalCampaign) + "[search]\nobjective = \"bkg_eff@sig_eff=1.2\"\n"),
+             "search.objective must be \"val_loss\", \"val_auc\", \"ams\" or \"bkg_eff@sig_eff=X\" with 0 < X < 1; got 'bkg_eff@sig_eff=1.2' (ship.toml:4:13)");
+  EXPECT_HAS(loadError(std::string(kMinimalCampaign) + "[search]\nobjective = \"bkg_eff@sig_eff=eighty\"\n"),
+             "got 'bkg_eff@sig_eff=eighty'");
   EXPECT_HAS(loadError(std::string(kMinimalCampaign) + "[search]\nmetod = \"grid\"\n"),
              "unknown key 'search.metod' (ship.toml:4:1); did you mean 'search.method'?");
   // A grid beyond the search module's limit is refused before anything runs.

@@ -62,6 +62,62 @@ TEST(Separation, NegativeWeightsHandComputed) {
   EXPECT_NEAR(separation(std::span<const double>(s), std::span<const double>(b)), 0.45, 1e-12);
 }
 
+// TMVA's range: the weighted mean +- 8 RMS of both classes cuts an outlier off. Signal 0 (w 1),
+// 1 (w 1); background 0 (w 1), 1 (w 3), 100 (w 0.0004): mean 4.04/6.0004 = 0.6733, RMS 0.938,
+// so the top is min(100, 0.6733 + 8 x 0.938 = 8.18), widened by one bin (20 bins: width 0.43).
+// 0 falls in bin 0, 1 in bin 2; the outlier in no bin and not in the normalisation: signal
+// (.5, .5), background (.25, .75) -> 1/2[(.25^2)/.75 + (.25^2)/1.25] = 1/15. Without the cut, 0 and
+// 1 share a bin (separation ~5e-5); normalising by the sum including the outlier moves the
+// result by ~1e-5.
+TEST(Separation, TmvaRangeCutsAtEightRms) {
+  const std::vector<float> v{0, 1, 0, 1, 100}, y{1, 1, 0, 0, 0}, w{1, 1, 1, 3, 0.0004f};
+  const SeparationHistograms h = separationHistograms(v, y, w, 20);
+  EXPECT_FALSE(h.integer);
+  EXPECT_EQ(h.low, 0.0);
+  EXPECT_GT(h.high, 8.5);
+  EXPECT_LT(h.high, 8.7);
+  ASSERT_EQ(h.signal.size(), 20u);
+  EXPECT_EQ(h.signal[0], 1.0);
+  EXPECT_EQ(h.signal[2], 1.0);
+  EXPECT_EQ(h.background[0], 1.0);
+  EXPECT_EQ(h.background[2], 3.0);
+  double sumB = 0;
+  for (double x : h.background) sumB += x;
+  EXPECT_EQ(sumB, 4.0);  // the outlier is in no bin
+  EXPECT_EQ(h.filledBins(), 2u);
+  EXPECT_NEAR(separation(v, y, w, 20), 1.0 / 15.0, 1e-12);
+}
+
+// The top of the range is widened by one bin width so that the maximum is inside: signal 0.25,
+// 1.5; background 0.25, 0.25; 2 bins over [0.25, 1.5 + 1.25/2): s (.5, .5), b (1, 0) ->
+// 1/2[(.5^2)/1.5 + (.5^2)/.5] = 1/3. Without the margin 1.5 would fall out and give 0.
+TEST(Separation, MaximumFallsInsideTheRange) {
+  const std::vector<float> v{0.25f, 1.5f, 0.25f, 0.25f}, y{1, 1, 0, 0};
+  const SeparationHistograms h = separationHistograms(v, y, {}, 2);
+  EXPECT_EQ(h.low, 0.25);
+  EXPECT_EQ(h.high, 2.125);
+  EXPECT_NEAR(separation(v, y, {}, 2), 1.0 / 3.0, 1e-15);
+}
+
+// Integer-valued columns spanning at most 2 x bins integers get one bin per integer over
+// [min, max + 1), as TMVA bins a variable declared 'I'. Signal 0, 0, 1, 2; background 1, 2, 3, 3
+// with bins = 2: integer bins give s (.5, .25, .25, 0), b (0, .25, .25, .5) -> 1/2(.25/.5 + .25/.5)
+// = 0.5; two float bins would give 1/3. A wider integer span (0 and 10: 11 > 4) keeps the float
+// binning.
+TEST(Separation, IntegerColumnsGetOneBinPerValue) {
+  const std::vector<float> v{0, 0, 1, 2, 1, 2, 3, 3}, y{1, 1, 1, 1, 0, 0, 0, 0};
+  const SeparationHistograms h = separationHistograms(v, y, {}, 2);
+  EXPECT_TRUE(h.integer);
+  EXPECT_EQ(h.low, 0.0);
+  EXPECT_EQ(h.high, 4.0);
+  EXPECT_EQ(h.signal.size(), 4u);
+  EXPECT_NEAR(separation(v, y, {}, 2), 0.5, 1e-15);
+  const std::vector<float> wide{0, 10, 0, 10}, y2{1, 1, 0, 0};
+  const SeparationHistograms hw = separationHistograms(wide, y2, {}, 2);
+  EXPECT_FALSE(hw.integer);
+  EXPECT_EQ(hw.signal.size(), 2u);
+}
+
 TEST(Separation, NeedsBothClasses) {
   const std::vector<float> v{1, 2}, y{1, 1};
   EXPECT_THROW(separation(v, y), Error);
@@ -183,6 +239,31 @@ TEST(AmsScan, NegativeWeightsHandComputed) {
   EXPECT_EQ(scan.best, 0u);
   EXPECT_NEAR(scan.bestAms(), higgsMlAms(4, 0), 1e-12);
   EXPECT_DOUBLE_EQ(scan.signalEfficiency(), 4.0 / 3.0);
+}
+
+// Equal AMS at two cuts: the tightest wins (the documented tie rule). A zero-weight signal event
+// at 0.5 adds nothing, so >= 0.9 and >= 0.5 both have s 5, b 0; taking the last maximum instead
+// of the first would pick 0.5.
+TEST(AmsScan, TiesGoToTheTightestCut) {
+  const std::vector<float> sc{0.9f, 0.5f, 0.1f}, y{1, 1, 0}, w{5, 0, 5};
+  const AmsScan scan = amsScan(sc, y, w);
+  ASSERT_EQ(scan.ams.size(), 3u);
+  EXPECT_EQ(scan.ams[0], scan.ams[1]);
+  EXPECT_EQ(scan.best, 0u);
+  EXPECT_FLOAT_EQ(static_cast<float>(scan.bestThreshold()), 0.9f);
+}
+
+// The objective text "bkg_eff@sig_eff=X": X strictly inside (0, 1), a plain decimal and nothing
+// else; everything else is not this objective (the campaign then names the allowed values).
+TEST(BkgEffObjective, ParsesOnlyPlainEfficienciesInsideZeroOne) {
+  EXPECT_EQ(parseBkgEffObjective("bkg_eff@sig_eff=0.8"), 0.8);
+  EXPECT_EQ(parseBkgEffObjective("bkg_eff@sig_eff=.5"), 0.5);
+  EXPECT_EQ(parseBkgEffObjective("bkg_eff@sig_eff=5e-1"), 0.5);
+  for (const char* bad : {"bkg_eff@sig_eff=", "bkg_eff@sig_eff=0", "bkg_eff@sig_eff=1", "bkg_eff@sig_eff=1.5",
+                          "bkg_eff@sig_eff=-0.2", "bkg_eff@sig_eff=abc", "bkg_eff@sig_eff=0.8x",
+                          "bkg_eff@sig_eff= 0.8", "bkg_eff@sig_eff=0.8 ", "bkg_eff@sig_eff=+0.8",
+                          "bkg_eff@sig_eff=nan", "bkg_eff@sig_eff=0x0.8", "bkg_eff@sig=0.8", "val_loss", "ams", ""})
+    EXPECT_FALSE(parseBkgEffObjective(bad).has_value()) << bad;
 }
 
 TEST(AmsScan, RejectsBadInput) {

@@ -11,7 +11,9 @@
 //  - moments: the mean and variance use the signed weights; a weighted variance that comes out
 //    <= 0 gives std = NaN (not 0), and a class whose summed weight is <= 0 gives NaN moments;
 //  - separation: histogram bins may have negative contents; a bin whose normalised s + b is <= 0
-//    contributes nothing (as in TMVA::Tools::GetSeparation, which skips s + b <= 0);
+//    contributes nothing (as in TMVA::Tools::GetSeparation, which skips s + b <= 0); the binning's
+//    mean and RMS are weighted too (summed weight <= 0 or a negative variance: the range is
+//    [min, max] without the 8 RMS cut);
 //  - correlation: NaN when a weighted variance is <= 0;
 //  - AMS scan: the cumulative s and b may go down as the cut loosens; points where s <= 0 have
 //    AMS 0 (no excess, as the one-sided discovery test q0 = 0 for a deficit) and points where
@@ -34,15 +36,42 @@ struct Moments {
 Moments weightedMoments(std::span<const float> values, std::span<const float> weights = {});
 
 // TMVA's separation <S^2> = 1/2 * sum_bins (s_i - b_i)^2 / (s_i + b_i), where s_i and b_i are
-// the weighted fractions of signal and background in bin i (each histogram normalised to unit
-// sum). 0 = identical shapes, 1 = no overlap. Binning: `bins` equal-width bins spanning the
-// [min, max] of all values of both classes (TMVA fills its variable histograms over the common
-// range as well); the maximum falls into the last bin. A column with a single distinct value has
-// separation 0. Requires both classes to have summed weight > 0 (Error(Input) otherwise).
+// the weighted fractions of signal and background in bin i (each histogram normalised to its sum
+// over the bins). 0 = identical shapes, 1 = no overlap.
+//
+// Binning as TMVA's input-variable ranking fills it (TransformationHandler::PlotVariables, then
+// Tools::GetSeparation), with the weighted mean, RMS, min and max of both classes together:
+//  - `bins` equal bins over [max(min, mean - 8 RMS), min(max, mean + 8 RMS)], widened by one bin
+//    width at the top so that the maximum falls inside (TMVA: fTimesRMS = 8, fNbins1D = 40);
+//    a degenerate range [a, a] becomes [a, 1.1 a] or, failing that, [a, a + 1];
+//  - a column whose values are all integers and span at most 2 x `bins` integers (jet and lepton
+//    counts, charges) gets one bin per integer over [min, max + 1), as TMVA bins a variable
+//    declared 'I' (TMVA needs the declaration; hepsweep files store float32, so it is detected);
+//  - events outside the range (beyond 8 RMS) fall into no bin and are left out of the
+//    normalisation, as ROOT's under/overflow bins are by TH1::GetSumOfWeights.
+// The bin of x is floor(n (x - low) / (high - low)), ROOT's TAxis::FindBin for equal bins.
+// Differences from TMVA: sums are in double (TH1F accumulates in float), and the statistics are
+// those of the values passed (TMVA uses its training events).
 inline constexpr int kSeparationBins = 40;
+inline constexpr double kSeparationRmsRange = 8.0;
+struct SeparationHistograms {
+  double low = 0, high = 0;              // bins cover [low, high)
+  bool integer = false;                  // one bin per integer value
+  std::vector<double> signal, background;  // summed weights per bin
+  std::size_t filledBins() const;        // bins where signal or background has a non-zero sum
+};
+// Values must be finite (Error(Input) naming the position); both classes need summed weight > 0
+// over all values (Error(Input)); bins >= 1 (Error(Config)).
+SeparationHistograms separationHistograms(std::span<const float> values, std::span<const float> labels,
+                                          std::span<const float> weights = {}, int bins = kSeparationBins);
+// The separation of the histograms; NaN when a class has no positive weight inside the range (all
+// of it beyond 8 RMS: TMVA prints 0 and a warning there).
+double separation(const SeparationHistograms& h);
+// separation(separationHistograms(values, labels, weights, bins)).
 double separation(std::span<const float> values, std::span<const float> labels,
                   std::span<const float> weights = {}, int bins = kSeparationBins);
-// The same from two histograms with equal binning (contents need not be normalised).
+// The same from two histograms with equal binning (contents need not be normalised). Error(Input)
+// when a histogram's sum is <= 0.
 double separation(std::span<const double> signalHist, std::span<const double> backgroundHist);
 
 // Weighted Pearson correlation of x and y: cov_w(x, y) / sqrt(var_w(x) var_w(y)) with the means
