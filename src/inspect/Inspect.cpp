@@ -16,20 +16,21 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-std::string fmt(double v, const char* f = "%.4g") {
-  if (std::isnan(v)) return "nan";
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
-  return buf;
-}
+std::string fmt(double v, const char* f = "%.4g") { return str::formatDouble(v, f); }
 
-// One feature's values, with the rows where it is present.
+// One feature's values, with the rows where it is present (not the marker, finite).
 struct Column {
   std::vector<float> values;       // every row
   std::vector<unsigned char> present;
 };
 
 double kishEffective(double sumW, double sumW2) { return sumW2 > 0 ? sumW * sumW / sumW2 : 0.0; }
+
+// Equal values, NaN equal to NaN: two columns holding NaN in the same rows are still copies.
+bool sameColumn(const std::vector<float>& a, const std::vector<float>& b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                    [](float x, float y) { return x == y || (std::isnan(x) && std::isnan(y)); });
+}
 
 std::vector<std::string> names(const data::Dataset& ds, std::initializer_list<std::size_t> idx) {
   std::vector<std::string> out;
@@ -49,7 +50,6 @@ Inspection inspect(const data::Dataset& ds, const std::string& file, const Optio
   const auto nf = static_cast<std::size_t>(ds.cols());
 
   std::vector<float> labels(n), weights(n);
-  double sw2s = 0, sw2b = 0;
   for (std::size_t i = 0; i < n; ++i) {
     labels[i] = ds.labels[static_cast<Eigen::Index>(i)];
     weights[i] = ds.weights[static_cast<Eigen::Index>(i)];
@@ -58,12 +58,10 @@ Inspection inspect(const data::Dataset& ds, const std::string& file, const Optio
     if (labels[i] == 1.0f) {
       ++r.nSignal;
       r.sumWeightsSignal += w;
-      sw2s += w * w;
       r.negativeWeightsSignal += w < 0;
     } else {
       ++r.nBackground;
       r.sumWeightsBackground += w;
-      sw2b += w * w;
       r.negativeWeightsBackground += w < 0;
     }
   }
@@ -89,11 +87,10 @@ Inspection inspect(const data::Dataset& ds, const std::string& file, const Optio
     for (std::size_t i = 0; i < n; ++i) {
       const float v = ds.features(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j));
       c.values[i] = v;
-      if (usesMissing && v == *ds.missingValue) c.present[i] = 0;
+      if (!std::isfinite(v) || (usesMissing && v == *ds.missingValue)) c.present[i] = 0;
     }
   }
 
-  const double effS = kishEffective(r.sumWeightsSignal, sw2s), effB = kishEffective(r.sumWeightsBackground, sw2b);
   r.features.resize(nf);
   for (std::size_t j = 0; j < nf; ++j) {
     FeatureStats& f = r.features[j];
@@ -101,12 +98,17 @@ Inspection inspect(const data::Dataset& ds, const std::string& file, const Optio
     f.name = ds.featureNames[j];
     f.usesMissing = ds.featureHasMissing(static_cast<data::Index>(j));
     std::vector<float> v, y, w, vs, ws, vb, wb;
-    double missS = 0, missB = 0;
+    double missS = 0, missB = 0, nonfiniteS = 0, nonfiniteB = 0, w2s = 0, w2b = 0;
     for (std::size_t i = 0; i < n; ++i) {
       const bool sig = labels[i] == 1.0f;
       if (!c.present[i]) {
-        (sig ? f.signal.missing : f.background.missing) += 1;
-        (sig ? missS : missB) += weights[i];
+        if (std::isfinite(c.values[i])) {
+          (sig ? f.signal.missing : f.background.missing) += 1;
+          (sig ? missS : missB) += weights[i];
+        } else {
+          (sig ? f.signal.nonfinite : f.background.nonfinite) += 1;
+          (sig ? nonfiniteS : nonfiniteB) += weights[i];
+        }
         continue;
       }
       v.push_back(c.values[i]);
@@ -114,11 +116,23 @@ Inspection inspect(const data::Dataset& ds, const std::string& file, const Optio
       w.push_back(weights[i]);
       (sig ? vs : vb).push_back(c.values[i]);
       (sig ? ws : wb).push_back(weights[i]);
+      (sig ? w2s : w2b) += static_cast<double>(weights[i]) * weights[i];
     }
     f.signal.missingFraction = missS / r.sumWeightsSignal;
     f.background.missingFraction = missB / r.sumWeightsBackground;
+    f.signal.nonfiniteFraction = nonfiniteS / r.sumWeightsSignal;
+    f.background.nonfiniteFraction = nonfiniteB / r.sumWeightsBackground;
     f.signal.moments = metrics::weightedMoments(vs, ws);
     f.background.moments = metrics::weightedMoments(vb, wb);
+    f.signal.effectiveCount = kishEffective(f.signal.moments.sumWeights, w2s);
+    f.background.effectiveCount = kishEffective(f.background.moments.sumWeights, w2b);
+    if (f.signal.nonfinite + f.background.nonfinite > 0)
+      r.warnings.push_back({"nonfinite", {f.name},
+                            f.name + " has " + std::to_string(f.signal.nonfinite) + " signal and " +
+                                std::to_string(f.background.nonfinite) +
+                                " background events with NaN or infinite values (kept by convert "
+                                "--allow-nonfinite); they are left out of every number like missing values, and "
+                                "the network cannot train on them: fix or mark them as missing"});
 
     // Separation and AUC need both classes present with positive weight.
     const bool comparable = f.signal.moments.sumWeights > 0 && f.background.moments.sumWeights > 0;
@@ -133,26 +147,30 @@ Inspection inspect(const data::Dataset& ds, const std::string& file, const Optio
       if (k - i > top) top = k - i, topValue = sorted[i];
       i = k;
     }
+    double filledBins = 0;
     if (comparable) {
-      f.separation = metrics::separation(v, y, w, options.bins);
+      const metrics::SeparationHistograms h = metrics::separationHistograms(v, y, w, options.bins);
+      f.separationBins = static_cast<int>(h.signal.size());
+      f.separationInteger = h.integer;
+      filledBins = static_cast<double>(h.filledBins());
+      f.separation = metrics::separation(h);
       f.auc = metrics::auc(v, y, w);
     } else {
       f.separation = f.auc = kNaN;
     }
-    // Present-value effective counts scale with the present fraction of each class.
-    const double ns = effS * (1 - f.signal.missingFraction), nb = effB * (1 - f.background.missingFraction);
-    const double k = static_cast<double>(std::min<std::size_t>(static_cast<std::size_t>(options.bins), distinct));
-    if (ns > 0 && nb > 0) {
-      f.separationNoise = std::max(k - 1, 0.0) * (1 / ns + 1 / nb) / 4;
+    const double ns = f.signal.effectiveCount, nb = f.background.effectiveCount;
+    if (comparable && ns > 0 && nb > 0) {
+      f.separationNoise = std::max(filledBins - 1, 0.0) * (1 / ns + 1 / nb) / 4;
       f.aucNoise = std::sqrt((ns + nb + 1) / (12 * ns * nb));
     } else {
       f.separationNoise = f.aucNoise = kNaN;
     }
-    f.noSeparation = comparable && f.separation <= 3 * f.separationNoise && std::abs(f.auc - 0.5) < 3 * f.aucNoise;
+    f.noSeparation = comparable && f.separation < 3 * f.separationNoise && std::abs(f.auc - 0.5) < 3 * f.aucNoise;
 
     // Constant / near-constant over all present values, unweighted (a property of the column).
     if (v.empty()) {
-      r.warnings.push_back({"constant", {f.name}, f.name + " holds only the missing-value marker"});
+      r.warnings.push_back({"constant", {f.name}, f.name + " has no present value (only the missing-value marker, "
+                                                  "NaN or inf)"});
     } else if (distinct == 1) {
       r.warnings.push_back({"constant", {f.name},
                             f.name + " is constant (" + fmt(v[0], "%.7g") + " in every event): it carries no "
@@ -164,28 +182,29 @@ Inspection inspect(const data::Dataset& ds, const std::string& file, const Optio
                               f.name + " is nearly constant: " + fmt(100 * frac, "%.2f") + "% of the present values are " +
                               fmt(topValue, "%.7g") + "; the network learns little from it"});
     }
+    if (vs.empty() || vb.empty()) continue;
+    const auto [smin, smax] = std::minmax_element(vs.begin(), vs.end());
+    const auto [bmin, bmax] = std::minmax_element(vb.begin(), vb.end());
     // A leaked label: one value for all signal and another for all background (any two numbers).
-    if (distinct == 2 && vs.size() + vb.size() == n && !vs.empty() && !vb.empty()) {
-      const auto [smin, smax] = std::minmax_element(vs.begin(), vs.end());
-      const auto [bmin, bmax] = std::minmax_element(vb.begin(), vb.end());
-      if (*smin == *smax && *bmin == *bmax && *smin != *bmin) {
-        r.warnings.push_back({"label_copy", {f.name},
-                              f.name + " is a copy of the label (" + fmt(*smin, "%.7g") + " for every signal, " +
-                              fmt(*bmin, "%.7g") + " for every background event): a leaked label; remove it "
-                              "from data.features or the classifier will be perfect and useless"});
-        continue;
-      }
+    if (vs.size() + vb.size() == n && *smin == *smax && *bmin == *bmax && *smin != *bmin) {
+      r.warnings.push_back({"label_copy", {f.name},
+                            f.name + " is a copy of the label (" + fmt(*smin, "%.7g") + " for every signal, " +
+                            fmt(*bmin, "%.7g") + " for every background event): a leaked label; remove it "
+                            "from data.features or the classifier will be perfect and useless"});
+      continue;
     }
-    if (comparable && (f.auc == 1.0 || f.auc == 0.0))
+    // Disjoint value ranges, decided on the values themselves rather than on AUC == 1 after sums.
+    if (*smax < *bmin || *bmax < *smin)
       r.warnings.push_back({"perfect_separation", {f.name},
-                            f.name + " alone separates the classes perfectly (AUC " + fmt(f.auc) +
-                            "): check that it is not derived from the label or the sample it came from"});
+                            f.name + " alone separates the classes perfectly (every signal value is " +
+                                (*smax < *bmin ? "below" : "above") + " every background value; AUC " + fmt(f.auc) +
+                                "): check that it is not derived from the label or the sample it came from"});
   }
 
   // Duplicated columns: identical values in every row (markers included).
   for (std::size_t a = 0; a < nf; ++a)
     for (std::size_t b = a + 1; b < nf; ++b)
-      if (cols[a].values == cols[b].values) {
+      if (sameColumn(cols[a].values, cols[b].values)) {
         r.warnings.push_back({"duplicate", names(ds, {a, b}),
                               ds.featureNames[b] + " is an exact copy of " + ds.featureNames[a] +
                               "; keep one of them in data.features"});
@@ -249,7 +268,9 @@ nlohmann::ordered_json classJson(const ClassStats& c) {
           {"min", num(c.moments.count ? c.moments.min : kNaN)},
           {"max", num(c.moments.count ? c.moments.max : kNaN)},
           {"present", c.moments.count},    {"sum_weights", num(c.moments.sumWeights)},
-          {"missing", c.missing},          {"missing_fraction", num(c.missingFraction)}};
+          {"missing", c.missing},          {"missing_fraction", num(c.missingFraction)},
+          {"nonfinite", c.nonfinite},      {"nonfinite_fraction", num(c.nonfiniteFraction)},
+          {"effective_count", num(c.effectiveCount)}};
 }
 
 nlohmann::ordered_json matrixJson(const Eigen::MatrixXd& m) {
@@ -282,6 +303,8 @@ nlohmann::ordered_json toJson(const Inspection& r) {
     feats.push_back({{"name", f.name},
                      {"rank", f.rank},
                      {"separation", num(f.separation)},
+                     {"separation_bins", f.separationBins},
+                     {"separation_integer_bins", f.separationInteger},
                      {"auc", num(f.auc)},
                      {"separation_noise", num(f.separationNoise)},
                      {"auc_noise", num(f.aucNoise)},

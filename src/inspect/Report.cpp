@@ -9,6 +9,7 @@
 #include <tuple>
 
 #include "hepsweep/core/Error.hpp"
+#include "hepsweep/core/Strings.hpp"
 #include "hepsweep/inspect/Inspect.hpp"
 #include "hepsweep/report/Directory.hpp"
 #include "hepsweep/report/Gnuplot.hpp"
@@ -26,12 +27,7 @@ constexpr int kPlotBins = 40;
 // (masses, momenta) does not squeeze the bulk into a few bins; the share outside is printed.
 constexpr double kLowQuantile = 0.005, kHighQuantile = 0.995;
 
-std::string fmt(double v, const char* f = "%.4g") {
-  if (!std::isfinite(v)) return "nan";
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
-  return buf;
-}
+std::string fmt(double v, const char* f = "%.4g") { return str::formatDouble(v, f); }
 
 std::string percent(double fraction) { return fmt(100 * fraction, "%.1f") + "%"; }
 
@@ -48,7 +44,7 @@ Histogram histogram(const data::Dataset& ds, Eigen::Index j) {
   bool integer = true;
   for (Eigen::Index i = 0; i < ds.rows(); ++i) {
     const float v = ds.features(i, j);
-    if (usesMissing && v == *ds.missingValue) continue;
+    if (!std::isfinite(v) || (usesMissing && v == *ds.missingValue)) continue;
     all.push_back(v);
     integer = integer && v == std::nearbyint(v);
   }
@@ -85,7 +81,7 @@ Histogram histogram(const data::Dataset& ds, Eigen::Index j) {
   double sumS = 0, sumB = 0;
   for (Eigen::Index i = 0; i < ds.rows(); ++i) {
     const float v = ds.features(i, j);
-    if (usesMissing && v == *ds.missingValue) continue;
+    if (!std::isfinite(v) || (usesMissing && v == *ds.missingValue)) continue;
     const double w = ds.weights[i];
     const bool sig = ds.labels[i] == 1.0f;
     (sig ? sumS : sumB) += w;
@@ -116,6 +112,19 @@ gp::Block histogramBlock(const std::string& name, const Histogram& h) {
     block.columns[2].values = {0.0};
   }
   return block;
+}
+
+// From 0 (or the lowest bin, negative weights) to a little above the highest bin of either class;
+// `headroom` (a fraction of the span) keeps a legend clear of the bins.
+std::pair<double, double> yRange(const Histogram& h, double headroom) {
+  double lo = 0, hi = 0;
+  for (const auto* bins : {&h.signal, &h.background})
+    for (double v : *bins) {
+      lo = std::min(lo, v);
+      hi = std::max(hi, v);
+    }
+  if (!(hi > lo)) hi = lo + 1;
+  return {lo < 0 ? lo - 0.08 * (hi - lo) : 0.0, hi + headroom * (hi - lo)};
 }
 
 // A tic step of 1, 2 or 5 x 10^k giving at most about `maxTics` intervals over `range` (integer
@@ -156,7 +165,16 @@ std::string distributions(const Inspection& r, const data::Dataset& ds, const st
   const int cols = static_cast<int>(std::min<std::size_t>(5, std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(std::sqrt(static_cast<double>(nf)))))));
   const int rows = static_cast<int>((nf + static_cast<std::size_t>(cols) - 1) / static_cast<std::size_t>(cols));
   std::ostringstream body;
-  body << "set multiplot layout " << rows << "," << cols << " margins 0.04,0.99,0.025,0.975 spacing 0.04,0.05\n"
+  // Margins and spacing are fractions of the canvas: derive them from pixels (tic labels on the
+  // left and below each panel, a two-line title above it) so that a 2 x 2 page is laid out like a
+  // 6 x 5 one.
+  const gp::Size size{std::max(600, 360 * cols), std::max(400, 290 * rows)};
+  const auto fx = [&](int px) { return gp::number(static_cast<double>(px) / size.width); };
+  const auto fy = [&](int px) { return gp::number(static_cast<double>(px) / size.height); };
+  std::ostringstream layout;
+  layout << "set multiplot layout " << rows << "," << cols << " margins " << fx(55) << "," << fx(size.width - 15)
+         << "," << fy(30) << "," << fy(size.height - 45) << " spacing " << fx(55) << "," << fy(72) << "\n";
+  body << layout.str()
        << "set style fill transparent solid 0.35 noborder\n"
        << "set tics font ',9'\nset ytics format '%g'\nset xtics format '%g'\nset mxtics\nset grid lc rgb '#e0e0e0'\n"
        << "set key top right font ',9' samplen 1.5 opaque\n";
@@ -171,20 +189,18 @@ std::string distributions(const Inspection& r, const data::Dataset& ds, const st
     body << "set title " << gp::quote(gp::enhancedLiteral(f.name)) << " . \"\\n\" . " << gp::quote(second)
          << " font ',10' offset 0,-0.6\n";
     body << (j == 0 ? "set key\n" : "unset key\n");
-    if (h.integer) body << "set xtics " << niceStep(h.edges.back() - h.edges.front(), 6, true) << "\n";
-    else if (!h.edges.empty()) body << "set xtics " << niceStep(h.edges.back() - h.edges.front(), 5, false) << "\n";
-    if (!h.edges.empty()) body << "set xrange [" << h.edges.front() << ":" << h.edges.back() << "]\n";
-    body << "set yrange [0:*]\n";
-    // With negative weights a bin may dip below zero: let the axis follow.
-    if (std::any_of(h.signal.begin(), h.signal.end(), [](double v) { return v < 0; }) ||
-        std::any_of(h.background.begin(), h.background.end(), [](double v) { return v < 0; }))
-      body << "set yrange [*:*]\n";
+    if (h.integer) body << "set xtics " << gp::number(niceStep(h.edges.back() - h.edges.front(), 6, true)) << "\n";
+    else if (!h.edges.empty()) body << "set xtics " << gp::number(niceStep(h.edges.back() - h.edges.front(), 5, false)) << "\n";
+    // Exactly the data's edges (gp::number): a range rounded inside the first edge would drop the
+    // first bin from the y autoscale and cut its peak off. The y range comes from the bins too.
+    if (!h.edges.empty()) body << "set xrange [" << gp::number(h.edges.front()) << ":" << gp::number(h.edges.back()) << "]\n";
+    const auto [ylo, yhi] = yRange(h, j == 0 ? 0.4 : 0.08);  // the first panel holds the legend
+    body << "set yrange [" << gp::number(ylo) << ":" << gp::number(yhi) << "]\n";
     body << "plot 'distributions.dat' index " << j << " using 1:2 with fillsteps lc rgb '#1f77b4' title 'signal', "
          << "'' index " << j << " using 1:2 with steps lc rgb '#1f77b4' lw 1.5 notitle, "
          << "'' index " << j << " using 1:3 with steps lc rgb '#d62728' lw 2 title 'background'\n";
   }
   body << "unset multiplot\n";
-  const gp::Size size{std::max(600, 360 * cols), std::max(400, 290 * rows)};
   writeText((std::filesystem::path(dir) / "distributions.gp").string(),
             gp::pngAndSvgScript("distributions", body.str(), size, 10));
   runChecked(dir, "distributions");
@@ -202,49 +218,83 @@ std::string heatMap(const Inspection& r, const Eigen::MatrixXd& m, const std::st
   }
   gp::writeDataFile((std::filesystem::path(dir) / (stem + ".dat")).string(),
                     title + "\nMatrix: row i, column j = feature i vs feature j, in file order; NaN where undefined "
-                            "(a constant column).",
+                            "(a column constant over the events where both are present).",
                     columns);
   std::ostringstream tics;
   for (std::size_t j = 0; j < nf; ++j)
     tics << (j ? ", " : "") << gp::quote(gp::enhancedLiteral(r.features[j].name)) << " " << j;
+  // The canvas is cut to the matrix: square cells of `cell` pixels, room on the left and at the
+  // bottom for the longest name (about 7 pixels a character at 9 points, the x labels turned by
+  // 60 degrees), a title line on top and the colour box on the right. The margins are set in
+  // screen coordinates from these pixel sizes, so the cells stay square without `size ratio`.
+  std::size_t longest = 1;
+  for (const FeatureStats& f : r.features) longest = std::max(longest, f.name.size());
+  const int matrix = std::max(360, 24 * static_cast<int>(nf));
+  const int left = 30 + 7 * static_cast<int>(longest), bottom = 30 + static_cast<int>(6.2 * static_cast<double>(longest));
+  const int top = 45, right = 110;
+  const gp::Size size{left + matrix + right, top + matrix + bottom};
+  std::ostringstream margins;
+  margins << "set lmargin at screen " << gp::number(static_cast<double>(left) / size.width) << "\n"
+          << "set rmargin at screen " << gp::number(static_cast<double>(left + matrix) / size.width) << "\n"
+          << "set bmargin at screen " << gp::number(static_cast<double>(bottom) / size.height) << "\n"
+          << "set tmargin at screen " << gp::number(static_cast<double>(bottom + matrix) / size.height) << "\n";
   std::ostringstream body;
   body << "set title " << gp::quote(title) << "\n"
        << "set xtics (" << tics.str() << ") rotate by 60 right font ',9'\n"
        << "set ytics (" << tics.str() << ") font ',9'\n"
-       << "set xrange [-0.5:" << nf - 0.5 << "]\nset yrange [" << nf - 0.5 << ":-0.5]\n"
-       << "set size ratio -1\nunset key\nset tics nomirror\n"
+       << "set xrange [-0.5:" << gp::number(static_cast<double>(nf) - 0.5) << "]\nset yrange ["
+       << gp::number(static_cast<double>(nf) - 0.5) << ":-0.5]\n"
+       // Undefined (NaN) cells are not drawn by `with image`: a grey rectangle behind the matrix
+       // shows through them, distinct from the near-white of a correlation of 0.
+       << "set object 1 rectangle from -0.5,-0.5 to " << gp::number(static_cast<double>(nf) - 0.5) << ","
+       << gp::number(static_cast<double>(nf) - 0.5) << " behind fillcolor rgb '#a8a8a8' fillstyle solid noborder\n"
+       << margins.str() << "unset key\nset tics nomirror\n"
        << "set palette defined (-1 '#2166ac', -0.5 '#92c5de', 0 '#f7f7f7', 0.5 '#f4a582', 1 '#b2182b')\n"
-       << "set cbrange [" << -range << ":" << range << "]\nset cbtics font ',9'\n"
+       << "set cbrange [" << gp::number(-range) << ":" << gp::number(range) << "]\nset cbtics font ',9'\n"
        << "plot '" << stem << ".dat' matrix with image pixels";
   if (nf <= 16)
-    body << ", '' matrix using 1:2:(sprintf('%.2f', $3)) with labels font ',8' tc rgb '#202020'";
+    body << ", '' matrix using 1:2:($3 == $3 ? sprintf('%.2f', $3) : 'n/a') with labels font ',8' tc rgb '#202020'";
   body << "\n";
-  const int side = std::max(700, 220 + 26 * static_cast<int>(nf));
-  writeText((std::filesystem::path(dir) / (stem + ".gp")).string(),
-            gp::pngAndSvgScript(stem, body.str(), gp::Size{side + 120, side}, 11));
+  writeText((std::filesystem::path(dir) / (stem + ".gp")).string(), gp::pngAndSvgScript(stem, body.str(), size, 11));
   runChecked(dir, stem);
   return stem;
 }
 
+// Two rows per feature, signal then background: the ranking columns on the first, the per-class
+// statistics on both.
 std::string featureTable(const Inspection& r) {
-  const std::vector<std::string> header{"rank", "feature", "separation", "AUC", "no separation", "mean (sig)",
-                                        "std (sig)", "mean (bkg)", "std (bkg)", "min", "max", "missing (sig)",
-                                        "missing (bkg)"};
+  bool nonfinite = false;
+  for (const FeatureStats& f : r.features) nonfinite = nonfinite || f.signal.nonfinite + f.background.nonfinite > 0;
+  std::vector<std::string> header{"rank", "feature", "separation", "AUC", "no separation", "class",
+                                  "mean", "std", "min", "max", "missing"};
+  if (nonfinite) header.push_back("NaN/inf");
   std::vector<std::vector<std::string>> rows;
   for (std::size_t k : r.ranking) {
     const FeatureStats& f = r.features[k];
-    const double lo = std::min(f.signal.moments.min, f.background.moments.min);
-    const double hi = std::max(f.signal.moments.max, f.background.moments.max);
-    rows.push_back({std::to_string(f.rank), f.name, fmt(f.separation, "%.4f"), fmt(f.auc, "%.4f"),
-                    f.noSeparation ? "yes" : "", fmt(f.signal.moments.mean), fmt(f.signal.moments.std),
-                    fmt(f.background.moments.mean), fmt(f.background.moments.std), fmt(lo), fmt(hi),
-                    percent(f.signal.missingFraction), percent(f.background.missingFraction)});
+    for (const auto& [cls, c] : {std::pair<const char*, const ClassStats*>{"signal", &f.signal},
+                                 std::pair<const char*, const ClassStats*>{"background", &f.background}}) {
+      const bool first = c == &f.signal;
+      const bool any = c->moments.count > 0;
+      std::vector<std::string> row{first ? std::to_string(f.rank) : "", first ? f.name : "",
+                                   first ? fmt(f.separation, "%.4f") : "", first ? fmt(f.auc, "%.4f") : "",
+                                   first && f.noSeparation ? "yes" : "", cls,
+                                   fmt(c->moments.mean), fmt(c->moments.std),
+                                   any ? fmt(c->moments.min) : "nan", any ? fmt(c->moments.max) : "nan",
+                                   percent(c->missingFraction)};
+      if (nonfinite) row.push_back(percent(c->nonfiniteFraction));
+      rows.push_back(std::move(row));
+    }
   }
   return html::table(header, rows,
                      "Ranked by TMVA's separation <S²> (" + std::to_string(r.options.bins) +
-                         " equal bins over the full range); AUC of the feature alone (< 0.5: background sits at "
-                         "higher values). \"no separation\": both within 3 standard deviations of what identical "
-                         "distributions give at this sample size. Weighted; missing values excluded.");
+                         " bins over the mean ± 8 RMS of both classes, or one bin per integer for "
+                         "integer-valued features, as TMVA's variable ranking bins them); AUC of the feature "
+                         "alone (< 0.5: background sits at higher values). \"no separation\": both within 3 "
+                         "standard deviations of what identical distributions give at this sample size. Per "
+                         "class: weighted mean and std, min and max of the present values, and the weighted "
+                         "fraction of the class's events with the missing-value marker" +
+                         (nonfinite ? std::string(" or a NaN/inf value") : std::string()) +
+                         " (left out of every number).");
 }
 
 }  // namespace
@@ -304,7 +354,7 @@ std::string writeReport(const Inspection& r, const data::Dataset& ds, const std:
   diffRange = std::max(0.1, std::ceil(diffRange * 10) / 10);
   std::ostringstream corr;
   corr << html::paragraph("Weighted Pearson correlation, computed per pair over the events where both features "
-                          "are present. Grey cells: undefined (a constant column).");
+                          "are present. Grey cells (n/a): undefined (a column constant over those events, or no event with both present).");
   for (const auto& [stem, title, m, range] :
        std::vector<std::tuple<std::string, std::string, Eigen::MatrixXd, double>>{
            {"correlation_signal", "Signal: correlation", r.correlationSignal, 1.0},

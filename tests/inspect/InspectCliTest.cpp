@@ -104,6 +104,38 @@ TEST(InspectCli, ReportHasPlotsAndPage) {
   EXPECT_TRUE(fs::exists(dir / "mine" / "notes.txt"));
 }
 
+// A file converted with --allow-nonfinite: inspect (text, JSON and report) finishes instead of
+// hanging on NaN (this test has a ctest TIMEOUT), and counts the NaN/inf values per class.
+TEST(InspectCli, NonFiniteValuesFromConvert) {
+  const fs::path dir = workDir("inspect_nonfinite");
+  std::ofstream(dir / "nf.csv") << "a,b,Label\n"
+                                   "1,nan,s\n"
+                                   "2,0.5,s\n"
+                                   "3,inf,s\n"
+                                   "4,0.1,b\n"
+                                   "5,nan,b\n"
+                                   "6,-inf,b\n"
+                                   "7,0.3,b\n";
+  const auto c = run(kCli + " convert " + (dir / "nf.csv").string() + " --label Label --signal-value s" +
+                     " --allow-nonfinite -o " + (dir / "nf.h5").string());
+  ASSERT_EQ(c.status, 0) << c.out;
+  const auto r = run(kCli + " inspect " + (dir / "nf.h5").string() + " --json");
+  ASSERT_EQ(r.status, 0) << r.out;
+  const auto j = nlohmann::json::parse(r.out);
+  const auto& b = j["features"][1];
+  ASSERT_EQ(b["name"], "b");
+  EXPECT_EQ(b["signal"]["nonfinite"], 2);
+  EXPECT_EQ(b["background"]["nonfinite"], 2);
+  EXPECT_EQ(b["signal"]["present"], 1);
+  EXPECT_NE(r.out.find("\"nonfinite\""), std::string::npos);
+  if (std::system("command -v gnuplot > /dev/null 2>&1") == 0) {
+    const auto rep = run(kCli + " inspect " + (dir / "nf.h5").string() + " --report " + (dir / "report").string());
+    ASSERT_EQ(rep.status, 0) << rep.out;
+    EXPECT_TRUE(isPng(dir / "report" / "distributions.png"));
+    EXPECT_NE(slurp(dir / "report" / "index.html").find("NaN/inf"), std::string::npos);
+  }
+}
+
 TEST(InspectCli, MissingFileIsAnError) {
   const auto r = run(kCli + " inspect /nonexistent/data.h5");
   EXPECT_NE(r.status, 0);

@@ -1,10 +1,17 @@
 // inspect::inspect on constructed datasets: per-class moments without the missing-value marker,
-// weighted missing fractions, separation ranking, correlations against hand-computed values, and
-// the warnings (leaked label, duplicate, constant, near-constant, no separation).
+// weighted missing fractions, non-finite values, separation ranking and its noise floor,
+// correlations against hand-computed values, the warnings (leaked label, duplicate, constant,
+// near-constant, no separation, perfect separation), and the plot data and scripts of the report.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <regex>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -169,4 +176,188 @@ TEST(Inspect, NoSeparationFlagFollowsSampleSize) {
 TEST(Inspect, NeedsBothClasses) {
   const std::vector<float> y{1, 1};
   EXPECT_THROW(inspect::inspect(makeDataset({"x"}, {{1, 2}}, y), "t.h5"), Error);
+}
+
+// NaN and inf values (kept by convert --allow-nonfinite) are left out like missing values and
+// counted per class. Before, a NaN made the distinct-value loop spin forever (this test has a
+// ctest TIMEOUT) and an inf made the separation throw. Rows 0-3 signal (weights 1, 2, 1, 1),
+// rows 4-7 background (weight 1). `n` has NaN in rows 1 (signal, w 2) and 6; `i` has +inf in row 0
+// (signal, w 1) and -inf in rows 4 and 5; `all_nan` has nothing else.
+TEST(Inspect, NonFiniteValuesAreLeftOutAndCounted) {
+  const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
+  const std::vector<float> y{1, 1, 1, 1, 0, 0, 0, 0}, w{1, 2, 1, 1, 1, 1, 1, 1};
+  const std::vector<float> n{1, nan, 3, 5, 2, 4, nan, 6}, i{inf, 2, 3, 4, -inf, -inf, 7, 8};
+  const std::vector<float> allNan(8, nan);
+  const inspect::Inspection r =
+      inspect::inspect(makeDataset({"n", "i", "all_nan", "n_copy"}, {n, i, allNan, n}, y, w), "t.h5");
+  const auto& fn = feature(r, "n");
+  EXPECT_EQ(fn.signal.nonfinite, 1);
+  EXPECT_EQ(fn.background.nonfinite, 1);
+  EXPECT_DOUBLE_EQ(fn.signal.nonfiniteFraction, 2.0 / 5.0);
+  EXPECT_DOUBLE_EQ(fn.background.nonfiniteFraction, 1.0 / 4.0);
+  EXPECT_EQ(fn.signal.missing, 0);
+  EXPECT_EQ(fn.signal.moments.count, 3u);
+  EXPECT_DOUBLE_EQ(fn.signal.moments.mean, 3.0);  // 1, 3, 5 with weights 1
+  EXPECT_DOUBLE_EQ(fn.background.moments.mean, 4.0);
+  EXPECT_TRUE(std::isfinite(fn.separation));
+  EXPECT_TRUE(std::isfinite(fn.auc));
+  const auto& fi = feature(r, "i");
+  EXPECT_EQ(fi.signal.nonfinite, 1);
+  EXPECT_EQ(fi.background.nonfinite, 2);
+  EXPECT_DOUBLE_EQ(fi.signal.moments.mean, 11.0 / 4.0);  // 2 (w 2), 3, 4
+  EXPECT_EQ(fi.background.moments.max, 8.0);
+  EXPECT_TRUE(std::isfinite(fi.separation));
+  // Every present value of `i` in signal (2-4) is below background (7, 8): perfect separation.
+  EXPECT_TRUE(hasWarning(r, "perfect_separation", "i"));
+  EXPECT_TRUE(hasWarning(r, "nonfinite", "n"));
+  EXPECT_TRUE(hasWarning(r, "nonfinite", "i"));
+  EXPECT_TRUE(hasWarning(r, "constant", "all_nan"));
+  EXPECT_TRUE(std::isnan(feature(r, "all_nan").separation));
+  // NaN in the same rows does not hide a copy.
+  EXPECT_TRUE(hasWarning(r, "duplicate", "n_copy"));
+  // Correlations use only finite pairs: n and i share signal rows 2, 3 and background row 7.
+  EXPECT_TRUE(std::isfinite(r.correlationSignal(0, 1)));
+  const auto j = inspect::toJson(r);
+  EXPECT_EQ(j["features"][0]["signal"]["nonfinite"], 1);
+  EXPECT_EQ(j["features"][1]["background"]["nonfinite"], 2);
+  EXPECT_NE(inspect::textSummary(r).find("[nonfinite]"), std::string::npos);
+}
+
+// The noise floor uses the Kish effective counts of the events where the feature is present.
+// Signal: x = 0, 1 present (w 1, 1) and one missing event of weight 10; background: 0, 1, 0, 1
+// (w 1). Present Kish counts: n_s = 2^2/2 = 2, n_b = 4. The whole-class count scaled by the present
+// fraction (the earlier approximation) gives 12^2/102 x 2/12 = 0.235 instead of 2. Identical
+// shapes fill k = 2 bins: separation_noise = (2 - 1)(1/2 + 1/4)/4 = 0.1875, auc_noise =
+// sqrt((2 + 4 + 1)/(12 x 2 x 4)) = sqrt(7/96).
+TEST(Inspect, NoiseUsesKishCountsOfThePresentEvents) {
+  const std::vector<float> y{1, 1, 1, 0, 0, 0, 0}, w{1, 1, 10, 1, 1, 1, 1};
+  const std::vector<float> x{0, 1, -999, 0, 1, 0, 1};
+  data::Dataset ds = makeDataset({"x"}, {x}, y, w);
+  ds.missingValue = -999.0f;
+  ds.missingFeatures = {"x"};
+  const inspect::Inspection r = inspect::inspect(ds, "t.h5");
+  const auto& f = feature(r, "x");
+  EXPECT_DOUBLE_EQ(f.signal.effectiveCount, 2.0);
+  EXPECT_DOUBLE_EQ(f.background.effectiveCount, 4.0);
+  EXPECT_DOUBLE_EQ(f.separationNoise, 0.1875);
+  EXPECT_DOUBLE_EQ(f.aucNoise, std::sqrt(7.0 / 96.0));
+  EXPECT_EQ(f.separation, 0.0);
+  EXPECT_TRUE(f.noSeparation);
+}
+
+// Perfect separation is decided on the values (disjoint ranges), not on an AUC that has to come
+// out as exactly 1.0 after weighted sums: weights 0.1, 0.2, 0.7 make the sums inexact. One
+// overlapping event removes the warning.
+TEST(Inspect, PerfectSeparationFromDisjointRanges) {
+  const std::vector<float> y{1, 1, 1, 0, 0, 0}, w{0.1f, 0.2f, 0.7f, 0.3f, 0.3f, 0.4f};
+  const std::vector<float> high{5.5f, 6.25f, 7.125f, 1.5f, 2.25f, 3.125f};
+  const inspect::Inspection r = inspect::inspect(makeDataset({"high"}, {high}, y, w), "t.h5");
+  EXPECT_TRUE(hasWarning(r, "perfect_separation", "high"));
+  EXPECT_NEAR(feature(r, "high").auc, 1.0, 1e-6);
+  std::vector<float> overlap = high;
+  overlap[3] = 6.0f;
+  EXPECT_FALSE(hasWarning(inspect::inspect(makeDataset({"high"}, {overlap}, y, w), "t.h5"), "perfect_separation",
+                          "high"));
+}
+
+namespace {
+
+std::string slurp(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// The blocks of a gnuplot data file: rows of numbers, '#' lines skipped, blocks split at blank lines.
+std::vector<std::vector<std::vector<double>>> dataBlocks(const std::string& text) {
+  std::vector<std::vector<std::vector<double>>> blocks(1);
+  std::istringstream in(text);
+  std::string line;
+  int blank = 0;
+  while (std::getline(in, line)) {
+    if (line.empty()) {
+      if (++blank == 2 && !blocks.back().empty()) blocks.emplace_back();
+      continue;
+    }
+    blank = 0;
+    if (line[0] == '#') continue;
+    std::istringstream row(line);
+    std::vector<double> values;
+    std::string cell;
+    while (row >> cell) values.push_back(std::strtod(cell.c_str(), nullptr));
+    blocks.back().push_back(values);
+  }
+  return blocks;
+}
+
+}  // namespace
+
+// The distribution panels: the script's x range is exactly the data's first and last edge (the
+// float edge 0.233f = 0.23299999535... written as "0.233" put the first bin outside the range,
+// and gnuplot dropped it from the y autoscale: a cut-off peak), and the y range holds the tallest
+// bin. The histogram itself: the range is the 0.5% to 99.5% quantiles (with 101 values: the
+// smallest and the second largest), each class normalised to its weighted events with a value,
+// so the fractions inside plus the share outside make 1. Integer columns get a bin per value.
+TEST(InspectReport, PlotRangesHoldEveryBinExactly) {
+  if (std::system("command -v gnuplot > /dev/null 2>&1") != 0) GTEST_SKIP() << "needs gnuplot on PATH";
+  std::vector<float> y, w, pt, njet;
+  for (int i = 0; i <= 100; ++i) {
+    y.push_back(static_cast<float>(i % 2));
+    w.push_back(i % 2 ? 1.0f : 3.0f);
+    // The peak in the first bin: ten extra events at the minimum.
+    pt.push_back(i < 10 ? 0.233f : 0.233f + 0.01f * static_cast<float>(i));
+    njet.push_back(static_cast<float>(i % 4));
+  }
+  const data::Dataset ds = makeDataset({"pt", "njet"}, {pt, njet}, y, w);
+  const inspect::Inspection r = inspect::inspect(ds, "t.h5");
+  const auto dir = std::filesystem::path(testing::TempDir()) / "hepsweep_inspect_ranges";
+  std::filesystem::remove_all(dir);
+  inspect::writeReport(r, ds, dir.string());
+  const auto blocks = dataBlocks(slurp(dir / "distributions.dat"));
+  ASSERT_EQ(blocks.size(), 2u);
+  const std::string script = slurp(dir / "distributions.gp");
+  const std::regex xr(R"(set xrange \[([^:\]]+):([^\]]+)\])"), yr(R"(set yrange \[([^:\]]+):([^\]]+)\])");
+  std::vector<std::pair<double, double>> xranges, yranges;
+  for (auto it = std::sregex_iterator(script.begin(), script.end(), xr); it != std::sregex_iterator(); ++it)
+    xranges.emplace_back(std::stod((*it)[1]), std::stod((*it)[2]));
+  for (auto it = std::sregex_iterator(script.begin(), script.end(), yr); it != std::sregex_iterator(); ++it)
+    yranges.emplace_back(std::stod((*it)[1]), std::stod((*it)[2]));
+  // The script draws twice (PNG, SVG): each panel's ranges appear twice, in feature order.
+  ASSERT_EQ(xranges.size(), 4u);
+  ASSERT_EQ(yranges.size(), 4u);
+  for (std::size_t k = 0; k < 2; ++k) {
+    const auto& rows = blocks[k];
+    ASSERT_GE(rows.size(), 2u);
+    EXPECT_EQ(xranges[k].first, rows.front()[0]) << "panel " << k;
+    EXPECT_EQ(xranges[k].second, rows.back()[0]) << "panel " << k;
+    double top = 0;
+    for (const auto& row : rows) top = std::max({top, row[1], row[2]});
+    EXPECT_GE(yranges[k].second, top) << "panel " << k;
+    EXPECT_EQ(yranges[k].first, 0.0);
+  }
+  // pt: first edge the float minimum, last edge the second largest value (99.5% quantile of 101).
+  EXPECT_EQ(blocks[0].front()[0], static_cast<double>(0.233f));
+  EXPECT_EQ(blocks[0].back()[0], static_cast<double>(0.233f + 0.01f * 99.0f));
+  // Signal (odd i, weight 1, 50 events): the largest value (i = 100) is background, so every
+  // signal event is inside: the signal fractions sum to 1. Background (even i, weight 3, 51
+  // events): the event at i = 100 is outside: 50/51 inside.
+  double sumS = 0, sumB = 0;
+  for (std::size_t k = 0; k + 1 < blocks[0].size(); ++k) {
+    sumS += blocks[0][k][1];
+    sumB += blocks[0][k][2];
+  }
+  EXPECT_NEAR(sumS, 1.0, 1e-9);
+  EXPECT_NEAR(sumB, 50.0 / 51.0, 1e-9);
+  // The peak bin: ten events at the minimum (i = 0..9: five signal, five background) plus none
+  // else within the first bin's width -> signal 5/50, background 5/51.
+  EXPECT_NEAR(blocks[0][0][1], 5.0 / 50.0, 1e-9);
+  EXPECT_NEAR(blocks[0][0][2], 5.0 / 51.0, 1e-9);
+  // njet: one bin per integer 0..3 centred on it, each class's fractions summing to 1.
+  ASSERT_EQ(blocks[1].size(), 5u);
+  EXPECT_EQ(blocks[1].front()[0], -0.5);
+  EXPECT_EQ(blocks[1].back()[0], 3.5);
+  double sumJet = 0;
+  for (std::size_t k = 0; k < 4; ++k) sumJet += blocks[1][k][1];
+  EXPECT_NEAR(sumJet, 1.0, 1e-9);
 }

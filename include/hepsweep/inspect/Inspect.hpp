@@ -7,7 +7,9 @@
 //
 // Missing values (the file's marker, only in the features that use it) are counted per class and
 // excluded from every other number: moments, separation, AUC, and correlations (pairwise: only
-// events where both features are present, like pandas' DataFrame.corr).
+// events where both features are present, like pandas' DataFrame.corr). Non-finite values (NaN,
+// +-inf: kept by `convert --allow-nonfinite`) are treated the same way, counted separately, and
+// warned about ("nonfinite"). "Present" below means neither.
 #include <Eigen/Core>
 #include <cstdint>
 #include <nlohmann/json.hpp>
@@ -21,22 +23,28 @@
 namespace hepsweep::inspect {
 
 struct ClassStats {
-  metrics::Moments moments;     // over the present (non-missing) values, weighted
+  metrics::Moments moments;     // over the present values, weighted
   std::int64_t missing = 0;     // events with the marker
   double missingFraction = 0;   // weighted: sum of weights of missing / sum of weights of the class
+  std::int64_t nonfinite = 0;   // events with NaN or +-inf
+  double nonfiniteFraction = 0; // weighted, as missingFraction
+  double effectiveCount = 0;    // Kish (sum w)^2 / sum w^2 of the present events
 };
 
 struct FeatureStats {
   std::string name;
   ClassStats signal, background;
   bool usesMissing = false;     // the file declares that this feature uses the marker
-  double separation = 0;        // TMVA <S^2>, present values, metrics::kSeparationBins bins
+  double separation = 0;        // TMVA <S^2> of the present values (metrics::separationHistograms)
+  int separationBins = 0;       // bins of its histograms (Options::bins, or one per integer value)
+  bool separationInteger = false;  // binned one bin per integer value
   double auc = 0.5;             // P(signal value > background value), ties 1/2; < 0.5: background is higher
-  // Expected values for a feature with no separation at this sample size (Kish effective
-  // counts): separation noise floor (bins - 1)(1/n_s + 1/n_b)/4 and the AUC's standard
-  // deviation sqrt((n_s + n_b + 1) / (12 n_s n_b)) (Mann-Whitney under the null).
+  // Expected values for a feature with no separation at this sample size, with n_s and n_b the
+  // classes' effectiveCount: separation noise floor (k - 1)(1/n_s + 1/n_b)/4 with k the filled
+  // bins of the separation histograms, and the AUC's standard deviation
+  // sqrt((n_s + n_b + 1) / (12 n_s n_b)) (Mann-Whitney under the null).
   double separationNoise = 0, aucNoise = 0;
-  // separation < 3 x separationNoise and |auc - 0.5| < 3 x aucNoise.
+  // separation < 3 x separationNoise and |auc - 0.5| < 3 x aucNoise (strict, both).
   bool noSeparation = false;
   int rank = 0;                 // 1 = largest separation
 };
@@ -48,7 +56,7 @@ struct CorrelationPair {
 };
 
 struct Warning {
-  std::string kind;                    // "constant", "near_constant", "duplicate", "label_copy", "perfect_separation", "negative_weights"
+  std::string kind;                    // "constant", "near_constant", "duplicate", "label_copy", "perfect_separation", "negative_weights", "nonfinite"
   std::vector<std::string> features;   // the columns concerned (empty for data-wide warnings)
   std::string message;                 // a sentence a user can act on
 };
