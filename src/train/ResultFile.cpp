@@ -1,8 +1,11 @@
 #include "hepsweep/train/ResultFile.hpp"
 
 #include <chrono>
+#include <cmath>
 #include <ctime>
 #include <limits>
+#include <optional>
+#include <utility>
 
 #include "hepsweep/core/Error.hpp"
 #include "hepsweep/core/Strings.hpp"
@@ -47,48 +50,75 @@ std::vector<float> expectedYieldWeights(const RunConfig& cfg, const PreparedData
                                       cfg.metrics.backgroundScale));
 }
 
-bool hasBothClasses(const SplitData& s) {
-  return (s.labels.array() > 0.5f).any() && (s.labels.array() < 0.5f).any();
+// The AMS scan of one split, or nullopt with the reason appended to `notes` when it is undefined
+// (an empty split, or a class whose summed yield is <= 0, e.g. negative weights or a split
+// without that class). `totals` gets the summed yields whenever the split has events.
+std::optional<metrics::AmsScan> amsOfSplit(const RunConfig& cfg, const PreparedData& data, const SplitData& split,
+                                           const EvalResult& e, const data::ClassFactors& balance, const char* name,
+                                           std::vector<std::string>& notes, std::pair<double, double>& totals) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  totals = {nan, nan};
+  if (split.size() == 0) {
+    notes.push_back(std::string("the ") + name + " split is empty");
+    return std::nullopt;
+  }
+  const std::vector<float> w = expectedYieldWeights(cfg, data, split, balance);
+  double s = 0, b = 0;
+  for (Eigen::Index i = 0; i < split.labels.size(); ++i) (split.labels[i] > 0.5f ? s : b) += w[static_cast<std::size_t>(i)];
+  totals = {s, b};
+  if (!(s > 0) || !(b > 0)) {
+    notes.push_back(std::string("the summed expected yield of the ") + name + " split is " + str::formatDouble(s, "%.6g") +
+                    " (signal) and " + str::formatDouble(b, "%.6g") + " (background); the AMS needs both > 0");
+    return std::nullopt;
+  }
+  return metrics::amsScan(asSpan(e.scores), asSpan(split.labels), w, cfg.metrics.amsRegularisation);
 }
 
 // Test-set significance at the AMS-maximising cut (metrics/ams*, the curve in /ams_curve), the
-// validation AMS, and the campaign objective's value (metrics/objective, smaller is better).
+// validation AMS, and the campaign objective's value (metrics/objective, smaller is better). An
+// undefined AMS is NaN with the reason in the attribute metrics/@note, never a failed training;
+// only an objective that is itself undefined becomes NaN, which the search counts as failed.
 void writePhysicsMetrics(const io::h5::Group& f, const io::h5::Group& m, const RunConfig& cfg, const PreparedData& data,
                          const TrainResult& r) {
-  const double br = cfg.metrics.amsRegularisation;
-  m.writeScalar("ams_regularisation", br);
-  if (data.test.size() > 0 && hasBothClasses(data.test)) {
-    const std::vector<float> w = expectedYieldWeights(cfg, data, data.test, data::ClassFactors{});
-    const metrics::AmsScan scan = metrics::amsScan(asSpan(r.test.scores), asSpan(data.test.labels), w, br);
-    m.writeScalar("ams", scan.bestAms());
-    m.writeScalar("ams_threshold", scan.bestThreshold());
-    m.writeScalar("ams_signal", scan.bestSignal());
-    m.writeScalar("ams_background", scan.bestBackground());
-    m.writeScalar("ams_s_over_sqrt_b", metrics::sOverSqrtB(scan.bestSignal(), scan.bestBackground()));
-    m.writeScalar("ams_signal_efficiency", scan.signalEfficiency());
-    m.writeScalar("ams_background_efficiency", scan.backgroundEfficiency());
-    m.writeScalar("expected_signal", scan.totalSignal);
-    m.writeScalar("expected_background", scan.totalBackground);
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  m.writeScalar("ams_regularisation", cfg.metrics.amsRegularisation);
+  std::vector<std::string> notes;
+  std::pair<double, double> testTotals, valTotals;
+  const auto test = amsOfSplit(cfg, data, data.test, r.test, data::ClassFactors{}, "test", notes, testTotals);
+  m.writeScalar("ams", test ? test->bestAms() : nan);
+  m.writeScalar("ams_threshold", test ? test->bestThreshold() : nan);
+  m.writeScalar("ams_signal", test ? test->bestSignal() : nan);
+  m.writeScalar("ams_background", test ? test->bestBackground() : nan);
+  m.writeScalar("ams_s_over_sqrt_b", test ? metrics::sOverSqrtB(test->bestSignal(), test->bestBackground()) : nan);
+  m.writeScalar("ams_signal_efficiency", test ? test->signalEfficiency() : nan);
+  m.writeScalar("ams_background_efficiency", test ? test->backgroundEfficiency() : nan);
+  m.writeScalar("expected_signal", testTotals.first);
+  m.writeScalar("expected_background", testTotals.second);
+  if (test) {
     const auto curve = f.createGroup("ams_curve");
-    curve.write<double>("threshold", asSpan(scan.threshold));
-    curve.write<double>("signal", asSpan(scan.signal));
-    curve.write<double>("background", asSpan(scan.background));
-    curve.write<double>("ams", asSpan(scan.ams));
+    curve.write<double>("threshold", asSpan(test->threshold));
+    curve.write<double>("signal", asSpan(test->signal));
+    curve.write<double>("background", asSpan(test->background));
+    curve.write<double>("ams", asSpan(test->ams));
   }
-  double valAms = std::numeric_limits<double>::quiet_NaN();
-  if (data.val.size() > 0 && hasBothClasses(data.val)) {
-    const std::vector<float> w = expectedYieldWeights(cfg, data, data.val, data.balanceFactors);
-    valAms = metrics::amsScan(asSpan(r.val.scores), asSpan(data.val.labels), w, br).bestAms();
-  }
+  const auto val = amsOfSplit(cfg, data, data.val, r.val, data.balanceFactors, "validation", notes, valTotals);
+  const double valAms = val ? val->bestAms() : nan;
   m.writeScalar("val_ams", valAms);
   const std::string& name = cfg.metrics.objective;
   double objective = r.val.loss;
   if (name == "val_auc") objective = 1.0 - r.val.auc;
   else if (name == "ams") objective = -valAms;
-  else if (const auto eff = metrics::parseBkgEffObjective(name)) objective = metrics::bkgEffAtSigEff(r.val.rocWeighted, *eff);
+  else if (const auto eff = metrics::parseBkgEffObjective(name))
+    objective = r.val.rocWeighted.fpr.empty() ? nan : metrics::bkgEffAtSigEff(r.val.rocWeighted, *eff);
   else if (name != "val_loss") throwConfig("unknown search.objective " + str::quoted(name));
   m.writeScalar("objective", objective);
   m.setAttr("name", name, "objective");
+  std::string note = notes.empty() ? std::string() : "AMS undefined: " + str::join(notes, "; ") + ".";
+  if (std::isnan(objective))
+    note += std::string(note.empty() ? "" : " ") + "The objective " + str::quoted(name) +
+            " is undefined (NaN): the search counts this item as failed." +
+            (name == "ams" ? "" : " The validation split's weighted ROC needs both classes with summed weight > 0.");
+  if (!note.empty()) m.setAttr("note", note);
 }
 
 }  // namespace
@@ -205,7 +235,7 @@ void writeResultFile(const std::string& path, const RunConfig& cfg, const RunRec
     hist.write<double>("epoch_seconds", asSpan(sec), false);
 
     writeRoc(f.createGroup("roc"), r.test.roc);
-    if (data.hasWeights) writeRoc(f.createGroup("roc_weighted"), r.test.rocWeighted);
+    if (data.hasWeights && !r.test.rocWeighted.fpr.empty()) writeRoc(f.createGroup("roc_weighted"), r.test.rocWeighted);
 
     const auto scores = f.createGroup("scores");
     writeSplitScores(scores, "test", data.test, r.test);

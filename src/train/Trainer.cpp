@@ -426,11 +426,17 @@ EvalResult Trainer::evaluate(const SplitData& split) {
   const auto scores = span(r.scores), labels = span(split.labels), weights = span(split.weights);
   r.roc = metrics::rocCurve(scores, labels);
   r.auc = metrics::auc(r.roc);
-  r.rocWeighted = metrics::rocCurve(scores, labels, weights);
-  r.aucWeighted = metrics::auc(r.rocWeighted);
+  // Negative weights can leave a class of a small split with summed weight <= 0: the weighted
+  // ROC is then undefined (NaN, empty curve), which must not fail the training.
+  double sumSignal = 0, sumBackground = 0;
+  for (Eigen::Index i = 0; i < n; ++i) (split.labels[i] > 0.5f ? sumSignal : sumBackground) += split.weights[i];
+  const bool weightedDefined = sumSignal > 0 && sumBackground > 0;
+  if (weightedDefined) r.rocWeighted = metrics::rocCurve(scores, labels, weights);
+  r.aucWeighted = weightedDefined ? metrics::auc(r.rocWeighted) : std::numeric_limits<double>::quiet_NaN();
   for (double e : cfg_.metrics.signalEfficiencies) {
     r.bkgEff.push_back(metrics::bkgEffAtSigEff(r.roc, e));
-    r.bkgEffWeighted.push_back(metrics::bkgEffAtSigEff(r.rocWeighted, e));
+    r.bkgEffWeighted.push_back(weightedDefined ? metrics::bkgEffAtSigEff(r.rocWeighted, e)
+                                               : std::numeric_limits<double>::quiet_NaN());
   }
   r.confusion = metrics::confusion(scores, labels, weights, cfg_.metrics.threshold);
   return r;

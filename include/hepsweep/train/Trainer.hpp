@@ -29,7 +29,9 @@ struct SplitData {
   // Empty: x holds every event, in order.
   std::vector<Eigen::Index> held;
   Eigen::VectorXf labels;         // every event
-  Eigen::VectorXf weights;        // after balancing and class weights (train), as read (val/test)
+  // train: after balancing and class weights; val: after balancing (ResultFile divides the
+  // balance factors out again for yields); test: as read
+  Eigen::VectorXf weights;
   Eigen::Index size() const { return labels.size(); }
   Eigen::Index inputRow(Eigen::Index event) const { return held.empty() ? event : held[static_cast<std::size_t>(event)]; }
 };
@@ -93,8 +95,8 @@ struct EpochRecord {
 
 struct EvalResult {
   double loss = 0;
-  double auc = 0, aucWeighted = 0;
-  metrics::Roc roc, rocWeighted;
+  double auc = 0, aucWeighted = 0;  // aucWeighted NaN when a class's summed weight is <= 0
+  metrics::Roc roc, rocWeighted;     // rocWeighted empty then
   std::vector<double> bkgEff;      // at cfg.metrics.signalEfficiencies (unweighted)
   std::vector<double> bkgEffWeighted;
   metrics::Confusion confusion;    // at cfg.metrics.threshold (weighted by the event weights)
