@@ -349,6 +349,7 @@ void evaluateBest(Summary& s, const CollectOptions& o) {
       s.testWeights = f.testWeights;
       ensembleSum.assign(f.test.size(), 0.0);
       const auto file = io::h5::File::open(it.resultFile);
+      if (file.exists("model/feature_names")) s.features = file.readStrings("model/feature_names");
       s.splitCounts.push_back(countSplit("train", f.trainLabels, f.trainWeights));
       s.splitCounts.push_back(countSplit("val", file.read<float>("scores/val_labels"), file.read<float>("scores/val_weights")));
       s.splitCounts.push_back(countSplit("test", f.testLabels, f.testWeights));
@@ -455,8 +456,9 @@ void evaluateAms(Summary& s) {
     if (k == "ams_regularisation") s.amsRegularisation = v;
   }
   if (std::isnan(expectedSignal) || std::isnan(expectedBackground)) {
-    s.amsNote = "The result files hold no expected yields (metrics/expected_signal): written by a version before the "
-                "physics metrics, or the test split lacks a class. No AMS curve.";
+    s.amsNote = "The result files hold no expected yields (metrics/expected_signal absent or NaN): written by a version "
+                "before the physics metrics, or the test split is empty (the attribute metrics/@note of " +
+                first.resultFile + " says why). No AMS curve.";
     return;
   }
   double sumSignal = 0, sumBackground = 0;

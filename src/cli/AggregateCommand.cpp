@@ -1,5 +1,6 @@
 // `hepsweep aggregate RUN_DIR...`: from a finished campaign to summary.h5, best-model.h5 and the
 // report: the ranking of the points, the best point's fold ensemble on the held-out test set.
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <cmath>
 #include <cstdio>
@@ -57,9 +58,9 @@ nlohmann::ordered_json parametersJson(const std::vector<std::pair<std::string, s
 // JSON has no infinity (a rejection at zero background efficiency): null instead.
 nlohmann::ordered_json number(double x) { return std::isfinite(x) ? nlohmann::ordered_json(x) : nlohmann::ordered_json(); }
 
-// The inspect report of the campaign's data file, written into the report as inspect/. A data
-// file that is gone or changed since training is said on the page, never a failure: the summary
-// needs only the result files.
+// The inspect report of the campaign's data file, restricted to the features the campaign trained
+// on, written into the report as inspect/. A data file that is gone or changed since training is
+// said on the page, never a failure: the summary needs only the result files.
 report::LinkedPage inspectDataFile(const aggregate::Summary& s, const std::string& reportDir) {
   std::error_code ec;
   if (s.dataFile.empty() || !fs::is_regular_file(s.dataFile, ec))
@@ -70,7 +71,17 @@ report::LinkedPage inspectDataFile(const aggregate::Summary& s, const std::strin
   if (!s.dataSha256.empty() && sha256File(s.dataFile) != s.dataSha256)
     note = "The data file " + str::quoted(s.dataFile, 300) + " has changed since training (its sha256 is no longer " +
            s.dataSha256 + "): the inspect report describes the file as it is now, not the data the campaign used.";
-  const data::Dataset ds = io::readDataset(s.dataFile);
+  // Features the data file no longer has would make readDataset fail: then every column, said so.
+  std::vector<std::string> features = s.features;
+  const io::DatasetInfo info = io::readDatasetInfo(s.dataFile);
+  for (const std::string& name : features)
+    if (std::find(info.featureNames.begin(), info.featureNames.end(), name) == info.featureNames.end()) {
+      note += std::string(note.empty() ? "" : " ") + "The data file has no feature " + str::quoted(name) +
+              " the campaign trained on: the inspect report shows all of its columns.";
+      features.clear();
+      break;
+    }
+  const data::Dataset ds = io::readDataset(s.dataFile, features);
   const inspect::Inspection r = inspect::inspect(ds, s.dataFile);
   inspect::writeReport(r, ds, (fs::path(reportDir) / "inspect").string());
   return {"inspect/index.html", note};
@@ -89,6 +100,9 @@ int aggregateCommand(const Args& args) {
       "output,o", po::value(&output)->value_name("FILE"), "summary file to write (default: FIRST_RUN_DIR/summary.h5)")(
       "report", po::value(&reportDir)->value_name("DIR"), "directory of the HTML report (default: FIRST_RUN_DIR/report)")(
       "no-report", "do not write the report (the text summary is still printed)")(
+      "no-inspect",
+      "leave the inspect report of the data file (the campaign's features) out of the report: it reads the whole "
+      "data file")(
       "best-model", po::value(&modelPath)->value_name("FILE"),
       "file for the best point's fold models, the input of apply and export (default: best-model.h5 next to the summary)")(
       "signal-efficiencies", po::value(&efficiencies)->value_name("LIST"),
@@ -146,7 +160,8 @@ int aggregateCommand(const Args& args) {
   std::string indexHtml, text;
   if (withReport) {
     report::ReportOptions ro;
-    ro.inputsPage = [&s](const std::string& stagingDir) { return inspectDataFile(s, stagingDir); };
+    if (!vm.count("no-inspect"))
+      ro.inputsPage = [&s](const std::string& stagingDir) { return inspectDataFile(s, stagingDir); };
     const report::ReportResult r = report::writeReport(s, reportDir, ro);
     indexHtml = r.indexHtml;
     text = r.text;

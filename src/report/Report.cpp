@@ -126,13 +126,12 @@ std::string commonStyle() {
 std::string yrangeWithLegendRoom(double mn, double mx, bool logy) {
   if (!std::isfinite(mn) || !std::isfinite(mx)) return "";
   std::ostringstream r;
-  r.precision(10);
   if (logy) {
     const double span = std::log10(mx / mn);
-    r << "set yrange [" << mn / std::pow(10.0, 0.05 * span) << ":" << mx * std::pow(10.0, 0.45 * span) << "]\n";
+    r << "set yrange [" << gp::number(mn / std::pow(10.0, 0.05 * span)) << ":" << gp::number(mx * std::pow(10.0, 0.45 * span)) << "]\n";
   } else {
     const double span = mx > mn ? mx - mn : (mn != 0 ? 0.1 * std::fabs(mn) : 1.0);
-    r << "set yrange [" << mn - 0.06 * span << ":" << mx + 0.45 * span << "]\n";
+    r << "set yrange [" << gp::number(mn - 0.06 * span) << ":" << gp::number(mx + 0.45 * span) << "]\n";
   }
   return r.str();
 }
@@ -434,17 +433,25 @@ void Builder::amsCurve() {
   g << "set key top left\n";
   g << "plot ";
   std::size_t foldIndex = 0;
+  std::vector<std::string> lineColour;
   for (std::size_t i = 0; i < blocks.size(); ++i) {
-    g << (i ? ", \\\n     " : "") << "'ams.dat' index " << i << " using 1:2 with lines ";
-    if (isEnsemble[i]) g << "lw 3.5 lc rgb 'black'";
-    else g << "lw 1.5 lc rgb " << colour(foldIndex++);
-    g << " title " << gp::quote(gp::enhancedLiteral(titles[i]));
+    lineColour.push_back(isEnsemble[i] ? std::string("'black'") : colour(foldIndex++));
+    g << (i ? ", \\\n     " : "") << "'ams.dat' index " << i << " using 1:2 with lines lw "
+      << (isEnsemble[i] ? "3.5" : "1.5") << " lc rgb " << lineColour[i] << " title "
+      << gp::quote(gp::enhancedLiteral(titles[i]));
   }
-  g << ", \\\n     'ams-max.dat' using 1:2 with points pt 6 ps 2 lw 2 lc rgb 'black' title 'maximum'\n";
+  // The maxima after every line, each a disc in its curve's colour on a white halo, so that a
+  // fold's maximum lying on the thick ensemble line stays visible.
+  for (std::size_t i = 0; i < blocks.size(); ++i)
+    g << ", \\\n     'ams-max.dat' every ::" << i << "::" << i
+      << " using 1:2 with points pt 7 ps 2.3 lc rgb 'white' notitle, \\\n     'ams-max.dat' every ::" << i << "::"
+      << i << " using 1:2 with points pt 7 ps 1.5 lc rgb " << lineColour[i]
+      << (i + 1 == blocks.size() ? " title 'maximum'" : " notitle");
+  g << "\n";
   addPlot({"ams", "AMS against the score threshold on the test set",
            "Approximate median significance AMS of the selection score \xE2\x89\xA5 threshold on the held-out test set, "
-           "for each fold model of the best point and for their ensemble (thick black); circles mark each curve's "
-           "maximum. " + yieldDescription(s_) +
+           "for each fold model of the best point and for their ensemble (thick black); a disc in the curve's colour "
+           "marks each curve's maximum. " + yieldDescription(s_) +
                " The maximising cut is chosen on the test set itself, so the maximum is optimistic by the test "
                "set's fluctuations; the validation AMS (val_ams) is the unbiased ranking criterion.",
            "test"},
@@ -542,13 +549,13 @@ void Builder::scores() {
     const std::string dat = gp::quote(stem + ".dat");
     g << "set title " << gp::quote("Overtraining check: " + gp::enhancedLiteral(label)) << "\n";
     g << "set xlabel 'classifier score'\nset ylabel '(1/N) dN/d(score)'\n";
-    g << "set xrange [" << lo << ":" << hi << "]\n";
+    g << "set xrange [" << gp::number(lo) << ":" << gp::number(hi) << "]\n";
     // Head-room above the tallest bin keeps the legend off the histograms.
-    g << "set yrange [0:" << (ymax > 0 ? ymax * 1.45 : 1.0) << "]\n";
+    g << "set yrange [0:" << gp::number(ymax > 0 ? ymax * 1.45 : 1.0) << "]\n";
     // `top center` puts the key's box on the frame's top edge (gnuplot 5.4 has no key offset):
     // anchor its top a little below the frame instead.
     g << "set key at graph 0.5, graph 0.97 center top maxrows 2 width -3\n";
-    g << "set boxwidth " << width << " absolute\n";
+    g << "set boxwidth " << gp::number(width) << " absolute\n";
     // The colour goes before `fs`: after `border` it would colour only the outline.
     g << "plot " << dat << " using 1:2 with boxes lc rgb '" << kSignalColour
       << "' lw 1.2 fs transparent solid 0.3 border title 'signal (train)', \\\n";
@@ -754,6 +761,7 @@ std::string Builder::figures(const std::string& section) const {
 std::string Builder::html(const std::string& finalDir) const {
   const Summary& s = s_;
   const PointSummary* best = bestPointOf(s);
+  const aggregate::ObjectiveDisplay obj = aggregate::displayObjective(s.objective);
   std::string body;
   body += "<h1>hepsweep campaign report</h1>\n";
   body += "<p class=\"muted\">" + html::escape("Written " + utcTimestamp() + " by " + versionString() + " into " + finalDir) +
@@ -775,9 +783,10 @@ std::string Builder::html(const std::string& finalDir) const {
     std::vector<std::pair<std::string, std::string>> kv;
     if (best) {
       kv.emplace_back("best point", "point " + std::to_string(best->point) + ": " + parameterText(best->parameters));
-      kv.emplace_back("objective (" + s.objective + ", validation)",
-                      pm(best->objectiveMean, best->objectiveStd) + " over " + std::to_string(best->foldsDone) +
-                          " fold(s) (mean \xC2\xB1 standard deviation)");
+      kv.emplace_back(obj.label + " (objective " + s.objective + ")",
+                      pm(obj.shown(best->objectiveMean), best->objectiveStd) + " over " +
+                          std::to_string(best->foldsDone) + " fold(s) (mean \xC2\xB1 standard deviation; " +
+                          (obj.higherIsBetter ? "higher" : "lower") + " is better)");
       if (s.points.size() > 1) {
         const PointSummary& second = best == &s.points[0] ? s.points[1] : s.points[0];
         const double margin = second.objectiveMean - best->objectiveMean;
@@ -787,7 +796,7 @@ std::string Builder::html(const std::string& finalDir) const {
                                     second.objectiveStd * second.objectiveStd / std::max(second.foldsDone, 1));
         kv.emplace_back("margin over the runner-up",
                         fmt(margin, 3) + " (runner-up point " + std::to_string(second.point) + ": " +
-                            pm(second.objectiveMean, second.objectiveStd) + ")" +
+                            pm(obj.shown(second.objectiveMean), second.objectiveStd) + ")" +
                             (se > 0 ? "; about " + fmt(margin / se, 2) + " standard errors of the difference of the fold means" : ""));
       }
     } else {
@@ -824,7 +833,7 @@ std::string Builder::html(const std::string& finalDir) const {
         if (name != s.objective && metricNames.size() < 6) metricNames.push_back(name);
     std::vector<std::string> header{"rank", "point"};
     header.insert(header.end(), keys.begin(), keys.end());
-    header.push_back(s.objective + " (mean \xC2\xB1 std)");
+    header.push_back(obj.label + " (mean \xC2\xB1 std)");
     header.push_back("folds");
     for (const auto& m : metricNames) header.push_back(m);
     std::vector<std::vector<std::string>> rows;
@@ -840,7 +849,7 @@ std::string Builder::html(const std::string& finalDir) const {
           if (pk == k) v = displayValue(pv);
         r.push_back(v);
       }
-      r.push_back(pm(p.objectiveMean, p.objectiveStd));
+      r.push_back(pm(obj.shown(p.objectiveMean), p.objectiveStd));
       r.push_back(p.foldsExpected > 0 && p.foldsDone != p.foldsExpected
                       ? std::to_string(p.foldsDone) + " of " + std::to_string(p.foldsExpected) + " (incomplete)"
                       : std::to_string(p.foldsDone));
@@ -931,9 +940,9 @@ std::string Builder::html(const std::string& finalDir) const {
     if (!items.empty()) {
       std::vector<std::vector<std::string>> rows;
       for (const ItemSummary* it : items)
-        rows.push_back({std::to_string(it->fold), std::to_string(it->item), it->runDir, fmt(it->objective),
+        rows.push_back({std::to_string(it->fold), std::to_string(it->item), it->runDir, fmt(obj.shown(it->objective)),
                         std::to_string(it->epochsRun), std::to_string(it->bestEpoch), duration(it->seconds)});
-      b += html::table(std::vector<std::string>{"fold", "item", "run directory", s.objective, "epochs run", "best epoch", "time"},
+      b += html::table(std::vector<std::string>{"fold", "item", "run directory", obj.label, "epochs run", "best epoch", "time"},
                        rows, "The best point's fold models.");
     }
     body += html::section("training", "Training of the best point", b);
@@ -951,7 +960,8 @@ std::string Builder::html(const std::string& finalDir) const {
     std::string b;
     if (!inputs_.href.empty())
       b += "<p>" + html::link(inputs_.href, "Inspect report of the data file") +
-           html::escape(" (" + s.dataFile +
+           html::escape(" (" + s.dataFile + (s.features.empty() ? std::string() : ", the " + std::to_string(s.features.size()) +
+                                                     " features the campaign trained on") +
                         "): per-feature signal and background distributions, separation ranking, correlation "
                         "matrices and warnings (constant, duplicated or label-leaking columns).") +
            "</p>\n";
@@ -969,7 +979,8 @@ std::string Builder::html(const std::string& finalDir) const {
     if (s.folds > 0) kv.emplace_back("cross-validation folds", std::to_string(s.folds));
     kv.emplace_back("seed", std::to_string(s.seed));
     kv.emplace_back("hepsweep version (training)", s.version);
-    kv.emplace_back("objective", s.objective + " (validation, lower is better)");
+    kv.emplace_back("objective", s.objective + " (" + obj.label + "; stored so that lower is better" +
+                                     (obj.sign < 0 ? ": " + (obj.offset != 0 ? "1 - value" : std::string("-value")) : std::string()) + ")");
     kv.emplace_back("training time (sum over items)", duration(s.wallSeconds));
     kv.emplace_back("items", std::to_string(s.items.size()) + " finished, " + std::to_string(s.incomplete.size()) + " incomplete");
     if (!s.created.empty()) kv.emplace_back("aggregated", s.created);
@@ -1017,13 +1028,16 @@ std::string textSummary(const Summary& s) {
   o << "hepsweep campaign summary: " << (s.runDirs.empty() ? std::string("(no run directory)") : str::join(s.runDirs, ", ")) << "\n";
   o << "  " << s.points.size() << " points, " << s.items.size() << " items";
   if (!s.incomplete.empty()) o << ", " << s.incomplete.size() << " incomplete item(s) left out";
-  o << "; objective " << s.objective << " (validation, lower is better)\n";
+  const aggregate::ObjectiveDisplay obj = aggregate::displayObjective(s.objective);
+  o << "; ranked by " << obj.label << " (objective " << s.objective << ", "
+    << (obj.higherIsBetter ? "higher" : "lower") << " is better)\n";
   if (const PointSummary* best = bestPointOf(s)) {
     o << "  best point " << best->point << ": " << parameterText(best->parameters) << "\n";
-    o << "    objective " << pm(best->objectiveMean, best->objectiveStd) << " over " << best->foldsDone << " fold(s)";
+    o << "    " << obj.label << " " << pm(obj.shown(best->objectiveMean), best->objectiveStd) << " over "
+      << best->foldsDone << " fold(s)";
     if (s.points.size() > 1) {
       const PointSummary& second = best == &s.points[0] ? s.points[1] : s.points[0];
-      o << "; runner-up (point " << second.point << ") " << pm(second.objectiveMean, second.objectiveStd);
+      o << "; runner-up (point " << second.point << ") " << pm(obj.shown(second.objectiveMean), second.objectiveStd);
     }
     o << "\n";
   }

@@ -31,7 +31,9 @@ class AggregateCli : public ::testing::Test {
     const auto c = run(kCli + " convert " + kSource + "/examples/higgs/higgs-5k.csv.gz --label label -o " +
                        (dir_ / "higgs.h5").string());
     ASSERT_EQ(c.status, 0) << c.out;
-    std::ofstream(dir_ / "c.toml") << "seed = 5\n[data]\nfile = \"higgs.h5\"\n[model]\nwidths = [8]\n"
+    // The 7 high-level features only: the inspect report of the aggregate must show just these.
+    std::ofstream(dir_ / "c.toml") << "seed = 5\n[data]\nfile = \"higgs.h5\"\nfeatures = [\"m_jj\", \"m_jjj\", "
+                                      "\"m_lv\", \"m_jlv\", \"m_bb\", \"m_wbb\", \"m_wwbb\"]\n[model]\nwidths = [8]\n"
                                       "[train]\nepochs = 2\n[cv]\nfolds = 3\n[search]\nmethod = \"grid\"\n"
                                       "[search.space]\n\"model.dropout\" = [0.0, 0.3]\n[output]\ndir = \"" +
                                           (dir_ / "run").string() + "\"\n";
@@ -104,6 +106,22 @@ TEST_F(AggregateCli, ReportLinksTheInspectPageAndSurvivesAMissingDataFile) {
   std::ifstream inspectJson(report / "inspect" / "inspect.json");
   const auto ij = nlohmann::json::parse(inspectJson);
   EXPECT_EQ(ij["rows"], 5000);
+  // Restricted to the campaign's data.features (the data file has 28), in the campaign's order.
+  ASSERT_EQ(ij["features"].size(), 7u);
+  EXPECT_EQ(ij["features"][0]["name"], "m_jj");
+  EXPECT_NE(html.find("the 7 features the campaign trained on"), std::string::npos);
+
+  // --no-inspect leaves the inspect report out (and its link and section).
+  const fs::path report3 = dir_ / "report-no-inspect";
+  const auto skip = run(kCli + " aggregate " + (dir_ / "run").string() + " -o " + (dir_ / "s4.h5").string() +
+                        " --best-model " + (dir_ / "m4.h5").string() + " --report " + report3.string() + " --no-inspect");
+  ASSERT_EQ(skip.status, 0) << skip.out;
+  EXPECT_FALSE(fs::exists(report3 / "inspect"));
+  std::ifstream page3(report3 / "index.html");
+  const std::string html3((std::istreambuf_iterator<char>(page3)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(html3.find("inspect/index.html"), std::string::npos);
+  // The text summary names the objective as a person reads it.
+  EXPECT_NE(skip.out.find("ranked by validation loss"), std::string::npos) << skip.out;
 
   fs::rename(dir_ / "higgs.h5", dir_ / "higgs-moved.h5");
   const fs::path report2 = dir_ / "report-no-data";

@@ -201,8 +201,6 @@ TEST(Aggregate, EnsembleOnTheTestSet) {
   EXPECT_EQ(s.nTest, 40);
 }
 
-// Catches averaging scores of folds that were tested on different events: the error must name
-// both result files.
 // The AMS curves of the best point's folds and of their ensemble, against hand-computed values of
 // the HiggsML formula AMS = sqrt(2((s + b + 10) ln(1 + s/(b + 10)) - s)). Four test events:
 // labels 1, 1, 0, 0 with weights 1, 2, 1, -0.5; the result files say the test set's expected
@@ -280,6 +278,8 @@ TEST(Aggregate, NoAmsWithoutExpectedYields) {
   EXPECT_NE(s.amsNote.find("expected_signal"), std::string::npos) << s.amsNote;
 }
 
+// Catches averaging scores of folds that were tested on different events: the error must name
+// both result files.
 TEST(Aggregate, DifferentTestSetsAreAnError) {
   TempDir tmp;
   FakeCampaign c;

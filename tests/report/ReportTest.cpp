@@ -286,6 +286,33 @@ TEST(Report, AmsCurveAndTable) {
   const std::string gp = readFile(tmp.path() / "report" / "ams.gp");
   EXPECT_NE(gp.find("'ams-max.dat'"), std::string::npos);
   EXPECT_NE(readFile(tmp.path() / "report" / "ams-max.dat").find("3.25"), std::string::npos);
+  // Every curve's maximum gets its own marker, drawn after all the lines (a fold's maximum on the
+  // thick ensemble line was hidden under it).
+  const auto plot = gp.substr(0, gp.find("unset output"));
+  EXPECT_NE(plot.find("'ams-max.dat' every ::0::0"), std::string::npos) << plot;
+  EXPECT_NE(plot.find("'ams-max.dat' every ::1::1"), std::string::npos) << plot;
+  EXPECT_LT(plot.rfind("'ams.dat' index"), plot.find("'ams-max.dat' every")) << plot;
+}
+
+// Objectives stored negated or complemented are shown as read: "ams" stored as -AMS = -1.915
+// prints as "validation AMS 1.915", never as "objective -1.915"; val_auc stored as 1 - AUC shows
+// the AUC. The raw objective name stays visible.
+TEST(Report, ObjectivesAreShownAsAPhysicistReadsThem) {
+  Summary s = makeSummary(twoPointsThreeFolds());
+  s.objective = "ams";
+  for (auto& p : s.points) p.objectiveMean = -1.915 + 0.1 * p.rank;
+  s.points.front().objectiveMean = -1.915;
+  std::string text = textSummary(s);
+  EXPECT_NE(text.find("ranked by validation AMS (objective ams, higher is better)"), std::string::npos) << text;
+  EXPECT_NE(text.find("validation AMS 1.915"), std::string::npos) << text;
+  EXPECT_EQ(text.find("objective -"), std::string::npos) << text;
+  s.objective = "val_auc";
+  s.points.front().objectiveMean = 0.125;
+  text = textSummary(s);
+  EXPECT_NE(text.find("validation AUC 0.875"), std::string::npos) << text;
+  EXPECT_EQ(aggregate::displayObjective("bkg_eff@sig_eff=0.8").label,
+            "validation background efficiency at signal efficiency 0.8");
+  EXPECT_EQ(aggregate::displayObjective("val_loss").shown(0.25), 0.25);
 }
 
 // The link to the input data's inspect report: the callback writes into the staging directory

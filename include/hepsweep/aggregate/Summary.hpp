@@ -135,6 +135,29 @@ struct Summary {
   double luminosity = 1, signalScale = 1, backgroundScale = 1;  // [metrics] of the campaign
   bool testWeighted = false;  // some test event weight differs from 1
   std::string amsNote;        // why `ams` is empty, when it is
+  // The features the campaign trained on (model/feature_names of the best point's first result
+  // file; empty for files without it). Not stored in summary.h5.
+  std::vector<std::string> features;
 };
+
+// An objective as a person reads it. Objectives are stored so that smaller is better ("ams" as
+// -AMS, "val_auc" as 1 - AUC); shown(stored) undoes that, so a page says "validation AMS 1.92"
+// rather than "objective -1.92". Spreads (std) are the same in both forms.
+struct ObjectiveDisplay {
+  std::string label;        // e.g. "validation AMS"
+  bool higherIsBetter = false;
+  double sign = 1, offset = 0;
+  double shown(double stored) const { return offset + sign * stored; }
+};
+// Inline: the report draws a Summary without linking the aggregate module.
+inline ObjectiveDisplay displayObjective(const std::string& objective) {
+  if (objective == "ams") return {"validation AMS", true, -1, 0};
+  if (objective == "val_auc") return {"validation AUC", true, -1, 1};
+  if (objective == "val_loss") return {"validation loss", false, 1, 0};
+  const std::string bkgEff = "bkg_eff@sig_eff=";  // validated when the campaign was read
+  if (objective.compare(0, bkgEff.size(), bkgEff) == 0)
+    return {"validation background efficiency at signal efficiency " + objective.substr(bkgEff.size()), false, 1, 0};
+  return {objective, false, 1, 0};
+}
 
 }  // namespace hepsweep::aggregate
