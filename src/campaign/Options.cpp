@@ -550,8 +550,9 @@ std::vector<OptionSpec<CampaignConfig>> campaignOptions() {
   out.push_back(floatOption<C>("search.kappa", HEPSWEEP_FIELD(search.bayes.kappa), atLeast(0),
                                "bayes, LCB: mean - kappa * standard deviation (larger explores more)"));
   out.push_back(choiceOption<C>("search.liar", HEPSWEEP_FIELD(search.bayes.liar), search::liars(),
-                                "bayes: objective assumed for points still running when the next ones are proposed "
-                                "(constant liar: minimum, mean or maximum of the results so far)"));
+                                "bayes: objective assumed for points still running when the next ones are proposed: "
+                                "the minimum, mean or maximum of the results so far (constant liar), or kb (kriging "
+                                "believer: the Gaussian process's predicted mean there, from the results alone)"));
   out.push_back(choiceOption<C>("search.schedule", HEPSWEEP_FIELD(search.schedule), {"asynchronous", "rounds"},
                                 "bayes with several rank groups: propose a point whenever a group runs out of items "
                                 "(groups stay busy; proposals depend on the finishing order), or in rounds of one "
