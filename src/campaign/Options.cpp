@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "OptionTable.hpp"
+#include "hepsweep/campaign/Campaign.hpp"
 #include "hepsweep/core/Strings.hpp"
 #include "hepsweep/metrics/Physics.hpp"
 #include "hepsweep/search/Searcher.hpp"
@@ -658,7 +659,7 @@ void validateCampaignImpl(const CampaignConfig& c, const std::string& context) {
     throwConfig("search.method = " + formatString(s.method) + " needs search.budget (the number of points to try), "
                 "e.g. budget = 20 in [search]" + in);
   try {
-    search::makeSearcher(s.method, s.space, s.budget, c.run.seed, &s.bayes);
+    makeSearcher(c);
   } catch (const Error& e) {
     if (e.category() != ErrorCategory::Config) throw;
     throwConfig(std::string(e.what()) + in);
