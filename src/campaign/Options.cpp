@@ -471,20 +471,7 @@ OptionSpec<CampaignConfig> methodOption() {
                                "Bayesian optimisation, search.budget points; docs/search.md)",
                                true, {}, {}, {}, false};
   s.assign = [methods](CampaignConfig& c, const toml::node& n, const Origin& o) {
-    const std::string key = "search.method";
-    if (n.is_string()) {
-      const std::string v = readString(n, key, o);
-      if (std::find(methods.begin(), methods.end(), v) == methods.end()) {
-        // A method the search module knows of but does not provide yet has its own message.
-        try {
-          search::makeSearcher(v, Space{}, 1, 0);
-        } catch (const Error& e) {
-          if (e.category() == ErrorCategory::Config && std::string_view(e.what()).find("not available") != std::string_view::npos)
-            throwConfig(key + " = " + formatString(v) + " (" + o.at(n) + "): " + e.what());
-        }
-      }
-    }
-    c.search.method = readChoice(n, key, o, methods);
+    c.search.method = readChoice(n, "search.method", o, methods);
   };
   s.format = [](const CampaignConfig& c) { return formatString(c.search.method); };
   return s;
