@@ -2,13 +2,19 @@
 // until the budget is spent, search.h5, status, a rerun that does nothing, the same points for
 // the same seed, and the batch-system flow (search propose between sliced train runs).
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "../e2e/CliRun.hpp"
 
@@ -105,6 +111,43 @@ nlohmann::json expectSearchRanksBy(const fs::path& dir, const std::string& objec
     EXPECT_GT(std::abs(p["objective"].get<double>() - loss), 1e-6) << objective << " " << i << ": ranked by val_loss";
   }
   return points;
+}
+
+// Every dataset of search.h5's points, observations and models groups, exactly (floats as repr).
+std::string searchDatasets(const fs::path& runDir) {
+  const CliRun r = run("/usr/bin/python3 -c \"import h5py, sys\n"
+                       "with h5py.File(sys.argv[1], 'r') as f:\n"
+                       "    for g in ('points', 'observations', 'models'):\n"
+                       "        for k in sorted(f[g]):\n"
+                       "            print(g + '/' + k, [x.decode() if isinstance(x, bytes) else repr(x) for x in f[g][k][()].tolist()])\" " +
+                       (runDir / "search.h5").string());
+  EXPECT_EQ(r.status, 0) << r.out;
+  return r.out;
+}
+
+// Runs `command` in its own process group and sends `sig` to it once `watch` exists (and, for a
+// log file, has at least `lines` lines). Returns the exit status, or -signal when killed.
+int interruptWhen(const std::string& command, const fs::path& watch, int lines, int sig) {
+  const std::string cmd = "exec " + command + " > /dev/null 2>&1";
+  const pid_t pid = fork();
+  if (pid < 0) return -1000;
+  if (pid == 0) {
+    setpgid(0, 0);
+    execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  setpgid(pid, pid);
+  const auto countLines = [&] {
+    std::ifstream f(watch);
+    return static_cast<int>(std::count(std::istreambuf_iterator<char>(f), {}, '\n'));
+  };
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (std::chrono::steady_clock::now() < deadline && !(fs::exists(watch) && (lines <= 1 || countLines() >= lines)))
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  kill(-pid, sig);
+  int st = 0;
+  waitpid(pid, &st, 0);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st);
 }
 
 std::string proposals(const fs::path& runDir) {
@@ -236,4 +279,40 @@ TEST(BayesCampaign, RecordsPointsWithStoppedFolds) {
   ASSERT_EQ(r.status, 0) << r.out;
   EXPECT_EQ(lastJson(r)["search"]["stopped_points"], stoppedPoints);
   EXPECT_EQ(lastJson(r)["stopped"], stoppedFolds);
+}
+
+// schedule = "rounds" interrupted part-way (kill -9 right after the first model-based point's
+// first fold finished; SIGTERM, the clean stop Slurm's walltime warning triggers, in the middle
+// of a later item) and run again with the same command: search.h5's points, objectives,
+// observations and model fits are identical to those of an uninterrupted run with the same seed.
+TEST(BayesCampaign, RoundsResumeAfterAnInterruptionProposesTheSamePoints) {
+  // Longer items (more epochs, smaller batches) so that the signals land mid-campaign.
+  const std::string sets = " --set search.schedule=rounds --set train.epochs=6 --set train.batch_size=32 --quiet";
+  const fs::path ref = workDir("bayes_rounds_ref");
+  CliRun r = run(kCli + " train " + writeCampaign(ref, 5).string() + sets);
+  ASSERT_EQ(r.status, 0) << r.out;
+  const std::string expected = searchDatasets(ref / "run");
+  ASSERT_NE(expected.find("points/status ['observed', 'observed', 'observed', 'observed', 'observed']"), std::string::npos)
+      << expected;
+
+  struct Interruption {
+    const char* name;
+    const char* watch;  // under items/
+    int lines;
+    int signal;
+    int status;  // exit status of the interrupted run
+  };
+  const std::vector<Interruption> cases{{"kill9", "000004/result.h5", 1, SIGKILL, -SIGKILL},
+                                        {"term", "000006/log.txt", 2, SIGTERM, 75}};
+  for (const Interruption& c : cases) {
+    const fs::path dir = workDir(std::string("bayes_rounds_") + c.name);
+    const std::string command = kCli + " train " + writeCampaign(dir, 5).string() + sets;
+    EXPECT_EQ(interruptWhen(command, dir / "run/items" / c.watch, c.lines, c.signal), c.status) << c.name;
+    // It was interrupted before the end: the last point's items are not both done.
+    EXPECT_FALSE(fs::exists(dir / "run/items/000008/result.h5") && fs::exists(dir / "run/items/000009/result.h5"))
+        << c.name << ": the campaign finished before the signal";
+    r = run(command);
+    ASSERT_EQ(r.status, 0) << c.name << "\n" << r.out;
+    EXPECT_EQ(searchDatasets(dir / "run"), expected) << c.name;
+  }
 }
