@@ -474,7 +474,7 @@ void logUtilisation(const RunSummary& summary, const Logger& log) {
 }
 
 // Bayesian search in rounds: rank 0 observes the points whose folds have all finished and proposes
-// one point per rank group (the constant liar spreads a batch), saving RUN_DIR/search.h5; then the
+// one point per rank group (the liar, search.liar, spreads a batch), saving RUN_DIR/search.h5; then the
 // groups train the new points' items from the shared queue; repeat until the budget is spent.
 // Results are observed only between rounds, by ascending id, so the proposals depend on the seed
 // and the number of groups, not on which item finished first; a rerun after a kill first

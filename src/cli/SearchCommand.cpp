@@ -25,7 +25,7 @@ int searchCommand(const Args& args) {
       "usage: hepsweep search propose RUN_DIR --n N|--total K [options]\n\n"
       "For a campaign with [search] method = \"bayes\" run as batch arrays: observe the points whose\n"
       "folds have all finished (RUN_DIR/items), propose the next N points with the Gaussian process\n"
-      "(points still running count through the constant liar), and save RUN_DIR/search.h5. The next\n"
+      "(points still running count through search.liar), and save RUN_DIR/search.h5. The next\n"
       "`hepsweep train CAMPAIGN --items I/M` array trains their items (ids point * folds + fold).\n"
       "With --total K it proposes up to K points in all, so a batch chain step run twice proposes once.\n"
       "docs/search.md\n\noptions");

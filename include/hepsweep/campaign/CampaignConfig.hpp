@@ -26,7 +26,7 @@ struct SearchConfig {
   std::optional<std::int64_t> budget;  // random, bayes: number of points
   search::BayesOptions bayes;          // bayes: initial design, acquisition, liar
   // bayes under `hepsweep train` with several rank groups: "asynchronous" (a group that runs out of
-  // items proposes the next point at once, the running points as constant liars) or "rounds" (all
+  // items proposes the next point at once, the running points entered through the liar) or "rounds" (all
   // groups wait for each other between batches of proposals; exactly reproducible).
   std::string schedule = "asynchronous";
   // What ranks the points, always on validation data, mean over folds, stored so that smaller is

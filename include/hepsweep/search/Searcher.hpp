@@ -55,7 +55,7 @@ struct ModelRecord {
   std::int64_t id = -1;              // the point proposed with this model
   std::int64_t observed = 0;         // successful observations fitted
   std::int64_t failed = 0;           // failed points fitted at the worst observed objective
-  std::int64_t pending = 0;          // pending points fitted at the constant liar value
+  std::int64_t pending = 0;          // pending points fitted at the liar's value
   std::string acquisition;           // what chose the point: "EI", "LCB" or "PI"
   double amplitude = 0;              // kernel variance (normalised objective units)
   double noise = 0;                  // white-noise variance (normalised objective units)
