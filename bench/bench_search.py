@@ -55,12 +55,16 @@ def main():
             q = statistics.quantiles(r, n=4)
             cells.append(f"{statistics.median(r):.4g} (IQR {q[0]:.3g}–{q[2]:.3g})")
         print(f"| {function} | " + " | ".join(cells) + " |")
-    print("\n### Proposal time, 6-D (Hartmann-6), EI, one proposal\n")
-    print("| observations | seconds |")
-    print("|---|---|")
-    for line in open(timing_file):
-        t = json.loads(line)
-        print(f"| {t['observations']} | {t['seconds']:.3f} |")
+    timings = [json.loads(line) for line in open(timing_file)]
+    acquisitions = list(dict.fromkeys(t["acquisition"] for t in timings))
+    repeats = timings[0]["repeats"] if timings else 0
+    print(f"\n### Proposal time, 6-D (Hartmann-6), one proposal, seconds (median of {repeats} searches)\n")
+    print("| observations | " + " | ".join(acquisitions) + " |")
+    print("|---|" + "---|" * len(acquisitions))
+    for n in dict.fromkeys(t["observations"] for t in timings):
+        cells = [next(f"{t['seconds']:.3f}" for t in timings if t["observations"] == n and t["acquisition"] == a)
+                 for a in acquisitions]
+        print(f"| {n} | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":

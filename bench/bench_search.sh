@@ -2,23 +2,47 @@
 # Benchmark of the Bayesian search (not a test; a few minutes on one core):
 #   median regret on Branin and Hartmann-6 of hepsweep's GP-EI, random search and Optuna's TPE,
 #   SEEDS seeds each, BUDGET evaluations; and the time of one proposal after 50, 200, 500
-#   observations in 6-D. Prints a markdown block for bench/RESULTS.md.
+#   observations in 6-D with EI and with gp_hedge (the default acquisition). Prints a markdown
+#   block for bench/RESULTS.md, with what is needed to compare it with another run.
 # usage: bench/bench_search.sh [SEEDS [BUDGET]]     (defaults 20 and 50)
+# Builds the bench_search target with the `bench` preset (Release, -march=x86-64-v3) unless
+# HEPSWEEP_BENCH_BUILD names an existing CMake build directory to take bench/bench_search from.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 seeds=${1:-20}
 budget=${2:-50}
+for n in "$seeds" "$budget"; do
+  case "$n" in
+    '' | *[!0-9]* | 0) echo "bench_search.sh: '$n' is not a positive integer" >&2; exit 2 ;;
+  esac
+done
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-# Built from the sources with optimisation, independent of any build directory's type.
-g++ -std=c++20 -O2 -DNDEBUG -I"$root/include" -I/usr/include/eigen3 -o "$work/bench_search" \
-  "$here/bench_search.cpp" \
-  "$root/src/search/BayesSearcher.cpp" "$root/src/search/Design.cpp" "$root/src/search/Gp.cpp" \
-  "$root/src/search/GridSearcher.cpp" "$root/src/search/RandomSearcher.cpp" "$root/src/search/Searcher.cpp" \
-  "$root/src/search/Space.cpp" "$root/src/core/Error.cpp" "$root/src/core/Random.cpp" "$root/src/core/Strings.cpp"
-"$work/bench_search" regret "$seeds" "$budget" > "$work/regret.jsonl"
-"$work/bench_search" timing > "$work/timing.jsonl"
+
+if [ -n "${HEPSWEEP_BENCH_BUILD:-}" ]; then
+  build=$HEPSWEEP_BENCH_BUILD
+else
+  build=$root/build/bench
+  (cd "$root" && cmake --preset bench >&2 && cmake --build --preset bench --target bench_search >&2)
+fi
+bin=$build/bench/bench_search
+[ -x "$bin" ] || { echo "bench_search.sh: no $bin (build the bench_search target there)" >&2; exit 2; }
+cache=$build/CMakeCache.txt
+cxx=$(sed -n 's/^CMAKE_CXX_COMPILER:[A-Z]*=//p' "$cache")
+build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$cache")
+march=$(sed -n 's/^HEPSWEEP_ARCH:[A-Z]*=//p' "$cache")
+
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+"$bin" regret "$seeds" "$budget" > "$work/regret.jsonl"
+"$bin" timing 3 > "$work/timing.jsonl"
 /usr/bin/python3 "$here/bench_search.py" "$work/regret.jsonl" "$work/timing.jsonl" "$seeds" "$budget"
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+
+commit=$(git -C "$root" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+dirty=$(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null | head -c1)
 echo
-echo "($(g++ --version | head -1); $(nproc) cores; $(date -u +%Y-%m-%d))"
+echo "Reproduce: \`bench/bench_search.sh $seeds $budget\` at git $commit${dirty:+ (with uncommitted changes)};"
+echo "$($cxx --version | head -1), CMAKE_BUILD_TYPE=$build_type, -march=${march:-(compiler default)};"
+echo "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-(unset)} (the search uses Eigen only, no BLAS);"
+echo "$(nproc) cores; load average (1, 5, 15 min) $load_before before, $load_after after; $(date -u +%Y-%m-%d)."

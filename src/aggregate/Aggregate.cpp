@@ -21,6 +21,7 @@
 #include "hepsweep/io/Hdf5.hpp"
 #include "hepsweep/metrics/KolmogorovSmirnov.hpp"
 #include "hepsweep/metrics/Metrics.hpp"
+#include "hepsweep/metrics/Objective.hpp"
 #include "hepsweep/metrics/Physics.hpp"
 
 namespace hepsweep::aggregate {
@@ -250,16 +251,11 @@ ItemSummary readItem(const RunInfo& run, std::int64_t id, const std::string& pat
       if (k == name) return v;
     throwInput("it has no metrics/" + name);
   };
-  // Newer result files store the objective the campaign ranked by (metrics/objective, any of the
-  // objectives the campaign knows); older ones only val_loss and val_auc.
-  bool stored = false;
-  for (const auto& [k, v] : it.metrics)
-    if (k == "objective") stored = true;
-  if (stored) it.objective = metric("objective");
-  else if (run.objective == "val_auc") it.objective = 1.0 - metric("val_auc");
-  else if (run.objective == "val_loss") it.objective = metric("val_loss");
-  else throwInput("it has no metrics/objective, and the campaign's objective " + str::quoted(run.objective) +
-                  " cannot be recomputed from its metrics");
+  it.objective = metrics::storedObjective(run.objective, [&](const std::string& name) -> std::optional<double> {
+    for (const auto& [k, v] : it.metrics)
+      if (k == name) return v;
+    return std::nullopt;
+  });
   it.epochsRun = static_cast<std::int64_t>(metric("epochs_run"));
   it.bestEpoch = static_cast<std::int64_t>(metric("best_epoch"));
   it.seconds = metric("train_seconds");

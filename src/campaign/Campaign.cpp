@@ -19,6 +19,7 @@
 #include "hepsweep/dist/WorkQueue.hpp"
 #include "hepsweep/io/DatasetFile.hpp"
 #include "hepsweep/io/Hdf5.hpp"
+#include "hepsweep/metrics/Objective.hpp"
 #include "hepsweep/search/SearchFile.hpp"
 #include "hepsweep/search/Searcher.hpp"
 #include "hepsweep/train/ResultFile.hpp"
@@ -177,10 +178,55 @@ std::vector<Item> planItems(const CampaignConfig& c) {
     // A Bayesian search proposes points as results arrive (RUN_DIR/search.h5).
     points = proposedPoints(c, c.run.output.dir);
   } else {
-    auto searcher = search::makeSearcher(c.search.method, c.search.space, c.search.budget, c.run.seed);
+    auto searcher = makeSearcher(c);
     points = searcher->propose(searcher->totalPoints());
   }
   return itemsOf(points, c.cv.folds);
+}
+
+std::unique_ptr<search::Searcher> makeSearcher(const CampaignConfig& c) {
+  return search::makeSearcher(c.search.method, c.search.space, c.search.budget, c.run.seed, &c.search.bayes);
+}
+
+search::ItemResults searchItems(const CampaignConfig& c, const RunDirectory& dir) {
+  const auto root = std::make_shared<const RunDirectory>(dir.root());
+  const std::string objective = c.search.objective;
+  const auto read = [root, objective](std::int64_t id) -> std::optional<search::ItemOutcome> {
+    const fs::path result = root->resultFile(id);
+    if (fs::exists(result)) {
+      const auto f = io::h5::File::open(result.string());
+      try {
+        if (f.hasAttr("name", "metrics/objective") && f.attrString("name", "metrics/objective") != objective)
+          throwInput("its metrics/objective is " + str::quoted(f.attrString("name", "metrics/objective")) +
+                     ", not the campaign's objective " + str::quoted(objective));
+        const double v = metrics::storedObjective(objective, [&](const std::string& name) -> std::optional<double> {
+          const std::string path = "metrics/" + name;
+          if (!f.exists(path)) return std::nullopt;
+          return f.readScalarDouble(path);
+        });
+        return search::ItemOutcome{v, f.hasAttr(kStoppedByAttr)};
+      } catch (const Error& e) {
+        if (e.category() != ErrorCategory::Input) throw;
+        throwInput(result.string() + ": " + e.what());
+      }
+    }
+    if (fs::exists(root->failedFile(id))) return search::ItemOutcome{};
+    return std::nullopt;
+  };
+  return {c.cv.folds, read};
+}
+
+std::unique_ptr<search::Searcher> loadSearch(const CampaignConfig& c, const RunDirectory& dir) {
+  return search::loadSearch(search::searchFilePath(dir.root()), [&] { return makeSearcher(c); }, searchItems(c, dir));
+}
+
+std::string searchProgress(const search::Searcher& searcher, const CampaignConfig& c) {
+  std::string s = std::to_string(searcher.observations().size()) + " of " + std::to_string(searcher.totalPoints()) +
+                  " points observed";
+  if (const auto best = searcher.best())
+    s += ", best " + metrics::describeObjective(c.search.objective, *best->objective) + " at point " +
+         std::to_string(best->id);
+  return s;
 }
 
 namespace {
@@ -428,7 +474,7 @@ void logUtilisation(const RunSummary& summary, const Logger& log) {
 }
 
 // Bayesian search in rounds: rank 0 observes the points whose folds have all finished and proposes
-// one point per rank group (the constant liar spreads a batch), saving RUN_DIR/search.h5; then the
+// one point per rank group (the liar, search.liar, spreads a batch), saving RUN_DIR/search.h5; then the
 // groups train the new points' items from the shared queue; repeat until the budget is spent.
 // Results are observed only between rounds, by ascending id, so the proposals depend on the seed
 // and the number of groups, not on which item finished first; a rerun after a kill first
@@ -438,11 +484,6 @@ RunSummary runBayesRounds(const CampaignConfig& c, const std::string& campaignTo
   const auto t0 = Clock::now();
   const RunDirectory dir(c.run.output.dir);
   const fs::path searchFile = search::searchFilePath(dir.root());
-  const search::ItemFiles files{[&](std::int64_t id) { return dir.resultFile(id); },
-                                [&](std::int64_t id) { return dir.failedFile(id); }};
-  const auto make = [&] {
-    return search::makeSearcher(c.search.method, c.search.space, c.search.budget, c.run.seed, &c.search.bayes);
-  };
   if (options.fresh) onRankZero(world, [&] { fs::remove(searchFile); });
   // The first pass checks the run directory (a different campaign is refused before its search
   // state is read) and finishes the points an interrupted run left.
@@ -457,19 +498,14 @@ RunSummary runBayesRounds(const CampaignConfig& c, const std::string& campaignTo
     std::string state;
     std::int64_t proposed = 0;
     onRankZero(world, [&] {
-      auto searcher = search::loadSearch(searchFile, make, c.cv.folds, c.search.objective, files);
-      bool unfinished = false;
-      for (const std::int64_t id : searcher->pending())
-        unfinished = unfinished || !search::pointResult(id, c.cv.folds, c.search.objective, files);
-      if (!unfinished) {
+      auto searcher = loadSearch(c, dir);
+      // Every point whose folds have all finished is observed now: a pending one is unfinished.
+      if (searcher->pending().empty()) {
         const std::vector<search::Point> points = searcher->propose(static_cast<std::size_t>(batch));
         proposed = static_cast<std::int64_t>(points.size());
         for (const auto& p : points) log.info("search: proposed point " + std::to_string(p.id) + ": " + p.describe());
       }
-      if (const auto best = searcher->best())
-        log.info("search: " + std::to_string(searcher->observations().size()) + " of " +
-                 std::to_string(searcher->totalPoints()) + " points observed, best " + search::formatReal(*best->objective) +
-                 " at point " + std::to_string(best->id));
+      log.info("search: " + searchProgress(*searcher, c));
       search::writeSearchFile(searchFile, *searcher, c.search.budget.value_or(0));
       if (!searcher->finished()) state = search::stateToJson(searcher->state());
     });
@@ -551,18 +587,14 @@ class AsyncBayesSource final : public ItemSource {
  private:
   std::string claim() {
     const int k = c_.cv.folds;
-    const search::ItemFiles files{[&](std::int64_t id) { return dir_.resultFile(id); },
-                                  [&](std::int64_t id) { return dir_.failedFile(id); }};
     dist::SharedLock::Guard guard = lock_->acquire();
-    auto searcher = search::makeSearcher(c_.search.method, c_.search.space, c_.search.budget, c_.run.seed, &c_.search.bayes);
-    if (const auto json = search::readSearchStateJson(searchFile_))
-      searcher->restore(search::stateFromJson(*json, searcher->space(), searchFile_.string()));
+    auto searcher = search::restoreSearch(searchFile_, [&] { return makeSearcher(c_); });
     const std::size_t before = searcher->observations().size();
-    const std::size_t observed = search::observeFinished(*searcher, k, c_.search.objective, files);
+    const std::size_t observed = search::observeFinished(*searcher, searchItems(c_, dir_));
     for (std::size_t i = before; i < searcher->observations().size(); ++i) {
       const search::Observation& o = searcher->observations()[i];
       log_.info("search: observed point " + std::to_string(o.id) + ": " +
-                (o.objective ? search::formatReal(*o.objective) : std::string("failed")));
+                (o.objective ? metrics::describeObjective(c_.search.objective, *o.objective) : std::string("failed")));
     }
 
     const auto handed = guard.get(kHandedOut);
@@ -626,12 +658,7 @@ RunSummary runBayesAsynchronous(const CampaignConfig& c, const std::string& camp
   // The last results (a group stopped before observing them) and the totals over every point.
   std::int64_t totals[4] = {0, 0, 0, 0};  // items, done, failed, search finished
   onRankZero(world, [&] {
-    const search::ItemFiles files{[&](std::int64_t id) { return dir.resultFile(id); },
-                                  [&](std::int64_t id) { return dir.failedFile(id); }};
-    const auto make = [&] {
-      return search::makeSearcher(c.search.method, c.search.space, c.search.budget, c.run.seed, &c.search.bayes);
-    };
-    const auto searcher = search::loadSearch(searchFile, make, c.cv.folds, c.search.objective, files);
+    const auto searcher = loadSearch(c, dir);
     search::writeSearchFile(searchFile, *searcher, c.search.budget.value_or(0));
     for (const auto& it : itemsOf(searcher->proposals(), c.cv.folds)) {
       const ItemStatus s = dir.status(it.id, 0);
@@ -640,10 +667,7 @@ RunSummary runBayesAsynchronous(const CampaignConfig& c, const std::string& camp
       totals[2] += s == ItemStatus::Failed;
     }
     totals[3] = searcher->finished() ? 1 : 0;
-    if (const auto best = searcher->best())
-      log.info("search: " + std::to_string(searcher->observations().size()) + " of " +
-               std::to_string(searcher->totalPoints()) + " points observed, best " + search::formatReal(*best->objective) +
-               " at point " + std::to_string(best->id));
+    log.info("search: " + searchProgress(*searcher, c));
   });
   world.broadcast(std::span<std::int64_t>(totals, 4), 0);
   summary.total = totals[0];

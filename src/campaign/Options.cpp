@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "OptionTable.hpp"
+#include "hepsweep/campaign/Campaign.hpp"
 #include "hepsweep/core/Strings.hpp"
 #include "hepsweep/metrics/Physics.hpp"
 #include "hepsweep/search/Searcher.hpp"
@@ -470,20 +471,7 @@ OptionSpec<CampaignConfig> methodOption() {
                                "Bayesian optimisation, search.budget points; docs/search.md)",
                                true, {}, {}, {}, false};
   s.assign = [methods](CampaignConfig& c, const toml::node& n, const Origin& o) {
-    const std::string key = "search.method";
-    if (n.is_string()) {
-      const std::string v = readString(n, key, o);
-      if (std::find(methods.begin(), methods.end(), v) == methods.end()) {
-        // A method the search module knows of but does not provide yet has its own message.
-        try {
-          search::makeSearcher(v, Space{}, 1, 0);
-        } catch (const Error& e) {
-          if (e.category() == ErrorCategory::Config && std::string_view(e.what()).find("not available") != std::string_view::npos)
-            throwConfig(key + " = " + formatString(v) + " (" + o.at(n) + "): " + e.what());
-        }
-      }
-    }
-    c.search.method = readChoice(n, key, o, methods);
+    c.search.method = readChoice(n, "search.method", o, methods);
   };
   s.format = [](const CampaignConfig& c) { return formatString(c.search.method); };
   return s;
@@ -550,8 +538,9 @@ std::vector<OptionSpec<CampaignConfig>> campaignOptions() {
   out.push_back(floatOption<C>("search.kappa", HEPSWEEP_FIELD(search.bayes.kappa), atLeast(0),
                                "bayes, LCB: mean - kappa * standard deviation (larger explores more)"));
   out.push_back(choiceOption<C>("search.liar", HEPSWEEP_FIELD(search.bayes.liar), search::liars(),
-                                "bayes: objective assumed for points still running when the next ones are proposed "
-                                "(constant liar: minimum, mean or maximum of the results so far)"));
+                                "bayes: objective assumed for points still running when the next ones are proposed: "
+                                "the minimum, mean or maximum of the results so far (constant liar), or kb (kriging "
+                                "believer: the Gaussian process's predicted mean there, from the results alone)"));
   out.push_back(choiceOption<C>("search.schedule", HEPSWEEP_FIELD(search.schedule), {"asynchronous", "rounds"},
                                 "bayes with several rank groups: propose a point whenever a group runs out of items "
                                 "(groups stay busy; proposals depend on the finishing order), or in rounds of one "
@@ -657,7 +646,7 @@ void validateCampaignImpl(const CampaignConfig& c, const std::string& context) {
     throwConfig("search.method = " + formatString(s.method) + " needs search.budget (the number of points to try), "
                 "e.g. budget = 20 in [search]" + in);
   try {
-    search::makeSearcher(s.method, s.space, s.budget, c.run.seed, &s.bayes);
+    makeSearcher(c);
   } catch (const Error& e) {
     if (e.category() != ErrorCategory::Config) throw;
     throwConfig(std::string(e.what()) + in);

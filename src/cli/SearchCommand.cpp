@@ -7,10 +7,12 @@
 #include <nlohmann/json.hpp>
 
 #include "Commands.hpp"
+#include "hepsweep/campaign/Campaign.hpp"
 #include "hepsweep/campaign/Options.hpp"
 #include "hepsweep/campaign/RunDirectory.hpp"
 #include "hepsweep/core/Error.hpp"
 #include "hepsweep/core/Strings.hpp"
+#include "hepsweep/metrics/Objective.hpp"
 #include "hepsweep/search/SearchFile.hpp"
 
 namespace po = boost::program_options;
@@ -23,7 +25,7 @@ int searchCommand(const Args& args) {
       "usage: hepsweep search propose RUN_DIR --n N|--total K [options]\n\n"
       "For a campaign with [search] method = \"bayes\" run as batch arrays: observe the points whose\n"
       "folds have all finished (RUN_DIR/items), propose the next N points with the Gaussian process\n"
-      "(points still running count through the constant liar), and save RUN_DIR/search.h5. The next\n"
+      "(points still running count through search.liar), and save RUN_DIR/search.h5. The next\n"
       "`hepsweep train CAMPAIGN --items I/M` array trains their items (ids point * folds + fold).\n"
       "With --total K it proposes up to K points in all, so a batch chain step run twice proposes once.\n"
       "docs/search.md\n\noptions");
@@ -80,11 +82,7 @@ int searchCommand(const Args& args) {
     throwConfig("search propose needs a campaign with search.method = \"bayes\"; " + dir.campaignFile().string() +
                 " has search.method = \"" + c.search.method + "\" (its points are all planned up front)");
   const fs::path file = search::searchFilePath(dir.root());
-  const search::ItemFiles files{[&](std::int64_t id) { return dir.resultFile(id); },
-                                [&](std::int64_t id) { return dir.failedFile(id); }};
-  auto searcher = search::loadSearch(
-      file, [&] { return search::makeSearcher("bayes", c.search.space, c.search.budget, c.run.seed, &c.search.bayes); },
-      c.cv.folds, c.search.objective, files);
+  auto searcher = campaign::loadSearch(c, dir);
   const std::int64_t wanted =
       byTotal ? std::max<std::int64_t>(0, n - static_cast<std::int64_t>(searcher->proposedCount())) : n;
   const std::vector<search::Point> points = searcher->propose(static_cast<std::size_t>(wanted));
@@ -107,20 +105,21 @@ int searchCommand(const Args& args) {
     j["pending"] = searcher->pending().size();
     j["budget"] = searcher->totalPoints();
     j["item_count"] = static_cast<std::int64_t>(searcher->proposedCount()) * c.cv.folds;
-    if (best) j["best"] = {{"point", best->id}, {"objective", *best->objective},
-                           {"overrides", searcher->point(best->id).toOverrides()}};
+    if (best) {
+      const metrics::ObjectiveReading reading = metrics::readable(c.search.objective, *best->objective);
+      j["best"] = {{"point", best->id}, {"objective", *best->objective}, {"quantity", reading.quantity},
+                   {"value", reading.value}, {"overrides", searcher->point(best->id).toOverrides()}};
+    }
     std::cout << j.dump() << std::endl;
     return 0;
   }
-  std::printf("%s: proposed %zu point(s); %zu of %zu proposed, %zu observed\n", runDir.c_str(), points.size(),
-              searcher->proposedCount(), searcher->totalPoints(), searcher->observations().size());
+  std::printf("%s: proposed %zu point(s); %zu of %zu proposed; %s\n", runDir.c_str(), points.size(),
+              searcher->proposedCount(), searcher->totalPoints(), campaign::searchProgress(*searcher, c).c_str());
   for (const auto& p : points)
     std::printf("  point %lld (items %lld-%lld): %s\n", static_cast<long long>(p.id),
                 static_cast<long long>(p.id * c.cv.folds), static_cast<long long>(p.id * c.cv.folds + c.cv.folds - 1),
                 p.describe().c_str());
-  if (best)
-    std::printf("best so far: point %lld, objective %s: %s\n", static_cast<long long>(best->id),
-                search::formatReal(*best->objective).c_str(), searcher->point(best->id).describe().c_str());
+  if (best) std::printf("best so far: point %lld: %s\n", static_cast<long long>(best->id), searcher->point(best->id).describe().c_str());
   if (points.empty() && wanted == 0)
     std::printf("%lld point(s) already proposed: nothing to do\n", static_cast<long long>(n));
   else if (points.empty())

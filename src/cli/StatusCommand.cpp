@@ -9,6 +9,7 @@
 #include "hepsweep/campaign/Options.hpp"
 #include "hepsweep/core/Strings.hpp"
 #include "hepsweep/core/Error.hpp"
+#include "hepsweep/metrics/Objective.hpp"
 #include "hepsweep/search/SearchFile.hpp"
 
 namespace po = boost::program_options;
@@ -29,18 +30,24 @@ nlohmann::ordered_json searchProgress(const std::string& runDir) {
   j["method"] = state.method;
   j["budget"] = c.search.budget.value_or(0);
   j["proposed"] = state.proposals.size();
-  std::int64_t failed = 0;
-  std::optional<search::Observation> best;
+  std::int64_t failed = 0, stopped = 0;
   for (const auto& o : state.observations) {
-    if (!o.objective) ++failed;
-    else if (!best || *o.objective < *best->objective) best = o;
+    failed += o.objective ? 0 : 1;
+    stopped += o.stoppedFolds > 0 ? 1 : 0;
   }
   j["observed"] = state.observations.size();
   j["failed"] = failed;
-  j["objective"] = c.search.objective == "val_auc" ? "1 - val_auc" : c.search.objective;
-  if (best)
-    j["best"] = {{"point", best->id}, {"objective", *best->objective},
+  j["stopped_points"] = stopped;
+  j["objective"] = c.search.objective;
+  if (const auto best = search::bestObservation(state.observations)) {
+    const metrics::ObjectiveReading reading = metrics::readable(c.search.objective, *best->objective);
+    j["best"] = {{"point", best->id},
+                 {"objective", *best->objective},
+                 {"quantity", reading.quantity},
+                 {"value", reading.value},
+                 {"description", metrics::describeObjective(c.search.objective, *best->objective)},
                  {"overrides", state.proposals[static_cast<std::size_t>(best->id)].toOverrides()}};
+  }
   return j;
 }
 
@@ -88,8 +95,8 @@ int statusCommand(const Args& args) {
                 s["method"].get<std::string>().c_str(), s["proposed"].get<long long>(), s["budget"].get<long long>(),
                 s["observed"].get<long long>(), s["failed"].get<long long>());
     if (s.contains("best"))
-      std::printf("  best: point %lld, %s = %.6g: %s\n", s["best"]["point"].get<long long>(),
-                  s["objective"].get<std::string>().c_str(), s["best"]["objective"].get<double>(),
+      std::printf("  best: point %lld, %s (mean over folds): %s\n", s["best"]["point"].get<long long>(),
+                  s["best"]["description"].get<std::string>().c_str(),
                   str::join(s["best"]["overrides"].get<std::vector<std::string>>(), " ").c_str());
   }
   return 0;

@@ -577,54 +577,85 @@ void Builder::scores() {
 }
 
 void Builder::trace() {
-  if (s_.items.empty()) return;
-  std::vector<double> idx, obj, best, fold, point;
-  double sofar = INFINITY;
-  for (std::size_t i = 0; i < s_.items.size(); ++i) {
-    const ItemSummary& it = s_.items[i];
-    idx.push_back(static_cast<double>(i));
-    obj.push_back(it.objective);
-    if (std::isfinite(it.objective)) sofar = std::min(sofar, it.objective);
+  if (s_.points.empty()) return;
+  // The search ranks points by their mean over folds, so the trace is per point, in proposal
+  // order: the aggregated point index follows (run dir, item id), which within a run directory is
+  // the order the points were proposed. A point with unfinished folds (--allow-incomplete) is
+  // drawn apart and does not count towards the best so far, as the search would not observe it.
+  std::vector<const PointSummary*> order;
+  for (const PointSummary& p : s_.points) order.push_back(&p);
+  std::sort(order.begin(), order.end(), [](const PointSummary* a, const PointSummary* b) { return a->point < b->point; });
+  std::map<std::int64_t, double> xOf;
+  std::vector<double> x, id, mean, sd, best, folds, complete;
+  double sofar = INFINITY, bx = NAN, by = NAN;
+  bool anyIncomplete = false;
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    const PointSummary& p = *order[i];
+    xOf[p.point] = static_cast<double>(i);
+    x.push_back(static_cast<double>(i));
+    id.push_back(static_cast<double>(p.point));
+    mean.push_back(p.objectiveMean);
+    sd.push_back(p.objectiveStd);
+    folds.push_back(p.foldsDone);
+    complete.push_back(p.complete() ? 1 : 0);
+    anyIncomplete = anyIncomplete || !p.complete();
+    if (p.complete() && std::isfinite(p.objectiveMean)) sofar = std::min(sofar, p.objectiveMean);
     best.push_back(std::isfinite(sofar) ? sofar : NAN);
-    fold.push_back(it.fold);
-    point.push_back(static_cast<double>(it.point));
+    if (p.point == s_.bestPoint) bx = x.back(), by = p.objectiveMean;
   }
   gp::writeDataFile(path("trace.dat"),
-                    "Search trace: every item (one fold of one point) in run order, its validation objective (" +
-                        s_.objective + ") and the best objective seen so far.",
-                    std::vector<gp::Column>{{"item_order", idx}, {"objective", obj}, {"best_so_far", best},
-                                            {"fold", fold}, {"point", point}});
-  std::vector<double> bIdx, bObj;
-  for (std::int64_t i : s_.bestItems)
-    if (i >= 0 && static_cast<std::size_t>(i) < s_.items.size()) {
-      bIdx.push_back(static_cast<double>(i));
-      bObj.push_back(s_.items[static_cast<std::size_t>(i)].objective);
-    }
-  if (!bIdx.empty())
-    gp::writeDataFile(path("trace-best.dat"), "The best point's items in the search trace.",
-                      std::vector<gp::Column>{{"item_order", bIdx}, {"objective", bObj}});
+                    "Search trace: every point in proposal order, its validation objective (" + s_.objective +
+                        ") as the mean and standard deviation over its folds, and the best complete point's mean "
+                        "so far. point: the point's index in the summary.",
+                    std::vector<gp::Column>{{"order", x}, {"point", id}, {"objective_mean", mean}, {"objective_std", sd},
+                                            {"best_so_far", best}, {"folds_done", folds}, {"complete", complete}});
+  std::vector<double> ix, iy, ifold;
+  for (const PointSummary* p : order)
+    for (const ItemSummary& it : s_.items)
+      if (it.point == p->point) {
+        ix.push_back(xOf[p->point]);
+        iy.push_back(it.objective);
+        ifold.push_back(it.fold);
+      }
+  gp::writeDataFile(path("trace-items.dat"), "Search trace: each fold of each point, at the point's position in proposal order.",
+                    std::vector<gp::Column>{{"order", ix}, {"objective", iy}, {"fold", ifold}});
+  if (std::isfinite(bx) && std::isfinite(by))
+    gp::writeDataFile(path("trace-best.dat"), "Search trace: the best point (ranked by its mean over folds).",
+                      std::vector<gp::Column>{{"order", {bx}}, {"objective_mean", {by}}});
   double mn = INFINITY, mx = -INFINITY;
-  for (double v : obj)
+  for (const double v : iy)
     if (std::isfinite(v)) mn = std::min(mn, v), mx = std::max(mx, v);
+  for (std::size_t i = 0; i < mean.size(); ++i)
+    if (std::isfinite(mean[i]) && std::isfinite(sd[i])) mn = std::min(mn, mean[i] - sd[i]), mx = std::max(mx, mean[i] + sd[i]);
   std::ostringstream g;
   g << "set title 'Search trace'\n";
-  g << "set xlabel 'item (one fold of one point, in run order)'\n";
+  g << "set xlabel 'point, in proposal order'\n";
   g << "set ylabel " << gp::quote(gp::enhancedLiteral(objectiveLabel(s_))) << "\n";
   const bool logy = mn > 0 && mx / mn > 100;
   if (logy) g << "set logscale y\n";
   g << yrangeWithLegendRoom(mn, mx, logy);
-  g << "set xrange [-0.5:" << static_cast<double>(s_.items.size()) - 0.5 << "]\n";
+  g << "set xrange [-0.5:" << static_cast<double>(order.size()) - 0.5 << "]\n";
+  if (order.size() <= 30) g << "set xtics 1\nunset mxtics\n";
   g << "set key top right\n";
-  g << "plot 'trace.dat' using 1:2 with points pt 7 ps 1.0 lc rgb '#1f77b4' title 'item', \\\n";
-  g << "     'trace.dat' using 1:3 with steps lw 2.5 lc rgb '#d62728' title 'best item so far'";
-  if (!bIdx.empty())
-    g << ", \\\n     'trace-best.dat' using 1:2 with points pt 3 ps 2.2 lw 2 lc rgb 'black' title 'best point''s folds'";
+  g << "plot 'trace-items.dat' using 1:2 with points pt 6 ps 0.8 lc rgb '#9aa9b8' title 'fold', \\\n";
+  g << "     'trace.dat' using 1:($7 == 1 ? $3 : NaN):4 with yerrorbars pt 7 ps 1.2 lw 1.5 lc rgb '#1f77b4' "
+       "title 'point: mean \xC2\xB1 std over folds', \\\n";
+  if (anyIncomplete)
+    g << "     'trace.dat' using 1:($7 == 1 ? NaN : $3) with points pt 6 ps 1.4 lw 2 lc rgb '#1f77b4' "
+         "title 'point with unfinished folds', \\\n";
+  g << "     'trace.dat' using 1:5 with steps lw 2.5 lc rgb '#d62728' title 'best mean so far'";
+  if (std::isfinite(bx) && std::isfinite(by))
+    g << ", \\\n     'trace-best.dat' using 1:2 with points pt 3 ps 2.6 lw 2.5 lc rgb 'black' title 'best point'";
   g << "\n";
-  addPlot({"trace", "Search trace: objective of every item and best so far",
-           "Validation objective (" + s_.objective +
-               ", lower is better) of every item in run order, the best single item so far (red) and the folds of the "
-               "best point (black stars). The best point is chosen by its mean over folds, not by its best fold.",
-           "search"},
+  std::string caption = "Validation objective (" + s_.objective +
+                        ", lower is better) of each point in the order the search proposed it: the mean over its "
+                        "folds with their standard deviation (blue), each fold (grey circles), the best mean so far "
+                        "(red: the search ranks points by the fold mean) and the best point (black star).";
+  if (anyIncomplete)
+    caption += " Open blue circles: points with unfinished folds, the mean of the finished ones, not counted in the "
+               "best so far.";
+  addPlot({"trace", "Search trace: each point's mean objective over folds, in proposal order, and the best so far",
+           caption, "search"},
           g.str());
 }
 

@@ -5,9 +5,9 @@
 #include <limits>
 #include <map>
 #include <numbers>
-#include <stdexcept>
 #include <string>
 
+#include "Lbfgs.hpp"
 #include "hepsweep/core/Error.hpp"
 #include "hepsweep/core/Random.hpp"
 #include "hepsweep/core/Strings.hpp"
@@ -19,34 +19,15 @@ namespace hepsweep::search {
 namespace {
 
 // Sub-stream tags under (seed, Stream::Search, id).
-enum Tag : std::uint64_t { kDesign = 1, kSobolShift = 2, kLhs = 3, kFit = 4, kCandidateDraws = 5, kHedge = 6, kRedraw = 7 };
+enum Tag : std::uint64_t {
+  kDesign = 1, kSobolShift = 2, kLhs = 3, kFit = 4, kCandidateDraws = 5, kHedge = 6, kRedraw = 7, kBelieverFit = 8
+};
 
 // Redraws of a point that duplicates an earlier one before scanning a discrete space.
 constexpr std::uint64_t kRedraws = 64;
-// gp_hedge's softmax temperature (scikit-optimize's eta).
-constexpr double kHedgeEta = 1.0;
-// Acquisitions of the hedge portfolio, in scikit-optimize's order.
-const std::vector<std::string> kPortfolio = {"LCB", "EI", "PI"};
 
 double normalPdf(double z) { return std::exp(-0.5 * z * z) / std::sqrt(2.0 * std::numbers::pi); }
 double normalCdf(double z) { return 0.5 * std::erfc(-z / std::numbers::sqrt2); }
-
-// An acquisition as a value to minimise, with its derivatives with respect to mean and sd.
-struct Score {
-  double value = 0, dMean = 0, dSd = 0;
-};
-
-Score score(const std::string& acq, double mean, double sd, double best, const BayesOptions& o) {
-  if (acq == "LCB") return {mean - o.kappa * sd, 1.0, -o.kappa};
-  const double improvement = best - mean - o.xi;
-  if (sd <= 0) {
-    if (acq == "EI") return {-std::max(improvement, 0.0), improvement > 0 ? 1.0 : 0.0, 0.0};
-    return {improvement > 0 ? -1.0 : 0.0, 0.0, 0.0};
-  }
-  const double z = improvement / sd;
-  if (acq == "EI") return {-(improvement * normalCdf(z) + sd * normalPdf(z)), normalCdf(z), -normalPdf(z)};
-  return {-normalCdf(z), normalPdf(z) / sd, z * normalPdf(z) / sd};
-}
 
 std::string checkChoice(const std::string& key, const std::string& value, const std::vector<std::string>& allowed) {
   if (std::find(allowed.begin(), allowed.end(), value) == allowed.end())
@@ -54,19 +35,66 @@ std::string checkChoice(const std::string& key, const std::string& value, const 
   return value;
 }
 
+// Random starts of a hyperparameter fit on n points: fewer as each likelihood evaluation (O(n^3))
+// gets dearer; the warm start from the previous fit does most of the work by then.
+int randomStarts(std::size_t n) { return n <= 50 ? 3 : n <= 150 ? 2 : 1; }
+
+// Starts of a hyperparameter fit: the previous fit (warm start), then a neutral default.
+std::vector<Eigen::VectorXd> fitStarts(const std::vector<ModelRecord>& models, Eigen::Index cols) {
+  std::vector<Eigen::VectorXd> starts;
+  if (!models.empty()) {
+    const ModelRecord& prev = models.back();
+    Eigen::VectorXd t(cols + 2);
+    t(0) = std::log(prev.amplitude);
+    for (Eigen::Index k = 0; k < cols; ++k) t(k + 1) = std::log(prev.lengthScales[static_cast<std::size_t>(k)]);
+    t(cols + 1) = std::log(prev.noise);
+    starts.push_back(t);
+  }
+  starts.push_back(gp::makeTheta(cols, 1.0, 1.0, 1e-2));
+  return starts;
+}
+
+// The rows `rows` of X (or of y).
+Eigen::MatrixXd rowsOf(const Eigen::MatrixXd& X, const std::vector<Eigen::Index>& rows) {
+  Eigen::MatrixXd out(static_cast<Eigen::Index>(rows.size()), X.cols());
+  for (std::size_t i = 0; i < rows.size(); ++i) out.row(static_cast<Eigen::Index>(i)) = X.row(rows[i]);
+  return out;
+}
+
 }  // namespace
 
 std::vector<std::string> initialDesigns() { return {"random", "lhs", "sobol"}; }
 std::vector<std::string> acquisitions() { return {"EI", "LCB", "PI", "gp_hedge"}; }
-std::vector<std::string> liars() { return {"cl_min", "cl_mean", "cl_max"}; }
+std::vector<std::string> liars() { return {"cl_min", "cl_mean", "cl_max", "kb"}; }
 
-double expectedImprovement(double mean, double sd, double best, double xi) {
-  return -score("EI", mean, sd, best, BayesOptions{0, "", "", xi, 0, ""}).value;
+Acquisition acquisition(std::string_view name, double mean, double sd, double best, const BayesOptions& o) {
+  if (name == "LCB") return {mean - o.kappa * sd, 1.0, -o.kappa};
+  if (name != "EI" && name != "PI")
+    throw Error(ErrorCategory::Internal, "bayes search: unknown acquisition " + str::quoted(std::string(name)));
+  const double improvement = best - mean - o.xi;
+  if (sd <= 0) {
+    if (name == "EI") return {-std::max(improvement, 0.0), improvement > 0 ? 1.0 : 0.0, 0.0};
+    return {improvement > 0 ? -1.0 : 0.0, 0.0, 0.0};
+  }
+  const double z = improvement / sd;
+  if (name == "EI") return {-(improvement * normalCdf(z) + sd * normalPdf(z)), normalCdf(z), -normalPdf(z)};
+  return {-normalCdf(z), normalPdf(z) / sd, z * normalPdf(z) / sd};
 }
-double probabilityOfImprovement(double mean, double sd, double best, double xi) {
-  return -score("PI", mean, sd, best, BayesOptions{0, "", "", xi, 0, ""}).value;
+
+const std::vector<std::string>& hedgePortfolio() {
+  static const std::vector<std::string> portfolio = {"LCB", "EI", "PI"};
+  return portfolio;
 }
-double lowerConfidenceBound(double mean, double sd, double kappa) { return mean - kappa * sd; }
+
+std::vector<double> hedgeProbabilities(const std::vector<double>& gains) {
+  if (gains.empty()) return {};
+  const double top = *std::max_element(gains.begin(), gains.end());  // exp of <= 0: no overflow
+  std::vector<double> p;
+  double total = 0;
+  for (const double g : gains) total += p.emplace_back(std::exp(kHedgeEta * (g - top)));
+  for (double& x : p) x /= total;
+  return p;
+}
 
 BayesSearcher::BayesSearcher(Space space, std::int64_t budget, std::uint64_t seed, BayesOptions options)
     : Searcher(std::move(space), seed), options_(std::move(options)), key_(rng::streamKey(seed, rng::Stream::Search)) {
@@ -111,35 +139,19 @@ bool BayesSearcher::alreadyProposed(const std::vector<Value>& values) const {
   return false;
 }
 
-std::vector<Value> BayesSearcher::randomPoint(std::uint64_t key) const {
-  std::vector<Value> values;
-  const auto& dims = space().dimensions();
-  for (std::size_t d = 0; d < dims.size(); ++d) values.push_back(dims[d].fromUnit(rng::uniform(key, d)));
-  return values;
-}
-
 // `values` unless an earlier proposal has them: then random redraws, then (a discrete space
 // nearly used up) the first unused point from a random position of the mixed-radix order.
 std::vector<Value> BayesSearcher::unused(std::vector<Value> values, std::uint64_t key) const {
   if (!alreadyProposed(values)) return values;
   for (std::uint64_t attempt = 0; attempt < kRedraws; ++attempt) {
-    values = randomPoint(rng::derive(key, attempt));
+    values = space().draw(rng::derive(key, attempt));
     if (!alreadyProposed(values)) return values;
   }
   const auto n = space().cardinality();
   if (!n) return values;  // continuous: a repeated real is a measure-zero event, not worth more
-  const auto& dims = space().dimensions();
   const std::uint64_t start = rng::below(key, kRedraws, *n);
   for (std::uint64_t step = 0; step < *n; ++step) {
-    std::uint64_t r = (start + step) % *n;
-    std::vector<Value> v(dims.size());
-    for (std::size_t d = dims.size(); d-- > 0;) {
-      const std::uint64_t c = *dims[d].cardinality();
-      const std::uint64_t k = r % c;
-      r /= c;
-      v[d] = dims[d].kind() == Kind::Integer ? dims[d].value(dims[d].min() + static_cast<double>(k))
-                                             : dims[d].choice(static_cast<std::size_t>(k));
-    }
+    std::vector<Value> v = space().valuesAt((start + step) % *n);
     if (!alreadyProposed(v)) return v;
   }
   throw Error(ErrorCategory::Internal, "bayes search: no unused point left in a space of " + std::to_string(*n));
@@ -161,7 +173,7 @@ std::vector<Value> BayesSearcher::designPoint(std::int64_t id) const {
     u = latinHypercubePoint(rng::derive(key_, kLhs), uid, static_cast<std::uint64_t>(options_.initialPoints),
                             dims.size());
   } else {
-    return randomPoint(rng::derive(rng::derive(key_, kDesign), uid));
+    return space().draw(rng::derive(rng::derive(key_, kDesign), uid));
   }
   std::vector<Value> values;
   for (std::size_t d = 0; d < dims.size(); ++d) values.push_back(dims[d].fromUnit(std::clamp(u[d], 0.0, 1.0)));
@@ -173,79 +185,101 @@ std::vector<Value> BayesSearcher::generate(std::int64_t id) {
   if (id < options_.initialPoints) return unused(designPoint(id), rng::derive(pointKey, kRedraw));
   if (auto v = modelPoint(id)) return std::move(*v);
   // Too few results for a model yet (all pending or failed): keep exploring at random.
-  return unused(randomPoint(rng::derive(rng::derive(key_, kDesign), static_cast<std::uint64_t>(id))),
+  return unused(space().draw(rng::derive(rng::derive(key_, kDesign), static_cast<std::uint64_t>(id))),
                 rng::derive(pointKey, kRedraw));
 }
 
-std::optional<std::vector<Value>> BayesSearcher::modelPoint(std::int64_t id) {
+Eigen::VectorXd BayesSearcher::features(const std::vector<Value>& values) const {
   const auto& dims = space().dimensions();
-  const std::uint64_t pointKey = rng::derive(key_, static_cast<std::uint64_t>(id));
+  Eigen::VectorXd f(static_cast<Eigen::Index>(columns_));
+  Eigen::Index c = 0;
+  for (std::size_t d = 0; d < dims.size(); ++d) {
+    if (dims[d].kind() == Kind::Choice) {
+      for (std::size_t k = 0; k < dims[d].choiceTexts().size(); ++k)
+        f(c++) = static_cast<std::size_t>(values[d].number) == k ? 1.0 : 0.0;
+    } else {
+      f(c++) = dims[d].toUnit(values[d]);
+    }
+  }
+  return f;
+}
 
-  // Targets by id: observed, failed (nullopt), or pending (absent from the map).
+std::optional<BayesSearcher::TrainingData> BayesSearcher::trainingData(std::int64_t id) const {
+  // Results by id: observed, failed (nullopt), or pending (absent from the map).
   std::map<std::int64_t, std::optional<double>> results;
   for (const Observation& o : observations()) results[o.id] = o.objective;
   std::vector<double> successes;
   for (const auto& [pid, y] : results)
     if (y) successes.push_back(*y);
   if (successes.size() < 2) return std::nullopt;
-  const double best = *std::min_element(successes.begin(), successes.end());
-  const double worst = *std::max_element(successes.begin(), successes.end());
-  double lie = best;
-  if (options_.liar == "cl_max") lie = worst;
+
+  TrainingData t;
+  t.best = *std::min_element(successes.begin(), successes.end());
+  t.worst = *std::max_element(successes.begin(), successes.end());
+  const std::size_t n = proposals().size();
+  t.inputs.resize(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(columns_));
+  t.targets.resize(static_cast<Eigen::Index>(n));
+  std::vector<Eigen::Index> realRows, pendingRows;
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto row = static_cast<Eigen::Index>(i);
+    t.inputs.row(row) = features(proposals()[i].values).transpose();
+    const auto it = results.find(static_cast<std::int64_t>(i));
+    if (it == results.end()) {
+      pendingRows.push_back(row);
+      ++t.pending;
+      continue;
+    }
+    realRows.push_back(row);
+    if (!it->second) {
+      t.targets(row) = t.worst;
+      ++t.failed;
+    } else {
+      t.targets(row) = *it->second;
+      ++t.observed;
+    }
+  }
+  if (pendingRows.empty()) return t;
+
+  if (options_.liar == "kb") {
+    const Eigen::MatrixXd X = rowsOf(t.inputs, realRows);
+    const Eigen::VectorXd y = rowsOf(t.targets, realRows);
+    const std::uint64_t pointKey = rng::derive(key_, static_cast<std::uint64_t>(id));
+    const gp::GaussianProcess believer =
+        gp::GaussianProcess::fit(X, y, fitStarts(models_, X.cols()), randomStarts(realRows.size()),
+                                 rng::derive(pointKey, kBelieverFit));
+    Eigen::VectorXd mean, sd;
+    believer.predict(rowsOf(t.inputs, pendingRows), mean, sd);
+    for (std::size_t i = 0; i < pendingRows.size(); ++i) t.targets(pendingRows[i]) = mean(static_cast<Eigen::Index>(i));
+    t.believerTheta = believer.theta();
+    return t;
+  }
+  double lie = t.best;
+  if (options_.liar == "cl_max") lie = t.worst;
   if (options_.liar == "cl_mean") {
     lie = 0;
     for (const double y : successes) lie += y;
     lie /= static_cast<double>(successes.size());
   }
+  for (const Eigen::Index row : pendingRows) t.targets(row) = lie;
+  return t;
+}
 
-  const auto features = [&](const std::vector<Value>& values) {
-    Eigen::VectorXd f(static_cast<Eigen::Index>(columns_));
-    Eigen::Index c = 0;
-    for (std::size_t d = 0; d < dims.size(); ++d) {
-      if (dims[d].kind() == Kind::Choice) {
-        for (std::size_t k = 0; k < dims[d].choiceTexts().size(); ++k)
-          f(c++) = static_cast<std::size_t>(values[d].number) == k ? 1.0 : 0.0;
-      } else {
-        f(c++) = dims[d].toUnit(values[d]);
-      }
-    }
-    return f;
-  };
+std::optional<std::vector<Value>> BayesSearcher::modelPoint(std::int64_t id) {
+  const auto& dims = space().dimensions();
+  const std::uint64_t pointKey = rng::derive(key_, static_cast<std::uint64_t>(id));
+  const std::optional<TrainingData> data = trainingData(id);
+  if (!data) return std::nullopt;
+  const double best = data->best;
 
-  const std::size_t n = proposals().size();
-  Eigen::MatrixXd X(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(columns_));
-  Eigen::VectorXd y(static_cast<Eigen::Index>(n));
   ModelRecord record;
   record.id = id;
-  for (std::size_t i = 0; i < n; ++i) {
-    const auto row = static_cast<Eigen::Index>(i);
-    X.row(row) = features(proposals()[i].values).transpose();
-    const auto it = results.find(static_cast<std::int64_t>(i));
-    if (it == results.end()) {
-      y(row) = lie;
-      ++record.pending;
-    } else if (!it->second) {
-      y(row) = worst;
-      ++record.failed;
-    } else {
-      y(row) = *it->second;
-      ++record.observed;
-    }
-  }
-
+  record.observed = data->observed;
+  record.failed = data->failed;
+  record.pending = data->pending;
   const Eigen::Index cols = static_cast<Eigen::Index>(columns_);
-  std::vector<Eigen::VectorXd> starts;
-  if (!models_.empty()) {
-    const ModelRecord& prev = models_.back();
-    Eigen::VectorXd t(cols + 2);
-    t(0) = std::log(prev.amplitude);
-    for (Eigen::Index k = 0; k < cols; ++k) t(k + 1) = std::log(prev.lengthScales[static_cast<std::size_t>(k)]);
-    t(cols + 1) = std::log(prev.noise);
-    starts.push_back(t);
-  }
-  starts.push_back(gp::makeTheta(cols, 1.0, 1.0, 1e-2));
-  const int randomStarts = n <= 50 ? 3 : n <= 150 ? 2 : 1;
-  const gp::GaussianProcess model = gp::GaussianProcess::fit(X, y, starts, randomStarts, rng::derive(pointKey, kFit));
+  const gp::GaussianProcess model =
+      gp::GaussianProcess::fit(data->inputs, data->targets, fitStarts(models_, cols),
+                               randomStarts(proposals().size()), rng::derive(pointKey, kFit));
   record.amplitude = model.amplitude();
   record.noise = model.noise();
   const Eigen::VectorXd ls = model.lengthScales();
@@ -255,21 +289,12 @@ std::optional<std::vector<Value>> BayesSearcher::modelPoint(std::int64_t id) {
   // Candidates: a random sample, or the whole space when it is discrete and small.
   std::vector<std::vector<Value>> candidates;
   const auto cardinality = space().cardinality();
-  if (cardinality && *cardinality <= kCandidates) {
-    for (std::uint64_t r = 0; r < *cardinality; ++r) {
-      std::uint64_t rest = r;
-      std::vector<Value> v(dims.size());
-      for (std::size_t d = dims.size(); d-- > 0;) {
-        const std::uint64_t c = *dims[d].cardinality();
-        v[d] = dims[d].kind() == Kind::Integer ? dims[d].value(dims[d].min() + static_cast<double>(rest % c))
-                                               : dims[d].choice(static_cast<std::size_t>(rest % c));
-        rest /= c;
-      }
-      candidates.push_back(std::move(v));
-    }
+  const bool enumerate = cardinality && *cardinality <= kCandidates;
+  if (enumerate) {
+    for (std::uint64_t r = 0; r < *cardinality; ++r) candidates.push_back(space().valuesAt(r));
   } else {
     const std::uint64_t candKey = rng::derive(pointKey, kCandidateDraws);
-    for (std::size_t j = 0; j < kCandidates; ++j) candidates.push_back(randomPoint(rng::derive(candKey, j)));
+    for (std::size_t j = 0; j < kCandidates; ++j) candidates.push_back(space().draw(rng::derive(candKey, j)));
   }
   Eigen::MatrixXd C(static_cast<Eigen::Index>(candidates.size()), cols);
   for (std::size_t j = 0; j < candidates.size(); ++j) C.row(static_cast<Eigen::Index>(j)) = features(candidates[j]).transpose();
@@ -290,19 +315,20 @@ std::optional<std::vector<Value>> BayesSearcher::modelPoint(std::int64_t id) {
       }
     }
   }
-  const bool refine = !(cardinality && *cardinality <= kCandidates) && !movable.empty();
+  const bool refine = !enumerate && !movable.empty();
 
   struct Option {
     double value;
     std::vector<Value> values;
   };
-  // The best new point for one acquisition, as model inputs and values.
+  // The best new point for one acquisition.
   const auto optimise = [&](const std::string& acq) -> Option {
     std::vector<Option> options;
     std::vector<std::size_t> order(candidates.size());
     std::vector<double> scores(candidates.size());
     for (std::size_t j = 0; j < candidates.size(); ++j)
-      scores[j] = score(acq, mean(static_cast<Eigen::Index>(j)), sd(static_cast<Eigen::Index>(j)), best, options_).value;
+      scores[j] =
+          acquisition(acq, mean(static_cast<Eigen::Index>(j)), sd(static_cast<Eigen::Index>(j)), best, options_).value;
     for (std::size_t j = 0; j < order.size(); ++j) order[j] = j;
     std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return scores[a] < scores[b]; });
     for (const std::size_t j : order) options.push_back({scores[j], candidates[j]});
@@ -321,29 +347,26 @@ std::optional<std::vector<Value>> BayesSearcher::modelPoint(std::int64_t id) {
           double mu = 0, s = 0;
           Eigen::VectorXd dMu, dS;
           model.predict(x, mu, s, dMu, dS);
-          const Score sc = score(acq, mu, s, best, options_);
+          const Acquisition a = acquisition(acq, mu, s, best, options_);
           grad.resize(m);
           for (Eigen::Index k = 0; k < m; ++k) {
             const Eigen::Index col = movable[static_cast<std::size_t>(k)];
-            grad(k) = sc.dMean * dMu(col) + sc.dSd * dS(col);
+            grad(k) = a.dMean * dMu(col) + a.dSd * dS(col);
           }
-          return sc.value;
+          return a.value;
         };
         Eigen::VectorXd u(m);
         for (Eigen::Index k = 0; k < m; ++k) u(k) = base(movable[static_cast<std::size_t>(k)]);
         double fx = 0;
-        try {
-          solver.minimize(objective, u, fx, lb, ub);
-        } catch (const std::exception&) {
-          continue;  // a failed line search: the candidate itself is already in the list
-        }
+        // A failed line search: the candidate itself is already in the list.
+        if (!minimiseOrGiveUp([&] { solver.minimize(objective, u, fx, lb, ub); })) continue;
         std::vector<Value> values = candidates[order[r]];
         for (Eigen::Index k = 0; k < m; ++k)
           values[movableDim[static_cast<std::size_t>(k)]] =
               dims[movableDim[static_cast<std::size_t>(k)]].fromUnit(std::clamp(u(k), 0.0, 1.0));
         Eigen::VectorXd sm, ss;
         model.predict(features(values).transpose(), sm, ss);
-        options.push_back({score(acq, sm(0), ss(0), best, options_).value, std::move(values)});
+        options.push_back({acquisition(acq, sm(0), ss(0), best, options_).value, std::move(values)});
       }
       std::stable_sort(options.begin(), options.end(), [](const Option& a, const Option& b) { return a.value < b.value; });
     }
@@ -359,11 +382,12 @@ std::optional<std::vector<Value>> BayesSearcher::modelPoint(std::int64_t id) {
   } else {
     // scikit-optimize's gp_hedge: each acquisition's gain drops by the new model's mean at the
     // point it proposed last time; one is picked with probability softmax(eta * gains).
-    std::vector<double> gains(kPortfolio.size(), 0.0);
-    if (!models_.empty() && models_.back().hedgeGains.size() == kPortfolio.size()) {
+    const std::vector<std::string>& portfolio = hedgePortfolio();
+    std::vector<double> gains(portfolio.size(), 0.0);
+    if (!models_.empty() && models_.back().hedgeGains.size() == portfolio.size()) {
       const ModelRecord& prev = models_.back();
       gains = prev.hedgeGains;
-      for (std::size_t a = 0; a < kPortfolio.size() && a < prev.hedgeCandidates.size(); ++a) {
+      for (std::size_t a = 0; a < portfolio.size() && a < prev.hedgeCandidates.size(); ++a) {
         const std::vector<double>& x = prev.hedgeCandidates[a];
         Eigen::MatrixXd xm = Eigen::Map<const Eigen::RowVectorXd>(x.data(), static_cast<Eigen::Index>(x.size()));
         Eigen::VectorXd pm, ps;
@@ -372,20 +396,17 @@ std::optional<std::vector<Value>> BayesSearcher::modelPoint(std::int64_t id) {
       }
     }
     std::vector<std::vector<Value>> picks;
-    for (const std::string& acq : kPortfolio) {
+    for (const std::string& acq : portfolio) {
       picks.push_back(optimise(acq).values);
       const Eigen::VectorXd f = features(picks.back());
       record.hedgeCandidates.emplace_back(f.data(), f.data() + f.size());
     }
-    const double top = *std::max_element(gains.begin(), gains.end());
-    std::vector<double> weights;
-    double total = 0;
-    for (const double g : gains) total += weights.emplace_back(std::exp(kHedgeEta * (g - top)));
-    double u = rng::uniform(rng::derive(pointKey, kHedge), 0) * total;
+    const std::vector<double> p = hedgeProbabilities(gains);
+    double u = rng::uniform(rng::derive(pointKey, kHedge), 0);
     std::size_t pick = 0;
-    while (pick + 1 < weights.size() && u >= weights[pick]) u -= weights[pick++];
+    while (pick + 1 < p.size() && u >= p[pick]) u -= p[pick++];
     chosen = picks[pick];
-    record.acquisition = kPortfolio[pick];
+    record.acquisition = portfolio[pick];
     record.hedgeGains = gains;
   }
   models_.push_back(std::move(record));

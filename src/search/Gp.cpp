@@ -5,9 +5,9 @@
 #include <cmath>
 #include <limits>
 #include <numbers>
-#include <stdexcept>
 #include <string>
 
+#include "Lbfgs.hpp"
 #include "hepsweep/core/Error.hpp"
 #include "hepsweep/core/Random.hpp"
 
@@ -26,8 +26,44 @@ Eigen::MatrixXd scaledDistances2(const Eigen::MatrixXd& A, const Eigen::MatrixXd
   return r2.cwiseMax(0.0);
 }
 
+// The Matérn 5/2 kernel of scaled distances r, k(r) = amp (1 + sqrt5 r + 5/3 r^2) exp(-sqrt5 r),
+// and, when asked, s(r) = amp 5/3 (1 + sqrt5 r) exp(-sqrt5 r), for which dk/dr = -r s(r): the
+// likelihood's derivative by a log length scale and the prediction's derivative by an input are
+// both s times a squared or plain coordinate difference over l^2.
+struct Matern {
+  Eigen::ArrayXXd k, slope;
+};
+
+Matern matern(const Eigen::ArrayXXd& r, double amp, bool withSlope) {
+  const Eigen::ArrayXXd e = (-kSqrt5 * r).exp();
+  Matern m;
+  m.k = amp * (1.0 + kSqrt5 * r + (5.0 / 3.0) * r.square()) * e;
+  if (withSlope) m.slope = amp * (5.0 / 3.0) * (1.0 + kSqrt5 * r) * e;
+  return m;
+}
+
 Eigen::VectorXd lengthScalesOf(const Eigen::VectorXd& theta) {
   return theta.segment(1, theta.size() - 2).array().exp().matrix();
+}
+
+// normalize_y: mean 0 and standard deviation 1 (numpy's, ddof = 0); a constant y is only centred.
+struct Normalisation {
+  double mean = 0, scale = 1;
+};
+
+Normalisation normalisationOf(const Eigen::VectorXd& y) {
+  Normalisation n;
+  n.mean = y.mean();
+  const double var = (y.array() - n.mean).square().mean();
+  n.scale = var > 0 ? std::sqrt(var) : 1.0;
+  return n;
+}
+
+// log N(y; 0, K) from the Cholesky factor of K and alpha = K^-1 y.
+double logLikelihoodFromFactor(const Eigen::LLT<Eigen::MatrixXd>& llt, const Eigen::VectorXd& y,
+                               const Eigen::VectorXd& alpha) {
+  const double logDet = 2.0 * llt.matrixLLT().diagonal().array().log().sum();
+  return -0.5 * y.dot(alpha) - 0.5 * logDet - 0.5 * static_cast<double>(y.size()) * std::log(2.0 * std::numbers::pi);
 }
 
 // The negative log marginal likelihood for LBFGSpp (which minimises), remembering the best point
@@ -62,8 +98,7 @@ struct NegativeLml {
 
 Eigen::MatrixXd matern52(const Eigen::MatrixXd& A, const Eigen::MatrixXd& B, const Eigen::VectorXd& lengthScales,
                          double amplitude) {
-  const Eigen::ArrayXXd r = scaledDistances2(A, B, lengthScales).array().sqrt();
-  return (amplitude * (1.0 + kSqrt5 * r + (5.0 / 3.0) * r.square()) * (-kSqrt5 * r).exp()).matrix();
+  return matern(scaledDistances2(A, B, lengthScales).array().sqrt(), amplitude, false).k.matrix();
 }
 
 Eigen::VectorXd lowerBounds(Eigen::Index d) {
@@ -91,25 +126,32 @@ Eigen::VectorXd makeTheta(Eigen::Index d, double amplitude, double lengthScale, 
 }
 
 Eigen::LLT<Eigen::MatrixXd> choleskyWithJitter(const Eigen::MatrixXd& K, double* jitterUsed) {
+  // Eigen's LLT compares pivots with <= 0, which NaN never is: a NaN entry would give a NaN factor
+  // reported as a success.
+  for (Eigen::Index j = 0; j < K.cols(); ++j)
+    for (Eigen::Index i = 0; i < K.rows(); ++i)
+      if (!std::isfinite(K(i, j)))
+        throwNumeric("Gaussian process: the " + std::to_string(K.rows()) + " x " + std::to_string(K.cols()) +
+                     " kernel matrix has a non-finite entry " + std::to_string(K(i, j)) + " at row " +
+                     std::to_string(i) + ", column " + std::to_string(j) +
+                     " (non-finite model inputs or kernel hyperparameters)");
   Eigen::LLT<Eigen::MatrixXd> llt(K);
   if (jitterUsed) *jitterUsed = 0;
-  if (llt.info() == Eigen::Success && K.allFinite()) return llt;
+  if (llt.info() == Eigen::Success) return llt;
   const double scale = K.rows() > 0 ? std::abs(K.diagonal().mean()) : 1.0;
-  if (std::isfinite(scale)) {
-    for (double rel = 1e-10; rel <= 1e-4 * 1.0000001; rel *= 10) {
-      const double jitter = rel * (scale > 0 ? scale : 1.0);
-      Eigen::MatrixXd Kj = K;
-      Kj.diagonal().array() += jitter;
-      llt.compute(Kj);
-      if (llt.info() == Eigen::Success) {
-        if (jitterUsed) *jitterUsed = jitter;
-        return llt;
-      }
+  for (double rel = 1e-10; rel <= 1e-4 * 1.0000001; rel *= 10) {
+    const double jitter = rel * (scale > 0 ? scale : 1.0);
+    Eigen::MatrixXd Kj = K;
+    Kj.diagonal().array() += jitter;
+    llt.compute(Kj);
+    if (llt.info() == Eigen::Success) {
+      if (jitterUsed) *jitterUsed = jitter;
+      return llt;
     }
   }
   throwNumeric("Gaussian process: the " + std::to_string(K.rows()) + " x " + std::to_string(K.cols()) +
                " kernel matrix is not positive definite even with diagonal jitter up to 1e-4 of its mean diagonal "
-               "(duplicate points with no noise, or non-finite objectives?)");
+               "(duplicate points with no noise?)");
 }
 
 double logMarginalLikelihood(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, const Eigen::VectorXd& theta,
@@ -117,31 +159,28 @@ double logMarginalLikelihood(const Eigen::MatrixXd& X, const Eigen::VectorXd& y,
   const Eigen::Index n = X.rows(), d = X.cols();
   const double amp = std::exp(theta(0)), noise = std::exp(theta(d + 1));
   const Eigen::VectorXd ls = lengthScalesOf(theta);
-  const Eigen::ArrayXXd r = scaledDistances2(X, X, ls).array().sqrt();
-  const Eigen::ArrayXXd e = (-kSqrt5 * r).exp();
-  const Eigen::MatrixXd Kf = (amp * (1.0 + kSqrt5 * r + (5.0 / 3.0) * r.square()) * e).matrix();
-  Eigen::MatrixXd K = Kf;
+  const Matern m = matern(scaledDistances2(X, X, ls).array().sqrt(), amp, gradient != nullptr);
+  Eigen::MatrixXd K = m.k.matrix();
   K.diagonal().array() += noise;
   const Eigen::LLT<Eigen::MatrixXd> llt = choleskyWithJitter(K);
   const Eigen::VectorXd alpha = llt.solve(y);
-  const double logDet = 2.0 * llt.matrixL().toDenseMatrix().diagonal().array().log().sum();
-  const double lml = -0.5 * y.dot(alpha) - 0.5 * logDet - 0.5 * static_cast<double>(n) * std::log(2.0 * std::numbers::pi);
+  const double lml = logLikelihoodFromFactor(llt, y, alpha);
   if (!gradient) return lml;
 
   // d lml / d theta_j = 1/2 tr((alpha alpha^T - K^-1) dK/dtheta_j).
   const Eigen::MatrixXd W = alpha * alpha.transpose() - llt.solve(Eigen::MatrixXd::Identity(n, n));
   gradient->resize(d + 2);
-  (*gradient)(0) = 0.5 * (W.array() * Kf.array()).sum();
+  (*gradient)(0) = 0.5 * (W.array() * m.k).sum();
   (*gradient)(d + 1) = 0.5 * noise * W.trace();
-  // dK_ij / d log l_k = amp 5/3 (1 + sqrt5 r) exp(-sqrt5 r) (x_ik - x_jk)^2 / l_k^2.
-  const Eigen::ArrayXXd WG = W.array() * (amp * (5.0 / 3.0) * (1.0 + kSqrt5 * r) * e);
+  // dK_ij / d log l_k = s(r_ij) (x_ik - x_jk)^2 / l_k^2.
+  const Eigen::ArrayXXd WS = W.array() * m.slope;
   for (Eigen::Index k = 0; k < d; ++k) {
     const double inv = 1.0 / (ls(k) * ls(k));
     double s = 0;
     for (Eigen::Index j = 0; j < n; ++j)
       for (Eigen::Index i = j + 1; i < n; ++i) {
         const double dx = X(i, k) - X(j, k);
-        s += WG(i, j) * dx * dx;
+        s += WS(i, j) * dx * dx;
       }
     (*gradient)(k + 1) = s * inv;  // the symmetric pair (i, j), (j, i) counted once: 2 * 1/2
   }
@@ -153,25 +192,24 @@ GaussianProcess::GaussianProcess(Eigen::MatrixXd X, const Eigen::VectorXd& y, Ei
   if (X_.rows() != y.size() || theta_.size() != X_.cols() + 2 || X_.rows() == 0)
     throw Error(ErrorCategory::Internal, "GaussianProcess: inconsistent sizes");
   if (normalise) {
-    yMean_ = y.mean();
-    const double var = (y.array() - yMean_).square().mean();
-    yScale_ = var > 0 ? std::sqrt(var) : 1.0;
+    const Normalisation n = normalisationOf(y);
+    yMean_ = n.mean;
+    yScale_ = n.scale;
   }
   const Eigen::VectorXd yn = (y.array() - yMean_) / yScale_;
   Eigen::MatrixXd K = matern52(X_, X_, lengthScales(), amplitude());
   K.diagonal().array() += noise();
   llt_ = choleskyWithJitter(K);
   alpha_ = llt_.solve(yn);
-  lml_ = gp::logMarginalLikelihood(X_, yn, theta_);
+  lml_ = logLikelihoodFromFactor(llt_, yn, alpha_);
 }
 
 GaussianProcess GaussianProcess::fit(Eigen::MatrixXd X, const Eigen::VectorXd& y,
                                      const std::vector<Eigen::VectorXd>& starts, int randomStarts, std::uint64_t key) {
   const Eigen::Index d = X.cols();
   const Eigen::VectorXd lb = lowerBounds(d), ub = upperBounds(d);
-  const double mean = y.mean();
-  const double var = (y.array() - mean).square().mean();
-  const Eigen::VectorXd yn = (y.array() - mean) / (var > 0 ? std::sqrt(var) : 1.0);
+  const Normalisation norm = normalisationOf(y);
+  const Eigen::VectorXd yn = (y.array() - norm.mean) / norm.scale;
 
   std::vector<Eigen::VectorXd> all;
   for (const auto& s : starts)
@@ -194,12 +232,8 @@ GaussianProcess GaussianProcess::fit(Eigen::MatrixXd X, const Eigen::VectorXd& y
     NegativeLml f{X, yn, std::numeric_limits<double>::infinity(), {}};
     Eigen::VectorXd theta = start;
     double fx = 0;
-    try {
-      solver.minimize(f, theta, fx, lb, ub);
-    } catch (const std::runtime_error&) {
-      // LBFGSpp gives up when the line search cannot progress; the best point seen stands.
-    } catch (const std::logic_error&) {
-    }
+    // A line search that gives up leaves the best point seen, which stands.
+    minimiseOrGiveUp([&] { solver.minimize(f, theta, fx, lb, ub); });
     if (f.best.size() == d + 2 && f.bestValue < bestValue) {
       bestValue = f.bestValue;
       best = f.best;
@@ -225,22 +259,19 @@ void GaussianProcess::predict(const Eigen::MatrixXd& Xs, Eigen::VectorXd& mean, 
 
 void GaussianProcess::predict(const Eigen::VectorXd& x, double& mean, double& sd, Eigen::VectorXd& dMean,
                               Eigen::VectorXd& dSd) const {
-  const Eigen::Index n = X_.rows(), d = X_.cols();
-  const Eigen::VectorXd ls = lengthScales();
-  const double amp = amplitude();
-  Eigen::VectorXd k(n);
-  Eigen::MatrixXd J(n, d);  // dk_i / dx
-  for (Eigen::Index i = 0; i < n; ++i) {
-    const Eigen::ArrayXd diff = (x - X_.row(i).transpose()).array() / ls.array().square();
-    const double r = std::sqrt(((x - X_.row(i).transpose()).array() / ls.array()).square().sum());
-    const double e = std::exp(-kSqrt5 * r);
-    k(i) = amp * (1.0 + kSqrt5 * r + (5.0 / 3.0) * r * r) * e;
-    J.row(i) = (-amp * (5.0 / 3.0) * (1.0 + kSqrt5 * r) * e * diff).matrix().transpose();
-  }
+  const Eigen::Index d = X_.cols();
+  const Eigen::Array<double, 1, Eigen::Dynamic> ls2 = lengthScales().array().square().transpose();
+  const Eigen::ArrayXXd diff = (-(X_.rowwise() - x.transpose())).array();   // row i: x - X_i
+  const Eigen::ArrayXXd r = (diff.square().rowwise() / ls2).rowwise().sum().sqrt();  // n x 1
+  const Matern m = matern(r, amplitude(), true);
+  const Eigen::VectorXd k = m.k.matrix();
+  // dk_i / dx = -s(r_i) (x - X_i) / l^2.
+  const Eigen::ArrayXXd scaled = diff.rowwise() / ls2;
+  const Eigen::MatrixXd J = -(scaled.colwise() * m.slope.col(0)).matrix();  // n x d
   mean = k.dot(alpha_) * yScale_ + yMean_;
   dMean = J.transpose() * alpha_ * yScale_;
   const Eigen::VectorXd w = llt_.solve(k);
-  const double var = amp - k.dot(w);
+  const double var = amplitude() - k.dot(w);
   if (var <= 1e-300) {
     sd = 0;
     dSd.setZero(d);

@@ -12,11 +12,6 @@ namespace {
 // only matters once a discrete space is nearly used up.
 constexpr std::uint64_t kRedraws = 64;
 
-std::uint64_t digit(const Dimension& d, const Value& v) {
-  return d.kind() == Kind::Integer ? static_cast<std::uint64_t>(v.number - d.min())
-                                   : static_cast<std::uint64_t>(v.number);
-}
-
 }  // namespace
 
 RandomSearcher::RandomSearcher(Space space, std::int64_t budget, std::uint64_t seed)
@@ -35,41 +30,14 @@ RandomSearcher::RandomSearcher(Space space, std::int64_t budget, std::uint64_t s
   }
 }
 
-std::vector<Value> RandomSearcher::draw(std::uint64_t key) const {
-  std::vector<Value> values;
-  const auto& dims = space().dimensions();
-  for (std::size_t d = 0; d < dims.size(); ++d) values.push_back(dims[d].fromUnit(rng::uniform(key, d)));
-  return values;
-}
-
-std::uint64_t RandomSearcher::rank(const std::vector<Value>& values) const {
-  std::uint64_t r = 0;
-  const auto& dims = space().dimensions();
-  for (std::size_t d = 0; d < dims.size(); ++d) r = r * *dims[d].cardinality() + digit(dims[d], values[d]);
-  return r;
-}
-
-std::vector<Value> RandomSearcher::unrank(std::uint64_t r) const {
-  const auto& dims = space().dimensions();
-  std::vector<Value> values(dims.size());
-  for (std::size_t d = dims.size(); d-- > 0;) {
-    const std::uint64_t n = *dims[d].cardinality();
-    const std::uint64_t k = r % n;
-    r /= n;
-    values[d] = dims[d].kind() == Kind::Integer ? dims[d].value(dims[d].min() + static_cast<double>(k))
-                                                : dims[d].choice(static_cast<std::size_t>(k));
-  }
-  return values;
-}
-
 std::vector<Value> RandomSearcher::generate(std::int64_t id) {
   const std::uint64_t pointKey = rng::derive(key_, static_cast<std::uint64_t>(id));
-  if (!discreteSize_) return draw(pointKey);
+  if (!discreteSize_) return space().draw(pointKey);
   // Point i depends on (seed, i) and on points 0..i-1, which depend only on the seed: resuming
   // or proposing in other batch sizes still gives the same sequence.
   for (std::uint64_t attempt = 0; attempt < kRedraws; ++attempt) {
-    std::vector<Value> values = draw(rng::derive(pointKey, attempt));
-    const std::uint64_t r = rank(values);
+    std::vector<Value> values = space().draw(rng::derive(pointKey, attempt));
+    const std::uint64_t r = space().rankOf(values);
     if (!used_[r]) {
       used_[r] = true;
       return values;
@@ -81,7 +49,7 @@ std::vector<Value> RandomSearcher::generate(std::int64_t id) {
     if (used_[r]) continue;
     if (skip-- == 0) {
       used_[r] = true;
-      return unrank(r);
+      return space().valuesAt(r);
     }
   }
   throw Error(ErrorCategory::Internal, "random search: no unused point left in a space of " +

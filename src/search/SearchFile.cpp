@@ -30,22 +30,25 @@ void writeSearchFile(const fs::path& path, const Searcher& searcher, std::int64_
     f.setAttr("budget", budget);
     f.setAttr("state", json);
 
-    std::map<std::int64_t, std::optional<double>> results;
-    for (const Observation& o : state.observations) results[o.id] = o.objective;
+    std::map<std::int64_t, const Observation*> results;
+    for (const Observation& o : state.observations) results[o.id] = &o;
     const auto points = f.createGroup("points");
     std::vector<std::int64_t> ids;
     std::vector<double> objective;
     std::vector<std::string> status;
+    std::vector<std::int64_t> stopped;
     for (const Point& p : state.proposals) {
       ids.push_back(p.id);
       const auto it = results.find(p.id);
-      const bool observed = it != results.end() && it->second.has_value();
-      objective.push_back(observed ? *it->second : std::numeric_limits<double>::quiet_NaN());
+      const bool observed = it != results.end() && it->second->objective.has_value();
+      objective.push_back(observed ? *it->second->objective : std::numeric_limits<double>::quiet_NaN());
       status.emplace_back(it == results.end() ? "pending" : observed ? "observed" : "failed");
+      stopped.push_back(it == results.end() ? 0 : it->second->stoppedFolds);
     }
     points.write<std::int64_t>("id", ids, false);
     points.write<double>("objective", objective, false);
     points.writeStrings("status", status);
+    points.write<std::int64_t>("stopped_folds", stopped, false);
     const Space& space = searcher.space();
     for (std::size_t d = 0; d < space.size(); ++d) {
       std::vector<std::string> texts;
@@ -101,45 +104,43 @@ std::optional<std::string> readSearchStateJson(const fs::path& path) {
   return f.attrString("state");
 }
 
-std::optional<std::optional<double>> pointResult(std::int64_t point, int folds, std::string_view objective,
-                                                 const ItemFiles& files) {
+std::optional<PointResult> pointResult(std::int64_t point, const ItemResults& items) {
+  PointResult r;
   double sum = 0;
   bool failed = false;
-  for (int fold = 0; fold < folds; ++fold) {
-    const std::int64_t item = point * folds + fold;
-    if (fs::exists(files.result(item))) {
-      const auto f = io::h5::File::open(files.result(item).string());
-      const double v = objective == "val_auc" ? 1.0 - f.readScalarDouble("metrics/val_auc")
-                                              : f.readScalarDouble("metrics/val_loss");
-      if (!std::isfinite(v)) failed = true;
-      sum += v;
-    } else if (fs::exists(files.failed(item))) {
-      failed = true;
-    } else {
-      return std::nullopt;
-    }
+  for (int fold = 0; fold < items.folds; ++fold) {
+    const std::optional<ItemOutcome> item = items.read(point * items.folds + fold);
+    if (!item) return std::nullopt;
+    if (!item->objective || !std::isfinite(*item->objective)) failed = true;
+    else sum += *item->objective;
+    r.stoppedFolds += item->stopped ? 1 : 0;
   }
-  if (failed) return std::optional<double>{};
-  return std::optional<double>{sum / folds};
+  if (!failed) r.objective = sum / items.folds;
+  return r;
 }
 
-std::size_t observeFinished(Searcher& searcher, int folds, std::string_view objective, const ItemFiles& files) {
+std::size_t observeFinished(Searcher& searcher, const ItemResults& items) {
   std::size_t n = 0;
   for (const std::int64_t id : searcher.pending()) {
-    if (const auto r = pointResult(id, folds, objective, files)) {
-      searcher.observe(id, *r);
+    if (const auto r = pointResult(id, items)) {
+      searcher.observe(id, r->objective, r->stoppedFolds);
       ++n;
     }
   }
   return n;
 }
 
-std::unique_ptr<Searcher> loadSearch(const fs::path& path, const std::function<std::unique_ptr<Searcher>()>& make,
-                                     int folds, std::string_view objective, const ItemFiles& files) {
+std::unique_ptr<Searcher> restoreSearch(const fs::path& path, const std::function<std::unique_ptr<Searcher>()>& make) {
   std::unique_ptr<Searcher> searcher = make();
   if (const auto json = readSearchStateJson(path))
     searcher->restore(stateFromJson(*json, searcher->space(), path.string()));
-  observeFinished(*searcher, folds, objective, files);
+  return searcher;
+}
+
+std::unique_ptr<Searcher> loadSearch(const fs::path& path, const std::function<std::unique_ptr<Searcher>()>& make,
+                                     const ItemResults& items) {
+  std::unique_ptr<Searcher> searcher = restoreSearch(path, make);
+  observeFinished(*searcher, items);
   return searcher;
 }
 

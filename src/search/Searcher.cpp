@@ -39,7 +39,7 @@ std::vector<Point> Searcher::propose(std::size_t n) {
   return out;
 }
 
-void Searcher::observe(std::int64_t id, std::optional<double> objective) {
+void Searcher::observe(std::int64_t id, std::optional<double> objective, std::int64_t stoppedFolds) {
   if (id < 0 || static_cast<std::size_t>(id) >= proposals_.size())
     internal("search: result for point " + std::to_string(id) + ", which was never proposed (" +
              std::to_string(proposals_.size()) + " proposed)");
@@ -48,8 +48,7 @@ void Searcher::observe(std::int64_t id, std::optional<double> objective) {
   // A diverged training reports inf/NaN; ranking it as a number would poison best() and models.
   if (objective && !std::isfinite(*objective)) objective.reset();
   observed_[static_cast<std::size_t>(id)] = true;
-  observations_.push_back(Observation{id, objective});
-  onObserve(observations_.back());
+  observations_.push_back(Observation{id, objective, stoppedFolds});
 }
 
 void Searcher::observe(const Point& p, std::optional<double> objective) {
@@ -77,9 +76,9 @@ std::vector<std::int64_t> Searcher::pending() const {
   return out;
 }
 
-std::optional<Observation> Searcher::best() const {
+std::optional<Observation> bestObservation(const std::vector<Observation>& observations) {
   std::optional<Observation> out;
-  for (const Observation& o : observations_) {
+  for (const Observation& o : observations) {
     if (!o.objective) continue;
     if (!out || *o.objective < *out->objective || (*o.objective == *out->objective && o.id < out->id))
       out = o;
@@ -130,7 +129,7 @@ void Searcher::restore(const State& state) {
     if (seen[static_cast<std::size_t>(o.id)])
       throwConfig(prefix + "the saved state has two results for point " + std::to_string(o.id));
     seen[static_cast<std::size_t>(o.id)] = true;
-    observe(o.id, o.objective);
+    observe(o.id, o.objective, o.stoppedFolds);
   }
   adoptRestored(state);
 }
@@ -149,7 +148,7 @@ std::string stateToJson(const State& state) {
   }
   j["observations"] = nlohmann::ordered_json::array();
   for (const Observation& o : state.observations) {
-    nlohmann::ordered_json entry = {{"id", o.id}, {"objective", nullptr}};
+    nlohmann::ordered_json entry = {{"id", o.id}, {"objective", nullptr}, {"stopped_folds", o.stoppedFolds}};
     if (o.objective) entry["objective"] = *o.objective;
     j["observations"].push_back(std::move(entry));
   }
@@ -210,6 +209,8 @@ State stateFromJson(std::string_view json, const Space& space, std::string_view 
       Observation o;
       o.id = jo.at("id").get<std::int64_t>();
       if (!jo.at("objective").is_null()) o.objective = jo.at("objective").get<double>();
+      // States written before the count was kept have none: no fold was recorded as stopped.
+      o.stoppedFolds = jo.value("stopped_folds", std::int64_t{0});
       state.observations.push_back(o);
     }
     if (j.contains("models")) {

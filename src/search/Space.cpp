@@ -8,6 +8,7 @@
 #include <system_error>
 
 #include "hepsweep/core/Error.hpp"
+#include "hepsweep/core/Random.hpp"
 #include "hepsweep/core/Strings.hpp"
 
 namespace hepsweep::search {
@@ -313,6 +314,45 @@ std::optional<std::uint64_t> Space::cardinality() const {
     n *= *c;
   }
   return n;
+}
+
+namespace {
+
+// Digit of a discrete value in the mixed-radix numbering.
+std::uint64_t digitOf(const Dimension& d, const Value& v) {
+  if (d.kind() == Kind::Real) internal("Space: mixed-radix numbering of a space with a real dimension");
+  return d.kind() == Kind::Integer ? static_cast<std::uint64_t>(v.number - d.min()) : static_cast<std::uint64_t>(v.number);
+}
+
+}  // namespace
+
+std::vector<Value> Space::valuesAt(std::uint64_t rank) const {
+  std::vector<Value> values(dims_.size());
+  for (std::size_t d = dims_.size(); d-- > 0;) {
+    const std::optional<std::uint64_t> n = dims_[d].cardinality();
+    if (!n) internal("Space::valuesAt: dimension " + dims_[d].key() + " is real");
+    const std::uint64_t k = rank % *n;
+    rank /= *n;
+    values[d] = dims_[d].kind() == Kind::Integer ? dims_[d].value(dims_[d].min() + static_cast<double>(k))
+                                                 : dims_[d].choice(static_cast<std::size_t>(k));
+  }
+  return values;
+}
+
+std::uint64_t Space::rankOf(const std::vector<Value>& values) const {
+  if (values.size() != dims_.size()) internal("Space::rankOf: point of another space");
+  std::uint64_t r = 0;
+  for (std::size_t d = 0; d < dims_.size(); ++d) {
+    const std::uint64_t digit = digitOf(dims_[d], values[d]);  // refuses a real dimension first
+    r = r * *dims_[d].cardinality() + digit;
+  }
+  return r;
+}
+
+std::vector<Value> Space::draw(std::uint64_t key) const {
+  std::vector<Value> values;
+  for (std::size_t d = 0; d < dims_.size(); ++d) values.push_back(dims_[d].fromUnit(rng::uniform(key, d)));
+  return values;
 }
 
 Point Space::parsePoint(const std::vector<std::pair<std::string, std::string>>& assignments) const {

@@ -105,7 +105,7 @@ inline const char* kMinimalCampaign = "[data]\nfile = \"x.h5\"\n";
 inline const char* kCampaignSections = R"([cv]
 folds = 5
 [search]
-method = "grid"                                   # grid | random (| bayes, later)
+method = "grid"                                   # grid | random | bayes
 budget = 20                                       # random (grid ignores it)
 objective = "val_loss"                            # mean over folds
 [search.space]

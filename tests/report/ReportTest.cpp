@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <sstream>
 
 #include "ReportTestUtil.hpp"
 #include "hepsweep/core/Error.hpp"
@@ -433,6 +434,55 @@ TEST(Report, MissingGnuplotIsAClearErrorAndKeepsOlderReport) {
   std::size_t entries = 0;
   for (const auto& e : fs::directory_iterator(tmp.path())) entries += e.path().filename() != "bin";
   EXPECT_EQ(entries, 1u) << "staging directory left behind";
+}
+
+// The search trace is per point in proposal order (the point index), not per item: its data hold
+// each point's mean and std over folds and the best complete mean so far; a point with unfinished
+// folds is flagged and does not lower the best so far. Catches a trace in rank order, per item,
+// or with the best single fold as the running best.
+TEST(Report, TraceIsPerPointInProposalOrder) {
+  TempDir tmp;
+  Shape sh = twoPointsThreeFolds();
+  sh.pointParams.push_back({{"train.learning_rate", "0.01"}, {"model.activation", "\"relu\""},
+                            {"model.widths", "[32]"}, {"train.batch_size", "128"}});
+  sh.pointParams.push_back({{"train.learning_rate", "0.001"}, {"model.activation", "\"tanh\""},
+                            {"model.widths", "[64, 64]"}, {"train.batch_size", "32"}});
+  Summary s = makeSummary(sh);
+  // Means by point index 0..3: 0.5, 0.4, 0.45, 0.3 (point 3 has only 2 of 3 folds); s.points is in
+  // rank order, the trace must not be.
+  const std::vector<double> means{0.5, 0.4, 0.45, 0.3};
+  for (aggregate::PointSummary& p : s.points) {
+    p.objectiveMean = means[static_cast<std::size_t>(p.point)];
+    p.objectiveStd = 0.01 * static_cast<double>(p.point + 1);
+    if (p.point == 3) p.foldsDone = 2;
+  }
+  std::sort(s.points.begin(), s.points.end(), [](const auto& a, const auto& b) { return a.objectiveMean < b.objectiveMean; });
+  s.bestPoint = 1;
+  writeReport(s, (tmp.path() / "r").string());
+  std::vector<std::vector<double>> rows;
+  std::istringstream in(readFile(tmp.path() / "r" / "trace.dat"));
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream fields(line);
+    std::vector<double> row;
+    for (double v; fields >> v;) row.push_back(v);
+    rows.push_back(row);
+  }
+  // order point objective_mean objective_std best_so_far folds_done complete
+  const std::vector<std::vector<double>> expected{{0, 0, 0.5, 0.01, 0.5, 3, 1},
+                                                  {1, 1, 0.4, 0.02, 0.4, 3, 1},
+                                                  {2, 2, 0.45, 0.03, 0.4, 3, 1},
+                                                  {3, 3, 0.3, 0.04, 0.4, 2, 0}};
+  ASSERT_EQ(rows.size(), expected.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    ASSERT_EQ(rows[i].size(), expected[i].size()) << i;
+    for (std::size_t c = 0; c < rows[i].size(); ++c) EXPECT_DOUBLE_EQ(rows[i][c], expected[i][c]) << i << " " << c;
+  }
+  EXPECT_NE(readFile(tmp.path() / "r" / "trace-best.dat").find("\n1 0.4\n"), std::string::npos);
+  // Every item (12) drawn at its point's position; the caption explains the unfinished point.
+  const std::string items = readFile(tmp.path() / "r" / "trace-items.dat");
+  EXPECT_EQ(std::count(items.begin(), items.end(), '\n'), 12 + 2);
+  EXPECT_NE(readFile(tmp.path() / "r" / "index.html").find("points with unfinished folds"), std::string::npos);
 }
 
 }  // namespace

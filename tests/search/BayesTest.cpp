@@ -5,7 +5,9 @@
 
 #include <Eigen/LU>
 
+#include <algorithm>
 #include <cmath>
+#include <map>
 #include <numbers>
 #include <set>
 #include <string>
@@ -58,6 +60,17 @@ BayesOptions opts(std::int64_t initial, std::string acquisition = "EI", std::str
   o.acquisition = std::move(acquisition);
   o.initialDesign = std::move(design);
   return o;
+}
+
+// The GP of a model record rebuilt from the training data it was fitted to and its recorded
+// hyperparameters (the theta layout of Gp.hpp).
+gp::GaussianProcess refit(const BayesSearcher::TrainingData& data, const ModelRecord& m) {
+  std::vector<double> ls = m.lengthScales;
+  Eigen::VectorXd t(static_cast<Eigen::Index>(ls.size()) + 2);
+  t(0) = std::log(m.amplitude);
+  for (std::size_t k = 0; k < ls.size(); ++k) t(static_cast<Eigen::Index>(k) + 1) = std::log(ls[k]);
+  t(t.size() - 1) = std::log(m.noise);
+  return gp::GaussianProcess(data.inputs, data.targets, t);
 }
 
 }  // namespace
@@ -196,20 +209,76 @@ TEST(Gp, IndefiniteMatrixIsNumericError) {
   EXPECT_GT(jitter, 0);
 }
 
-// EI, PI and LCB against values computed by hand (Python's math.erfc): EI = d Phi(d/s) + s phi(d/s),
-// d = best - mean - xi.
+// A NaN off the diagonal passes Eigen's pivot test (NaN <= 0 is false) and gave a NaN factor
+// reported as a success: it must be Error(Numeric) naming the entry.
+TEST(Gp, NonFiniteMatrixIsNumericError) {
+  Eigen::Matrix3d K = Eigen::Matrix3d::Identity();
+  K(2, 1) = K(1, 2) = std::numeric_limits<double>::quiet_NaN();
+  const std::string msg = errorOf([&] { gp::choleskyWithJitter(K); }, ErrorCategory::Numeric);
+  EXPECT_TRUE(contains(msg, "non-finite entry")) << msg;
+  EXPECT_TRUE(contains(msg, "row 2, column 1")) << msg;
+  K(1, 2) = K(2, 1) = 0;
+  K(0, 0) = std::numeric_limits<double>::infinity();
+  EXPECT_TRUE(contains(errorOf([&] { gp::choleskyWithJitter(K); }, ErrorCategory::Numeric), "row 0, column 0"));
+}
+
+// EI, PI and LCB, through acquisition() as the searcher calls it, against values computed by hand
+// (Python's math.erfc): EI = d Phi(d/s) + s phi(d/s), d = best - mean - xi; LCB = mean - kappa s.
+// The searcher minimises, so EI and PI come back negated.
 TEST(Acquisition, MatchesHandComputedValues) {
-  EXPECT_NEAR(expectedImprovement(0.5, 0.2, 0.4, 0.01), 0.03656120545715869, 1e-14);
-  EXPECT_NEAR(expectedImprovement(0.3, 0.1, 0.4, 0.0), 0.10833154705876867, 1e-14);
-  EXPECT_NEAR(expectedImprovement(0.35, 0.05, 0.4, 0.02), 0.038433636612087804, 1e-14);
-  EXPECT_NEAR(probabilityOfImprovement(0.5, 0.2, 0.4, 0.01), 0.2911596867883465, 1e-14);
-  EXPECT_NEAR(probabilityOfImprovement(0.3, 0.1, 0.4, 0.0), 0.841344746068543, 1e-14);
-  EXPECT_NEAR(probabilityOfImprovement(0.35, 0.05, 0.4, 0.02), 0.7257468822499267, 1e-14);
-  EXPECT_NEAR(lowerConfidenceBound(0.5, 0.2, 1.96), 0.10799999999999998, 1e-15);
+  const auto with = [](double xi, double kappa) {
+    BayesOptions o;
+    o.xi = xi;
+    o.kappa = kappa;
+    return o;
+  };
+  EXPECT_NEAR(-acquisition("EI", 0.5, 0.2, 0.4, with(0.01, 0)).value, 0.03656120545715869, 1e-14);
+  EXPECT_NEAR(-acquisition("EI", 0.3, 0.1, 0.4, with(0.0, 0)).value, 0.10833154705876867, 1e-14);
+  EXPECT_NEAR(-acquisition("EI", 0.35, 0.05, 0.4, with(0.02, 0)).value, 0.038433636612087804, 1e-14);
+  EXPECT_NEAR(-acquisition("PI", 0.5, 0.2, 0.4, with(0.01, 0)).value, 0.2911596867883465, 1e-14);
+  EXPECT_NEAR(-acquisition("PI", 0.3, 0.1, 0.4, with(0.0, 0)).value, 0.841344746068543, 1e-14);
+  EXPECT_NEAR(-acquisition("PI", 0.35, 0.05, 0.4, with(0.02, 0)).value, 0.7257468822499267, 1e-14);
+  EXPECT_NEAR(acquisition("LCB", 0.5, 0.2, 0.4, with(0.01, 1.96)).value, 0.10799999999999998, 1e-15);
+  EXPECT_NEAR(acquisition("LCB", -1.25, 0.5, 0.4, with(0.01, 3.0)).value, -2.75, 1e-15);
   // No uncertainty: the plain improvement, and a certain (non-)improvement.
-  EXPECT_DOUBLE_EQ(expectedImprovement(0.3, 0.0, 0.4, 0.0), 0.1);
-  EXPECT_DOUBLE_EQ(expectedImprovement(0.5, 0.0, 0.4, 0.0), 0.0);
-  EXPECT_DOUBLE_EQ(probabilityOfImprovement(0.3, 0.0, 0.4, 0.0), 1.0);
+  EXPECT_DOUBLE_EQ(-acquisition("EI", 0.3, 0.0, 0.4, with(0, 0)).value, 0.1);
+  EXPECT_DOUBLE_EQ(-acquisition("EI", 0.5, 0.0, 0.4, with(0, 0)).value, 0.0);
+  EXPECT_DOUBLE_EQ(-acquisition("PI", 0.3, 0.0, 0.4, with(0, 0)).value, 1.0);
+  EXPECT_TRUE(contains(errorOf([&] { acquisition("UCB", 0.3, 0.1, 0.4, with(0, 0)); }, ErrorCategory::Internal),
+                       "unknown acquisition"));
+}
+
+// The derivatives by mean and sd that the local refinement follows equal finite differences of
+// the value, for each acquisition (a wrong sign or factor sends L-BFGS-B the wrong way).
+TEST(Acquisition, DerivativesMatchFiniteDifferences) {
+  BayesOptions o;
+  o.xi = 0.02;
+  o.kappa = 1.7;
+  for (const char* name : {"EI", "PI", "LCB"})
+    for (const auto& [mean, sd] : std::vector<std::pair<double, double>>{{0.5, 0.2}, {0.31, 0.07}, {0.2, 0.5}}) {
+      const Acquisition a = acquisition(name, mean, sd, 0.4, o);
+      const double h = 1e-6;
+      const double dm = (acquisition(name, mean + h, sd, 0.4, o).value - acquisition(name, mean - h, sd, 0.4, o).value) / (2 * h);
+      const double ds = (acquisition(name, mean, sd + h, 0.4, o).value - acquisition(name, mean, sd - h, 0.4, o).value) / (2 * h);
+      EXPECT_NEAR(a.dMean, dm, 1e-7) << name << " " << mean << " " << sd;
+      EXPECT_NEAR(a.dSd, ds, 1e-7) << name << " " << mean << " " << sd;
+    }
+}
+
+// softmax(eta * gains) with eta = 1, by hand (Python); huge gains do not overflow.
+TEST(Acquisition, HedgeProbabilitiesAreSoftmaxOfGains) {
+  EXPECT_EQ(hedgePortfolio(), (std::vector<std::string>{"LCB", "EI", "PI"}));
+  const std::vector<double> p = hedgeProbabilities({0, -1, -2});
+  ASSERT_EQ(p.size(), 3u);
+  EXPECT_NEAR(p[0], 0.6652409557748218, 1e-15);
+  EXPECT_NEAR(p[1], 0.24472847105479764, 1e-15);
+  EXPECT_NEAR(p[2], 0.09003057317038046, 1e-15);
+  const std::vector<double> q = hedgeProbabilities({0.3, 0.3, -0.2});
+  EXPECT_NEAR(q[0], 0.38365173119055074, 1e-15);
+  EXPECT_NEAR(q[2], 0.23269653761889864, 1e-15);
+  const std::vector<double> big = hedgeProbabilities({1000, 0, -5});
+  EXPECT_DOUBLE_EQ(big[0], 1.0);
+  EXPECT_GE(big[1], 0.0);
 }
 
 // Each 1-D projection of the first 2^m Sobol points has one point per interval of width 2^-m
@@ -316,7 +385,7 @@ TEST(BayesSearcher, ResumeFromStateGivesTheSameNextProposals) {
 // every earlier point, and not piled on one spot: in a continuous space they stay apart; in a
 // small discrete space every point is proposed once before the budget runs out.
 TEST(BayesSearcher, ConstantLiarNeverProposesAPendingPointAgain) {
-  for (const std::string liar : {"cl_min", "cl_mean", "cl_max"}) {
+  for (const std::string liar : {"cl_min", "cl_mean", "cl_max", "kb"}) {
     const Space space({Dimension::real("a", 0, 1), Dimension::real("b", 0, 1)});
     BayesOptions o = opts(5, "EI");
     o.liar = liar;
@@ -341,8 +410,10 @@ TEST(BayesSearcher, ConstantLiarNeverProposesAPendingPointAgain) {
   EXPECT_TRUE(s.exhausted());
 }
 
-// Failed points are fitted at the worst observed objective (the record counts them), and with
-// fewer than two successes the searcher keeps drawing random points instead of failing.
+// Failed points are fitted at the worst observed objective, never at 0, and with fewer than two
+// successes the searcher keeps drawing random points instead of failing. The targets are checked
+// as the model is fitted to them: the proposal's recorded log likelihood is that of a GP with the
+// recorded hyperparameters on exactly these targets (imputing 0 instead would not reproduce it).
 TEST(BayesSearcher, FailuresAreImputedAsWorstAndDoNotStopTheSearch) {
   const Space space({Dimension::real("a", 0, 1), Dimension::real("b", 0, 1)});
   BayesSearcher s(space, 12, 4, opts(3, "EI"));
@@ -350,14 +421,97 @@ TEST(BayesSearcher, FailuresAreImputedAsWorstAndDoNotStopTheSearch) {
   for (const Point& p : first) s.observe(p.id, std::nullopt);
   const Point random = s.propose(1).at(0);
   EXPECT_TRUE(s.models().empty());  // no model without results
+  EXPECT_FALSE(s.nextTrainingData());
   s.observe(random, 0.5);
+  EXPECT_FALSE(s.nextTrainingData());  // one success is not a model yet
   const Point p5 = s.propose(1).at(0);
   s.observe(p5, 0.2);
   s.observe(s.propose(1).at(0), std::numeric_limits<double>::quiet_NaN());  // a diverged training
+  const auto data = s.nextTrainingData();
+  ASSERT_TRUE(data);
+  ASSERT_EQ(data->targets.size(), 6);
+  const std::vector<double> expected{0.5, 0.5, 0.5, 0.5, 0.2, 0.5};  // failures (0, 1, 2, 5) at the worst, 0.5
+  for (Eigen::Index i = 0; i < 6; ++i) EXPECT_DOUBLE_EQ(data->targets(i), expected[static_cast<std::size_t>(i)]) << i;
+  EXPECT_EQ(data->failed, 4);
+  EXPECT_EQ(data->observed, 2);
+  EXPECT_DOUBLE_EQ(data->worst, 0.5);
   s.propose(1);
   ASSERT_FALSE(s.models().empty());
   EXPECT_EQ(s.models().back().failed, 4);
   EXPECT_EQ(s.models().back().observed, 2);
+  EXPECT_NEAR(refit(*data, s.models().back()).logMarginalLikelihood(), s.models().back().logLikelihood, 1e-9);
+}
+
+// The value each liar gives the pending points: the minimum, mean or maximum of the observed
+// objectives (a failure, fitted at the worst, does not count), or for kb the posterior mean there
+// of a GP fitted to the observed and failed points alone, rebuilt here from the reported
+// hyperparameters. The next proposal is fitted to exactly these targets (log likelihood check).
+TEST(BayesSearcher, LiarValuesOfPendingPoints) {
+  const Space space({Dimension::real("a", 0, 1), Dimension::real("b", 0, 1)});
+  const std::vector<std::optional<double>> results{0.4, std::nullopt, 0.9, 0.2, 0.6};
+  const std::map<std::string, double> constant{{"cl_min", 0.2}, {"cl_mean", (0.4 + 0.9 + 0.2 + 0.6) / 4}, {"cl_max", 0.9}};
+  for (const std::string liar : {"cl_min", "cl_mean", "cl_max", "kb"}) {
+    BayesOptions o = opts(5, "EI");
+    o.liar = liar;
+    BayesSearcher s(space, 20, 11, o);
+    for (const Point& p : s.propose(5)) s.observe(p.id, results[static_cast<std::size_t>(p.id)]);
+    s.propose(2);  // points 5 and 6 stay pending
+    const auto data = s.nextTrainingData();
+    ASSERT_TRUE(data) << liar;
+    ASSERT_EQ(data->targets.size(), 7) << liar;
+    EXPECT_EQ(data->pending, 2) << liar;
+    EXPECT_EQ(data->failed, 1) << liar;
+    for (std::size_t i = 0; i < 5; ++i)
+      EXPECT_DOUBLE_EQ(data->targets(static_cast<Eigen::Index>(i)), results[i].value_or(0.9)) << liar << " " << i;
+    if (liar == "kb") {
+      ASSERT_EQ(data->believerTheta.size(), 4);
+      const gp::GaussianProcess believer(data->inputs.topRows(5), data->targets.head(5), data->believerTheta);
+      Eigen::VectorXd mean, sd;
+      believer.predict(data->inputs.bottomRows(2), mean, sd);
+      EXPECT_NEAR(data->targets(5), mean(0), 1e-12);
+      EXPECT_NEAR(data->targets(6), mean(1), 1e-12);
+      EXPECT_NE(data->targets(5), data->targets(6));  // a belief per point, not one constant
+    } else {
+      EXPECT_EQ(data->believerTheta.size(), 0) << liar;
+      EXPECT_DOUBLE_EQ(data->targets(5), constant.at(liar)) << liar;
+      EXPECT_DOUBLE_EQ(data->targets(6), constant.at(liar)) << liar;
+    }
+    s.propose(1);
+    const ModelRecord& m = s.models().back();
+    EXPECT_EQ(m.pending, 2) << liar;
+    EXPECT_NEAR(refit(*data, m).logMarginalLikelihood(), m.logLikelihood, 1e-9) << liar;
+  }
+}
+
+// gp_hedge as scikit-optimize: after each result, every acquisition's gain drops by the new
+// model's predicted mean at the point that acquisition proposed last time. Checked against the
+// model rebuilt from its training data and recorded hyperparameters, over two updates (the
+// second starting from non-zero gains).
+TEST(BayesSearcher, HedgeGainsFallByTheNextModelsMeanAtEachProposal) {
+  const Space space({Dimension::real("a", 0, 1), Dimension::real("b", 0, 1), Dimension::real("c", 0, 1)});
+  BayesSearcher s(space, 20, 21, opts(5, "gp_hedge"));
+  for (const Point& p : s.propose(5)) s.observe(p, mixedObjective(space, p));
+  Point p = s.propose(1).at(0);
+  ASSERT_EQ(s.models().size(), 1u);
+  EXPECT_EQ(s.models()[0].hedgeGains, (std::vector<double>{0, 0, 0}));  // no earlier proposals to score
+  for (int round = 0; round < 2; ++round) {
+    s.observe(p, mixedObjective(space, p));
+    const ModelRecord previous = s.models().back();
+    ASSERT_EQ(previous.hedgeCandidates.size(), 3u);
+    const auto data = s.nextTrainingData();
+    ASSERT_TRUE(data);
+    p = s.propose(1).at(0);
+    const ModelRecord& m = s.models().back();
+    const gp::GaussianProcess model = refit(*data, m);
+    ASSERT_EQ(m.hedgeGains.size(), 3u);
+    for (std::size_t a = 0; a < 3; ++a) {
+      const std::vector<double>& x = previous.hedgeCandidates[a];
+      Eigen::VectorXd mean, sd;
+      model.predict(Eigen::Map<const Eigen::RowVectorXd>(x.data(), static_cast<Eigen::Index>(x.size())), mean, sd);
+      EXPECT_NEAR(m.hedgeGains[a], previous.hedgeGains[a] - mean(0), 1e-9) << "round " << round << ", " << hedgePortfolio()[a];
+    }
+    EXPECT_NE(std::find(hedgePortfolio().begin(), hedgePortfolio().end(), m.acquisition), hedgePortfolio().end());
+  }
 }
 
 // Option errors name the key and the allowed values.

@@ -279,7 +279,7 @@ TEST(Searcher, StateRoundTripGivesIdenticalNextProposals) {
     original->propose(7);
     original->observe(3, 0.25);
     original->observe(0, std::nullopt);
-    original->observe(5, 1.0 / 3.0);
+    original->observe(5, 1.0 / 3.0, 2);  // two folds stopped early
     const std::string json = stateToJson(original->state());
 
     auto resumed = makeSearcher(method, exampleSpace(), 30, 77);
@@ -287,6 +287,8 @@ TEST(Searcher, StateRoundTripGivesIdenticalNextProposals) {
     EXPECT_EQ(described(resumed->proposals()), described(original->proposals())) << method;
     EXPECT_EQ(resumed->observations(), original->observations()) << method;
     EXPECT_EQ(resumed->observations()[2].objective, 1.0 / 3.0);  // exact through JSON
+    EXPECT_EQ(resumed->observations()[2].stoppedFolds, 2);
+    EXPECT_EQ(resumed->observations()[0].stoppedFolds, 0);
     EXPECT_EQ(resumed->pending(), (std::vector<std::int64_t>{1, 2, 4, 6})) << method;
     const std::vector<Point> next = original->propose(5);
     const std::vector<Point> nextResumed = resumed->propose(5);
@@ -294,6 +296,21 @@ TEST(Searcher, StateRoundTripGivesIdenticalNextProposals) {
     EXPECT_EQ(nextResumed.front().id, 7);
     EXPECT_EQ(stateToJson(resumed->state()), stateToJson(original->state())) << method;
   }
+}
+
+// A state written before stopped folds were recorded (no "stopped_folds" in its observations)
+// still reads: no fold counts as stopped.
+TEST(Searcher, StateWithoutStoppedFoldsReads) {
+  auto original = makeSearcher("random", exampleSpace(), 5, 7);
+  original->propose(2);
+  original->observe(1, 0.5, 1);
+  std::string json = stateToJson(original->state());
+  const auto at = json.find(",\n   \"stopped_folds\": 1");
+  ASSERT_NE(at, std::string::npos) << json;
+  json.erase(at, std::string(",\n   \"stopped_folds\": 1").size());
+  const State state = stateFromJson(json, exampleSpace(), "old.json");
+  ASSERT_EQ(state.observations.size(), 1u);
+  EXPECT_EQ(state.observations[0], (Observation{1, 0.5, 0}));
 }
 
 // Resume with a larger random budget continues the same sequence.

@@ -237,3 +237,21 @@ TEST(Space, ParsePointChecksKeys) {
   EXPECT_EQ(Space({Dimension::integer("b", 0, 9), Dimension::choices("c", {"1", "2"})}).cardinality(), 20u);
   EXPECT_EQ(space.cardinality(), std::nullopt);
 }
+
+// The mixed-radix numbering random and Bayesian search share: number r's values list integers
+// from min and choices in order, last dimension fastest (the grid order, checked by hand here),
+// and rankOf inverts valuesAt. A real dimension has no numbering.
+TEST(Space, MixedRadixNumbering) {
+  const Space space({Dimension::integer("n", 2, 4), Dimension::choices("act", {"\"relu\"", "\"elu\""})});
+  ASSERT_EQ(space.cardinality(), 6u);
+  const std::vector<std::string> expected{"n=2 act=\"relu\"", "n=2 act=\"elu\"", "n=3 act=\"relu\"",
+                                          "n=3 act=\"elu\"",  "n=4 act=\"relu\"", "n=4 act=\"elu\""};
+  for (std::uint64_t r = 0; r < 6; ++r) {
+    const Point p{-1, space.valuesAt(r)};
+    EXPECT_EQ(p.describe(), expected[r]) << r;
+    EXPECT_EQ(space.rankOf(p.values), r);
+  }
+  const Space mixed({Dimension::integer("n", 2, 4), Dimension::real("x", 0, 1)});
+  errorOf([&] { mixed.valuesAt(0); }, ErrorCategory::Internal);
+  errorOf([&] { mixed.rankOf(mixed.draw(1)); }, ErrorCategory::Internal);
+}

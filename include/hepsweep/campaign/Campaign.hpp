@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,8 @@
 #include "hepsweep/campaign/RunDirectory.hpp"
 #include "hepsweep/core/Log.hpp"
 #include "hepsweep/dist/Communicator.hpp"
+#include "hepsweep/search/SearchFile.hpp"
+#include "hepsweep/search/Searcher.hpp"
 
 namespace hepsweep::campaign {
 
@@ -26,6 +29,21 @@ struct Item {
 
 // The items of a campaign in id order (grid and random searches propose every point up front).
 std::vector<Item> planItems(const CampaignConfig& c);
+
+// ---- the campaign's search ----------------------------------------------------------------------
+// The searcher of c's [search] section (method, space, budget, seed, bayes options), before any
+// proposal. Error(Config) as search::makeSearcher.
+std::unique_ptr<search::Searcher> makeSearcher(const CampaignConfig& c);
+// The items in `dir` as the search reads them (c.cv.folds items per point): a finished item's
+// objective is the metrics/objective of its result file, which must be c.search.objective's, and
+// it counts as stopped when the median rule stopped it; a failed item is a failure. Error(Input)
+// naming the result file when it does not store c.search.objective.
+search::ItemResults searchItems(const CampaignConfig& c, const RunDirectory& dir);
+// A Bayesian campaign's search: restored from dir's search.h5 (new when there is none), every
+// point whose folds have all finished observed.
+std::unique_ptr<search::Searcher> loadSearch(const CampaignConfig& c, const RunDirectory& dir);
+// "4 of 8 points observed, best validation AMS 1.93 at point 3" for logs and messages.
+std::string searchProgress(const search::Searcher& searcher, const CampaignConfig& c);
 
 struct RunOptions {
   int sliceIndex = 0;  // --items I/N: run only items with id % N == I

@@ -24,13 +24,14 @@ struct SearchConfig {
   // "bayes".
   std::string method = "none";
   std::optional<std::int64_t> budget;  // random, bayes: number of points
-  search::BayesOptions bayes;          // bayes: initial design, acquisition, constant liar
+  search::BayesOptions bayes;          // bayes: initial design, acquisition, liar
   // bayes under `hepsweep train` with several rank groups: "asynchronous" (a group that runs out of
-  // items proposes the next point at once, the running points as constant liars) or "rounds" (all
+  // items proposes the next point at once, the running points entered through the liar) or "rounds" (all
   // groups wait for each other between batches of proposals; exactly reproducible).
   std::string schedule = "asynchronous";
-  // What ranks the points, always on validation data, mean over folds: "val_loss" (minimised) or
-  // "val_auc" (maximised; stored as 1 - val_auc so that smaller is better everywhere).
+  // What ranks the points, always on validation data, mean over folds, stored so that smaller is
+  // better (metrics/Objective.hpp): "val_loss", "val_auc" (as 1 - AUC), "ams" (as -AMS) or
+  // "bkg_eff@sig_eff=X".
   std::string objective = "val_loss";
   search::Space space;  // the [search.space] table, in file order
   // [search.early_stopping]: stop poor items during training (median rule; off by default).

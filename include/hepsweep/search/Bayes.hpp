@@ -11,13 +11,16 @@
 // `kRefinements` candidates; the winner is turned into values with Dimension::fromUnit (which
 // rounds integers). A winner equal to a point already proposed is skipped for the next best one.
 //
-// What the model is fitted to, for point i (ids sorted ascending, so arrival order is irrelevant):
+// What the model is fitted to, for point i (ids sorted ascending, so arrival order is irrelevant;
+// BayesSearcher::nextTrainingData shows it):
 //   observed points: their objective;
 //   failed points (objective nullopt): the worst (largest) objective observed, so the search
-//     moves away from them without an invented number; left out while nothing succeeded;
-//   pending points (proposed, not yet observed): the constant liar value: the minimum
-//     (cl_min), mean (cl_mean) or maximum (cl_max) of the observed objectives. So several
-//     points proposed before their results are known get distinct proposals.
+//     moves away from them without an invented number;
+//   pending points (proposed, not yet observed): the liar's value, so several points proposed
+//     before their results are known get distinct proposals: the minimum (cl_min), mean
+//     (cl_mean) or maximum (cl_max) of the observed objectives (constant liar), or (kb, kriging
+//     believer) the posterior mean at the point of a GP fitted to the observed and failed points
+//     alone (a second fit per proposal while points are pending).
 // With fewer than two successful observations the next point comes from the initial design's
 // random stream instead of the model.
 //
@@ -25,6 +28,8 @@
 // ids, and for gp_hedge the gains, and for the warm start the previous fit's hyperparameters;
 // both are kept in the state). So a searcher restored from state() proposes what the original
 // would have. Random numbers come only from hepsweep::rng, keyed by (seed, Stream::Search, id).
+#include <Eigen/Core>
+
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -46,23 +51,35 @@ struct BayesOptions {
   std::string acquisition = "gp_hedge";  // "EI" | "LCB" | "PI" | "gp_hedge"
   double xi = 0.01;                    // EI and PI: improvement margin, in objective units
   double kappa = 1.96;                 // LCB: mean - kappa * sd
-  std::string liar = "cl_min";         // "cl_min" | "cl_mean" | "cl_max"
+  std::string liar = "cl_min";         // "cl_min" | "cl_mean" | "cl_max" | "kb"
 
   bool operator==(const BayesOptions&) const = default;
 };
 
 std::vector<std::string> initialDesigns();  // {"random", "lhs", "sobol"}
 std::vector<std::string> acquisitions();    // {"EI", "LCB", "PI", "gp_hedge"}
-std::vector<std::string> liars();           // {"cl_min", "cl_mean", "cl_max"}
+std::vector<std::string> liars();           // {"cl_min", "cl_mean", "cl_max", "kb"}
 
 // ---- acquisition functions (minimisation of the objective; best = smallest observed) ----------
-// Expected improvement E[max(best - xi - f, 0)] for f ~ N(mean, sd^2); max(best - xi - mean, 0)
-// when sd = 0.
-double expectedImprovement(double mean, double sd, double best, double xi);
-// Probability of improvement P(f < best - xi); 1 or 0 when sd = 0.
-double probabilityOfImprovement(double mean, double sd, double best, double xi);
-// Lower confidence bound mean - kappa * sd.
-double lowerConfidenceBound(double mean, double sd, double kappa);
+// An acquisition as the searcher minimises it, with its derivatives by the predicted mean and
+// standard deviation (the chain rule to the inputs uses GaussianProcess::predict's gradients).
+struct Acquisition {
+  double value = 0, dMean = 0, dSd = 0;
+};
+// For f ~ N(mean, sd^2):
+//   "EI":  -E[max(best - xi - f, 0)]   (sd = 0: -max(best - xi - mean, 0))
+//   "PI":  -P(f < best - xi)           (sd = 0: -1 or 0)
+//   "LCB": mean - kappa * sd
+// `name` must be one of these three (Error(Internal) otherwise).
+Acquisition acquisition(std::string_view name, double mean, double sd, double best, const BayesOptions& options);
+
+// ---- gp_hedge (scikit-optimize's portfolio) ------------------------------------------------------
+// The portfolio, in scikit-optimize's order: {"LCB", "EI", "PI"}.
+const std::vector<std::string>& hedgePortfolio();
+// Softmax temperature eta of the hedge.
+inline constexpr double kHedgeEta = 1.0;
+// The probability of choosing each acquisition: softmax(kHedgeEta * gains).
+std::vector<double> hedgeProbabilities(const std::vector<double>& gains);
 
 // ---- initial designs in [0, 1]^d -------------------------------------------------------------
 // Largest dimension count of the Sobol design (Joe and Kuo's direction numbers kept here).
@@ -85,6 +102,19 @@ class BayesSearcher final : public Searcher {
   // The model records so far (one per model-based proposal), as kept in state().
   const std::vector<ModelRecord>& models() const { return models_; }
 
+  // What the Gaussian process of the next proposal is fitted to (nullopt while fewer than two
+  // points succeeded: the next point is then random).
+  struct TrainingData {
+    Eigen::MatrixXd inputs;   // one row per proposed point, by id (model input columns)
+    Eigen::VectorXd targets;  // observed: objective; failed: worst observed; pending: the liar's value
+    std::int64_t observed = 0, failed = 0, pending = 0;
+    double best = 0, worst = 0;  // smallest and largest observed objective
+    // liar "kb" with points pending: the hyperparameters (Gp.hpp's theta) of the GP fitted to the
+    // observed and failed rows, whose posterior mean gave the pending rows' targets; else empty.
+    Eigen::VectorXd believerTheta;
+  };
+  std::optional<TrainingData> nextTrainingData() const { return trainingData(static_cast<std::int64_t>(proposedCount())); }
+
  protected:
   std::vector<Value> generate(std::int64_t id) override;
   bool usesSeed() const override { return true; }
@@ -94,7 +124,8 @@ class BayesSearcher final : public Searcher {
 
  private:
   std::vector<Value> designPoint(std::int64_t id) const;
-  std::vector<Value> randomPoint(std::uint64_t key) const;
+  std::optional<TrainingData> trainingData(std::int64_t id) const;
+  Eigen::VectorXd features(const std::vector<Value>& values) const;
   std::optional<std::vector<Value>> modelPoint(std::int64_t id);
   std::vector<Value> unused(std::vector<Value> values, std::uint64_t key) const;
   bool alreadyProposed(const std::vector<Value>& values) const;

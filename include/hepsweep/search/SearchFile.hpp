@@ -1,6 +1,6 @@
 #pragma once
 // RUN_DIR/search.h5: the state of a model-based search in a campaign run directory, and the
-// results of its points read from the items' files.
+// results of its points gathered from the campaign's items (one item per fold of a point).
 //
 // Layout (read it with h5py; the root attribute `state` is what resume reads, the datasets are
 // the same content in columns):
@@ -11,6 +11,7 @@
 //                                     the key's dots kept: f["points"]["train.learning_rate"])
 //   points/objective float64 (P)      mean validation objective over folds; NaN: failed or pending
 //   points/status    string (P)       "observed", "failed" or "pending"
+//   points/stopped_folds int64 (P)    folds of the point the early-stopping rule cut short
 //   observations/id, observations/objective   int64, float64 (O): the observations in the order
 //                                     they arrived (NaN: failed)
 //   models/id, models/observed, models/failed, models/pending   int64 (M)
@@ -36,27 +37,36 @@ void writeSearchFile(const std::filesystem::path& path, const Searcher& searcher
 // exists but is not a search file.
 std::optional<std::string> readSearchStateJson(const std::filesystem::path& path);
 
-// Where the files of campaign item `id` are (campaign::RunDirectory's layout).
-struct ItemFiles {
-  std::function<std::filesystem::path(std::int64_t)> result;  // exists: the item is done
-  std::function<std::filesystem::path(std::int64_t)> failed;  // exists: the item failed
+// What the search learns from one finished item (one fold of a point).
+struct ItemOutcome {
+  std::optional<double> objective;  // the item's validation objective; nullopt: the item failed
+  bool stopped = false;             // the early-stopping rule cut its training short
 };
 
-// The result of point `point` (items point * folds .. point * folds + folds - 1): nullopt while
-// one of its items is unfinished; a failure (inner nullopt) when one failed or its objective is
-// not finite; else the mean over folds of metrics/val_loss, or of 1 - metrics/val_auc when
-// `objective` is "val_auc".
-std::optional<std::optional<double>> pointResult(std::int64_t point, int folds, std::string_view objective,
-                                                 const ItemFiles& files);
+// The campaign's items as the search sees them. The campaign supplies `read` (it knows the
+// result files and which objective they store); point p is items p * folds .. p * folds + folds - 1.
+struct ItemResults {
+  int folds = 1;
+  std::function<std::optional<ItemOutcome>(std::int64_t item)> read;  // nullopt: not finished
+};
+
+struct PointResult {
+  std::optional<double> objective;  // mean over folds; nullopt: a fold failed or was not finite
+  std::int64_t stoppedFolds = 0;
+};
+
+// The result of point `point`: nullopt while one of its items is unfinished.
+std::optional<PointResult> pointResult(std::int64_t point, const ItemResults& items);
 
 // Observes each pending point of `searcher` whose items are all finished, by ascending id.
 // Returns how many it observed.
-std::size_t observeFinished(Searcher& searcher, int folds, std::string_view objective, const ItemFiles& files);
+std::size_t observeFinished(Searcher& searcher, const ItemResults& items);
 
-// A searcher restored from `path` when it exists (made by `make` otherwise), with the finished
-// points observed.
+// A searcher restored from `path` when it exists (made by `make` otherwise).
+std::unique_ptr<Searcher> restoreSearch(const std::filesystem::path& path,
+                                        const std::function<std::unique_ptr<Searcher>()>& make);
+// restoreSearch, then observeFinished.
 std::unique_ptr<Searcher> loadSearch(const std::filesystem::path& path,
-                                     const std::function<std::unique_ptr<Searcher>()>& make, int folds,
-                                     std::string_view objective, const ItemFiles& files);
+                                     const std::function<std::unique_ptr<Searcher>()>& make, const ItemResults& items);
 
 }  // namespace hepsweep::search

@@ -3,8 +3,8 @@
 // evaluated. They know nothing of training: the campaign module turns a point into overrides,
 // trains k folds, and reports the mean objective back.
 //
-// The interface is asynchronous so that a model-based search (a later issue) fits it: the caller
-// may propose a few points, observe results in any order, propose more. Points get stable ids
+// The interface is asynchronous so that a model-based search (bayes, Bayes.hpp) fits it: the
+// caller may propose a few points, observe results in any order, propose more. Points get stable ids
 // 0, 1, 2, ... in proposal order. Smaller objective is better (pass -AUC to maximise an AUC).
 //
 // Resume: state() lists the proposals and observations in order; a fresh searcher built from the
@@ -37,9 +37,16 @@ namespace hepsweep::search {
 struct Observation {
   std::int64_t id = -1;
   std::optional<double> objective;  // nullopt: the point failed (or its objective was not finite)
+  // Evaluations (folds) of the point that the early-stopping rule cut short: their objective is
+  // the value at stopping, pessimistic at worst. Recorded for users; the model uses the objective.
+  std::int64_t stoppedFolds = 0;
 
   bool operator==(const Observation&) const = default;
 };
+
+// The observation with the smallest objective (failures ignored; ties: the smallest id), or
+// nullopt when none succeeded. What Searcher::best() and `hepsweep status` report.
+std::optional<Observation> bestObservation(const std::vector<Observation>& observations);
 
 // What a model-based searcher (bayes) used to propose one point: kept in the state so that a
 // resumed search continues from the same hyperparameters and hedge gains, and so that users can
@@ -48,7 +55,7 @@ struct ModelRecord {
   std::int64_t id = -1;              // the point proposed with this model
   std::int64_t observed = 0;         // successful observations fitted
   std::int64_t failed = 0;           // failed points fitted at the worst observed objective
-  std::int64_t pending = 0;          // pending points fitted at the constant liar value
+  std::int64_t pending = 0;          // pending points fitted at the liar's value
   std::string acquisition;           // what chose the point: "EI", "LCB" or "PI"
   double amplitude = 0;              // kernel variance (normalised objective units)
   double noise = 0;                  // white-noise variance (normalised objective units)
@@ -91,7 +98,7 @@ class Searcher {
   std::vector<Point> propose(std::size_t n);
   // The result of a proposed point. A non-finite objective is recorded as a failure (nullopt).
   // An id never proposed, or observed before, is a caller bug: Error(Internal).
-  void observe(std::int64_t id, std::optional<double> objective);
+  void observe(std::int64_t id, std::optional<double> objective, std::int64_t stoppedFolds = 0);
   // Same, taking the id from the point and checking its values match the proposal (Error(Internal)).
   void observe(const Point& point, std::optional<double> objective);
 
@@ -109,8 +116,8 @@ class Searcher {
   const std::vector<Observation>& observations() const { return observations_; }
   // Ids proposed but not observed, ascending.
   std::vector<std::int64_t> pending() const;
-  // The observation with the smallest objective (failures ignored; ties: smallest id).
-  std::optional<Observation> best() const;
+  // bestObservation(observations()).
+  std::optional<Observation> best() const { return bestObservation(observations_); }
 
   State state() const;
   // On a searcher that has proposed nothing yet. Error(Config) when the state belongs to another
@@ -126,8 +133,6 @@ class Searcher {
   virtual std::vector<Value> generate(std::int64_t id) = 0;
   // Whether the points depend on the seed (a state saved with another seed is refused).
   virtual bool usesSeed() const = 0;
-  // For model-based searchers; grid and random ignore results.
-  virtual void onObserve(const Observation&) {}
   // Whether restore() proposes point `id` again to compare it with the saved one (true), or
   // takes the saved point as is (false: the point depended on results).
   virtual bool regeneratesOnRestore(std::int64_t) const { return true; }
@@ -175,9 +180,6 @@ class RandomSearcher final : public Searcher {
   bool usesSeed() const override { return true; }
 
  private:
-  std::vector<Value> draw(std::uint64_t key) const;
-  std::uint64_t rank(const std::vector<Value>& values) const;
-  std::vector<Value> unrank(std::uint64_t rank) const;
 
   std::uint64_t key_;
   std::size_t total_ = 0;

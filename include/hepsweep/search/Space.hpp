@@ -137,6 +137,15 @@ class Space {
   // Number of distinct points when every dimension is Integer or Choice and the product fits
   // in 64 bits; nullopt otherwise (continuous or astronomically large).
   std::optional<std::uint64_t> cardinality() const;
+  // The mixed-radix numbering of an all-discrete space (the grid order: last dimension fastest,
+  // integers from min, choices as listed): the values of point number `rank` < cardinality(), and
+  // the number of a point's values. Error(Internal) on a space with a Real dimension.
+  std::vector<Value> valuesAt(std::uint64_t rank) const;
+  std::uint64_t rankOf(const std::vector<Value>& values) const;
+  // A point drawn from the sampling distribution of every dimension (Dimension::fromUnit of
+  // rng::uniform(key, d) for dimension d): what random search proposes and Bayesian search
+  // draws its candidates from.
+  std::vector<Value> draw(std::uint64_t key) const;
 
   // A point from (key, TOML text) pairs, which must name every dimension once, in the space's
   // order (as saved in a search state). Error(Config) naming the key on any mismatch.
