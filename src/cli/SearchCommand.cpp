@@ -106,9 +106,9 @@ int searchCommand(const Args& args) {
     j["budget"] = searcher->totalPoints();
     j["item_count"] = static_cast<std::int64_t>(searcher->proposedCount()) * c.cv.folds;
     if (best) {
-      const metrics::ObjectiveReading reading = metrics::readable(c.search.objective, *best->objective);
-      j["best"] = {{"point", best->id}, {"objective", *best->objective}, {"quantity", reading.quantity},
-                   {"value", reading.value}, {"overrides", searcher->point(best->id).toOverrides()}};
+      const metrics::ObjectiveDisplay shown = metrics::displayObjective(c.search.objective);
+      j["best"] = {{"point", best->id}, {"objective", *best->objective}, {"quantity", shown.quantity},
+                   {"value", shown.shown(*best->objective)}, {"overrides", searcher->point(best->id).toOverrides()}};
     }
     std::cout << j.dump() << std::endl;
     return 0;

@@ -40,11 +40,11 @@ nlohmann::ordered_json searchProgress(const std::string& runDir) {
   j["stopped_points"] = stopped;
   j["objective"] = c.search.objective;
   if (const auto best = search::bestObservation(state.observations)) {
-    const metrics::ObjectiveReading reading = metrics::readable(c.search.objective, *best->objective);
+    const metrics::ObjectiveDisplay shown = metrics::displayObjective(c.search.objective);
     j["best"] = {{"point", best->id},
                  {"objective", *best->objective},
-                 {"quantity", reading.quantity},
-                 {"value", reading.value},
+                 {"quantity", shown.quantity},
+                 {"value", shown.shown(*best->objective)},
                  {"description", metrics::describeObjective(c.search.objective, *best->objective)},
                  {"overrides", state.proposals[static_cast<std::size_t>(best->id)].toOverrides()}};
   }

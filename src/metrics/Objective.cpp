@@ -35,21 +35,21 @@ double storedObjective(std::string_view objective,
              " cannot be recomputed from its metrics");
 }
 
-ObjectiveReading readable(std::string_view objective, double stored) {
-  if (objective == "val_auc") return {"validation AUC", 1.0 - stored};
-  if (objective == "ams") return {"validation AMS", -stored};
+ObjectiveDisplay displayObjective(std::string_view objective) {
+  if (objective == "val_auc") return {"validation AUC", true, -1, 1};
+  if (objective == "ams") return {"validation AMS", true, -1, 0};
   if (parseBkgEffObjective(objective))
-    return {"validation background efficiency at signal efficiency " + signalEfficiencyText(objective), stored};
-  if (objective == "val_loss") return {"validation loss", stored};
-  return {"objective " + std::string(objective), stored};
+    return {"validation background efficiency at signal efficiency " + signalEfficiencyText(objective), false, 1, 0};
+  if (objective == "val_loss") return {"validation loss", false, 1, 0};
+  return {"objective " + std::string(objective), false, 1, 0};
 }
 
 std::string describeObjective(std::string_view objective, double stored) {
   if (parseBkgEffObjective(objective))
     return "validation background efficiency " + format6(stored) + " at signal efficiency " +
            signalEfficiencyText(objective);
-  const ObjectiveReading r = readable(objective, stored);
-  return r.quantity + " " + format6(r.value);
+  const ObjectiveDisplay d = displayObjective(objective);
+  return d.quantity + " " + format6(d.shown(stored));
 }
 
 }  // namespace hepsweep::metrics

@@ -14,6 +14,7 @@
 #include "hepsweep/core/Strings.hpp"
 #include "hepsweep/core/Time.hpp"
 #include "hepsweep/core/Version.hpp"
+#include "hepsweep/metrics/Objective.hpp"
 #include "hepsweep/report/Directory.hpp"
 #include "hepsweep/report/Html.hpp"
 
@@ -102,11 +103,10 @@ std::vector<const ItemSummary*> bestItemsOf(const Summary& s) {
   return out;
 }
 
-// Short enough for the y axis of a small plot; captions say the rest.
-std::string objectiveLabel(const Summary& s) {
-  // The campaign stores the "ams" objective negated so that every objective is minimised.
-  if (s.objective == "ams") return "-AMS (validation, lower is better)";
-  return (s.objective.empty() ? std::string("objective") : s.objective) + " (validation, lower is better)";
+// The y axis of the search plots: the objective in the units people quote (validation AMS, not
+// the stored -AMS), with the direction that is better.
+std::string objectiveAxis(const metrics::ObjectiveDisplay& obj) {
+  return obj.quantity + (obj.higherIsBetter ? " (higher is better)" : " (lower is better)");
 }
 
 // Common look of every plot: light grid behind, ticks inside on all four sides as in HEP plots,
@@ -578,6 +578,7 @@ void Builder::scores() {
 
 void Builder::trace() {
   if (s_.points.empty()) return;
+  const metrics::ObjectiveDisplay obj = metrics::displayObjective(s_.objective);
   // The search ranks points by their mean over folds, so the trace is per point, in proposal
   // order: the aggregated point index follows (run dir, item id), which within a run directory is
   // the order the points were proposed. A point with unfinished folds (--allow-incomplete) is
@@ -594,17 +595,17 @@ void Builder::trace() {
     xOf[p.point] = static_cast<double>(i);
     x.push_back(static_cast<double>(i));
     id.push_back(static_cast<double>(p.point));
-    mean.push_back(p.objectiveMean);
+    mean.push_back(obj.shown(p.objectiveMean));
     sd.push_back(p.objectiveStd);
     folds.push_back(p.foldsDone);
     complete.push_back(p.complete() ? 1 : 0);
     anyIncomplete = anyIncomplete || !p.complete();
     if (p.complete() && std::isfinite(p.objectiveMean)) sofar = std::min(sofar, p.objectiveMean);
-    best.push_back(std::isfinite(sofar) ? sofar : NAN);
-    if (p.point == s_.bestPoint) bx = x.back(), by = p.objectiveMean;
+    best.push_back(std::isfinite(sofar) ? obj.shown(sofar) : NAN);
+    if (p.point == s_.bestPoint) bx = x.back(), by = obj.shown(p.objectiveMean);
   }
   gp::writeDataFile(path("trace.dat"),
-                    "Search trace: every point in proposal order, its validation objective (" + s_.objective +
+                    "Search trace: every point in proposal order, its " + obj.quantity + " (objective " + s_.objective +
                         ") as the mean and standard deviation over its folds, and the best complete point's mean "
                         "so far. point: the point's index in the summary.",
                     std::vector<gp::Column>{{"order", x}, {"point", id}, {"objective_mean", mean}, {"objective_std", sd},
@@ -614,7 +615,7 @@ void Builder::trace() {
     for (const ItemSummary& it : s_.items)
       if (it.point == p->point) {
         ix.push_back(xOf[p->point]);
-        iy.push_back(it.objective);
+        iy.push_back(obj.shown(it.objective));
         ifold.push_back(it.fold);
       }
   gp::writeDataFile(path("trace-items.dat"), "Search trace: each fold of each point, at the point's position in proposal order.",
@@ -630,7 +631,7 @@ void Builder::trace() {
   std::ostringstream g;
   g << "set title 'Search trace'\n";
   g << "set xlabel 'point, in proposal order'\n";
-  g << "set ylabel " << gp::quote(gp::enhancedLiteral(objectiveLabel(s_))) << "\n";
+  g << "set ylabel " << gp::quote(gp::enhancedLiteral(objectiveAxis(obj))) << "\n";
   const bool logy = mn > 0 && mx / mn > 100;
   if (logy) g << "set logscale y\n";
   g << yrangeWithLegendRoom(mn, mx, logy);
@@ -647,8 +648,8 @@ void Builder::trace() {
   if (std::isfinite(bx) && std::isfinite(by))
     g << ", \\\n     'trace-best.dat' using 1:2 with points pt 3 ps 2.6 lw 2.5 lc rgb 'black' title 'best point'";
   g << "\n";
-  std::string caption = "Validation objective (" + s_.objective +
-                        ", lower is better) of each point in the order the search proposed it: the mean over its "
+  std::string caption = "The " + obj.quantity + " (objective " + s_.objective + ", " +
+                        (obj.higherIsBetter ? "higher" : "lower") + " is better) of each point in the order the search proposed it: the mean over its "
                         "folds with their standard deviation (blue), each fold (grey circles), the best mean so far "
                         "(red: the search ranks points by the fold mean) and the best point (black star).";
   if (anyIncomplete)
@@ -660,6 +661,7 @@ void Builder::trace() {
 }
 
 void Builder::parameters() {
+  const metrics::ObjectiveDisplay obj = metrics::displayObjective(s_.objective);
   std::vector<std::string> keys;
   for (const ItemSummary& it : s_.items)
     for (const auto& [k, v] : it.parameters)
@@ -689,19 +691,19 @@ void Builder::parameters() {
     for (const ItemSummary& it : s_.items)
       if (const std::string* v = valueOf(it.parameters, key)) {
         ix.push_back(xOf(*v));
-        iy.push_back(it.objective);
+        iy.push_back(obj.shown(it.objective));
         ifold.push_back(it.fold);
       }
     std::vector<double> px, py, pe, bx, by, be;
     for (const PointSummary& p : s_.points)
       if (const std::string* v = valueOf(p.parameters, key)) {
         px.push_back(xOf(*v));
-        py.push_back(p.objectiveMean);
+        py.push_back(obj.shown(p.objectiveMean));
         pe.push_back(p.objectiveStd);
-        if (p.point == s_.bestPoint) bx.push_back(px.back()), by.push_back(p.objectiveMean), be.push_back(p.objectiveStd);
+        if (p.point == s_.bestPoint) bx.push_back(px.back()), by.push_back(py.back()), be.push_back(p.objectiveStd);
       }
     const std::string stem = "param-" + std::to_string(pi);
-    const std::string comment = "Validation objective (" + s_.objective + ") against the parameter " + key +
+    const std::string comment = "The " + obj.quantity + " (objective " + s_.objective + ") against the parameter " + key +
                                 (numeric ? "" : " (categorical: x is the category's index, see the .gp file)");
     gp::writeDataFile(path(stem + "-items.dat"), comment + "\nOne row per item (fold).",
                       std::vector<gp::Column>{{"value", ix}, {"objective", iy}, {"fold", ifold}});
@@ -713,7 +715,7 @@ void Builder::parameters() {
 
     std::ostringstream g;
     g << "set xlabel " << gp::quote(gp::enhancedLiteral(key)) << "\n";
-    g << "set ylabel " << gp::quote(gp::enhancedLiteral(objectiveLabel(s_))) << "\n";
+    g << "set ylabel " << gp::quote(gp::enhancedLiteral(objectiveAxis(obj))) << "\n";
     bool logx = false;
     if (numeric && !ix.empty()) {
       const auto [mnIt, mxIt] = std::minmax_element(ix.begin(), ix.end());
@@ -753,7 +755,8 @@ void Builder::parameters() {
       g << ", \\\n     " << gp::quote(stem + "-best.dat")
         << " using 1:2 with points pt 3 ps 2.6 lw 2.5 lc rgb '#d62728' title 'best point'";
     g << "\n";
-    std::string caption = "Validation objective (" + s_.objective + ", lower is better) against " + key +
+    std::string caption = "The " + obj.quantity + " (objective " + s_.objective + ", " + (obj.higherIsBetter ? "higher" : "lower") +
+                          " is better) against " + key +
                           ": every item (open grey circles), each point's mean \xC2\xB1 standard deviation over folds "
                           "(blue) and the best point (red star).";
     if (logx) caption += " Logarithmic x axis: the values span more than two decades.";
@@ -792,7 +795,7 @@ std::string Builder::figures(const std::string& section) const {
 std::string Builder::html(const std::string& finalDir) const {
   const Summary& s = s_;
   const PointSummary* best = bestPointOf(s);
-  const aggregate::ObjectiveDisplay obj = aggregate::displayObjective(s.objective);
+  const metrics::ObjectiveDisplay obj = metrics::displayObjective(s.objective);
   std::string body;
   body += "<h1>hepsweep campaign report</h1>\n";
   body += "<p class=\"muted\">" + html::escape("Written " + utcTimestamp() + " by " + versionString() + " into " + finalDir) +
@@ -814,7 +817,7 @@ std::string Builder::html(const std::string& finalDir) const {
     std::vector<std::pair<std::string, std::string>> kv;
     if (best) {
       kv.emplace_back("best point", "point " + std::to_string(best->point) + ": " + parameterText(best->parameters));
-      kv.emplace_back(obj.label + " (objective " + s.objective + ")",
+      kv.emplace_back(obj.quantity + " (objective " + s.objective + ")",
                       pm(obj.shown(best->objectiveMean), best->objectiveStd) + " over " +
                           std::to_string(best->foldsDone) + " fold(s) (mean \xC2\xB1 standard deviation; " +
                           (obj.higherIsBetter ? "higher" : "lower") + " is better)");
@@ -864,7 +867,7 @@ std::string Builder::html(const std::string& finalDir) const {
         if (name != s.objective && metricNames.size() < 6) metricNames.push_back(name);
     std::vector<std::string> header{"rank", "point"};
     header.insert(header.end(), keys.begin(), keys.end());
-    header.push_back(obj.label + " (mean \xC2\xB1 std)");
+    header.push_back(obj.quantity + " (mean \xC2\xB1 std)");
     header.push_back("folds");
     for (const auto& m : metricNames) header.push_back(m);
     std::vector<std::vector<std::string>> rows;
@@ -973,7 +976,7 @@ std::string Builder::html(const std::string& finalDir) const {
       for (const ItemSummary* it : items)
         rows.push_back({std::to_string(it->fold), std::to_string(it->item), it->runDir, fmt(obj.shown(it->objective)),
                         std::to_string(it->epochsRun), std::to_string(it->bestEpoch), duration(it->seconds)});
-      b += html::table(std::vector<std::string>{"fold", "item", "run directory", obj.label, "epochs run", "best epoch", "time"},
+      b += html::table(std::vector<std::string>{"fold", "item", "run directory", obj.quantity, "epochs run", "best epoch", "time"},
                        rows, "The best point's fold models.");
     }
     body += html::section("training", "Training of the best point", b);
@@ -1010,7 +1013,7 @@ std::string Builder::html(const std::string& finalDir) const {
     if (s.folds > 0) kv.emplace_back("cross-validation folds", std::to_string(s.folds));
     kv.emplace_back("seed", std::to_string(s.seed));
     kv.emplace_back("hepsweep version (training)", s.version);
-    kv.emplace_back("objective", s.objective + " (" + obj.label + "; stored so that lower is better" +
+    kv.emplace_back("objective", s.objective + " (" + obj.quantity + "; stored so that lower is better" +
                                      (obj.sign < 0 ? ": " + (obj.offset != 0 ? "1 - value" : std::string("-value")) : std::string()) + ")");
     kv.emplace_back("training time (sum over items)", duration(s.wallSeconds));
     kv.emplace_back("items", std::to_string(s.items.size()) + " finished, " + std::to_string(s.incomplete.size()) + " incomplete");
@@ -1059,12 +1062,12 @@ std::string textSummary(const Summary& s) {
   o << "hepsweep campaign summary: " << (s.runDirs.empty() ? std::string("(no run directory)") : str::join(s.runDirs, ", ")) << "\n";
   o << "  " << s.points.size() << " points, " << s.items.size() << " items";
   if (!s.incomplete.empty()) o << ", " << s.incomplete.size() << " incomplete item(s) left out";
-  const aggregate::ObjectiveDisplay obj = aggregate::displayObjective(s.objective);
-  o << "; ranked by " << obj.label << " (objective " << s.objective << ", "
+  const metrics::ObjectiveDisplay obj = metrics::displayObjective(s.objective);
+  o << "; ranked by " << obj.quantity << " (objective " << s.objective << ", "
     << (obj.higherIsBetter ? "higher" : "lower") << " is better)\n";
   if (const PointSummary* best = bestPointOf(s)) {
     o << "  best point " << best->point << ": " << parameterText(best->parameters) << "\n";
-    o << "    " << obj.label << " " << pm(obj.shown(best->objectiveMean), best->objectiveStd) << " over "
+    o << "    " << obj.quantity << " " << pm(obj.shown(best->objectiveMean), best->objectiveStd) << " over "
       << best->foldsDone << " fold(s)";
     if (s.points.size() > 1) {
       const PointSummary& second = best == &s.points[0] ? s.points[1] : s.points[0];

@@ -11,6 +11,7 @@
 #include "ReportTestUtil.hpp"
 #include "hepsweep/core/Error.hpp"
 #include "hepsweep/core/Random.hpp"
+#include "hepsweep/metrics/Objective.hpp"
 #include "hepsweep/report/Gnuplot.hpp"
 #include "hepsweep/report/Report.hpp"
 
@@ -311,9 +312,9 @@ TEST(Report, ObjectivesAreShownAsAPhysicistReadsThem) {
   s.points.front().objectiveMean = 0.125;
   text = textSummary(s);
   EXPECT_NE(text.find("validation AUC 0.875"), std::string::npos) << text;
-  EXPECT_EQ(aggregate::displayObjective("bkg_eff@sig_eff=0.8").label,
+  EXPECT_EQ(metrics::displayObjective("bkg_eff@sig_eff=0.8").quantity,
             "validation background efficiency at signal efficiency 0.8");
-  EXPECT_EQ(aggregate::displayObjective("val_loss").shown(0.25), 0.25);
+  EXPECT_EQ(metrics::displayObjective("val_loss").shown(0.25), 0.25);
 }
 
 // The link to the input data's inspect report: the callback writes into the staging directory
@@ -483,6 +484,40 @@ TEST(Report, TraceIsPerPointInProposalOrder) {
   const std::string items = readFile(tmp.path() / "r" / "trace-items.dat");
   EXPECT_EQ(std::count(items.begin(), items.end(), '\n'), 12 + 2);
   EXPECT_NE(readFile(tmp.path() / "r" / "index.html").find("points with unfinished folds"), std::string::npos);
+}
+
+// With objective "ams" (stored as -AMS so that smaller is better) the trace shows the AMS itself:
+// positive values, the best so far the largest AMS, and a y axis that says higher is better.
+// Catches a plot of the stored -AMS labelled as if lower were better.
+TEST(Report, TraceShowsAmsAsAmsWithHigherBetter) {
+  TempDir tmp;
+  Summary s = makeSummary(twoPointsThreeFolds());
+  s.objective = "ams";
+  const std::vector<double> stored{-1.5, -2.5};  // AMS 1.5 and 2.5
+  for (aggregate::PointSummary& p : s.points) {
+    p.objectiveMean = stored[static_cast<std::size_t>(p.point)];
+    p.objectiveStd = 0.1;
+  }
+  for (aggregate::ItemSummary& it : s.items) it.objective = stored[static_cast<std::size_t>(it.point)];
+  s.bestPoint = 1;
+  writeReport(s, (tmp.path() / "r").string());
+  std::vector<std::vector<double>> rows;
+  std::istringstream in(readFile(tmp.path() / "r" / "trace.dat"));
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream fields(line);
+    std::vector<double> row;
+    for (double v; fields >> v;) row.push_back(v);
+    rows.push_back(row);
+  }
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_DOUBLE_EQ(rows[0][2], 1.5);  // objective_mean, shown as AMS
+  EXPECT_DOUBLE_EQ(rows[0][4], 1.5);  // best so far
+  EXPECT_DOUBLE_EQ(rows[1][2], 2.5);
+  EXPECT_DOUBLE_EQ(rows[1][4], 2.5);
+  EXPECT_NE(readFile(tmp.path() / "r" / "trace.gp").find("validation AMS (higher is better)"), std::string::npos);
+  EXPECT_NE(readFile(tmp.path() / "r" / "param-0.gp").find("validation AMS (higher is better)"), std::string::npos);
+  EXPECT_EQ(readFile(tmp.path() / "r" / "param-0-points.dat").find(" -1.5"), std::string::npos);
 }
 
 }  // namespace

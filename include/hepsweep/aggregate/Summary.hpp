@@ -140,24 +140,4 @@ struct Summary {
   std::vector<std::string> features;
 };
 
-// An objective as a person reads it. Objectives are stored so that smaller is better ("ams" as
-// -AMS, "val_auc" as 1 - AUC); shown(stored) undoes that, so a page says "validation AMS 1.92"
-// rather than "objective -1.92". Spreads (std) are the same in both forms.
-struct ObjectiveDisplay {
-  std::string label;        // e.g. "validation AMS"
-  bool higherIsBetter = false;
-  double sign = 1, offset = 0;
-  double shown(double stored) const { return offset + sign * stored; }
-};
-// Inline: the report draws a Summary without linking the aggregate module.
-inline ObjectiveDisplay displayObjective(const std::string& objective) {
-  if (objective == "ams") return {"validation AMS", true, -1, 0};
-  if (objective == "val_auc") return {"validation AUC", true, -1, 1};
-  if (objective == "val_loss") return {"validation loss", false, 1, 0};
-  const std::string bkgEff = "bkg_eff@sig_eff=";  // validated when the campaign was read
-  if (objective.compare(0, bkgEff.size(), bkgEff) == 0)
-    return {"validation background efficiency at signal efficiency " + objective.substr(bkgEff.size()), false, 1, 0};
-  return {objective, false, 1, 0};
-}
-
 }  // namespace hepsweep::aggregate

@@ -20,14 +20,16 @@ namespace hepsweep::metrics {
 double storedObjective(std::string_view objective,
                        const std::function<std::optional<double>(const std::string&)>& metric);
 
-// A stored value in the units people quote: {"validation AMS", 1.93} for a stored -1.93,
-// {"validation AUC", 0.91} for a stored 0.09, {"validation loss", 0.23},
-// {"validation background efficiency at signal efficiency 0.8", 0.012}.
-struct ObjectiveReading {
-  std::string quantity;
-  double value = 0;
+// An objective as people read it: stored values are turned back into the quantity quoted
+// ("validation AMS 1.93" for a stored -1.93, "validation AUC 0.91" for a stored 0.09). Spreads
+// (standard deviations) are the same in both forms.
+struct ObjectiveDisplay {
+  std::string quantity;  // "validation AMS", "validation loss", "validation background efficiency at ..."
+  bool higherIsBetter = false;
+  double sign = 1, offset = 0;
+  double shown(double stored) const { return offset + sign * stored; }
 };
-ObjectiveReading readable(std::string_view objective, double stored);
+ObjectiveDisplay displayObjective(std::string_view objective);
 
 // One phrase for logs and status lines: "validation AMS 1.93", "validation loss 0.231",
 // "validation background efficiency 0.0123 at signal efficiency 0.8" (6 significant digits).
