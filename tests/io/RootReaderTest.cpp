@@ -765,3 +765,52 @@ TEST(RootReader, TruncatedInsideBasketsAndKeyLists) {
     }
   }
 }
+
+namespace {
+
+// One ROOT "XZ" block of `data` whose LZMA2 dictionary size is rewritten to 2^log2Dict bytes in
+// the .xz block header (CRC32 recomputed): the decoder sizes its dictionary from that field.
+std::string xzBlockWithDictionary(const std::string& data, int log2Dict) {
+  std::string xz(data.size() + 1024, '\0');
+  std::size_t pos = 0;
+  if (lzma_easy_buffer_encode(1, LZMA_CHECK_CRC32, nullptr, reinterpret_cast<const std::uint8_t*>(data.data()),
+                              data.size(), reinterpret_cast<std::uint8_t*>(xz.data()), &pos, xz.size()) != LZMA_OK)
+    throw std::runtime_error("lzma encode");
+  xz.resize(pos);
+  // Stream header (12 bytes), then the block header: size, flags, optional sizes (varints), the
+  // LZMA2 filter (id 0x21, one property byte: 2k means a 2^(k+12)-byte dictionary), CRC32.
+  const std::size_t header = 12, headerSize = (static_cast<std::uint8_t>(xz[header]) + 1u) * 4u;
+  const auto flags = static_cast<std::uint8_t>(xz[header + 1]);
+  std::size_t p = header + 2;
+  const auto skipVarint = [&] {
+    while (static_cast<std::uint8_t>(xz[p++]) & 0x80) {
+    }
+  };
+  if (flags & 0x40) skipVarint();
+  if (flags & 0x80) skipVarint();
+  if (xz[p] != 0x21 || xz[p + 1] != 1) throw std::runtime_error("unexpected xz filter");
+  xz[p + 2] = static_cast<char>(2 * (log2Dict - 12));
+  const std::uint32_t crc = lzma_crc32(reinterpret_cast<const std::uint8_t*>(xz.data() + header), headerSize - 4, 0);
+  for (int k = 0; k < 4; ++k) xz[header + headerSize - 4 + k] = static_cast<char>((crc >> (8 * k)) & 0xFF);
+  std::string block = "XZ";
+  block += '\0';
+  for (std::size_t v : {xz.size(), data.size()})
+    for (int k = 0; k < 3; ++k) block += static_cast<char>((v >> (8 * k)) & 0xFF);
+  return block + xz;
+}
+
+}  // namespace
+
+// ROOT's XZ presets use at most a 64 MiB dictionary; a block header asking for 512 MiB is refused
+// by the decoder's memory limit instead of making a small file allocate it.
+TEST(RootReader, XzDictionaryBeyondRootsPresetsIsRefused) {
+  const std::string data(1000, 'x');
+  const std::string ok = xzBlockWithDictionary(data, 26);
+  const auto decoded = rootDecompress(reinterpret_cast<const unsigned char*>(ok.data()), ok.size(), data.size(), "obj");
+  EXPECT_EQ(std::string(decoded.begin(), decoded.end()), data);
+  const std::string huge = xzBlockWithDictionary(data, 29);
+  expectHas(inputErrorOf([&] {
+              rootDecompress(reinterpret_cast<const unsigned char*>(huge.data()), huge.size(), data.size(), "obj");
+            }),
+            {"obj, compressed block 1", "corrupt LZMA (XZ) block", "dictionary larger than any ROOT compression level"});
+}
