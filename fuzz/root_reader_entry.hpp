@@ -32,7 +32,9 @@ inline std::int64_t readRootBytes(const std::uint8_t* data, std::size_t size) {
   std::fwrite(data, 1, size, f);
   std::fclose(f);
   std::int64_t entries = 0;
-  int budget = 200000;  // rows read over all trees and selections
+  // Values decoded over all trees and selections: bounded so that a huge (but consistent) entry
+  // count, or thousands of array columns, in a crafted file is not a "hang".
+  long budget = 1'000'000;
   // Errors are expected; each step catches its own so that one failing tree or value does not
   // hide the code after it from the fuzzer.
   const auto attempt = [](const auto& step) {
@@ -62,9 +64,8 @@ inline std::int64_t readRootBytes(const std::uint8_t* data, std::size_t size) {
         for (const auto& selection : selections)
           attempt([&] {
             io::RootRowReader rows(tree, selection);
-            // Bounded so that a huge (but consistent) entry count in a crafted file is not a "hang".
             while (budget > 0 && rows.next()) {
-              --budget;
+              budget -= static_cast<long>(selection.size());
               ++entries;
               for (std::size_t i = 0; i < selection.size(); ++i) {
                 (void)rows.asText(i);

@@ -857,17 +857,18 @@ RootTree RootFile::tree(std::string_view nameIn) const {
   while (!name.empty() && name.front() == '/') name.erase(0, 1);
   std::vector<std::string> available;
   for (const auto& t : f.trees) available.push_back(t.path);
-  const std::string list = available.empty() ? std::string("none") : str::join(available, ", ");
+  // For error messages only (a file may hold thousands of keys).
+  const auto list = [&] { return available.empty() ? std::string("none") : str::join(available, ", "); };
 
   if (std::find(f.rntuples.begin(), f.rntuples.end(), name) != f.rntuples.end() ||
       (name.empty() && f.trees.empty() && !f.rntuples.empty()))
     throwInput(f.where() + ": " + q(name.empty() ? f.rntuples.front() : name) + " is an RNTuple (" + f.writtenBy() +
-               "); RNTuple is not supported, only TTrees are (trees in this file: " + list + ")");
+               "); RNTuple is not supported, only TTrees are (trees in this file: " + list() + ")");
   std::string path;
   if (name.empty()) {
     if (f.trees.size() != 1)
       throwInput(f.where() + (f.trees.empty() ? std::string(" has no TTree")
-                                              : " has " + std::to_string(f.trees.size()) + " trees (" + list +
+                                              : " has " + std::to_string(f.trees.size()) + " trees (" + list() +
                                                     "); choose one as '" + f.path + ":TREE'"));
     path = f.trees.front().path;
   } else if (std::find(available.begin(), available.end(), name) != available.end()) {
@@ -879,7 +880,7 @@ RootTree RootFile::tree(std::string_view nameIn) const {
       for (const auto& p : available)
         if (p.ends_with("/" + name)) matches.push_back(p);
     if (matches.empty())
-      throwInput(f.where() + " has no tree " + q(name) + " (trees: " + list + ")" +
+      throwInput(f.where() + " has no tree " + q(name) + " (trees: " + list() + ")" +
                  (available.empty() ? std::string() : ", closest: " + q(str::closest(name, available))));
     if (matches.size() > 1)
       throwInput(f.where() + ": tree name " + q(name) + " is ambiguous (" + str::join(matches, ", ") +
