@@ -20,7 +20,11 @@ rootw::Tree tree(const std::string& name) {
   t.branches = {rootw::branch<float>("f", "TLeafF", {1, 2, 3, 4, 5}),
                 rootw::branch<std::int64_t>("l", "TLeafL", {-1, 2, 3, 4, 1LL << 40}),
                 rootw::branch<std::int16_t>("s", "TLeafS", {1, -2, 3, 4, 5}),
-                rootw::branch<double>("x", "TLeafD", {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, 2)};
+                rootw::branch<double>("x", "TLeafD", {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, 2),
+                rootw::branch<bool>("o", "TLeafO", {true, false, true, true, false}),
+                rootw::branch<std::int8_t>("b", "TLeafB", {-1, 2, -3, 4, 127}),
+                rootw::branch<std::uint8_t>("ub", "TLeafB", {1, 2, 255, 4, 5}),
+                rootw::branch<std::uint32_t>("ui", "TLeafI", {1, 2, 3, 4000000000u, 5})};
   t.branches[3].title = "x[2]/D";
   return t;
 }
