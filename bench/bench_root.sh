@@ -59,7 +59,8 @@ mkdir -p "$WORKDIR"
 
 export HEPSWEEP_BIN DATA WORKDIR REPEATS JSROOT APPEND
 export REPRODUCE="bench/bench_root.sh --repeats $REPEATS${JSROOT:+ --jsroot $JSROOT}"
-exec "$PY" - <<'PYEOF'
+# Not exec: the EXIT trap above must still remove the work directory afterwards.
+"$PY" - <<'PYEOF'
 import gzip, json, os, platform, shutil, statistics, subprocess, sys, time
 
 BIN, DATA, WORK = os.environ["HEPSWEEP_BIN"], os.environ["DATA"], os.environ["WORKDIR"]
