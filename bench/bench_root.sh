@@ -2,9 +2,9 @@
 # ROOT reading benchmark: `hepsweep convert` on the three ROOT files of ../shared/data against the
 # same events from their derived CSVs (as shipped, .csv.gz, and gunzipped), converted by hepsweep
 # and by pandas + h5py (/usr/bin/python3), and optionally JSROOT (node) reading the same branches.
-# Every figure is the median of --repeats runs. For ROOT it also reports the share of the convert
-# time spent decompressing baskets (convert --json: inputs[].decompress_seconds), which says
-# whether the reader or the codec limits the speed.
+# Every time is the median of --repeats runs, every peak RSS (wait4) the largest. For ROOT it also
+# reports the share of the convert time spent decompressing baskets (convert --json:
+# inputs[].decompress_seconds), which says whether the reader or the codec limits the speed.
 # Prints a markdown block for bench/RESULTS.md (and appends it to --append FILE). See bench/README.md.
 set -euo pipefail
 
@@ -59,7 +59,8 @@ mkdir -p "$WORKDIR"
 
 export HEPSWEEP_BIN DATA WORKDIR REPEATS JSROOT APPEND
 export REPRODUCE="bench/bench_root.sh --repeats $REPEATS${JSROOT:+ --jsroot $JSROOT}"
-exec "$PY" - <<'PYEOF'
+# Not exec: the EXIT trap above must still remove the work directory afterwards.
+"$PY" - <<'PYEOF'
 import gzip, json, os, platform, shutil, statistics, subprocess, sys, time
 
 BIN, DATA, WORK = os.environ["HEPSWEEP_BIN"], os.environ["DATA"], os.environ["WORKDIR"]
@@ -92,24 +93,31 @@ def median(xs):
     return statistics.median(xs)
 
 def run_convert(args, out):
+    """Wall seconds, convert's --json summary and the process's peak RSS in kB (wait4)."""
     cmd = [BIN, "convert", *args, "--json", "-o", out]
-    t0 = time.perf_counter()
-    p = subprocess.run(cmd, capture_output=True, text=True)
-    wall = time.perf_counter() - t0
+    with open(os.path.join(WORK, "stdout"), "w+") as so, open(os.path.join(WORK, "stderr"), "w+") as se:
+        t0 = time.perf_counter()
+        p = subprocess.Popen(cmd, stdout=so, stderr=se)
+        _, status, usage = os.wait4(p.pid, 0)
+        wall = time.perf_counter() - t0
+        p.returncode = os.waitstatus_to_exitcode(status)
+        so.seek(0)
+        se.seek(0)
+        out_text, err_text = so.read(), se.read()
     if p.returncode != 0:
-        sys.exit(f"bench_root.sh: failed ({p.returncode}): {' '.join(cmd)}\n{p.stdout}{p.stderr}")
-    j = json.loads(p.stdout)
-    return wall, j
+        sys.exit(f"bench_root.sh: failed ({p.returncode}): {' '.join(cmd)}\n{out_text}{err_text}")
+    return wall, json.loads(out_text), usage.ru_maxrss
 
 def time_hepsweep(args, tag):
-    walls, inproc, decomp, rows = [], [], [], 0
+    walls, inproc, decomp, rss, rows = [], [], [], [], 0
     for i in range(REPEATS):
-        wall, j = run_convert(args, os.path.join(WORK, f"{tag}.h5"))
+        wall, j, maxrss = run_convert(args, os.path.join(WORK, f"{tag}.h5"))
         walls.append(wall)
         inproc.append(j["seconds"])
         decomp.append(sum(x.get("decompress_seconds", 0.0) for x in j["inputs"]))
+        rss.append(maxrss)
         rows = j["rows"]
-    return dict(wall=median(walls), seconds=median(inproc), decompress=median(decomp), rows=rows)
+    return dict(wall=median(walls), seconds=median(inproc), decompress=median(decomp), rss=max(rss), rows=rows)
 
 # pandas + h5py as a notebook would do it: read_csv (float32 features), write the same datasets.
 PANDAS = r'''
@@ -250,10 +258,11 @@ lines.append(f"| OPENBLAS_CORETYPE | {os.environ.get('OPENBLAS_CORETYPE', '(unse
 lines.append(f"| repeats | median of {REPEATS} runs each |")
 lines.append("")
 lines.append("Times in ms. *in-process*: convert's own `seconds` (hepsweep) or read_csv + h5py write "
-             "(pandas, after its imports); *wall*: the whole process, start-up included.")
+             "(pandas, after its imports); *wall*: the whole process, start-up included. "
+             "*peak RSS*: the largest maximum resident set size of the convert process over the runs (wait4), in MB.")
 lines.append("")
-head = "| file (codec) | rows | ROOT in-process | decompression share | ROOT wall | CSV.gz in-process | CSV in-process | pandas CSV.gz | pandas CSV | pandas CSV wall |"
-sep = "|---|---|---|---|---|---|---|---|---|---|"
+head = "| file (codec) | rows | ROOT in-process | decompression share | ROOT wall | ROOT peak RSS | CSV.gz in-process | CSV in-process | CSV peak RSS | pandas CSV.gz | pandas CSV | pandas CSV wall |"
+sep = "|---|---|---|---|---|---|---|---|---|---|---|---|"
 if JSROOT:
     head += " JSROOT read | JSROOT wall |"
     sep += "---|---|"
@@ -263,8 +272,8 @@ for r in results:
     c = r["case"]
     share = r["root"]["decompress"] / r["root"]["seconds"] if r["root"]["seconds"] > 0 else 0.0
     row = (f"| {c['name']} ({c['codec']}) | {r['root']['rows']} | {ms(r['root']['seconds'])} | {100 * share:.0f} % | "
-           f"{ms(r['root']['wall'])} | {ms(r['csvgz']['seconds'])} | {ms(r['csv']['seconds'])} | "
-           f"{ms(r['pandas_gz']['seconds'])} | {ms(r['pandas']['seconds'])} | {ms(r['pandas']['wall'])} |")
+           f"{ms(r['root']['wall'])} | {r['root']['rss'] / 1024:.1f} | {ms(r['csvgz']['seconds'])} | {ms(r['csv']['seconds'])} | "
+           f"{r['csv']['rss'] / 1024:.1f} | {ms(r['pandas_gz']['seconds'])} | {ms(r['pandas']['seconds'])} | {ms(r['pandas']['wall'])} |")
     if JSROOT:
         j = r["jsroot"]
         row += f" {ms(j['seconds']) if j else 'failed'} | {ms(j['wall']) if j else '-'} |"

@@ -30,27 +30,28 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// What convert knows of an input before reading its rows. Like a text file, whose header is read
+// and which is opened again when its rows are read, a ROOT tree is parsed here for its columns and
+// released: only the input being read holds an open file and its baskets.
 struct InputFile {
   std::string path;
   InputClass cls;
   std::vector<std::string> header;
-  std::optional<RootInputSpec> root;  // set for ROOT inputs ("file.root:tree")
-  std::optional<RootTree> tree;
+  bool root = false;                    // "file.root:tree"
+  std::vector<std::string> unreadable;  // ROOT branches that cannot be read (left out by --drop)
 };
 
 // A ROOT tree's readable columns are its header. Branches it cannot read are errors when a
 // column option names them, or when they would be features by default (so that no column is
 // left out silently); --drop or --features leaves them aside.
-void openRootInput(InputFile& in, const ConvertOptions& o, std::vector<std::string>& warnings) {
-  const RootFile file(in.root->file);
-  in.tree.emplace(file.tree(in.root->tree));
-  const RootTree& t = *in.tree;
+void openRootInput(InputFile& in, const RootInputSpec& spec, const ConvertOptions& o,
+                   std::vector<std::string>& warnings) {
+  const RootTree t = RootFile(spec.file).tree(spec.tree);
+  in.root = true;
   in.header = t.columnNames();
-  if (t.hasFriends())
-    warnings.push_back(t.where() + " has friend trees; they are not followed, only the tree's own branches are read");
-  const auto refuse = [&](const RootUnsupportedBranch& u, const std::string& why) {
-    throwInput(t.where() + ", branch " + str::quoted(u.name) + " (" + u.className + ") " + u.reason + why);
-  };
+  for (const auto& u : t.unsupported()) in.unreadable.push_back(u.name);
+  if (!t.friendWarning().empty()) warnings.push_back(t.friendWarning());
+  const auto refuse = [&](const RootUnsupportedBranch& u, const std::string& why) { throwInput(t.refusal(u) + why); };
   const std::pair<const std::string*, const char*> named[] = {
       {&o.labelColumn, "--label"}, {&o.weightColumn, "--weight"}, {&o.idColumn, "--id"}};
   for (const auto& [col, opt] : named)
@@ -165,7 +166,7 @@ std::vector<std::string> chooseFeatures(const ConvertOptions& o, const std::vect
 
   for (const auto& d : o.drop) {
     const bool anywhere = std::any_of(inputs.begin(), inputs.end(), [&](const InputFile& f) {
-      return has(f, d) || (f.tree && f.tree->unsupportedBranch(d));
+      return has(f, d) || std::find(f.unreadable.begin(), f.unreadable.end(), d) != f.unreadable.end();
     });
     if (!anywhere)
       throwConfig("--drop names column " + str::quoted(d) + ", which no input file has" +
@@ -315,7 +316,7 @@ class ChunkBuffer {
 // Rows of one input (text or ROOT) into the chunk buffer, with convert's checks.
 ConvertedInput readRows(const InputFile& in, const ConvertOptions& o, const std::vector<std::string>& features,
                         LabelRule& labelRule, ConvertSummary& sum, ChunkBuffer& out, const Logger& log) {
-  RowReader r = in.tree ? RowReader::fromTree(in.path, *in.tree) : RowReader::open(in.path, o.separator, o.blockSize);
+  RowReader r = RowReader::open(in.path, o.separator, o.blockSize);
   const std::size_t nf = features.size();
   std::vector<std::size_t> cols;
   for (const auto& f : features) cols.push_back(r.requireColumn(f, "--features"));
@@ -333,9 +334,9 @@ ConvertedInput readRows(const InputFile& in, const ConvertOptions& o, const std:
   ci.path = in.path;
   ci.inputClass = in.cls;
   ci.separator = r.separatorName();
-  if (in.tree) {
-    const RootTree& t = *in.tree;
-    ci.absolutePath = fs::absolute(in.root->file).lexically_normal().string() + ":" + t.name();
+  if (const RootTree* tree = r.tree()) {
+    const RootTree& t = *tree;
+    ci.absolutePath = fs::absolute(t.filePath()).lexically_normal().string() + ":" + t.name();
     ci.format = "root";
     ci.tree = t.name();
     log.debug("convert: reading " + t.where() + " (" + std::to_string(t.entries()) + " entries, " +
@@ -363,7 +364,7 @@ ConvertedInput readRows(const InputFile& in, const ConvertOptions& o, const std:
   ci.decompressSeconds = r.decompressSeconds();
   ci.sha256 = r.finishSha256();
   log.debug("convert: " + r.where() + ": " + std::to_string(ci.rows) + " rows" +
-            (in.tree ? ", " + std::to_string(r.basketBytesRead()) + " basket bytes read, " +
+            (in.root ? ", " + std::to_string(r.basketBytesRead()) + " basket bytes read, " +
                            std::to_string(ci.decompressSeconds) + " s decompressing"
                      : std::string()) +
             ", sha256 " + ci.sha256);
@@ -377,10 +378,11 @@ struct RowReader::Impl {
   // Text inputs.
   std::optional<TextReader> text;
   std::vector<std::string_view> fields;
-  // ROOT inputs.
+  // ROOT inputs: the parsed tree until select(), then only the reader of the selected branches.
   std::optional<RootTree> tree;
   std::optional<RootRowReader> root;
   std::string rootFile;
+  std::string rootWhere;
   std::vector<std::string> rootColumns;
   std::string valueText;  // text(k) of a ROOT value, valid until the next call
 
@@ -394,7 +396,7 @@ struct RowReader::Impl {
     return FieldContext{text->path(), text->lineNumber(), text->header()[c], c + 1};
   }
   std::string rootAt(std::size_t k) const {
-    return tree->where() + ", entry " + std::to_string(root->entry()) + ", column " +
+    return rootWhere + ", entry " + std::to_string(root->entry()) + ", column " +
            str::quoted(rootColumns[selected[k]]);
   }
   float rootFloat(std::size_t k, bool allowNonFinite, bool isWeight) const {
@@ -413,33 +415,30 @@ RowReader::RowReader(RowReader&&) noexcept = default;
 RowReader& RowReader::operator=(RowReader&&) noexcept = default;
 
 RowReader RowReader::open(const std::string& input, const Separator& separator, std::size_t blockSize) {
+  auto impl = std::make_unique<Impl>();
+  impl->input = input;
   if (const auto spec = parseRootInputSpec(input)) {
-    const RootFile file(spec->file);
-    return fromTree(input, file.tree(spec->tree));
+    const RootTree& t = impl->tree.emplace(RootFile(spec->file).tree(spec->tree));
+    impl->rootFile = t.filePath();
+    impl->rootWhere = t.where();
+    impl->rootColumns = t.columnNames();
+  } else {
+    impl->text.emplace(input, separator, blockSize);
   }
-  auto impl = std::make_unique<Impl>();
-  impl->input = input;
-  impl->text.emplace(input, separator, blockSize);
-  return RowReader(std::move(impl));
-}
-
-RowReader RowReader::fromTree(const std::string& input, const RootTree& tree) {
-  auto impl = std::make_unique<Impl>();
-  impl->input = input;
-  impl->tree.emplace(tree);
-  impl->rootFile = tree.filePath();
-  impl->rootColumns = tree.columnNames();
   return RowReader(std::move(impl));
 }
 
 const std::string& RowReader::input() const { return impl_->input; }
-bool RowReader::isRoot() const { return impl_->tree.has_value(); }
+bool RowReader::isRoot() const { return !impl_->text; }
 const RootTree* RowReader::tree() const { return impl_->tree ? &*impl_->tree : nullptr; }
-std::string RowReader::where() const { return impl_->tree ? impl_->tree->where() : "file '" + impl_->input + "'"; }
+std::string RowReader::where() const { return impl_->text ? "file '" + impl_->input + "'" : impl_->rootWhere; }
 const std::vector<std::string>& RowReader::columnNames() const { return impl_->names(); }
 
 std::ptrdiff_t RowReader::column(std::string_view name) const {
-  return impl_->text ? impl_->text->column(name) : impl_->tree->column(name);
+  if (impl_->text) return impl_->text->column(name);
+  const auto& names = impl_->rootColumns;
+  const auto it = std::find(names.begin(), names.end(), name);
+  return it == names.end() ? -1 : it - names.begin();
 }
 
 std::size_t RowReader::requireColumn(const std::string& name, const std::string& namedBy) const {
@@ -447,8 +446,7 @@ std::size_t RowReader::requireColumn(const std::string& name, const std::string&
   if (c >= 0) return static_cast<std::size_t>(c);
   if (impl_->tree)
     if (const auto* u = impl_->tree->unsupportedBranch(name))
-      throwInput(where() + ", branch " + str::quoted(u->name) + " (" + u->className + ") " + u->reason + " (named by " +
-                 namedBy + ")");
+      throwInput(impl_->tree->refusal(*u) + " (named by " + namedBy + ")");
   throwInput(where() + " has no column " + str::quoted(name) + " (named by " + namedBy + ")" +
              closestHint(name, columnNames()));
 }
@@ -458,8 +456,12 @@ void RowReader::select(std::vector<std::size_t> columns) {
   for (const std::size_t c : columns)
     if (c >= r.names().size())
       throwConfig("RowReader::select: column " + std::to_string(c) + " of " + where() + " does not exist");
+  if (!r.text && !r.tree) throwConfig("RowReader::select: called twice for " + where());
   r.selected = std::move(columns);
-  if (r.tree) r.root.emplace(*r.tree, r.selected);
+  if (r.tree) {
+    r.root.emplace(*r.tree, r.selected);
+    r.tree.reset();  // the other branches' embedded baskets are not needed any more
+  }
 }
 
 bool RowReader::next() {
@@ -497,6 +499,8 @@ std::string_view RowReader::text(std::size_t k) {
 std::int64_t RowReader::rowsRead() const { return impl_->rows; }
 
 std::string RowReader::finishSha256() {
+  // A second read of a ROOT file: the tree reader reads only the selected branches' baskets, branch
+  // by branch, so the file's bytes never pass through it in order (text is hashed as it is read).
   return impl_->text ? impl_->text->finishSha256() : sha256File(impl_->rootFile);
 }
 
@@ -517,8 +521,7 @@ ConvertSummary convert(const ConvertOptions& o, const Logger& log) {
   for (const auto& p : o.labelledFiles) inputs.push_back({p, InputClass::FromLabelColumn, {}, {}, {}});
   std::vector<std::string> warnings;
   for (auto& in : inputs) {
-    in.root = parseRootInputSpec(in.path);
-    if (in.root) openRootInput(in, o, warnings);
+    if (const auto spec = parseRootInputSpec(in.path)) openRootInput(in, *spec, o, warnings);
     else in.header = TextReader(in.path, o.separator, 64 * 1024).header();
   }
   for (const auto& w : warnings) log.warning("convert: " + w);

@@ -48,9 +48,15 @@ void inflateZlib(const unsigned char* in, std::size_t inLen, unsigned char* out,
 
 void decodeXz(const unsigned char* in, std::size_t inLen, unsigned char* out, std::size_t outLen,
               const std::string& where) {
-  std::uint64_t memlimit = std::uint64_t{1} << 30;
+  // ROOT writes XZ with liblzma presets 1-9: a dictionary of at most 64 MiB, which the decoder
+  // allocates in full. A block header asking for more is corrupt, and must not make a small file
+  // allocate a gigabyte.
+  std::uint64_t memlimit = std::uint64_t{128} << 20;
   std::size_t inPos = 0, outPos = 0;
   const lzma_ret rc = ::lzma_stream_buffer_decode(&memlimit, 0, nullptr, in, &inPos, inLen, out, &outPos, outLen);
+  if (rc == LZMA_MEMLIMIT_ERROR)
+    throwInput(where + ": corrupt LZMA (XZ) block (it asks for a dictionary larger than any ROOT compression "
+               "level uses)");
   if (rc != LZMA_OK || outPos != outLen)
     throwInput(where + ": corrupt LZMA (XZ) block (liblzma code " + std::to_string(static_cast<int>(rc)) + ")");
 }

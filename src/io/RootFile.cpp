@@ -40,11 +40,9 @@ class Cursor {
       : data_(data), size_(size), origin_(origin), where_(std::move(where)) {}
 
   std::size_t pos() const { return pos_; }
-  std::size_t size() const { return size_; }
   std::size_t origin() const { return origin_; }
   std::size_t remaining() const { return size_ - pos_; }
   const std::string& where() const { return where_; }
-  const unsigned char* data() const { return data_; }
 
   void need(std::size_t n) const {
     if (n > size_ - pos_)
@@ -277,6 +275,15 @@ std::string versionText(int v) {
   return buf;
 }
 
+// seek + length for a position in the file. Both come from the file, and a crafted 64-bit seek near
+// INT64_MAX must end in Error(Input), not in a signed overflow (undefined behaviour).
+std::int64_t offsetAfter(std::int64_t seek, std::int64_t length, const std::string& what) {
+  if (seek < 0 || length < 0 || seek > std::numeric_limits<std::int64_t>::max() - length)
+    throwInput(what + ": corrupt position (byte " + std::to_string(seek) + " + " + std::to_string(length) +
+               " is not a file offset)");
+  return seek + length;
+}
+
 bool isTreeClass(const std::string& c) { return c == "TTree" || c == "TNtuple" || c == "TNtupleD"; }
 bool isDirectoryClass(const std::string& c) { return c == "TDirectory" || c == "TDirectoryFile"; }
 bool isRNTupleClass(const std::string& c) { return c == "ROOT::RNTuple" || c == "ROOT::Experimental::RNTuple"; }
@@ -455,7 +462,7 @@ struct RootFile::Impl {
       const KeyHeader key = readKey(k);
       const std::string full = prefix.empty() ? key.name : prefix + "/" + key.name;
       if (isDirectoryClass(key.className)) {
-        readDirectory(key.seekKey + key.keyLen, full, depth + 1);
+        readDirectory(offsetAfter(key.seekKey, key.keyLen, w + ", key of directory " + q(key.name)), full, depth + 1);
       } else if (isTreeClass(key.className)) {
         allTrees.push_back({{full, key.className, key.cycle, key.title}, key.seekKey, key.nbytes});
       } else if (isRNTupleClass(key.className)) {
@@ -507,10 +514,8 @@ RootFile::RootFile(RootFile&&) noexcept = default;
 RootFile& RootFile::operator=(RootFile&&) noexcept = default;
 const std::string& RootFile::path() const { return impl_->path; }
 std::uint64_t RootFile::size() const { return impl_->size; }
-int RootFile::rootVersion() const { return impl_->version >= 1000000 ? impl_->version - 1000000 : impl_->version; }
 std::string RootFile::rootVersionText() const { return versionText(impl_->version); }
 const std::vector<RootTreeKey>& RootFile::trees() const { return impl_->trees; }
-const std::vector<std::string>& RootFile::rntuples() const { return impl_->rntuples; }
 
 // ---------------------------------------------------------------------------------------------
 // Tree
@@ -523,8 +528,9 @@ struct BasketRef {
   std::int64_t entries = 0;
   std::int64_t seek = 0;         // on disk
   std::int32_t nbytes = 0;       // on disk
-  std::size_t dataOffset = 0;    // embedded: offset of the data in the TTree buffer
-  std::size_t dataSize = 0;      // embedded
+  // Embedded: the basket's data, copied out of the TTree object so that the object itself is not
+  // kept, and shared (not copied again) by the row readers of the branch.
+  std::shared_ptr<const std::vector<unsigned char>> data;
   std::size_t index = 0;         // position in fBaskets, for messages
 };
 
@@ -532,15 +538,14 @@ struct BasketRef {
 
 struct RootTree::Impl {
   std::shared_ptr<const RootFile::Impl> file;
-  std::string name, title, className;
+  std::string name, className;
   int cycle = 0;
   std::int64_t entries = 0;
-  bool friends = false;
+  std::string friendWarning;  // empty: no friend trees
   std::vector<RootBranch> branches;
   std::vector<std::vector<BasketRef>> baskets;  // per branch
   std::vector<RootColumn> columns;
   std::vector<RootUnsupportedBranch> unsupported;
-  std::vector<unsigned char> treeBuffer;  // the TTree object; embedded baskets point into it
 
   std::string where() const { return "ROOT file '" + file->path + "', tree " + q(name); }
 };
@@ -587,11 +592,14 @@ class TreeParser {
       else refuseBranchObject(r);
     }
     // The remaining members only tell whether there are friend trees; a problem there must not
-    // stop reading the branches, which are complete at this point.
+    // stop reading the branches, which are complete at this point, but it must not pass for "no
+    // friends" either.
     try {
-      t_.friends = readFriends();
-    } catch (const Error&) {
-      t_.friends = false;
+      if (readFriends())
+        t_.friendWarning = t_.where() + " has friend trees; they are not followed, only the tree's own branches are read";
+    } catch (const Error& e) {
+      t_.friendWarning = "ROOT file '" + t_.file->path + "': could not determine whether tree " + q(t_.name) +
+                         " has friend trees (" + e.what() + "); friend trees, if any, are not followed";
     }
   }
 
@@ -816,11 +824,9 @@ class TreeParser {
         if (basketVersion <= 1) c_.skip(4);
         const std::size_t keyLen = static_cast<std::size_t>(key.keyLen);
         const std::size_t lastBytes = static_cast<std::size_t>(last);
-        c_.need(lastBytes);
         if (keyLen > lastBytes) throwInput(what + " is corrupt (fLast " + std::to_string(last) + " < key length)");
-        b.dataOffset = c_.pos() + keyLen;
-        b.dataSize = lastBytes - keyLen;
-        c_.skip(lastBytes);
+        const unsigned char* buffer = c_.bytes(lastBytes);
+        b.data = std::make_shared<const std::vector<unsigned char>>(buffer + keyLen, buffer + lastBytes);
       } else if (nev != 0) {
         throwInput(what + " has entries but no data");
       }
@@ -851,32 +857,32 @@ RootTree RootFile::tree(std::string_view nameIn) const {
   while (!name.empty() && name.front() == '/') name.erase(0, 1);
   std::vector<std::string> available;
   for (const auto& t : f.trees) available.push_back(t.path);
-  const std::string list = available.empty() ? std::string("none") : str::join(available, ", ");
+  // For error messages only (a file may hold thousands of keys).
+  const auto list = [&] { return available.empty() ? std::string("none") : str::join(available, ", "); };
 
   if (std::find(f.rntuples.begin(), f.rntuples.end(), name) != f.rntuples.end() ||
       (name.empty() && f.trees.empty() && !f.rntuples.empty()))
     throwInput(f.where() + ": " + q(name.empty() ? f.rntuples.front() : name) + " is an RNTuple (" + f.writtenBy() +
-               "); RNTuple is not supported, only TTrees are (trees in this file: " + list + ")");
+               "); RNTuple is not supported, only TTrees are (trees in this file: " + list() + ")");
   std::string path;
   if (name.empty()) {
     if (f.trees.size() != 1)
       throwInput(f.where() + (f.trees.empty() ? std::string(" has no TTree")
-                                              : " has " + std::to_string(f.trees.size()) + " trees (" + list +
+                                              : " has " + std::to_string(f.trees.size()) + " trees (" + list() +
                                                     "); choose one as '" + f.path + ":TREE'"));
     path = f.trees.front().path;
+  } else if (std::find(available.begin(), available.end(), name) != available.end()) {
+    path = name;
   } else {
+    // A bare name also finds a tree in a subdirectory when no other tree has that name.
     std::vector<std::string> matches;
-    for (const auto& t : f.trees) {
-      const auto slash = t.path.rfind('/');
-      if (t.path == name) matches = {t.path};
-      if (t.path != name && name.find('/') == std::string::npos && slash != std::string::npos &&
-          t.path.substr(slash + 1) == name && (matches.empty() || matches.front() != name))
-        matches.push_back(t.path);
-    }
+    if (name.find('/') == std::string::npos)
+      for (const auto& p : available)
+        if (p.ends_with("/" + name)) matches.push_back(p);
     if (matches.empty())
-      throwInput(f.where() + " has no tree " + q(name) + " (trees: " + list + ")" +
+      throwInput(f.where() + " has no tree " + q(name) + " (trees: " + list() + ")" +
                  (available.empty() ? std::string() : ", closest: " + q(str::closest(name, available))));
-    if (matches.size() > 1 && matches.front() != name)
+    if (matches.size() > 1)
       throwInput(f.where() + ": tree name " + q(name) + " is ambiguous (" + str::join(matches, ", ") +
                  "); give its directory");
     path = matches.front();
@@ -890,7 +896,6 @@ RootTree RootFile::tree(std::string_view nameIn) const {
   auto t = std::make_shared<RootTree::Impl>();
   t->file = impl_;
   t->name = path;
-  t->title = loc->key.title;
   t->className = loc->key.className;
   t->cycle = loc->key.cycle;
   const auto raw = f.readAt(loc->seekKey, loc->nbytes, f.where() + ": key of tree " + q(path));
@@ -902,9 +907,12 @@ RootTree RootFile::tree(std::string_view nameIn) const {
                std::to_string(key.keyLen) + ", directory says " + std::to_string(loc->nbytes) + ")");
   const std::size_t payload = static_cast<std::size_t>(key.nbytes - key.keyLen);
   const unsigned char* p = raw.data() + key.keyLen;
-  if (payload == static_cast<std::size_t>(key.objLen)) t->treeBuffer.assign(p, p + payload);
-  else t->treeBuffer = rootDecompress(p, payload, static_cast<std::size_t>(key.objLen), w + " (TTree object)");
-  Cursor c(t->treeBuffer.data(), t->treeBuffer.size(), static_cast<std::size_t>(key.keyLen), w);
+  // The TTree object lives only while it is parsed: what the tree keeps is its branch list and
+  // copies of the embedded baskets.
+  std::vector<unsigned char> object;
+  if (payload == static_cast<std::size_t>(key.objLen)) object.assign(p, p + payload);
+  else object = rootDecompress(p, payload, static_cast<std::size_t>(key.objLen), w + " (TTree object)");
+  Cursor c(object.data(), object.size(), static_cast<std::size_t>(key.keyLen), w);
   TreeParser(*t, c).parseTree();
   return RootTree(std::move(t));
 }
@@ -912,13 +920,12 @@ RootTree RootFile::tree(std::string_view nameIn) const {
 RootTree::RootTree(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
 const std::string& RootTree::filePath() const { return impl_->file->path; }
 const std::string& RootTree::name() const { return impl_->name; }
-const std::string& RootTree::title() const { return impl_->title; }
 int RootTree::cycle() const { return impl_->cycle; }
 std::int64_t RootTree::entries() const { return impl_->entries; }
 const std::vector<RootBranch>& RootTree::branches() const { return impl_->branches; }
 const std::vector<RootColumn>& RootTree::columns() const { return impl_->columns; }
 const std::vector<RootUnsupportedBranch>& RootTree::unsupported() const { return impl_->unsupported; }
-bool RootTree::hasFriends() const { return impl_->friends; }
+const std::string& RootTree::friendWarning() const { return impl_->friendWarning; }
 std::string RootTree::where() const { return impl_->where(); }
 
 std::vector<std::string> RootTree::columnNames() const {
@@ -941,13 +948,20 @@ const RootUnsupportedBranch* RootTree::unsupportedBranch(std::string_view name) 
   return nullptr;
 }
 
+std::string RootTree::refusal(const RootUnsupportedBranch& u) const {
+  return where() + ", branch " + q(u.name) + " (" + u.className + ") " + u.reason;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Row reader
 
 namespace {
 
+// One selected branch: its basket list (sharing the embedded baskets' data with the tree) and the
+// basket being read. The reader keeps no other part of the tree.
 struct BranchCursor {
-  std::size_t branch = 0;
+  std::string name, leafClass;
+  std::vector<BasketRef> baskets;
   std::size_t stride = 0;  // bytes per entry
   std::size_t nextBasket = 0;
   std::int64_t begin = 0, end = 0;  // entries of the loaded basket
@@ -966,7 +980,9 @@ struct Selected {
 }  // namespace
 
 struct RootRowReader::Impl {
-  std::shared_ptr<const RootTree::Impl> tree;
+  std::shared_ptr<const RootFile::Impl> file;
+  std::string where;  // "ROOT file 'f', tree 'T'"
+  std::int64_t entries = 0;
   std::vector<BranchCursor> cursors;
   std::vector<Selected> selected;
   std::int64_t entry = -1;
@@ -974,25 +990,22 @@ struct RootRowReader::Impl {
   double decompressSeconds = 0;
 
   void load(BranchCursor& bc) {
-    const RootTree::Impl& t = *tree;
-    const RootBranch& br = t.branches[bc.branch];
-    const auto& list = t.baskets[bc.branch];
-    if (bc.nextBasket >= list.size())
-      throwInput(t.where() + ": branch " + q(br.name) + " ends before entry " + std::to_string(entry));
-    const BasketRef& b = list[bc.nextBasket++];
-    const std::string what = t.where() + ", branch " + q(br.name) + " (" + br.leafClass + "), basket " +
+    if (bc.nextBasket >= bc.baskets.size())
+      throwInput(where + ": branch " + q(bc.name) + " ends before entry " + std::to_string(entry));
+    const BasketRef& b = bc.baskets[bc.nextBasket++];
+    const std::string what = where + ", branch " + q(bc.name) + " (" + bc.leafClass + "), basket " +
                              std::to_string(b.index) + (b.embedded ? " (inside the TTree object)" : "");
     // Compared by division: a corrupt entry count must not overflow into a matching size.
     const auto holds = [&](std::size_t bytes) {
       return bytes % bc.stride == 0 && bytes / bc.stride == static_cast<std::uint64_t>(b.entries);
     };
     if (b.embedded) {
-      if (!holds(b.dataSize))
-        throwInput(what + ": holds " + std::to_string(b.dataSize) + " bytes for " + std::to_string(b.entries) +
+      if (!holds(b.data->size()))
+        throwInput(what + ": holds " + std::to_string(b.data->size()) + " bytes for " + std::to_string(b.entries) +
                    " entries of " + std::to_string(bc.stride) + " bytes");
-      bc.data = t.treeBuffer.data() + b.dataOffset;
+      bc.data = b.data->data();
     } else {
-      auto raw = t.file->readAt(b.seek, b.nbytes, what);
+      auto raw = file->readAt(b.seek, b.nbytes, what);
       bytesRead += raw.size();
       Cursor c(raw.data(), raw.size(), 0, what);
       const KeyHeader key = readKey(c);
@@ -1049,8 +1062,10 @@ struct RootRowReader::Impl {
 
 RootRowReader::RootRowReader(const RootTree& tree, std::vector<std::size_t> columns)
     : impl_(std::make_unique<Impl>()) {
-  impl_->tree = std::shared_ptr<const RootTree::Impl>(tree.impl_);
-  const auto& t = *impl_->tree;
+  const RootTree::Impl& t = *tree.impl_;
+  impl_->file = t.file;
+  impl_->where = t.where();
+  impl_->entries = t.entries;
   // Without a column there is nothing to check the entry count against (it may be corrupt).
   if (columns.empty()) throwConfig("reading " + t.where() + ": select at least one column");
   std::map<std::size_t, std::size_t> cursorOf;
@@ -1059,9 +1074,12 @@ RootRowReader::RootRowReader(const RootTree& tree, std::vector<std::size_t> colu
     const RootColumn& col = t.columns[c];
     auto [it, inserted] = cursorOf.emplace(col.branch, impl_->cursors.size());
     if (inserted) {
+      const RootBranch& br = t.branches[col.branch];
       BranchCursor bc;
-      bc.branch = col.branch;
-      bc.stride = t.branches[col.branch].length * rootTypeSize(col.type);
+      bc.name = br.name;
+      bc.leafClass = br.leafClass;
+      bc.baskets = t.baskets[col.branch];
+      bc.stride = br.length * rootTypeSize(col.type);
       impl_->cursors.push_back(std::move(bc));
     }
     impl_->selected.push_back({it->second, col.element * rootTypeSize(col.type), col.type, col.name});
@@ -1074,8 +1092,8 @@ RootRowReader& RootRowReader::operator=(RootRowReader&&) noexcept = default;
 
 bool RootRowReader::next() {
   Impl& r = *impl_;
-  if (r.entry + 1 >= r.tree->entries) {
-    r.entry = r.tree->entries;
+  if (r.entry + 1 >= r.entries) {
+    r.entry = r.entries;
     return false;
   }
   ++r.entry;
@@ -1124,7 +1142,7 @@ std::int64_t RootRowReader::asInt64(std::size_t i) const {
   const Impl& r = *impl_;
   const Selected& s = r.selected[i];
   const auto where = [&] {
-    return r.tree->where() + ", entry " + std::to_string(r.entry) + ", column " + q(s.name) + " (" +
+    return r.where + ", entry " + std::to_string(r.entry) + ", column " + q(s.name) + " (" +
            rootTypeName(s.type) + ")";
   };
   switch (s.type) {

@@ -55,13 +55,15 @@ std::string passName(double eff) { return "pass_at_" + shortest(eff); }
 struct Source {
   std::string path;    // as given
   std::string format;  // "hdf5", "text" or "root"
-  io::DatasetInfo info;                 // HDF5 inputs
-  std::optional<io::RowReader> reader;  // text and ROOT inputs
+  io::DatasetInfo info;  // HDF5 inputs
+  // Text and ROOT inputs: the columns read (the model's features, then the id column). The input
+  // is opened to check them, closed, and opened again when scored, so that only the input being
+  // scored holds a file and its buffers.
+  std::vector<std::string> columns;
   std::int64_t rows = 0;  // HDF5: known up front; streamed inputs: counted while scoring
   bool hasIds = false;
   std::string idColumn;
-  bool streamed() const { return reader.has_value(); }
-  std::string where() const { return streamed() ? reader->where() : "input '" + path + "'"; }
+  bool streamed() const { return format != "hdf5"; }
 };
 
 // The events of one block, scored.
@@ -312,8 +314,8 @@ ApplySummary applyModel(const ApplyOptions& o, const Logger& log) {
   for (const std::string& path : o.inputs) {
     Source src;
     src.path = path;
-    const auto lacks = [&](const std::string& f, const std::vector<std::string>& names) {
-      throwInput("apply: " + src.where() + " lacks feature " + str::quoted(f) + ", which the model needs (closest: " +
+    const auto lacks = [&](const std::string& where, const std::string& f, const std::vector<std::string>& names) {
+      throwInput("apply: " + where + " lacks feature " + str::quoted(f) + ", which the model needs (closest: " +
                  str::quoted(str::closest(f, names)) + "; the model's features: " + str::join(m.featureNames, ", ") + ")");
     };
     if (isHdf5File(path)) {
@@ -324,29 +326,28 @@ ApplySummary applyModel(const ApplyOptions& o, const Logger& log) {
       src.idColumn = src.info.idColumn;
       for (const std::string& f : m.featureNames)
         if (std::find(src.info.featureNames.begin(), src.info.featureNames.end(), f) == src.info.featureNames.end())
-          lacks(f, src.info.featureNames);
+          lacks("input '" + path + "'", f, src.info.featureNames);
     } else {
-      src.reader.emplace(io::RowReader::open(path, separator));
-      io::RowReader& r = *src.reader;
+      const io::RowReader r = io::RowReader::open(path, separator);
       src.format = r.isRoot() ? "root" : "text";
-      if (r.tree() && r.tree()->hasFriends())
-        log.warning("apply: " + r.where() + " has friend trees; they are not followed, only the tree's own branches are read");
-      std::vector<std::size_t> columns;
+      if (r.tree() && !r.tree()->friendWarning().empty()) log.warning("apply: " + r.tree()->friendWarning());
       for (const std::string& f : m.featureNames) {
-        if (r.column(f) < 0 && !(r.tree() && r.tree()->unsupportedBranch(f))) lacks(f, r.columnNames());
-        columns.push_back(r.requireColumn(f, "the model's features"));
+        if (r.column(f) < 0 && !(r.tree() && r.tree()->unsupportedBranch(f))) lacks(r.where(), f, r.columnNames());
+        r.requireColumn(f, "the model's features");
       }
+      src.columns = m.featureNames;
       if (!o.idColumn.empty()) {
-        columns.push_back(r.requireColumn(o.idColumn, "--id"));
+        r.requireColumn(o.idColumn, "--id");
+        src.columns.push_back(o.idColumn);
         src.hasIds = true;
         src.idColumn = o.idColumn;
       }
-      r.select(std::move(columns));
     }
     AppliedInput a;
     a.path = src.path;
     a.format = src.format;
-    if (!src.streamed()) a.sha256 = sha256File(path);  // streamed inputs: hashed while they are read
+    // Text inputs are hashed while they are read; ROOT files after (io::RowReader::finishSha256).
+    if (!src.streamed()) a.sha256 = sha256File(path);
     a.rows = src.rows;
     a.hasIds = src.hasIds;
     s.inputs.push_back(a);
@@ -435,7 +436,11 @@ ApplySummary applyModel(const ApplyOptions& o, const Logger& log) {
         scoreBlock(ds.features, first, &ds.ids, &ds.labels, &ds.weights);
       }
     } else {
-      io::RowReader& r = *src.reader;
+      io::RowReader r = io::RowReader::open(src.path, separator);
+      std::vector<std::size_t> columns;
+      for (const std::string& c : src.columns)
+        columns.push_back(r.requireColumn(c, c == src.idColumn ? "--id" : "the model's features"));
+      r.select(std::move(columns));
       data::FeatureMatrix x(o.chunkRows, nf);
       std::vector<std::int64_t> ids(src.hasIds ? static_cast<std::size_t>(o.chunkRows) : 0);
       const std::size_t idAt = m.featureNames.size();

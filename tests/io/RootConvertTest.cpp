@@ -8,6 +8,7 @@
 #include <functional>
 #include <limits>
 
+#include "ErrorTestUtil.hpp"
 #include "IoTestUtil.hpp"
 #include "RootTestWriter.hpp"
 #include "hepsweep/core/Error.hpp"
@@ -18,21 +19,12 @@
 
 using namespace hepsweep;
 using namespace hepsweep::io;
+using hepsweep::iotest::errorOf;
+using hepsweep::iotest::expectHas;
 using hepsweep::iotest::TempDir;
 using hepsweep::iotest::writeFile;
 
 namespace {
-
-rootw::Branch branch(const std::string& name, const char* leaf, std::string data, int size, int entries) {
-  rootw::Branch b;
-  b.name = name;
-  b.leafClass = leaf;
-  b.valueSize = size;
-  b.data = std::move(data);
-  b.basketEntries = {entries - 1};
-  b.embeddedEntries = 1;
-  return b;
-}
 
 // sig: pt (float), eta (double), w (float), evt (int64), flag (int32); 3 entries.
 // bkg: same branches in another order plus a jagged branch; 2 entries.
@@ -40,20 +32,20 @@ void writeInputs(const TempDir& d) {
   rootw::Tree sig;
   sig.name = "sig_tree";
   sig.entries = 3;
-  sig.branches = {branch("pt", "TLeafF", rootw::column<float>({1.5f, 2.5f, 3.25f}), 4, 3),
-                  branch("eta", "TLeafD", rootw::column<double>({0.1, -0.2, 0.3}), 8, 3),
-                  branch("w", "TLeafF", rootw::column<float>({0.5f, -1.25f, 2.0f}), 4, 3),
-                  branch("evt", "TLeafL", rootw::column<std::int64_t>({9007199254740993LL, 2, 3}), 8, 3),
-                  branch("flag", "TLeafI", rootw::column<std::int32_t>({1, 0, 1}), 4, 3)};
+  sig.branches = {rootw::branch<float>("pt", "TLeafF", {1.5f, 2.5f, 3.25f}),
+                  rootw::branch<double>("eta", "TLeafD", {0.1, -0.2, 0.3}),
+                  rootw::branch<float>("w", "TLeafF", {0.5f, -1.25f, 2.0f}),
+                  rootw::branch<std::int64_t>("evt", "TLeafL", {9007199254740993LL, 2, 3}),
+                  rootw::branch<std::int32_t>("flag", "TLeafI", {1, 0, 1})};
   rootw::Tree bkg;
   bkg.name = "bkg_tree";
   bkg.entries = 2;
-  bkg.branches = {branch("flag", "TLeafI", rootw::column<std::int32_t>({0, 0}), 4, 2),
-                  branch("evt", "TLeafL", rootw::column<std::int64_t>({10, 11}), 8, 2),
-                  branch("w", "TLeafF", rootw::column<float>({1.0f, 3.0f}), 4, 2),
-                  branch("eta", "TLeafD", rootw::column<double>({1.0, 2.0}), 8, 2),
-                  branch("pt", "TLeafF", rootw::column<float>({10.0f, 20.0f}), 4, 2),
-                  branch("jets", "TLeafF", rootw::column<float>({1.0f, 2.0f}), 4, 2)};
+  bkg.branches = {rootw::branch<std::int32_t>("flag", "TLeafI", {0, 0}),
+                  rootw::branch<std::int64_t>("evt", "TLeafL", {10, 11}),
+                  rootw::branch<float>("w", "TLeafF", {1.0f, 3.0f}),
+                  rootw::branch<double>("eta", "TLeafD", {1.0, 2.0}),
+                  rootw::branch<float>("pt", "TLeafF", {10.0f, 20.0f}),
+                  rootw::branch<float>("jets", "TLeafF", {1.0f, 2.0f})};
   bkg.branches.back().jagged = true;
   bkg.branches.back().title = "jets[njet]/F";
   rootw::File f;
@@ -64,20 +56,6 @@ void writeInputs(const TempDir& d) {
   s.codec = rootw::Codec::Lz4;
   s.trees = {sig};
   writeFile(d / "sig.root", rootw::write(s));
-}
-
-std::string errorOf(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no error";
-  return {};
-}
-
-void expectHas(const std::string& msg, std::initializer_list<std::string> parts) {
-  for (const auto& p : parts) EXPECT_NE(msg.find(p), std::string::npos) << "missing '" << p << "' in: " << msg;
 }
 
 }  // namespace
@@ -187,9 +165,9 @@ TEST(RootConvert, NonFiniteValuesAndFriends) {
   t.name = "T";
   t.entries = 2;
   t.friends = true;
-  t.branches = {branch("x", "TLeafF", rootw::column<float>({1.0f, std::numeric_limits<float>::quiet_NaN()}), 4, 2),
-                branch("big", "TLeafD", rootw::column<double>({1.0, 1e300}), 8, 2),
-                branch("y", "TLeafF", rootw::column<float>({1.0f, 2.0f}), 4, 2)};
+  t.branches = {rootw::branch<float>("x", "TLeafF", {1.0f, std::numeric_limits<float>::quiet_NaN()}),
+                rootw::branch<double>("big", "TLeafD", {1.0, 1e300}),
+                rootw::branch<float>("y", "TLeafF", {1.0f, 2.0f})};
   rootw::File f;
   f.trees = {t};
   writeFile(d / "t.root", rootw::write(f));
@@ -206,4 +184,41 @@ TEST(RootConvert, NonFiniteValuesAndFriends) {
   expectHas(s.warnings.front(), {"friend trees", "not followed"});
   o.features = {"big"};
   expectHas(errorOf([&] { convert(o); }), {"column 'big'", "1e+300", "outside the float32 range"});
+}
+
+// A tree two directories deep (a/b/T), in the small layout and in the 64-bit layout of files over
+// 2 GiB, converts to the same values; it is found by its full path and by its bare name.
+TEST(RootConvert, NestedDirectoriesAndBigLayout) {
+  TempDir d;
+  std::vector<float> x;
+  std::vector<double> y;
+  for (int i = 0; i < 40; ++i) {
+    x.push_back(0.25f * static_cast<float>(i) - 3.0f);
+    y.push_back(std::sqrt(i + 0.5));
+  }
+  rootw::Tree t;
+  t.dir = "a/b";
+  t.entries = 40;
+  t.branches = {rootw::branch("x", "TLeafF", x), rootw::branch("y", "TLeafD", y)};
+  rootw::File f;
+  f.codec = rootw::Codec::Lzma;
+  f.trees = {t};
+  writeFile(d / "small.root", rootw::write(f));
+  f.bigFile = true;
+  writeFile(d / "big.root", rootw::write(f));
+  ConvertOptions o;
+  o.signalFiles = {d / "small.root:a/b/T"};
+  o.backgroundFiles = {d / "big.root:T"};
+  o.output = d / "out.h5";
+  const ConvertSummary s = convert(o);
+  ASSERT_EQ(s.rows, 80);
+  EXPECT_EQ(s.inputs[1].tree, "a/b/T");
+  const auto ds = readDataset(o.output);
+  for (int i = 0; i < 40; ++i) {
+    const auto si = static_cast<std::size_t>(i);
+    EXPECT_EQ(ds.features(i, 0), x[si]);
+    EXPECT_EQ(ds.features(i, 1), static_cast<float>(y[si]));
+    EXPECT_EQ(ds.features(i + 40, 0), x[si]);
+    EXPECT_EQ(ds.features(i + 40, 1), static_cast<float>(y[si]));
+  }
 }

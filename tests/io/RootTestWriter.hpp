@@ -5,19 +5,26 @@
 // io/doc/TFile. Independent of the reader (no shared code), so a layout mistake in one is not
 // mirrored in the other; the real files in ../shared/data check both against ROOT itself.
 // Crafted variants (jagged leaves, leaf lists, TBranchElement, unknown codecs, ...) are built by
-// setting the fields below.
+// setting the fields below. Layouts: small files (32-bit seeks) and big ones (fVersion >= 1000000,
+// 64-bit seeks in the header, keys and directory records), objects and baskets placed past 2 GiB
+// (writeFile leaves the zeros before them as a hole, so the file costs no disk space), baskets
+// after everything else (so a cut inside them leaves the tree and the key lists whole), nested
+// directories.
 #include <lz4.h>
 #include <lzma.h>
 #include <xxhash.h>
 #include <zlib.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <bit>
 #include <cstdint>
 #include <cstring>
+#include <fstream>
 #include <map>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace hepsweep::rootw {
@@ -65,12 +72,13 @@ struct Branch {
 struct Tree {
   std::string name = "T";
   std::string title = "test tree";
-  std::string dir;  // subdirectory ("" = top)
+  std::string dir;  // subdirectory ("" = top; "a/b" = directory b inside directory a)
   std::string className = "TTree";
   int version = 20;
   int cycle = 1;
   std::int64_t entries = 0;
   bool friends = false;
+  bool unreadableFriends = false;  // fFriends refers to a class that was never named (corrupt)
   std::vector<Branch> branches;
 };
 
@@ -78,9 +86,43 @@ struct File {
   std::vector<Tree> trees;
   std::vector<std::string> rntuples;  // key names of class ROOT::RNTuple
   Codec codec = Codec::Zlib;
+  std::vector<Codec> codecs;  // if set, block i of every object uses codecs[i % size] (mixed codecs)
   std::size_t blockSize = 0xFFFFFF;  // uncompressed bytes per compressed block
   int rootVersion = 62600;
+  bool bigFile = false;  // 64-bit layout: header fVersion + 1000000, TKey 1004, TDirectory 1005
+  // Non-zero: the trees, directories and key lists start at this offset (zeros before it).
+  std::uint64_t objectsAt = 0;
+  // Non-zero: every on-disk basket is written at this offset and after, behind everything else;
+  // zero: each tree's baskets just before the tree, as ROOT writes them.
+  std::uint64_t basketsAt = 0;
 };
+
+// Byte offsets of the fixed file header fields (fEND is i32 in small files, i64 in big ones).
+constexpr std::size_t kHeaderEnd = 12;
+
+// A branch of `leaf` holding `values` (`length` per entry), laid out as real files are: two
+// on-disk baskets of different sizes and about a fifth of the entries in a basket embedded in the
+// TTree object (a single entry: one basket on disk). Set basketEntries/embeddedEntries to change it.
+template <class T>
+Branch branch(const std::string& name, const std::string& leaf, const std::vector<T>& values, int length = 1) {
+  Branch b;
+  b.name = name;
+  b.leafClass = leaf;
+  b.length = length;
+  b.valueSize = static_cast<int>(sizeof(T));
+  if constexpr (std::is_same_v<T, bool>) {
+    for (bool x : values) b.data += static_cast<char>(x ? 1 : 0);
+  } else {
+    b.isUnsigned = std::is_integral_v<T> && std::is_unsigned_v<T>;
+    b.data = column(values);
+  }
+  const int entries = static_cast<int>(values.size()) / length;
+  b.embeddedEntries = entries >= 2 ? std::max(1, entries / 5) : 0;
+  const int disk = entries - b.embeddedEntries;
+  const int first = (disk + 1) / 2;
+  if (disk > 0) b.basketEntries = first == disk ? std::vector<int>{disk} : std::vector<int>{first, disk - first};
+  return b;
+}
 
 namespace detail {
 
@@ -207,12 +249,57 @@ inline std::string compressBlock(Codec codec, const std::string& in) {
 }
 
 // ROOT stores an object raw when compression does not make it smaller.
-inline std::string compress(Codec codec, std::size_t blockSize, const std::string& in) {
-  if (codec == Codec::None || in.empty()) return in;
+inline std::string compress(const File& f, const std::string& in) {
+  if ((f.codecs.empty() && f.codec == Codec::None) || in.empty()) return in;
   std::string out;
-  for (std::size_t at = 0; at < in.size(); at += blockSize) out += compressBlock(codec, in.substr(at, blockSize));
+  std::size_t block = 0;
+  for (std::size_t at = 0; at < in.size(); at += f.blockSize, ++block) {
+    const Codec c = f.codecs.empty() ? f.codec : f.codecs[block % f.codecs.size()];
+    out += compressBlock(c, in.substr(at, f.blockSize));
+  }
   return out.size() < in.size() ? out : in;
 }
+
+// The bytes of a file as segments at increasing offsets; the zeros between segments are not
+// held in memory (and not written by writeFile), so a file can reach past 2 GiB.
+class Image {
+ public:
+  std::uint64_t size() const { return segments_.back().at + segments_.back().bytes.size(); }
+  void append(const std::string& b) { segments_.back().bytes += b; }
+  void padTo(std::uint64_t at) {
+    if (at < size()) throw std::runtime_error("RootTestWriter: objects overlap the requested offset " + std::to_string(at));
+    if (at > size()) segments_.push_back({at, {}});
+  }
+  void patch(std::uint64_t at, const std::string& b) {
+    for (auto& s : segments_)
+      if (at >= s.at && at + b.size() <= s.at + s.bytes.size()) {
+        s.bytes.replace(static_cast<std::size_t>(at - s.at), b.size(), b);
+        return;
+      }
+    throw std::runtime_error("RootTestWriter: patch outside the written bytes");
+  }
+  std::string flat() const {
+    if (size() > (std::uint64_t{1} << 28)) throw std::runtime_error("RootTestWriter: use writeFile for files this big");
+    std::string out(static_cast<std::size_t>(size()), '\0');
+    for (const auto& s : segments_) out.replace(static_cast<std::size_t>(s.at), s.bytes.size(), s.bytes);
+    return out;
+  }
+  void save(const std::string& path) const {
+    std::ofstream o(path, std::ios::binary | std::ios::trunc);
+    for (const auto& s : segments_) {
+      o.seekp(static_cast<std::streamoff>(s.at));
+      o.write(s.bytes.data(), static_cast<std::streamsize>(s.bytes.size()));
+    }
+    if (!o) throw std::runtime_error("RootTestWriter: cannot write " + path);
+  }
+
+ private:
+  struct Segment {
+    std::uint64_t at;
+    std::string bytes;
+  };
+  std::vector<Segment> segments_{Segment{0, {}}};
+};
 
 struct Key {
   std::string cls, name, title;
@@ -264,75 +351,108 @@ class Writer {
  public:
   explicit Writer(const File& f) : f_(f) {}
 
-  std::string write() {
-    // Header and TFile key, patched at the end.
-    out_.assign(100, '\0');
+  Image write() {
+    // Header and TFile key (with the top directory record), patched at the end.
+    out_.append(std::string(100, '\0'));
     Key fileKey{"TFile", "test.root", "", 0, 100, 0, 1, 0};
     Buf named;
     named.str("test.root");
     named.str("");
-    const std::int16_t fkl = keyLength(fileKey);
+    const std::int16_t fkl = keyLength(fileKey, f_.bigFile);
     nbytesName_ = fkl + static_cast<std::int32_t>(named.b.size());
     fileKey.objLen = nbytesName_ - fkl + kDirRecord;
     fileKey.nbytes = nbytesName_ + kDirRecord;
-    out_ += keyHeader(fileKey, fkl) + named.b;
-    topDirAt_ = out_.size();
-    out_ += std::string(kDirRecord, '\0');
+    out_.append(keyHeader(fileKey, fkl, f_.bigFile) + named.b);
+    const std::uint64_t topDirAt = out_.size();
+    out_.append(std::string(kDirRecord, '\0'));
+    if (f_.objectsAt) out_.padTo(f_.objectsAt);
 
     std::map<std::string, std::vector<Key>> keysByDir;
     for (const auto& t : f_.trees) keysByDir[t.dir].push_back(writeTree(t));
     for (const auto& r : f_.rntuples) {
-      Key k{"ROOT::RNTuple", r, "", 16, static_cast<std::int64_t>(out_.size()), 0, 1, 100};
-      const std::int16_t kl = keyLength(k);
+      Key k{"ROOT::RNTuple", r, "", 16, pos(), 0, 1, 100};
+      const std::int16_t kl = keyLength(k, bigKey(k.seek));
       k.nbytes = kl + 16;
-      out_ += keyHeader(k, kl) + std::string(16, '\x01');
+      out_.append(keyHeader(k, kl, bigKey(k.seek)) + std::string(16, '\x01'));
       keysByDir[""].push_back(k);
     }
-    for (auto& [dir, keys] : keysByDir) {
-      if (dir.empty()) continue;
+    // Every directory on a tree's path, deepest first, so that each directory's key is known
+    // before its parent's key list is written.
+    std::vector<std::string> dirs;
+    for (const auto& t : f_.trees)
+      for (std::string d = t.dir; !d.empty(); d = d.rfind('/') == std::string::npos ? "" : d.substr(0, d.rfind('/')))
+        if (std::find(dirs.begin(), dirs.end(), d) == dirs.end()) dirs.push_back(d);
+    std::stable_sort(dirs.begin(), dirs.end(), [](const std::string& a, const std::string& b) {
+      return std::count(a.begin(), a.end(), '/') > std::count(b.begin(), b.end(), '/');
+    });
+    for (const auto& dir : dirs) {
       // A subdirectory: its key's payload is a directory record pointing to its own key list.
-      Key dk{"TDirectoryFile", dir, dir, kDirRecord, static_cast<std::int64_t>(out_.size()), 0, 1, 100};
-      const std::int16_t kl = keyLength(dk);
+      const auto slash = dir.rfind('/');
+      const std::string parent = slash == std::string::npos ? "" : dir.substr(0, slash);
+      const std::string name = slash == std::string::npos ? dir : dir.substr(slash + 1);
+      Key dk{"TDirectoryFile", name, name, kDirRecord, pos(), 0, 1, 100};
+      const bool big = bigKey(dk.seek);
+      const std::int16_t kl = keyLength(dk, big);
       dk.nbytes = kl + kDirRecord;
-      const std::size_t recordAt = out_.size() + static_cast<std::size_t>(kl);
-      out_ += keyHeader(dk, kl) + std::string(kDirRecord, '\0');
-      const auto [seekKeys, nbytesKeys] = writeKeyList(keys, dir);
-      out_.replace(recordAt, kDirRecord, dirRecord(nbytesKeys, seekKeys, static_cast<std::int32_t>(dk.seek)));
-      keysByDir[""].push_back(dk);
+      const std::uint64_t recordAt = out_.size() + static_cast<std::uint64_t>(kl);
+      out_.append(keyHeader(dk, kl, big) + std::string(kDirRecord, '\0'));
+      const auto [seekKeys, nbytesKeys] = writeKeyList(keysByDir[dir], name);
+      out_.patch(recordAt, dirRecord(nbytesKeys, seekKeys, dk.seek));
+      keysByDir[parent].push_back(dk);
     }
     const auto [seekKeys, nbytesKeys] = writeKeyList(keysByDir[""], "test.root");
-    out_.replace(topDirAt_, kDirRecord, dirRecord(nbytesKeys, seekKeys, 100));
+    out_.patch(topDirAt, dirRecord(nbytesKeys, seekKeys, 100));
+    if (f_.basketsAt) {
+      out_.padTo(f_.basketsAt);
+      out_.append(pendingBaskets_);
+    }
 
     Buf h;
     h.b = "root";
-    h.put<std::int32_t>(f_.rootVersion);
+    h.put<std::int32_t>(f_.rootVersion + (f_.bigFile ? 1000000 : 0));
     h.put<std::int32_t>(100);
-    h.put<std::int32_t>(static_cast<std::int32_t>(out_.size()));  // fEND
-    h.put<std::int32_t>(0);
-    h.put<std::int32_t>(0);
-    h.put<std::int32_t>(0);
+    if (f_.bigFile) {
+      h.put<std::int64_t>(static_cast<std::int64_t>(out_.size()));  // fEND
+      h.put<std::int64_t>(0);                                       // fSeekFree
+    } else {
+      h.put<std::int32_t>(static_cast<std::int32_t>(out_.size()));
+      h.put<std::int32_t>(0);
+    }
+    h.put<std::int32_t>(0);  // fNbytesFree
+    h.put<std::int32_t>(0);  // nfree
     h.put<std::int32_t>(nbytesName_);
-    h.put<std::uint8_t>(4);
+    h.put<std::uint8_t>(f_.bigFile ? 8 : 4);
     h.put<std::int32_t>(101);
+    if (f_.bigFile) h.put<std::int64_t>(0);  // fSeekInfo
+    else h.put<std::int32_t>(0);
     h.put<std::int32_t>(0);
-    h.put<std::int32_t>(0);
-    out_.replace(0, h.b.size(), h.b);
-    return out_;
+    out_.patch(0, h.b);
+    return std::move(out_);
   }
 
  private:
   static constexpr std::int32_t kDirRecord = 60;
 
-  std::string dirRecord(std::int32_t nbytesKeys, std::int64_t seekKeys, std::int32_t seekDir) const {
+  std::int64_t pos() const { return static_cast<std::int64_t>(out_.size()); }
+  // As ROOT: 64-bit seeks in every key of a big file, and in any key beyond 2 GiB.
+  bool bigKey(std::int64_t seek) const { return f_.bigFile || seek > 0x7FFFFFFF; }
+
+  std::string dirRecord(std::int32_t nbytesKeys, std::int64_t seekKeys, std::int64_t seekDir) const {
     Buf b;
-    b.put<std::int16_t>(5);
+    b.put<std::int16_t>(f_.bigFile ? 1005 : 5);
     b.put<std::uint32_t>(0);
     b.put<std::uint32_t>(0);
     b.put<std::int32_t>(nbytesKeys);
     b.put<std::int32_t>(nbytesName_);
-    b.put<std::int32_t>(seekDir);
-    b.put<std::int32_t>(0);
-    b.put<std::int32_t>(static_cast<std::int32_t>(seekKeys));
+    if (f_.bigFile) {
+      b.put<std::int64_t>(seekDir);
+      b.put<std::int64_t>(0);
+      b.put<std::int64_t>(seekKeys);
+    } else {
+      b.put<std::int32_t>(static_cast<std::int32_t>(seekDir));
+      b.put<std::int32_t>(0);
+      b.put<std::int32_t>(static_cast<std::int32_t>(seekKeys));
+    }
     b.b.resize(kDirRecord, '\0');
     return b.b;
   }
@@ -340,25 +460,30 @@ class Writer {
   std::pair<std::int64_t, std::int32_t> writeKeyList(const std::vector<Key>& keys, const std::string& dirName) {
     Buf body;
     body.put<std::int32_t>(static_cast<std::int32_t>(keys.size()));
-    for (const auto& k : keys) body.b += keyHeader(k, keyLength(k));
-    Key self{"TFile", dirName, "", 0, static_cast<std::int64_t>(out_.size()), 0, 1, 100};
-    const std::int16_t kl = keyLength(self);
+    for (const auto& k : keys) body.b += keyHeader(k, keyLength(k, bigKey(k.seek)), bigKey(k.seek));
+    Key self{"TFile", dirName, "", 0, pos(), 0, 1, 100};
+    const bool big = bigKey(self.seek);
+    const std::int16_t kl = keyLength(self, big);
     self.objLen = static_cast<std::int32_t>(body.b.size());
     self.nbytes = kl + self.objLen;
-    const std::int64_t at = static_cast<std::int64_t>(out_.size());
-    out_ += keyHeader(self, kl) + body.b;
-    return {at, self.nbytes};
+    out_.append(keyHeader(self, kl, big) + body.b);
+    return {self.seek, self.nbytes};
   }
 
-  // One on-disk basket; returns its key (seek, nbytes).
+  // One on-disk basket (its key is 64-bit in every file, as ROOT writes TBasket keys); returns
+  // its key (seek, nbytes).
   Key writeBasket(const Tree& t, const Branch& br, const std::string& data, int nev) {
-    Key k{"TBasket", br.name, t.name, 0, static_cast<std::int64_t>(out_.size()), 0, 1, 100};
+    const std::int64_t at = f_.basketsAt ? static_cast<std::int64_t>(f_.basketsAt + pendingBaskets_.size()) : pos();
+    Key k{"TBasket", br.name, t.name, 0, at, 0, 1, 100};
     const std::int16_t kl = static_cast<std::int16_t>(keyLength(k, true) + basketFields(0, 0, 0, 0).size());
-    const std::string payload = compress(f_.codec, f_.blockSize, data);
+    const std::string payload = compress(f_, data);
     k.objLen = static_cast<std::int32_t>(data.size());
     k.nbytes = kl + static_cast<std::int32_t>(payload.size());
-    out_ += keyHeader(k, kl, true) +
-            basketFields(nev, kl + static_cast<std::int32_t>(data.size()), 2, br.length * br.valueSize) + payload;
+    const std::string bytes = keyHeader(k, kl, true) +
+                              basketFields(nev, kl + static_cast<std::int32_t>(data.size()), 2, br.length * br.valueSize) +
+                              payload;
+    if (f_.basketsAt) pendingBaskets_ += bytes;
+    else out_.append(bytes);
     return k;
   }
 
@@ -384,7 +509,8 @@ class Writer {
     }
 
     Key key{t.className, t.name, t.title, 0, 0, 0, static_cast<std::int16_t>(t.cycle), 100};
-    const std::int16_t kl = keyLength(key);
+    const bool bigTreeKey = bigKey(pos());
+    const std::int16_t kl = keyLength(key, bigTreeKey);
     Buf b;
     b.keyLen = static_cast<std::size_t>(kl);
     const bool ntuple = t.className != "TTree";
@@ -423,7 +549,9 @@ class Writer {
     b.put<std::int32_t>(0);   // fIndexValues
     b.put<std::int32_t>(0);   // fIndex
     b.put<std::uint32_t>(0);  // fTreeIndex
-    if (t.friends) {
+    if (t.unreadableFriends) {
+      b.put<std::uint32_t>(0x80000000u | 12345u);
+    } else if (t.friends) {
       const auto fl = b.beginObject("TList");
       const auto lv = b.versioned(5);
       b.tobject();
@@ -442,11 +570,11 @@ class Writer {
       b.endCount(outer);
     }
 
-    const std::string payload = compress(f_.codec, f_.blockSize, b.b);
+    const std::string payload = compress(f_, b.b);
     key.objLen = static_cast<std::int32_t>(b.b.size());
     key.nbytes = kl + static_cast<std::int32_t>(payload.size());
-    key.seek = static_cast<std::int64_t>(out_.size());
-    out_ += keyHeader(key, kl) + payload;
+    key.seek = pos();
+    out_.append(keyHeader(key, kl, bigTreeKey) + payload);
     return key;
   }
 
@@ -531,11 +659,11 @@ class Writer {
       const std::string data =
           br.data.substr(static_cast<std::size_t>(diskEntries) * entrySize, static_cast<std::size_t>(br.embeddedEntries) * entrySize);
       Key k{"TBasket", br.name, t.name, 0, 0, 0, 1, 100};
-      const std::int16_t kl = static_cast<std::int16_t>(keyLength(k) + basketFields(0, 0, 0, 0).size());
+      const std::int16_t kl = static_cast<std::int16_t>(keyLength(k, f_.bigFile) + basketFields(0, 0, 0, 0).size());
       k.objLen = static_cast<std::int32_t>(data.size());
       const auto bo = b.beginObject("TBasket");
       const std::int32_t last = kl + static_cast<std::int32_t>(data.size());
-      b.b += keyHeader(k, kl) + basketFields(br.embeddedEntries, last, 12, static_cast<std::int32_t>(entrySize));
+      b.b += keyHeader(k, kl, f_.bigFile) + basketFields(br.embeddedEntries, last, 12, static_cast<std::int32_t>(entrySize));
       b.b += std::string(static_cast<std::size_t>(kl), '\0') + data;
       b.endCount(bo);
     }
@@ -553,13 +681,16 @@ class Writer {
   }
 
   const File& f_;
-  std::string out_;
+  Image out_;
+  std::string pendingBaskets_;  // baskets waiting for File::basketsAt
   std::int32_t nbytesName_ = 0;
-  std::size_t topDirAt_ = 0;
 };
 
 }  // namespace detail
 
-inline std::string write(const File& f) { return detail::Writer(f).write(); }
+// The file's bytes (for files that fit in memory).
+inline std::string write(const File& f) { return detail::Writer(f).write().flat(); }
+// Writes the file to `path`; the zeros before File::objectsAt / basketsAt become a hole.
+inline void writeFile(const std::string& path, const File& f) { detail::Writer(f).write().save(path); }
 
 }  // namespace hepsweep::rootw

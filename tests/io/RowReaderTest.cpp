@@ -8,6 +8,7 @@
 #include <cmath>
 #include <functional>
 
+#include "ErrorTestUtil.hpp"
 #include "IoTestUtil.hpp"
 #include "RootTestWriter.hpp"
 #include "hepsweep/core/Error.hpp"
@@ -16,6 +17,8 @@
 
 using namespace hepsweep;
 using namespace hepsweep::io;
+using hepsweep::iotest::errorOf;
+using hepsweep::iotest::expectHas;
 using hepsweep::iotest::TempDir;
 using hepsweep::iotest::writeFile;
 
@@ -43,20 +46,10 @@ void writeInputs(const TempDir& d) {
     csv += "x" + std::to_string(i) + "," + std::to_string(evt.back()) + "," + shortest(b.back()) + "," +
            shortest(static_cast<double>(a.back())) + "\n";
   }
-  const auto branch = [](const std::string& name, const char* leaf, std::string data, int size) {
-    rootw::Branch br;
-    br.name = name;
-    br.leafClass = leaf;
-    br.valueSize = size;
-    br.data = std::move(data);
-    br.basketEntries = {20, 20};
-    br.embeddedEntries = kRows - 40;
-    return br;
-  };
   rootw::Tree t;
   t.entries = kRows;
-  t.branches = {branch("a", "TLeafF", rootw::column(a), 4), branch("b", "TLeafD", rootw::column(b), 8),
-                branch("evt", "TLeafL", rootw::column(evt), 8), branch("jets", "TLeafF", rootw::column(a), 4)};
+  t.branches = {rootw::branch("a", "TLeafF", a), rootw::branch("b", "TLeafD", b), rootw::branch("evt", "TLeafL", evt),
+                rootw::branch("jets", "TLeafF", a)};
   t.branches.back().jagged = true;
   t.branches.back().title = "jets[njet]/F";
   rootw::File f;
@@ -80,20 +73,6 @@ Rows readAll(RowReader& r) {
     out.a.push_back(std::bit_cast<std::uint32_t>(r.weight(2)));
   }
   return out;
-}
-
-std::string errorOf(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no error";
-  return {};
-}
-
-void expectHas(const std::string& msg, std::initializer_list<std::string> parts) {
-  for (const auto& p : parts) EXPECT_NE(msg.find(p), std::string::npos) << "missing '" << p << "' in: " << msg;
 }
 
 }  // namespace

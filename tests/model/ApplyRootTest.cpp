@@ -9,11 +9,14 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 
+#include "../io/ErrorTestUtil.hpp"
 #include "../io/RootTestWriter.hpp"
 #include "ModelTestUtil.hpp"
 #include "hepsweep/core/Error.hpp"
+#include "hepsweep/core/Log.hpp"
 #include "hepsweep/core/Sha256.hpp"
 #include "hepsweep/core/Strings.hpp"
 #include "hepsweep/io/Hdf5.hpp"
@@ -25,6 +28,7 @@
 namespace hepsweep::model {
 namespace {
 
+using iotest::expectHas;
 using testing::TempDir;
 
 // A 2-fold model on `features` with a standard scaler (`mean`, `scale` per feature) and small,
@@ -97,19 +101,7 @@ std::vector<std::uint32_t> bitsOf(const std::vector<float>& v) {
   return out;
 }
 
-std::string applyError(const ApplyOptions& o) {
-  try {
-    applyModel(o);
-  } catch (const Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected an error";
-  return {};
-}
-
-void expectHas(const std::string& msg, std::initializer_list<std::string> parts) {
-  for (const auto& p : parts) EXPECT_NE(msg.find(p), std::string::npos) << "missing '" << p << "' in: " << msg;
-}
+std::string applyError(const ApplyOptions& o) { return iotest::errorOf([&] { applyModel(o); }); }
 
 // Real ROOT bytes (tests/data/root, ZLIB baskets, key cycle 2, int32 ids): the row count is the
 // one recorded from the JSROOT-derived CSV, ids are the f_event branch, and every score equals
@@ -160,20 +152,10 @@ TEST(ApplyRoot, BundledTreeScoresBitExactlyLikeTheSameEventsAsCsv) {
   EXPECT_NE(*std::min_element(score.begin(), score.end()), *std::max_element(score.begin(), score.end()));
 }
 
-rootw::Branch branch(const std::string& name, const char* leaf, std::string data, int size, int entries) {
-  rootw::Branch b;
-  b.name = name;
-  b.leafClass = leaf;
-  b.valueSize = size;
-  b.data = std::move(data);
-  b.basketEntries = {entries / 2, entries - entries / 2 - 1};
-  b.embeddedEntries = 1;
-  return b;
-}
-
-// Two trees, one in a subdirectory, with the model's features among other branches, in another
+// Two trees, one two directories deep, with the model's features among other branches, in another
 // order, as float and double; ids as int64; a jagged branch; a float "id" that is not integral.
-void writeCrafted(const std::string& path, int n) {
+// `big`: the 64-bit layout of files over 2 GiB.
+void writeCrafted(const std::string& path, int n, bool big = false) {
   std::vector<float> a(static_cast<std::size_t>(n)), badId(static_cast<std::size_t>(n));
   std::vector<double> b(static_cast<std::size_t>(n));
   std::vector<std::int64_t> evt(static_cast<std::size_t>(n));
@@ -188,9 +170,9 @@ void writeCrafted(const std::string& path, int n) {
   t.name = "events";
   t.dir = "selection/muons";
   t.entries = n;
-  t.branches = {branch("b", "TLeafD", rootw::column(b), 8, n), branch("other", "TLeafF", rootw::column(a), 4, n),
-                branch("evt", "TLeafL", rootw::column(evt), 8, n), branch("a", "TLeafF", rootw::column(a), 4, n),
-                branch("fid", "TLeafF", rootw::column(badId), 4, n), branch("jets", "TLeafF", rootw::column(a), 4, n)};
+  t.branches = {rootw::branch("b", "TLeafD", b), rootw::branch("other", "TLeafF", a),
+                rootw::branch("evt", "TLeafL", evt), rootw::branch("a", "TLeafF", a),
+                rootw::branch("fid", "TLeafF", badId), rootw::branch("jets", "TLeafF", a)};
   t.branches.back().jagged = true;
   t.branches.back().title = "jets[njet]/F";
   rootw::Tree plain = t;
@@ -198,17 +180,20 @@ void writeCrafted(const std::string& path, int n) {
   plain.dir = "";
   rootw::File f;
   f.codec = rootw::Codec::Zstd;
+  f.bigFile = big;
   f.trees = {t, plain};
   std::ofstream out(path, std::ios::binary);
   out << rootw::write(f);
 }
 
-// A tree in a subdirectory, chosen by path, scores like the same events as CSV (the double
-// branch b is rounded to float32 as convert would); the int64 ids beyond 2^32 come through.
+// A tree in a nested directory, chosen by path, scores like the same events as CSV (the double
+// branch b is rounded to float32 as convert would), also from the 64-bit (big file) layout; the
+// int64 ids beyond 2^32 come through.
 TEST(ApplyRoot, TreeInSubdirectoryMatchesCsvAndKeepsInt64Ids) {
   TempDir d("root-subdir");
   const int n = 300;
   writeCrafted(d.file("mc.root"), n);
+  writeCrafted(d.file("big.root"), n, true);
   writeModel(d.file("model.h5"), smoothModel({"a", "b"}, {0.0, 0.0}, {0.1, 0.5}));
   {
     std::ofstream csv(d.file("same.csv"));
@@ -230,9 +215,13 @@ TEST(ApplyRoot, TreeInSubdirectoryMatchesCsvAndKeepsInt64Ids) {
   o.inputs = {d.file("same.csv")};
   o.output = d.file("csv.h5");
   applyModel(o);
+  o.inputs = {d.file("big.root") + ":selection/muons/events"};
+  o.output = d.file("big.h5");
+  applyModel(o);
   const auto fromRoot = io::h5::File::open(d.file("root.h5"));
   const auto fromCsv = io::h5::File::open(d.file("csv.h5"));
   EXPECT_EQ(bitsOf(fromRoot.read<float>("score")), bitsOf(fromCsv.read<float>("score")));
+  EXPECT_EQ(bitsOf(io::h5::File::open(d.file("big.h5")).read<float>("score")), bitsOf(fromCsv.read<float>("score")));
   const auto ids = fromRoot.read<std::int64_t>("ids");
   ASSERT_EQ(ids.size(), static_cast<std::size_t>(n));
   EXPECT_EQ(ids[0], 5000000000LL);
@@ -281,6 +270,43 @@ TEST(ApplyRoot, ErrorsNameFileTreeAndBranch) {
   o.inputs = {d.file("mc.root") + ":nosuch"};
   expectHas(applyError(o), {"mc.root", "'nosuch'"});
   EXPECT_FALSE(std::filesystem::exists(o.output));
+}
+
+// Friend trees are not followed, and apply says so; a friend list that cannot be read is reported
+// as unknown rather than taken for "no friends". The tree's own branches are scored either way.
+TEST(ApplyRoot, WarnsAboutFriendTrees) {
+  TempDir d("root-friends");
+  rootw::Tree t;
+  t.entries = 30;
+  std::vector<float> a(30);
+  for (int i = 0; i < 30; ++i) a[static_cast<std::size_t>(i)] = 0.1f * static_cast<float>(i);
+  t.branches = {rootw::branch("a", "TLeafF", a), rootw::branch("b", "TLeafF", a)};
+  rootw::File f;
+  f.trees = {t, t, t};
+  f.trees[0].name = "plain";
+  f.trees[1].name = "friends";
+  f.trees[1].friends = true;
+  f.trees[2].name = "unknown";
+  f.trees[2].unreadableFriends = true;
+  {
+    std::ofstream out(d.file("f.root"), std::ios::binary);
+    out << rootw::write(f);
+  }
+  writeModel(d.file("model.h5"), smoothModel({"a", "b"}, {0.0, 0.0}, {1.0, 1.0}));
+  std::vector<std::string> warnings;
+  const Logger log([&](LogLevel level, const std::string& m) { if (level == LogLevel::Warning) warnings.push_back(m); },
+                   LogLevel::Warning);
+  ApplyOptions o;
+  o.modelPath = d.file("model.h5");
+  o.output = d.file("out.h5");
+  for (const char* tree : {"plain", "friends", "unknown"}) {
+    o.inputs = {d.file("f.root") + ":" + tree};
+    std::filesystem::remove(o.output);
+    EXPECT_EQ(applyModel(o, log).rows, 30) << tree;
+  }
+  ASSERT_EQ(warnings.size(), 2u);
+  expectHas(warnings[0], {"apply:", "f.root", "tree 'friends'", "has friend trees", "not followed"});
+  expectHas(warnings[1], {"apply:", "f.root", "could not determine whether tree 'unknown' has friend trees"});
 }
 
 }  // namespace

@@ -88,15 +88,15 @@ class RowReader {
  public:
   // A text file, or a ROOT input "file.root:tree" / "file.root" (see parseRootInputSpec).
   static RowReader open(const std::string& input, const Separator& separator, std::size_t blockSize = 1 << 20);
-  // A ROOT tree already opened (convert opens it first to check its branches).
-  static RowReader fromTree(const std::string& input, const RootTree& tree);
   ~RowReader();
   RowReader(RowReader&&) noexcept;
   RowReader& operator=(RowReader&&) noexcept;
 
   const std::string& input() const;  // as given
   bool isRoot() const;
-  const RootTree* tree() const;  // null for text inputs
+  // The parsed tree, for its unreadable branches and friend warning; null for text inputs and
+  // after select() (the reader then keeps only what the selected branches need).
+  const RootTree* tree() const;
   // "file 'x.csv'" or "file 'f.root', tree 'T'", for messages.
   std::string where() const;
   // The text header, or the tree's readable columns ("x[0]", "x[1]" for array branches).

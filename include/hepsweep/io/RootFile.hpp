@@ -7,7 +7,9 @@
 // Double32_t, RNTuple, friend trees) is reported by name, never silently skipped or misread.
 //
 // Reading streams basket by basket: RootRowReader keeps one decompressed basket per selected
-// branch. Corrupt or truncated files throw Error(Input) naming the file and the object.
+// branch, plus the selected branches' baskets embedded in the TTree object (the TTree object itself
+// is dropped once parsed). Corrupt or truncated files throw Error(Input) naming the file and the
+// object.
 // The byte layout followed is ../shared/formats/root-flat-ttree.md (ROOT io/doc/TFile, uproot5).
 #include <cstddef>
 #include <cstdint>
@@ -49,8 +51,7 @@ struct RootUnsupportedBranch {
   std::string reason;
 };
 
-// A tree found in the file: "dir/sub/name", its highest cycle, title and entry count (as the key
-// title and the TTree object say; entries are filled when the tree is opened).
+// A tree found in the file: "dir/sub/name", its class, highest cycle and the key's title.
 struct RootTreeKey {
   std::string path;
   std::string className;  // TTree, TNtuple, TNtupleD
@@ -71,13 +72,10 @@ class RootFile {
 
   const std::string& path() const;
   std::uint64_t size() const;
-  // ROOT version that wrote the file, e.g. 61501 and "6.15/01".
-  int rootVersion() const;
+  // ROOT version that wrote the file, e.g. "6.15/01".
   std::string rootVersionText() const;
   // TTrees (and TNtuples), highest cycle of each name, in key order.
   const std::vector<RootTreeKey>& trees() const;
-  // Keys that are RNTuples ("RNTuple not supported" when selected).
-  const std::vector<std::string>& rntuples() const;
 
   // The tree named `name` ("tree", "dir/tree", "tree;2" for an older cycle); an empty name
   // selects the only tree of the file. Throws Error(Input) for no such tree, an ambiguous
@@ -94,7 +92,6 @@ class RootTree {
  public:
   const std::string& filePath() const;
   const std::string& name() const;  // path inside the file, "dir/tree"
-  const std::string& title() const;
   int cycle() const;
   std::int64_t entries() const;
   const std::vector<RootBranch>& branches() const;
@@ -105,8 +102,11 @@ class RootTree {
   std::ptrdiff_t column(std::string_view name) const;
   // Unsupported branch by name (array columns "x[1]" also match their branch "x"), or null.
   const RootUnsupportedBranch* unsupportedBranch(std::string_view name) const;
-  // The tree has friend trees, which are not followed (the caller warns).
-  bool hasFriends() const;
+  // The error text for reading `u`: "ROOT file 'f.root', tree 'T', branch 'x' (TLeafF) is a jagged ...".
+  std::string refusal(const RootUnsupportedBranch& u) const;
+  // Empty, or the warning to show: the tree has friend trees (not followed), or whether it has
+  // any could not be read.
+  const std::string& friendWarning() const;
   // "file 'f.root', tree 'T'" for messages.
   std::string where() const;
 
@@ -122,6 +122,8 @@ class RootTree {
 class RootRowReader {
  public:
   // `columns` are indices into tree.columns() (at least one). Throws Error(Config) otherwise.
+  // The reader keeps the file open and the selected branches' embedded baskets, nothing else of
+  // `tree`, which may be dropped.
   RootRowReader(const RootTree& tree, std::vector<std::size_t> columns);
   ~RootRowReader();
   RootRowReader(RootRowReader&&) noexcept;
