@@ -24,6 +24,10 @@ dist::Environment& environment();
 bool parseArgs(const Args& args, const boost::program_options::options_description& options,
                std::string& positional, boost::program_options::variables_map& vm);
 
+// The threads one process uses for its linear algebra (OpenMP and Eigen): the --threads option of
+// the commands that fit or train. One by default: campaigns run one process per core.
+void setLinearAlgebraThreads(int threads);
+
 int convertCommand(const Args& args);
 int trainCommand(const Args& args);
 int statusCommand(const Args& args);

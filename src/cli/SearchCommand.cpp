@@ -38,6 +38,9 @@ int searchCommand(const Args& args) {
       "a different campaign)")(
       "set", po::value<std::vector<std::string>>()->composing()->value_name("KEY=VALUE"),
       "with --campaign: override a campaign key, as for `hepsweep train` (repeatable)")(
+      "threads", po::value<int>()->default_value(1)->value_name("N"),
+      "threads for the Gaussian process fit (OpenMP/Eigen); one by default, so a proposal step does not "
+      "compete with training jobs on the node")(
       "json", "print one JSON object: proposed points with their items, observed count, best point");
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {
     std::cout << opts << "\n";
@@ -51,6 +54,7 @@ int searchCommand(const Args& args) {
   if (runDir.empty()) throwConfig("no run directory given (usage: hepsweep search propose RUN_DIR --n N)");
   if (vm.count("n") == vm.count("total"))
     throwConfig("give one of --n (the number of points to propose, e.g. --n 8) or --total (the points proposed in all)");
+  setLinearAlgebraThreads(vm["threads"].as<int>());
   const bool byTotal = vm.count("total") > 0;
   const std::int64_t n = byTotal ? vm["total"].as<std::int64_t>() : vm["n"].as<std::int64_t>();
   if (n < 1) throwConfig(std::string(byTotal ? "--total" : "--n") + " must be >= 1 (got " + std::to_string(n) + ")");

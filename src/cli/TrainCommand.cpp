@@ -1,10 +1,10 @@
 // `hepsweep train CAMPAIGN.toml`: one training run from a campaign file.
-#include <omp.h>
 #include <signal.h>
 #include <unistd.h>
 
-#include <Eigen/Core>
 #include <atomic>
+#include <Eigen/Core>
+#include <omp.h>
 #include <boost/program_options.hpp>
 #include <chrono>
 #include <cmath>
@@ -133,6 +133,12 @@ int runCampaignCommand(const campaign::CampaignConfig& c, const po::variables_ma
 
 }  // namespace
 
+void setLinearAlgebraThreads(int threads) {
+  if (threads < 1) throwConfig("--threads must be at least 1");
+  omp_set_num_threads(threads);
+  Eigen::setNbThreads(threads);
+}
+
 int trainCommand(const Args& args) {
   po::options_description opts(
       "usage: hepsweep train CAMPAIGN.toml [options]\n\n"
@@ -164,9 +170,7 @@ int trainCommand(const Args& args) {
     return 0;
   }
   if (campaignFile.empty()) throwConfig("no campaign file given (usage: hepsweep train CAMPAIGN.toml)");
-  if (threads < 1) throwConfig("--threads must be at least 1");
-  omp_set_num_threads(threads);
-  Eigen::setNbThreads(threads);
+  setLinearAlgebraThreads(threads);
 
   const bool json = vm.count("json") > 0;
   std::FILE* progressOut = json ? stderr : stdout;
