@@ -428,7 +428,9 @@ void Builder::amsCurve() {
   g << "set title 'Significance on the test set, best point (point " << s_.bestPoint << ")'\n";
   g << "set xlabel 'score threshold (events with score \xE2\x89\xA5 threshold pass)'\n";
   g << "set ylabel 'AMS'\n";
-  if (unitRange) g << "set xrange [0:1]\n";
+  // A little room right of 1: the maxima of tight cuts sit near score 1 and their markers would be
+  // cut in half by the frame.
+  if (unitRange) g << "set xrange [0:1.02]\n";
   g << yrangeWithLegendRoom(0, amsMax > 0 ? amsMax : 1, false);
   g << "set key top left\n";
   g << "plot ";
@@ -714,6 +716,7 @@ void Builder::parameters() {
                         std::vector<gp::Column>{{"value", bx}, {"objective_mean", by}, {"objective_std", be}});
 
     std::ostringstream g;
+    g << "set title " << gp::quote(gp::enhancedLiteral(obj.quantity + " against " + key)) << "\n";
     g << "set xlabel " << gp::quote(gp::enhancedLiteral(key)) << "\n";
     g << "set ylabel " << gp::quote(gp::enhancedLiteral(objectiveAxis(obj))) << "\n";
     bool logx = false;
