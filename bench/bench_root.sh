@@ -215,6 +215,8 @@ for case in CASES:
     gzargs = [a + ".gz" if a.endswith(".csv") else a for a in fmt(case["csv"], gzdir)]
     r = dict(case=case)
     r["root"] = time_hepsweep(fmt(case["root"], csvdir), "root")
+    # Without output compression: what reading and decompressing the ROOT file costs on its own.
+    r["root0"] = time_hepsweep(fmt(case["root"], csvdir) + ["--compression-level", "0"], "root0")
     r["csvgz"] = time_hepsweep(gzargs, "csvgz")
     r["csv"] = time_hepsweep(fmt(case["csv"], csvdir), "csv")
     plain_files = [os.path.join(csvdir, os.path.basename(x)[:-3]) for x in case["csvs"]]
@@ -259,10 +261,11 @@ lines.append(f"| repeats | median of {REPEATS} runs each |")
 lines.append("")
 lines.append("Times in ms. *in-process*: convert's own `seconds` (hepsweep) or read_csv + h5py write "
              "(pandas, after its imports); *wall*: the whole process, start-up included. "
-             "*peak RSS*: the largest maximum resident set size of the convert process over the runs (wait4), in MB.")
+             "*peak RSS*: the largest maximum resident set size of the convert process over the runs (wait4), in MB. "
+             "*output uncompressed*: the same ROOT conversion with `--compression-level 0` (the default is 4).")
 lines.append("")
-head = "| file (codec) | rows | ROOT in-process | decompression share | ROOT wall | ROOT peak RSS | CSV.gz in-process | CSV in-process | CSV peak RSS | pandas CSV.gz | pandas CSV | pandas CSV wall |"
-sep = "|---|---|---|---|---|---|---|---|---|---|---|---|"
+head = "| file (codec) | rows | ROOT in-process | decompression share | ROOT in-process, output uncompressed | its decompression share | ROOT wall | ROOT peak RSS | CSV.gz in-process | CSV in-process | CSV peak RSS | pandas CSV.gz | pandas CSV | pandas CSV wall |"
+sep = "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 if JSROOT:
     head += " JSROOT read | JSROOT wall |"
     sep += "---|---|"
@@ -271,7 +274,9 @@ lines.append(sep)
 for r in results:
     c = r["case"]
     share = r["root"]["decompress"] / r["root"]["seconds"] if r["root"]["seconds"] > 0 else 0.0
+    share0 = r["root0"]["decompress"] / r["root0"]["seconds"] if r["root0"]["seconds"] > 0 else 0.0
     row = (f"| {c['name']} ({c['codec']}) | {r['root']['rows']} | {ms(r['root']['seconds'])} | {100 * share:.0f} % | "
+           f"{ms(r['root0']['seconds'])} | {100 * share0:.0f} % | "
            f"{ms(r['root']['wall'])} | {r['root']['rss'] / 1024:.1f} | {ms(r['csvgz']['seconds'])} | {ms(r['csv']['seconds'])} | "
            f"{r['csv']['rss'] / 1024:.1f} | {ms(r['pandas_gz']['seconds'])} | {ms(r['pandas']['seconds'])} | {ms(r['pandas']['wall'])} |")
     if JSROOT:

@@ -66,6 +66,9 @@ po::options_description makeOptions() {
         "has one, else comma, else whitespace)")
     ("common-columns", po::bool_switch(), "keep only the columns present in every input file")
     ("allow-nonfinite", po::bool_switch(), "accept nan/inf feature values instead of stopping with an error")
+    ("compression-level", po::value<int>()->default_value(4)->value_name("N"),
+        "deflate level of the output's features, labels, weights and ids: 1 (fastest) to 9 (smallest), "
+        "0 for none (the file is then about as large as the float32 values; h5py reads every level)")
     ("quiet,q", po::bool_switch(), "print nothing on success")
     ("json", po::bool_switch(), "print the summary as one JSON object")
     ("verbose,v", po::bool_switch(), "log each input file to stderr");
@@ -155,6 +158,9 @@ int convertCommand(const Args& args) {
   o.separator = io::Separator::parse(text("sep"));
   o.commonColumns = vm["common-columns"].as<bool>();
   o.allowNonFinite = vm["allow-nonfinite"].as<bool>();
+  o.compressionLevel = vm["compression-level"].as<int>();
+  if (o.compressionLevel < 0 || o.compressionLevel > 9)
+    throwConfig("--compression-level " + std::to_string(o.compressionLevel) + " is not in 0-9 (0: no compression)");
   o.commandLine = invocation().empty() ? str::shellJoin(args) : invocation();
 
   const Logger log = vm["verbose"].as<bool>() ? Logger::toStderr(LogLevel::Debug) : Logger();

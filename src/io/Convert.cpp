@@ -266,17 +266,17 @@ std::string fixed2(double v) {
 // to one chunk of rows. Every input, text or ROOT, fills it through push().
 class ChunkBuffer {
  public:
-  ChunkBuffer(h5::File& f, std::size_t nFeatures, std::size_t chunkRows, bool ids)
+  ChunkBuffer(h5::File& f, std::size_t nFeatures, std::size_t chunkRows, bool ids, int deflateLevel)
       : nf_(nFeatures),
         capacity_(chunkRows),
-        featOut_(f, "features", nFeatures, chunkRows),
-        labelOut_(f, "labels", 0, chunkRows),
-        weightOut_(f, "weights", 0, chunkRows),
+        featOut_(f, "features", nFeatures, chunkRows, deflateLevel),
+        labelOut_(f, "labels", 0, chunkRows, deflateLevel),
+        weightOut_(f, "weights", 0, chunkRows, deflateLevel),
         features_(chunkRows * nFeatures),
         weights_(chunkRows),
         labels_(chunkRows),
         ids_(ids ? chunkRows : 0) {
-    if (ids) idOut_.emplace(f, "ids", 0, chunkRows);
+    if (ids) idOut_.emplace(f, "ids", 0, chunkRows, deflateLevel);
   }
   // Where the caller writes the features of the row that the next push() completes.
   float* nextRow() { return features_.data() + n_ * nf_; }
@@ -544,7 +544,7 @@ ConvertSummary convert(const ConvertOptions& o, const Logger& log) {
   const std::size_t chunkRows = chunkRowsFor(nf);
 
   h5::writeAtomically(o.output, [&](h5::File& f) {
-    ChunkBuffer out(f, nf, chunkRows, hasIds);
+    ChunkBuffer out(f, nf, chunkRows, hasIds, o.compressionLevel);
     for (const auto& in : inputs) {
       ConvertedInput ci = readRows(in, o, features, labelRule, sum, out, log);
       sum.nSignal += ci.nSignal;
@@ -602,6 +602,7 @@ ConvertSummary convert(const ConvertOptions& o, const Logger& log) {
     prov.write<std::int64_t>("input_rows", rows, false);
     prov.write<std::int8_t>("input_class", classes, false);
     prov.setAttr("command_line", o.commandLine);
+    prov.setAttr("compression_level", std::int64_t{o.compressionLevel});
     prov.setAttr("version", versionString());
     prov.setAttr("created", utcTimestamp());
     prov.setAttr("format", std::string(kDatasetFormat));

@@ -492,16 +492,21 @@ void File::flush() const { check(H5Fflush(id(), H5F_SCOPE_GLOBAL), "flush " + fi
 void File::close() { h_.close(); }
 
 template <class T>
-RowAppender<T>::RowAppender(const Group& parent, const std::string& name, std::size_t cols, std::size_t chunkRows)
+RowAppender<T>::RowAppender(const Group& parent, const std::string& name, std::size_t cols, std::size_t chunkRows,
+                            int deflateLevel)
     : where_(parent.where(name)), cols_(cols) {
+  if (deflateLevel < 0 || deflateLevel > 9)
+    throwConfig("deflate level " + std::to_string(deflateLevel) + " for " + where_ + " is not in 0-9");
   std::vector<hsize_t> dims{0}, maxDims{H5S_UNLIMITED}, chunk{chunkRows};
   if (cols > 0) { dims.push_back(cols); maxDims.push_back(cols); chunk.push_back(cols); }
   Handle space(check(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), maxDims.data()), "H5Screate"));
   Handle dcpl(check(H5Pcreate(H5P_DATASET_CREATE), "H5Pcreate"));
   H5Pset_obj_track_times(dcpl.id(), false);
   H5Pset_chunk(dcpl.id(), static_cast<int>(chunk.size()), chunk.data());
-  H5Pset_shuffle(dcpl.id());
-  H5Pset_deflate(dcpl.id(), 4);
+  if (deflateLevel > 0) {
+    H5Pset_shuffle(dcpl.id());
+    H5Pset_deflate(dcpl.id(), static_cast<unsigned>(deflateLevel));
+  }
   Handle lcpl = linkCreateProps();
   ds_ = Handle(check(H5Dcreate2(parent.id(), name.c_str(), fileType<T>(), space.id(), lcpl.id(), dcpl.id(), H5P_DEFAULT),
                      "create dataset " + where_));

@@ -8,6 +8,8 @@
 #include <cctype>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <filesystem>
+#include <map>
 #include <set>
 
 #include "IoTestUtil.hpp"
@@ -129,6 +131,41 @@ TEST(ConvertCli, ErrorsExitCodesAndNoOutput) {
   r = convertCli(d, files + " --missing abc -o '" + (d / "o.h5") + "'");
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("'abc'"), std::string::npos) << r.err;
+  EXPECT_EQ(d.entries(), entries);
+}
+
+// --compression-level sets the output's deflate level: 0 writes the values unfiltered (the file is
+// at least as large as the float32 features), 9 compresses this repetitive input to a fraction of
+// that, and both hold exactly the same values. Catches the option being ignored (all three
+// files would have about the same size) and a level out of 0-9 being accepted.
+TEST(ConvertCli, CompressionLevelSetsTheOutputFilter) {
+  TempDir d;
+  std::string sig = "a,b,c,d\n", bkg = "a,b,c,d\n";
+  for (int i = 0; i < 20000; ++i) {
+    const std::string row = std::to_string(i % 7) + "," + std::to_string(i % 5) + ".5," + std::to_string(i % 3) + ",1\n";
+    (i % 2 ? sig : bkg) += row;
+  }
+  writeFile(d / "sig.csv", sig);
+  writeFile(d / "bkg.csv", bkg);
+  const std::string files = "-q --signal '" + (d / "sig.csv") + "' --background '" + (d / "bkg.csv") + "'";
+  std::map<int, std::uintmax_t> size;
+  for (const int level : {0, 4, 9}) {
+    const std::string out = d / ("l" + std::to_string(level) + ".h5");
+    const CliRun r = convertCli(d, files + " --compression-level " + std::to_string(level) + " -o '" + out + "'");
+    ASSERT_EQ(r.code, 0) << r.err;
+    size[level] = std::filesystem::file_size(out);
+  }
+  EXPECT_GE(size[0], 20000u * 4u * sizeof(float));
+  EXPECT_LT(size[9] * 4, size[0]) << size[9] << " vs " << size[0];
+  EXPECT_LE(size[9], size[4]);
+  const auto plain = hepsweep::io::readDataset(d / "l0.h5"), packed = hepsweep::io::readDataset(d / "l9.h5");
+  EXPECT_TRUE(plain.features == packed.features);
+  EXPECT_EQ(plain.labels, packed.labels);
+
+  const auto entries = d.entries();
+  const CliRun bad = convertCli(d, files + " --compression-level 10 -o '" + (d / "bad.h5") + "'");
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.err.find("--compression-level 10"), std::string::npos) << bad.err;
   EXPECT_EQ(d.entries(), entries);
 }
 

@@ -35,6 +35,7 @@ struct ConvertOptions {
   Separator separator;                       // --sep
   bool commonColumns = false;                // --common-columns
   bool allowNonFinite = false;               // --allow-nonfinite
+  int compressionLevel = 4;                  // --compression-level: deflate 1-9 of the output, 0 none
   std::string output;                        // -o
   std::string commandLine;                   // recorded in /provenance
   std::size_t blockSize = 1 << 20;           // input read size

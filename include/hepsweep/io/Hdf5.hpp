@@ -102,12 +102,14 @@ class File : public Group {
   void close();  // closes the file, throwing if that fails (data not written)
 };
 
-// A 2-D (or 1-D when cols == 0) dataset that grows by appending rows: chunked, compressed,
-// written chunk by chunk. Used by convert and apply to stream without holding the input.
+// A 2-D (or 1-D when cols == 0) dataset that grows by appending rows: chunked, compressed
+// (shuffle + deflate at `deflateLevel`, 1-9; 0: no filter), written chunk by chunk. Used by
+// convert and apply to stream without holding the input.
 template <class T>
 class RowAppender {
  public:
-  RowAppender(const Group& parent, const std::string& name, std::size_t cols, std::size_t chunkRows = 8192);
+  RowAppender(const Group& parent, const std::string& name, std::size_t cols, std::size_t chunkRows = 8192,
+              int deflateLevel = 4);
   void append(const T* rows, std::size_t nRows);  // nRows * max(cols,1) values
   std::size_t rows() const { return rows_; }
 
