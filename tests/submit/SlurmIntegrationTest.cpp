@@ -101,9 +101,10 @@ const fs::path& exampleData() {
 }
 
 // 2 folds x 2 grid points = 4 items, or one item with `epochs` epochs.
-fs::path writeCampaign(const fs::path& dir, int epochs, bool grid, const std::string& extra = "") {
+fs::path writeCampaign(const fs::path& dir, int epochs, bool grid, const std::string& extra = "",
+                       const std::string& widths = "[16, 8]") {
   std::string text = "seed = 5\n[data]\nfile = \"" + exampleData().string() +
-                     "\"\nsplit = { train = 0.6, val = 0.2, test = 0.2 }\n[model]\nwidths = [16, 8]\n"
+                     "\"\nsplit = { train = 0.6, val = 0.2, test = 0.2 }\n[model]\nwidths = " + widths + "\n"
                      "[train]\nbatch_size = 64\nepochs = " + std::to_string(epochs) +
                      "\nearly_stopping = { patience = 1000 }\n[output]\ndir = \"" + (dir / "run").string() + "\"\n" + extra;
   if (grid) text += "[cv]\nfolds = 2\n[search]\nmethod = \"grid\"\n[search.space]\n\"model.widths\" = [[16, 8], [8]]\n";
@@ -204,11 +205,14 @@ TEST(SlurmSubmit, FailedTaskIsReportedAndOnlyMissingCompletesIt) {
 // The walltime warning (what --signal=B:USR1@T delivers: USR1 to the batch shell, sent here with
 // `scancel --batch --signal=USR1` once the first checkpoint exists) stops the task at an epoch
 // boundary; the script requeues it and the second run resumes from the checkpoint.
+// The signal must arrive while the item still trains: the default [16, 8] network ran its 60
+// epochs in 0.1 s, and a fresh-clone CI run lost that race (the job ended before the signal).
+// 150 epochs of [256, 256] take about 7 s on one thread here, 50 ms an epoch.
 TEST(SlurmSubmit, WalltimeSignalRequeuesAndResumesFromCheckpoint) {
   REQUIRE_SLURM();
   const fs::path dir = workDir("walltime");
-  const int epochs = 60;
-  const fs::path toml = writeCampaign(dir, epochs, false, "[cv]\nfolds = 1\n");
+  const int epochs = 150;
+  const fs::path toml = writeCampaign(dir, epochs, false, "[cv]\nfolds = 1\n", "[256, 256]");
   const CmdRun s = run("cd " + dir.string() + " && " + kCli + " submit slurm " + toml.string() +
                     " --time 10:00 --signal-before 120 --submit --json");
   ASSERT_EQ(s.status, 0) << s.out;
