@@ -287,7 +287,9 @@ TEST(BayesCampaign, RecordsPointsWithStoppedFolds) {
 // observations and model fits are identical to those of an uninterrupted run with the same seed.
 TEST(BayesCampaign, RoundsResumeAfterAnInterruptionProposesTheSamePoints) {
   // Longer items (more epochs, smaller batches) so that the signals land mid-campaign.
-  const std::string sets = " --set search.schedule=rounds --set train.epochs=6 --set train.batch_size=32 --quiet";
+  // [64, 64]: an item then takes ~0.1 s, so the SIGTERM at item 6 lands well before item 9 ends.
+  const std::string sets =
+      " --set search.schedule=rounds --set train.epochs=6 --set train.batch_size=32 --set \"model.widths=[64, 64]\" --quiet";
   const fs::path ref = workDir("bayes_rounds_ref");
   CliRun r = run(kCli + " train " + writeCampaign(ref, 5).string() + sets);
   ASSERT_EQ(r.status, 0) << r.out;
