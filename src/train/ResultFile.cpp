@@ -109,7 +109,7 @@ void writePhysicsMetrics(const io::h5::Group& f, const io::h5::Group& m, const R
   if (name == "val_auc") objective = 1.0 - r.val.auc;
   else if (name == "ams") objective = -valAms;
   else if (const auto eff = metrics::parseBkgEffObjective(name))
-    objective = r.val.rocWeighted.fpr.empty() ? nan : metrics::bkgEffAtSigEff(r.val.rocWeighted, *eff);
+    objective = r.val.weightedBkgEffAt(*eff);
   else if (name != "val_loss") throwConfig("unknown search.objective " + str::quoted(name));
   m.writeScalar("objective", objective);
   m.setAttr("name", name, "objective");

@@ -435,11 +435,15 @@ EvalResult Trainer::evaluate(const SplitData& split) {
   r.aucWeighted = weightedDefined ? metrics::auc(r.rocWeighted) : std::numeric_limits<double>::quiet_NaN();
   for (double e : cfg_.metrics.signalEfficiencies) {
     r.bkgEff.push_back(metrics::bkgEffAtSigEff(r.roc, e));
-    r.bkgEffWeighted.push_back(weightedDefined ? metrics::bkgEffAtSigEff(r.rocWeighted, e)
-                                               : std::numeric_limits<double>::quiet_NaN());
+    r.bkgEffWeighted.push_back(r.weightedBkgEffAt(e));
   }
   r.confusion = metrics::confusion(scores, labels, weights, cfg_.metrics.threshold);
   return r;
+}
+
+double EvalResult::weightedBkgEffAt(double signalEfficiency) const {
+  return rocWeighted.fpr.empty() ? std::numeric_limits<double>::quiet_NaN()
+                                 : metrics::bkgEffAtSigEff(rocWeighted, signalEfficiency);
 }
 
 }  // namespace hepsweep::train

@@ -101,6 +101,9 @@ struct EvalResult {
   std::vector<double> bkgEffWeighted;
   metrics::Confusion confusion;    // at cfg.metrics.threshold (weighted by the event weights)
   Eigen::VectorXf scores;          // sigmoid outputs, one per event of the split
+
+  // Background efficiency at `signalEfficiency` on the weighted ROC; NaN when that is undefined.
+  double weightedBkgEffAt(double signalEfficiency) const;
 };
 
 struct TrainResult {
