@@ -121,6 +121,19 @@ std::string commonStyle() {
          "set datafile missing NaN\n";
 }
 
+// The extent of a search plot's objective values: every fold's value and every point's mean
+// +- std (non-finite values left out; an empty extent is [inf, -inf]).
+std::pair<double, double> objectiveExtent(const std::vector<double>& folds, const std::vector<double>& means,
+                                          const std::vector<double>& stds) {
+  double mn = INFINITY, mx = -INFINITY;
+  for (const double v : folds)
+    if (std::isfinite(v)) mn = std::min(mn, v), mx = std::max(mx, v);
+  for (std::size_t i = 0; i < means.size(); ++i)
+    if (std::isfinite(means[i]) && std::isfinite(stds[i]))
+      mn = std::min(mn, means[i] - stds[i]), mx = std::max(mx, means[i] + stds[i]);
+  return {mn, mx};
+}
+
 // y range for scatter plots with the legend inside the top: the data fill the lower part and
 // the top third stays empty for the legend, wherever the points fall.
 std::string yrangeWithLegendRoom(double mn, double mx, bool logy) {
@@ -625,11 +638,7 @@ void Builder::trace() {
   if (std::isfinite(bx) && std::isfinite(by))
     gp::writeDataFile(path("trace-best.dat"), "Search trace: the best point (ranked by its mean over folds).",
                       std::vector<gp::Column>{{"order", {bx}}, {"objective_mean", {by}}});
-  double mn = INFINITY, mx = -INFINITY;
-  for (const double v : iy)
-    if (std::isfinite(v)) mn = std::min(mn, v), mx = std::max(mx, v);
-  for (std::size_t i = 0; i < mean.size(); ++i)
-    if (std::isfinite(mean[i]) && std::isfinite(sd[i])) mn = std::min(mn, mean[i] - sd[i]), mx = std::max(mx, mean[i] + sd[i]);
+  const auto [mn, mx] = objectiveExtent(iy, mean, sd);
   std::ostringstream g;
   g << "set title 'Search trace'\n";
   g << "set xlabel 'point, in proposal order'\n";
@@ -726,10 +735,10 @@ void Builder::parameters() {
       logx = mn > 0 && mx / mn > 100;
       if (logx) {
         g << "set logscale x\nset format x '10^{%L}'\n";
-        g << "set xrange [" << mn / 2 << ":" << mx * 2 << "]\n";
+        g << "set xrange [" << gp::number(mn / 2) << ":" << gp::number(mx * 2) << "]\n";
       } else {
         const double pad = mx > mn ? 0.08 * (mx - mn) : (mn != 0 ? 0.5 * std::fabs(mn) : 1.0);
-        g << "set xrange [" << mn - pad << ":" << mx + pad << "]\n";
+        g << "set xrange [" << gp::number(mn - pad) << ":" << gp::number(mx + pad) << "]\n";
       }
     } else if (!numeric) {
       g << "set xrange [-0.5:" << static_cast<double>(categories.size()) - 0.5 << "]\n";
@@ -744,11 +753,7 @@ void Builder::parameters() {
       if (categories.size() > 4 || longest > 10) g << "set xtics rotate by -30\n";
       g << "set grid noxtics\n";
     }
-    double ymn = INFINITY, ymx = -INFINITY;
-    for (double v : iy)
-      if (std::isfinite(v)) ymn = std::min(ymn, v), ymx = std::max(ymx, v);
-    for (std::size_t k = 0; k < py.size(); ++k)
-      if (std::isfinite(py[k]) && std::isfinite(pe[k])) ymn = std::min(ymn, py[k] - pe[k]), ymx = std::max(ymx, py[k] + pe[k]);
+    const auto [ymn, ymx] = objectiveExtent(iy, py, pe);
     g << yrangeWithLegendRoom(ymn, ymx, false);
     g << "set key top right\n";
     g << "plot " << gp::quote(stem + "-items.dat") << " using 1:2 with points pt 6 ps 1.0 lc rgb '#9aa9b8' title 'item (one fold)', \\\n";
