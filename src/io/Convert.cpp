@@ -37,7 +37,6 @@ struct InputFile {
   std::string path;
   InputClass cls;
   std::vector<std::string> header;
-  bool root = false;                    // "file.root:tree"
   std::vector<std::string> unreadable;  // ROOT branches that cannot be read (left out by --drop)
 };
 
@@ -47,7 +46,6 @@ struct InputFile {
 void openRootInput(InputFile& in, const RootInputSpec& spec, const ConvertOptions& o,
                    std::vector<std::string>& warnings) {
   const RootTree t = RootFile(spec.file).tree(spec.tree);
-  in.root = true;
   in.header = t.columnNames();
   for (const auto& u : t.unsupported()) in.unreadable.push_back(u.name);
   if (!t.friendWarning().empty()) warnings.push_back(t.friendWarning());
@@ -364,7 +362,7 @@ ConvertedInput readRows(const InputFile& in, const ConvertOptions& o, const std:
   ci.decompressSeconds = r.decompressSeconds();
   ci.sha256 = r.finishSha256();
   log.debug("convert: " + r.where() + ": " + std::to_string(ci.rows) + " rows" +
-            (in.root ? ", " + std::to_string(r.basketBytesRead()) + " basket bytes read, " +
+            (r.isRoot() ? ", " + std::to_string(r.basketBytesRead()) + " basket bytes read, " +
                            std::to_string(ci.decompressSeconds) + " s decompressing"
                      : std::string()) +
             ", sha256 " + ci.sha256);
@@ -516,9 +514,9 @@ ConvertSummary convert(const ConvertOptions& o, const Logger& log) {
 
   // Headers first (one block per file), so that column problems are reported before any output.
   std::vector<InputFile> inputs;
-  for (const auto& p : o.signalFiles) inputs.push_back({p, InputClass::Signal, {}, {}, {}});
-  for (const auto& p : o.backgroundFiles) inputs.push_back({p, InputClass::Background, {}, {}, {}});
-  for (const auto& p : o.labelledFiles) inputs.push_back({p, InputClass::FromLabelColumn, {}, {}, {}});
+  for (const auto& p : o.signalFiles) inputs.push_back({p, InputClass::Signal, {}, {}});
+  for (const auto& p : o.backgroundFiles) inputs.push_back({p, InputClass::Background, {}, {}});
+  for (const auto& p : o.labelledFiles) inputs.push_back({p, InputClass::FromLabelColumn, {}, {}});
   std::vector<std::string> warnings;
   for (auto& in : inputs) {
     if (const auto spec = parseRootInputSpec(in.path)) openRootInput(in, *spec, o, warnings);

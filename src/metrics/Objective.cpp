@@ -1,7 +1,5 @@
 #include "hepsweep/metrics/Objective.hpp"
 
-#include <cstdio>
-
 #include "hepsweep/core/Error.hpp"
 #include "hepsweep/core/Strings.hpp"
 #include "hepsweep/metrics/Physics.hpp"
@@ -10,11 +8,7 @@ namespace hepsweep::metrics {
 
 namespace {
 
-std::string format6(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.6g", v);
-  return buf;
-}
+std::string format6(double v) { return str::formatDouble(v, "%.6g"); }
 
 // The X of "bkg_eff@sig_eff=X" as the user wrote it.
 std::string signalEfficiencyText(std::string_view objective) { return std::string(objective.substr(objective.find('=') + 1)); }
