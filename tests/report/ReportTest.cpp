@@ -21,6 +21,21 @@ namespace {
 using namespace testutil;
 using aggregate::Summary;
 
+// The numbers of a gnuplot data file, one vector per data line ('#' comments and blank lines
+// between blocks skipped).
+std::vector<std::vector<double>> dataRows(const fs::path& file) {
+  std::vector<std::vector<double>> rows;
+  std::istringstream in(readFile(file));
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream fields(line);
+    std::vector<double> row;
+    for (double v; fields >> v;) row.push_back(v);
+    rows.push_back(row);
+  }
+  return rows;
+}
+
 float sigmoid(double x) { return static_cast<float>(1.0 / (1.0 + std::exp(-x))); }
 
 // Scores of one fold model: a per-event logit shared by all folds (event key `key`, class mean
@@ -460,15 +475,7 @@ TEST(Report, TraceIsPerPointInProposalOrder) {
   std::sort(s.points.begin(), s.points.end(), [](const auto& a, const auto& b) { return a.objectiveMean < b.objectiveMean; });
   s.bestPoint = 1;
   writeReport(s, (tmp.path() / "r").string());
-  std::vector<std::vector<double>> rows;
-  std::istringstream in(readFile(tmp.path() / "r" / "trace.dat"));
-  for (std::string line; std::getline(in, line);) {
-    if (line.empty() || line[0] == '#') continue;
-    std::istringstream fields(line);
-    std::vector<double> row;
-    for (double v; fields >> v;) row.push_back(v);
-    rows.push_back(row);
-  }
+  const std::vector<std::vector<double>> rows = dataRows(tmp.path() / "r" / "trace.dat");
   // order point objective_mean objective_std best_so_far folds_done complete
   const std::vector<std::vector<double>> expected{{0, 0, 0.5, 0.01, 0.5, 3, 1},
                                                   {1, 1, 0.4, 0.02, 0.4, 3, 1},
@@ -501,15 +508,7 @@ TEST(Report, TraceShowsAmsAsAmsWithHigherBetter) {
   for (aggregate::ItemSummary& it : s.items) it.objective = stored[static_cast<std::size_t>(it.point)];
   s.bestPoint = 1;
   writeReport(s, (tmp.path() / "r").string());
-  std::vector<std::vector<double>> rows;
-  std::istringstream in(readFile(tmp.path() / "r" / "trace.dat"));
-  for (std::string line; std::getline(in, line);) {
-    if (line.empty() || line[0] == '#') continue;
-    std::istringstream fields(line);
-    std::vector<double> row;
-    for (double v; fields >> v;) row.push_back(v);
-    rows.push_back(row);
-  }
+  const std::vector<std::vector<double>> rows = dataRows(tmp.path() / "r" / "trace.dat");
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_DOUBLE_EQ(rows[0][2], 1.5);  // objective_mean, shown as AMS
   EXPECT_DOUBLE_EQ(rows[0][4], 1.5);  // best so far
