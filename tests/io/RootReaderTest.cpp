@@ -123,6 +123,41 @@ std::string codecName(const ::testing::TestParamInfo<rootw::Codec>& info) {
   return names[static_cast<int>(info.param)];
 }
 
+// Offset of the 8-byte SeekKey in the last (big, 64-bit) key header whose class is `cls`: the
+// copy in a key list, which the reader follows.
+std::size_t lastKeySeekAt(const std::string& bytes, const std::string& cls) {
+  const std::size_t at = bytes.rfind(static_cast<char>(cls.size()) + cls);
+  if (at == std::string::npos) throw std::runtime_error("no key of class " + cls);
+  return at - 16;  // SeekKey, SeekPdir precede the class name
+}
+
+
+// Offset, in a file written with an uncompressed TTree object, of the TTree's 8-byte basket
+// position that points at the first TBasket key (whose big key header, Nbytes .. SeekPdir, is 34
+// bytes before its class name); npos when there is none.
+std::size_t firstBasketSeekAt(const std::string& bytes) {
+  const std::size_t keyStart = bytes.find("\x07TBasket") - 34;
+  return bytes.rfind(rootw::be<std::int64_t>(static_cast<std::int64_t>(keyStart)));
+}
+
+// A tree of one entry whose only branch "v" (float) holds `value`.
+rootw::Tree oneValueTree(const std::string& name, const std::string& dir, float value, int cycle = 1) {
+  rootw::Tree t;
+  t.name = name;
+  t.dir = dir;
+  t.cycle = cycle;
+  t.entries = 1;
+  t.branches = {rootw::branch("v", "TLeafF", std::vector<float>{value})};
+  return t;
+}
+
+// The first entry of a tree's first column.
+float firstValue(const RootTree& t) {
+  RootRowReader r(t, {0});
+  EXPECT_TRUE(r.next());
+  return r.asFloat(0);
+}
+
 }  // namespace
 
 // Every numeric leaf type round-trips exactly through each codec, across unaligned on-disk
@@ -241,20 +276,8 @@ TEST(RootReader, FixedSizeArraysAreColumns) {
 TEST(RootReader, KeysDirectoriesAndCycles) {
   TempDir d;
   rootw::File f;
-  const auto tiny = [](const std::string& name, const std::string& dir, int cycle, float value) {
-    rootw::Tree t;
-    t.name = name;
-    t.dir = dir;
-    t.cycle = cycle;
-    t.entries = 1;
-    auto b = rootw::branch("v", "TLeafF", std::vector<float>{value});
-    b.basketEntries = {1};
-    b.embeddedEntries = 0;
-    t.branches = {b};
-    return t;
-  };
-  f.trees = {tiny("sig", "", 1, 1.0f), tiny("sig", "", 3, 3.0f), tiny("sig", "", 2, 2.0f),
-             tiny("bkg", "sub", 1, 4.0f)};
+  f.trees = {oneValueTree("sig", "", 1.0f, 1), oneValueTree("sig", "", 3.0f, 3), oneValueTree("sig", "", 2.0f, 2),
+             oneValueTree("bkg", "sub", 4.0f, 1)};
   f.trees.back().className = "TNtuple";
   const std::string path = writeTemp(d, "keys.root", f);
   const RootFile file(path);
@@ -262,15 +285,10 @@ TEST(RootReader, KeysDirectoriesAndCycles) {
   EXPECT_EQ(file.trees()[0].path, "sig");
   EXPECT_EQ(file.trees()[0].cycle, 3);
   EXPECT_EQ(file.trees()[1].path, "sub/bkg");
-  const auto first = [](const RootTree& t) {
-    RootRowReader r(t, {0});
-    EXPECT_TRUE(r.next());
-    return r.asFloat(0);
-  };
-  EXPECT_EQ(first(file.tree("sig")), 3.0f);
-  EXPECT_EQ(first(file.tree("sig;2")), 2.0f);
-  EXPECT_EQ(first(file.tree("sub/bkg")), 4.0f);
-  EXPECT_EQ(first(file.tree("bkg")), 4.0f);
+  EXPECT_EQ(firstValue(file.tree("sig")), 3.0f);
+  EXPECT_EQ(firstValue(file.tree("sig;2")), 2.0f);
+  EXPECT_EQ(firstValue(file.tree("sub/bkg")), 4.0f);
+  EXPECT_EQ(firstValue(file.tree("bkg")), 4.0f);
   expectHas(inputErrorOf([&] { file.tree(""); }), {path, "2 trees", "sig", "sub/bkg", ":TREE"});
   expectHas(inputErrorOf([&] { file.tree("sgi"); }), {path, "no tree 'sgi'", "closest: 'sig'"});
   expectHas(inputErrorOf([&] { file.tree("sig;7"); }), {"no cycle 7"});
@@ -477,9 +495,7 @@ TEST(RootReader, SeekPastEndIsAnError) {
   f.codec = rootw::Codec::None;  // an uncompressed TTree object, so its basket index can be patched
   f.trees = {allTypesTree()};
   std::string bytes = rootw::write(f);
-  // The first TBasket key; its header (big key: Nbytes .. SeekPdir) is 34 bytes before the class.
-  const std::size_t keyStart = bytes.find("\x07TBasket") - 34;
-  const std::size_t seekAt = bytes.rfind(rootw::be<std::int64_t>(static_cast<std::int64_t>(keyStart)));
+  const std::size_t seekAt = firstBasketSeekAt(bytes);
   ASSERT_NE(seekAt, std::string::npos);
   bytes.replace(seekAt, 8, rootw::be<std::int64_t>(std::int64_t{1} << 40));
   writeFile(d / "seek.root", bytes);
@@ -644,15 +660,7 @@ TEST(RootReader, BigFileLayoutReadsLikeTheSmallOne) {
 TEST(RootReader, NestedDirectories) {
   TempDir d;
   rootw::File f;
-  const auto tiny = [](const std::string& dir, float value) {
-    rootw::Tree t;
-    t.name = "events";
-    t.dir = dir;
-    t.entries = 1;
-    t.branches = {rootw::branch("v", "TLeafF", std::vector<float>{value})};
-    return t;
-  };
-  f.trees = {tiny("a/b", 1.0f), tiny("a/c/d", 2.0f), tiny("a", 3.0f)};
+  f.trees = {oneValueTree("events", "a/b", 1.0f), oneValueTree("events", "a/c/d", 2.0f), oneValueTree("events", "a", 3.0f)};
   f.trees[1].name = "deep";
   const std::string bytes = rootw::write(f);
   EXPECT_EQ(bytes.find("a/b"), std::string::npos) << "the writer made one key named 'a/b'";
@@ -661,29 +669,12 @@ TEST(RootReader, NestedDirectories) {
   std::vector<std::string> paths;
   for (const auto& k : file.trees()) paths.push_back(k.path);
   EXPECT_EQ(paths, (std::vector<std::string>{"a/events", "a/b/events", "a/c/d/deep"}));
-  const auto first = [](const RootTree& t) {
-    RootRowReader r(t, {0});
-    EXPECT_TRUE(r.next());
-    return r.asFloat(0);
-  };
-  EXPECT_EQ(first(file.tree("a/b/events")), 1.0f);
-  EXPECT_EQ(first(file.tree("/a/c/d/deep")), 2.0f);
-  EXPECT_EQ(first(file.tree("deep")), 2.0f);
-  EXPECT_EQ(first(file.tree("a/events")), 3.0f);
+  EXPECT_EQ(firstValue(file.tree("a/b/events")), 1.0f);
+  EXPECT_EQ(firstValue(file.tree("/a/c/d/deep")), 2.0f);
+  EXPECT_EQ(firstValue(file.tree("deep")), 2.0f);
+  EXPECT_EQ(firstValue(file.tree("a/events")), 3.0f);
   expectHas(inputErrorOf([&] { file.tree("events"); }), {"'events' is ambiguous", "a/events", "a/b/events"});
 }
-
-namespace {
-
-// Offset of the 8-byte SeekKey in the last (big, 64-bit) key header whose class is `cls`: the
-// copy in a key list, which the reader follows.
-std::size_t lastKeySeekAt(const std::string& bytes, const std::string& cls) {
-  const std::size_t at = bytes.rfind(static_cast<char>(cls.size()) + cls);
-  if (at == std::string::npos) throw std::runtime_error("no key of class " + cls);
-  return at - 16;  // SeekKey, SeekPdir precede the class name
-}
-
-}  // namespace
 
 // Crafted 64-bit seeks near INT64_MAX (directory, tree and basket keys): an error naming the
 // file, never a signed overflow in seek + key length (UBSan in the asan preset would report it).
@@ -709,8 +700,7 @@ TEST(RootReader, SeeksNearInt64MaxAreErrors) {
             {"tree.root", "tree 'sub/T'", "past the end of the file"});
 
   bad = good;
-  const std::size_t basketKey = bad.find("\x07TBasket") - 34;
-  const std::size_t seekAt = bad.rfind(rootw::be<std::int64_t>(static_cast<std::int64_t>(basketKey)));
+  const std::size_t seekAt = firstBasketSeekAt(bad);
   ASSERT_NE(seekAt, std::string::npos);
   bad.replace(seekAt, 8, huge);
   writeFile(d / "basket.root", bad);

@@ -182,8 +182,7 @@ void writeCrafted(const std::string& path, int n, bool big = false) {
   f.codec = rootw::Codec::Zstd;
   f.bigFile = big;
   f.trees = {t, plain};
-  std::ofstream out(path, std::ios::binary);
-  out << rootw::write(f);
+  rootw::writeFile(path, f);
 }
 
 // A tree in a nested directory, chosen by path, scores like the same events as CSV (the double
@@ -288,10 +287,7 @@ TEST(ApplyRoot, WarnsAboutFriendTrees) {
   f.trees[1].friends = true;
   f.trees[2].name = "unknown";
   f.trees[2].unreadableFriends = true;
-  {
-    std::ofstream out(d.file("f.root"), std::ios::binary);
-    out << rootw::write(f);
-  }
+  rootw::writeFile(d.file("f.root"), f);
   writeModel(d.file("model.h5"), smoothModel({"a", "b"}, {0.0, 0.0}, {1.0, 1.0}));
   std::vector<std::string> warnings;
   const Logger log([&](LogLevel level, const std::string& m) { if (level == LogLevel::Warning) warnings.push_back(m); },
