@@ -20,6 +20,7 @@ namespace fs = std::filesystem;
 using hepsweep::test::kCli;
 using hepsweep::test::kSource;
 using hepsweep::test::run;
+using hepsweep::test::readText;
 
 // One campaign for all tests of this file (training is the slow part).
 class AggregateCli : public ::testing::Test {
@@ -100,8 +101,7 @@ TEST_F(AggregateCli, ReportLinksTheInspectPageAndSurvivesAMissingDataFile) {
   EXPECT_TRUE(j["ensemble_ams"].is_number());
   EXPECT_TRUE(fs::exists(report / "ams.png"));
   ASSERT_TRUE(fs::exists(report / "inspect" / "index.html"));
-  std::ifstream page(report / "index.html");
-  const std::string html((std::istreambuf_iterator<char>(page)), std::istreambuf_iterator<char>());
+  const std::string html = readText(report / "index.html");
   EXPECT_NE(html.find("href=\"inspect/index.html\""), std::string::npos);
   std::ifstream inspectJson(report / "inspect" / "inspect.json");
   const auto ij = nlohmann::json::parse(inspectJson);
@@ -117,8 +117,7 @@ TEST_F(AggregateCli, ReportLinksTheInspectPageAndSurvivesAMissingDataFile) {
                         " --best-model " + (dir_ / "m4.h5").string() + " --report " + report3.string() + " --no-inspect");
   ASSERT_EQ(skip.status, 0) << skip.out;
   EXPECT_FALSE(fs::exists(report3 / "inspect"));
-  std::ifstream page3(report3 / "index.html");
-  const std::string html3((std::istreambuf_iterator<char>(page3)), std::istreambuf_iterator<char>());
+  const std::string html3 = readText(report3 / "index.html");
   EXPECT_EQ(html3.find("inspect/index.html"), std::string::npos);
   // The text summary names the objective as a person reads it.
   EXPECT_NE(skip.out.find("ranked by validation loss"), std::string::npos) << skip.out;
@@ -130,8 +129,7 @@ TEST_F(AggregateCli, ReportLinksTheInspectPageAndSurvivesAMissingDataFile) {
   fs::rename(dir_ / "higgs-moved.h5", dir_ / "higgs.h5");
   ASSERT_EQ(gone.status, 0) << gone.out;
   EXPECT_FALSE(fs::exists(report2 / "inspect"));
-  std::ifstream page2(report2 / "index.html");
-  const std::string html2((std::istreambuf_iterator<char>(page2)), std::istreambuf_iterator<char>());
+  const std::string html2 = readText(report2 / "index.html");
   EXPECT_NE(html2.find("is gone (moved or deleted since training)"), std::string::npos);
 }
 

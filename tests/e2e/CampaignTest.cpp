@@ -2,15 +2,11 @@
 // slices, failures, refusal of a changed campaign, and MPI rank groups.
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <thread>
 
 #include "CliRun.hpp"
 
@@ -154,27 +150,8 @@ TEST(Campaign, KillNineAndRerunGivesIdenticalResults) {
   for (const auto& [file, lines] : moments) {
     const fs::path dir = workDir("camp_kill_" + std::to_string(k++));
     const fs::path toml = writeCampaign(dir, text(dir));
-    const std::string cmd = "exec " + kCli + " train " + toml.string() + " --quiet > /dev/null 2>&1";
-    const pid_t pid = fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-      setpgid(0, 0);
-      execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    setpgid(pid, pid);
-    const fs::path watch = dir / "run/items" / file;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-    auto countLines = [&] {
-      std::ifstream f(watch);
-      return static_cast<int>(std::count(std::istreambuf_iterator<char>(f), {}, '\n'));
-    };
-    while (std::chrono::steady_clock::now() < deadline && !(fs::exists(watch) && (lines <= 1 || countLines() >= lines)))
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    kill(-pid, SIGKILL);
-    int st = 0;
-    waitpid(pid, &st, 0);
-    ASSERT_TRUE(WIFSIGNALED(st) || WIFEXITED(st));
+    const int status = interruptWhen(kCli + " train " + toml.string() + " --quiet", dir / "run/items" / file, lines, SIGKILL);
+    ASSERT_NE(status, -1000) << "could not start hepsweep train";
     const CliRun again = run(kCli + " train " + toml.string() + " --quiet");
     ASSERT_EQ(again.status, 0) << again.out;
     for (const char* item : {"000000", "000001", "000002", "000003"}) {

@@ -1,12 +1,18 @@
 #pragma once
 // Running the hepsweep command from tests.
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -42,6 +48,12 @@ inline std::filesystem::path workDir(const std::string& name) {
   return d;
 }
 
+// The whole content of a text file ("" when it cannot be read).
+inline std::string readText(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
 // Compares two HDF5 files object by object (tests/e2e/compare_results.py), ignoring what
 // legitimately differs between two runs: creation time, timing figures, paths and command lines.
 inline CliRun compareResults(const std::filesystem::path& a, const std::filesystem::path& b) {
@@ -49,6 +61,32 @@ inline CliRun compareResults(const std::filesystem::path& a, const std::filesyst
              " --ignore /@created --ignore /@config --ignore /@command_line --ignore /@run_dir"
              " --ignore /@ranks_per_item --ignore /history/epoch_seconds"
              " --ignore /metrics/train_seconds --ignore /metrics/samples_per_second");
+}
+
+// Runs `command` in its own process group and sends `sig` to it once `watch` exists (and, for a
+// log file, has at least `lines` lines). Returns the exit status, or -signal when killed
+// (-1000 when it could not be started).
+inline int interruptWhen(const std::string& command, const std::filesystem::path& watch, int lines, int sig) {
+  const std::string cmd = "exec " + command + " > /dev/null 2>&1";
+  const pid_t pid = ::fork();
+  if (pid < 0) return -1000;
+  if (pid == 0) {
+    ::setpgid(0, 0);
+    ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ::setpgid(pid, pid);
+  const auto countLines = [&] {
+    std::ifstream f(watch);
+    return static_cast<int>(std::count(std::istreambuf_iterator<char>(f), {}, '\n'));
+  };
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (std::chrono::steady_clock::now() < deadline && !(std::filesystem::exists(watch) && (lines <= 1 || countLines() >= lines)))
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  ::kill(-pid, sig);
+  int st = 0;
+  ::waitpid(pid, &st, 0);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st);
 }
 
 }  // namespace hepsweep::test

@@ -8,7 +8,6 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "../e2e/CliRun.hpp"
 
@@ -27,13 +26,6 @@ const char* kCsv =
     "4,2,0.4,0,1,b\n"
     "5,4,0.8,0,1,b\n"
     "6,6,0.2,0,1,b\n";
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 bool isPng(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -91,9 +83,9 @@ TEST(InspectCli, ReportHasPlotsAndPage) {
   for (const char* png : {"distributions.png", "correlation_signal.png", "correlation_background.png",
                           "correlation_difference.png"})
     EXPECT_TRUE(isPng(dir / "report" / png)) << png;
-  const std::string html = slurp(dir / "report" / "index.html");
+  const std::string html = readText(dir / "report" / "index.html");
   for (const char* name : {"leak", "label_copy", "distributions.png"}) EXPECT_NE(html.find(name), std::string::npos) << name;
-  const auto j = nlohmann::json::parse(slurp(dir / "report" / "inspect.json"));
+  const auto j = nlohmann::json::parse(readText(dir / "report" / "inspect.json"));
   EXPECT_EQ(j["features"].size(), 3u);
   // A second run replaces the report (it is an older inspect report, not a foreign directory).
   EXPECT_EQ(run(kCli + " inspect " + h5.string() + " --report " + (dir / "report").string()).status, 0);
@@ -132,7 +124,7 @@ TEST(InspectCli, NonFiniteValuesFromConvert) {
     const auto rep = run(kCli + " inspect " + (dir / "nf.h5").string() + " --report " + (dir / "report").string());
     ASSERT_EQ(rep.status, 0) << rep.out;
     EXPECT_TRUE(isPng(dir / "report" / "distributions.png"));
-    EXPECT_NE(slurp(dir / "report" / "index.html").find("NaN/inf"), std::string::npos);
+    EXPECT_NE(readText(dir / "report" / "index.html").find("NaN/inf"), std::string::npos);
   }
 }
 

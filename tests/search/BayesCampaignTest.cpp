@@ -3,17 +3,13 @@
 // the same seed, and the batch-system flow (search propose between sliced train runs).
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "../e2e/CliRun.hpp"
@@ -123,31 +119,6 @@ std::string searchDatasets(const fs::path& runDir) {
                        (runDir / "search.h5").string());
   EXPECT_EQ(r.status, 0) << r.out;
   return r.out;
-}
-
-// Runs `command` in its own process group and sends `sig` to it once `watch` exists (and, for a
-// log file, has at least `lines` lines). Returns the exit status, or -signal when killed.
-int interruptWhen(const std::string& command, const fs::path& watch, int lines, int sig) {
-  const std::string cmd = "exec " + command + " > /dev/null 2>&1";
-  const pid_t pid = fork();
-  if (pid < 0) return -1000;
-  if (pid == 0) {
-    setpgid(0, 0);
-    execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  setpgid(pid, pid);
-  const auto countLines = [&] {
-    std::ifstream f(watch);
-    return static_cast<int>(std::count(std::istreambuf_iterator<char>(f), {}, '\n'));
-  };
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  while (std::chrono::steady_clock::now() < deadline && !(fs::exists(watch) && (lines <= 1 || countLines() >= lines)))
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  kill(-pid, sig);
-  int st = 0;
-  waitpid(pid, &st, 0);
-  return WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st);
 }
 
 std::string proposals(const fs::path& runDir) {
