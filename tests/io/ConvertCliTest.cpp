@@ -45,6 +45,24 @@ CliRun convertCli(const TempDir& d, const std::string& args, const std::string& 
   return r;
 }
 
+// Why the peak RSS of a convert cannot be measured here, or "" when it can.
+std::string peakRssUnavailable() {
+#if defined(__SANITIZE_ADDRESS__)
+  return "peak RSS is meaningless under AddressSanitizer (shadow memory, quarantine)";
+#else
+  return std::ifstream("/usr/bin/time") ? "" : "/usr/bin/time is not installed";
+#endif
+}
+
+// The peak RSS in kB of `hepsweep convert ARGS` (the kernel's maxrss, through /usr/bin/time);
+// -1 when time printed none.
+long convertPeakRssKb(const TempDir& d, const std::string& args) {
+  const CliRun r = convertCli(d, args, "/usr/bin/time -f 'maxrss %M' ");
+  EXPECT_EQ(r.code, 0) << r.err;
+  const auto pos = r.err.rfind("maxrss ");
+  return pos == std::string::npos ? -1L : std::stol(r.err.substr(pos + 7));
+}
+
 bool isOptionChar(char c) { return std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '-'; }
 
 // `text` contains `option` as a whole word ("--drop" does not count as "--dro").
@@ -190,10 +208,7 @@ TEST(ConvertCli, ListsNamesWithSpacesAndCommandLine) {
 // the process by more than a few MB over a tiny input; reading the whole file or holding the
 // parsed rows before writing would add 18-50 MB. Measured with /usr/bin/time (kernel's maxrss).
 TEST(ConvertCli, MemoryDoesNotGrowWithInput) {
-#if defined(__SANITIZE_ADDRESS__)
-  GTEST_SKIP() << "peak RSS is meaningless under AddressSanitizer (shadow memory, quarantine)";
-#endif
-  if (!std::ifstream("/usr/bin/time")) GTEST_SKIP() << "/usr/bin/time is not installed";
+  if (const std::string why = peakRssUnavailable(); !why.empty()) GTEST_SKIP() << why;
   TempDir d;
   // 64 distinct rows repeated: realistic parse cost, cheap to compress, so the test stays fast.
   std::vector<std::string> rows;
@@ -217,12 +232,7 @@ TEST(ConvertCli, MemoryDoesNotGrowWithInput) {
   }
   writeFile(d / "small.csv", "a,b,c,d,e,f,g,h\n" + rows[0] + rows[1]);
   const auto peakKb = [&](const std::string& sig, const std::string& out) {
-    const CliRun r = convertCli(d, "-q --signal '" + (d / sig) + "' --background '" + (d / "small.csv") + "' -o '" +
-                                    (d / out) + "'",
-                             "/usr/bin/time -f 'maxrss %M' ");
-    EXPECT_EQ(r.code, 0) << r.err;
-    const auto pos = r.err.rfind("maxrss ");
-    return pos == std::string::npos ? -1L : std::stol(r.err.substr(pos + 7));
+    return convertPeakRssKb(d, "-q --signal '" + (d / sig) + "' --background '" + (d / "small.csv") + "' -o '" + (d / out) + "'");
   };
   const long small = peakKb("small.csv", "small.h5");
   const long big = peakKb("big.csv", "big.h5");
@@ -237,10 +247,7 @@ TEST(ConvertCli, MemoryDoesNotGrowWithInput) {
 // branches, one selected: keeping every input's tree (or every branch's embedded baskets) while
 // the others are read would add 120 MB; streamed, one input and one branch are held at a time.
 TEST(ConvertCli, RootMemoryDoesNotGrowWithInputSizeOrCount) {
-#if defined(__SANITIZE_ADDRESS__)
-  GTEST_SKIP() << "peak RSS is meaningless under AddressSanitizer (shadow memory, quarantine)";
-#endif
-  if (!std::ifstream("/usr/bin/time")) GTEST_SKIP() << "/usr/bin/time is not installed";
+  if (const std::string why = peakRssUnavailable(); !why.empty()) GTEST_SKIP() << why;
   namespace rootw = hepsweep::rootw;
   TempDir d;
   // 64 distinct values repeated: cheap to compress, so the files stay small and the test fast.
@@ -267,10 +274,7 @@ TEST(ConvertCli, RootMemoryDoesNotGrowWithInputSizeOrCount) {
   rootw::writeFile(d / "small.root", tree(1000, 8, 500, 0));
   rootw::writeFile(d / "wide.root", tree(20'000, 50, 20'000, 20'000));
   const auto peakKb = [&](const std::string& inputs, const std::string& out) {
-    const CliRun r = convertCli(d, "-q " + inputs + " -o '" + (d / out) + "'", "/usr/bin/time -f 'maxrss %M' ");
-    EXPECT_EQ(r.code, 0) << r.err;
-    const auto pos = r.err.rfind("maxrss ");
-    return pos == std::string::npos ? -1L : std::stol(r.err.substr(pos + 7));
+    return convertPeakRssKb(d, "-q " + inputs + " -o '" + (d / out) + "'");
   };
   const std::string small = "--background '" + (d / "small.root") + "'";
   const long base = peakKb("--signal '" + (d / "small.root") + "' " + small, "small.h5");
