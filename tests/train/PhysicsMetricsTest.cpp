@@ -23,10 +23,10 @@ struct Event {
   float score, label, weight;
 };
 
-// A split of the given events, with two dummy inputs per event (the network is not evaluated:
-// the scores are given).
 std::span<const float> span(const Eigen::VectorXf& v) { return {v.data(), static_cast<std::size_t>(v.size())}; }
 
+// A split of the given events, with two dummy inputs per event (the network is not evaluated:
+// the scores are given).
 void fill(train::SplitData& s, const std::vector<Event>& events, Eigen::VectorXf& scores) {
   const auto n = static_cast<Eigen::Index>(events.size());
   s.x = data::FeatureMatrix::Zero(n, 2);
