@@ -23,53 +23,15 @@
 #include "hepsweep/metrics/Metrics.hpp"
 #include "hepsweep/metrics/Objective.hpp"
 #include "hepsweep/metrics/Physics.hpp"
+#include "hepsweep/model/FoldScores.hpp"
+#include "hepsweep/rundir/Manifest.hpp"
+#include "hepsweep/rundir/ResultSchema.hpp"
+#include "hepsweep/rundir/RunDirectory.hpp"
 
 namespace hepsweep::aggregate {
 namespace fs = std::filesystem;
 
 using Parameters = std::vector<std::pair<std::string, std::string>>;
-
-std::vector<std::pair<std::string, std::string>> parseOverrides(const std::string& joined) {
-  std::vector<std::string> parts;
-  std::string current;
-  int depth = 0;
-  char quote = 0;
-  bool escaped = false;
-  for (char c : joined) {
-    if (quote) {
-      current += c;
-      if (escaped) escaped = false;
-      else if (c == '\\' && quote == '"') escaped = true;
-      else if (c == quote) quote = 0;
-      continue;
-    }
-    if (c == '"' || c == '\'') quote = c;
-    else if (c == '[' || c == '{') ++depth;
-    else if (c == ']' || c == '}') --depth;
-    if (c == ' ' && depth <= 0) {
-      if (!current.empty()) parts.push_back(std::move(current));
-      current.clear();
-      continue;
-    }
-    current += c;
-  }
-  if (!current.empty()) parts.push_back(std::move(current));
-  Parameters out;
-  for (const auto& p : parts) {
-    const auto eq = p.find('=');
-    if (eq == std::string::npos || eq == 0)
-      throwInput("parameter " + str::quoted(p) + " in " + str::quoted(joined) + " is not of the form key=value");
-    out.emplace_back(p.substr(0, eq), p.substr(eq + 1));
-  }
-  return out;
-}
-
-std::string describeParameters(const std::vector<std::pair<std::string, std::string>>& parameters) {
-  if (parameters.empty()) return "(base configuration)";
-  std::string s;
-  for (const auto& [k, v] : parameters) s += (s.empty() ? "" : " ") + k + "=" + v;
-  return s;
-}
 
 double sampleStd(const std::vector<double>& v) {
   if (v.size() < 2) return 0;
@@ -83,25 +45,14 @@ double sampleStd(const std::vector<double>& v) {
 
 namespace {
 
+// Points of the curves summary.h5 keeps (as result files: rundir format 2).
+constexpr std::size_t kCurvePoints = 2000;
+
 double mean(const std::vector<double>& v) {
   if (v.empty()) return std::numeric_limits<double>::quiet_NaN();
   double s = 0;
   for (double x : v) s += x;
   return s / static_cast<double>(v.size());
-}
-
-struct ManifestEntry {
-  std::int64_t point = 0, fold = 0;
-  std::string overrides;
-};
-
-// The run directory's files (include/hepsweep/campaign/RunDirectory.hpp). They are read here
-// without the campaign module, so that aggregating needs neither MPI nor today's campaign option
-// table: a run directory written by an older version with since-renamed keys still aggregates.
-fs::path itemDir(const std::string& run, std::int64_t id) {
-  char name[32];
-  std::snprintf(name, sizeof name, "%06lld", static_cast<long long>(id));
-  return fs::path(run) / "items" / name;
 }
 
 std::string readText(const fs::path& path) {
@@ -132,26 +83,29 @@ struct RunInfo {
   std::map<std::string, std::string> keys;  // flattened campaign
   std::string objective = "val_loss";
   int folds = 1;
-  std::map<std::int64_t, ManifestEntry> manifest;
+  std::map<std::int64_t, rundir::ManifestItem> manifest;
   std::uint64_t seed = 0;
   std::string version, dataFile, dataSha;
   double luminosity = 1, signalScale = 1, backgroundScale = 1, amsRegularisation = metrics::kHiggsMlRegularisation;
 };
 
+// The run directory's files (rundir): campaign.toml and manifest.h5. campaign.toml is read with
+// toml++ rather than the campaign module, so that aggregating needs neither MPI nor today's option
+// table: a run directory written by an older version with since-renamed keys still aggregates.
 RunInfo readRun(const std::string& dir) {
   if (!fs::is_directory(dir)) throwIo("run directory " + str::quoted(dir, 200) + " does not exist");
-  const fs::path campaignFile = fs::path(dir) / "campaign.toml";
-  const fs::path manifestFile = fs::path(dir) / "manifest.h5";
-  if (!fs::exists(campaignFile))
+  const rundir::RunDirectory layout(dir);
+  if (!fs::exists(layout.campaignFile()))
     throwInput(str::quoted(dir, 200) + " is not a campaign run directory: it has no campaign.toml");
   RunInfo r;
   r.dir = dir;
-  r.toml = readText(campaignFile);
+  r.toml = readText(layout.campaignFile());
   toml::table t;
   try {
-    t = toml::parse(r.toml, campaignFile.string());
+    t = toml::parse(r.toml, layout.campaignFile().string());
   } catch (const toml::parse_error& e) {
-    throwInput(campaignFile.string() + ":" + std::to_string(e.source().begin.line) + ": " + std::string(e.description()));
+    throwInput(layout.campaignFile().string() + ":" + std::to_string(e.source().begin.line) + ": " +
+               std::string(e.description()));
   }
   flatten(t, "", r.keys);
   r.objective = t["search"]["objective"].value_or(std::string("val_loss"));
@@ -160,23 +114,15 @@ RunInfo readRun(const std::string& dir) {
   r.signalScale = t["metrics"]["signal_scale"].value_or(1.0);
   r.backgroundScale = t["metrics"]["background_scale"].value_or(1.0);
   r.amsRegularisation = t["metrics"]["ams_regularisation"].value_or(metrics::kHiggsMlRegularisation);
-  if (!fs::exists(manifestFile))
+  if (!fs::exists(layout.manifestFile()))
     throwInput(str::quoted(dir, 200) + " is not a campaign run directory: it has no manifest.h5");
-  const auto f = io::h5::File::open(manifestFile.string());
-  if (!f.hasAttr("format") || f.attrString("format") != "hepsweep-campaign-manifest")
-    throwInput(manifestFile.string() + " is not a hepsweep campaign manifest (root attribute format)");
-  r.seed = static_cast<std::uint64_t>(f.attrInt("seed"));
-  r.version = f.attrString("version");
-  r.dataFile = f.attrString("data_file");
-  r.dataSha = f.attrString("data_sha256");
-  if (f.hasAttr("folds")) r.folds = static_cast<int>(f.attrInt("folds"));
-  const auto ids = f.read<std::int64_t>("items/id");
-  const auto points = f.read<std::int64_t>("items/point");
-  const auto folds = f.read<std::int64_t>("items/fold");
-  const auto overrides = f.readStrings("items/overrides");
-  if (points.size() != ids.size() || folds.size() != ids.size() || overrides.size() != ids.size())
-    throwInput(manifestFile.string() + ": items/id, items/point, items/fold and items/overrides differ in length");
-  for (std::size_t i = 0; i < ids.size(); ++i) r.manifest[ids[i]] = ManifestEntry{points[i], folds[i], overrides[i]};
+  const rundir::Manifest m = rundir::readManifest(layout.manifestFile());
+  r.seed = m.seed;
+  r.version = m.version;
+  r.dataFile = m.dataFile;
+  r.dataSha = m.dataSha256;
+  r.folds = m.folds;
+  for (const auto& it : m.items) r.manifest[it.id] = it;
   return r;
 }
 
@@ -207,7 +153,8 @@ std::vector<std::int64_t> itemIds(const RunInfo& run) {
   std::set<std::int64_t> ids;
   for (const auto& [id, e] : run.manifest) ids.insert(id);
   // Items written beyond the manifest (a search that proposes points as it goes) count as well.
-  const fs::path items = fs::path(run.dir) / "items";
+  const rundir::RunDirectory layout(run.dir);
+  const fs::path items = layout.root() / "items";
   std::error_code ec;
   if (fs::is_directory(items, ec))
     for (const auto& entry : fs::directory_iterator(items, ec)) {
@@ -215,54 +162,44 @@ std::vector<std::int64_t> itemIds(const RunInfo& run) {
       if (name.empty() || name.size() > 15 || !std::all_of(name.begin(), name.end(), [](char c) { return c >= '0' && c <= '9'; }))
         continue;
       const std::int64_t id = std::stoll(name);
-      if (itemDir(run.dir, id) == entry.path() && fs::exists(entry.path() / "result.h5")) ids.insert(id);
+      if (layout.itemDir(id) == entry.path() && fs::exists(layout.resultFile(id))) ids.insert(id);
     }
   return {ids.begin(), ids.end()};
 }
 
 ItemSummary readItem(const RunInfo& run, std::int64_t id, const std::string& path) {
-  const auto f = io::h5::File::open(path);
-  if (!f.hasAttr("format") || f.attrString("format") != "hepsweep-result")
-    throwInput("not a hepsweep result file (root attribute format)");
+  const rundir::ResultSummary r = rundir::readResultSummary(path);
   ItemSummary it;
   it.runDir = run.dir;
   it.resultFile = path;
-  it.item = f.hasAttr("item_id") ? f.attrInt("item_id") : id;
+  const std::optional<rundir::ItemIdentity>& who = r.header.item;
+  it.item = who ? who->id : id;
   if (it.item != id) throwInput("its item_id attribute is " + std::to_string(it.item) + ", not " + std::to_string(id));
-  const std::string overrides = f.hasAttr("item_overrides") ? f.attrString("item_overrides") : "";
-  it.campaignPoint = f.hasAttr("point_id") ? f.attrInt("point_id") : 0;
-  it.fold = f.hasAttr("fold") ? static_cast<int>(f.attrInt("fold")) : 0;
+  it.campaignPoint = who ? who->point : 0;
+  it.fold = who ? who->fold : 0;
+  it.parameters = who ? who->overrides : Parameters{};
   const auto m = run.manifest.find(id);
   if (m != run.manifest.end() &&
-      (m->second.point != it.campaignPoint || m->second.fold != it.fold || m->second.overrides != overrides))
+      (m->second.point != it.campaignPoint || m->second.fold != it.fold || m->second.overrides != it.parameters))
     throwInput("it is point " + std::to_string(it.campaignPoint) + " fold " + std::to_string(it.fold) + " (" +
-               str::quoted(overrides) + ") but manifest.h5 plans item " + std::to_string(id) + " as point " +
-               std::to_string(m->second.point) + " fold " + std::to_string(m->second.fold) + " (" +
-               str::quoted(m->second.overrides) + "): the file belongs to another campaign");
+               str::quoted(rundir::joinOverrides(it.parameters)) + ") but manifest.h5 plans item " + std::to_string(id) +
+               " as point " + std::to_string(m->second.point) + " fold " + std::to_string(m->second.fold) + " (" +
+               str::quoted(rundir::joinOverrides(m->second.overrides)) + "): the file belongs to another campaign");
   if (it.fold < 0 || it.fold >= run.folds)
     throwInput("fold " + std::to_string(it.fold) + " is outside the campaign's " + std::to_string(run.folds) + " folds");
-  it.parameters = parseOverrides(overrides);
-
-  const auto metrics = f.openGroup("metrics");
-  for (const auto& name : metrics.children())
-    if (metrics.shape(name).empty()) it.metrics.emplace_back(name, metrics.readScalarDouble(name));
+  it.metrics = r.metrics;
   const auto metric = [&](const std::string& name) {
-    for (const auto& [k, v] : it.metrics)
-      if (k == name) return v;
-    throwInput("it has no metrics/" + name);
+    const auto v = r.metric(name);
+    if (!v) throwInput("it has no metrics/" + name);
+    return *v;
   };
-  it.objective = metrics::storedObjective(run.objective, [&](const std::string& name) -> std::optional<double> {
-    for (const auto& [k, v] : it.metrics)
-      if (k == name) return v;
-    return std::nullopt;
-  });
+  it.objective = metrics::storedObjective(run.objective, [&](const std::string& name) { return r.metric(name); });
   it.epochsRun = static_cast<std::int64_t>(metric("epochs_run"));
   it.bestEpoch = static_cast<std::int64_t>(metric("best_epoch"));
   it.seconds = metric("train_seconds");
-  const auto history = f.openGroup("history");
-  it.trainLoss = history.read<double>("train_loss");
-  it.valLoss = history.read<double>("val_loss");
-  it.valAuc = history.read<double>("val_auc");
+  it.trainLoss = r.trainLoss;
+  it.valLoss = r.valLoss;
+  it.valAuc = r.valAuc;
   return it;
 }
 
@@ -273,40 +210,20 @@ std::string pointKey(Parameters p) {
   return key;
 }
 
-RocCurve toCurve(const metrics::Roc& roc, std::string label) {
+// The curve for summary.h5 and the plots, at most kCurvePoints points long, as result files keep (the AUC
+// from the whole curve; the working points stay exact).
+RocCurve toCurve(const metrics::Roc& roc, std::string label, std::span<const double> signalEfficiencies) {
   RocCurve c;
   c.label = std::move(label);
-  c.signalEfficiency = roc.tpr;
-  c.backgroundEfficiency = roc.fpr;
-  c.threshold = roc.threshold;
   c.auc = metrics::auc(roc);
+  const metrics::Roc thin = metrics::thinRoc(roc, signalEfficiencies, kCurvePoints);
+  c.signalEfficiency = thin.tpr;
+  c.backgroundEfficiency = thin.fpr;
+  c.threshold = thin.threshold;
   return c;
 }
 
 double rejection(double eff) { return eff > 0 ? 1.0 / eff : std::numeric_limits<double>::infinity(); }
-
-struct FoldScores {
-  std::vector<float> test, testLabels, testWeights, train, trainLabels, trainWeights;
-  std::vector<std::int64_t> testRows;
-};
-
-FoldScores readFoldScores(const std::string& path) {
-  const auto f = io::h5::File::open(path);
-  FoldScores s;
-  const auto g = f.openGroup("scores");
-  s.test = g.read<float>("test");
-  s.testLabels = g.read<float>("test_labels");
-  s.testWeights = g.read<float>("test_weights");
-  s.train = g.read<float>("train");
-  s.trainLabels = g.read<float>("train_labels");
-  s.trainWeights = g.read<float>("train_weights");
-  s.testRows = f.read<std::int64_t>("split/test");
-  if (s.test.size() != s.testRows.size() || s.testLabels.size() != s.test.size() || s.testWeights.size() != s.test.size())
-    throwInput(path + ": scores/test, scores/test_labels, scores/test_weights and split/test differ in length");
-  if (s.train.size() != s.trainLabels.size() || s.train.size() != s.trainWeights.size())
-    throwInput(path + ": scores/train, scores/train_labels and scores/train_weights differ in length");
-  return s;
-}
 
 SplitCount countSplit(const std::string& split, const std::vector<float>& labels, const std::vector<float>& weights) {
   SplitCount c;
@@ -332,49 +249,56 @@ void evaluateBest(Summary& s, const CollectOptions& o) {
     if (s.items[i].point == best.point) foldItems.push_back(i);
   std::sort(foldItems.begin(), foldItems.end(), [&](std::size_t a, std::size_t b) { return s.items[a].fold < s.items[b].fold; });
 
+  std::vector<std::string> files;
+  for (const std::size_t i : foldItems) {
+    s.bestItems.push_back(static_cast<std::int64_t>(i));
+    files.push_back(s.items[i].resultFile);
+  }
+  // Stored scores, or recomputed from the fold models on the rebuilt splits (output.scores = "none").
+  const model::FoldScores scores = model::foldScores(files, true);
+  s.scoresRecomputed = scores.recomputed;
+  s.testRows = scores.testRows;
+  s.testLabels = scores.testLabels;
+  s.testWeights = scores.testWeights;
+  {
+    const auto file = io::h5::File::open(files.front());
+    if (file.exists("model/feature_names")) s.features = file.readStrings("model/feature_names");
+  }
+  s.overtrainingNote = scores.trainNote;
+  const model::FoldScores::Split none;
+  s.splitCounts.push_back(countSplit("train", scores.train.empty() ? none.labels : scores.train.front().labels,
+                                     scores.train.empty() ? none.weights : scores.train.front().weights));
+  s.splitCounts.push_back(countSplit("val", scores.firstVal.labels, scores.firstVal.weights));
+  s.splitCounts.push_back(countSplit("test", s.testLabels, s.testWeights));
+
   std::vector<metrics::Roc> rocs;
   std::vector<double> foldAuc;
-  std::vector<double> ensembleSum;
+  std::vector<double> ensembleSum(s.testRows.size(), 0.0);
   for (std::size_t k = 0; k < foldItems.size(); ++k) {
     const ItemSummary& it = s.items[foldItems[k]];
-    s.bestItems.push_back(static_cast<std::int64_t>(foldItems[k]));
-    const FoldScores f = readFoldScores(it.resultFile);
-    if (k == 0) {
-      s.testRows = f.testRows;
-      s.testLabels = f.testLabels;
-      s.testWeights = f.testWeights;
-      ensembleSum.assign(f.test.size(), 0.0);
-      const auto file = io::h5::File::open(it.resultFile);
-      if (file.exists("model/feature_names")) s.features = file.readStrings("model/feature_names");
-      s.splitCounts.push_back(countSplit("train", f.trainLabels, f.trainWeights));
-      s.splitCounts.push_back(countSplit("val", file.read<float>("scores/val_labels"), file.read<float>("scores/val_weights")));
-      s.splitCounts.push_back(countSplit("test", f.testLabels, f.testWeights));
-    } else if (f.testRows != s.testRows || f.testLabels != s.testLabels || f.testWeights != s.testWeights) {
-      throwInput("the fold models of the best point were tested on different events: split/test of " +
-                 s.items[foldItems[0]].resultFile + " and " + it.resultFile +
-                 " differ (were they trained with different seeds or data?); their scores cannot be averaged");
-    }
-    for (std::size_t i = 0; i < f.test.size(); ++i) ensembleSum[i] += f.test[i];
+    const std::vector<float>& test = scores.test[k];
+    const model::FoldScores::Split& train = scores.train.empty() ? none : scores.train[k];
+    for (std::size_t i = 0; i < test.size(); ++i) ensembleSum[i] += test[i];
     const std::string label = "fold " + std::to_string(it.fold);
-    rocs.push_back(metrics::rocCurve(f.test, f.testLabels));
-    s.roc.push_back(toCurve(rocs.back(), label));
+    rocs.push_back(metrics::rocCurve(test, s.testLabels));
+    s.roc.push_back(toCurve(rocs.back(), label, o.signalEfficiencies));
     foldAuc.push_back(s.roc.back().auc);
-    s.foldTestScores.push_back(f.test);
+    s.foldTestScores.push_back(test);
 
     for (int cls : {1, 0}) {
       OvertrainingCheck c;
       c.label = label;
       c.cls = cls;
       c.fold = it.fold;
-      for (std::size_t i = 0; i < f.train.size(); ++i)
-        if (f.trainLabels[i] == static_cast<float>(cls)) {
-          c.trainScores.push_back(f.train[i]);
-          c.trainWeights.push_back(f.trainWeights[i]);
+      for (std::size_t i = 0; i < train.scores.size(); ++i)
+        if (train.labels[i] == static_cast<float>(cls)) {
+          c.trainScores.push_back(train.scores[i]);
+          c.trainWeights.push_back(train.weights[i]);
         }
-      for (std::size_t i = 0; i < f.test.size(); ++i)
-        if (f.testLabels[i] == static_cast<float>(cls)) {
-          c.testScores.push_back(f.test[i]);
-          c.testWeights.push_back(f.testWeights[i]);
+      for (std::size_t i = 0; i < test.size(); ++i)
+        if (s.testLabels[i] == static_cast<float>(cls)) {
+          c.testScores.push_back(test[i]);
+          c.testWeights.push_back(s.testWeights[i]);
         }
       if (c.trainScores.empty() || c.testScores.empty()) continue;
       const metrics::KsResult ks = metrics::ksTwoSample(c.trainScores, c.testScores, c.trainWeights, c.testWeights);
@@ -392,7 +316,7 @@ void evaluateBest(Summary& s, const CollectOptions& o) {
   s.ensembleTestScores.resize(ensembleSum.size());
   for (std::size_t i = 0; i < ensembleSum.size(); ++i) s.ensembleTestScores[i] = static_cast<float>(ensembleSum[i] / k);
   const metrics::Roc ens = metrics::rocCurve(s.ensembleTestScores, s.testLabels);
-  s.roc.push_back(toCurve(ens, "ensemble"));
+  s.roc.push_back(toCurve(ens, "ensemble", o.signalEfficiencies));
   s.ensembleTestAuc = s.roc.back().auc;
   s.ensembleTestAucWeighted = metrics::auc(s.ensembleTestScores, s.testLabels, s.testWeights);
   s.foldMeanTestAuc = mean(foldAuc);
@@ -418,7 +342,8 @@ void evaluateBest(Summary& s, const CollectOptions& o) {
   }
 }
 
-AmsCurve toAmsCurve(const metrics::AmsScan& scan, std::string label) {
+AmsCurve toAmsCurve(const metrics::AmsScan& full, std::string label) {
+  const metrics::AmsScan scan = metrics::thinAmsScan(full, kCurvePoints);
   AmsCurve c;
   c.label = std::move(label);
   c.threshold = scan.threshold;
@@ -513,10 +438,10 @@ Summary collect(const std::vector<std::string>& runDirs, const CollectOptions& o
   std::map<std::pair<std::int64_t, int>, std::size_t> seen;  // (point, fold) -> index into items
   for (const RunInfo& run : runs) {
     for (std::int64_t id : itemIds(run)) {
-      const fs::path dir = itemDir(run.dir, id);
-      const std::string result = (dir / "result.h5").string();
+      const rundir::RunDirectory layout(run.dir);
+      const std::string result = layout.resultFile(id).string();
       if (!fs::exists(result)) {
-        const fs::path failed = dir / "failed.txt";
+        const fs::path failed = layout.failedFile(id);
         if (fs::exists(failed)) {
           std::string reason = readText(failed);
           while (!reason.empty() && (reason.back() == '\n' || reason.back() == '\r')) reason.pop_back();
@@ -540,7 +465,7 @@ Summary collect(const std::vector<std::string>& runDirs, const CollectOptions& o
       const auto [where, fresh] = seen.emplace(std::make_pair(it.point, it.fold), s.items.size());
       if (!fresh)
         throwInput("the same point and fold appear twice: " + s.items[where->second].resultFile + " and " + result +
-                   " are both fold " + std::to_string(it.fold) + " of " + describeParameters(it.parameters) +
+                   " are both fold " + std::to_string(it.fold) + " of " + rundir::describeParameters(it.parameters) +
                    "; aggregate each run directory once, or remove one of the two");
       s.items.push_back(std::move(it));
     }

@@ -6,6 +6,7 @@
 #include "hepsweep/aggregate/Aggregate.hpp"
 #include "hepsweep/core/Version.hpp"
 #include "hepsweep/io/Hdf5.hpp"
+#include "hepsweep/rundir/Overrides.hpp"
 
 namespace hepsweep::aggregate {
 namespace {
@@ -179,12 +180,16 @@ void writeAms(const Group& best, const Summary& s) {
 }
 
 void writeBest(const Group& g, const Summary& s) {
+  // Whether the best point's per-event scores were recomputed from its fold models (output.scores
+  // = "none"), and why the overtraining check is missing when it is.
+  g.setAttr("scores_recomputed", static_cast<std::int64_t>(s.scoresRecomputed));
+  if (!s.overtrainingNote.empty()) g.setAttr("overtraining_note", s.overtrainingNote);
   const PointSummary* best = nullptr;
   for (const auto& p : s.points)
     if (p.point == s.bestPoint) best = &p;
   if (!best) return;
   g.setAttr("point", best->point);
-  g.setAttr("parameters", describeParameters(best->parameters));
+  g.setAttr("parameters", rundir::describeParameters(best->parameters));
   for (const auto& [k, v] : best->parameters) g.setAttr(k, v);
   g.setAttr("objective_mean", best->objectiveMean);
   g.setAttr("objective_std", best->objectiveStd);

@@ -7,6 +7,7 @@
 #include <numeric>
 #include <optional>
 
+#include "CampaignData.hpp"
 #include "ItemStopping.hpp"
 #include "hepsweep/campaign/Options.hpp"
 #include "hepsweep/core/Error.hpp"
@@ -20,6 +21,8 @@
 #include "hepsweep/io/DatasetFile.hpp"
 #include "hepsweep/io/Hdf5.hpp"
 #include "hepsweep/metrics/Objective.hpp"
+#include "hepsweep/rundir/Manifest.hpp"
+#include "hepsweep/rundir/ResultSchema.hpp"
 #include "hepsweep/search/SearchFile.hpp"
 #include "hepsweep/search/Searcher.hpp"
 #include "hepsweep/train/ResultFile.hpp"
@@ -28,6 +31,11 @@
 namespace fs = std::filesystem;
 
 namespace hepsweep::campaign {
+
+using rundir::ItemStatus;
+using rundir::readTextFile;
+using rundir::RunDirectory;
+using rundir::writeTextFile;
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -76,30 +84,17 @@ std::string formatDuration(double s) {
 
 void writeManifest(const RunDirectory& dir, const CampaignConfig& c, const std::string& toml,
                    const std::vector<Item>& items, const std::string& dataSha) {
-  io::h5::writeAtomically(dir.manifestFile().string(), [&](io::h5::File& f) {
-    f.setAttr("format", std::string("hepsweep-campaign-manifest"));
-    f.setAttr("format_version", std::int64_t{1});
-    f.setAttr("config", toml);
-    f.setAttr("seed", static_cast<std::int64_t>(c.run.seed));
-    f.setAttr("version", versionString());
-    f.setAttr("data_file", c.run.data.file);
-    f.setAttr("data_sha256", dataSha);
-    f.setAttr("folds", static_cast<std::int64_t>(c.cv.folds));
-    f.setAttr("fold_rule", std::string("fold = rng::below(streamKey(seed, Fold), key, folds); key = event id "
-                                       "(ids dataset) when the data has one, else the row index"));
-    std::vector<std::int64_t> id, point, fold;
-    std::vector<std::string> overrides;
-    for (const auto& it : items) {
-      id.push_back(it.id);
-      point.push_back(it.point);
-      fold.push_back(it.fold);
-      overrides.push_back(str::join(it.overrides, " "));
-    }
-    f.write<std::int64_t>("items/id", id, false);
-    f.write<std::int64_t>("items/point", point, false);
-    f.write<std::int64_t>("items/fold", fold, false);
-    f.writeStrings("items/overrides", overrides);
-  });
+  rundir::Manifest m;
+  m.config = toml;
+  m.seed = c.run.seed;
+  m.version = versionString();
+  m.dataFile = c.run.data.file;
+  m.dataSha256 = dataSha;
+  m.folds = c.cv.folds;
+  m.foldRule = "fold = rng::below(streamKey(seed, Fold), key, folds); key = event id (ids dataset) when the data has "
+               "one, else the row index";
+  for (const auto& it : items) m.items.push_back({it.id, it.point, it.fold, rundir::fromAssignments(it.overrides)});
+  rundir::writeManifest(dir.manifestFile(), m);
 }
 
 // Per-epoch duties of the rank that writes the item: checkpoint, heartbeat, log, progress.
@@ -194,17 +189,13 @@ search::ItemResults searchItems(const CampaignConfig& c, const RunDirectory& dir
   const auto read = [root, objective](std::int64_t id) -> std::optional<search::ItemOutcome> {
     const fs::path result = root->resultFile(id);
     if (fs::exists(result)) {
-      const auto f = io::h5::File::open(result.string());
       try {
-        if (f.hasAttr("name", "metrics/objective") && f.attrString("name", "metrics/objective") != objective)
-          throwInput("its metrics/objective is " + str::quoted(f.attrString("name", "metrics/objective")) +
-                     ", not the campaign's objective " + str::quoted(objective));
-        const double v = metrics::storedObjective(objective, [&](const std::string& name) -> std::optional<double> {
-          const std::string path = "metrics/" + name;
-          if (!f.exists(path)) return std::nullopt;
-          return f.readScalarDouble(path);
-        });
-        return search::ItemOutcome{v, f.hasAttr(kStoppedByAttr)};
+        const rundir::ResultSummary r = rundir::readResultSummary(result.string());
+        if (r.objectiveName && *r.objectiveName != objective)
+          throwInput("its metrics/objective is " + str::quoted(*r.objectiveName) + ", not the campaign's objective " +
+                     str::quoted(objective));
+        const double v = metrics::storedObjective(objective, [&](const std::string& name) { return r.metric(name); });
+        return search::ItemOutcome{v, r.stoppedBy.has_value()};
       } catch (const Error& e) {
         if (e.category() != ErrorCategory::Input) throw;
         throwInput(result.string() + ": " + e.what());
@@ -263,10 +254,29 @@ class QueueSource final : public ItemSource {
 using MakeItemSource =
     std::function<std::unique_ptr<ItemSource>(std::vector<std::int64_t> pending, const std::string& dataSha)>;
 
+// The job's data, loaded by the first pass that has items to train and kept for the passes after
+// it (the rounds of a Bayesian search). get() is collective: every rank calls it at the same point.
+class JobData {
+ public:
+  JobData(const CampaignConfig& c, dist::Communicator& world, const Logger& log) : c_(c), world_(world), log_(log) {}
+  const CampaignData& get() {
+    if (!data_) data_ = std::make_unique<CampaignData>(c_.run.data.file, c_.resources.data, world_, log_);
+    return *data_;
+  }
+  // The data file's sha256 (rank 0 hashes it once per job).
+  std::string sha256;
+
+ private:
+  const CampaignConfig& c_;
+  dist::Communicator& world_;
+  const Logger& log_;
+  std::unique_ptr<CampaignData> data_;
+};
+
 // One pass of rank groups over the pending ones among `items` (all of a grid or random search; the
 // points proposed so far of a Bayesian one).
 RunSummary runItems(const CampaignConfig& c, const std::string& campaignToml, dist::Communicator& world,
-                    const RunOptions& options, const Logger& log, const std::vector<Item>& items,
+                    const RunOptions& options, const Logger& log, const std::vector<Item>& items, JobData& job,
                     const MakeItemSource& makeSource = nullptr) {
   const auto t0 = Clock::now();
   if (options.sliceCount < 1 || options.sliceIndex < 0 || options.sliceIndex >= options.sliceCount)
@@ -276,10 +286,20 @@ RunSummary runItems(const CampaignConfig& c, const std::string& campaignToml, di
 
   std::string dataSha;
   onRankZero(world, [&] {
+    dir.create();
     if (fs::exists(dir.campaignFile())) {
       if (options.fresh) {
         dir.clear();
       } else {
+        if (fs::exists(dir.manifestFile())) {
+          const rundir::Manifest previous = rundir::readManifest(dir.manifestFile());
+          if (previous.formatVersion < rundir::kManifestFormatVersion)
+            throwConfig("run directory '" + dir.root().string() + "' was written by " + previous.version +
+                        " (manifest format " + std::to_string(previous.formatVersion) + "), whose result files keep "
+                        "every split and score; this hepsweep writes format " +
+                        std::to_string(rundir::kManifestFormatVersion) + " and does not add items to it. Aggregate it "
+                        "as it is (`hepsweep aggregate` reads both), or train into another output.dir (or --fresh)");
+        }
         const CampaignConfig previous = parseCampaign(readTextFile(dir.campaignFile()), dir.campaignFile().string());
         const auto diffs = diffCampaigns(previous, c);
         if (!diffs.empty())
@@ -288,7 +308,8 @@ RunSummary runItems(const CampaignConfig& c, const std::string& campaignToml, di
       }
     }
     dir.claim(slice);
-    dataSha = sha256File(c.run.data.file);
+    if (job.sha256.empty()) job.sha256 = sha256File(c.run.data.file);
+    dataSha = job.sha256;
     if (!fs::exists(dir.campaignFile())) writeTextFile(dir.campaignFile(), campaignToml);
     // A Bayesian search's items grow by rounds: the manifest follows them.
     if (!fs::exists(dir.manifestFile()) || c.search.method == "bayes") writeManifest(dir, c, campaignToml, items, dataSha);
@@ -317,18 +338,8 @@ RunSummary runItems(const CampaignConfig& c, const std::string& campaignToml, di
   const dist::GradientSum reduction =
       c.resources.reduction == "fast" ? dist::GradientSum::Fast : dist::GradientSum::Deterministic;
 
-  // Every rank keeps each event's label, weight and id (a few bytes per event); the feature values
-  // are read per item, and only for the events this rank trains on or evaluates.
-  // (An asynchronous search finds its items as it goes.)
-  const std::unique_ptr<io::DatasetRows> file =
-      pending.empty() && !makeSource ? nullptr : std::make_unique<io::DatasetRows>(c.run.data.file);
-  const data::Dataset noEvents;
-  const data::Dataset& all = file ? file->columns() : noEvents;
-  const auto events = static_cast<std::size_t>(all.labels.size());
-  std::vector<std::uint64_t> keys(events);
-  for (std::size_t i = 0; i < keys.size(); ++i)
-    keys[i] = all.hasIds() ? static_cast<std::uint64_t>(all.ids[i]) : static_cast<std::uint64_t>(i);
-  const std::span<const float> labels(all.labels.data(), events);
+  // The data are read once per job (an asynchronous search finds its items as it goes).
+  const CampaignData* data = pending.empty() && !makeSource ? nullptr : &job.get();
 
   auto lastProgress = Clock::now();
   const auto progress = [&](bool force) {
@@ -379,11 +390,12 @@ RunSummary runItems(const CampaignConfig& c, const std::string& campaignToml, di
         applyOverrides(itemCampaign, item.overrides);
         itemCampaign.run.metrics.objective = c.search.objective;  // the result file stores its value
         const train::RunConfig& cfg = itemCampaign.run;
-        const io::DatasetRows itemRows(c.run.data.file, cfg.data.features);  // a point may select features
-        const data::Partition part = data::foldPartition(labels, keys, cfg.data.split, c.cv.folds, item.fold, cfg.seed);
+        const data::SplitRule rule = train::splitRule(cfg, c.cv.folds, item.fold);
         const train::RankShare share{groups.group->size(), groups.group->rank()};
         const train::PreparedData prepared =
-            train::prepareData(cfg, itemRows.columns(), itemRows, c.run.data.file, dataSha, log, &part, share);
+            data->inMemory()
+                ? train::prepareData(cfg, data->events(), rule, c.run.data.file, dataSha, log)
+                : train::prepareData(cfg, data->events(), data->reader(), rule, c.run.data.file, dataSha, log, share);
         train::Trainer trainer(cfg, prepared, log, groups.group.get(), reduction);
         if (fs::exists(dir.checkpointFile(item.id))) {
           trainer.resume(train::readCheckpoint(dir.checkpointFile(item.id).string()));
@@ -401,10 +413,12 @@ RunSummary runItems(const CampaignConfig& c, const std::string& campaignToml, di
         if (stopping) callbacks.push_back(stopping.get());
         const train::TrainResult result = trainer.fit(callbacks);
         if (writer) {
-          train::RunRecord rec{toToml(c), options.commandLine, {}, {}, {}};
-          rec.textAttrs = {{"item_overrides", str::join(item.overrides, " ")}, {"run_dir", dir.root().string()}};
-          rec.intAttrs = {{"item_id", item.id}, {"point_id", item.point}, {"fold", item.fold},
-                          {"folds", c.cv.folds}, {"ranks_per_item", c.resources.ranksPerItem}};
+          train::RunRecord rec;
+          rec.configToml = toToml(itemCampaign);
+          rec.commandLine = options.commandLine;
+          rec.item = rundir::ItemIdentity{item.id, item.point, item.fold, c.cv.folds,
+                                          rundir::fromAssignments(item.overrides), dir.root().string(),
+                                          c.resources.ranksPerItem};
           if (stopping) stopping->record(rec);
           train::writeResultFile(dir.resultFile(item.id).string(), cfg, rec, prepared, result, trainer.network());
           std::error_code ec;
@@ -488,7 +502,8 @@ RunSummary runBayesRounds(const CampaignConfig& c, const std::string& campaignTo
   // The first pass checks the run directory (a different campaign is refused before its search
   // state is read) and finishes the points an interrupted run left.
   std::vector<Item> items = planItems(c);
-  RunSummary summary = runItems(c, campaignToml, world, options, log, items);
+  JobData job(c, world, log);
+  RunSummary summary = runItems(c, campaignToml, world, options, log, items, job);
   std::int64_t ranHere = summary.ranHere;
   std::vector<double> busy = summary.groupBusySeconds;
   RunOptions next = options;
@@ -514,7 +529,7 @@ RunSummary runBayesRounds(const CampaignConfig& c, const std::string& campaignTo
     std::int64_t count[1] = {proposed};
     world.broadcast(std::span<std::int64_t>(count, 1), 0);
     items = itemsOf(search::stateFromJson(state, c.search.space, searchFile.string()).proposals, c.cv.folds);
-    summary = runItems(c, campaignToml, world, next, log, items);
+    summary = runItems(c, campaignToml, world, next, log, items, job);
     ranHere += summary.ranHere;
     for (std::size_t g = 0; g < busy.size() && g < summary.groupBusySeconds.size(); ++g)
       busy[g] += summary.groupBusySeconds[g];
@@ -653,7 +668,8 @@ RunSummary runBayesAsynchronous(const CampaignConfig& c, const std::string& camp
   const MakeItemSource makeSource = [&](std::vector<std::int64_t> pending, const std::string& dataSha) {
     return std::make_unique<AsyncBayesSource>(c, campaignToml, dataSha, world, std::move(pending), items, groupIndex, log);
   };
-  RunSummary summary = runItems(c, campaignToml, world, options, log, items, makeSource);
+  JobData job(c, world, log);
+  RunSummary summary = runItems(c, campaignToml, world, options, log, items, job, makeSource);
 
   // The last results (a group stopped before observing them) and the totals over every point.
   std::int64_t totals[4] = {0, 0, 0, 0};  // items, done, failed, search finished
@@ -688,7 +704,8 @@ RunSummary runCampaign(const CampaignConfig& c, const std::string& campaignToml,
   if (c.search.method == "bayes" && options.sliceCount == 1)
     return c.search.schedule == "rounds" ? runBayesRounds(c, campaignToml, world, options, log)
                                          : runBayesAsynchronous(c, campaignToml, world, options, log);
-  return runItems(c, campaignToml, world, options, log, planItems(c));
+  JobData job(c, world, log);
+  return runItems(c, campaignToml, world, options, log, planItems(c), job);
 }
 
 StatusReport campaignStatus(const fs::path& runDir) {

@@ -5,12 +5,15 @@
 #include <span>
 
 #include "hepsweep/core/Error.hpp"
-#include "hepsweep/io/Hdf5.hpp"
+#include "hepsweep/rundir/ResultSchema.hpp"
 #include "hepsweep/search/Space.hpp"
 
 namespace fs = std::filesystem;
 
 namespace hepsweep::campaign {
+
+using rundir::ItemStatus;
+using rundir::RunDirectory;
 
 double stoppingValue(std::string_view objective, double valLoss, double valAuc) {
   return objective == "val_auc" ? 1.0 - valAuc : valLoss;
@@ -21,9 +24,7 @@ std::string stoppingQuantity(std::string_view objective) {
 }
 
 std::optional<std::string> stoppedBy(const fs::path& resultFile) {
-  const io::h5::File f = io::h5::File::open(resultFile.string());
-  if (!f.hasAttr(kStoppedByAttr)) return std::nullopt;
-  return f.attrString(kStoppedByAttr);
+  return rundir::readResultSummary(resultFile.string()).stoppedBy;
 }
 
 ItemStopping::ItemStopping(const CampaignConfig& c, const RunDirectory& dir, const Item& item,
@@ -47,14 +48,12 @@ void ItemStopping::loadFinishedPeers() {
     const fs::path result = dir_.resultFile(id);
     if (!fs::exists(result)) continue;
     seen_.insert(id);
-    const io::h5::File f = io::h5::File::open(result.string());
+    const rundir::ResultSummary r = rundir::readResultSummary(result.string());
     // Items stopped by the rule ended early by construction: their curves are not references.
-    if (f.hasAttr(kStoppedByAttr)) continue;
-    const std::vector<double> loss = f.read<double>("history/val_loss");
-    const std::vector<double> auc = f.read<double>("history/val_auc");
+    if (r.stoppedBy) continue;
     std::vector<double> curve;
-    for (std::size_t e = 0; e < loss.size() && e < auc.size(); ++e)
-      curve.push_back(stoppingValue(c_.search.objective, loss[e], auc[e]));
+    for (std::size_t e = 0; e < r.valLoss.size() && e < r.valAuc.size(); ++e)
+      curve.push_back(stoppingValue(c_.search.objective, r.valLoss[e], r.valAuc[e]));
     rule_.addCompleted(curve);
   }
 }

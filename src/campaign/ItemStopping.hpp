@@ -14,7 +14,7 @@
 
 #include "hepsweep/campaign/Campaign.hpp"
 #include "hepsweep/campaign/CampaignConfig.hpp"
-#include "hepsweep/campaign/RunDirectory.hpp"
+#include "hepsweep/rundir/RunDirectory.hpp"
 #include "hepsweep/dist/Communicator.hpp"
 #include "hepsweep/search/EarlyStopping.hpp"
 #include "hepsweep/train/ResultFile.hpp"
@@ -22,7 +22,8 @@
 
 namespace hepsweep::campaign {
 
-// The root attribute of result.h5 naming the rule that stopped an item (absent: not stopped by one).
+// The root attribute of result.h5 naming the rule that stopped an item (absent: not stopped by one;
+// rundir::ResultSummary::stoppedBy reads it).
 inline constexpr const char* kStoppedByAttr = "stopped_by";
 inline constexpr const char* kMedianRuleName = "median_rule";
 
@@ -43,7 +44,7 @@ std::optional<std::string> stoppedBy(const std::filesystem::path& resultFile);
 class ItemStopping : public train::Callback {
  public:
   // `previous`: the item's epochs before a resume (its checkpoint history).
-  ItemStopping(const CampaignConfig& c, const RunDirectory& dir, const Item& item, dist::Communicator& group,
+  ItemStopping(const CampaignConfig& c, const rundir::RunDirectory& dir, const Item& item, dist::Communicator& group,
                const std::vector<train::EpochRecord>& previous);
 
   bool onEpochEnd(const train::EpochRecord& rec, nn::Network& net) override;
@@ -60,7 +61,7 @@ class ItemStopping : public train::Callback {
   void loadFinishedPeers();
 
   const CampaignConfig& c_;
-  const RunDirectory& dir_;
+  const rundir::RunDirectory& dir_;
   const Item& item_;
   dist::Communicator& group_;
   search::MedianStoppingRule rule_;
@@ -70,7 +71,7 @@ class ItemStopping : public train::Callback {
 };
 
 // The callback for `item`, or null when the campaign's rule is "none".
-std::unique_ptr<ItemStopping> makeItemStopping(const CampaignConfig& c, const RunDirectory& dir, const Item& item,
+std::unique_ptr<ItemStopping> makeItemStopping(const CampaignConfig& c, const rundir::RunDirectory& dir, const Item& item,
                                                dist::Communicator& group,
                                                const std::vector<train::EpochRecord>& previous);
 

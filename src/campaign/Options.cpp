@@ -16,6 +16,16 @@
 
 namespace hepsweep::campaign {
 
+const char* toString(DataPlacement p) {
+  switch (p) {
+    case DataPlacement::Auto: return "auto";
+    case DataPlacement::Node: return "node";
+    case DataPlacement::Rows: return "rows";
+  }
+  return "auto";
+}
+
+
 using train::RunConfig;
 using namespace detail;
 
@@ -181,6 +191,11 @@ std::vector<OptionSpec<RunConfig>> runOptions() {
 
       stringOption<C>("output.dir", HEPSWEEP_FIELD(output.dir),
                       "Directory of the results (relative: to the current working directory)"),
+      enumOption<C>("output.scores", HEPSWEEP_FIELD(output.scores),
+                    std::vector{train::ScoreOutput::None, train::ScoreOutput::Test, train::ScoreOutput::All},
+                    "Per-event scores kept in each result file, with their labels, weights and data-file rows: "
+                    "none (aggregate recomputes the best point's from its models), the test split, or all splits; "
+                    "16 bytes per stored event (2M events, all: 32 MB per item)"),
   };
 }
 
@@ -563,6 +578,12 @@ std::vector<OptionSpec<CampaignConfig>> campaignOptions() {
   out.push_back(choiceOption<C>("resources.reduction", HEPSWEEP_FIELD(resources.reduction), {"deterministic", "fast"},
                                 "Gradient sum across the ranks of an item: fixed-order tree (same weights for 1, 2 "
                                 "or 4 ranks) or MPI_Allreduce in the library's order"));
+  out.push_back(enumOption<C>("resources.data", HEPSWEEP_FIELD(resources.data),
+                              std::vector{DataPlacement::Auto, DataPlacement::Node, DataPlacement::Rows},
+                              "Where a job keeps the data while it trains items: node (one copy per node, shared by "
+                              "its ranks, read once), rows (each rank reads each item's rows from the file: data "
+                              "beyond a node's memory), or auto (node when the copy takes at most half of the "
+                              "available memory)"));
   return out;
 }
 

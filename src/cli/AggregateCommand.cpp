@@ -150,7 +150,13 @@ int aggregateCommand(const Args& args) {
   if (best.complete()) {
     std::vector<std::string> foldFiles;
     for (auto i : s.bestItems) foldFiles.push_back(s.items[static_cast<std::size_t>(i)].resultFile);
-    model::writeModel(modelPath, model::fromResultFiles(foldFiles));
+    // The fold scores aggregate already has (read or recomputed): the model is built from them.
+    model::FoldScores scores;
+    scores.testRows = s.testRows;
+    scores.testLabels = s.testLabels;
+    scores.testWeights = s.testWeights;
+    scores.test = s.foldTestScores;
+    model::writeModel(modelPath, model::fromResultFiles(foldFiles, &scores));
     writtenModel = modelPath;
   } else {
     std::fprintf(stderr, "hepsweep aggregate: the best point has %d of %d folds: no best-model file written\n",

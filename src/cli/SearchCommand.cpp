@@ -9,7 +9,7 @@
 #include "Commands.hpp"
 #include "hepsweep/campaign/Campaign.hpp"
 #include "hepsweep/campaign/Options.hpp"
-#include "hepsweep/campaign/RunDirectory.hpp"
+#include "hepsweep/rundir/RunDirectory.hpp"
 #include "hepsweep/core/Error.hpp"
 #include "hepsweep/core/Strings.hpp"
 #include "hepsweep/metrics/Objective.hpp"
@@ -59,7 +59,7 @@ int searchCommand(const Args& args) {
   const std::int64_t n = byTotal ? vm["total"].as<std::int64_t>() : vm["n"].as<std::int64_t>();
   if (n < 1) throwConfig(std::string(byTotal ? "--total" : "--n") + " must be >= 1 (got " + std::to_string(n) + ")");
 
-  const campaign::RunDirectory dir(runDir);
+  const rundir::RunDirectory dir(runDir);
   if (vm.count("set") && !vm.count("campaign")) throwConfig("--set needs --campaign (the file it overrides)");
   if (vm.count("campaign")) {
     const std::vector<std::string> sets =
@@ -68,20 +68,20 @@ int searchCommand(const Args& args) {
     const campaign::CampaignConfig given = campaign::loadCampaign(campaignFile, sets);
     if (fs::exists(dir.campaignFile())) {
       const auto diffs = campaign::diffCampaigns(
-          campaign::parseCampaign(campaign::readTextFile(dir.campaignFile()), dir.campaignFile().string()), given);
+          campaign::parseCampaign(rundir::readTextFile(dir.campaignFile()), dir.campaignFile().string()), given);
       if (!diffs.empty())
         throwConfig("run directory '" + runDir + "' holds a different campaign than " + campaignFile +
                     "; differing keys:\n  " + str::join(diffs, "\n  "));
     } else {
       fs::create_directories(dir.root());
-      campaign::writeTextFile(dir.campaignFile(), campaign::toToml(given));
+      rundir::writeTextFile(dir.campaignFile(), campaign::toToml(given));
     }
   }
   if (!fs::exists(dir.campaignFile()))
     throwIo("'" + runDir + "' is not a campaign run directory (no campaign.toml); give the campaign file "
             "with --campaign CAMPAIGN.toml to set it up");
   const campaign::CampaignConfig c =
-      campaign::parseCampaign(campaign::readTextFile(dir.campaignFile()), dir.campaignFile().string());
+      campaign::parseCampaign(rundir::readTextFile(dir.campaignFile()), dir.campaignFile().string());
   if (c.search.method != "bayes")
     throwConfig("search propose needs a campaign with search.method = \"bayes\"; " + dir.campaignFile().string() +
                 " has search.method = \"" + c.search.method + "\" (its points are all planned up front)");

@@ -6,6 +6,7 @@
 
 #include "Commands.hpp"
 #include "hepsweep/campaign/Campaign.hpp"
+#include "hepsweep/rundir/RunDirectory.hpp"
 #include "hepsweep/campaign/Options.hpp"
 #include "hepsweep/core/Strings.hpp"
 #include "hepsweep/core/Error.hpp"
@@ -23,8 +24,8 @@ nlohmann::ordered_json searchProgress(const std::string& runDir) {
   const std::filesystem::path file = search::searchFilePath(runDir);
   const auto json = search::readSearchStateJson(file);
   if (!json) return nullptr;
-  const campaign::RunDirectory dir(runDir);
-  const auto c = campaign::parseCampaign(campaign::readTextFile(dir.campaignFile()), dir.campaignFile().string());
+  const rundir::RunDirectory dir(runDir);
+  const auto c = campaign::parseCampaign(rundir::readTextFile(dir.campaignFile()), dir.campaignFile().string());
   const search::State state = search::stateFromJson(*json, c.search.space, file.string());
   nlohmann::ordered_json j;
   j["method"] = state.method;

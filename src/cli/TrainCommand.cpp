@@ -21,6 +21,7 @@
 #include "hepsweep/dist/Environment.hpp"
 #include "hepsweep/core/Error.hpp"
 #include "hepsweep/core/Log.hpp"
+#include "hepsweep/rundir/RunDirectory.hpp"
 #include "hepsweep/train/ResultFile.hpp"
 #include "hepsweep/train/Trainer.hpp"
 
@@ -194,8 +195,11 @@ int trainCommand(const Args& args) {
   fs::create_directories(outDir, ec);
   if (ec) throwIo("cannot create output directory '" + outDir.string() + "': " + ec.message());
   const fs::path resultPath = outDir / "result.h5";
-  train::writeResultFile(resultPath.string(), cfg, {configToml, invocation(), {}, {}, {}}, data, result, trainer.network());
-  campaign::writeTextFile(outDir / "config.toml", configToml);
+  train::RunRecord record;
+  record.configToml = configToml;
+  record.commandLine = invocation();
+  train::writeResultFile(resultPath.string(), cfg, record, data, result, trainer.network());
+  rundir::writeTextFile(outDir / "config.toml", configToml);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   if (json) {

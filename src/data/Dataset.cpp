@@ -71,7 +71,7 @@ Dataset Dataset::subset(std::span<const Index> rowIndices) const {
   return out;
 }
 
-Dataset Dataset::selectFeatures(std::span<const std::string> names) const {
+std::vector<Index> Dataset::featureColumns(std::span<const std::string> names) const {
   std::vector<Index> columns;
   columns.reserve(names.size());
   for (const auto& name : names) {
@@ -92,17 +92,14 @@ Dataset Dataset::selectFeatures(std::span<const std::string> names) const {
       throwInput("feature " + str::quoted(name) + " is selected twice");
     columns.push_back(j);
   }
+  return columns;
+}
 
+Dataset Dataset::featureHeader(std::span<const Index> columns) const {
   Dataset out;
-  out.labels = labels;
-  out.weights = weights;
-  out.ids = ids;
   out.missingValue = missingValue;
-  out.features.resize(rows(), static_cast<Index>(columns.size()));
-  for (std::size_t k = 0; k < columns.size(); ++k) {
-    out.featureNames.push_back(featureNames[static_cast<std::size_t>(columns[k])]);
-    out.features.col(static_cast<Index>(k)) = features.col(columns[k]);
-  }
+  out.features.resize(0, static_cast<Index>(columns.size()));
+  for (const Index j : columns) out.featureNames.push_back(featureNames[static_cast<std::size_t>(j)]);
   // An empty list means "every feature uses the marker", so the list is only carried over
   // when it names a subset; when no selected feature uses the marker the marker itself goes.
   if (missingValue && !missingFeatures.empty()) {
@@ -114,14 +111,46 @@ Dataset Dataset::selectFeatures(std::span<const std::string> names) const {
   return out;
 }
 
-void DatasetRowReader::read(std::span<const Index> rows, FeatureMatrix& out) const {
-  out.resize(static_cast<Index>(rows.size()), ds_.cols());
+Dataset Dataset::selectFeatures(std::span<const std::string> names) const {
+  const std::vector<Index> columns = featureColumns(names);
+  Dataset out = featureHeader(columns);
+  out.labels = labels;
+  out.weights = weights;
+  out.ids = ids;
+  out.features.resize(rows(), static_cast<Index>(columns.size()));
+  for (std::size_t k = 0; k < columns.size(); ++k) out.features.col(static_cast<Index>(k)) = features.col(columns[k]);
+  return out;
+}
+
+TableRowReader::TableRowReader(const float* table, Index rows, Index stride, std::vector<Index> columns)
+    : table_(table), rows_(rows), stride_(stride), columns_(std::move(columns)) {
+  if (columns_.empty())
+    for (Index j = 0; j < stride; ++j) columns_.push_back(j);
+}
+
+void TableRowReader::read(std::span<const Index> rows, FeatureMatrix& out) const {
+  out.resize(static_cast<Index>(rows.size()), static_cast<Index>(columns_.size()));
   for (std::size_t i = 0; i < rows.size(); ++i) {
-    if (rows[i] < 0 || rows[i] >= ds_.rows())
-      throw Error(ErrorCategory::Internal, "row " + std::to_string(rows[i]) + " outside a dataset of " +
-                                               std::to_string(ds_.rows()) + " rows");
-    out.row(static_cast<Index>(i)) = ds_.features.row(rows[i]);
+    if (rows[i] < 0 || rows[i] >= rows_)
+      throw Error(ErrorCategory::Internal, "row " + std::to_string(rows[i]) + " outside a table of " +
+                                               std::to_string(rows_) + " rows");
+    const float* src = table_ + rows[i] * stride_;
+    float* dst = out.row(static_cast<Index>(i)).data();
+    for (std::size_t j = 0; j < columns_.size(); ++j) dst[j] = src[columns_[j]];
   }
+}
+
+EventTable eventTable(const Dataset& ds, std::span<const std::uint64_t> keys) {
+  if (static_cast<Index>(keys.size()) != ds.labels.size() || ds.weights.size() != ds.labels.size())
+    throw Error(ErrorCategory::Internal, "eventTable: labels, weights and keys differ in length");
+  EventTable t;
+  t.header = &ds;
+  t.features = ds.features.rows() == ds.labels.size() ? ds.features.data() : nullptr;
+  t.labels = {ds.labels.data(), static_cast<std::size_t>(ds.labels.size())};
+  t.weights = {ds.weights.data(), static_cast<std::size_t>(ds.weights.size())};
+  t.keys = keys;
+  t.keysAreIds = ds.hasIds();
+  return t;
 }
 
 }  // namespace hepsweep::data

@@ -48,41 +48,6 @@ void buildColumns(const PreprocessParams& p, Index count, const Get& get, Eigen:
   }
 }
 
-template <class Get>
-void transformBlock(const PreprocessParams& p, Index count, const Get& get, Eigen::MatrixXd& x,
-                    FeatureMatrix& out, Index outRow) {
-  buildColumns(p, count, get, x);
-  auto dst = out.middleRows(outRow, count);
-  switch (p.scaler) {
-    case ScalerKind::None:
-      dst = x.cast<float>();
-      break;
-    case ScalerKind::Standard:
-      dst = ((x.rowwise() - p.mean.transpose()).array().rowwise() * p.scale.transpose().array()).cast<float>();
-      break;
-    case ScalerKind::Pca:
-      // Row by row: a matrix product over the block could round an event differently depending
-      // on which other events share its block, and the output must not depend on that (MPI
-      // ranks hold different events; `apply` streams in chunks of its own).
-      for (Index i = 0; i < count; ++i)
-        dst.row(i) = (((x.row(i) - p.mean.transpose()) * p.components.transpose()).array() * p.scale.transpose().array())
-                         .cast<float>();
-      break;
-  }
-}
-
-template <class Get>
-void applyRows(const PreprocessParams& p, Index n, const Get& getRow, FeatureMatrix& out) {
-  if (static_cast<Index>(p.usesMissing.size()) != static_cast<Index>(p.inputNames.size()))
-    throw Error(ErrorCategory::Internal, "applyPreprocess: parameters are not fitted");
-  out.resize(n, p.outputs());
-  Eigen::MatrixXd x;
-  for (Index start = 0; start < n; start += kBlockRows) {
-    const Index count = std::min(kBlockRows, n - start);
-    transformBlock(p, count, [&](Index i, Index j) { return getRow(start + i, j); }, x, out, start);
-  }
-}
-
 }  // namespace
 
 ScalerKind parseScalerKind(const std::string& s) {
@@ -132,7 +97,7 @@ const char* toString(FitOn f) {
 }
 
 PreprocessParams fitPreprocess(const Dataset& ds, std::span<const Index> rows, const PreprocessConfig& cfg) {
-  return fitPreprocess(ds, DatasetRowReader(ds), rows, cfg);
+  return fitPreprocess(ds, TableRowReader(ds), rows, cfg);
 }
 
 PreprocessParams fitPreprocess(const Dataset& ds, const RowReader& reader, std::span<const Index> rows,
@@ -281,33 +246,92 @@ PreprocessParams fitPreprocess(const Dataset& ds, const RowReader& reader, std::
   return p;
 }
 
-void applyPreprocess(const PreprocessParams& p, const Dataset& ds, std::span<const Index> rows, FeatureMatrix& out) {
+std::vector<Index> inputColumns(const PreprocessParams& p, std::span<const std::string> names) {
   std::vector<Index> column(p.inputNames.size());
   for (std::size_t j = 0; j < p.inputNames.size(); ++j) {
-    column[j] = ds.featureIndex(p.inputNames[j]);
-    if (column[j] < 0)
+    const auto it = std::find(names.begin(), names.end(), p.inputNames[j]);
+    if (it == names.end())
       throwInput("the preprocessing expects feature " + str::quoted(p.inputNames[j]) +
-                 ", which is not in the dataset (it has: " + str::join(ds.featureNames, ", ") + ")");
+                 ", which is not in the data (it has: " + str::join(names, ", ") + ")");
+    column[j] = it - names.begin();
   }
+  return column;
+}
+
+Preprocessor::Preprocessor(const PreprocessParams& p, std::vector<Index> columns) : p_(&p), columns_(std::move(columns)) {
+  const auto nIn = static_cast<Index>(p.inputNames.size());
+  if (static_cast<Index>(p.usesMissing.size()) != nIn)
+    throw Error(ErrorCategory::Internal, "Preprocessor: parameters are not fitted");
+  if (columns_.empty()) {
+    columns_.resize(static_cast<std::size_t>(nIn));
+    for (Index j = 0; j < nIn; ++j) columns_[static_cast<std::size_t>(j)] = j;
+  }
+  if (static_cast<Index>(columns_.size()) != nIn)
+    throw Error(ErrorCategory::Internal, "Preprocessor: " + std::to_string(columns_.size()) + " columns for " +
+                                             std::to_string(nIn) + " inputs");
+  x_.resize(nIn + static_cast<Index>(p.indicatorOf.size()));
+  if (p.scaler == ScalerKind::Pca) y_.resize(p.components.rows());
+}
+
+void Preprocessor::applyRow(const float* raw, float* out) {
+  const PreprocessParams& p = *p_;
+  const auto nIn = static_cast<Index>(p.inputNames.size());
+  const auto nInd = static_cast<Index>(p.indicatorOf.size());
+  const bool impute = p.hasMissingValue && p.missing != MissingPolicy::Keep;
+  const float marker = p.missingValue;
+  for (Index j = 0; j < nIn; ++j) {
+    const float v = raw[columns_[static_cast<std::size_t>(j)]];
+    x_[j] = (impute && p.usesMissing[static_cast<std::size_t>(j)] && v == marker) ? p.imputeMean[j] : static_cast<double>(v);
+  }
+  for (Index k = 0; k < nInd; ++k)
+    x_[nIn + k] = raw[columns_[static_cast<std::size_t>(p.indicatorOf[static_cast<std::size_t>(k)])]] == marker ? 1.0 : 0.0;
+  const Index d = nIn + nInd;
+  switch (p.scaler) {
+    case ScalerKind::None:
+      for (Index j = 0; j < d; ++j) out[j] = static_cast<float>(x_[j]);
+      break;
+    case ScalerKind::Standard:
+      // Element by element in double, as the fit's statistics: (x - mean) * (1 / std).
+      for (Index j = 0; j < d; ++j) out[j] = static_cast<float>((x_[j] - p.mean[j]) * p.scale[j]);
+      break;
+    case ScalerKind::Pca:
+      x_ -= p.mean.transpose();
+      y_.noalias() = x_ * p.components.transpose();
+      for (Index c = 0; c < y_.size(); ++c) out[c] = static_cast<float>(y_[c] * p.scale[c]);
+      break;
+  }
+}
+
+void Preprocessor::apply(const float* table, Index stride, std::span<const Index> rows, Eigen::Ref<FeatureMatrix> out) {
+  if (out.rows() != static_cast<Index>(rows.size()) || out.cols() != outputs())
+    throw Error(ErrorCategory::Internal, "Preprocessor::apply: output is " + std::to_string(out.rows()) + " x " +
+                                             std::to_string(out.cols()) + ", expected " + std::to_string(rows.size()) +
+                                             " x " + std::to_string(outputs()));
+  for (std::size_t i = 0; i < rows.size(); ++i) applyRow(table + rows[i] * stride, out.row(static_cast<Index>(i)).data());
+}
+
+void applyPreprocess(const PreprocessParams& p, const Dataset& ds, std::span<const Index> rows, FeatureMatrix& out) {
   for (const Index r : rows)
     if (r < 0 || r >= ds.rows())
       throw Error(ErrorCategory::Internal, "applyPreprocess: row " + std::to_string(r) + " outside the dataset");
-  applyRows(
-      p, static_cast<Index>(rows.size()),
-      [&](Index i, Index j) { return ds.features(rows[static_cast<std::size_t>(i)], column[static_cast<std::size_t>(j)]); },
-      out);
+  Preprocessor pre(p, inputColumns(p, ds.featureNames));
+  out.resize(static_cast<Index>(rows.size()), pre.outputs());
+  pre.apply(ds.features.data(), ds.features.cols(), rows, out);
 }
 
 void applyPreprocess(const PreprocessParams& p, const FeatureMatrix& in, FeatureMatrix& out) {
   if (in.cols() != static_cast<Index>(p.inputNames.size()))
     throwInput("the preprocessing expects " + std::to_string(p.inputNames.size()) + " input columns (" +
                str::join(p.inputNames, ", ") + "), got " + std::to_string(in.cols()));
-  if (&in == &out) {
+  Preprocessor pre(p);
+  if (&in == &out && pre.outputs() != in.cols()) {
     const FeatureMatrix copy = in;
-    applyRows(p, copy.rows(), [&](Index i, Index j) { return copy(i, j); }, out);
+    applyPreprocess(p, copy, out);
     return;
   }
-  applyRows(p, in.rows(), [&](Index i, Index j) { return in(i, j); }, out);
+  out.resize(in.rows(), pre.outputs());
+  // Row by row: when `out` is `in`, each row is read whole (into the scratch) before it is written.
+  for (Index i = 0; i < in.rows(); ++i) pre.applyRow(in.row(i).data(), out.row(i).data());
 }
 
 }  // namespace hepsweep::data

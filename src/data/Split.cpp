@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <iterator>
 #include <cmath>
 #include <sstream>
@@ -12,6 +13,7 @@
 
 #include "hepsweep/core/Error.hpp"
 #include "hepsweep/core/Random.hpp"
+#include "hepsweep/core/Sha256.hpp"
 #include "hepsweep/core/Strings.hpp"
 
 namespace hepsweep::data {
@@ -179,6 +181,29 @@ Partition foldPartition(std::span<const float> labels, std::span<const std::uint
   for (Index r : rest)
     (foldOf(keys[static_cast<std::size_t>(r)], folds, seed) == fold ? p.val : p.train).push_back(r);
   return p;
+}
+
+std::vector<std::uint64_t> foldKeys(std::span<const std::int64_t> ids, std::size_t rows) {
+  std::vector<std::uint64_t> keys(rows);
+  if (!ids.empty() && ids.size() != rows)
+    throw Error(ErrorCategory::Internal, "foldKeys: " + std::to_string(ids.size()) + " ids for " + std::to_string(rows) + " rows");
+  for (std::size_t i = 0; i < rows; ++i) keys[i] = ids.empty() ? i : static_cast<std::uint64_t>(ids[i]);
+  return keys;
+}
+
+Partition itemPartition(std::span<const float> labels, std::span<const std::uint64_t> keys, const SplitRule& rule) {
+  Partition p = foldPartition(labels, keys, rule.fractions, rule.folds, rule.fold, rule.seed);
+  const std::uint64_t balanceKey = rng::streamKey(rule.seed, rng::Stream::Balance);
+  p.train = balanceRows(p.train, labels, rule.balance, rng::derive(balanceKey, 0));
+  p.val = balanceRows(p.val, labels, rule.balance, rng::derive(balanceKey, 1));
+  return p;
+}
+
+std::string rowsDigest(std::span<const Index> rows) {
+  static_assert(std::endian::native == std::endian::little, "rowsDigest hashes the rows' little-endian bytes");
+  Sha256 h;
+  h.update(rows.data(), rows.size() * sizeof(Index));
+  return h.hexDigest();
 }
 
 }  // namespace hepsweep::data

@@ -190,78 +190,91 @@ data::Dataset readDatasetRows(const std::string& path, std::int64_t first, std::
   return load(path, first, count, false, features);
 }
 
+namespace {
+
+// The block of rows a chunk-aligned read covers: whole chunks of the feature table.
+std::size_t blockRowsOf(const h5::BlockReader<float>& table) {
+  return table.chunkRows() > 0 ? table.chunkRows() : static_cast<std::size_t>(16384);
+}
+
+}  // namespace
+
 struct DatasetRows::Impl {
   Opened opened;
   std::vector<std::size_t> cols;
   data::Dataset columns;
-  std::int64_t rowsRead = 0;
+  h5::BlockReader<float> table;
+  std::size_t blockRows = 0;
+  // The last block read: successive reads of ascending rows share the block at their boundary.
+  mutable std::vector<float> block;
+  mutable std::int64_t cachedBlock = -1;
+  mutable std::int64_t blocksRead = 0;
+
+  const float* loadBlock(std::int64_t b) const {
+    if (b != cachedBlock) {
+      const std::size_t first = static_cast<std::size_t>(b) * blockRows;
+      const std::size_t count = std::min(blockRows, table.rows() - first);
+      block.resize(blockRows * table.cols());
+      table.read(first, count, block.data());
+      cachedBlock = b;
+      ++blocksRead;
+    }
+    return block.data();
+  }
 };
 
-DatasetRows::DatasetRows(const std::string& path, const std::vector<std::string>& features)
-    : impl_(std::make_unique<Impl>(Impl{open(path), {}, {}, 0})) {
-  impl_->cols = selectColumns(impl_->opened.info, features);
-  impl_->columns = loadColumns(impl_->opened, impl_->cols, 0, impl_->opened.info.rows);
-  impl_->columns.features.resize(0, static_cast<Eigen::Index>(impl_->cols.size()));
+DatasetRows::DatasetRows(const std::string& path, const std::vector<std::string>& features) {
+  Opened o = open(path);
+  h5::BlockReader<float> table(o.file, "features");
+  auto cols = selectColumns(o.info, features);
+  data::Dataset columns = loadColumns(o, cols, 0, o.info.rows);
+  columns.features.resize(0, static_cast<Eigen::Index>(cols.size()));
+  const std::size_t blockRows = blockRowsOf(table);
+  impl_ = std::make_unique<Impl>(Impl{std::move(o), std::move(cols), std::move(columns), std::move(table), blockRows, {}, -1, 0});
 }
 
 DatasetRows::~DatasetRows() = default;
 
 const data::Dataset& DatasetRows::columns() const { return impl_->columns; }
 std::int64_t DatasetRows::rows() const { return impl_->opened.info.rows; }
-std::int64_t DatasetRows::featureRowsRead() const { return impl_->rowsRead; }
+std::int64_t DatasetRows::blocksRead() const { return impl_->blocksRead; }
+std::int64_t DatasetRows::blockRows() const { return static_cast<std::int64_t>(impl_->blockRows); }
 
 void DatasetRows::read(std::span<const data::Index> rows, data::FeatureMatrix& out) const {
-  const std::int64_t total = impl_->opened.info.rows;
-  const std::size_t nAll = impl_->opened.info.featureNames.size();
-  const std::vector<std::size_t>& cols = impl_->cols;
-  out.resize(static_cast<Eigen::Index>(rows.size()), static_cast<Eigen::Index>(cols.size()));
-  // Visit the requested rows in file order, so that each read is a union of ascending ranges.
+  const Impl& im = *impl_;
+  const std::int64_t total = im.opened.info.rows;
+  const std::size_t nAll = im.table.cols();
+  out.resize(static_cast<Eigen::Index>(rows.size()), static_cast<Eigen::Index>(im.cols.size()));
+  // Visit the requested rows in file order, so that every block is read once.
   std::vector<std::size_t> order(rows.size());
+  bool sorted = true;
   for (std::size_t i = 0; i < order.size(); ++i) {
     if (rows[i] < 0 || rows[i] >= total)
-      throw Error(ErrorCategory::Internal, "row " + std::to_string(rows[i]) + " requested from '" +
-                                               impl_->opened.info.path + "', which has " + std::to_string(total) + " rows");
+      throw Error(ErrorCategory::Internal, "row " + std::to_string(rows[i]) + " requested from '" + im.opened.info.path +
+                                               "', which has " + std::to_string(total) + " rows");
     order[i] = i;
+    sorted = sorted && (i == 0 || rows[i - 1] <= rows[i]);
   }
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return rows[a] < rows[b]; });
+  if (!sorted) std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return rows[a] < rows[b]; });
+  const auto blockRows = static_cast<std::int64_t>(im.blockRows);
+  for (const std::size_t i : order) {
+    const std::int64_t r = rows[i];
+    const float* src = im.loadBlock(r / blockRows) + static_cast<std::size_t>(r % blockRows) * nAll;
+    float* dst = out.row(static_cast<Eigen::Index>(i)).data();
+    for (std::size_t j = 0; j < im.cols.size(); ++j) dst[j] = src[im.cols[j]];
+  }
+}
 
-  std::vector<std::pair<std::size_t, std::size_t>> runs;
-  std::size_t next = 0;
-  while (next < order.size()) {
-    // One read: the next kReadRows distinct rows, as runs of rows. Rows at most kGap apart share a
-    // run (the few rows between are read and dropped): HDF5 handles a union of many tiny
-    // hyperslabs slowly, and the chunks holding them are decompressed whole anyway.
-    constexpr std::size_t kGap = 32;
-    runs.clear();
-    std::size_t distinct = 0, end = next, last = 0;
-    while (end < order.size()) {
-      const auto r = static_cast<std::size_t>(rows[order[end]]);
-      if (distinct > 0 && r == last) {  // a repeated row
-        ++end;
-        continue;
-      }
-      if (distinct == static_cast<std::size_t>(kReadRows)) break;
-      if (!runs.empty() && r - (runs.back().first + runs.back().second) <= kGap)
-        runs.back().second = r + 1 - runs.back().first;
-      else
-        runs.emplace_back(r, 1);
-      last = r;
-      ++distinct;
-      ++end;
-    }
-    const std::vector<float> raw = impl_->opened.file.readRowRuns<float>("features", runs);
-    // Scatter: row r of run k is raw row (rows of runs before k) + (r - first of run k).
-    std::size_t run = 0, before = 0;
-    for (std::size_t i = next; i < end; ++i) {
-      const auto r = static_cast<std::size_t>(rows[order[i]]);
-      while (r >= runs[run].first + runs[run].second) before += runs[run++].second;
-      const std::size_t k = before + (r - runs[run].first);
-      for (std::size_t j = 0; j < cols.size(); ++j)
-        out(static_cast<Eigen::Index>(order[i]), static_cast<Eigen::Index>(j)) = raw[k * nAll + cols[j]];
-    }
-    impl_->rowsRead += static_cast<std::int64_t>(before + runs[run].second);
-    next = end;
-  }
+void readFeatureTable(const std::string& path, std::span<float> out) {
+  const Opened o = open(path);
+  const h5::BlockReader<float> table(o.file, "features");
+  if (out.size() != table.rows() * table.cols())
+    throw Error(ErrorCategory::Internal, "readFeatureTable: " + std::to_string(out.size()) + " values for the " +
+                                             std::to_string(table.rows()) + " x " + std::to_string(table.cols()) +
+                                             " table of '" + path + "'");
+  const std::size_t step = blockRowsOf(table);
+  for (std::size_t first = 0; first < table.rows(); first += step)
+    table.read(first, std::min(step, table.rows() - first), out.data() + first * table.cols());
 }
 
 }  // namespace hepsweep::io

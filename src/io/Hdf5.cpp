@@ -317,34 +317,32 @@ std::vector<T> Group::readRows(const std::string& name, std::size_t first, std::
 }
 
 template <class T>
-std::vector<T> Group::readRowRuns(const std::string& name, std::span<const std::pair<std::size_t, std::size_t>> runs) const {
-  const auto dims = shape(name);
-  if (dims.empty() || dims.size() > 2) throwIo(where(name) + " is not a 1-D or 2-D dataset");
-  const std::size_t cols = dims.size() == 2 ? dims[1] : 1;
-  std::size_t total = 0, end = 0;
-  for (const auto& [first, count] : runs) {
-    if (first < end || first + count > dims[0])
-      throwIo("row ranges for " + where(name) + " must be ascending, disjoint and below " + std::to_string(dims[0]) +
-              " rows; got [" + std::to_string(first) + ", " + std::to_string(first + count) + ")");
-    end = first + count;
-    total += count;
+BlockReader<T>::BlockReader(const Group& parent, const std::string& name) : where_(parent.where(name)) {
+  ds_ = Handle(check(H5Dopen2(parent.id(), name.c_str(), H5P_DEFAULT), "open " + where_));
+  fspace_ = Handle(check(H5Dget_space(ds_.id()), "H5Dget_space"));
+  rank_ = H5Sget_simple_extent_ndims(fspace_.id());
+  if (rank_ < 1 || rank_ > 2) throwIo(where_ + " is not a 1-D or 2-D dataset");
+  hsize_t dims[2] = {0, 1};
+  H5Sget_simple_extent_dims(fspace_.id(), dims, nullptr);
+  rows_ = dims[0];
+  cols_ = rank_ == 2 ? dims[1] : 1;
+  Handle dcpl(check(H5Dget_create_plist(ds_.id()), "H5Dget_create_plist"));
+  if (H5Pget_layout(dcpl.id()) == H5D_CHUNKED) {
+    hsize_t chunk[2] = {0, 0};
+    if (H5Pget_chunk(dcpl.id(), 2, chunk) == rank_) chunkRows_ = chunk[0];
   }
-  std::vector<T> out(total * cols);
-  if (total == 0) return out;
-  Handle ds(check(H5Dopen2(id(), name.c_str(), H5P_DEFAULT), "open " + where(name)));
-  Handle fspace(check(H5Dget_space(ds.id()), "H5Dget_space"));
-  check(H5Sselect_none(fspace.id()), "select none", 0);
-  for (const auto& [first, count] : runs) {
-    if (count == 0) continue;
-    std::vector<hsize_t> start{first}, cnt{count};
-    if (dims.size() == 2) { start.push_back(0); cnt.push_back(cols); }
-    check(H5Sselect_hyperslab(fspace.id(), H5S_SELECT_OR, start.data(), nullptr, cnt.data(), nullptr), "select rows", 0);
-  }
-  std::vector<hsize_t> mdims{total};
-  if (dims.size() == 2) mdims.push_back(cols);
-  Handle mspace(check(H5Screate_simple(static_cast<int>(mdims.size()), mdims.data(), nullptr), "H5Screate"));
-  check(H5Dread(ds.id(), memType<T>(), mspace.id(), fspace.id(), H5P_DEFAULT, out.data()), "read " + where(name), 0);
-  return out;
+}
+
+template <class T>
+void BlockReader<T>::read(std::size_t first, std::size_t count, T* out) const {
+  if (first > rows_ || count > rows_ - first)
+    throwIo("rows [" + std::to_string(first) + ", " + std::to_string(first + count) + ") out of range for " + where_ +
+            " with " + std::to_string(rows_) + " rows");
+  if (count == 0) return;
+  const hsize_t start[2] = {first, 0}, cnt[2] = {count, cols_};
+  check(H5Sselect_hyperslab(fspace_.id(), H5S_SELECT_SET, start, nullptr, cnt, nullptr), "select rows", 0);
+  Handle mspace(check(H5Screate_simple(rank_, cnt, nullptr), "H5Screate"));
+  check(H5Dread(ds_.id(), memType<T>(), mspace.id(), fspace_.id(), H5P_DEFAULT, out), "read " + where_, 0);
 }
 
 std::vector<std::string> Group::readStrings(const std::string& name) const {
@@ -549,9 +547,8 @@ void removeQuietly(const std::string& path) { std::remove(path.c_str()); }
   template std::vector<T> Group::read<T>(const std::string&) const;                                  \
   template std::vector<T> Group::read2d<T>(const std::string&, std::size_t&, std::size_t&) const;    \
   template std::vector<T> Group::readRows<T>(const std::string&, std::size_t, std::size_t) const;    \
-  template std::vector<T> Group::readRowRuns<T>(const std::string&,                                  \
-                                                std::span<const std::pair<std::size_t, std::size_t>>) const; \
-  template class RowAppender<T>;
+  template class RowAppender<T>;                                                                     \
+  template class BlockReader<T>;
 
 HEPSWEEP_H5_INSTANTIATE(float)
 HEPSWEEP_H5_INSTANTIATE(double)

@@ -56,9 +56,8 @@ std::size_t firstReaching(const Roc& roc, double s) {
   return roc.tpr.size() - 1;
 }
 
-}  // namespace
-
-Roc rocCurve(std::span<const float> scores, std::span<const float> labels, std::span<const float> weights) {
+// The events by decreasing score, each with its weight in its class's slot.
+std::vector<Event> sortedEvents(std::span<const float> scores, std::span<const float> labels, std::span<const float> weights) {
   checkSizes(scores, labels, weights);
   std::vector<Event> ev(scores.size());
   for (std::size_t i = 0; i < scores.size(); ++i) {
@@ -70,11 +69,13 @@ Roc rocCurve(std::span<const float> scores, std::span<const float> labels, std::
     ev[i] = Event{scores[i], sig ? w : 0.0f, sig ? 0.0f : w};
   }
   std::sort(ev.begin(), ev.end(), [](const Event& a, const Event& b) { return a.score > b.score; });
+  return ev;
+}
 
-  Roc roc;
-  roc.fpr.push_back(0.0);
-  roc.tpr.push_back(0.0);
-  roc.threshold.push_back(std::numeric_limits<double>::infinity());
+// Walks the curve of sorted events: fn(s, b, threshold) for each distinct score, with the
+// cumulative signal and background weight of the cut score >= threshold. Returns the totals.
+template <class F>
+std::pair<double, double> walkCurve(const std::vector<Event>& ev, F&& fn) {
   double s = 0.0, b = 0.0;
   for (std::size_t i = 0; i < ev.size();) {
     const float t = ev[i].score;
@@ -82,15 +83,33 @@ Roc rocCurve(std::span<const float> scores, std::span<const float> labels, std::
       s += ev[i].signalWeight;
       b += ev[i].backgroundWeight;
     }
-    roc.tpr.push_back(s);
-    roc.fpr.push_back(b);
-    roc.threshold.push_back(t);
+    fn(s, b, t);
   }
-  // Normalising by the final cumulative sums (not by separately summed totals) makes the last
-  // point exactly (1, 1).
+  return {s, b};
+}
+
+void checkTotals(double s, double b, std::size_t n) {
   if (!(s > 0.0) || !(b > 0.0))
     throwInput("ROC curve undefined: the summed weight of signal is " + number(s) + " and of background " +
-               number(b) + " over " + std::to_string(ev.size()) + " events; both must be > 0");
+               number(b) + " over " + std::to_string(n) + " events; both must be > 0");
+}
+
+}  // namespace
+
+Roc rocCurve(std::span<const float> scores, std::span<const float> labels, std::span<const float> weights) {
+  const std::vector<Event> ev = sortedEvents(scores, labels, weights);
+  Roc roc;
+  roc.fpr.push_back(0.0);
+  roc.tpr.push_back(0.0);
+  roc.threshold.push_back(std::numeric_limits<double>::infinity());
+  const auto [s, b] = walkCurve(ev, [&](double cs, double cb, float t) {
+    roc.tpr.push_back(cs);
+    roc.fpr.push_back(cb);
+    roc.threshold.push_back(t);
+  });
+  // Normalising by the final cumulative sums (not by separately summed totals) makes the last
+  // point exactly (1, 1).
+  checkTotals(s, b, ev.size());
   for (std::size_t k = 1; k < roc.tpr.size(); ++k) {
     roc.tpr[k] /= s;
     roc.fpr[k] /= b;
@@ -107,7 +126,20 @@ double auc(const Roc& roc) {
 }
 
 double auc(std::span<const float> scores, std::span<const float> labels, std::span<const float> weights) {
-  return auc(rocCurve(scores, labels, weights));
+  // Two walks over the sorted events instead of a stored curve (which would take 24 bytes per
+  // distinct score): the first gives the totals, the second the same normalised points and the
+  // same sum as auc(rocCurve(...)), so the two agree to the bit.
+  const std::vector<Event> ev = sortedEvents(scores, labels, weights);
+  const auto [s, b] = walkCurve(ev, [](double, double, float) {});
+  checkTotals(s, b, ev.size());
+  double area = 0.0, fpr = 0.0, tpr = 0.0;
+  walkCurve(ev, [&](double cs, double cb, float) {
+    const double f = cb / b, t = cs / s;
+    area += (f - fpr) * (t + tpr);
+    fpr = f;
+    tpr = t;
+  });
+  return 0.5 * area;
 }
 
 double bkgEffAtSigEff(const Roc& roc, double signalEfficiency) {
@@ -130,6 +162,90 @@ double thresholdAtSigEff(const Roc& roc, double signalEfficiency) {
   const double t0 = roc.tpr[i - 1], t1 = roc.tpr[i];
   const double frac = (signalEfficiency - t0) / (t1 - t0);
   return roc.threshold[i - 1] + frac * (roc.threshold[i] - roc.threshold[i - 1]);
+}
+
+std::vector<std::size_t> thinCurve(std::size_t n, std::span<const std::vector<double>> coords,
+                                   std::vector<std::size_t> mandatory, std::size_t maxPoints) {
+  std::vector<std::size_t> all(n);
+  for (std::size_t i = 0; i < n; ++i) all[i] = i;
+  if (n <= maxPoints || n <= 2) return all;
+  mandatory.push_back(0);
+  mandatory.push_back(n - 1);
+  std::sort(mandatory.begin(), mandatory.end());
+  mandatory.erase(std::unique(mandatory.begin(), mandatory.end()), mandatory.end());
+  std::vector<char> keep(n, 0);
+  for (const std::size_t i : mandatory)
+    if (i < n) keep[i] = 1;
+  // Each coordinate gets an equal share of the room; a point is kept when some coordinate moved by
+  // at least its step since the last kept point.
+  const std::size_t room = maxPoints > mandatory.size() ? maxPoints - mandatory.size() : 0;
+  if (room > 0 && !coords.empty()) {
+    std::vector<double> step(coords.size());
+    for (std::size_t c = 0; c < coords.size(); ++c) {
+      const auto [lo, hi] = std::minmax_element(coords[c].begin(), coords[c].end());
+      step[c] = (*hi - *lo) * static_cast<double>(coords.size()) / static_cast<double>(room);
+    }
+    std::size_t last = 0;
+    for (std::size_t i = 1; i < n; ++i) {
+      bool moved = keep[i] != 0;
+      for (std::size_t c = 0; c < coords.size() && !moved; ++c)
+        moved = step[c] > 0 && std::abs(coords[c][i] - coords[c][last]) >= step[c];
+      if (moved) {
+        keep[i] = 1;
+        last = i;
+      }
+    }
+  }
+  std::vector<std::size_t> kept;
+  for (std::size_t i = 0; i < n; ++i)
+    if (keep[i]) kept.push_back(i);
+  // Curves that go back and forth (negative weights) can exceed the budget: drop evenly among the
+  // points that are not mandatory.
+  if (kept.size() > maxPoints) {
+    std::vector<std::size_t> optional;
+    for (const std::size_t i : kept)
+      if (!std::binary_search(mandatory.begin(), mandatory.end(), i)) optional.push_back(i);
+    const std::size_t want = maxPoints > mandatory.size() ? maxPoints - mandatory.size() : 0;
+    kept = mandatory;
+    for (std::size_t k = 0; k < want; ++k) kept.push_back(optional[k * optional.size() / want]);
+    std::sort(kept.begin(), kept.end());
+    kept.erase(std::unique(kept.begin(), kept.end()), kept.end());
+  }
+  return kept;
+}
+
+std::vector<double> log10Coordinate(const std::vector<double>& v) {
+  double lowest = std::numeric_limits<double>::infinity();
+  for (const double x : v)
+    if (x > 0) lowest = std::min(lowest, x);
+  // Zero sits a decade below the smallest positive value, so the first positive point (the
+  // tightest cut with any background, the rejection plot's last point) is a move and kept.
+  const double floorLog = std::isfinite(lowest) ? std::log10(lowest) - 1.0 : 0.0;
+  std::vector<double> out(v.size());
+  for (std::size_t i = 0; i < v.size(); ++i) out[i] = v[i] > 0 ? std::log10(v[i]) : floorLog;
+  return out;
+}
+
+Roc thinRoc(const Roc& roc, std::span<const double> signalEfficiencies, std::size_t maxPoints) {
+  if (roc.tpr.size() <= maxPoints) return roc;
+  checkRoc(roc);
+  std::vector<std::size_t> mandatory;
+  for (const double e : signalEfficiencies) {
+    checkRange(e);
+    const std::size_t i = firstReaching(roc, e);
+    mandatory.push_back(i);
+    if (i > 0) mandatory.push_back(i - 1);
+  }
+  const std::vector<double> coords[3] = {roc.tpr, roc.fpr, log10Coordinate(roc.fpr)};
+  const std::vector<std::size_t> kept = thinCurve(roc.tpr.size(), coords, std::move(mandatory), maxPoints);
+  if (kept.size() == roc.tpr.size()) return roc;
+  Roc out;
+  for (const std::size_t i : kept) {
+    out.fpr.push_back(roc.fpr[i]);
+    out.tpr.push_back(roc.tpr[i]);
+    out.threshold.push_back(roc.threshold[i]);
+  }
+  return out;
 }
 
 double Confusion::accuracy() const {

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "hepsweep/core/Error.hpp"
+#include "hepsweep/metrics/Metrics.hpp"
 
 namespace hepsweep::metrics {
 
@@ -268,6 +269,25 @@ std::vector<float> scaleByClass(std::span<const float> labels, std::span<const f
   std::vector<float> out(labels.size());
   for (std::size_t i = 0; i < labels.size(); ++i)
     out[i] = static_cast<float>(weightAt(weights, i) * (isSignal(labels[i], i) ? signalFactor : backgroundFactor));
+  return out;
+}
+
+AmsScan thinAmsScan(const AmsScan& scan, std::size_t maxPoints) {
+  const std::size_t n = scan.ams.size();
+  const std::vector<double> coords[3] = {scan.threshold, scan.signal, scan.background};
+  std::vector<std::size_t> kept = thinCurve(n, coords, {scan.best}, maxPoints);
+  if (kept.size() == n) return scan;
+  AmsScan out;
+  out.totalSignal = scan.totalSignal;
+  out.totalBackground = scan.totalBackground;
+  out.regularisation = scan.regularisation;
+  for (const std::size_t i : kept) {
+    if (i == scan.best) out.best = out.ams.size();
+    out.threshold.push_back(scan.threshold[i]);
+    out.signal.push_back(scan.signal[i]);
+    out.background.push_back(scan.background[i]);
+    out.ams.push_back(scan.ams[i]);
+  }
   return out;
 }
 

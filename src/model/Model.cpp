@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
+#include <limits>
 #include <optional>
 #include <set>
 
-#include "hepsweep/campaign/Options.hpp"
 #include "hepsweep/core/Error.hpp"
 #include "hepsweep/core/Sha256.hpp"
 #include "hepsweep/core/Strings.hpp"
@@ -15,7 +15,7 @@
 #include "hepsweep/io/DatasetFile.hpp"
 #include "hepsweep/io/Hdf5.hpp"
 #include "hepsweep/metrics/Metrics.hpp"
-#include "hepsweep/train/ResultFile.hpp"
+#include "hepsweep/rundir/ResultSchema.hpp"
 
 namespace hepsweep::model {
 namespace {
@@ -25,88 +25,7 @@ namespace h5 = io::h5;
 template <class T>
 std::span<const T> asSpan(const std::vector<T>& v) { return {v.data(), v.size()}; }
 
-Eigen::VectorXf toEigen(const std::vector<float>& v) {
-  return Eigen::Map<const Eigen::VectorXf>(v.data(), static_cast<Eigen::Index>(v.size()));
-}
-
 std::string foldGroupName(int fold) { return "fold_" + std::to_string(fold); }
-
-// "a.b=1 model.widths=[64, 64] c=x" -> {"a.b=1", "model.widths=[64, 64]", "c=x"}: a new
-// assignment starts at a word made of key characters followed by '='.
-std::vector<std::string> splitAssignments(const std::string& joined) {
-  std::vector<std::string> out;
-  std::size_t i = 0;
-  const auto isKeyChar = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '"'; };
-  while (i < joined.size()) {
-    while (i < joined.size() && joined[i] == ' ') ++i;
-    if (i >= joined.size()) break;
-    std::size_t j = i;
-    while (j < joined.size() && isKeyChar(joined[j])) ++j;
-    const bool startsAssignment = j > i && j < joined.size() && joined[j] == '=';
-    std::size_t end = joined.find(' ', j);
-    while (end != std::string::npos) {
-      std::size_t k = end + 1;
-      while (k < joined.size() && isKeyChar(joined[k])) ++k;
-      if (k > end + 1 && k < joined.size() && joined[k] == '=') break;
-      end = joined.find(' ', end + 1);
-    }
-    const std::string piece = joined.substr(i, end == std::string::npos ? std::string::npos : end - i);
-    if (startsAssignment || out.empty()) out.push_back(piece);
-    else out.back() += " " + piece;
-    i = end == std::string::npos ? joined.size() : end;
-  }
-  return out;
-}
-
-// The network group of a result or model file (train::writeNetwork's layout) back into a
-// configuration and buffers. `fallback` supplies the activation constants when the file predates
-// their attributes.
-void readNetworkGroup(const h5::Group& g, const std::optional<nn::ModelConfig>& fallback, FoldModel& f) {
-  const auto layers = g.attrInt("layers");
-  f.inputs = static_cast<int>(g.attrInt("inputs"));
-  if (layers < 2)
-    throwInput(g.where("") + ": the network has " + std::to_string(layers) +
-               " layers; a hepsweep network has at least one hidden layer and the output layer");
-  nn::ModelConfig cfg;
-  if (fallback) cfg = *fallback;
-  cfg.widths.clear();
-  cfg.width = cfg.depth = cfg.step = 0;
-  cfg.dropout.clear();
-  for (std::int64_t l = 0; l < layers; ++l) {
-    const std::string name = "layer_" + std::to_string(l);
-    const auto shape = g.shape(name + "/W");
-    if (shape.size() != 2) throwInput(g.where(name + "/W") + " is not a 2-D (outputs x inputs) matrix");
-    if (l == layers - 1) {
-      if (shape[0] != 1) throwInput(g.where(name + "/W") + ": the output layer must have one unit");
-      break;
-    }
-    cfg.widths.push_back(static_cast<int>(shape[0]));
-    cfg.dropout.push_back(static_cast<float>(g.attrDouble("dropout", name)));
-    if (l == 0) {
-      cfg.activation = nn::parseActivation(g.attrString("activation", name));
-      cfg.batchNorm = g.attrInt("batch_norm", name) != 0;
-    }
-  }
-  const bool hasConstants = g.hasAttr("leaky_slope");
-  if (!hasConstants && !fallback)
-    throwInput(g.where("") + " lacks the attributes leaky_slope, elu_alpha and batch_norm_epsilon and no "
-               "configuration was given to take them from");
-  if (hasConstants) {
-    cfg.leakySlope = static_cast<float>(g.attrDouble("leaky_slope"));
-    cfg.eluAlpha = static_cast<float>(g.attrDouble("elu_alpha"));
-    cfg.batchNormEpsilon = static_cast<float>(g.attrDouble("batch_norm_epsilon"));
-    cfg.batchNormMomentum = static_cast<float>(g.attrDouble("batch_norm_momentum"));
-  }
-  f.network = cfg;
-  f.params = toEigen(g.read<float>("params"));
-  f.state = toEigen(g.read<float>("state"));
-  // Rebuilding checks that the layer description gives exactly the stored buffer layout.
-  const nn::Network net(f.inputs, f.network, 0);
-  if (net.numParams() != static_cast<std::size_t>(f.params.size()) || net.state().size() != f.state.size())
-    throwInput(g.where("params") + ": " + std::to_string(f.params.size()) + " parameters and " +
-               std::to_string(f.state.size()) + " state values do not fit the described layers (" +
-               std::to_string(net.numParams()) + " and " + std::to_string(net.state().size()) + " expected)");
-}
 
 void checkFormat(const h5::File& f, const std::string& path, const char* format, std::int64_t version,
                  const char* what) {
@@ -119,51 +38,39 @@ void checkFormat(const h5::File& f, const std::string& path, const char* format,
                "; this hepsweep reads version " + std::to_string(version));
 }
 
+void fillNetwork(FoldModel& f, const rundir::StoredNetwork& n) {
+  f.network = n.config;
+  f.inputs = n.inputs;
+  f.params = n.params;
+  f.state = n.state;
+}
+
+// What fromResultFiles needs of a result file beyond its fold model.
 struct ResultContents {
   FoldModel fold;
+  rundir::ResultHeader header;
   int folds = 1;
-  std::uint64_t seed = 0;
-  std::string config, version, dataFile, dataSha256;
   std::vector<std::string> featureNames;
-  std::vector<std::int64_t> testRows;
-  std::vector<float> testLabels, testWeights;
+  data::SplitFractions split;
+  std::vector<double> signalEfficiencies;
 };
 
 ResultContents readResult(const std::string& path) {
-  const h5::File f = h5::File::open(path);
-  checkFormat(f, path, "hepsweep-result", 1, "hepsweep result file");
   ResultContents r;
-  r.fold.resultFile = path;
-  r.fold.fold = f.hasAttr("fold") ? static_cast<int>(f.attrInt("fold")) : 0;
-  r.folds = f.hasAttr("folds") ? static_cast<int>(f.attrInt("folds")) : 1;
-  r.fold.itemOverrides = f.hasAttr("item_overrides") ? f.attrString("item_overrides") : "";
-  r.seed = static_cast<std::uint64_t>(f.attrInt("seed"));
-  r.config = f.attrString("config");
-  r.version = f.attrString("version");
-  r.dataFile = f.attrString("data_file");
-  r.dataSha256 = f.attrString("data_sha256");
+  r.fold = readFoldModel(path);
+  const h5::File f = h5::File::open(path);
+  r.header = rundir::readResultHeader(f);
+  r.folds = r.header.item ? r.header.item->folds : 1;
   r.featureNames = f.readStrings("model/feature_names");
-  r.fold.preprocess = train::readPreprocess(f.openGroup("preprocess"));
-
-  std::optional<nn::ModelConfig> fallback;
-  const h5::Group net = f.openGroup("model");
-  if (!net.hasAttr("leaky_slope")) {
-    campaign::CampaignConfig c = campaign::parseCampaign(r.config, path + ":config");
-    if (!r.fold.itemOverrides.empty()) campaign::applyOverrides(c, splitAssignments(r.fold.itemOverrides));
-    fallback = c.run.model;
+  r.signalEfficiencies = f.read<double>("metrics/signal_efficiency");
+  if (r.header.formatVersion >= 2) {
+    r.split = rundir::readSplitRecord(f.openGroup("split")).rule.fractions;
+  } else {
+    // Format 1 files keep the fractions only inside their configuration text, which this module
+    // does not parse: the model records them as unknown (NaN).
+    r.split = {std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::quiet_NaN(),
+               std::numeric_limits<double>::quiet_NaN()};
   }
-  readNetworkGroup(net, fallback, r.fold);
-  if (r.fold.inputs != r.fold.preprocess.outputs())
-    throwInput("'" + path + "': the network has " + std::to_string(r.fold.inputs) + " inputs but the preprocessing gives " +
-               std::to_string(r.fold.preprocess.outputs()) + " columns");
-
-  r.testRows = f.read<std::int64_t>("split/test");
-  r.fold.testScores = f.read<float>("scores/test");
-  r.testLabels = f.read<float>("scores/test_labels");
-  r.testWeights = f.read<float>("scores/test_weights");
-  r.fold.valLoss = f.readScalarDouble("metrics/val_loss");
-  r.fold.valAuc = f.readScalarDouble("metrics/val_auc");
-  r.fold.testAuc = f.readScalarDouble("metrics/test_auc");
   return r;
 }
 
@@ -239,7 +146,27 @@ double Model::thresholdAt(double signalEfficiency) const {
   return metrics::thresholdAtSigEff(roc, signalEfficiency);
 }
 
-Model fromResultFiles(const std::vector<std::string>& paths) {
+FoldModel readFoldModel(const std::string& path) {
+  const h5::File f = h5::File::open(path);
+  const rundir::ResultHeader header = rundir::readResultHeader(f);
+  FoldModel fold;
+  fold.resultFile = path;
+  if (header.item) {
+    fold.fold = header.item->fold;
+    fold.itemOverrides = rundir::joinOverrides(header.item->overrides);
+  }
+  fold.preprocess = rundir::readPreprocess(f.openGroup("preprocess"));
+  fillNetwork(fold, rundir::readNetwork(f.openGroup("model")));
+  if (fold.inputs != fold.preprocess.outputs())
+    throwInput("'" + path + "': the network has " + std::to_string(fold.inputs) + " inputs but the preprocessing gives " +
+               std::to_string(fold.preprocess.outputs()) + " columns");
+  fold.valLoss = f.readScalarDouble("metrics/val_loss");
+  fold.valAuc = f.readScalarDouble("metrics/val_auc");
+  fold.testAuc = f.readScalarDouble("metrics/test_auc");
+  return fold;
+}
+
+Model fromResultFiles(const std::vector<std::string>& paths, const FoldScores* given) {
   if (paths.empty()) throwInput("no result files given to build the model from");
   Model m;
   std::vector<double> efficiencies;
@@ -254,34 +181,36 @@ Model fromResultFiles(const std::vector<std::string>& paths) {
                  std::to_string(i) + "; pass the result files in fold order (0, 1, ...)");
     if (i == 0) {
       m.featureNames = r.featureNames;
-      m.campaignToml = r.config;
-      m.trainVersion = r.version;
-      m.dataFile = r.dataFile;
-      m.dataSha256 = r.dataSha256;
-      m.foldRule.seed = r.seed;
+      m.campaignToml = r.header.config;
+      m.trainVersion = r.header.version;
+      m.dataFile = r.header.dataFile;
+      m.dataSha256 = r.header.dataSha256;
+      m.foldRule.seed = r.header.seed;
       m.foldRule.folds = r.folds;
-      m.foldRule.testRows = r.testRows;
-      m.testLabels = r.testLabels;
-      m.testWeights = r.testWeights;
-      const campaign::CampaignConfig c = campaign::parseCampaign(r.config, p + ":config");
-      m.foldRule.split = c.run.data.split;
-      efficiencies = c.run.metrics.signalEfficiencies;
+      m.foldRule.split = r.split;
+      efficiencies = r.signalEfficiencies;
     } else {
       const std::string& first = paths[0];
       const auto differs = [&](const char* what) {
         throwInput("'" + p + "' and '" + first + "' differ in " + what + ": they are not folds of one point");
       };
       if (r.featureNames != m.featureNames) differs("their features");
-      if (r.seed != m.foldRule.seed) differs("their seed");
-      if (r.dataSha256 != m.dataSha256) differs("their data file (sha256)");
-      if (r.config != m.campaignToml) differs("their campaign");
+      if (r.header.seed != m.foldRule.seed) differs("their seed");
+      if (r.header.dataSha256 != m.dataSha256) differs("their data file (sha256)");
       if (r.fold.itemOverrides != m.folds[0].itemOverrides) differs("their search point (item_overrides)");
-      if (r.testRows != m.foldRule.testRows || r.testLabels != m.testLabels) differs("their held-out test set");
     }
-    if (r.fold.testScores.size() != r.testRows.size())
-      throwInput("'" + p + "': scores/test and split/test have different lengths");
     m.folds.push_back(std::move(r.fold));
   }
+  // The test scores: the caller's (aggregate already has them), or read / recomputed here.
+  const FoldScores own = given ? FoldScores{} : foldScores(paths, false);
+  const FoldScores& scores = given ? *given : own;
+  if (scores.test.size() != m.folds.size())
+    throw Error(ErrorCategory::Internal, "fromResultFiles: test scores of " + std::to_string(scores.test.size()) +
+                                             " folds for " + std::to_string(m.folds.size()) + " result files");
+  m.foldRule.testRows = scores.testRows;
+  m.testLabels = scores.testLabels;
+  m.testWeights = scores.testWeights;
+  for (std::size_t k = 0; k < m.folds.size(); ++k) m.folds[k].testScores = scores.test[k];
   recordKeys(m);
   computeTestSummary(m, efficiencies);
   m.version = versionString();
@@ -353,10 +282,10 @@ void writeModel(const std::string& path, const Model& m) {
       g.setAttr("val_loss", fm.valLoss);
       g.setAttr("val_auc", fm.valAuc);
       g.setAttr("test_auc", fm.testAuc);
-      train::writePreprocess(g.createGroup("preprocess"), fm.preprocess);
+      rundir::writePreprocess(g.createGroup("preprocess"), fm.preprocess);
       const h5::Group net = g.createGroup("model");
       net.writeStrings("feature_names", m.featureNames);
-      train::writeNetwork(net, buildNetwork(fm));
+      rundir::writeNetwork(net, buildNetwork(fm));
       g.write<float>("test_scores", asSpan(fm.testScores));
     }
   });
@@ -411,8 +340,8 @@ Model readModel(const std::string& path) {
     fm.valLoss = g.attrDouble("val_loss");
     fm.valAuc = g.attrDouble("val_auc");
     fm.testAuc = g.attrDouble("test_auc");
-    fm.preprocess = train::readPreprocess(g.openGroup("preprocess"));
-    readNetworkGroup(g.openGroup("model"), std::nullopt, fm);
+    fm.preprocess = rundir::readPreprocess(g.openGroup("preprocess"));
+    fillNetwork(fm, rundir::readNetwork(g.openGroup("model")));
     fm.testScores = g.read<float>("test_scores");
     m.folds.push_back(std::move(fm));
   }
@@ -421,20 +350,48 @@ Model readModel(const std::string& path) {
   return m;
 }
 
+FoldScorer::FoldScorer(const FoldModel& f, std::span<const std::string> tableColumns)
+    : fold_(f), net_(buildNetwork(f)), pre_(f.preprocess, data::inputColumns(f.preprocess, tableColumns)),
+      buffer_(kChunkRows, f.preprocess.outputs()), chunkRows_(static_cast<std::size_t>(kChunkRows)) {}
+
+void FoldScorer::scoreChunks(const data::FeatureMatrix& table, const data::Index* rows, Eigen::Index n,
+                             Eigen::VectorXf& out) {
+  // As train::Trainer::computeLogits/evaluate: fixed chunks, inference mode, then the sigmoid
+  // over the whole vector in float (so the vectorised and scalar tail positions agree).
+  logits_.setZero(n);
+  const Eigen::Index features = buffer_.cols();
+  for (Eigen::Index start = 0; start < n; start += kChunkRows) {
+    const Eigen::Index b = std::min(kChunkRows, n - start);
+    for (Eigen::Index i = 0; i < b; ++i) {
+      const data::Index r = rows ? rows[start + i] : start + i;
+      if (r < 0 || r >= table.rows())
+        throw Error(ErrorCategory::Internal, "FoldScorer: row " + std::to_string(r) + " outside a table of " +
+                                                 std::to_string(table.rows()) + " rows");
+      pre_.applyRow(table.row(r).data(), buffer_.row(i).data());
+    }
+    const Eigen::Map<const Eigen::MatrixXf> xc(buffer_.data(), features, b);
+    logits_.segment(start, b) = net_.forward(xc, false).transpose();
+  }
+  out = (1.0f / (1.0f + (-logits_.array()).exp())).matrix();
+}
+
+std::vector<float> FoldScorer::scoreRows(const data::FeatureMatrix& table, std::span<const data::Index> rows) {
+  Eigen::VectorXf scores;
+  scoreChunks(table, rows.data(), static_cast<Eigen::Index>(rows.size()), scores);
+  return {scores.data(), scores.data() + scores.size()};
+}
+
+void FoldScorer::scoreAll(const data::FeatureMatrix& table, Eigen::VectorXf& out) {
+  scoreChunks(table, nullptr, table.rows(), out);
+}
+
 Scorer::Scorer(const Model& m) : model_(m) {
   for (const FoldModel& f : m.folds) {
-    nets_.push_back(buildNetwork(f));
-    std::vector<data::Index> cols;
-    bool identity = f.preprocess.inputNames.size() == m.featureNames.size();
-    for (std::size_t j = 0; j < f.preprocess.inputNames.size(); ++j) {
-      const auto it = std::find(m.featureNames.begin(), m.featureNames.end(), f.preprocess.inputNames[j]);
-      if (it == m.featureNames.end())
-        throwInput("fold " + std::to_string(f.fold) + "'s preprocessing needs feature " +
-                   str::quoted(f.preprocess.inputNames[j]) + ", which the model's feature list lacks");
-      cols.push_back(it - m.featureNames.begin());
-      identity = identity && cols.back() == static_cast<data::Index>(j);
-    }
-    columns_.push_back(identity ? std::vector<data::Index>{} : std::move(cols));
+    for (const auto& name : f.preprocess.inputNames)
+      if (std::find(m.featureNames.begin(), m.featureNames.end(), name) == m.featureNames.end())
+        throwInput("fold " + std::to_string(f.fold) + "'s preprocessing needs feature " + str::quoted(name) +
+                   ", which the model's feature list lacks");
+    folds_.push_back(std::make_unique<FoldScorer>(f, m.featureNames));
   }
 }
 
@@ -445,26 +402,7 @@ void Scorer::scoreFolds(const data::FeatureMatrix& x, data::FeatureMatrix& perFo
                                              std::to_string(model_.featureNames.size()) + " features");
   perFold.resize(n, folds());
   for (int k = 0; k < folds(); ++k) {
-    const auto ks = static_cast<std::size_t>(k);
-    const FoldModel& f = model_.folds[ks];
-    if (columns_[ks].empty()) {
-      data::applyPreprocess(f.preprocess, x, pre_);
-    } else {
-      gathered_.resize(n, static_cast<Eigen::Index>(columns_[ks].size()));
-      for (std::size_t j = 0; j < columns_[ks].size(); ++j)
-        gathered_.col(static_cast<Eigen::Index>(j)) = x.col(columns_[ks][j]);
-      data::applyPreprocess(f.preprocess, gathered_, pre_);
-    }
-    // As train::Trainer::computeLogits/evaluate: fixed chunks, inference mode, then the sigmoid
-    // over the whole vector in float (so the vectorised and scalar tail positions agree).
-    logits_.setZero(n);
-    const Eigen::Index features = pre_.cols();
-    for (Eigen::Index start = 0; start < n; start += kChunkRows) {
-      const Eigen::Index b = std::min(kChunkRows, n - start);
-      const Eigen::Map<const Eigen::MatrixXf> xc(pre_.row(start).data(), features, b);
-      logits_.segment(start, b) = nets_[ks].forward(xc, false).transpose();
-    }
-    scores_ = (1.0f / (1.0f + (-logits_.array()).exp())).matrix();
+    folds_[static_cast<std::size_t>(k)]->scoreAll(x, scores_);
     perFold.col(k) = scores_;
   }
 }

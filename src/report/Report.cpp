@@ -588,7 +588,9 @@ void Builder::scores() {
     caption += " A small p-value (say below 0.01) means train and test differ: a sign of overtraining.";
     addPlot({stem, "Score distributions, train vs test: " + label, caption, "overtraining"}, g.str());
   }
-  if (labels.empty()) notes_.push_back("No train/test score samples in the summary: no overtraining plots.");
+  if (labels.empty())
+    notes_.push_back(s_.overtrainingNote.empty() ? "No train/test score samples in the summary: no overtraining plots."
+                                                 : s_.overtrainingNote);
 }
 
 void Builder::trace() {

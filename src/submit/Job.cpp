@@ -9,7 +9,7 @@
 #include <set>
 
 #include "hepsweep/campaign/Options.hpp"
-#include "hepsweep/campaign/RunDirectory.hpp"
+#include "hepsweep/rundir/RunDirectory.hpp"
 #include "hepsweep/core/Error.hpp"
 #include "hepsweep/core/Strings.hpp"
 
@@ -19,10 +19,10 @@ namespace hepsweep::submit {
 
 std::vector<int> unfinishedSlices(const fs::path& runDir, std::int64_t itemCount, int sliceCount) {
   if (sliceCount < 1) throwConfig("the number of slices must be at least 1, got " + std::to_string(sliceCount));
-  const campaign::RunDirectory dir(runDir);
+  const rundir::RunDirectory dir(runDir);
   std::vector<bool> unfinished(static_cast<std::size_t>(sliceCount), false);
   for (std::int64_t id = 0; id < itemCount; ++id)
-    if (dir.status(id) != campaign::ItemStatus::Done) unfinished[static_cast<std::size_t>(id % sliceCount)] = true;
+    if (dir.status(id) != rundir::ItemStatus::Done) unfinished[static_cast<std::size_t>(id % sliceCount)] = true;
   std::vector<int> out;
   for (int s = 0; s < sliceCount; ++s)
     if (unfinished[static_cast<std::size_t>(s)]) out.push_back(s);
@@ -30,10 +30,10 @@ std::vector<int> unfinishedSlices(const fs::path& runDir, std::int64_t itemCount
 }
 
 void checkRunDirectory(const fs::path& runDir, const campaign::CampaignConfig& c) {
-  const campaign::RunDirectory dir(runDir);
+  const rundir::RunDirectory dir(runDir);
   if (!fs::exists(dir.campaignFile())) return;
   const campaign::CampaignConfig previous =
-      campaign::parseCampaign(campaign::readTextFile(dir.campaignFile()), dir.campaignFile().string());
+      campaign::parseCampaign(rundir::readTextFile(dir.campaignFile()), dir.campaignFile().string());
   const auto diffs = campaign::diffCampaigns(previous, c);
   if (!diffs.empty())
     throwConfig("run directory '" + runDir.string() + "' holds a different campaign; differing keys:\n  " +

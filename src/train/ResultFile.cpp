@@ -19,18 +19,21 @@ namespace {
 template <class T>
 std::span<const T> asSpan(const std::vector<T>& v) { return {v.data(), v.size()}; }
 std::span<const float> asSpan(const Eigen::VectorXf& v) { return {v.data(), static_cast<std::size_t>(v.size())}; }
-std::span<const double> asSpan(const Eigen::VectorXd& v) { return {v.data(), static_cast<std::size_t>(v.size())}; }
 
-void writeRoc(const io::h5::Group& g, const metrics::Roc& roc) {
-  g.write<double>("fpr", asSpan(roc.fpr));
-  g.write<double>("tpr", asSpan(roc.tpr));
-  g.write<double>("threshold", asSpan(roc.threshold));
+// The test ROC at a bounded number of points; the attribute says how many the full curve had.
+void writeRoc(const io::h5::Group& g, const metrics::Roc& roc, std::span<const double> signalEfficiencies) {
+  const metrics::Roc thin = metrics::thinRoc(roc, signalEfficiencies, kStoredCurvePoints);
+  g.setAttr("points_full", static_cast<std::int64_t>(roc.fpr.size()));
+  g.write<double>("fpr", asSpan(thin.fpr));
+  g.write<double>("tpr", asSpan(thin.tpr));
+  g.write<double>("threshold", asSpan(thin.threshold));
 }
 
 void writeSplitScores(const io::h5::Group& scores, const std::string& name, const SplitData& s, const EvalResult& e) {
   scores.write<float>(name, asSpan(e.scores));
   scores.write<float>(name + "_labels", asSpan(s.labels));
   scores.write<float>(name + "_weights", asSpan(s.weights));
+  scores.write<std::int64_t>(name + "_rows", asSpan(s.rows));
 }
 
 // Event weights of a split as expected yields of the whole sample: the split holds n_c of the N_c
@@ -95,11 +98,13 @@ void writePhysicsMetrics(const io::h5::Group& f, const io::h5::Group& m, const R
   m.writeScalar("expected_signal", testTotals.first);
   m.writeScalar("expected_background", testTotals.second);
   if (test) {
+    const metrics::AmsScan thin = metrics::thinAmsScan(*test, kStoredCurvePoints);
     const auto curve = f.createGroup("ams_curve");
-    curve.write<double>("threshold", asSpan(test->threshold));
-    curve.write<double>("signal", asSpan(test->signal));
-    curve.write<double>("background", asSpan(test->background));
-    curve.write<double>("ams", asSpan(test->ams));
+    curve.setAttr("points_full", static_cast<std::int64_t>(test->ams.size()));
+    curve.write<double>("threshold", asSpan(thin.threshold));
+    curve.write<double>("signal", asSpan(thin.signal));
+    curve.write<double>("background", asSpan(thin.background));
+    curve.write<double>("ams", asSpan(thin.ams));
   }
   const auto val = amsOfSplit(cfg, data, data.val, r.val, data.balanceFactors, "validation", notes, valTotals);
   const double valAms = val ? val->bestAms() : nan;
@@ -123,95 +128,44 @@ void writePhysicsMetrics(const io::h5::Group& f, const io::h5::Group& m, const R
 
 }  // namespace
 
-void writePreprocess(const io::h5::Group& g, const data::PreprocessParams& p) {
-  g.setAttr("scaler", std::string(data::toString(p.scaler)));
-  g.setAttr("missing", std::string(data::toString(p.missing)));
-  g.setAttr("has_missing_value", static_cast<std::int64_t>(p.hasMissingValue));
-  g.setAttr("missing_value", static_cast<double>(p.missingValue));
-  g.writeStrings("input_names", p.inputNames);
-  g.writeStrings("output_names", p.outputNames);
-  g.write<std::uint8_t>("uses_missing", asSpan(p.usesMissing), false);
-  g.write<double>("impute_mean", asSpan(p.imputeMean), false);
-  g.write<std::int64_t>("indicator_of", asSpan(p.indicatorOf), false);
-  g.write<double>("mean", asSpan(p.mean), false);
-  g.write<double>("scale", asSpan(p.scale), false);
-  // Row-major copy: component k is row k, as scikit-learn's PCA.components_.
-  const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> c = p.components;
-  g.write2d<double>("components", c.data(), static_cast<std::size_t>(c.rows()), static_cast<std::size_t>(c.cols()), false);
-  g.write<double>("explained_variance", asSpan(p.explainedVariance), false);
-}
-
-data::PreprocessParams readPreprocess(const io::h5::Group& g) {
-  data::PreprocessParams p;
-  p.scaler = data::parseScalerKind(g.attrString("scaler"));
-  p.missing = data::parseMissingPolicy(g.attrString("missing"));
-  p.hasMissingValue = g.attrInt("has_missing_value") != 0;
-  p.missingValue = static_cast<float>(g.attrDouble("missing_value"));
-  p.inputNames = g.readStrings("input_names");
-  p.outputNames = g.readStrings("output_names");
-  p.usesMissing = g.read<std::uint8_t>("uses_missing");
-  const auto toVec = [](const std::vector<double>& v) {
-    return Eigen::VectorXd(Eigen::Map<const Eigen::VectorXd>(v.data(), static_cast<Eigen::Index>(v.size())));
-  };
-  p.imputeMean = toVec(g.read<double>("impute_mean"));
-  p.indicatorOf = g.read<std::int64_t>("indicator_of");
-  p.mean = toVec(g.read<double>("mean"));
-  p.scale = toVec(g.read<double>("scale"));
-  std::size_t rows = 0, cols = 0;
-  const auto c = g.read2d<double>("components", rows, cols);
-  p.components = Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
-      c.data(), static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(cols));
-  p.explainedVariance = toVec(g.read<double>("explained_variance"));
-  return p;
-}
-
-void writeNetwork(const io::h5::Group& g, const nn::Network& net) {
-  const auto& params = net.params();
-  const auto& state = net.state();
-  g.setAttr("inputs", static_cast<std::int64_t>(net.inputs()));
-  g.setAttr("layers", static_cast<std::int64_t>(net.layers().size()));
-  g.setAttr("output", std::string("sigmoid(logit)"));
-  // The activation constants are not visible in the layers; `apply` rebuilds the network from them.
-  g.setAttr("leaky_slope", static_cast<double>(net.config().leakySlope));
-  g.setAttr("elu_alpha", static_cast<double>(net.config().eluAlpha));
-  g.setAttr("batch_norm_epsilon", static_cast<double>(net.config().batchNormEpsilon));
-  g.setAttr("batch_norm_momentum", static_cast<double>(net.config().batchNormMomentum));
-  g.write<float>("params", asSpan(params), false);
-  g.write<float>("state", asSpan(state), false);
-  for (std::size_t l = 0; l < net.layers().size(); ++l) {
-    const nn::DenseLayerView& v = net.layers()[l];
-    const io::h5::Group lg = g.createGroup("layer_" + std::to_string(l));
-    lg.setAttr("activation", std::string(nn::toString(v.activation)));
-    lg.setAttr("dropout", static_cast<double>(v.dropout));
-    lg.setAttr("batch_norm", static_cast<std::int64_t>(v.batchNorm));
-    // Parameters hold W column-major (outputs x inputs); the same bytes read row-major are W^T,
-    // so transpose explicitly to store (outputs x inputs) row-major as h5py shows it.
-    const Eigen::Map<const Eigen::MatrixXf> w(params.data() + v.weightOffset, v.outputs, v.inputs);
-    const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> wr = w;
-    lg.write2d<float>("W", wr.data(), static_cast<std::size_t>(v.outputs), static_cast<std::size_t>(v.inputs), false);
-    lg.write<float>("b", std::span<const float>(params.data() + v.biasOffset, static_cast<std::size_t>(v.outputs)), false);
-    if (v.batchNorm) {
-      const auto n = static_cast<std::size_t>(v.outputs);
-      lg.write<float>("gamma", std::span<const float>(params.data() + v.gammaOffset, n), false);
-      lg.write<float>("beta", std::span<const float>(params.data() + v.betaOffset, n), false);
-      lg.write<float>("running_mean", std::span<const float>(state.data() + v.runningMeanOffset, n), false);
-      lg.write<float>("running_var", std::span<const float>(state.data() + v.runningVarOffset, n), false);
-    }
+const char* toString(ScoreOutput s) {
+  switch (s) {
+    case ScoreOutput::None: return "none";
+    case ScoreOutput::Test: return "test";
+    case ScoreOutput::All: return "all";
   }
+  return "none";
+}
+
+rundir::SplitRecord splitRecord(const PreparedData& data) {
+  rundir::SplitRecord r;
+  r.rule = data.split;
+  r.dataRows = data.dataRows;
+  r.keyIsId = data.keyIsId;
+  r.nTrain = data.train.size();
+  r.nVal = data.val.size();
+  r.nTest = data.test.size();
+  r.trainDigest = data::rowsDigest(data.train.rows);
+  r.valDigest = data::rowsDigest(data.val.rows);
+  r.testDigest = data::rowsDigest(data.test.rows);
+  r.trainFactors = data.trainFactors;
+  r.valFactors = data.balanceFactors;
+  return r;
 }
 
 void writeResultFile(const std::string& path, const RunConfig& cfg, const RunRecord& run,
                      const PreparedData& data, const TrainResult& r, const nn::Network& net) {
   io::h5::writeAtomically(path, [&](io::h5::File& f) {
-    f.setAttr("format", std::string("hepsweep-result"));
-    f.setAttr("format_version", std::int64_t{1});
-    f.setAttr("config", run.configToml);
-    f.setAttr("seed", static_cast<std::int64_t>(cfg.seed));
-    f.setAttr("version", versionString());
-    f.setAttr("created", utcTimestamp());
-    f.setAttr("command_line", run.commandLine);
-    f.setAttr("data_file", data.dataFile);
-    f.setAttr("data_sha256", data.dataSha256);
+    rundir::ResultHeader h;
+    h.config = run.configToml;
+    h.seed = cfg.seed;
+    h.version = versionString();
+    h.created = utcTimestamp();
+    h.commandLine = run.commandLine;
+    h.dataFile = data.dataFile;
+    h.dataSha256 = data.dataSha256;
+    h.item = run.item;
+    rundir::writeResultHeader(f, h);
     for (const auto& [k, v] : run.textAttrs) f.setAttr(k, v);
     for (const auto& [k, v] : run.intAttrs) f.setAttr(k, v);
     for (const auto& [k, v] : run.realAttrs) f.setAttr(k, v);
@@ -234,18 +188,21 @@ void writeResultFile(const std::string& path, const RunConfig& cfg, const RunRec
     hist.write<double>("learning_rate", asSpan(lr), false);
     hist.write<double>("epoch_seconds", asSpan(sec), false);
 
-    writeRoc(f.createGroup("roc"), r.test.roc);
-    if (data.hasWeights && !r.test.rocWeighted.fpr.empty()) writeRoc(f.createGroup("roc_weighted"), r.test.rocWeighted);
+    const std::span<const double> efficiencies = asSpan(cfg.metrics.signalEfficiencies);
+    writeRoc(f.createGroup("roc"), r.test.roc, efficiencies);
+    if (data.hasWeights && !r.test.rocWeighted.fpr.empty())
+      writeRoc(f.createGroup("roc_weighted"), r.test.rocWeighted, efficiencies);
 
-    const auto scores = f.createGroup("scores");
-    writeSplitScores(scores, "test", data.test, r.test);
-    writeSplitScores(scores, "val", data.val, r.val);
-    writeSplitScores(scores, "train", data.train, r.train);
-
-    const auto split = f.createGroup("split");
-    split.write<std::int64_t>("train", asSpan(data.train.rows));
-    split.write<std::int64_t>("val", asSpan(data.val.rows));
-    split.write<std::int64_t>("test", asSpan(data.test.rows));
+    if (cfg.output.scores != ScoreOutput::None) {
+      const auto scores = f.createGroup("scores");
+      scores.setAttr("kept", std::string(toString(cfg.output.scores)));
+      writeSplitScores(scores, "test", data.test, r.test);
+      if (cfg.output.scores == ScoreOutput::All) {
+        writeSplitScores(scores, "val", data.val, r.val);
+        writeSplitScores(scores, "train", data.train, r.train);
+      }
+    }
+    rundir::writeSplitRecord(f.createGroup("split"), splitRecord(data));
 
     const auto m = f.createGroup("metrics");
     m.writeScalar("test_auc", r.test.auc);
@@ -277,10 +234,10 @@ void writeResultFile(const std::string& path, const RunConfig& cfg, const RunRec
     m.writeScalar("n_test", static_cast<std::int64_t>(data.test.size()));
     writePhysicsMetrics(f, m, cfg, data, r);
 
-    writePreprocess(f.createGroup("preprocess"), data.preprocess);
+    rundir::writePreprocess(f.createGroup("preprocess"), data.preprocess);
     const auto model = f.createGroup("model");
     model.writeStrings("feature_names", data.featureNames);
-    writeNetwork(model, net);
+    rundir::writeNetwork(model, net);
   });
 }
 

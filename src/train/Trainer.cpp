@@ -23,31 +23,18 @@ double secondsSince(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-// A split's labels and weights for every event, network inputs for the `held` events only
-// (sorted indices into `rows`; nullptr: all).
-SplitData makeSplit(const data::Dataset& columns, const data::RowReader& reader, std::vector<data::Index> rows,
-                    const data::PreprocessParams& pp, const std::vector<data::Index>* held) {
+// A split's rows with every event's label and input weight.
+SplitData makeSplit(const data::EventTable& events, std::vector<data::Index> rows) {
   SplitData s;
   s.rows = std::move(rows);
   const auto n = static_cast<Eigen::Index>(s.rows.size());
   s.labels.resize(n);
   s.weights.resize(n);
   for (Eigen::Index i = 0; i < n; ++i) {
-    s.labels[i] = columns.labels[s.rows[static_cast<std::size_t>(i)]];
-    s.weights[i] = columns.weights[s.rows[static_cast<std::size_t>(i)]];
+    const auto r = static_cast<std::size_t>(s.rows[static_cast<std::size_t>(i)]);
+    s.labels[i] = events.labels[r];
+    s.weights[i] = events.weights[r];
   }
-  std::vector<data::Index> fileRows;
-  if (held) {
-    s.held.assign(static_cast<std::size_t>(n), -1);
-    fileRows.reserve(held->size());
-    for (std::size_t k = 0; k < held->size(); ++k) {
-      s.held[static_cast<std::size_t>((*held)[k])] = static_cast<Eigen::Index>(k);
-      fileRows.push_back(s.rows[static_cast<std::size_t>((*held)[k])]);
-    }
-  }
-  data::FeatureMatrix raw;
-  reader.read(held ? std::span<const data::Index>(fileRows) : std::span<const data::Index>(s.rows), raw);
-  data::applyPreprocess(pp, raw, s.x);
   return s;
 }
 
@@ -58,65 +45,43 @@ void scaleByClass(SplitData& s, double signal, double background) {
 
 std::span<const float> span(const Eigen::VectorXf& v) { return {v.data(), static_cast<std::size_t>(v.size())}; }
 
-}  // namespace
-
-PreparedData prepareData(const RunConfig& cfg, const Logger& log) {
-  if (cfg.data.file.empty()) throwConfig("data.file is not set: name the HDF5 file written by `hepsweep convert`");
-  const data::Dataset ds = io::readDataset(cfg.data.file, cfg.data.features);
-  return prepareData(cfg, ds, cfg.data.file, sha256File(cfg.data.file), log);
-}
-
-PreparedData prepareData(const RunConfig& cfg, const data::Dataset& ds, const std::string& dataFile,
-                         const std::string& sha256, const Logger& log, const data::Partition* partition) {
-  return prepareData(cfg, ds, data::DatasetRowReader(ds), dataFile, sha256, log, partition, RankShare{});
-}
-
-PreparedData prepareData(const RunConfig& cfg, const data::Dataset& columns, const data::RowReader& reader,
-                         const std::string& dataFile, const std::string& sha256, const Logger& log,
-                         const data::Partition* partition, const RankShare& share) {
+// Everything but the feature values: the splits of `rule`, balancing and class weights, the
+// preprocessing fitted through `reader` (whose columns are `selected`'s). `selected`: the input
+// features' names and missing-value information.
+PreparedData prepareSplits(const RunConfig& cfg, const data::EventTable& events, const data::Dataset& selected,
+                           const data::RowReader& reader, const data::SplitRule& rule, const std::string& dataFile,
+                           const std::string& sha256, const Logger& log) {
   PreparedData p;
   p.dataFile = dataFile;
   p.dataSha256 = sha256;
-  p.featureNames = columns.featureNames;
-  const auto events = columns.labels.size();
-  p.hasWeights = (columns.weights.array() != 1.0f).any();
-  for (Eigen::Index i = 0; i < events; ++i) (columns.labels[i] > 0.5f ? p.nSignalInput : p.nBackgroundInput) += 1;
+  p.featureNames = selected.featureNames;
+  p.split = rule;
+  const auto rows = static_cast<std::size_t>(events.rows());
+  p.dataRows = events.rows();
+  p.keyIsId = events.keysAreIds;
+  if (events.weights.size() != rows || events.keys.size() != rows)
+    throw Error(ErrorCategory::Internal, "prepareData: labels, weights and keys differ in length");
+  for (std::size_t i = 0; i < rows; ++i) {
+    p.hasWeights = p.hasWeights || events.weights[i] != 1.0f;
+    (events.labels[i] > 0.5f ? p.nSignalInput : p.nBackgroundInput) += 1;
+  }
 
-  const std::span<const float> labels(columns.labels.data(), static_cast<std::size_t>(events));
-  const std::span<const float> weights(columns.weights.data(), static_cast<std::size_t>(events));
-  data::Partition part = partition ? *partition : data::stratifiedSplit(labels, cfg.data.split, cfg.seed);
-
-  // Balancing shapes what the network learns from and is judged on during training (train and
-  // validation); the test set keeps the natural class mix so that its efficiencies are physical.
-  const std::uint64_t balanceKey = rng::streamKey(cfg.seed, rng::Stream::Balance);
-  part.train = data::balanceRows(part.train, labels, cfg.data.balance, rng::derive(balanceKey, 0));
-  part.val = data::balanceRows(part.val, labels, cfg.data.balance, rng::derive(balanceKey, 1));
-  p.balanceFactors = data::balanceFactors(part.train, labels, weights, cfg.data.balance);
+  data::Partition part = data::itemPartition(events.labels, events.keys, rule);
+  p.balanceFactors = data::balanceFactors(part.train, events.labels, events.weights, cfg.data.balance);
 
   std::vector<data::Index> fitRows;
   if (cfg.preprocess.fitOn == data::FitOn::All) {
-    fitRows.resize(static_cast<std::size_t>(events));
+    fitRows.resize(rows);
     std::iota(fitRows.begin(), fitRows.end(), data::Index{0});
   } else {
     fitRows = part.train;
   }
   // Every rank fits on all fit rows (streamed in blocks), so all get the same parameters.
-  p.preprocess = data::fitPreprocess(columns, reader, fitRows, cfg.preprocess);
+  p.preprocess = data::fitPreprocess(selected, reader, fitRows, cfg.preprocess);
 
-  if (share.size > 1) {
-    const HeldEvents held = heldEvents(cfg, static_cast<data::Index>(part.train.size()),
-                                       static_cast<data::Index>(part.val.size()),
-                                       static_cast<data::Index>(part.test.size()), share);
-    p.train = makeSplit(columns, reader, std::move(part.train), p.preprocess, &held.train);
-    p.val = makeSplit(columns, reader, std::move(part.val), p.preprocess, &held.val);
-    p.test = makeSplit(columns, reader, std::move(part.test), p.preprocess, &held.test);
-  } else {
-    p.train = makeSplit(columns, reader, std::move(part.train), p.preprocess, nullptr);
-    p.val = makeSplit(columns, reader, std::move(part.val), p.preprocess, nullptr);
-    p.test = makeSplit(columns, reader, std::move(part.test), p.preprocess, nullptr);
-  }
-  scaleByClass(p.train, p.balanceFactors.signal, p.balanceFactors.background);
-  scaleByClass(p.val, p.balanceFactors.signal, p.balanceFactors.background);
+  p.train = makeSplit(events, std::move(part.train));
+  p.val = makeSplit(events, std::move(part.val));
+  p.test = makeSplit(events, std::move(part.test));
 
   // Class weights multiply the training weights only, as Keras' class_weight does.
   double cs = cfg.train.classWeightSignal, cb = cfg.train.classWeightBackground;
@@ -127,14 +92,111 @@ PreparedData prepareData(const RunConfig& cfg, const data::Dataset& columns, con
     cs = ns > 0 ? n / (2 * ns) : 1.0;
     cb = nb > 0 ? n / (2 * nb) : 1.0;
   }
+  scaleByClass(p.train, p.balanceFactors.signal, p.balanceFactors.background);
+  scaleByClass(p.val, p.balanceFactors.signal, p.balanceFactors.background);
   if (cs != 1.0 || cb != 1.0) scaleByClass(p.train, cs, cb);
+  p.trainFactors = {p.balanceFactors.signal * cs, p.balanceFactors.background * cb};
 
   if (p.train.size() == 0) throwConfig("the training split is empty; check data.split");
   if (p.val.size() == 0) throwConfig("the validation split is empty; early stopping and the best-weights checkpoint need one (data.split.val > 0)");
-  log.info("data: " + std::to_string(events) + " events (" + std::to_string(p.nSignalInput) + " signal, " +
-           std::to_string(p.nBackgroundInput) + " background), " + std::to_string(columns.featureNames.size()) +
+  log.info("data: " + std::to_string(rows) + " events (" + std::to_string(p.nSignalInput) + " signal, " +
+           std::to_string(p.nBackgroundInput) + " background), " + std::to_string(selected.featureNames.size()) +
            " features; split " + std::to_string(p.train.size()) + " train / " + std::to_string(p.val.size()) +
            " val / " + std::to_string(p.test.size()) + " test");
+  return p;
+}
+
+// The columns of cfg.data.features (all, in order, when empty) among the table's feature names.
+std::vector<data::Index> selectedColumns(const RunConfig& cfg, const data::Dataset& header) {
+  if (!cfg.data.features.empty()) return header.featureColumns(cfg.data.features);
+  std::vector<data::Index> all(header.featureNames.size());
+  std::iota(all.begin(), all.end(), data::Index{0});
+  return all;
+}
+
+}  // namespace
+
+data::SplitRule splitRule(const RunConfig& cfg, int folds, int fold) {
+  return data::SplitRule{cfg.seed, cfg.data.split, folds, fold, cfg.data.balance};
+}
+
+PreparedData prepareData(const RunConfig& cfg, const Logger& log) {
+  if (cfg.data.file.empty()) throwConfig("data.file is not set: name the HDF5 file written by `hepsweep convert`");
+  const io::DatasetRows file(cfg.data.file);
+  const data::Dataset& columns = file.columns();
+  data::FeatureMatrix table(file.rows(), static_cast<Eigen::Index>(columns.featureNames.size()));
+  io::readFeatureTable(cfg.data.file, {table.data(), static_cast<std::size_t>(table.size())});
+  const std::vector<std::uint64_t> keys = data::foldKeys(columns.ids, static_cast<std::size_t>(file.rows()));
+  data::EventTable events;
+  events.header = &columns;
+  events.features = table.data();
+  events.labels = span(columns.labels);
+  events.weights = span(columns.weights);
+  events.keys = keys;
+  events.keysAreIds = columns.hasIds();
+  PreparedData p = prepareData(cfg, events, splitRule(cfg), cfg.data.file, sha256File(cfg.data.file), log);
+  p.ownTable = std::move(table);  // Eigen moves the buffer: source.table stays valid
+  return p;
+}
+
+PreparedData prepareData(const RunConfig& cfg, const data::EventTable& events, const data::SplitRule& rule,
+                         const std::string& dataFile, const std::string& sha256, const Logger& log) {
+  if (!events.features) throw Error(ErrorCategory::Internal, "prepareData: the event table holds no features");
+  const data::Dataset& header = *events.header;
+  const auto stride = static_cast<data::Index>(header.featureNames.size());
+  std::vector<data::Index> cols = selectedColumns(cfg, header);
+  const data::TableRowReader reader(events.features, events.rows(), stride, cols);
+  PreparedData p = prepareSplits(cfg, events, header.featureHeader(cols), reader, rule, dataFile, sha256, log);
+  p.source = FeatureSource{events.features, events.rows(), stride, std::move(cols)};
+  return p;
+}
+
+PreparedData prepareData(const RunConfig& cfg, const data::Dataset& ds, const std::string& dataFile,
+                         const std::string& sha256, const Logger& log) {
+  const std::vector<std::uint64_t> keys = data::foldKeys(ds.ids, static_cast<std::size_t>(ds.labels.size()));
+  return prepareData(cfg, data::eventTable(ds, keys), splitRule(cfg), dataFile, sha256, log);
+}
+
+PreparedData prepareData(const RunConfig& cfg, const data::EventTable& events, const data::RowReader& reader,
+                         const data::SplitRule& rule, const std::string& dataFile, const std::string& sha256,
+                         const Logger& log, const RankShare& share) {
+  const data::Dataset& header = *events.header;
+  std::vector<data::Index> cols = selectedColumns(cfg, header);
+  // The reader gives every column; the fit reads the selected ones through this view of it.
+  class Selecting final : public data::RowReader {
+   public:
+    Selecting(const data::RowReader& all, const std::vector<data::Index>& cols) : all_(all), cols_(cols) {}
+    void read(std::span<const data::Index> rows, data::FeatureMatrix& out) const override {
+      all_.read(rows, buffer_);
+      out.resize(buffer_.rows(), static_cast<Eigen::Index>(cols_.size()));
+      for (std::size_t j = 0; j < cols_.size(); ++j) out.col(static_cast<Eigen::Index>(j)) = buffer_.col(cols_[j]);
+    }
+
+   private:
+    const data::RowReader& all_;
+    const std::vector<data::Index>& cols_;
+    mutable data::FeatureMatrix buffer_;
+  } selecting(reader, cols);
+  PreparedData p = prepareSplits(cfg, events, header.featureHeader(cols), selecting, rule, dataFile, sha256, log);
+
+  // The events this rank trains on or evaluates, read in one pass over the file in row order.
+  const HeldEvents held = heldEvents(cfg, p.train.size(), p.val.size(), p.test.size(), share);
+  std::vector<data::Index> fileRows;
+  const std::pair<SplitData*, const std::vector<data::Index>*> splits[3] = {
+      {&p.train, &held.train}, {&p.val, &held.val}, {&p.test, &held.test}};
+  for (const auto& [s, h] : splits)
+    for (const data::Index e : *h) fileRows.push_back(s->rows[static_cast<std::size_t>(e)]);
+  std::sort(fileRows.begin(), fileRows.end());
+  fileRows.erase(std::unique(fileRows.begin(), fileRows.end()), fileRows.end());
+  reader.read(fileRows, p.ownTable);
+  for (const auto& [s, h] : splits) {
+    s->tableRow.assign(static_cast<std::size_t>(s->size()), -1);
+    for (const data::Index e : *h) {
+      const data::Index r = s->rows[static_cast<std::size_t>(e)];
+      s->tableRow[static_cast<std::size_t>(e)] = std::lower_bound(fileRows.begin(), fileRows.end(), r) - fileRows.begin();
+    }
+  }
+  p.source = FeatureSource{p.ownTable.data(), p.ownTable.rows(), p.ownTable.cols(), std::move(cols)};
   return p;
 }
 
@@ -227,10 +289,11 @@ void EarlyStopping::load(const Checkpoint& c) {
 Trainer::Trainer(const RunConfig& cfg, const PreparedData& data, Logger log, dist::Communicator* group,
                  dist::GradientSum reduction)
     : cfg_(cfg), data_(data), log_(std::move(log)), group_(group ? *group : local_), reduction_(reduction),
-      net_(makeNetwork(cfg, static_cast<int>(data.train.x.cols()))),
+      net_(makeNetwork(cfg, static_cast<int>(data.preprocess.outputs()))),
       optimizer_(nn::makeOptimizer(cfg.train.optimizer, net_.numParams())),
       early_(cfg.train.earlyStopping),
-      accumulator_(net_.numParams()) {
+      accumulator_(net_.numParams()),
+      preprocessor_(data.preprocess, data.source.columns) {
   const int m = cfg.train.microBatches;
   if (m < 1) throwConfig("train.micro_batches must be at least 1");
   if (m % group_.size() != 0)
@@ -240,7 +303,9 @@ Trainer::Trainer(const RunConfig& cfg, const PreparedData& data, Logger log, dis
     throwConfig("batch normalisation with several ranks per item is not supported yet");
   const auto b = static_cast<Eigen::Index>(cfg.train.batchSize);
   zeros_ = Eigen::VectorXf::Zero(static_cast<Eigen::Index>(net_.numParams()));
-  batchX_.resize(b, data.train.x.cols());
+  batchX_.resize(b, preprocessor_.outputs());
+  evalX_.resize(kEvalChunk, preprocessor_.outputs());
+  evalEvents_.resize(static_cast<std::size_t>(kEvalChunk));
   batchY_.resize(b);
   batchW_.resize(b);
   dlogits_.resize(b);
@@ -253,7 +318,7 @@ Trainer::Trainer(const RunConfig& cfg, const PreparedData& data, Logger log, dis
 double Trainer::trainOneEpoch(int epoch) {
   const SplitData& tr = data_.train;
   const Eigen::Index n = tr.size();
-  const Eigen::Index features = tr.x.cols();
+  const Eigen::Index features = preprocessor_.outputs();
   const Eigen::Index batch = std::min<Eigen::Index>(cfg_.train.batchSize, n);
   const int micro = cfg_.train.microBatches;
   const dist::MicroBatchRange mine = dist::microBatchShare(micro, group_.size(), group_.rank());
@@ -287,9 +352,9 @@ double Trainer::trainOneEpoch(int epoch) {
       }
       const auto& order = epochSlots_[static_cast<std::size_t>(k)];
       const Eigen::Index offset = start / batch * (((k + 1) * batch / micro) - (k * batch / micro));
+      gather(tr, order.data() + offset, m, batchX_);
       for (Eigen::Index i = 0; i < m; ++i) {
         const data::Index event = order[static_cast<std::size_t>(offset + i)];
-        batchX_.row(i) = tr.x.row(tr.inputRow(event));
         batchY_[i] = tr.labels[event];
         batchW_[i] = tr.weights[event];
         // Dropout masks follow the event, not its position in the batch.
@@ -342,7 +407,7 @@ TrainResult Trainer::fit(const std::vector<Callback*>& callbacks) {
     if (!std::isfinite(rec.trainLoss) || !net_.params().allFinite())
       throwNumeric("training diverged at epoch " + std::to_string(epoch) + " (train loss " +
                    std::to_string(rec.trainLoss) + "); try a smaller train.learning_rate");
-    const EvalResult v = evaluate(data_.val);
+    const EvalResult v = evaluate(data_.val, false);
     rec.valLoss = v.loss;
     rec.valAuc = v.auc;
     rec.learningRate = optimizer_->learningRate();
@@ -362,7 +427,7 @@ TrainResult Trainer::fit(const std::vector<Callback*>& callbacks) {
   for (Callback* cb : callbacks) cb->onTrainEnd(net_);
   result.bestEpoch = cfg_.train.earlyStopping.restoreBest ? early_.bestEpoch() : result.epochsRun;
 
-  result.train = evaluate(data_.train);
+  result.train = evaluate(data_.train, false);
   result.val = evaluate(data_.val);
   result.test = evaluate(data_.test);
   return result;
@@ -393,9 +458,19 @@ void Trainer::resume(const Checkpoint& c) {
   epochsDone_ = c.epochsDone;
 }
 
+void Trainer::gather(const SplitData& split, const data::Index* events, Eigen::Index count, data::FeatureMatrix& out) {
+  const FeatureSource& src = data_.source;
+  for (Eigen::Index i = 0; i < count; ++i) {
+    const data::Index row = split.tableRowOf(events[i]);
+    if (row < 0)
+      throw Error(ErrorCategory::Internal, "event " + std::to_string(events[i]) + " is not held by this rank");
+    preprocessor_.applyRow(src.row(row), out.row(i).data());
+  }
+}
+
 void Trainer::computeLogits(const SplitData& split, Eigen::VectorXf& logits) {
   const Eigen::Index n = split.size();
-  const Eigen::Index features = split.x.cols();
+  const Eigen::Index features = preprocessor_.outputs();
   // Fixed chunks, dealt round-robin to the group's ranks: an event's logit is computed in the
   // same chunk at the same position whatever the group size, so it has the same bits.
   constexpr Eigen::Index kChunk = kEvalChunk;
@@ -403,15 +478,17 @@ void Trainer::computeLogits(const SplitData& split, Eigen::VectorXf& logits) {
   const Eigen::Index chunks = (n + kChunk - 1) / kChunk;
   for (Eigen::Index c = group_.rank(); c < chunks; c += group_.size()) {
     const Eigen::Index start = c * kChunk, b = std::min(kChunk, n - start);
-    // The rank holds the whole chunk, in order (heldEvents), so its rows are consecutive in x.
-    const Eigen::Map<const Eigen::MatrixXf> x(split.x.row(split.inputRow(start)).data(), features, b);
+    // The rank holds the whole chunk (heldEvents).
+    std::iota(evalEvents_.begin(), evalEvents_.begin() + b, start);
+    gather(split, evalEvents_.data(), b, evalX_);
+    const Eigen::Map<const Eigen::MatrixXf> x(evalX_.data(), features, b);
     logits.segment(start, b) = net_.forward(x, false).transpose();
   }
   // Every entry is non-zero on one rank only: the sum is exact in any order.
   if (group_.size() > 1) group_.allreduce(std::span<float>(logits.data(), static_cast<std::size_t>(n)), dist::ReduceOp::Sum);
 }
 
-EvalResult Trainer::evaluate(const SplitData& split) {
+EvalResult Trainer::evaluate(const SplitData& split, bool curves) {
   EvalResult r;
   const Eigen::Index n = split.size();
   r.scores.resize(n);
@@ -424,6 +501,10 @@ EvalResult Trainer::evaluate(const SplitData& split) {
     throwNumeric("the network's output is not finite (loss " + std::to_string(r.loss) +
                  "): training diverged; try a smaller train.learning_rate");
   const auto scores = span(r.scores), labels = span(split.labels), weights = span(split.weights);
+  if (!curves) {
+    r.auc = metrics::auc(scores, labels);
+    return r;
+  }
   r.roc = metrics::rocCurve(scores, labels);
   r.auc = metrics::auc(r.roc);
   // Negative weights can leave a class of a small split with summed weight <= 0: the weighted

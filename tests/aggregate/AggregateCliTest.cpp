@@ -36,8 +36,8 @@ class AggregateCli : public ::testing::Test {
     std::ofstream(dir_ / "c.toml") << "seed = 5\n[data]\nfile = \"higgs.h5\"\nfeatures = [\"m_jj\", \"m_jjj\", "
                                       "\"m_lv\", \"m_jlv\", \"m_bb\", \"m_wbb\", \"m_wwbb\"]\n[model]\nwidths = [8]\n"
                                       "[train]\nepochs = 2\n[cv]\nfolds = 3\n[search]\nmethod = \"grid\"\n"
-                                      "[search.space]\n\"model.dropout\" = [0.0, 0.3]\n[output]\ndir = \"" +
-                                          (dir_ / "run").string() + "\"\n";
+                                      "[search.space]\n\"model.dropout\" = [0.0, 0.3]\n[output]\nscores = \"test\"\n"
+                                      "dir = \"" + (dir_ / "run").string() + "\"\n";
     const auto t = run(kCli + " train " + (dir_ / "c.toml").string() + " --quiet");
     ASSERT_EQ(t.status, 0) << t.out;
   }
@@ -131,6 +131,39 @@ TEST_F(AggregateCli, ReportLinksTheInspectPageAndSurvivesAMissingDataFile) {
   EXPECT_FALSE(fs::exists(report2 / "inspect"));
   const std::string html2 = readText(report2 / "index.html");
   EXPECT_NE(html2.find("is gone (moved or deleted since training)"), std::string::npos);
+}
+
+// Result files without per-event scores (output.scores = "none", the default): aggregate recomputes
+// the best point's scores from its fold models on the rebuilt splits, and the summary is the one
+// the stored scores give, to the bit. Without the data file it cannot, and says so, naming it.
+// Catches recomputed scores that drift from the training's and an aggregation that silently
+// drops the ensemble.
+TEST_F(AggregateCli, RecomputesScoresTheResultFilesDoNotKeep) {
+  const fs::path stripped = dir_ / "stripped";
+  fs::copy(dir_ / "run", stripped, fs::copy_options::recursive);
+  const auto strip = run("/usr/bin/python3 -c \"import glob, h5py\nfor p in glob.glob('" + stripped.string() +
+                         "/items/*/result.h5'):\n    del h5py.File(p, 'r+')['scores']\"");
+  ASSERT_EQ(strip.status, 0) << strip.out;
+  const auto a = run(kCli + " aggregate " + (dir_ / "run").string() + " --no-report -o " + (dir_ / "kept.h5").string() +
+                     " --best-model " + (dir_ / "kept-model.h5").string());
+  ASSERT_EQ(a.status, 0) << a.out;
+  const auto b = run(kCli + " aggregate " + stripped.string() + " --no-report -o " + (dir_ / "recomputed.h5").string() +
+                     " --best-model " + (dir_ / "recomputed-model.h5").string());
+  ASSERT_EQ(b.status, 0) << b.out;
+  const auto cmp = run("/usr/bin/python3 -c \"import h5py, numpy as np, sys\na = h5py.File('" + (dir_ / "kept.h5").string() +
+                       "')['best']; b = h5py.File('" + (dir_ / "recomputed.h5").string() +
+                       "')['best']\nbad = [k for k in ('test/ensemble_score', 'test/fold_scores', 'test/rows', "
+                       "'test/labels', 'test/weights') if not np.array_equal(a[k][:], b[k][:])]\n"
+                       "bad += [g for g in a['roc'] if not np.array_equal(a['roc'][g]['background_efficiency'][:], "
+                       "b['roc'][g]['background_efficiency'][:])]\nprint(bad); sys.exit(1 if bad else 0)\"");
+  EXPECT_EQ(cmp.status, 0) << cmp.out;
+
+  fs::rename(dir_ / "higgs.h5", dir_ / "higgs-away.h5");
+  const auto gone = run(kCli + " aggregate " + stripped.string() + " --no-report -o " + (dir_ / "x.h5").string());
+  fs::rename(dir_ / "higgs-away.h5", dir_ / "higgs.h5");
+  EXPECT_EQ(gone.status, 3) << gone.out;
+  EXPECT_NE(gone.out.find("higgs.h5"), std::string::npos) << gone.out;
+  EXPECT_NE(gone.out.find("output.scores"), std::string::npos) << gone.out;
 }
 
 // Catches bad command lines accepted: no run directory, a directory that does not exist (named),

@@ -380,19 +380,6 @@ TEST(Aggregate, NotARunDirectory) {
   EXPECT_NE(msg2.find("nope"), std::string::npos) << msg2;
 }
 
-// Catches override strings split inside TOML values (lists, strings, tables with spaces).
-TEST(Aggregate, ParseOverrides) {
-  const auto p = parseOverrides("model.widths=[25, 20] model.activation=\"leaky relu\" "
-                                "train.class_weight={ signal = 2.0 } train.learning_rate=0.001");
-  ASSERT_EQ(p.size(), 4u);
-  EXPECT_EQ(p[0], (std::pair<std::string, std::string>{"model.widths", "[25, 20]"}));
-  EXPECT_EQ(p[1].second, "\"leaky relu\"");
-  EXPECT_EQ(p[2].second, "{ signal = 2.0 }");
-  EXPECT_EQ(p[3].second, "0.001");
-  EXPECT_TRUE(parseOverrides("").empty());
-  EXPECT_EQ(errorOf([] { parseOverrides("justaword"); }).first, ErrorCategory::Input);
-}
-
 // Catches summary.h5 columns that do not line up with the Summary (wrong order, missing metric
 // or parameter columns, ranks not in rank order) and a non-atomic write leaving a temporary file.
 TEST(Aggregate, SummaryFileRoundTrip) {

@@ -41,6 +41,7 @@ TEST(CampaignSections, ExampleParses) {
   EXPECT_EQ(c.search.objective, "val_loss");
   EXPECT_EQ(c.resources.ranksPerItem, 2);
   EXPECT_EQ(c.resources.reduction, "deterministic");
+  EXPECT_EQ(c.resources.data, DataPlacement::Auto);
 
   const auto& s = c.search.space;
   ASSERT_EQ(keysOf(s), (std::vector<std::string>{"model.widths", "train.learning_rate", "model.dropout",
@@ -83,6 +84,7 @@ TEST(CampaignSections, DefaultsWhenAbsent) {
   EXPECT_TRUE(c.search.space.empty());
   EXPECT_EQ(c.resources.ranksPerItem, 1);
   EXPECT_EQ(c.resources.reduction, "deterministic");
+  EXPECT_EQ(c.resources.data, DataPlacement::Auto);
   EXPECT_EQ(parseC(kExampleCampaign, {"train.micro_batches=5"}).run.train.microBatches, 5);
   EXPECT_EQ(c.run.train.microBatches, 4);
 }
@@ -104,10 +106,11 @@ TEST(CampaignSections, RangeTypeFollowsKey) {
 TEST(CampaignSections, SetOnNewSections) {
   const CampaignConfig c = parseC(kFull, {"cv.folds=3", "resources.ranks_per_item=1", "search.method=\"random\"",
                                           "search.budget=7", "search.objective=val_auc", "resources.reduction=fast",
-                                          "search.space.model.dropout={min=0.1,max=0.3}",
+                                          "resources.data=rows", "search.space.model.dropout={min=0.1,max=0.3}",
                                           "search.space.train.l2=[0.0, 1e-4]"});
   EXPECT_EQ(c.cv.folds, 3);
   EXPECT_EQ(c.resources.ranksPerItem, 1);
+  EXPECT_EQ(c.resources.data, DataPlacement::Rows);
   EXPECT_EQ(c.search.method, "random");
   EXPECT_EQ(c.search.budget, std::optional<std::int64_t>(7));
   EXPECT_EQ(c.search.objective, "val_auc");
@@ -254,7 +257,7 @@ TEST(CampaignSections, FlattenMatchesDump) {
   EXPECT_EQ(flat.size(), flattenOptions(c.run).size() + 4 /*cv.folds, method, budget, objective*/ +
                              7 /*bayes: initial_points, initial_design, acquisition, xi, kappa, liar, schedule*/ +
                              3 /*early_stopping: rule, grace_epochs, min_completed*/ +
-                             c.search.space.size() + 2 /*resources*/);
+                             c.search.space.size() + 3 /*resources*/);
 }
 
 }  // namespace

@@ -84,6 +84,7 @@ inline void expectSameConfig(const train::RunConfig& a, const train::RunConfig& 
   EXPECT_EQ(a.metrics.signalEfficiencies, b.metrics.signalEfficiencies);
   EXPECT_EQ(a.metrics.threshold, b.metrics.threshold);
   EXPECT_EQ(a.output.dir, b.output.dir);
+  EXPECT_EQ(a.output.scores, b.output.scores);
 }
 
 // Runs f, expects an Error(Config) and returns its message ("" and a failure otherwise).

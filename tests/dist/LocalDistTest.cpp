@@ -3,6 +3,7 @@
 // and launcher detection from environment variables.
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "hepsweep/dist/Environment.hpp"
 #include "hepsweep/dist/GradientReduction.hpp"
 #include "hepsweep/dist/GroupLayout.hpp"
+#include "hepsweep/dist/SharedMemory.hpp"
 #include "hepsweep/dist/WorkQueue.hpp"
 
 namespace hepsweep::dist {
@@ -156,3 +158,18 @@ TEST(Environment, NeverModeIsLocal) {
 
 }  // namespace
 }  // namespace hepsweep::dist
+
+// One process: the "shared" block is this process's memory, filled and read by the same rank, and
+// a filler's error comes back from publish().
+TEST(LocalSharedMemory, BlockIsThisProcessesAndReportsTheFillersError) {
+  hepsweep::dist::LocalCommunicator comm;
+  const auto block = hepsweep::dist::allocateShared(comm, 4096);
+  ASSERT_EQ(block->bytes().size(), 4096u);
+  EXPECT_TRUE(block->filler());
+  EXPECT_EQ(block->nodeRanks(), 1);
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(block->bytes().data()) % 64, 0u);
+  block->bytes()[4095] = std::byte{7};
+  block->publish();
+  EXPECT_EQ(block->bytes()[4095], std::byte{7});
+  EXPECT_THROW(block->publish("bad file", hepsweep::ErrorCategory::Input), hepsweep::Error);
+}

@@ -1,6 +1,7 @@
 // ROC curve, AUC, working points and confusion matrix.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <set>
@@ -10,6 +11,7 @@
 #include "hepsweep/core/Error.hpp"
 #include "hepsweep/core/Random.hpp"
 #include "hepsweep/metrics/Metrics.hpp"
+#include "hepsweep/metrics/Physics.hpp"
 
 using namespace hepsweep;
 using namespace hepsweep::metrics;
@@ -192,4 +194,82 @@ TEST(Roc, LargeSampleAgreesWithAnalyticAuc) {
   }
   const double expected = 0.5 * std::erfc(-1.0 / 2.0);  // Phi(1/sqrt(2))
   EXPECT_NEAR(auc(s, y), expected, 0.005);
+}
+
+// Curves of bounded size (result files, summary.h5): on 200,000 events with continuous scores the
+// ROC keeps at most 2,000 points, the working points at the configured signal efficiencies
+// (interpolated on the curve) and their thresholds are those of the full curve exactly, any other
+// efficiency within the curve's resolution, and the AUC of the events (computed without the
+// curve) equals the full curve's to the bit. Catches a thinning that drops the points around a
+// working point, or an AUC computed on the thinned curve.
+TEST(ThinRoc, KeepsWorkingPointsExactAndTheShape) {
+  const std::uint64_t key = rng::streamKey(9, rng::Stream::Misc);
+  const std::size_t n = 200000;
+  std::vector<float> scores(n), labels(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const bool sig = rng::uniform(key, 2 * i) < 0.3;
+    labels[i] = sig ? 1.0f : 0.0f;
+    scores[i] = static_cast<float>(rng::normal(key, 2 * i + 1) + (sig ? 1.2 : 0.0));
+  }
+  const Roc full = rocCurve(scores, labels);
+  ASSERT_GT(full.tpr.size(), 100000u);
+  const std::vector<double> wps{0.3, 0.5, 0.8, 0.9, 0.99, 0.999};
+  const Roc thin = thinRoc(full, wps, 2000);
+  EXPECT_LE(thin.tpr.size(), 2000u);
+  EXPECT_GE(thin.tpr.size(), 1000u);  // the budget is used, not a handful of points
+  EXPECT_EQ(thin.tpr.front(), 0.0);
+  EXPECT_EQ(thin.fpr.back(), 1.0);
+  for (const double e : wps) {
+    EXPECT_EQ(bkgEffAtSigEff(thin, e), bkgEffAtSigEff(full, e)) << e;
+    EXPECT_EQ(thresholdAtSigEff(thin, e), thresholdAtSigEff(full, e)) << e;
+  }
+  for (double e = 0.01; e < 1.0; e += 0.0137)
+    EXPECT_NEAR(bkgEffAtSigEff(thin, e), bkgEffAtSigEff(full, e), 2e-3) << e;
+  // The low-background end the rejection plot shows on a log axis is sampled too: the thinned
+  // curve reaches background efficiencies within a factor 1.5 of the full curve's smallest.
+  double smallest = 1, smallestThin = 1;
+  for (const double f : full.fpr)
+    if (f > 0) smallest = std::min(smallest, f);
+  for (const double f : thin.fpr)
+    if (f > 0) smallestThin = std::min(smallestThin, f);
+  EXPECT_LE(smallestThin, 1.5 * smallest);
+  EXPECT_EQ(auc(scores, labels), auc(full));
+}
+
+// Tied scores (a few distinct values) give a short curve: returned whole, unchanged.
+TEST(ThinRoc, ShortCurvesComeBackUnchanged) {
+  const Sample x = randomSample(50000, rng::streamKey(4, rng::Stream::Misc), 0.0);
+  const Roc full = rocCurve(x.scores, x.labels);
+  ASSERT_LT(full.tpr.size(), 30u);
+  const Roc thin = thinRoc(full, std::vector<double>{0.5}, 2000);
+  EXPECT_EQ(thin.tpr, full.tpr);
+  EXPECT_EQ(thin.fpr, full.fpr);
+  EXPECT_EQ(thin.threshold, full.threshold);
+}
+
+// The AMS curve of 100,000 test events kept at 2,000 points: the maximum (its cut, yields and
+// value) is the full scan's, and the totals are unchanged. Catches a thinning that loses the best
+// cut, which the report marks and `hepsweep train` prints.
+TEST(ThinAmsScan, KeepsTheMaximum) {
+  const std::uint64_t key = rng::streamKey(12, rng::Stream::Misc);
+  const std::size_t n = 100000;
+  std::vector<float> scores(n), labels(n), weights(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const bool sig = rng::uniform(key, 3 * i) < 0.2;
+    labels[i] = sig ? 1.0f : 0.0f;
+    scores[i] = static_cast<float>(rng::uniform(key, 3 * i + 1) * 0.7 + (sig ? 0.3 : 0.0));
+    weights[i] = static_cast<float>(sig ? 0.01 : 0.5 + rng::uniform(key, 3 * i + 2));
+  }
+  const AmsScan full = amsScan(scores, labels, weights);
+  ASSERT_GT(full.ams.size(), 50000u);
+  const AmsScan thin = thinAmsScan(full, 2000);
+  EXPECT_LE(thin.ams.size(), 2000u);
+  EXPECT_EQ(thin.bestAms(), full.bestAms());
+  EXPECT_EQ(thin.bestThreshold(), full.bestThreshold());
+  EXPECT_EQ(thin.bestSignal(), full.bestSignal());
+  EXPECT_EQ(thin.bestBackground(), full.bestBackground());
+  EXPECT_EQ(thin.totalSignal, full.totalSignal);
+  EXPECT_EQ(thin.threshold.front(), full.threshold.front());
+  EXPECT_EQ(thin.threshold.back(), full.threshold.back());
+  for (std::size_t i = 1; i < thin.threshold.size(); ++i) ASSERT_LT(thin.threshold[i], thin.threshold[i - 1]);
 }

@@ -44,7 +44,7 @@ CliCampaign& cliCampaign() {
     EXPECT_EQ(r.status, 0) << r.out;
     std::ofstream toml(c.dir->file("campaign.toml"));
     toml << "seed = 5\n[data]\nfile = \"events.h5\"\n[model]\nwidths = [8]\n[train]\nepochs = 2\nbatch_size = 128\n"
-            "[output]\ndir = \"" << c.dir->file("run") << "\"\n[cv]\nfolds = 3\n";
+            "[output]\ndir = \"" << c.dir->file("run") << "\"\nscores = \"all\"\n[cv]\nfolds = 3\n";
     toml.close();
     r = run(kCli + " train " + c.dir->file("campaign.toml") + " --quiet");
     EXPECT_EQ(r.status, 0) << r.out;
@@ -67,7 +67,7 @@ TEST(ApplyCli, TestSetScoresAreBitExact) {
   CliCampaign& c = cliCampaign();
   const data::Dataset ds = io::readDataset(c.data);
   const auto first = io::h5::File::open(c.results[0]);
-  const auto rows = first.read<std::int64_t>("split/test");
+  const auto rows = first.read<std::int64_t>("scores/test_rows");
   ASSERT_GT(rows.size(), 1024u);
   std::ofstream csv(c.dir->file("test-events.csv"));
   csv << "event," << str::join(ds.featureNames, ",") << "\n";
@@ -109,13 +109,13 @@ TEST(ApplyCli, OutOfFoldOnTheTrainingFile) {
   const auto perFold = out.read2d<float>("fold_scores", n, k);
   for (std::size_t f = 0; f < 3; ++f) {
     const auto res = io::h5::File::open(c.results[f]);
-    for (const auto row : res.read<std::int64_t>("split/val")) {
+    for (const auto row : res.read<std::int64_t>("scores/val_rows")) {
       const auto i = static_cast<std::size_t>(row);
       ASSERT_EQ(fold[i], static_cast<std::int8_t>(f)) << "row " << row;
       ASSERT_EQ(score[i], perFold[i * 3 + f]);
     }
     if (f == 0) {
-      for (const auto row : res.read<std::int64_t>("split/test")) ASSERT_EQ(fold[static_cast<std::size_t>(row)], -1);
+      for (const auto row : res.read<std::int64_t>("scores/test_rows")) ASSERT_EQ(fold[static_cast<std::size_t>(row)], -1);
     }
   }
   EXPECT_EQ(out.attrString("mode"), "out_of_fold");

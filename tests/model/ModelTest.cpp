@@ -9,7 +9,9 @@
 #include "hepsweep/data/Split.hpp"
 #include "hepsweep/io/DatasetFile.hpp"
 #include "hepsweep/io/Hdf5.hpp"
+#include "hepsweep/model/FoldScores.hpp"
 #include "hepsweep/model/Model.hpp"
+#include "hepsweep/rundir/ResultSchema.hpp"
 
 namespace hepsweep::model {
 namespace {
@@ -83,6 +85,71 @@ void expectTestScoresBitExact(const Campaign& c) {
 
 TEST(Model, RescoresTheTestSetBitForBitStandardScaler) { expectTestScoresBitExact(idCampaign()); }
 
+// With output.scores = "none" nothing per event is stored, and the scores the later stages need
+// are recomputed from the stored models on the rows rebuilt from the split rules. The same
+// campaign trained again with its scores kept shows that the recomputed ones are the training's
+// own, bit for bit (test and training scores, labels and weights after balancing).
+TEST(Model, RecomputedScoresEqualTheTrainingsOwn) {
+  for (const bool pca : {false, true}) {
+    CampaignSpec spec;
+    if (pca) {
+      spec.rows = 5500;
+      spec.folds = 2;
+      spec.ids = false;
+      spec.missing = true;
+      spec.preprocessToml = "scaler = \"pca\"\nmissing = \"mean+indicator\"\n";
+      spec.modelToml = "activation = \"elu\"\nbatch_norm = true\n";
+    }
+    spec.dataToml = "balance = \"downsample\"\n";
+    TempDir dir(pca ? "recompute-pca" : "recompute");
+    spec.scores = "none";
+    spec.runDir = "none";
+    std::string data;
+    const auto none = testing::runSmallCampaign(dir, spec, &data);
+    // The same data file (converting again would change its provenance time, hence its sha256).
+    spec.scores = "all";
+    spec.runDir = "all";
+    const auto all = testing::runSmallCampaign(dir, spec, nullptr, data);
+    ASSERT_FALSE(io::h5::File::open(none[0]).exists("scores"));
+    const FoldScores a = foldScores(none, true), b = foldScores(all, true);
+    EXPECT_TRUE(a.recomputed);
+    EXPECT_FALSE(b.recomputed);
+    EXPECT_EQ(a.testRows, b.testRows);
+    EXPECT_EQ(a.testLabels, b.testLabels);
+    EXPECT_EQ(a.testWeights, b.testWeights);
+    ASSERT_EQ(a.test.size(), b.test.size());
+    for (std::size_t k = 0; k < a.test.size(); ++k) {
+      EXPECT_EQ(std::memcmp(a.test[k].data(), b.test[k].data(), a.test[k].size() * sizeof(float)), 0) << "fold " << k;
+      EXPECT_EQ(a.train[k].scores, b.train[k].scores) << "fold " << k;
+      EXPECT_EQ(a.train[k].labels, b.train[k].labels) << "fold " << k;
+      EXPECT_EQ(a.train[k].weights, b.train[k].weights) << "fold " << k;
+    }
+    EXPECT_EQ(a.firstVal.weights, b.firstVal.weights);
+  }
+}
+
+// Recomputing needs the data file trained on: a changed file is refused with both checksums'
+// story, not scored silently.
+TEST(Model, RecomputingRefusesAChangedDataFile) {
+  TempDir dir("recompute-changed");
+  CampaignSpec spec;
+  spec.scores = "none";
+  std::string data;
+  const auto results = testing::runSmallCampaign(dir, spec, &data);
+  {
+    auto f = io::h5::File::open(data, io::h5::File::Mode::ReadWrite);
+    f.setAttr("tampered", std::string("yes"));
+  }
+  try {
+    foldScores(results, false);
+    FAIL() << "a changed data file was used";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.category(), ErrorCategory::Input);
+    EXPECT_NE(std::string(e.what()).find("has changed since training"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(data), std::string::npos) << e.what();
+  }
+}
+
 TEST(Model, RescoresTheTestSetBitForBitPcaImputationBatchNormElu) { expectTestScoresBitExact(pcaCampaign()); }
 
 // Would catch a wrong fold key (row index instead of id) or wrong ids for the test events: each
@@ -100,11 +167,18 @@ TEST(Model, RecordsTheFoldRuleWithIds) {
   ASSERT_EQ(r.testKeys.size(), r.testRows.size());
   for (std::size_t i = 0; i < r.testRows.size(); ++i)
     ASSERT_EQ(r.testKeys[i], ds.ids[static_cast<std::size_t>(r.testRows[i])]);
+  // Each fold's validation rows (rebuilt from its result file's split rule) are the events the
+  // recorded rule deals to that fold; its training rows are not.
+  const std::vector<std::uint64_t> keys = data::foldKeys(ds.ids, static_cast<std::size_t>(ds.rows()));
+  const std::span<const float> labels(ds.labels.data(), static_cast<std::size_t>(ds.rows()));
   for (int k = 0; k < 3; ++k) {
-    const auto f = io::h5::File::open(c.results[static_cast<std::size_t>(k)]);
-    for (const std::int64_t row : f.read<std::int64_t>("split/val"))
+    const std::string& path = c.results[static_cast<std::size_t>(k)];
+    const auto f = io::h5::File::open(path);
+    const data::Partition p = rundir::rebuildPartition(rundir::readSplitRecord(f.openGroup("split")), labels, keys, path);
+    EXPECT_EQ(p.test, r.testRows);
+    for (const std::int64_t row : p.val)
       ASSERT_EQ(r.foldOf(static_cast<std::uint64_t>(ds.ids[static_cast<std::size_t>(row)])), k) << "row " << row;
-    for (const std::int64_t row : f.read<std::int64_t>("split/train"))
+    for (const std::int64_t row : p.train)
       ASSERT_NE(r.foldOf(static_cast<std::uint64_t>(ds.ids[static_cast<std::size_t>(row)])), k) << "row " << row;
   }
 }

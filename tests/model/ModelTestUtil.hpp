@@ -12,7 +12,7 @@
 
 #include "hepsweep/campaign/Campaign.hpp"
 #include "hepsweep/campaign/Options.hpp"
-#include "hepsweep/campaign/RunDirectory.hpp"
+#include "hepsweep/rundir/RunDirectory.hpp"
 #include "hepsweep/core/Random.hpp"
 #include "hepsweep/dist/Communicator.hpp"
 #include "hepsweep/io/Convert.hpp"
@@ -40,8 +40,13 @@ struct CampaignSpec {
   int folds = 3;
   bool ids = true;           // an id column (the fold key) or row indices
   bool missing = false;      // feature f3 uses -999 for ~10% of the events
+  std::string dataToml;        // extra lines of the [data] table
   std::string preprocessToml;  // lines of the [preprocess] table
   std::string modelToml;       // extra lines of the [model] table
+  // output.scores: "all" keeps the training's own scores in the result files, which the tests
+  // compare rescoring against; "none" makes every stage after training recompute them.
+  std::string scores = "all";
+  std::string runDir = "run";
 };
 
 // Features f0..f4; signal is shifted in f0, f1 and f2. Ids are large, unordered event numbers.
@@ -64,27 +69,34 @@ inline void writeCsv(const std::string& path, const CampaignSpec& s) {
 }
 
 // Converts the CSV and trains the campaign; returns the result files of point 0 in fold order.
-inline std::vector<std::string> runSmallCampaign(const TempDir& d, const CampaignSpec& s, std::string* dataFile = nullptr) {
-  const std::string csv = d.file("events.csv"), h5 = d.file("events.h5");
-  writeCsv(csv, s);
-  io::ConvertOptions o;
-  o.labelledFiles = {csv};
-  o.labelColumn = "label";
-  if (s.ids) o.idColumn = "event";
-  if (s.missing) o.missingValue = -999.0f;
-  o.output = h5;
-  io::convert(o);
+// `existingData`: train on that file instead of converting a new one.
+inline std::vector<std::string> runSmallCampaign(const TempDir& d, const CampaignSpec& s, std::string* dataFile = nullptr,
+                                                 const std::string& existingData = "") {
+  std::string h5 = existingData;
+  if (h5.empty()) {
+    const std::string csv = d.file("events.csv");
+    h5 = d.file("events.h5");
+    writeCsv(csv, s);
+    io::ConvertOptions o;
+    o.labelledFiles = {csv};
+    o.labelColumn = "label";
+    if (s.ids) o.idColumn = "event";
+    if (s.missing) o.missingValue = -999.0f;
+    o.output = h5;
+    io::convert(o);
+  }
   if (dataFile) *dataFile = h5;
   const std::string toml = "seed = 11\n[data]\nfile = \"" + h5 +
-                           "\"\nsplit = { train = 0.6, val = 0.2, test = 0.2 }\n[preprocess]\n" + s.preprocessToml +
+                           "\"\nsplit = { train = 0.6, val = 0.2, test = 0.2 }\n" + s.dataToml + "[preprocess]\n" + s.preprocessToml +
                            "[model]\nwidths = [8, 4]\ndropout = 0.1\n" + s.modelToml + "[train]\nepochs = 2\nbatch_size = 64\n[output]\ndir = \"" +
-                           d.file("run") + "\"\n[cv]\nfolds = " + std::to_string(s.folds) + "\n";
+                           d.file(s.runDir) + "\"\nscores = \"" + s.scores + "\"\n[cv]\nfolds = " +
+                           std::to_string(s.folds) + "\n";
   const campaign::CampaignConfig c = campaign::parseCampaign(toml, "model-test.toml");
   dist::LocalCommunicator world;
   campaign::RunOptions ro;
   ro.quiet = true;
   campaign::runCampaign(c, toml, world, ro, Logger{});
-  const campaign::RunDirectory dir(d.file("run"));
+  const rundir::RunDirectory dir(d.file(s.runDir));
   std::vector<std::string> paths;
   for (int f = 0; f < s.folds; ++f) paths.push_back(dir.resultFile(f).string());
   return paths;

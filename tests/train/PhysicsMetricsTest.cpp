@@ -11,6 +11,7 @@
 
 #include "hepsweep/io/Hdf5.hpp"
 #include "hepsweep/metrics/Metrics.hpp"
+#include "TrainTestUtil.hpp"
 #include "hepsweep/train/ResultFile.hpp"
 #include "hepsweep/train/Trainer.hpp"
 
@@ -25,11 +26,10 @@ struct Event {
 
 std::span<const float> span(const Eigen::VectorXf& v) { return {v.data(), static_cast<std::size_t>(v.size())}; }
 
-// A split of the given events, with two dummy inputs per event (the network is not evaluated:
-// the scores are given).
+// A split of the given events, rows 0, 1, ... of a table of two inputs (the network is not
+// evaluated: the scores are given).
 void fill(train::SplitData& s, const std::vector<Event>& events, Eigen::VectorXf& scores) {
   const auto n = static_cast<Eigen::Index>(events.size());
-  s.x = data::FeatureMatrix::Zero(n, 2);
   s.labels.resize(n);
   s.weights.resize(n);
   scores.resize(n);
@@ -69,6 +69,7 @@ io::h5::File writeConstructed(const std::string& name, const Variant& v = {}) {
   p.nSignalInput = 8;
   p.nBackgroundInput = 8;
   p.featureNames = {"a", "b"};
+  p.preprocess = train::testing::identityPreprocess(p.featureNames);
   p.balanceFactors = v.balance;
   train::TrainResult r;
   // Yields (weight x factor): signal 4, 8, 2, -2 at scores 0.9, 0.7, 0.5, 0.3; background 3, 6,
@@ -91,7 +92,9 @@ io::h5::File writeConstructed(const std::string& name, const Variant& v = {}) {
   const fs::path dir = fs::path(testing::TempDir()) / "hepsweep_physics_metrics";
   fs::create_directories(dir);
   const std::string path = (dir / name).string();
-  train::writeResultFile(path, cfg, {"", "test", {}, {}}, p, r, trainer.network());
+  train::RunRecord record;
+  record.commandLine = "test";
+  train::writeResultFile(path, cfg, record, p, r, trainer.network());
   return io::h5::File::open(path);
 }
 
@@ -226,10 +229,12 @@ TEST(PhysicsMetrics, EvaluateToleratesANonPositiveClassWeight) {
   cfg.metrics.signalEfficiencies = {0.5};
   train::PreparedData p;
   p.featureNames = {"a", "b"};
+  p.preprocess = train::testing::identityPreprocess(p.featureNames);
   Eigen::VectorXf unused;
   fill(p.train, {{0.7f, 1, 1.0f}, {0.3f, 0, 1.0f}}, unused);
   fill(p.val, {{0.7f, 1, 1.0f}, {0.3f, 0, 1.0f}}, unused);
   fill(p.test, {{0.9f, 1, 1.0f}, {0.5f, 1, -2.0f}, {0.2f, 0, 1.0f}}, unused);
+  train::testing::useTable(p, data::FeatureMatrix::Zero(3, 2));  // every split's rows are 0, 1, ...
   train::Trainer trainer(cfg, p);
   train::EvalResult e;
   ASSERT_NO_THROW(e = trainer.evaluate(p.test));

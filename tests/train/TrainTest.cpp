@@ -14,6 +14,7 @@
 #include "hepsweep/nn/Optimizer.hpp"
 #include "hepsweep/train/ResultFile.hpp"
 #include "hepsweep/train/Trainer.hpp"
+#include "TrainTestUtil.hpp"
 
 // Counts heap allocations, to check that the training loop's hot path allocates nothing.
 namespace {
@@ -192,20 +193,31 @@ TEST(Train, ResultFileHasTheDocumentedLayout) {
   const auto ds = blobs(200, 200, 3, 1.0);
   auto cfg = smallConfig();
   cfg.train.epochs = 3;
+  cfg.output.scores = train::ScoreOutput::All;
   const auto prepared = train::prepareData(cfg, ds, "mem", "abc");
   train::Trainer trainer(cfg, prepared);
   const auto r = trainer.fit();
   const fs::path dir = fs::path(testing::TempDir()) / "hepsweep_train_result";
   fs::create_directories(dir);
   const std::string path = (dir / "result.h5").string();
-  train::writeResultFile(path, cfg, {"seed = 7\n", "hepsweep train x.toml", {}, {}}, prepared, r, trainer.network());
+  train::RunRecord record;
+  record.configToml = "seed = 7\n";
+  record.commandLine = "hepsweep train x.toml";
+  train::writeResultFile(path, cfg, record, prepared, r, trainer.network());
 
   const auto f = io::h5::File::open(path);
   for (const char* name : {"history/train_loss", "history/val_loss", "history/val_auc", "history/learning_rate",
                            "history/epoch_seconds", "roc/fpr", "roc/tpr", "roc/threshold", "scores/test",
-                           "metrics/test_auc", "metrics/background_efficiency", "split/train", "preprocess/mean",
-                           "model/layer_0/W", "model/layer_2/b", "model/feature_names"})
+                           "scores/test_rows", "scores/train", "scores/val_labels", "metrics/test_auc",
+                           "metrics/background_efficiency", "split", "preprocess/mean", "model/layer_0/W",
+                           "model/layer_2/b", "model/feature_names"})
     EXPECT_TRUE(f.exists(name)) << name;
+  EXPECT_EQ(f.attrInt("format_version"), 2);
+  // The split is stored as its rule and the digests of the rows, which match the rows trained on.
+  EXPECT_FALSE(f.exists("split/train"));
+  EXPECT_EQ(f.attrString("train_sha256", "split"), data::rowsDigest(prepared.train.rows));
+  EXPECT_EQ(f.attrString("test_sha256", "split"), data::rowsDigest(prepared.test.rows));
+  EXPECT_EQ(f.read<std::int64_t>("scores/test_rows"), prepared.test.rows);
   EXPECT_EQ(f.attrString("config"), "seed = 7\n");
   EXPECT_EQ(f.attrInt("seed"), 7);
   EXPECT_EQ(f.attrString("data_sha256"), "abc");
@@ -217,7 +229,7 @@ TEST(Train, ResultFileHasTheDocumentedLayout) {
   for (std::size_t i = 0; i < scores.size(); ++i) ASSERT_EQ(scores[i], r.test.scores[static_cast<Eigen::Index>(i)]);
 
   // Preprocessing round-trips through the file.
-  const auto pp = train::readPreprocess(f.openGroup("preprocess"));
+  const auto pp = rundir::readPreprocess(f.openGroup("preprocess"));
   EXPECT_EQ(pp.inputNames, prepared.preprocess.inputNames);
   EXPECT_TRUE(pp.mean.isApprox(prepared.preprocess.mean));
   EXPECT_TRUE(pp.scale.isApprox(prepared.preprocess.scale));
@@ -230,19 +242,20 @@ TEST(Train, BatchNormSkipsASingleEventRemainder) {
   auto cfg = smallConfig();
   cfg.model.batchNorm = true;
   train::PreparedData p;
-  const auto fill = [](train::SplitData& s, int n) {
-    s.x.resize(n, 2);
+  data::FeatureMatrix table(44, 2);
+  const auto fill = [&table](train::SplitData& s, int first, int n) {
     s.labels.resize(n);
     s.weights = Eigen::VectorXf::Ones(n);
     for (int i = 0; i < n; ++i) {
-      s.rows.push_back(i);
+      s.rows.push_back(first + i);
       s.labels[i] = static_cast<float>(i % 2);
-      s.x(i, 0) = static_cast<float>(i % 2) + 0.01f * static_cast<float>(i);
-      s.x(i, 1) = 0.5f;
+      table(first + i, 0) = static_cast<float>(i % 2) + 0.01f * static_cast<float>(i);
+      table(first + i, 1) = 0.5f;
     }
   };
-  fill(p.train, 34);
-  fill(p.val, 10);
+  fill(p.train, 0, 34);
+  fill(p.val, 34, 10);
+  train::testing::useTable(p, std::move(table));
   train::Trainer trainer(cfg, p);
   double loss = 0;
   EXPECT_NO_THROW(loss = trainer.trainOneEpoch(1));

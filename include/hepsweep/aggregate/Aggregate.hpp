@@ -33,14 +33,6 @@ Summary collect(const std::vector<std::string>& runDirs, const CollectOptions& o
 // `commandLine` is stored as the command_line attribute (the invocation of `hepsweep aggregate`).
 void writeSummaryFile(const std::string& path, const Summary& s, const std::string& commandLine = "");
 
-// "key=value" overrides as the campaign writes them joined by spaces (item_overrides, the
-// manifest's items/overrides), split back into (key, TOML text) pairs. A space inside a TOML value
-// ("[25, 20]", "\"a b\"", "{ signal = 2.0 }") does not split it. Error(Input) when a part has no '='.
-std::vector<std::pair<std::string, std::string>> parseOverrides(const std::string& joined);
-
-// "model.dropout=0.25 train.learning_rate=0.001", or "(base configuration)" when empty.
-std::string describeParameters(const std::vector<std::pair<std::string, std::string>>& parameters);
-
 // Sample standard deviation (ddof = 1); 0 for fewer than two values.
 double sampleStd(const std::vector<double>& v);
 

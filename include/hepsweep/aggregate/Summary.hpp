@@ -123,6 +123,10 @@ struct Summary {
   std::vector<std::int64_t> testRows;
   std::vector<float> testLabels, testWeights, ensembleTestScores;
   std::vector<std::vector<float>> foldTestScores;  // by fold, as bestItems
+  // The result files kept no scores (output.scores = "none"): they were recomputed from the fold
+  // models on the data file (model::foldScores).
+  bool scoresRecomputed = false;
+  std::string overtrainingNote;  // why there is no overtraining check, when there is none
   std::string created;                     // UTC time of the aggregation
 
   // Significance on the test set, when the result files hold the physics metrics

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "hepsweep/campaign/CampaignConfig.hpp"
-#include "hepsweep/campaign/RunDirectory.hpp"
+#include "hepsweep/rundir/RunDirectory.hpp"
 #include "hepsweep/core/Log.hpp"
 #include "hepsweep/dist/Communicator.hpp"
 #include "hepsweep/search/SearchFile.hpp"
@@ -38,10 +38,10 @@ std::unique_ptr<search::Searcher> makeSearcher(const CampaignConfig& c);
 // objective is the metrics/objective of its result file, which must be c.search.objective's, and
 // it counts as stopped when the median rule stopped it; a failed item is a failure. Error(Input)
 // naming the result file when it does not store c.search.objective.
-search::ItemResults searchItems(const CampaignConfig& c, const RunDirectory& dir);
+search::ItemResults searchItems(const CampaignConfig& c, const rundir::RunDirectory& dir);
 // A Bayesian campaign's search: restored from dir's search.h5 (new when there is none), every
 // point whose folds have all finished observed.
-std::unique_ptr<search::Searcher> loadSearch(const CampaignConfig& c, const RunDirectory& dir);
+std::unique_ptr<search::Searcher> loadSearch(const CampaignConfig& c, const rundir::RunDirectory& dir);
 // "4 of 8 points observed, best validation AMS 1.93 at point 3" for logs and messages.
 std::string searchProgress(const search::Searcher& searcher, const CampaignConfig& c);
 

@@ -38,11 +38,21 @@ struct SearchConfig {
   search::EarlyStoppingOptions earlyStopping;
 };
 
+// Where a job keeps the campaign's data while it trains items (docs/train.md, "Memory"):
+//   Node: one copy of the data file's events per node, in memory shared by its ranks, read once
+//         per job; every item picks its rows from it.
+//   Rows: no copy; each rank reads the rows of each item from the file (only its share of them when
+//         ranks_per_item > 1): for data beyond a node's memory.
+//   Auto: Node when the copy takes at most half of the memory available on every node, else Rows.
+enum class DataPlacement { Auto, Node, Rows };
+const char* toString(DataPlacement p);
+
 struct ResourcesConfig {
   int ranksPerItem = 1;  // G: MPI ranks that train one item together (must divide the world size)
   // "deterministic" (default): fixed-order tree reduction, identical weights for G = 1, 2, 4.
   // "fast": MPI_Allreduce in whatever order the library picks.
   std::string reduction = "deterministic";
+  DataPlacement data = DataPlacement::Auto;
 };
 
 struct CampaignConfig {

@@ -40,11 +40,31 @@ struct Dataset {
   // missingFeatures is restricted to the kept features; when it named features and none is kept,
   // missingValue is cleared (an empty list would otherwise mean "all features use the marker").
   Dataset selectFeatures(std::span<const std::string> names) const;
+  // The positions of the named features, with selectFeatures' errors.
+  std::vector<Index> featureColumns(std::span<const std::string> names) const;
+  // Names and missing-value information of the given columns only (no rows, labels or weights),
+  // restricted as selectFeatures restricts them: what a preprocessing fit needs to know.
+  Dataset featureHeader(std::span<const Index> columns) const;
 };
+
+// Every event of a data file, as views of memory that belongs to the caller (a Dataset, or a
+// campaign's copy shared by the ranks of a node): what a training needs to choose its rows and
+// read their features.
+struct EventTable {
+  const Dataset* header = nullptr;    // the feature names (the table's columns) and missing-value information
+  const float* features = nullptr;    // rows() x header->featureNames.size(), row-major; null: read elsewhere
+  std::span<const float> labels, weights;
+  std::span<const std::uint64_t> keys;  // fold keys: the event ids, or the row indices (foldKeys)
+  bool keysAreIds = false;
+  Index rows() const { return static_cast<Index>(labels.size()); }
+};
+// A view of `ds` (its features, labels and weights) with `keys` (foldKeys of its ids); both must
+// outlive the view.
+EventTable eventTable(const Dataset& ds, std::span<const std::uint64_t> keys);
 
 // Feature rows on demand, for code that must not assume the whole table is in memory: the
 // preprocessing fit and the training data of one MPI rank read through it. Implemented by
-// DatasetRowReader (an in-memory Dataset) and io::DatasetRows (HDF5 hyperslabs).
+// TableRowReader (a table in memory) and io::DatasetRows (the HDF5 file, chunk by chunk).
 class RowReader {
  public:
   virtual ~RowReader() = default;
@@ -52,13 +72,18 @@ class RowReader {
   virtual void read(std::span<const Index> rows, FeatureMatrix& out) const = 0;
 };
 
-class DatasetRowReader : public RowReader {
+// Rows of a row-major table in memory (`stride` floats per row; owned elsewhere, e.g. shared by
+// the ranks of a node), restricted to `columns` (empty: all, in order).
+class TableRowReader : public RowReader {
  public:
-  explicit DatasetRowReader(const Dataset& ds) : ds_(ds) {}
+  TableRowReader(const float* table, Index rows, Index stride, std::vector<Index> columns = {});
+  explicit TableRowReader(const Dataset& ds) : TableRowReader(ds.features.data(), ds.rows(), ds.cols()) {}
   void read(std::span<const Index> rows, FeatureMatrix& out) const override;  // Error(Internal) out of range
 
  private:
-  const Dataset& ds_;
+  const float* table_;
+  Index rows_, stride_;
+  std::vector<Index> columns_;
 };
 
 }  // namespace hepsweep::data

@@ -69,6 +69,32 @@ PreprocessParams fitPreprocess(const Dataset& ds, std::span<const Index> rows, c
 PreprocessParams fitPreprocess(const Dataset& columns, const RowReader& reader, std::span<const Index> rows,
                                const PreprocessConfig& cfg);
 
+// The positions of p.inputNames in `names` (the columns of a raw table); Error(Input) naming a
+// feature the table lacks.
+std::vector<Index> inputColumns(const PreprocessParams& p, std::span<const std::string> names);
+
+// The fitted transform applied one event at a time, without allocating: training gathers each
+// batch from the raw feature rows through it, evaluation, aggregate and `apply` score through it.
+// An event's outputs are a function of its own raw values only (never of the other events of a
+// batch, chunk or rank), so every consumer computes the same bits for it.
+class Preprocessor {
+ public:
+  // `columns[j]`: where input feature j (p.inputNames[j]) is in the raw rows given to apply;
+  // empty: column j. `p` must outlive the Preprocessor.
+  explicit Preprocessor(const PreprocessParams& p, std::vector<Index> columns = {});
+  Index outputs() const { return p_->outputs(); }
+  // out[0 .. outputs()) = the transform of one raw row.
+  void applyRow(const float* raw, float* out);
+  // out.row(i) = the transform of row rows[i] of a row-major raw table (`stride` floats per row);
+  // `out` must have rows.size() rows and outputs() columns.
+  void apply(const float* table, Index stride, std::span<const Index> rows, Eigen::Ref<FeatureMatrix> out);
+
+ private:
+  const PreprocessParams* p_;
+  std::vector<Index> columns_;
+  Eigen::RowVectorXd x_, y_;  // one event's columns after imputation, and its PCA projection
+};
+
 // Apply to the given rows of `ds`, writing (rows.size() x params.outputs()) into `out`. Input
 // features are found by name (Error(Input) naming a missing one), so column order may differ.
 void applyPreprocess(const PreprocessParams& p, const Dataset& ds, std::span<const Index> rows,

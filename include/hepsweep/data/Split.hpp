@@ -60,4 +60,26 @@ struct ClassFactors { double signal = 1.0, background = 1.0; };
 ClassFactors balanceFactors(std::span<const Index> rows, std::span<const float> labels,
                             std::span<const float> weights, BalanceMode mode);
 
+// Everything that decides an item's rows: result files store this rule (and a digest of the rows
+// it gave) instead of the index lists, and aggregate/apply rebuild the rows from it.
+struct SplitRule {
+  std::uint64_t seed = 0;
+  SplitFractions fractions;
+  int folds = 1;  // cv.folds; 1: the plain train/validation split of `fractions`
+  int fold = 0;
+  BalanceMode balance = BalanceMode::None;
+};
+
+// The fold key of every row: the event id when `ids` is not empty, else the row index.
+std::vector<std::uint64_t> foldKeys(std::span<const std::int64_t> ids, std::size_t rows);
+
+// The rows of one item: foldPartition(labels, keys, fractions, folds, fold, seed), then the train
+// and validation rows balanced by balanceRows with the streams derive(streamKey(seed, Balance), 0)
+// and (.., 1); the test rows keep the natural class mix so that its efficiencies are physical.
+Partition itemPartition(std::span<const float> labels, std::span<const std::uint64_t> keys, const SplitRule& rule);
+
+// SHA-256 (hex) of the rows as little-endian int64, the check that rows rebuilt from a SplitRule
+// are the ones an item used: hashlib.sha256(np.asarray(rows, "<i8").tobytes()).hexdigest().
+std::string rowsDigest(std::span<const Index> rows);
+
 }  // namespace hepsweep::data

@@ -52,13 +52,14 @@ data::Dataset readDataset(const std::string& path, const std::vector<std::string
 data::Dataset readDatasetRows(const std::string& path, std::int64_t first, std::int64_t count,
                               const std::vector<std::string>& features = {});
 
-// A data file opened for reading feature rows on demand, e.g. one MPI rank's share of a campaign
-// item: labels, weights and ids of every event are read at once (a few bytes per event), feature
-// values only for the rows asked for, as a union of HDF5 hyperslabs of at most kReadRows rows at
-// a time, so memory holds what the caller keeps plus one such read.
+// A data file opened for reading feature rows on demand, e.g. the rows one MPI rank of a group
+// trains on: labels, weights and ids of every event are read at once (a few bytes per event),
+// feature values only for the rows asked for. The feature table is read in whole chunks, in file
+// order, and rows are picked from them in memory: a pass over ascending rows (one read(), or
+// successive read()s of ascending rows such as the blocks of a preprocessing fit) decompresses
+// each chunk at most once. Memory holds what the caller keeps plus one chunk block.
 class DatasetRows : public data::RowReader {
  public:
-  static constexpr std::int64_t kReadRows = 16384;
   // `features` as for readDataset (empty: all, in file order).
   explicit DatasetRows(const std::string& path, const std::vector<std::string>& features = {});
   ~DatasetRows() override;
@@ -71,13 +72,20 @@ class DatasetRows : public data::RowReader {
   std::int64_t rows() const;
   // Error(Internal) for a row outside the file.
   void read(std::span<const data::Index> rows, data::FeatureMatrix& out) const override;
-  // Feature rows read from the file so far: the distinct rows asked for, plus the rows in gaps of
-  // at most 32 between them that are read along rather than selected one by one.
-  std::int64_t featureRowsRead() const;
+  // Chunk blocks (rows of whole chunks) read from the file so far: each is one decompression of
+  // the chunks it holds.
+  std::int64_t blocksRead() const;
+  // Rows per block: the chunk rows of /features (a fixed 16384 for an unchunked table).
+  std::int64_t blockRows() const;
 
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// Every row of /features, all columns in file order, into `out` (rows x n_features values,
+// row-major), read in whole chunks in file order: each chunk is decompressed once. For tables
+// held once per node (shared memory) or per process.
+void readFeatureTable(const std::string& path, std::span<float> out);
 
 }  // namespace hepsweep::io

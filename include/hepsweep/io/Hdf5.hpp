@@ -64,10 +64,6 @@ class Group {
   template <class T> std::vector<T> read2d(const std::string& name, std::size_t& rows, std::size_t& cols) const;
   // Rows [first, first+count) of a 1-D or 2-D dataset (a hyperslab; reads only those rows).
   template <class T> std::vector<T> readRows(const std::string& name, std::size_t first, std::size_t count) const;
-  // Several row ranges (first, count) of a 1-D or 2-D dataset in one read (a union of
-  // hyperslabs), concatenated in the order given; ranges must be ascending and disjoint.
-  template <class T>
-  std::vector<T> readRowRuns(const std::string& name, std::span<const std::pair<std::size_t, std::size_t>> runs) const;
   std::vector<std::string> readStrings(const std::string& name) const;
   double readScalarDouble(const std::string& name) const;
   std::int64_t readScalarInt(const std::string& name) const;
@@ -118,6 +114,27 @@ class RowAppender {
   std::string where_;
   std::size_t cols_;
   std::size_t rows_ = 0;
+};
+
+// A 1-D or 2-D dataset opened once for reading blocks of rows into the caller's buffers (no
+// allocation per read): the streaming readers of the feature table use it.
+template <class T>
+class BlockReader {
+ public:
+  BlockReader(const Group& parent, const std::string& name);
+  std::size_t rows() const { return rows_; }
+  std::size_t cols() const { return cols_; }  // 1 for a 1-D dataset
+  // Rows per chunk along the first dimension (0 for a contiguous dataset). Reading blocks that
+  // start at multiples of it decompresses each chunk once.
+  std::size_t chunkRows() const { return chunkRows_; }
+  // Rows [first, first + count) into out (count x cols values, row-major).
+  void read(std::size_t first, std::size_t count, T* out) const;
+
+ private:
+  Handle ds_, fspace_;
+  std::string where_;
+  std::size_t rows_ = 0, cols_ = 1, chunkRows_ = 0;
+  int rank_ = 1;
 };
 
 // Write `path` atomically: the callback writes to a temporary file in the same directory

@@ -38,6 +38,23 @@ double bkgEffAtSigEff(const Roc& roc, double signalEfficiency);
 // +inf; between (0,0) and the first point it gives the highest score. Outside [0, 1]: Error(Config).
 double thresholdAtSigEff(const Roc& roc, double signalEfficiency);
 
+// Curves of a bounded size for files and plots, whatever the number of events: at most
+// `maxPoints` points (when `mandatory` leaves room), always the end points and the points in
+// `mandatory`, and otherwise spaced along each coordinate in `coords` (each scaled to its own
+// range first; a coordinate given as log10 spaces by decades). Indices ascending.
+std::vector<std::size_t> thinCurve(std::size_t n, std::span<const std::vector<double>> coords,
+                                   std::vector<std::size_t> mandatory, std::size_t maxPoints);
+// Coordinates of thinCurve: log10 of each positive value; values <= 0 sit one decade below the
+// smallest positive one (the low end of the axis).
+std::vector<double> log10Coordinate(const std::vector<double>& v);
+
+// The ROC curve at most `maxPoints` points long (a curve that short comes back unchanged), spaced
+// in signal efficiency, background efficiency and log10 of the background efficiency (the
+// rejection plot's axis), keeping the two points around every efficiency in
+// `signalEfficiencies`: bkgEffAtSigEff and thresholdAtSigEff on the result equal those on `roc`.
+// The AUC is no longer exact on the result: compute it on the events (auc(scores, labels)).
+Roc thinRoc(const Roc& roc, std::span<const double> signalEfficiencies, std::size_t maxPoints = 2000);
+
 struct Confusion {
   double truePositive = 0, falsePositive = 0, trueNegative = 0, falseNegative = 0;  // weighted sums
   double accuracy() const;  // (TP + TN) / total; NaN when the total weight is 0

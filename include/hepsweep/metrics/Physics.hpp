@@ -107,6 +107,11 @@ struct AmsScan {
 AmsScan amsScan(std::span<const float> scores, std::span<const float> labels, std::span<const float> weights,
                 double regularisation = kHiggsMlRegularisation);
 
+// The scan at most `maxPoints` points long (metrics::thinCurve), spaced in threshold, signal and
+// background yield, always keeping the maximum (`best` is re-indexed) and the ends. Totals and the
+// values at the maximum are unchanged.
+AmsScan thinAmsScan(const AmsScan& scan, std::size_t maxPoints = 2000);
+
 // The search objective "bkg_eff@sig_eff=X" (background efficiency at signal efficiency X, with
 // 0 < X < 1): returns X; nullopt for any other text (including X out of range or malformed).
 std::optional<double> parseBkgEffObjective(std::string_view objective);

@@ -6,12 +6,15 @@
 // export` need nothing else.
 #include <Eigen/Core>
 #include <cstdint>
+#include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "hepsweep/data/Dataset.hpp"
 #include "hepsweep/data/Preprocess.hpp"
 #include "hepsweep/data/Split.hpp"
+#include "hepsweep/model/FoldScores.hpp"
 #include "hepsweep/nn/Config.hpp"
 #include "hepsweep/nn/Network.hpp"
 
@@ -88,12 +91,17 @@ struct Model {
   double thresholdAt(double signalEfficiency) const;
 };
 
+// One fold's model as its result file stores it (preprocessing, network, validation and test
+// metrics); testScores stays empty. Error(Input) naming the file.
+FoldModel readFoldModel(const std::string& resultPath);
+
 // The best point's fold result files (result.h5 of each fold, in fold order: fold 0 first).
 // Checks that they form one k-fold ensemble (same features, same test rows, same seed/data,
 // folds 0..k-1 each once); reads the training data file's ids when it has them, to record the
-// keys of the test events (FoldKey::Unknown when the file is gone or changed).
+// keys of the test events (FoldKey::Unknown when the file is gone or changed). The test scores
+// come from `scores` when given (e.g. aggregate's), else from foldScores(paths).
 // Throws Error(Input) naming the file and what does not match.
-Model fromResultFiles(const std::vector<std::string>& foldResultPaths);
+Model fromResultFiles(const std::vector<std::string>& foldResultPaths, const FoldScores* scores = nullptr);
 
 // best-model.h5, written atomically (temporary name + rename).
 void writeModel(const std::string& path, const Model& m);
@@ -103,14 +111,37 @@ Model readModel(const std::string& path);
 // The fold's network with its stored parameters and state, ready for inference.
 nn::Network buildNetwork(const FoldModel& f);
 
+// One fold model scoring rows of a raw feature table, exactly as the training evaluated them: the
+// rows in fixed 1024-event chunks from the first row given, each event preprocessed on its own
+// (data::Preprocessor), forward in inference mode, then the sigmoid over the whole vector in
+// float. The rows of a split, given in split order, reproduce its scores bit for bit.
+class FoldScorer {
+ public:
+  static constexpr Eigen::Index kChunkRows = 1024;
+  // `tableColumns`: the names of the table's columns (the preprocessing's inputs are found by name).
+  FoldScorer(const FoldModel& f, std::span<const std::string> tableColumns);
+  std::vector<float> scoreRows(const data::FeatureMatrix& table, std::span<const data::Index> rows);
+  // Scores of rows [0, table.rows()) into `out` (resized).
+  void scoreAll(const data::FeatureMatrix& table, Eigen::VectorXf& out);
+
+ private:
+  void scoreChunks(const data::FeatureMatrix& table, const data::Index* rows, Eigen::Index n, Eigen::VectorXf& out);
+  const FoldModel& fold_;
+  nn::Network net_;
+  data::Preprocessor pre_;
+  data::FeatureMatrix buffer_;
+  Eigen::VectorXf logits_;
+  std::vector<data::Index> chunkRows_;
+};
+
 // Scores events with every fold model. Chunking follows the training's evaluation (fixed
 // 1024-row chunks from the first row, forward in inference mode, sigmoid in float), so that the
 // rows of a fold's test set, given in split order, reproduce its scores/test bit for bit.
 class Scorer {
  public:
-  static constexpr Eigen::Index kChunkRows = 1024;
+  static constexpr Eigen::Index kChunkRows = FoldScorer::kChunkRows;
   explicit Scorer(const Model& m);
-  int folds() const { return static_cast<int>(nets_.size()); }
+  int folds() const { return static_cast<int>(folds_.size()); }
   // `x`: raw feature values (rows x model features, model order). Writes (rows x folds) sigmoid
   // scores. Call with row counts that are multiples of kChunkRows except for the last block of
   // a stream, to keep the chunk layout of one long call.
@@ -118,11 +149,8 @@ class Scorer {
 
  private:
   const Model& model_;
-  std::vector<nn::Network> nets_;
-  // Per fold: columns of the model's feature order feeding its preprocessing (empty: the same).
-  std::vector<std::vector<data::Index>> columns_;
-  data::FeatureMatrix gathered_, pre_;
-  Eigen::VectorXf logits_, scores_;
+  std::vector<std::unique_ptr<FoldScorer>> folds_;  // each reads the model's feature order by name
+  Eigen::VectorXf scores_;
 };
 
 // Mean of the fold scores of each row (summed in fold order in double, then rounded to float).

@@ -60,8 +60,15 @@ struct MetricsConfig {
   std::string objective = "val_loss";
 };
 
+// Per-event scores in the result file: none (the stages after training recompute the ones they
+// need from the stored model and the split rule), the test split, or every split. Each stored
+// event costs 16 bytes (score, label, weight, row).
+enum class ScoreOutput { None, Test, All };
+const char* toString(ScoreOutput s);
+
 struct OutputConfig {
   std::string dir = "runs/default";
+  ScoreOutput scores = ScoreOutput::None;
 };
 
 struct RunConfig {

@@ -20,20 +20,33 @@
 
 namespace hepsweep::train {
 
-// The rows of one split, preprocessed and ready for the network. When a group of ranks shares an
-// item, each rank holds the network inputs of only the events it trains on or evaluates.
+// The raw feature values the splits draw from: a row-major table of `rows` x `stride` floats (the
+// whole data file, held once per node or process, or the rows one rank of a group needs), and
+// where each input feature lies in a row. The preprocessing is applied as batches and evaluation
+// chunks are gathered (data::Preprocessor), so memory holds the raw table and nothing per event
+// beyond labels and weights.
+struct FeatureSource {
+  const float* table = nullptr;
+  data::Index rows = 0, stride = 0;
+  std::vector<data::Index> columns;  // per input feature (PreparedData::featureNames order)
+  const float* row(data::Index r) const { return table + r * stride; }
+};
+
+// The events of one split.
 struct SplitData {
   std::vector<data::Index> rows;  // row indices into the input file, one per event of the split
-  data::FeatureMatrix x;          // network inputs of the events held here, in split order
-  // held[i]: the row of x holding event i, or -1 when this rank does not hold it.
-  // Empty: x holds every event, in order.
-  std::vector<Eigen::Index> held;
+  // tableRow[i]: the row of the source table holding event i, or -1 when this rank does not hold
+  // it. Empty: the table holds every row of the file, so event i is at rows[i].
+  std::vector<data::Index> tableRow;
   Eigen::VectorXf labels;         // every event
   // train: after balancing and class weights; val: after balancing (ResultFile divides the
   // balance factors out again for yields); test: as read
   Eigen::VectorXf weights;
   Eigen::Index size() const { return labels.size(); }
-  Eigen::Index inputRow(Eigen::Index event) const { return held.empty() ? event : held[static_cast<std::size_t>(event)]; }
+  data::Index tableRowOf(Eigen::Index event) const {
+    const auto e = static_cast<std::size_t>(event);
+    return tableRow.empty() ? rows[e] : tableRow[e];
+  }
 };
 
 // This process's place in the group that trains an item (size 1: it holds everything).
@@ -61,32 +74,48 @@ struct HeldEvents {
 HeldEvents heldEvents(const RunConfig& cfg, data::Index nTrain, data::Index nVal, data::Index nTest,
                       const RankShare& share);
 
+// The split rule of a training: the configuration's seed, fractions and balancing, at fold `fold`
+// of `folds` (1, 0: the plain train/validation/test split).
+data::SplitRule splitRule(const RunConfig& cfg, int folds = 1, int fold = 0);
+
 struct PreparedData {
   std::vector<std::string> featureNames;  // input features, in the order the model expects
   data::PreprocessParams preprocess;
   SplitData train, val, test;
+  FeatureSource source;
+  // The source's memory when this process read the rows itself (a single training, or the rows of
+  // one rank); empty when the table is held by the caller (a campaign's copy per node), which must
+  // then outlive this object.
+  data::FeatureMatrix ownTable;
   bool hasWeights = false;
   std::string dataFile;
   std::string dataSha256;
-  data::ClassFactors balanceFactors;
+  data::SplitRule split;                // the rule the rows come from (result files store it)
+  std::int64_t dataRows = 0;            // rows of the data file
+  bool keyIsId = false;                 // fold key: the event id (the data has ids), else the row index
+  data::ClassFactors balanceFactors;    // data.balance = "reweight" factors (train and validation)
+  data::ClassFactors trainFactors;      // balance x class weights: train weight = input weight x factor
   std::int64_t nSignalInput = 0, nBackgroundInput = 0;
 };
 
-// Load the data file named in the configuration and prepare the three splits.
+// Load the data file named in the configuration and prepare the three splits (a single training).
 PreparedData prepareData(const RunConfig& cfg, const Logger& log = {});
-// Same, from an already loaded dataset (`dataFile`/`sha256` are only recorded). With a
-// `partition`, its train/val/test rows are used instead of the seeded split of data.split
-// (campaign folds); balancing, preprocessing and class weights are applied as usual.
+// From events in memory whose table holds every row of the data file (events.features; e.g. a
+// campaign's copy shared by the ranks of a node, which must outlive the result). The features of
+// cfg.data.features are selected by name; `rule` gives the rows.
+PreparedData prepareData(const RunConfig& cfg, const data::EventTable& events, const data::SplitRule& rule,
+                         const std::string& dataFile, const std::string& sha256, const Logger& log = {});
+// Same, with the table in `ds` itself (a Dataset read whole; `ds` must outlive the result) and the
+// configuration's own split (splitRule(cfg)).
 PreparedData prepareData(const RunConfig& cfg, const data::Dataset& ds, const std::string& dataFile,
-                         const std::string& sha256, const Logger& log = {},
-                         const data::Partition* partition = nullptr);
-// Same, reading feature values through `reader` (e.g. io::DatasetRows: HDF5 hyperslabs), holding
-// only the events rank `share.rank` needs (heldEvents); `columns` has every event's label and
-// weight, the feature names and missing-value information (its feature matrix may be empty).
-// Every rank of a group gets identical preprocessing parameters, labels and weights.
-PreparedData prepareData(const RunConfig& cfg, const data::Dataset& columns, const data::RowReader& reader,
-                         const std::string& dataFile, const std::string& sha256, const Logger& log,
-                         const data::Partition* partition, const RankShare& share);
+                         const std::string& sha256, const Logger& log = {});
+// Same, reading feature values through `reader` (io::DatasetRows: the file, chunk by chunk, every
+// column) and holding only the events rank `share.rank` needs (heldEvents), for data beyond what a
+// node can hold; events.features is not used. Every rank of a group gets identical preprocessing
+// parameters, labels and weights.
+PreparedData prepareData(const RunConfig& cfg, const data::EventTable& events, const data::RowReader& reader,
+                         const data::SplitRule& rule, const std::string& dataFile, const std::string& sha256,
+                         const Logger& log, const RankShare& share);
 
 struct EpochRecord {
   int epoch = 0;  // 1-based, as Keras prints it
@@ -183,8 +212,10 @@ class Trainer {
   TrainResult fit(const std::vector<Callback*>& callbacks = {});
   const nn::Network& network() const { return net_; }
 
-  // Evaluate the current network on a split (inference mode).
-  EvalResult evaluate(const SplitData& split);
+  // Evaluate the current network on a split (inference mode). `curves`: also the ROC curves,
+  // working points and confusion matrix; without, the loss, AUC and scores only (the per-epoch
+  // validation, and the training split at the end), which saves a curve of the split's size.
+  EvalResult evaluate(const SplitData& split, bool curves = true);
 
   // One pass over the training rows shuffled for this (1-based) epoch: per batch and
   // micro-batch, forward, loss, backward; then the tree-ordered gradient sum (across the group),
@@ -198,6 +229,8 @@ class Trainer {
  private:
   // Sigmoid outputs and logits of a split, computed in fixed chunks shared among the group.
   void computeLogits(const SplitData& split, Eigen::VectorXf& logits);
+  // Network inputs of `count` events of `split` (indices into it), preprocessed into `out`'s rows.
+  void gather(const SplitData& split, const data::Index* events, Eigen::Index count, data::FeatureMatrix& out);
 
   const RunConfig& cfg_;
   const PreparedData& data_;
@@ -220,6 +253,9 @@ class Trainer {
   std::vector<std::vector<data::Index>> epochSlots_;  // this epoch's order within each slot
   std::vector<double> lossSlots_;
   Eigen::VectorXf logits_;
+  data::Preprocessor preprocessor_;
+  data::FeatureMatrix evalX_;
+  std::vector<data::Index> evalEvents_;
 };
 
 // Network inputs for a feature count; exposed for tests.

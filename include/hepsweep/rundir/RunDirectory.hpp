@@ -1,7 +1,10 @@
 #pragma once
 // The run directory is the whole state of a campaign: no database, no daemon. Everything in it
 // is written under a temporary name and renamed, so a file with its final name is complete, and
-// concurrent slices (--items I/N) write disjoint files.
+// concurrent slices (--items I/N) write disjoint files. This module (hepsweep::rundir) is the one
+// owner of the layout and of the file schemas in it (Manifest.hpp, ResultSchema.hpp); it needs
+// neither MPI nor the campaign option table, so aggregate, model and status read run directories
+// without them.
 //
 //   RUN/campaign.toml              the resolved campaign (every default filled in)
 //   RUN/manifest.h5                items (id, point, fold, overrides), seed, version, input sha256
@@ -17,14 +20,17 @@
 #include <string>
 #include <vector>
 
-namespace hepsweep::campaign {
+namespace hepsweep::rundir {
 
 enum class ItemStatus { Pending, Running, Done, Failed };
 const char* toString(ItemStatus s);
 
 class RunDirectory {
  public:
+  // Names the directory only; nothing is created or read (status and aggregate only read).
   explicit RunDirectory(std::filesystem::path root);
+  // Creates the directory and its items/ folder (Error(Io) naming it when that fails).
+  void create() const;
   const std::filesystem::path& root() const { return root_; }
 
   std::filesystem::path campaignFile() const { return root_ / "campaign.toml"; }
@@ -65,4 +71,4 @@ class RunDirectory {
 void writeTextFile(const std::filesystem::path& path, const std::string& text);
 std::string readTextFile(const std::filesystem::path& path);
 
-}  // namespace hepsweep::campaign
+}  // namespace hepsweep::rundir

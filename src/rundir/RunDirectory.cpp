@@ -1,4 +1,4 @@
-#include "hepsweep/campaign/RunDirectory.hpp"
+#include "hepsweep/rundir/RunDirectory.hpp"
 
 #include <signal.h>
 #include <sys/stat.h>
@@ -15,7 +15,7 @@
 
 namespace fs = std::filesystem;
 
-namespace hepsweep::campaign {
+namespace hepsweep::rundir {
 namespace {
 
 std::string hostName() {
@@ -79,7 +79,9 @@ std::string readTextFile(const fs::path& path) {
   return s.str();
 }
 
-RunDirectory::RunDirectory(fs::path root) : root_(std::move(root)) {
+RunDirectory::RunDirectory(fs::path root) : root_(std::move(root)) {}
+
+void RunDirectory::create() const {
   std::error_code ec;
   fs::create_directories(root_ / "items", ec);
   if (ec) throwIo("cannot create run directory '" + root_.string() + "': " + ec.message());
@@ -171,4 +173,4 @@ void RunDirectory::release() {
   claimed_.reset();
 }
 
-}  // namespace hepsweep::campaign
+}  // namespace hepsweep::rundir

@@ -1,0 +1,50 @@
+#pragma once
+// Memory shared by the ranks of one node: one read-only copy of a campaign's feature table per
+// node instead of one per rank (an MPI-3 shared-memory window, MPI_Comm_split_type with
+// MPI_COMM_TYPE_SHARED; for a LocalCommunicator, plain memory of this process).
+//
+// Made collectively over a communicator: the first rank of each node (its filler) writes the
+// block, then every rank of the communicator calls publish(), after which all of them read the
+// same bytes. The block must not outlive the Environment.
+#include <cstddef>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "hepsweep/core/Error.hpp"
+
+namespace hepsweep::dist {
+
+class Communicator;
+
+class SharedBlock {
+ public:
+  virtual ~SharedBlock() = default;
+  SharedBlock(const SharedBlock&) = delete;
+  SharedBlock& operator=(const SharedBlock&) = delete;
+
+  // The bytes (64-byte aligned), the same memory on every rank of this node.
+  std::span<std::byte> bytes() const { return bytes_; }
+  // Whether this rank fills the block (the first rank of its node).
+  bool filler() const { return filler_; }
+  // Ranks of the communicator on this node, which share this block.
+  int nodeRanks() const { return nodeRanks_; }
+
+  // Collective over the communicator the block was made on, after the fillers wrote: from then on
+  // every rank sees what its node's filler wrote. `error` is a filler's failure (empty: none);
+  // when any filler failed, every rank throws Error(category) with that message, so no rank is
+  // left waiting for data that never comes.
+  virtual void publish(const std::string& error = {}, ErrorCategory category = ErrorCategory::Io) = 0;
+
+ protected:
+  SharedBlock() = default;
+  std::span<std::byte> bytes_;
+  bool filler_ = true;
+  int nodeRanks_ = 1;
+};
+
+// Collective over `comm`: a block of `bytes` bytes shared per node. Error(Io) naming the size when
+// the node cannot provide it (e.g. a full /dev/shm).
+std::unique_ptr<SharedBlock> allocateShared(Communicator& comm, std::size_t bytes);
+
+}  // namespace hepsweep::dist

@@ -1,0 +1,92 @@
+#include "CampaignData.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "hepsweep/core/Error.hpp"
+#include "hepsweep/core/Memory.hpp"
+#include "hepsweep/core/Strings.hpp"
+
+namespace hepsweep::campaign {
+namespace {
+
+// The node copy's layout: fold keys first (8-byte aligned), then the features, labels and weights.
+struct Layout {
+  std::size_t rows = 0, cols = 0;
+  std::size_t keys() const { return 0; }
+  std::size_t features() const { return rows * sizeof(std::uint64_t); }
+  std::size_t labels() const { return features() + rows * cols * sizeof(float); }
+  std::size_t weights() const { return labels() + rows * sizeof(float); }
+  std::size_t bytes() const { return weights() + rows * sizeof(float); }
+};
+
+std::string megabytes(std::uint64_t bytes) { return str::formatDouble(static_cast<double>(bytes) / 1e6, "%.0f") + " MB"; }
+
+// Collective: whether the copy fits every node (at most half of what each rank sees available).
+bool fitsEveryNode(std::uint64_t bytes, dist::Communicator& world) {
+  const auto available = availableMemoryBytes();
+  std::int64_t fits[1] = {!available || bytes <= *available / 2 ? 1 : 0};
+  world.allreduce(std::span<std::int64_t>(fits, 1), dist::ReduceOp::Min);
+  return fits[0] != 0;
+}
+
+}  // namespace
+
+CampaignData::CampaignData(const std::string& path, DataPlacement placement, dist::Communicator& world,
+                           const Logger& log) {
+  // Every rank needs the names and the missing-value information; they are a few strings.
+  const io::DatasetInfo info = io::readDatasetInfo(path);
+  header_.featureNames = info.featureNames;
+  header_.features.resize(0, static_cast<Eigen::Index>(info.featureNames.size()));
+  header_.missingValue = info.missingValue;
+  if (info.missingValue && info.missingFeatures.size() != info.featureNames.size())
+    header_.missingFeatures = info.missingFeatures;
+  const Layout layout{static_cast<std::size_t>(info.rows), info.featureNames.size()};
+
+  if (placement == DataPlacement::Auto)
+    placement = fitsEveryNode(layout.bytes(), world) ? DataPlacement::Node : DataPlacement::Rows;
+  events_.header = &header_;
+  events_.keysAreIds = info.hasIds;
+
+  if (placement == DataPlacement::Rows) {
+    reader_ = std::make_unique<io::DatasetRows>(path);
+    const data::Dataset& c = reader_->columns();
+    keys_ = data::foldKeys(c.ids, layout.rows);
+    events_.labels = {c.labels.data(), layout.rows};
+    events_.weights = {c.weights.data(), layout.rows};
+    events_.keys = keys_;
+    log.info("data: " + path + ": each rank reads the rows of its items (resources.data = \"rows\")");
+    return;
+  }
+
+  block_ = dist::allocateShared(world, layout.bytes());
+  std::byte* base = block_->bytes().data();
+  std::string error;
+  ErrorCategory category = ErrorCategory::Io;
+  if (block_->filler()) {
+    try {
+      {
+        const io::DatasetRows file(path);  // labels, weights and ids, then released
+        const data::Dataset& c = file.columns();
+        const std::vector<std::uint64_t> keys = data::foldKeys(c.ids, layout.rows);
+        std::memcpy(base + layout.keys(), keys.data(), layout.rows * sizeof(std::uint64_t));
+        std::memcpy(base + layout.labels(), c.labels.data(), layout.rows * sizeof(float));
+        std::memcpy(base + layout.weights(), c.weights.data(), layout.rows * sizeof(float));
+      }
+      io::readFeatureTable(path, {reinterpret_cast<float*>(base + layout.features()), layout.rows * layout.cols});
+    } catch (const Error& e) {
+      error = e.what();
+      category = e.category();
+    }
+  }
+  block_->publish(error, category);
+  events_.keys = {reinterpret_cast<const std::uint64_t*>(base + layout.keys()), layout.rows};
+  events_.features = reinterpret_cast<const float*>(base + layout.features());
+  events_.labels = {reinterpret_cast<const float*>(base + layout.labels()), layout.rows};
+  events_.weights = {reinterpret_cast<const float*>(base + layout.weights()), layout.rows};
+  log.info("data: " + path + ": " + std::to_string(layout.rows) + " events x " + std::to_string(layout.cols) +
+           " features, " + megabytes(layout.bytes()) + " held once per node (shared by " +
+           std::to_string(block_->nodeRanks()) + " rank(s) here)");
+}
+
+}  // namespace hepsweep::campaign

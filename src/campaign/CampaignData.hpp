@@ -1,0 +1,46 @@
+#pragma once
+// The data of a campaign, loaded once per job and kept for every item the job trains: every
+// event's label, weight and fold key, and the feature table (resources.data, docs/train.md):
+//   node  one copy per node in memory shared by its ranks (dist::allocateShared), filled by the
+//         node's first rank, reading each chunk of the file once;
+//   rows  no table: each rank reads the rows of each item from the file (io::DatasetRows), only
+//         its share of them when several ranks train an item, for data beyond a node's memory.
+// Only the split, the preprocessing fit and the training differ between items.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "hepsweep/campaign/CampaignConfig.hpp"
+#include "hepsweep/core/Log.hpp"
+#include "hepsweep/data/Dataset.hpp"
+#include "hepsweep/dist/Communicator.hpp"
+#include "hepsweep/dist/SharedMemory.hpp"
+#include "hepsweep/io/DatasetFile.hpp"
+
+namespace hepsweep::campaign {
+
+class CampaignData {
+ public:
+  // Collective over `world`. Error(Input/Io) on every rank when the file cannot be read.
+  CampaignData(const std::string& path, DataPlacement placement, dist::Communicator& world, const Logger& log);
+  CampaignData(const CampaignData&) = delete;
+  CampaignData& operator=(const CampaignData&) = delete;
+
+  // Every event; `features` is null in rows mode (read them through reader()).
+  const data::EventTable& events() const { return events_; }
+  bool inMemory() const { return events_.features != nullptr; }
+  // Rows mode: the file, every column.
+  const io::DatasetRows& reader() const { return *reader_; }
+  // Bytes of the copy a node holds (0 in rows mode).
+  std::uint64_t sharedBytes() const { return block_ ? block_->bytes().size() : 0; }
+
+ private:
+  data::Dataset header_;  // feature names and missing-value information, no rows
+  data::EventTable events_;
+  std::unique_ptr<dist::SharedBlock> block_;  // node mode
+  std::unique_ptr<io::DatasetRows> reader_;   // rows mode: also holds labels, weights, ids
+  std::vector<std::uint64_t> keys_;           // rows mode
+};
+
+}  // namespace hepsweep::campaign

@@ -1,0 +1,116 @@
+#include "hepsweep/dist/SharedMemory.hpp"
+
+#include <algorithm>
+#include <cstdint>
+#include <new>
+
+#include "Mpi.hpp"
+#include "hepsweep/dist/Communicator.hpp"
+
+namespace hepsweep::dist {
+namespace {
+
+// One process: the block is this process's own memory, and publishing only reports the error.
+class LocalBlock final : public SharedBlock {
+ public:
+  explicit LocalBlock(std::size_t bytes) : memory_(allocate(bytes)) { bytes_ = {memory_.get(), bytes}; }
+  void publish(const std::string& error, ErrorCategory category) override {
+    if (!error.empty()) throw Error(category, error);
+  }
+
+ private:
+  struct Free {
+    void operator()(std::byte* p) const noexcept { ::operator delete[](p, std::align_val_t{64}); }
+  };
+  static std::unique_ptr<std::byte[], Free> allocate(std::size_t bytes) {
+    try {
+      return std::unique_ptr<std::byte[], Free>(
+          static_cast<std::byte*>(::operator new[](std::max<std::size_t>(bytes, 1), std::align_val_t{64})));
+    } catch (const std::bad_alloc&) {
+      throwIo("cannot allocate " + std::to_string(bytes) + " bytes for the feature table: out of memory");
+    }
+  }
+  std::unique_ptr<std::byte[], Free> memory_;
+};
+
+// The window lives on the node's first rank; the others map the same pages. A passive-target
+// epoch (lock_all) stays open for the block's lifetime, and publish() synchronises the public and
+// private copies around a node barrier, as the MPI-3 shared-memory model asks.
+class MpiBlock final : public SharedBlock {
+ public:
+  MpiBlock(const mpi::MpiCommunicator& owner, std::size_t bytes) : world_(owner.comm()) {
+    MPI_Comm node = MPI_COMM_NULL;
+    mpi::check(MPI_Comm_split_type(owner.comm(), MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node), "MPI_Comm_split_type");
+    node_ = mpi::CommHandle(node);
+    mpi::check(MPI_Comm_set_errhandler(node_.get(), MPI_ERRORS_RETURN), "MPI_Comm_set_errhandler");
+    int rank = 0;
+    mpi::check(MPI_Comm_rank(node_.get(), &rank), "MPI_Comm_rank");
+    mpi::check(MPI_Comm_size(node_.get(), &nodeRanks_), "MPI_Comm_size");
+    filler_ = rank == 0;
+    // Rounded up to the alignment, so the memory behind the last value is ours too.
+    const std::size_t padded = (std::max<std::size_t>(bytes, 1) + 63) / 64 * 64;
+    void* mine = nullptr;
+    const int rc = MPI_Win_allocate_shared(filler_ ? static_cast<MPI_Aint>(padded) : 0, 1, MPI_INFO_NULL, node_.get(),
+                                           &mine, &window_);
+    if (rc != MPI_SUCCESS) {
+      char text[MPI_MAX_ERROR_STRING] = {};
+      int length = 0;
+      MPI_Error_string(rc, text, &length);
+      throwIo("cannot allocate " + std::to_string(bytes) + " bytes of node-shared memory for the feature table (" +
+              std::string(text, static_cast<std::size_t>(length)) +
+              "): the node's shared-memory file system (/dev/shm or Open MPI's session directory) may be too "
+              "small; set resources.data = \"rows\" to read each rank's rows instead");
+    }
+    mpi::check(MPI_Win_set_errhandler(window_, MPI_ERRORS_RETURN), "MPI_Win_set_errhandler");
+    MPI_Aint size = 0;
+    int unit = 0;
+    void* base = nullptr;
+    mpi::check(MPI_Win_shared_query(window_, 0, &size, &unit, &base), "MPI_Win_shared_query");
+    if (static_cast<std::size_t>(size) < bytes)
+      throw Error(ErrorCategory::Internal, "shared window of " + std::to_string(size) + " bytes, " +
+                                               std::to_string(bytes) + " asked for");
+    bytes_ = {static_cast<std::byte*>(base), bytes};
+    mpi::check(MPI_Win_lock_all(MPI_MODE_NOCHECK, window_), "MPI_Win_lock_all");
+  }
+
+  ~MpiBlock() override {
+    if (window_ == MPI_WIN_NULL || !mpi::isActive()) return;
+    MPI_Win_unlock_all(window_);
+    MPI_Win_free(&window_);
+  }
+
+  void publish(const std::string& error, ErrorCategory category) override {
+    mpi::check(MPI_Win_sync(window_), "MPI_Win_sync");
+    // Every filler's error reaches every rank: the lowest failing rank's message wins.
+    int worldRank = 0, worldSize = 1;
+    mpi::check(MPI_Comm_rank(world_, &worldRank), "MPI_Comm_rank");
+    mpi::check(MPI_Comm_size(world_, &worldSize), "MPI_Comm_size");
+    // The lowest failing rank, or worldSize when none failed; the reduction is also the barrier
+    // after which every node's filler has written.
+    int who = error.empty() ? worldSize : worldRank;
+    mpi::check(MPI_Allreduce(MPI_IN_PLACE, &who, 1, MPI_INT, MPI_MIN, world_), "MPI_Allreduce");
+    mpi::check(MPI_Win_sync(window_), "MPI_Win_sync");
+    if (who == worldSize) return;
+    std::string text = error;
+    std::int64_t meta[2] = {static_cast<std::int64_t>(text.size()), static_cast<std::int64_t>(category)};
+    const int root = who;
+    mpi::check(MPI_Bcast(meta, 2, MPI_INT64_T, root, world_), "MPI_Bcast");
+    text.resize(static_cast<std::size_t>(meta[0]));
+    mpi::check(MPI_Bcast(text.data(), mpi::count(text.size(), "publish"), MPI_CHAR, root, world_), "MPI_Bcast");
+    throw Error(static_cast<ErrorCategory>(meta[1]), text);
+  }
+
+ private:
+  MPI_Comm world_;
+  mpi::CommHandle node_;
+  MPI_Win window_ = MPI_WIN_NULL;
+};
+
+}  // namespace
+
+std::unique_ptr<SharedBlock> allocateShared(Communicator& comm, std::size_t bytes) {
+  if (const auto* m = dynamic_cast<const mpi::MpiCommunicator*>(&comm)) return std::make_unique<MpiBlock>(*m, bytes);
+  return std::make_unique<LocalBlock>(bytes);
+}
+
+}  // namespace hepsweep::dist
