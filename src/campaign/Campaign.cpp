@@ -392,10 +392,12 @@ RunSummary runItems(const CampaignConfig& c, const std::string& campaignToml, di
         const train::RunConfig& cfg = itemCampaign.run;
         const data::SplitRule rule = train::splitRule(cfg, c.cv.folds, item.fold);
         const train::RankShare share{groups.group->size(), groups.group->rank()};
+        const auto preparing = Clock::now();
         const train::PreparedData prepared =
             data->inMemory()
                 ? train::prepareData(cfg, data->events(), rule, c.run.data.file, dataSha, log)
                 : train::prepareData(cfg, data->events(), data->reader(), rule, c.run.data.file, dataSha, log, share);
+        const double prepareSeconds = std::chrono::duration<double>(Clock::now() - preparing).count();
         train::Trainer trainer(cfg, prepared, log, groups.group.get(), reduction);
         if (fs::exists(dir.checkpointFile(item.id))) {
           trainer.resume(train::readCheckpoint(dir.checkpointFile(item.id).string()));
@@ -420,7 +422,12 @@ RunSummary runItems(const CampaignConfig& c, const std::string& campaignToml, di
                                           rundir::fromAssignments(item.overrides), dir.root().string(),
                                           c.resources.ranksPerItem};
           if (stopping) stopping->record(rec);
+          const auto writing = Clock::now();
           train::writeResultFile(dir.resultFile(item.id).string(), cfg, rec, prepared, result, trainer.network());
+          log.info(item.describe() + ": data prepared in " + str::formatDouble(prepareSeconds, "%.2f") +
+                   " s, training loop " + str::formatDouble(result.trainSeconds, "%.2f") + " s, evaluation " +
+                   str::formatDouble(result.evaluateSeconds, "%.2f") + " s, result written in " +
+                   str::formatDouble(std::chrono::duration<double>(Clock::now() - writing).count(), "%.2f") + " s");
           std::error_code ec;
           fs::remove(dir.checkpointFile(item.id), ec);
           fs::remove(dir.heartbeatFile(item.id), ec);

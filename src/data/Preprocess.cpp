@@ -28,10 +28,13 @@ std::string number(double v) {
               "; did you mean " + str::quoted(str::closest(s, valid)) + "?)");
 }
 
+// One block of the columns the scaler sees, an event per row (filled and read in memory order).
+using Columns = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
 // The columns the scaler sees for `count` rows: the inputs with missing values imputed, then the
 // indicator columns. `get(i, j)` returns input feature j of the i-th row of the block.
 template <class Get>
-void buildColumns(const PreprocessParams& p, Index count, const Get& get, Eigen::MatrixXd& x) {
+void buildColumns(const PreprocessParams& p, Index count, const Get& get, Columns& x) {
   const auto nIn = static_cast<Index>(p.inputNames.size());
   const auto nInd = static_cast<Index>(p.indicatorOf.size());
   x.resize(count, nIn + nInd);
@@ -173,7 +176,7 @@ PreprocessParams fitPreprocess(const Dataset& ds, const RowReader& reader, std::
   }
 
   const auto forBlocks = [&](auto&& fn) {
-    Eigen::MatrixXd x;
+    Columns x;
     forRawBlocks([&](Index count) {
       buildColumns(p, count, [&](Index i, Index j) { return block(i, j); }, x);
       fn(x);
@@ -183,17 +186,25 @@ PreprocessParams fitPreprocess(const Dataset& ds, const RowReader& reader, std::
   // Two passes (mean, then centred second moments) keep the variance accurate for features
   // with a large offset, e.g. energies in MeV.
   Eigen::VectorXd colSum = Eigen::VectorXd::Zero(d);
-  forBlocks([&](const Eigen::MatrixXd& x) { colSum += x.colwise().sum().transpose(); });
+  // Sums row by row, each column in double: the same order for every block size and reader.
+  forBlocks([&](const Columns& x) {
+    for (Index i = 0; i < x.rows(); ++i)
+      for (Index j = 0; j < d; ++j) colSum[j] += x(i, j);
+  });
   p.mean = colSum / static_cast<double>(n);
 
   if (cfg.scaler == ScalerKind::Standard) {
     Eigen::VectorXd sq = Eigen::VectorXd::Zero(d);
     Eigen::VectorXd lo = Eigen::VectorXd::Constant(d, std::numeric_limits<double>::infinity());
     Eigen::VectorXd hi = Eigen::VectorXd::Constant(d, -std::numeric_limits<double>::infinity());
-    forBlocks([&](const Eigen::MatrixXd& x) {
-      sq += (x.rowwise() - p.mean.transpose()).array().square().colwise().sum().matrix().transpose();
-      lo = lo.cwiseMin(x.colwise().minCoeff().transpose());
-      hi = hi.cwiseMax(x.colwise().maxCoeff().transpose());
+    forBlocks([&](const Columns& x) {
+      for (Index r = 0; r < x.rows(); ++r)
+        for (Index j = 0; j < d; ++j) {
+          const double v = x(r, j), c = v - p.mean[j];
+          sq[j] += c * c;
+          lo[j] = std::min(lo[j], v);
+          hi[j] = std::max(hi[j], v);
+        }
     });
     p.scale.resize(d);
     for (Index j = 0; j < d; ++j) {
@@ -212,7 +223,7 @@ PreprocessParams fitPreprocess(const Dataset& ds, const RowReader& reader, std::
   if (n < 2) throwInput("PCA needs at least 2 rows to estimate a covariance, got " + std::to_string(n));
   const Index k = cfg.pcaComponents == 0 ? d : cfg.pcaComponents;
   Eigen::MatrixXd cov = Eigen::MatrixXd::Zero(d, d);
-  forBlocks([&](const Eigen::MatrixXd& x) {
+  forBlocks([&](const Columns& x) {
     const Eigen::MatrixXd xc = x.rowwise() - p.mean.transpose();
     cov.selfadjointView<Eigen::Lower>().rankUpdate(xc.transpose());
   });
@@ -271,10 +282,26 @@ Preprocessor::Preprocessor(const PreprocessParams& p, std::vector<Index> columns
                                              std::to_string(nIn) + " inputs");
   x_.resize(nIn + static_cast<Index>(p.indicatorOf.size()));
   if (p.scaler == ScalerKind::Pca) y_.resize(p.components.rows());
+  const bool imputes = p.hasMissingValue && p.missing != MissingPolicy::Keep;
+  direct_ = !imputes && p.indicatorOf.empty() && p.scaler != ScalerKind::Pca;
 }
 
 void Preprocessor::applyRow(const float* raw, float* out) {
   const PreprocessParams& p = *p_;
+  if (direct_) {
+    // The common case, without imputation or indicator columns: the same arithmetic as below in
+    // one pass (a campaign item applies this to every event of every epoch).
+    const Index n = static_cast<Index>(columns_.size());
+    const Index* col = columns_.data();
+    if (p.scaler == ScalerKind::Standard) {
+      const double* m = p.mean.data();
+      const double* sc = p.scale.data();
+      for (Index j = 0; j < n; ++j) out[j] = static_cast<float>((static_cast<double>(raw[col[j]]) - m[j]) * sc[j]);
+    } else {
+      for (Index j = 0; j < n; ++j) out[j] = raw[col[j]];
+    }
+    return;
+  }
   const auto nIn = static_cast<Index>(p.inputNames.size());
   const auto nInd = static_cast<Index>(p.indicatorOf.size());
   const bool impute = p.hasMissingValue && p.missing != MissingPolicy::Keep;

@@ -93,6 +93,7 @@ class Preprocessor {
   const PreprocessParams* p_;
   std::vector<Index> columns_;
   Eigen::RowVectorXd x_, y_;  // one event's columns after imputation, and its PCA projection
+  bool direct_ = false;       // no imputation, no indicators, no PCA: one pass per event
 };
 
 // Apply to the given rows of `ds`, writing (rows.size() x params.outputs()) into `out`. Input

@@ -141,6 +141,7 @@ struct TrainResult {
   int epochsRun = 0;
   bool stoppedEarly = false;
   double trainSeconds = 0;  // the training loop alone
+  double evaluateSeconds = 0;  // the evaluation of every split with the kept weights, after the loop
   double samplesPerSecond = 0;
   EvalResult train, val, test;  // evaluated with the kept weights
 };
