@@ -14,6 +14,7 @@
 #include "hepsweep/core/Strings.hpp"
 #include "hepsweep/core/Version.hpp"
 #include "hepsweep/dist/Environment.hpp"
+#include "hepsweep/io/Hdf5.hpp"
 
 namespace {
 
@@ -78,7 +79,21 @@ void setInvocation(int argc, char** argv) {
 }
 }  // namespace hepsweep::cli
 
+namespace {
+int runMain(int argc, char** argv);
+}
+
 int main(int argc, char** argv) {
+  // HDF5's own exit-time cleanup crashes on a file whose close failed (a full disk): the library
+  // is closed here, after the command, and only when that is safe.
+  hepsweep::io::h5::startLibrary();
+  const int code = runMain(argc, argv);
+  hepsweep::io::h5::shutdownLibrary();
+  return code;
+}
+
+namespace {
+int runMain(int argc, char** argv) {
   hepsweep::cli::setInvocation(argc, argv);
   if (argc < 2) {
     usage(stderr);
@@ -125,3 +140,4 @@ int main(int argc, char** argv) {
   usage(stderr);
   return 2;
 }
+}  // namespace

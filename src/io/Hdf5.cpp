@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -105,6 +106,27 @@ Handle linkCreateProps() {
 
 }  // namespace
 
+namespace {
+// A file whose H5Fclose failed stays registered in a broken state; closing the library would crash.
+std::atomic<bool> gFileCloseFailed{false};
+}  // namespace
+
+std::string nameTarget(std::string message, const AtomicOutput& out) {
+  const std::string tmp = out.temporary().string(), target = out.target().string();
+  for (std::size_t at = message.find(tmp); at != std::string::npos; at = message.find(tmp, at + target.size()))
+    message.replace(at, tmp.size(), target);
+  return message;
+}
+
+void startLibrary() {
+  H5dont_atexit();
+  silenceErrors();
+}
+
+void shutdownLibrary() {
+  if (!gFileCloseFailed.load()) H5close();
+}
+
 void silenceErrors() {
   static std::once_flag once;
   std::call_once(once, [] { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); });
@@ -120,7 +142,9 @@ std::string errorStack() {
 Handle::~Handle() {
   if (valid()) {
     switch (H5Iget_type(id_)) {
-      case H5I_FILE: H5Fclose(id_); break;
+      case H5I_FILE:
+        if (H5Fclose(id_) < 0) gFileCloseFailed = true;
+        break;
       case H5I_GROUP: H5Gclose(id_); break;
       case H5I_DATASET: H5Dclose(id_); break;
       case H5I_DATASPACE: H5Sclose(id_); break;
@@ -144,14 +168,19 @@ Handle& Handle::operator=(Handle&& o) noexcept {
 void Handle::close() {
   if (!valid()) return;
   herr_t rc = 0;
-  switch (H5Iget_type(id_)) {
+  const H5I_type_t type = H5Iget_type(id_);
+  switch (type) {
     case H5I_FILE: rc = H5Fclose(id_); break;
     case H5I_GROUP: rc = H5Gclose(id_); break;
     case H5I_DATASET: rc = H5Dclose(id_); break;
     default: rc = H5Idec_ref(id_) < 0 ? -1 : 0; break;
   }
+  const bool file = type == H5I_FILE;
   id_ = H5I_INVALID_HID;
-  if (rc < 0) throwIo("closing HDF5 object failed: " + errorStack());
+  if (rc < 0) {
+    if (file) gFileCloseFailed = true;
+    throwIo("closing HDF5 object failed: " + errorStack());
+  }
 }
 
 std::string Group::where(const std::string& name) const {
@@ -494,7 +523,19 @@ File File::open(const std::string& path, Mode mode) {
 
 void File::flush() const { check(H5Fflush(id(), H5F_SCOPE_GLOBAL), "flush " + file_, 0); }
 
-void File::close() { h_.close(); }
+void File::close() {
+  errno = 0;
+  try {
+    h_.close();
+  } catch (const Error& e) {
+    // The file's data go out on close: a full disk shows here first.
+    const std::string what = e.what();
+    const bool full = errno == ENOSPC || what.find("errno = 28,") != std::string::npos;
+    const bool quota = errno == EDQUOT || what.find("errno = 122,") != std::string::npos;
+    throwIo("cannot finish writing '" + file_ + "': " +
+            (full ? std::string("no space left on the device") : quota ? std::string("disk quota exceeded") : what));
+  }
+}
 
 template <class T>
 RowAppender<T>::RowAppender(const Group& parent, const std::string& name, std::size_t cols, std::size_t chunkRows,
@@ -529,17 +570,6 @@ void RowAppender<T>::append(const T* data, std::size_t nRows) {
   check(H5Dwrite(ds_.id(), memType<T>(), mspace.id(), fspace.id(), H5P_DEFAULT, data), "write " + where_, 0);
   rows_ += nRows;
 }
-
-std::string temporaryName(const std::string& path) {
-  return path + ".tmp-" + std::to_string(::getpid());
-}
-
-void renameInto(const std::string& tmp, const std::string& path) {
-  if (std::rename(tmp.c_str(), path.c_str()) != 0)
-    throwIo("cannot rename '" + tmp + "' to '" + path + "': " + std::strerror(errno));
-}
-
-void removeQuietly(const std::string& path) { std::remove(path.c_str()); }
 
 #define HEPSWEEP_H5_INSTANTIATE(T)                                                                   \
   template void Group::write<T>(const std::string&, std::span<const T>, bool) const;                 \

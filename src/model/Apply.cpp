@@ -13,6 +13,7 @@
 #include <sstream>
 #include <unordered_set>
 
+#include "hepsweep/core/AtomicOutput.hpp"
 #include "hepsweep/core/Error.hpp"
 #include "hepsweep/core/Sha256.hpp"
 #include "hepsweep/core/Strings.hpp"
@@ -95,8 +96,8 @@ class Writer {
 class Hdf5Writer final : public Writer {
  public:
   Hdf5Writer(const std::string& output, const Layout& l, const ApplyOptions& o, const std::string& modelSha)
-      : output_(output), tmp_(h5::temporaryName(output)), layout_(l), options_(o), modelSha_(modelSha) {
-    file_ = std::make_unique<h5::File>(h5::File::create(tmp_));
+      : out_(output), layout_(l), options_(o), modelSha_(modelSha) {
+    file_ = std::make_unique<h5::File>(h5::File::create(out_.temporary().string()));
     score_ = std::make_unique<h5::RowAppender<float>>(*file_, "score", 0);
     if (l.perFold) perFold_ = std::make_unique<h5::RowAppender<float>>(*file_, "fold_scores", static_cast<std::size_t>(l.folds));
     if (l.outOfFold) fold_ = std::make_unique<h5::RowAppender<std::int8_t>>(*file_, "fold", 0);
@@ -107,19 +108,8 @@ class Hdf5Writer final : public Writer {
     }
     for (double e : l.efficiencies) pass_.push_back(std::make_unique<h5::RowAppender<std::int8_t>>(*file_, passName(e), 0));
   }
-  ~Hdf5Writer() override {
-    if (!done_) {
-      pass_.clear();
-      score_.reset();
-      perFold_.reset();
-      fold_.reset();
-      ids_.reset();
-      labels_.reset();
-      weights_.reset();
-      file_.reset();
-      h5::removeQuietly(tmp_);
-    }
-  }
+  // Uncommitted (an error): the datasets and the file close before out_ removes the temporary.
+  ~Hdf5Writer() override { closeAll(); }
 
   void append(const Block& b) override {
     const auto n = static_cast<std::size_t>(b.rows);
@@ -174,6 +164,13 @@ class Hdf5Writer final : public Writer {
     p.setAttr("created", utcTimestamp());
     p.setAttr("model", options_.modelPath);
     p.setAttr("model_sha256", modelSha_);
+    file_->close();
+    closeAll();
+    out_.commit();
+  }
+
+ private:
+  void closeAll() {
     pass_.clear();
     score_.reset();
     perFold_.reset();
@@ -181,14 +178,10 @@ class Hdf5Writer final : public Writer {
     ids_.reset();
     labels_.reset();
     weights_.reset();
-    file_->close();
     file_.reset();
-    h5::renameInto(tmp_, output_);
-    done_ = true;
   }
 
- private:
-  std::string output_, tmp_;
+  AtomicOutput out_;
   Layout layout_;
   const ApplyOptions& options_;
   std::string modelSha_;
@@ -197,14 +190,13 @@ class Hdf5Writer final : public Writer {
   std::unique_ptr<h5::RowAppender<std::int8_t>> fold_, labels_;
   std::unique_ptr<h5::RowAppender<std::int64_t>> ids_;
   std::vector<std::unique_ptr<h5::RowAppender<std::int8_t>>> pass_;
-  bool done_ = false;
 };
 
 class CsvWriter final : public Writer {
  public:
-  CsvWriter(const std::string& output, const Layout& l) : output_(output), tmp_(h5::temporaryName(output)), layout_(l) {
-    out_.open(tmp_, std::ios::binary | std::ios::trunc);
-    if (!out_) throwIo("cannot create '" + tmp_ + "': " + std::strerror(errno));
+  CsvWriter(const std::string& output, const Layout& l) : file_(output), layout_(l) {
+    out_.open(file_.temporary(), std::ios::binary | std::ios::trunc);
+    if (!out_) throwIo("cannot create '" + file_.temporary().string() + "': " + std::strerror(errno));
     std::vector<std::string> cols;
     if (l.ids) cols.push_back(l.idColumn.empty() ? "id" : l.idColumn);
     cols.push_back("score");
@@ -218,12 +210,8 @@ class CsvWriter final : public Writer {
     }
     out_ << str::join(cols, ",") << "\n";
   }
-  ~CsvWriter() override {
-    if (!done_) {
-      out_.close();
-      h5::removeQuietly(tmp_);
-    }
-  }
+  // Uncommitted (an error): the stream closes before file_ removes the temporary.
+  ~CsvWriter() override { out_.close(); }
 
   void append(const Block& b) override {
     std::string line;
@@ -240,21 +228,19 @@ class CsvWriter final : public Writer {
       line += '\n';
       out_ << line;
     }
-    if (!out_) throwIo("cannot write '" + tmp_ + "' (disk full?)");
+    if (!out_) throwIo("cannot write '" + file_.target().string() + "': " + std::strerror(errno));
   }
 
   void finish(const ApplySummary&) override {
     out_.close();
-    if (!out_) throwIo("cannot write '" + tmp_ + "' (disk full?)");
-    h5::renameInto(tmp_, output_);
-    done_ = true;
+    if (!out_) throwIo("cannot write '" + file_.target().string() + "': " + std::strerror(errno));
+    file_.commit();
   }
 
  private:
-  std::string output_, tmp_;
+  AtomicOutput file_;
   Layout layout_;
   std::ofstream out_;
-  bool done_ = false;
 };
 
 // --out-of-fold needs each event's fold key; say why it cannot be had.

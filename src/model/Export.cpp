@@ -8,6 +8,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "hepsweep/core/AtomicOutput.hpp"
 #include "hepsweep/core/Error.hpp"
 #include "hepsweep/core/Random.hpp"
 #include "hepsweep/core/Strings.hpp"
@@ -520,18 +521,7 @@ ExportSummary exportModel(const Model& m, const ExportOptions& o, const std::str
   const std::string bytes = o.format == ExportFormat::Onnx ? exportOnnx(m, o) : exportLwtnn(m, o);
   s.bytes = bytes.size();
   s.tests = makeTestVectors(m, o.fold, o.testVectors);
-  const std::string tmp = io::h5::temporaryName(output);
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throwIo("cannot create '" + tmp + "': " + std::strerror(errno));
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    out.close();
-    if (!out) {
-      io::h5::removeQuietly(tmp);
-      throwIo("cannot write '" + tmp + "' (disk full?)");
-    }
-  }
-  io::h5::renameInto(tmp, output);
+  writeFileAtomically(output, bytes);
   return s;
 }
 

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "hepsweep/core/AtomicOutput.hpp"
 #include "hepsweep/core/Error.hpp"
 #include "hepsweep/core/Strings.hpp"
 
@@ -184,24 +185,6 @@ std::string link(std::string_view href, std::string_view text) {
   return "<a href=\"" + escape(href) + "\">" + escape(text) + "</a>";
 }
 
-void writeFileAtomic(const std::string& path, std::string_view content) {
-  static std::atomic<unsigned> counter{0};
-  const std::string tmp = path + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throwIo("cannot write '" + tmp + "': " + std::strerror(errno));
-    out.write(content.data(), static_cast<std::streamsize>(content.size()));
-    out.close();
-    if (!out) {
-      std::remove(tmp.c_str());
-      throwIo("cannot write '" + tmp + "' (disk full?)");
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int err = errno;
-    std::remove(tmp.c_str());
-    throwIo("cannot rename '" + tmp + "' to '" + path + "': " + std::strerror(err));
-  }
-}
+void writeFileAtomic(const std::string& path, std::string_view content) { writeFileAtomically(path, content); }
 
 }  // namespace hepsweep::report::html

@@ -11,30 +11,13 @@
 #include <fstream>
 #include <sstream>
 
+#include "hepsweep/core/AtomicOutput.hpp"
 #include "hepsweep/core/Error.hpp"
 
 namespace fs = std::filesystem;
 
 namespace hepsweep::rundir {
 namespace {
-
-std::string hostName() {
-  char buf[256] = {0};
-  ::gethostname(buf, sizeof buf - 1);
-  return buf;
-}
-
-// A process that no longer runs: gone, or a zombie nobody reaped (containers whose init does not
-// reap orphans keep killed processes as zombies).
-bool processGone(long pid) {
-  if (pid <= 0) return true;
-  if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) return true;
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  std::getline(stat, line);
-  const auto close = line.rfind(')');
-  return close != std::string::npos && close + 2 < line.size() && line[close + 2] == 'Z';
-}
 
 double ageSeconds(const fs::path& p) {
   std::error_code ec;
@@ -55,21 +38,7 @@ const char* toString(ItemStatus s) {
   return "?";
 }
 
-void writeTextFile(const fs::path& path, const std::string& text) {
-  const fs::path tmp = path.string() + ".tmp-" + std::to_string(::getpid());
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    f << text;
-    f.flush();
-    if (!f) throwIo("cannot write '" + tmp.string() + "': " + std::strerror(errno));
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    throwIo("cannot rename '" + tmp.string() + "' to '" + path.string() + "'");
-  }
-}
+void writeTextFile(const fs::path& path, const std::string& text) { writeFileAtomically(path, text); }
 
 std::string readTextFile(const fs::path& path) {
   std::ifstream f(path, std::ios::binary);
@@ -103,7 +72,14 @@ fs::path RunDirectory::itemDir(std::int64_t item) const {
 ItemStatus RunDirectory::status(std::int64_t item, double staleSeconds) const {
   if (fs::exists(resultFile(item))) return ItemStatus::Done;
   if (fs::exists(failedFile(item))) return ItemStatus::Failed;
-  if (ageSeconds(heartbeatFile(item)) < staleSeconds) return ItemStatus::Running;
+  if (ageSeconds(heartbeatFile(item)) < staleSeconds) {
+    // A heartbeat written on this host by a process that is gone (killed) is no longer running.
+    std::string host;
+    long pid = 0;
+    std::ifstream(heartbeatFile(item)) >> host >> pid;
+    if (host == hostName() && processGone(pid)) return ItemStatus::Pending;
+    return ItemStatus::Running;
+  }
   return ItemStatus::Pending;
 }
 

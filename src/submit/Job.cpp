@@ -10,6 +10,7 @@
 
 #include "hepsweep/campaign/Options.hpp"
 #include "hepsweep/rundir/RunDirectory.hpp"
+#include "hepsweep/core/AtomicOutput.hpp"
 #include "hepsweep/core/Error.hpp"
 #include "hepsweep/core/Strings.hpp"
 
@@ -45,21 +46,16 @@ void writeGenerated(const fs::path& dir, const std::vector<GeneratedFile>& files
   fs::create_directories(dir, ec);
   if (ec) throwIo("cannot create directory '" + dir.string() + "': " + ec.message());
   for (const auto& f : files) {
-    const fs::path target = dir / f.name;
-    const fs::path tmp = target.string() + ".tmp-" + std::to_string(::getpid());
+    AtomicOutput out(dir / f.name);
     {
-      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-      out << f.text;
-      out.flush();
-      if (!out) throwIo("cannot write '" + tmp.string() + "': " + std::strerror(errno));
+      std::ofstream o(out.temporary(), std::ios::binary | std::ios::trunc);
+      o << f.text;
+      o.flush();
+      if (!o) throwIo("cannot write '" + out.temporary().string() + "': " + std::strerror(errno));
     }
-    fs::permissions(tmp, f.executable ? fs::perms(0755) : fs::perms(0644), ec);
-    if (!ec) fs::rename(tmp, target, ec);
-    if (ec) {
-      std::error_code ignored;
-      fs::remove(tmp, ignored);
-      throwIo("cannot write '" + target.string() + "': " + ec.message());
-    }
+    fs::permissions(out.temporary(), f.executable ? fs::perms(0755) : fs::perms(0644), ec);
+    if (ec) throwIo("cannot set the permissions of '" + out.temporary().string() + "': " + ec.message());
+    out.commit();
   }
 }
 

@@ -4,6 +4,9 @@
 // HDF5's automatic error printing is silenced. Destructors release without throwing.
 #include <hdf5.h>
 
+#include "hepsweep/core/AtomicOutput.hpp"
+#include "hepsweep/core/Error.hpp"
+
 #include <Eigen/Core>
 #include <cstdint>
 #include <span>
@@ -137,27 +140,30 @@ class BlockReader {
   int rank_ = 1;
 };
 
-// Write `path` atomically: the callback writes to a temporary file in the same directory
-// (path + ".tmp-<pid>"), which is renamed over `path` only when the callback returned and the
-// file closed cleanly. On any exception the temporary file is removed and the error rethrown.
-template <class F>
-void writeAtomically(const std::string& path, F&& fill);
-void renameInto(const std::string& tmp, const std::string& path);  // rename(2), throws Error(Io)
-std::string temporaryName(const std::string& path);
-void removeQuietly(const std::string& path);
+// `message` with the temporary's path replaced by the target's.
+std::string nameTarget(std::string message, const AtomicOutput& out);
 
+// Write `path` atomically (hepsweep::AtomicOutput): the callback writes a temporary file in the
+// same directory, which is flushed to disk and renamed over `path` only when the callback returned
+// and the file closed cleanly. On any exception the temporary file is removed and the error rethrown.
 template <class F>
 void writeAtomically(const std::string& path, F&& fill) {
-  const std::string tmp = temporaryName(path);
+  AtomicOutput out(path);
+  File f = File::create(out.temporary().string());
+  fill(f);
   try {
-    File f = File::create(tmp);
-    fill(f);
     f.close();
-    renameInto(tmp, path);
-  } catch (...) {
-    removeQuietly(tmp);
-    throw;
+  } catch (const Error& e) {
+    throw Error(e.category(), nameTarget(e.what(), out));  // the user knows the final name, not the temporary
   }
+  out.commit();
 }
+
+// The HDF5 library's lifetime, owned by main(): startLibrary() first (HDF5 must not run its own
+// exit-time cleanup, which crashes on a file whose close failed, e.g. on a full disk),
+// shutdownLibrary() last: H5close, unless a file failed to close (then the process leaves it to
+// the operating system rather than crash).
+void startLibrary();
+void shutdownLibrary();
 
 }  // namespace hepsweep::io::h5
