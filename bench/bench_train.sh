@@ -92,6 +92,9 @@ KERNEL=$("$BIN" --version 2>&1 | sed -n 's/^kernel: //p')
 # One thread for hepsweep: OpenMP (Eigen and hepsweep's own loops) is capped by the environment,
 # and the option is passed as well when this build's `train` has one.
 export OMP_NUM_THREADS=1
+# torch.set_num_threads(1) does not reach OpenBLAS' own thread pool (Debian's pthread build): without
+# this it splits every product over all cores, which on a loaded machine waits for a second core.
+export OPENBLAS_NUM_THREADS=1
 TRAIN_THREAD_ARGS=()
 if "$BIN" train --help 2>&1 | grep -q -- '--threads'; then TRAIN_THREAD_ARGS=(--threads 1); fi
 
@@ -239,7 +242,7 @@ Reproduce: `{E['REPRO']}` (hepsweep binary: {E['BUILD_NOTE']})
 | g++ | {E['GXX']} |
 | PyTorch | {first_torch['torch_version']} (Python {first_torch['python']}); {parallel}; BLAS: {first_torch.get('blas', 'not recorded')} |
 | OPENBLAS_CORETYPE | {first_torch['OPENBLAS_CORETYPE']} |
-| threads | 1 each (hepsweep: OMP_NUM_THREADS=1; torch: set_num_threads(1), set_num_interop_threads(1)) |
+| threads | 1 each (hepsweep: OMP_NUM_THREADS=1; torch: set_num_threads(1), set_num_interop_threads(1), OPENBLAS_NUM_THREADS=1) |
 
 **Accuracy**: tutorial campaign (balance downsample, split 0.34/0.33/0.33, standard scaler, Adam 1e-3,
 batch 100, dropout 0.2, early stopping on val_loss, patience 10, best weights restored).

@@ -55,6 +55,9 @@ else
 fi
 BIN=$HEPSWEEP_BIN
 export OMP_NUM_THREADS=1
+# torch.set_num_threads(1) does not reach OpenBLAS' own thread pool (Debian's pthread build): without
+# this it splits every product over all cores, which on a loaded machine waits for a second core.
+export OPENBLAS_NUM_THREADS=1
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/hepsweep-wide.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 

@@ -421,7 +421,8 @@ def blas_info() -> str:
             lib = ctypes.CDLL(next(p for p in libs if "openblas" in p))
             lib.openblas_get_corename.restype = ctypes.c_char_p
             lib.openblas_get_config.restype = ctypes.c_char_p
-            text += f" (OpenBLAS core {lib.openblas_get_corename().decode()}; {lib.openblas_get_config().decode()})"
+            text += (f" (OpenBLAS core {lib.openblas_get_corename().decode()}, {lib.openblas_get_num_threads()} "
+                     f"thread(s); {lib.openblas_get_config().decode()})")
         except (OSError, AttributeError, StopIteration):
             pass
     elif any("/blas/" in p or "libblas" in p for p in libs):
