@@ -2,10 +2,8 @@
 
 #include <algorithm>
 #include <array>
-#include <bit>
 #include <cmath>
 #include <string>
-#include <type_traits>
 
 #include <omp.h>
 
@@ -36,6 +34,13 @@ struct ActParams {
 // the instruction-set level chosen at start (Kernel.hpp); what stays here is bookkeeping and batch
 // normalisation's statistics.
 int threadsForKernels() { return omp_in_parallel() ? 1 : omp_get_max_threads(); }
+
+// kern::Act mirrors Activation (the kernels' interface takes no nn types).
+constexpr bool sameOrder(Activation a, kern::Act k) { return static_cast<int>(a) == static_cast<int>(k); }
+static_assert(sameOrder(Activation::Relu, kern::Act::Relu) && sameOrder(Activation::LeakyRelu, kern::Act::LeakyRelu) &&
+              sameOrder(Activation::Elu, kern::Act::Elu) && sameOrder(Activation::Tanh, kern::Act::Tanh) &&
+              sameOrder(Activation::Sigmoid, kern::Act::Sigmoid) && sameOrder(Activation::Softplus, kern::Act::Softplus) &&
+              sameOrder(Activation::Linear, kern::Act::Linear));
 
 inline float sigmoid(float z) {
   const float e = std::exp(-std::abs(z));
