@@ -23,8 +23,8 @@ while [[ $# -gt 0 ]]; do
 done
 
 if [[ -z "${HEPSWEEP_BIN:-}" ]]; then
-  (cd "$ROOT" && cmake --preset bench > /dev/null && cmake --build --preset bench --target hepsweep > /dev/null)
-  HEPSWEEP_BIN=$ROOT/build/bench/src/cli/hepsweep
+  (cd "$ROOT" && cmake --preset release > /dev/null && cmake --build --preset release --target hepsweep > /dev/null)
+  HEPSWEEP_BIN=$ROOT/build/release/src/cli/hepsweep
 fi
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 WORK=$(mktemp -d)
@@ -99,6 +99,11 @@ heavy "$WORK/h1" 1 > "$WORK/h1.toml"; heavy "$WORK/h2" 2 > "$WORK/h2.toml"
 H1=$(seconds "$HEPSWEEP_BIN" train "$WORK/h1.toml" --quiet --items 0/2)
 H2=$(seconds mpiexec -n 2 "$HEPSWEEP_BIN" train "$WORK/h2.toml" --quiet --items 0/2)
 SPEEDUP=$(echo "$H1 / $H2" | bc -l)
+# The training loops alone (metrics/train_seconds: epochs with their validation and checkpoints),
+# without start-up, data preparation and result writing.
+loop() { /usr/bin/python3 -c "import h5py,sys; print(float(h5py.File(sys.argv[1])['metrics/train_seconds'][()]))" "$1"; }
+L1=$(loop "$WORK/h1/items/000000/result.h5"); L2=$(loop "$WORK/h2/items/000000/result.h5")
+LOOP_SPEEDUP=$(echo "$L1 / $L2" | bc -l)
 SAME=$(/usr/bin/python3 "$ROOT/tests/e2e/compare_results.py" "$WORK/h1/items/000000/result.h5" "$WORK/h2/items/000000/result.h5" \
   --ignore /@created --ignore /@config --ignore /@command_line --ignore /@run_dir --ignore /@ranks_per_item \
   --ignore /history/epoch_seconds --ignore /metrics/train_seconds --ignore /metrics/samples_per_second | tail -1)
@@ -112,7 +117,7 @@ Reproduce: \`bench/bench_campaign.sh ${ORIG_ARGS[*]}\`
 | environment | |
 |---|---|
 | CPU | $(lscpu | sed -n 's/^Model name: *//p' | head -1) ($(nproc) cores; load average before: $(cut -d' ' -f1-3 /proc/loadavg)) |
-| hepsweep | \`$("$HEPSWEEP_BIN" --version)\` |
+| hepsweep | \`$("$HEPSWEEP_BIN" --version | head -1)\`; kernel $("$HEPSWEEP_BIN" --version | sed -n 's/^kernel: //p') |
 | MPI | $(mpiexec --version | head -1) |
 | OPENBLAS_CORETYPE | ${OPENBLAS_CORETYPE:-(unset)} |
 
@@ -120,6 +125,7 @@ Reproduce: \`bench/bench_campaign.sh ${ORIG_ARGS[*]}\`
 |---|---|---|---|
 | 16-item sweep (4 points x 4 folds, 16-25-20-1, 150 epochs), 2 groups of 1 | $(printf %.2f "$T1") s | $(printf %.2f "$T2") s | efficiency $(printf %.1f "$EFF") % (goal >= 90 %) |
 | one item, 28-256-256-256-1 on 20k HIGGS events (8k train), batch 1024 (4 micro-batches), 40 epochs, 1 group of 2 | $(printf %.2f "$H1") s | $(printf %.2f "$H2") s | speed-up $(printf %.2f "$SPEEDUP") |
+| the same item's training loop (train_seconds: epochs, validation, checkpoints) | $(printf %.2f "$L1") s | $(printf %.2f "$L2") s | speed-up $(printf %.2f "$LOOP_SPEEDUP") |
 
 The 2-rank item's result file against the 1-rank one: $SAME.
 MD

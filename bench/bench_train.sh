@@ -22,7 +22,7 @@ usage: bench/bench_train.sh [--append FILE] [--epochs N] [--repeats N] [--seeds 
   --workdir DIR     keep converted files, campaigns and results in DIR (default: a temp dir,
                     removed at exit unless --keep)
   --keep            do not remove the temp dir
-Environment: HEPSWEEP_BIN (use this binary instead of building the `bench` preset),
+Environment: HEPSWEEP_BIN (use this binary instead of building the default `release` preset),
   PYTHON (default /usr/bin/python3), SHARED_DATA (default <repo>/../shared/data).
 Exit status: 0 when every accuracy difference is below 0.01, 1 otherwise, 2 on errors.
 EOF
@@ -80,17 +80,21 @@ if [[ -n "${HEPSWEEP_BIN:-}" ]]; then
   BIN=$HEPSWEEP_BIN
   BUILD_NOTE="given as HEPSWEEP_BIN"
 else
-  log "building hepsweep with the 'bench' preset (Release, -march=x86-64-v3)"
-  (cd "$ROOT" && cmake --preset bench >&2 && cmake --build --preset bench >&2)
-  BIN=$ROOT/build/bench/src/cli/hepsweep
-  BUILD_NOTE="cmake --preset bench && cmake --build --preset bench"
+  log "building hepsweep with the default 'release' preset (portable; kernels chosen at run time)"
+  (cd "$ROOT" && cmake --preset release >&2 && cmake --build --preset release --target hepsweep >&2)
+  BIN=$ROOT/build/release/src/cli/hepsweep
+  BUILD_NOTE="cmake --preset release && cmake --build --preset release"
 fi
 [[ -x "$BIN" ]] || { echo "bench_train.sh: hepsweep binary '$BIN' is not executable" >&2; exit 2; }
 VERSION=$("$BIN" --version 2>&1 | head -n1)
+KERNEL=$("$BIN" --version 2>&1 | sed -n 's/^kernel: //p')
 
 # One thread for hepsweep: OpenMP (Eigen and hepsweep's own loops) is capped by the environment,
 # and the option is passed as well when this build's `train` has one.
 export OMP_NUM_THREADS=1
+# torch.set_num_threads(1) does not reach OpenBLAS' own thread pool (Debian's pthread build): without
+# this it splits every product over all cores, which on a loaded machine waits for a second core.
+export OPENBLAS_NUM_THREADS=1
 TRAIN_THREAD_ARGS=()
 if "$BIN" train --help 2>&1 | grep -q -- '--threads'; then TRAIN_THREAD_ARGS=(--threads 1); fi
 
@@ -179,7 +183,7 @@ REPRO="bench/bench_train.sh"
 
 REPORT=$WORK/report.md
 STATUS_FILE=$WORK/status
-WORK="$WORK" CPU="$CPU" CORES="$CORES" GXX="$GXX" GIT="$GIT" VERSION="$VERSION" REPRO="$REPRO" \
+WORK="$WORK" CPU="$CPU" CORES="$CORES" GXX="$GXX" GIT="$GIT" VERSION="$VERSION" KERNEL="$KERNEL" REPRO="$REPRO" \
 BUILD_NOTE="$BUILD_NOTE" EPOCHS="$EPOCHS" REPEATS="$REPEATS" SEEDS="$SEEDS" LOAD="$LOAD" \
   "$PY" - >"$REPORT" 3>"$STATUS_FILE" <<'EOF'
 import datetime, json, os, statistics as st
@@ -234,11 +238,11 @@ Reproduce: `{E['REPRO']}` (hepsweep binary: {E['BUILD_NOTE']})
 | environment | |
 |---|---|
 | CPU | {E['CPU']} ({E['CORES']} cores online; load average before the report {E['LOAD']}) |
-| hepsweep | `{E['VERSION']}` |
+| hepsweep | `{E['VERSION']}`; kernel {E['KERNEL'] or 'not reported (binary before kernel dispatch)'} |
 | g++ | {E['GXX']} |
-| PyTorch | {first_torch['torch_version']} (Python {first_torch['python']}); {parallel} |
+| PyTorch | {first_torch['torch_version']} (Python {first_torch['python']}); {parallel}; BLAS: {first_torch.get('blas', 'not recorded')} |
 | OPENBLAS_CORETYPE | {first_torch['OPENBLAS_CORETYPE']} |
-| threads | 1 each (hepsweep: OMP_NUM_THREADS=1; torch: set_num_threads(1), set_num_interop_threads(1)) |
+| threads | 1 each (hepsweep: OMP_NUM_THREADS=1; torch: set_num_threads(1), set_num_interop_threads(1), OPENBLAS_NUM_THREADS=1) |
 
 **Accuracy**: tutorial campaign (balance downsample, split 0.34/0.33/0.33, standard scaler, Adam 1e-3,
 batch 100, dropout 0.2, early stopping on val_loss, patience 10, best weights restored).

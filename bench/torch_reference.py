@@ -405,6 +405,31 @@ def evaluate(model, x, y, w, batch: int = 4096):
     return loss, torch.sigmoid(logits).numpy()
 
 
+def blas_info() -> str:
+    """The BLAS this torch process has loaded (Debian's torch uses whichever libblas.so.3 the
+    alternatives system points to: OpenBLAS when libopenblas0 is installed, else netlib's
+    reference BLAS, ~25x slower), with OpenBLAS' kernel choice."""
+    try:
+        with open("/proc/self/maps") as fh:
+            libs = sorted({ln.split()[-1] for ln in fh if "blas" in ln.lower() and ".so" in ln})
+    except OSError:
+        libs = []
+    text = ", ".join(os.path.basename(p) for p in libs) or "no BLAS library mapped"
+    if any("openblas" in p for p in libs):
+        try:
+            import ctypes
+            lib = ctypes.CDLL(next(p for p in libs if "openblas" in p))
+            lib.openblas_get_corename.restype = ctypes.c_char_p
+            lib.openblas_get_config.restype = ctypes.c_char_p
+            text += (f" (OpenBLAS core {lib.openblas_get_corename().decode()}, {lib.openblas_get_num_threads()} "
+                     f"thread(s); {lib.openblas_get_config().decode()})")
+        except (OSError, AttributeError, StopIteration):
+            pass
+    elif any("/blas/" in p or "libblas" in p for p in libs):
+        text += " (netlib reference BLAS: install libopenblas0)"
+    return text
+
+
 def open_h5(path: str) -> h5py.File:
     try:
         return h5py.File(path, "r")
@@ -559,6 +584,7 @@ def run(args) -> dict:
         "OPENBLAS_CORETYPE": config_summary if config_summary is not None else "(unset)",
         "torch_config": [ln.strip() for ln in torch.__config__.show().splitlines()[1:7] if ln.strip()],
         "torch_parallel": [ln.strip() for ln in parallel if "threads" in ln or "backend" in ln],
+        "blas": blas_info(),
         "python": platform.python_version(),
         "hepsweep_result": hs,
         "history": history,

@@ -14,9 +14,14 @@ packages=(
   python3 python3-numpy python3-h5py python3-onnx
   # libFuzzer for the ROOT reader's fuzz run in scripts/test.sh (~37 MB download, about a minute).
   clang-14 libclang-rt-14-dev
+  # qemu-x86_64 emulates older CPUs (x86-64-v2, baseline) for test_nn_kernel_cpu: the binary and
+  # its kernels must run there without an AVX instruction (~12 MB download).
+  qemu-user
 )
 if [[ "${1:-}" == "--bench" ]]; then
-  packages+=(python3-torch python3-pandas python3-optuna hyperfine bc)
+  # libopenblas0: without it Debian's PyTorch runs on netlib's reference BLAS, ~25x slower
+  # products, which would make every PyTorch reference figure meaningless.
+  packages+=(python3-torch libopenblas0 python3-pandas python3-optuna hyperfine bc)
 fi
 
 missing=()

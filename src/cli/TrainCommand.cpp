@@ -22,6 +22,7 @@
 #include "hepsweep/core/Error.hpp"
 #include "hepsweep/core/Log.hpp"
 #include "hepsweep/rundir/RunDirectory.hpp"
+#include "hepsweep/nn/Kernel.hpp"
 #include "hepsweep/train/ResultFile.hpp"
 #include "hepsweep/train/Trainer.hpp"
 
@@ -176,6 +177,7 @@ int trainCommand(const Args& args) {
   const bool json = vm.count("json") > 0;
   std::FILE* progressOut = json ? stderr : stdout;
   const Logger log = Logger::toStderr(vm.count("verbose") ? LogLevel::Info : LogLevel::Warning);
+  log.info("kernel: " + nn::kernelDescription());
 
   const campaign::CampaignConfig campaignCfg = campaign::loadCampaign(campaignFile, sets);
   const bool isCampaign = campaignCfg.cv.folds > 1 || campaignCfg.search.method != "none" ||

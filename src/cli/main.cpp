@@ -15,6 +15,7 @@
 #include "hepsweep/core/Version.hpp"
 #include "hepsweep/dist/Environment.hpp"
 #include "hepsweep/io/Hdf5.hpp"
+#include "hepsweep/nn/Kernel.hpp"
 
 namespace {
 
@@ -43,7 +44,9 @@ void usage(std::FILE* out) {
   for (const auto& c : kCommands) std::fprintf(out, "  %-10s %s\n", c.name, c.summary);
   std::fprintf(out,
                "\n`hepsweep <command> --help` describes a command; docs/<command>.md has worked examples.\n"
-               "  --version  print the version and build information\n");
+               "  --version  print the version, build information and the kernel level in use\n"
+               "environment: HEPSWEEP_KERNEL=portable|v2|v3|v4|auto forces the training kernels' instruction-set\n"
+               "  level (default auto: the best this CPU supports; docs/train.md)\n");
 }
 
 }  // namespace
@@ -106,6 +109,12 @@ int runMain(int argc, char** argv) {
   }
   if (cmd == "--version" || cmd == "version") {
     std::printf("%s\n", hepsweep::versionString().c_str());
+    try {
+      std::printf("kernel: %s\n", hepsweep::nn::kernelDescription().c_str());
+    } catch (const hepsweep::Error& e) {
+      std::fprintf(stderr, "hepsweep: %s\n", e.what());
+      return hepsweep::exitCode(e.category());
+    }
     return 0;
   }
   const hepsweep::cli::Args args(argv + 2, argv + argc);
@@ -122,6 +131,9 @@ int runMain(int argc, char** argv) {
     try {
       env = std::make_unique<hepsweep::dist::Environment>(argc, argv);
       hepsweep::cli::gEnvironment = env.get();
+      // Before any work: a HEPSWEEP_KERNEL level this CPU lacks is a configuration error here,
+      // not an illegal instruction later.
+      hepsweep::nn::initKernel();
       return c.run(args);
     } catch (const hepsweep::Error& e) {
       return fail(hepsweep::exitCode(e.category()),

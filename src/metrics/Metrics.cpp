@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <limits>
 #include <sstream>
 #include <string>
@@ -38,6 +40,39 @@ struct Event {
   float backgroundWeight;  // weight if background, else 0
 };
 
+// Sorts events by descending score. A stable LSD radix sort on the scores' bits (mapped to
+// unsigned integers in the order of the floats): rocCurve runs on the validation split after every
+// epoch, where std::sort of these structs was ~15 % of a tutorial-sized training. Equal scores keep
+// their input order; the ROC groups them anyway. NaN scores are rejected before.
+void sortByScoreDescending(std::vector<Event>& ev) {
+  const std::size_t n = ev.size();
+  if (n < 64) {
+    std::stable_sort(ev.begin(), ev.end(), [](const Event& a, const Event& b) { return a.score > b.score; });
+    return;
+  }
+  std::vector<std::uint32_t> key(n), keyTmp(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    std::uint32_t u;
+    std::memcpy(&u, &ev[i].score, sizeof u);
+    u = (u & 0x80000000u) ? ~u : (u | 0x80000000u);  // ascending order of the floats
+    key[i] = ~u;                                        // descending
+  }
+  std::vector<Event> tmp(n);
+  for (int shift = 0; shift < 32; shift += 8) {
+    std::size_t count[257] = {};
+    for (std::size_t i = 0; i < n; ++i) ++count[((key[i] >> shift) & 0xffu) + 1];
+    if (count[((key[0] >> shift) & 0xffu) + 1] == n) continue;  // one digit value: nothing to do
+    for (int d = 0; d < 256; ++d) count[d + 1] += count[d];
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::size_t at = count[(key[i] >> shift) & 0xffu]++;
+      tmp[at] = ev[i];
+      keyTmp[at] = key[i];
+    }
+    ev.swap(tmp);
+    key.swap(keyTmp);
+  }
+}
+
 void checkRange(double signalEfficiency) {
   if (!(signalEfficiency >= 0.0 && signalEfficiency <= 1.0))
     throwConfig("signal efficiency " + number(signalEfficiency) + " must lie in [0, 1]");
@@ -68,7 +103,7 @@ std::vector<Event> sortedEvents(std::span<const float> scores, std::span<const f
     const bool sig = isSignal(labels[i], i);
     ev[i] = Event{scores[i], sig ? w : 0.0f, sig ? 0.0f : w};
   }
-  std::sort(ev.begin(), ev.end(), [](const Event& a, const Event& b) { return a.score > b.score; });
+  sortByScoreDescending(ev);
   return ev;
 }
 

@@ -2,13 +2,14 @@
 
 #include <algorithm>
 #include <array>
-#include <bit>
 #include <cmath>
 #include <string>
-#include <type_traits>
+
+#include <omp.h>
 
 #include "hepsweep/core/Error.hpp"
 #include "hepsweep/core/Random.hpp"
+#include "kernels/KernelTable.hpp"
 
 namespace hepsweep::nn {
 namespace {
@@ -29,154 +30,17 @@ struct ActParams {
   float alpha = 1.0f;
 };
 
-// Value and derivative (dh/dy) of the activation at y.
-template <Activation A>
-inline float activate(float y, float& d, const ActParams& ap) {
-  if constexpr (A == Activation::Relu) {
-    d = y > 0.0f ? 1.0f : 0.0f;
-    return y > 0.0f ? y : 0.0f;
-  } else if constexpr (A == Activation::LeakyRelu) {
-    d = y > 0.0f ? 1.0f : ap.slope;
-    return y > 0.0f ? y : ap.slope * y;
-  } else if constexpr (A == Activation::Elu) {
-    if (y > 0.0f) {
-      d = 1.0f;
-      return y;
-    }
-    const float h = ap.alpha * std::expm1(y);
-    d = h + ap.alpha;
-    return h;
-  } else if constexpr (A == Activation::Tanh) {
-    const float h = std::tanh(y);
-    d = 1.0f - h * h;
-    return h;
-  } else if constexpr (A == Activation::Sigmoid) {
-    const float e = std::exp(-std::abs(y));
-    const float h = y >= 0.0f ? 1.0f / (1.0f + e) : e / (1.0f + e);
-    d = h * (1.0f - h);
-    return h;
-  } else if constexpr (A == Activation::Softplus) {
-    // log(1 + e^y) = max(y, 0) + log1p(e^-|y|): no overflow for large y, no cancellation for small.
-    const float e = std::exp(-std::abs(y));
-    d = y >= 0.0f ? 1.0f / (1.0f + e) : e / (1.0f + e);
-    return std::max(y, 0.0f) + std::log1p(e);
-  } else {
-    d = 1.0f;
-    return y;
-  }
-}
+// The matrix products, the per-layer pass and the single-unit output layer run in the kernels of
+// the instruction-set level chosen at start (Kernel.hpp); what stays here is bookkeeping and batch
+// normalisation's statistics.
+int threadsForKernels() { return omp_in_parallel() ? 1 : omp_get_max_threads(); }
 
-struct KernelArgs {
-  const float* in;     // rows x n: affine output (no batch norm / inference) or x-hat (batch norm)
-  const float* scale;  // per-unit factor (batch norm only)
-  const float* shift;  // per-unit offset
-  float* out;          // rows x n activations after dropout (may alias `in`)
-  float* deriv;        // rows x n: dh/dy times the dropout factor (training only)
-  Eigen::Index rows, n;
-  ActParams ap;
-  std::uint64_t dropKey;
-  const std::uint64_t* counters;  // null: column index
-  float p, keepScale;
-};
-
-// Dropout factors of one column: 0 where rng::uniformf(key, base + j) < p, else 1/(1-p).
-// uniformf is (bits >> 40) * 2^-24, so the test is an integer compare against ceil(p * 2^24).
-// The mixer runs on several counters at once in GCC/Clang vector types (compilers do not
-// auto-vectorise the 64-bit multiplies); the results are bit-identical to rng::bits.
-#if defined(__AVX2__)
-constexpr int kLanes = 4;
-#else
-constexpr int kLanes = 2;  // SSE2 width: wider vectors would change the ABI of the helper
-#endif
-using U64xN = std::uint64_t __attribute__((vector_size(8 * kLanes)));
-
-inline U64xN mix64xN(U64xN z) {
-  z += 0x9e3779b97f4a7c15ULL;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
-inline void dropoutColumn(float* __restrict mask, Eigen::Index rows, std::uint64_t key, std::uint64_t base,
-                          std::uint64_t threshold, float keepScale) {
-  const std::uint32_t keepBits = std::bit_cast<std::uint32_t>(keepScale);
-  Eigen::Index j = 0;
-  U64xN lane;
-  for (int q = 0; q < kLanes; ++q) lane[q] = static_cast<std::uint64_t>(q);
-  for (; j + kLanes <= rows; j += kLanes) {
-    const U64xN c = lane + (base + static_cast<std::uint64_t>(j));
-    const U64xN r = mix64xN(key ^ mix64xN(c)) >> 40;
-    // All-ones where kept; a branch per unit would mispredict at rate ~p.
-    const auto keep = r >= threshold;
-    for (int q = 0; q < kLanes; ++q)
-      mask[j + q] = std::bit_cast<float>(static_cast<std::uint32_t>(keep[q]) & keepBits);
-  }
-  for (; j < rows; ++j) {
-    const std::uint64_t r = rng::bits(key, base + static_cast<std::uint64_t>(j)) >> 40;
-    mask[j] = r < threshold ? 0.0f : keepScale;
-  }
-}
-
-// One fused pass per hidden layer: shift/scale, activation, dropout, and the local derivative the
-// backward pass needs, so backward is a single multiply per element.
-template <Activation A, bool Scaled, bool Train, bool Drop>
-void layerKernel(const KernelArgs& k) {
-  const Eigen::Index rows = k.rows, n = k.n;
-  const float* const scale = k.scale;
-  const float* const shift = k.shift;
-  const ActParams ap = k.ap;
-  const std::uint64_t key = k.dropKey;
-  const std::uint64_t* const counters = k.counters;
-  const float keepScale = k.keepScale;
-  const auto threshold = static_cast<std::uint64_t>(std::ceil(static_cast<double>(k.p) * 0x1.0p24));
-  for (Eigen::Index i = 0; i < n; ++i) {
-    const Eigen::Index col = i * rows;
-    const float* in = k.in + col;
-    float* out = k.out + col;
-    [[maybe_unused]] float* __restrict deriv = Train ? k.deriv + col : nullptr;
-    if constexpr (Drop) {
-      const std::uint64_t c = counters ? counters[i] : static_cast<std::uint64_t>(i);
-      dropoutColumn(deriv, rows, key, c * static_cast<std::uint64_t>(rows), threshold, keepScale);
-    }
-    for (Eigen::Index j = 0; j < rows; ++j) {
-      const float y = Scaled ? in[j] * scale[j] + shift[j] : in[j] + shift[j];
-      float d;
-      float h = activate<A>(y, d, ap);
-      if constexpr (Drop) {
-        const float m = deriv[j];
-        h *= m;
-        d *= m;
-      }
-      out[j] = h;
-      if constexpr (Train) deriv[j] = d;
-    }
-  }
-}
-
-template <Activation A>
-void runKernel(const KernelArgs& k, bool scaled, bool train, bool drop) {
-  if (scaled) {
-    if (!train) layerKernel<A, true, false, false>(k);
-    else if (drop) layerKernel<A, true, true, true>(k);
-    else layerKernel<A, true, true, false>(k);
-  } else {
-    if (!train) layerKernel<A, false, false, false>(k);
-    else if (drop) layerKernel<A, false, true, true>(k);
-    else layerKernel<A, false, true, false>(k);
-  }
-}
-
-void dispatchKernel(Activation a, const KernelArgs& k, bool scaled, bool train, bool drop) {
-  switch (a) {
-    case Activation::Relu: return runKernel<Activation::Relu>(k, scaled, train, drop);
-    case Activation::LeakyRelu: return runKernel<Activation::LeakyRelu>(k, scaled, train, drop);
-    case Activation::Elu: return runKernel<Activation::Elu>(k, scaled, train, drop);
-    case Activation::Tanh: return runKernel<Activation::Tanh>(k, scaled, train, drop);
-    case Activation::Sigmoid: return runKernel<Activation::Sigmoid>(k, scaled, train, drop);
-    case Activation::Softplus: return runKernel<Activation::Softplus>(k, scaled, train, drop);
-    case Activation::Linear: return runKernel<Activation::Linear>(k, scaled, train, drop);
-  }
-}
+// kern::Act mirrors Activation (the kernels' interface takes no nn types).
+constexpr bool sameOrder(Activation a, kern::Act k) { return static_cast<int>(a) == static_cast<int>(k); }
+static_assert(sameOrder(Activation::Relu, kern::Act::Relu) && sameOrder(Activation::LeakyRelu, kern::Act::LeakyRelu) &&
+              sameOrder(Activation::Elu, kern::Act::Elu) && sameOrder(Activation::Tanh, kern::Act::Tanh) &&
+              sameOrder(Activation::Sigmoid, kern::Act::Sigmoid) && sameOrder(Activation::Softplus, kern::Act::Softplus) &&
+              sameOrder(Activation::Linear, kern::Act::Linear));
 
 inline float sigmoid(float z) {
   const float e = std::exp(-std::abs(z));
@@ -215,7 +79,20 @@ struct Network::Impl {
   std::array<RowVector, kLogitSlots> logitSlots;
   std::size_t nextSlot = 0;
 
+  // Packing space of the matrix products; grows to the largest product seen, then stays.
+  Eigen::VectorXf work;
+
   std::size_t hidden() const { return bufs.size(); }
+
+  // C (m x n) = op(A) op(B) (see kern::GemmArgs) in the active kernels.
+  void gemm(kern::GemmArgs g) {
+    const kern::Table& t = kern::active();
+    g.threads = threadsForKernels();
+    const auto need = static_cast<Eigen::Index>(t.gemmWorkspace(g.m, g.n, g.k, g.threads));
+    if (work.size() < need) work.resize(need);
+    g.work = work.data();
+    t.gemm(g);
+  }
 
   MatMap W(const DenseLayerView& v) { return {params.data() + v.weightOffset, v.outputs, v.inputs}; }
   MatMap gW(const DenseLayerView& v) { return {grads.data() + v.weightOffset, v.outputs, v.inputs}; }
@@ -262,13 +139,26 @@ void Network::Impl::run(const Eigen::Ref<const Matrix>& x, bool training, const 
     Buffers& b = bufs[l];
     const int w = v.outputs;
     MatMap a(b.act.data(), w, n);
-    Eigen::Map<const Matrix, 0, Eigen::OuterStride<>> in(prev, v.inputs, n, Eigen::OuterStride<>(prevStride));
-    a.noalias() = W(v) * in;
+    {
+      kern::GemmArgs g;
+      g.m = w;
+      g.n = static_cast<int>(n);
+      g.k = v.inputs;
+      g.a = params.data() + v.weightOffset;
+      g.lda = w;
+      g.b = prev;
+      g.ldb = prevStride;
+      g.c = a.data();
+      g.ldc = w;
+      gemm(g);
+    }
 
-    KernelArgs k{};
+    kern::LayerArgs k;
     k.rows = w;
     k.n = n;
-    k.ap = ap;
+    k.act = static_cast<kern::Act>(v.activation);
+    k.slope = ap.slope;
+    k.alpha = ap.alpha;
     k.out = a.data();
     k.deriv = b.deriv.data();
     bool scaled = false;
@@ -320,16 +210,16 @@ void Network::Impl::run(const Eigen::Ref<const Matrix>& x, bool training, const 
       k.p = v.dropout;
       k.keepScale = 1.0f / (1.0f - v.dropout);
     }
-    dispatchKernel(v.activation, k, scaled, training, drop);
+    k.scaled = scaled;
+    k.train = training;
+    k.drop = drop;
+    kern::active().layer(k);
     prev = a.data();
     prevStride = w;
   }
   const DenseLayerView& o = views.back();
-  Eigen::Map<const Matrix, 0, Eigen::OuterStride<>> in(prev, o.inputs, n, Eigen::OuterStride<>(prevStride));
-  Eigen::Map<const RowVector> wOut(params.data() + o.weightOffset, o.inputs);
-  auto logits = outBuf.head(n);
-  logits.noalias() = wOut * in;
-  logits.array() += params[static_cast<Eigen::Index>(o.biasOffset)];
+  kern::active().dotColumns(o.inputs, static_cast<int>(n), params.data() + o.weightOffset, prev, prevStride,
+                            params[static_cast<Eigen::Index>(o.biasOffset)], outBuf.data());
   lastN = n;
   lastTraining = training;
 }
@@ -346,11 +236,11 @@ void Network::Impl::backprop(const Eigen::Ref<const RowVector>& dlogits, Eigen::
   const DenseLayerView& o = views.back();
   const std::size_t L = hidden();
   // Output layer: logit = w . a + c.
+  const kern::Table& kt = kern::active();
+  const int nn = static_cast<int>(n);
   {
     const float* prev = L ? bufs[L - 1].act.data() : input.data();
-    ConstMatMap in(prev, o.inputs, n);
-    Eigen::Map<Eigen::VectorXf> gw(grads.data() + o.weightOffset, o.inputs);
-    gw.noalias() += in * dlogits.transpose();
+    kt.gemvAdd(o.inputs, nn, prev, o.inputs, dlogits.data(), grads.data() + o.weightOffset);
     grads[static_cast<Eigen::Index>(o.biasOffset)] += dlogits.sum();
     if (L == 0) {
       if (inputGrad) {
@@ -361,14 +251,8 @@ void Network::Impl::backprop(const Eigen::Ref<const RowVector>& dlogits, Eigen::
     }
     // delta of the last hidden layer: outer product w * dlogits, times the local derivative.
     Buffers& b = bufs[L - 1];
-    const int w = views[L - 1].outputs;
-    const float* wOut = params.data() + o.weightOffset;
-    float* delta = b.delta.data();
-    const float* deriv = b.deriv.data();
-    for (Eigen::Index i = 0; i < n; ++i) {
-      const float g = dlogits[i];
-      for (int j = 0; j < w; ++j) delta[i * w + j] = wOut[j] * g * deriv[i * w + j];
-    }
+    kt.outerDelta(views[L - 1].outputs, nn, params.data() + o.weightOffset, dlogits.data(), b.deriv.data(),
+                  b.delta.data());
   }
   for (std::size_t l = L; l-- > 0;) {
     const DenseLayerView& v = views[l];
@@ -391,18 +275,43 @@ void Network::Impl::backprop(const Eigen::Ref<const RowVector>& dlogits, Eigen::
         for (int j = 0; j < w; ++j)
           delta(j, i) = b.shift[j] * (nf * delta(j, i) - b.colSum[j] - xh(j, i) * b.scale[j]);
     } else {
-      vec(grads, v.biasOffset, w) += delta.rowwise().sum();
+      kt.gemvAdd(w, nn, delta.data(), w, nullptr, grads.data() + v.biasOffset);
     }
     const float* prev = l ? bufs[l - 1].act.data() : input.data();
-    ConstMatMap in(prev, v.inputs, n);
-    gW(v).noalias() += delta * in.transpose();
-    if (l > 0) {
-      Buffers& pb = bufs[l - 1];
-      MatMap pdelta(pb.delta.data(), v.inputs, n);
-      pdelta.noalias() = W(v).transpose() * delta;
-      pdelta.array() *= ConstMatMap(pb.deriv.data(), v.inputs, n).array();
-    } else if (inputGrad) {
-      inputGrad->noalias() = W(v).transpose() * delta;
+    {  // dW += delta in^T
+      kern::GemmArgs g;
+      g.m = w;
+      g.n = v.inputs;
+      g.k = nn;
+      g.a = delta.data();
+      g.lda = w;
+      g.b = prev;
+      g.ldb = v.inputs;
+      g.bTrans = true;
+      g.c = grads.data() + v.weightOffset;
+      g.ldc = w;
+      g.accumulate = true;
+      gemm(g);
+    }
+    if (l > 0 || inputGrad) {  // d(input) = W^T delta, times the previous layer's local derivative
+      kern::GemmArgs g;
+      g.m = v.inputs;
+      g.n = nn;
+      g.k = w;
+      g.a = params.data() + v.weightOffset;
+      g.lda = w;
+      g.aTrans = true;
+      g.b = delta.data();
+      g.ldb = w;
+      if (l > 0) {
+        g.c = bufs[l - 1].delta.data();
+        g.ldc = v.inputs;
+        g.scale = bufs[l - 1].deriv.data();
+      } else {
+        g.c = inputGrad->data();
+        g.ldc = inputGrad->outerStride();
+      }
+      gemm(g);
     }
   }
 }

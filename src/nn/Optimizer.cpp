@@ -7,6 +7,7 @@
 
 #include "hepsweep/core/Error.hpp"
 #include "hepsweep/core/Strings.hpp"
+#include "kernels/KernelTable.hpp"
 
 namespace hepsweep::nn {
 namespace {
@@ -83,14 +84,9 @@ class Adam final : public Optimizer {
     const float bias2Sqrt = static_cast<float>(std::sqrt(bias2));
     const float eps = static_cast<float>(eps_);
     const float negStep = static_cast<float>(-(lr_cache_.get(lr_) / bias1));
-    // Eigen array expressions vectorise the square root (a scalar std::sqrt loop does not,
-    // because of errno); the operation order is PyTorch's.
-    auto m = m_.array();
-    auto v = v_.array();
-    const auto g = grads.array();
-    m = m * b1 + oneMinusB1 * g;
-    v = v * b2 + oneMinusB2 * g * g;
-    params.array() += negStep * m / (v.sqrt() / bias2Sqrt + eps);
+    kern::AdamArgs a{params.data(), m_.data(), v_.data(), grads.data(), params.size(),
+                     b1, oneMinusB1, b2, oneMinusB2, bias2Sqrt, eps, negStep, 0.0f, 0.0f};
+    kern::active().adam(a);
   }
 
   State saveState() const override { return State{t_, {"exp_avg", "exp_avg_sq"}, {m_, v_}}; }
@@ -117,8 +113,7 @@ class NAdam final : public Optimizer {
       : beta1_(decimalDouble(cfg.beta1)), beta2_(decimalDouble(cfg.beta2)), eps_(decimalDouble(cfg.epsilon)),
         psi_(decimalDouble(cfg.momentumDecay)),
         m_(Eigen::VectorXf::Zero(static_cast<Eigen::Index>(n))),
-        v_(Eigen::VectorXf::Zero(static_cast<Eigen::Index>(n))),
-        denom_(static_cast<Eigen::Index>(n)) {
+        v_(Eigen::VectorXf::Zero(static_cast<Eigen::Index>(n))) {
     lr_ = cfg.learningRate;
   }
 
@@ -139,14 +134,9 @@ class NAdam final : public Optimizer {
     const float b2 = static_cast<float>(beta2_), oneMinusB2 = static_cast<float>(1.0 - beta2_);
     const float bias2Sqrt = static_cast<float>(std::sqrt(bias2));
     const float eps = static_cast<float>(eps_);
-    auto m = m_.array();
-    auto v = v_.array();
-    const auto g = grads.array();
-    m = m * b1 + oneMinusB1 * g;
-    v = v * b2 + oneMinusB2 * g * g;
-    denom_.array() = v.sqrt() / bias2Sqrt + eps;
-    params.array() += gradStep * g / denom_.array();
-    params.array() += avgStep * m / denom_.array();
+    kern::AdamArgs a{params.data(), m_.data(), v_.data(), grads.data(), params.size(),
+                     b1, oneMinusB1, b2, oneMinusB2, bias2Sqrt, eps, 0.0f, gradStep, avgStep};
+    kern::active().nadam(a);
   }
 
   State saveState() const override {
@@ -164,7 +154,6 @@ class NAdam final : public Optimizer {
  private:
   double beta1_, beta2_, eps_, psi_;
   Eigen::VectorXf m_, v_;
-  Eigen::VectorXf denom_;  // scratch, kept to avoid an allocation per step
   float muProduct_ = 1.0f;
   LrCache lr_cache_;
 };
@@ -180,22 +169,16 @@ class Sgd final : public Optimizer {
 
   void step(Eigen::Ref<Eigen::VectorXf> params, const Eigen::Ref<const Eigen::VectorXf>& grads) override {
     checkSize(params.size(), grads.size(), n_, "SGD");
-    const float negLr = static_cast<float>(-lr_cache_.get(lr_));
-    float* __restrict p = params.data();
-    const float* __restrict g = grads.data();
-    const Eigen::Index n = params.size();
-    if (momentum_ == 0.0) {
-      for (Eigen::Index i = 0; i < n; ++i) p[i] = p[i] + negLr * g[i];
-    } else {
-      const float mom = static_cast<float>(momentum_);
-      float* __restrict b = buf_.data();
-      const bool first = t_ == 0;
-      for (Eigen::Index i = 0; i < n; ++i) {
-        b[i] = first ? g[i] : b[i] * mom + g[i];
-        const float d = nesterov_ ? g[i] + mom * b[i] : b[i];
-        p[i] = p[i] + negLr * d;
-      }
-    }
+    kern::SgdArgs a;
+    a.params = params.data();
+    a.buf = momentum_ == 0.0 ? nullptr : buf_.data();
+    a.grads = grads.data();
+    a.n = params.size();
+    a.negLr = static_cast<float>(-lr_cache_.get(lr_));
+    a.momentum = static_cast<float>(momentum_);
+    a.nesterov = nesterov_;
+    a.first = t_ == 0;
+    kern::active().sgd(a);
     ++t_;
   }
 

@@ -273,3 +273,38 @@ TEST(ThinAmsScan, KeepsTheMaximum) {
   EXPECT_EQ(thin.threshold.back(), full.threshold.back());
   for (std::size_t i = 1; i < thin.threshold.size(); ++i) ASSERT_LT(thin.threshold[i], thin.threshold[i - 1]);
 }
+
+// rocCurve sorts by the bits of the scores (a radix sort): its thresholds must come out in the
+// order of the floats for negative and positive scores, zeros of both signs (equal, one point),
+// infinities and values that differ in the last bit; checked against a comparison sort.
+TEST(Roc, ScoreOrderOverTheWholeFloatRange) {
+  std::vector<float> s, y;
+  const float specials[] = {-0.0f, 0.0f, -1.0f, 1.0f, 1e-38f, -1e-38f, 1e-45f, -1e-45f, 3e38f, -3e38f,
+                            std::numeric_limits<float>::infinity(), -std::numeric_limits<float>::infinity(),
+                            std::nextafter(1.0f, 2.0f), std::nextafter(-1.0f, -2.0f)};
+  for (std::size_t i = 0; i < 3000; ++i) {
+    const double u = rng::uniform(9, 2 * i);
+    float v = static_cast<float>((u - 0.5) * std::pow(10.0, 8.0 * rng::uniform(9, 2 * i + 1) - 4.0));
+    if (i % 7 == 0) v = specials[i / 7 % (sizeof specials / sizeof *specials)];
+    s.push_back(v);
+    y.push_back(i % 3 == 0 ? 1.0f : 0.0f);
+  }
+  std::vector<std::size_t> order(s.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return s[a] > s[b]; });
+  std::vector<double> thresholds{std::numeric_limits<double>::infinity()}, tpr{0.0};
+  double sig = 0;
+  for (std::size_t i = 0; i < order.size();) {
+    const float t = s[order[i]];
+    for (; i < order.size() && s[order[i]] == t; ++i) sig += y[order[i]];
+    thresholds.push_back(t);
+    tpr.push_back(sig);
+  }
+  for (double& v : tpr) v /= sig;
+  const Roc roc = rocCurve(s, y);
+  ASSERT_EQ(roc.threshold.size(), thresholds.size());
+  for (std::size_t k = 0; k < thresholds.size(); ++k) {
+    EXPECT_EQ(roc.threshold[k], thresholds[k]) << k;
+    EXPECT_EQ(roc.tpr[k], tpr[k]) << k;
+  }
+}

@@ -1,0 +1,274 @@
+// The instruction-set variants of the nn kernels (Kernel.hpp): every level this CPU supports
+// against double-precision sums and against the portable level, bitwise determinism per level and
+// thread count, the claims of docs/train.md about which results change between levels, and the
+// level choice itself. Catches a wrong edge case of a micro-tile (sizes not multiples of the
+// register tile, k beyond one packing block), a variant that rounds differently where it must not
+// (activation, dropout, optimiser), and a dispatch that picks or accepts a level the CPU lacks.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "hepsweep/core/Error.hpp"
+#include "hepsweep/core/Random.hpp"
+#include "hepsweep/nn/Kernel.hpp"
+#include "hepsweep/nn/Loss.hpp"
+#include "hepsweep/nn/Network.hpp"
+#include "hepsweep/nn/Optimizer.hpp"
+#include "kernels/KernelTable.hpp"
+
+using namespace hepsweep;
+using namespace hepsweep::nn;
+
+namespace {
+
+std::vector<KernelLevel> supportedLevels() {
+  std::vector<KernelLevel> out;
+  for (KernelLevel l : {KernelLevel::Portable, KernelLevel::V2, KernelLevel::V3, KernelLevel::V4})
+    if (kernelLevelSupported(l)) out.push_back(l);
+  return out;
+}
+
+// Restores the level chosen at start when a test ends.
+struct LevelGuard {
+  KernelLevel saved = activeKernel();
+  ~LevelGuard() { setKernel(saved); }
+};
+
+std::vector<float> randomVector(std::size_t n, std::uint64_t key) {
+  std::vector<float> v(n);
+  for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<float>(rng::normal(key, i));
+  return v;
+}
+
+struct GemmCase {
+  int m, n, k;
+  bool aTrans, bTrans, accumulate, scale;
+};
+
+// Runs one product in the active kernels; returns C.
+std::vector<float> runGemm(const GemmCase& c, const std::vector<float>& a, const std::vector<float>& b,
+                           const std::vector<float>& c0, const std::vector<float>& s, int threads = 1) {
+  const kern::Table& t = kern::active();
+  kern::GemmArgs g;
+  g.m = c.m;
+  g.n = c.n;
+  g.k = c.k;
+  g.a = a.data();
+  g.aTrans = c.aTrans;
+  g.lda = (c.aTrans ? c.k : c.m) + 3;  // padded leading dimensions
+  g.b = b.data();
+  g.bTrans = c.bTrans;
+  g.ldb = (c.bTrans ? c.n : c.k) + 2;
+  std::vector<float> out = c0;
+  g.c = out.data();
+  g.ldc = c.m + 1;
+  g.accumulate = c.accumulate;
+  g.scale = c.scale ? s.data() : nullptr;
+  g.threads = threads;
+  std::vector<float> work(t.gemmWorkspace(c.m, c.n, c.k, threads));
+  g.work = work.data();
+  t.gemm(g);
+  return out;
+}
+
+TEST(KernelGemm, EveryLevelMatchesDoublePrecisionAndPortable) {
+  LevelGuard guard;
+  const std::vector<GemmCase> cases = {
+      {1, 1, 1, false, false, false, false},   {25, 100, 16, false, false, false, false},
+      {20, 100, 25, true, false, false, true}, {25, 16, 100, false, true, true, false},
+      {33, 13, 300, false, false, true, true}, {70, 29, 600, true, true, false, false},
+      {256, 37, 256, false, false, false, false}, {5, 3, 0, false, false, true, true},
+  };
+  for (const GemmCase& c : cases) {
+    const std::string what = std::to_string(c.m) + "x" + std::to_string(c.n) + "x" + std::to_string(c.k) +
+                             (c.aTrans ? " A^T" : "") + (c.bTrans ? " B^T" : "") + (c.accumulate ? " +=" : "") +
+                             (c.scale ? " *scale" : "");
+    const auto lda = static_cast<std::size_t>((c.aTrans ? c.k : c.m) + 3);
+    const auto ldb = static_cast<std::size_t>((c.bTrans ? c.n : c.k) + 2);
+    const auto ldc = static_cast<std::size_t>(c.m + 1);
+    const auto a = randomVector(lda * static_cast<std::size_t>(c.aTrans ? c.m : c.k) + 1, 1);
+    const auto b = randomVector(ldb * static_cast<std::size_t>(c.bTrans ? c.k : c.n) + 1, 2);
+    const auto c0 = randomVector(ldc * static_cast<std::size_t>(c.n), 3);
+    const auto s = randomVector(ldc * static_cast<std::size_t>(c.n), 4);
+    setKernel(KernelLevel::Portable);
+    const std::vector<float> portable = runGemm(c, a, b, c0, s);
+    for (KernelLevel level : supportedLevels()) {
+      setKernel(level);
+      const std::vector<float> got = runGemm(c, a, b, c0, s);
+      for (int j = 0; j < c.n; ++j)
+        for (int i = 0; i < c.m; ++i) {
+          double sum = 0, mag = 0;
+          for (int p = 0; p < c.k; ++p) {
+            const double x = a[c.aTrans ? p + i * lda : i + p * lda];
+            const double y = b[c.bTrans ? j + p * ldb : p + j * ldb];
+            sum += x * y;
+            mag += std::abs(x * y);
+          }
+          const std::size_t at = static_cast<std::size_t>(i) + j * ldc;
+          double want = c.accumulate ? c0[at] + sum : sum;
+          double bound = 1e-6 * (static_cast<double>(c.k) * mag + std::abs(want)) + 1e-30;
+          if (c.scale) {
+            want *= s[at];
+            bound *= std::abs(s[at]);
+          }
+          ASSERT_NEAR(got[at], want, bound) << toString(level) << ' ' << what << " at (" << i << ", " << j << ")";
+          ASSERT_NEAR(got[at], portable[at], 2 * bound) << toString(level) << ' ' << what;
+        }
+      // Entries outside the m x n block (the padding row of ldc) are left alone.
+      for (int j = 0; j < c.n; ++j) EXPECT_EQ(got[static_cast<std::size_t>(c.m) + j * ldc], c0[static_cast<std::size_t>(c.m) + j * ldc]);
+    }
+  }
+}
+
+TEST(KernelGemm, SameBitsForAnyThreadCountAndRun) {
+  LevelGuard guard;
+  const GemmCase c{130, 300, 520, false, true, false, false};
+  const auto a = randomVector(133 * 520, 5), b = randomVector(302 * 520, 6);
+  const std::vector<float> c0(131 * 300, 0.0f), s;
+  for (KernelLevel level : supportedLevels()) {
+    setKernel(level);
+    const auto one = runGemm(c, a, b, c0, s, 1);
+    EXPECT_EQ(one, runGemm(c, a, b, c0, s, 1)) << toString(level);
+    EXPECT_EQ(one, runGemm(c, a, b, c0, s, 3)) << toString(level) << ": 3 threads";
+  }
+}
+
+// docs/train.md: only the matrix products round differently between levels.
+TEST(KernelElementwise, LayerPassAndOptimiserStepsHaveTheSameBitsOnEveryLevel) {
+  LevelGuard guard;
+  const int rows = 37, n = 23;
+  const auto in = randomVector(rows * n, 7), scale = randomVector(rows, 8), shift = randomVector(rows, 9);
+  std::vector<std::uint64_t> counters(n);
+  for (int i = 0; i < n; ++i) counters[static_cast<std::size_t>(i)] = 1000u + 7u * static_cast<unsigned>(i);
+  const auto layerOut = [&](kern::Act act, bool scaled, bool drop) {
+    std::vector<float> out(in.size()), deriv(in.size());
+    kern::LayerArgs k;
+    k.in = in.data();
+    k.scale = scale.data();
+    k.shift = shift.data();
+    k.out = out.data();
+    k.deriv = deriv.data();
+    k.rows = rows;
+    k.n = n;
+    k.act = act;
+    k.slope = 0.03f;
+    k.alpha = 0.7f;
+    k.scaled = scaled;
+    k.train = true;
+    k.drop = drop;
+    k.dropKey = 99;
+    k.counters = counters.data();
+    k.p = 0.3f;
+    k.keepScale = 1.0f / 0.7f;
+    kern::active().layer(k);
+    out.insert(out.end(), deriv.begin(), deriv.end());
+    return out;
+  };
+  const auto optimiserOut = [&]() {
+    const auto g = randomVector(301, 10);
+    std::vector<float> all;
+    for (OptimizerKind kind : {OptimizerKind::Adam, OptimizerKind::NAdam, OptimizerKind::Sgd}) {
+      OptimizerConfig cfg;
+      cfg.kind = kind;
+      cfg.momentum = kind == OptimizerKind::Sgd ? 0.9f : 0.0f;
+      cfg.nesterov = kind == OptimizerKind::Sgd;
+      auto opt = makeOptimizer(cfg, 301);
+      Eigen::VectorXf p = Eigen::Map<const Eigen::VectorXf>(randomVector(301, 11).data(), 301);
+      const Eigen::Map<const Eigen::VectorXf> gv(g.data(), 301);
+      for (int step = 0; step < 3; ++step) opt->step(p, gv);
+      all.insert(all.end(), p.data(), p.data() + p.size());
+    }
+    return all;
+  };
+  setKernel(KernelLevel::Portable);
+  const auto wantOpt = optimiserOut();
+  for (KernelLevel level : supportedLevels()) {
+    for (int a = 0; a <= static_cast<int>(kern::Act::Linear); ++a)
+      for (bool scaled : {false, true})
+        for (bool drop : {false, true}) {
+          setKernel(KernelLevel::Portable);
+          const auto want = layerOut(static_cast<kern::Act>(a), scaled, drop);
+          setKernel(level);
+          EXPECT_EQ(layerOut(static_cast<kern::Act>(a), scaled, drop), want)
+              << toString(level) << " activation " << a << (scaled ? " scaled" : "") << (drop ? " dropout" : "");
+        }
+    setKernel(level);
+    EXPECT_EQ(optimiserOut(), wantOpt) << toString(level);
+  }
+}
+
+// Twenty Adam steps of a 28-64-48-1 tanh network with dropout: each level reproduces its own bits,
+// and stays within float rounding of the portable level.
+Eigen::VectorXf trainedParams(int steps) {
+  ModelConfig cfg;
+  cfg.widths = {64, 48};
+  cfg.activation = Activation::Tanh;
+  cfg.dropout = {0.1f};
+  Network net(28, cfg, 17);
+  auto opt = makeOptimizer(OptimizerConfig{}, net.numParams());
+  const int n = 150;
+  const auto xs = randomVector(28 * n, 12);
+  const Eigen::Map<const Matrix> x(xs.data(), 28, n);
+  RowVector y(n), w = RowVector::Ones(n), d(n);
+  for (int i = 0; i < n; ++i) y[i] = xs[static_cast<std::size_t>(28 * i)] + xs[static_cast<std::size_t>(28 * i + 1)] > 0 ? 1.0f : 0.0f;
+  std::vector<std::uint64_t> ctr(n);
+  for (int i = 0; i < n; ++i) ctr[static_cast<std::size_t>(i)] = static_cast<std::uint64_t>(i);
+  for (int s = 0; s < steps; ++s) {
+    const RowVector& z = net.forward(x, true, {static_cast<std::uint64_t>(s), ctr});
+    bceWithLogits(z, y, w, n, d);
+    net.zeroGrads();
+    net.backward(d);
+    opt->step(net.params(), net.grads());
+  }
+  return net.params();
+}
+
+TEST(KernelNetwork, TrainingReproducesPerLevelAndAgreesWithPortable) {
+  LevelGuard guard;
+  setKernel(KernelLevel::Portable);
+  const Eigen::VectorXf portable = trainedParams(20);
+  for (KernelLevel level : supportedLevels()) {
+    setKernel(level);
+    const Eigen::VectorXf got = trainedParams(20);
+    EXPECT_EQ(got, trainedParams(20)) << toString(level) << " is not bitwise reproducible";
+    // 20 steps of lr 1e-3 move a weight by up to ~2e-2; rounding differences stay far below.
+    EXPECT_LE((got - portable).cwiseAbs().maxCoeff(), 2e-5f) << toString(level);
+    EXPECT_GT((got - trainedParams(0)).cwiseAbs().maxCoeff(), 1e-3f) << "the network did not train";
+  }
+}
+
+TEST(KernelLevels, NamesAndRefusals) {
+  for (KernelLevel l : {KernelLevel::Portable, KernelLevel::V2, KernelLevel::V3, KernelLevel::V4})
+    EXPECT_EQ(parseKernelLevel(toString(l)), l);
+  EXPECT_EQ(parseKernelLevel("auto"), bestKernelLevel());
+  try {
+    parseKernelLevel("avx2");
+    FAIL() << "an unknown level was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.category(), ErrorCategory::Config);
+    EXPECT_NE(std::string(e.what()).find("portable, v2, v3, v4 or auto"), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(kernelLevelSupported(KernelLevel::Portable));
+  EXPECT_TRUE(kernelLevelSupported(bestKernelLevel()));
+  // Levels are ordered: a CPU that runs one runs the lower ones.
+  bool lowerMissing = false;
+  for (KernelLevel l : {KernelLevel::Portable, KernelLevel::V2, KernelLevel::V3, KernelLevel::V4}) {
+    if (kernelLevelSupported(l)) EXPECT_FALSE(lowerMissing) << toString(l);
+    else lowerMissing = true;
+  }
+  for (KernelLevel l : {KernelLevel::V2, KernelLevel::V3, KernelLevel::V4})
+    if (!kernelLevelSupported(l)) {
+      try {
+        setKernel(l);
+        FAIL() << toString(l) << " was accepted on a CPU without it";
+      } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("not supported by this CPU"), std::string::npos) << e.what();
+      }
+    }
+  EXPECT_NE(kernelDescription().find(toString(activeKernel())), std::string::npos);
+}
+
+}  // namespace
