@@ -100,8 +100,10 @@ void writeFileAtomically(const fs::path& path, std::string_view text) {
 void refuseOutputOverInput(const fs::path& output, std::span<const std::string> inputs, std::string_view option) {
   std::error_code ec;
   if (!fs::exists(output, ec)) return;  // a new file cannot be an existing input
-  for (const std::string& in : inputs) {
+  for (std::string in : inputs) {
     std::error_code e2;
+    // "file.root:tree" names a file and a tree in it.
+    if (!fs::exists(in, e2) && in.rfind(':') != std::string::npos) in = in.substr(0, in.rfind(':'));
     if (in.empty() || !fs::equivalent(output, in, e2)) continue;
     throwConfig(std::string(option) + " " + str::quoted(output.string(), 300) + " is the input " +
                 str::quoted(in, 300) + (output.string() == in ? "" : " (the same file through another path or a link)") +

@@ -45,6 +45,12 @@ std::string Sha256::hexDigest() {
   return out;
 }
 
+std::string sha256Hex(std::string_view bytes) {
+  Sha256 h;
+  h.update(bytes);
+  return h.hexDigest();
+}
+
 std::string sha256File(const std::string& path) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (!f) throwIo("cannot open '" + path + "' for reading: " + std::strerror(errno));

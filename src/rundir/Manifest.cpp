@@ -15,6 +15,9 @@ void writeManifest(const std::filesystem::path& path, const Manifest& m) {
     f.setAttr("version", m.version);
     f.setAttr("data_file", m.dataFile);
     f.setAttr("data_sha256", m.dataSha256);
+    f.setAttr("data_size", m.dataSize);
+    f.setAttr("data_mtime_ns", m.dataMtime);
+    f.setAttr("campaign_sha256", m.campaignSha256);
     f.setAttr("folds", static_cast<std::int64_t>(m.folds));
     f.setAttr("fold_rule", m.foldRule);
     std::vector<std::int64_t> id, point, fold, count;
@@ -58,6 +61,9 @@ Manifest readManifest(const std::filesystem::path& path) {
   m.dataFile = f.attrString("data_file");
   m.dataSha256 = f.attrString("data_sha256");
   m.folds = f.hasAttr("folds") ? static_cast<int>(f.attrInt("folds")) : 1;
+  if (f.hasAttr("data_size")) m.dataSize = f.attrInt("data_size");
+  if (f.hasAttr("data_mtime_ns")) m.dataMtime = f.attrInt("data_mtime_ns");
+  if (f.hasAttr("campaign_sha256")) m.campaignSha256 = f.attrString("campaign_sha256");
   if (f.hasAttr("fold_rule")) m.foldRule = f.attrString("fold_rule");
   const auto ids = f.read<std::int64_t>("items/id");
   const auto points = f.read<std::int64_t>("items/point");

@@ -40,6 +40,7 @@ void writeResultHeader(const h5::File& f, const ResultHeader& h) {
   f.setAttr("ranks_per_item", static_cast<std::int64_t>(it.ranksPerItem));
   f.setAttr("run_dir", it.runDir);
   f.setAttr("item_overrides", joinOverrides(it.overrides));
+  f.setAttr("campaign_sha256", it.campaignSha256);
   writeOverrides(f.createGroup("item"), it.overrides);
 }
 
@@ -72,6 +73,7 @@ ResultHeader readResultHeader(const h5::File& f) {
     it.folds = f.hasAttr("folds") ? static_cast<int>(f.attrInt("folds")) : 1;
     it.ranksPerItem = f.hasAttr("ranks_per_item") ? static_cast<int>(f.attrInt("ranks_per_item")) : 1;
     it.runDir = text("run_dir");
+    it.campaignSha256 = text("campaign_sha256");
     it.overrides = f.exists("item") && hasStructuredOverrides(f.openGroup("item"))
                        ? readOverrides(f.openGroup("item"))
                        : parseJoinedOverrides(text("item_overrides"));
@@ -146,6 +148,59 @@ data::Partition rebuildPartition(const SplitRecord& r, std::span<const float> la
   return p;
 }
 
+namespace {
+// The timing figures differ from run to run; everything else of a file is reproducible, so the
+// checksum is too (two runs of one campaign carry the same content_sha256).
+const std::vector<std::string> kUnsealed{"history/epoch_seconds", "metrics/train_seconds",
+                                         "metrics/samples_per_second"};
+}  // namespace
+
+void sealContent(const h5::File& f) { f.setAttr("content_sha256", f.contentDigest(kUnsealed)); }
+
+void verifyContent(const h5::File& f) {
+  const std::int64_t version = f.hasAttr("format_version") ? f.attrInt("format_version") : 1;
+  if (!f.hasAttr("content_sha256")) {
+    if (version >= 2)
+      throwInput("'" + f.fileName() + "' has no content checksum (attribute content_sha256): it was not finished "
+                 "by hepsweep, or was edited");
+    return;
+  }
+  const std::string stored = f.attrString("content_sha256"), now = f.contentDigest(kUnsealed);
+  if (stored != now)
+    throwInput("'" + f.fileName() + "' was changed after it was written: its datasets' sha256 is " + now +
+               ", the file records " + stored + " (a corrupted copy, or an edit)");
+}
+
+std::optional<std::string> resultProblem(const std::filesystem::path& path, std::int64_t id,
+                                         const std::string& campaignSha256) {
+  try {
+    const h5::File f = h5::File::open(path.string());
+    const ResultHeader h = readResultHeader(f);
+    if (!h.item) return "it names no campaign item (a single training's result file?)";
+    if (h.item->id != id) return "it is the result of item " + std::to_string(h.item->id) + ", not item " + std::to_string(id);
+    if (!campaignSha256.empty() && !h.item->campaignSha256.empty() && h.item->campaignSha256 != campaignSha256)
+      return "it belongs to another campaign (campaign sha256 " + h.item->campaignSha256 + ", this one's " +
+             campaignSha256 + ")";
+    for (const char* name : {"metrics", "model", "preprocess", "history"})
+      if (!f.exists(name)) return std::string("its group /") + name + " is missing";
+    verifyContent(f);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return std::nullopt;
+}
+
+std::filesystem::path setAside(const std::filesystem::path& path) {
+  for (int n = 1;; ++n) {
+    const std::filesystem::path to = path.string() + ".invalid-" + std::to_string(n);
+    std::error_code ec;
+    if (std::filesystem::exists(to, ec)) continue;
+    std::filesystem::rename(path, to, ec);
+    if (ec) throwIo("cannot move the invalid file '" + path.string() + "' aside to '" + to.string() + "': " + ec.message());
+    return to;
+  }
+}
+
 std::optional<double> ResultSummary::metric(const std::string& name) const {
   for (const auto& [k, v] : metrics)
     if (k == name) return v;
@@ -156,6 +211,7 @@ ResultSummary readResultSummary(const std::string& path) {
   const h5::File f = h5::File::open(path);
   ResultSummary s;
   s.header = readResultHeader(f);
+  verifyContent(f);
   if (!f.exists("metrics")) throwInput("'" + path + "' has no /metrics group");
   const h5::Group m = f.openGroup("metrics");
   for (const auto& name : m.children())

@@ -113,33 +113,69 @@ void RunDirectory::clear() const {
   fs::create_directories(root_ / "items", ec);
 }
 
+namespace {
+
+// The owner of a claim directory: "HOST PID", or nothing when the file is absent or unreadable.
+struct ClaimOwner {
+  std::string host;
+  long pid = 0;
+  bool readable = false;
+};
+
+ClaimOwner ownerOf(const fs::path& claim) {
+  ClaimOwner o;
+  std::ifstream in(claim / "owner");
+  std::string extra;
+  o.readable = static_cast<bool>(in >> o.host >> o.pid) && o.pid > 0 && !(in >> extra);
+  return o;
+}
+
+// Whether the claim is held by a live process (on another host: touched recently). An unreadable
+// or missing owner file younger than `staleSeconds` counts as held (a claim being made right now).
+bool held(const fs::path& claim, double staleSeconds) {
+  const ClaimOwner o = ownerOf(claim);
+  if (!o.readable) return ageSeconds(claim) <= staleSeconds;
+  if (o.host == hostName()) return !processGone(o.pid);
+  return ageSeconds(claim / "owner") <= staleSeconds;
+}
+
+}  // namespace
+
 void RunDirectory::claim(const std::string& slice, double staleSeconds) {
   const fs::path claims = root_ / "claims";
   fs::create_directories(claims);
   const fs::path dir = claims / slice;
-  const std::string me = hostName() + " " + std::to_string(::getpid());
+  const std::string me = hostName() + " " + std::to_string(::getpid()) + "\n";
   for (int attempt = 0; attempt < 2; ++attempt) {
     // mkdir is atomic, also on NFS: exactly one process creates the directory.
     if (::mkdir(dir.c_str(), 0755) == 0) {
-      std::ofstream(dir / "owner") << me << "\n";
+      writeFileAtomically(dir / "owner", me);
       claimed_ = dir;
       return;
     }
     if (errno != EEXIST) throwIo("cannot create '" + dir.string() + "': " + std::strerror(errno));
-    std::string host;
-    long pid = 0;
-    std::ifstream(dir / "owner") >> host >> pid;
-    const bool sameHost = host == hostName();
-    const bool dead = sameHost && processGone(pid);
-    const bool stale = !sameHost && ageSeconds(dir / "owner") > staleSeconds;
-    if (!dead && !stale && !host.empty())
-      throwConfig("run directory '" + root_.string() + "' is in use by process " + std::to_string(pid) + " on " + host +
-                  " (slice " + slice + "); two campaigns on one directory are refused. If that process is gone, "
-                  "remove '" + dir.string() + "'");
+    if (held(dir, staleSeconds)) {
+      const ClaimOwner o = ownerOf(dir);
+      throwConfig("run directory '" + root_.string() + "' is in use (slice " + slice + ") by " +
+                  (o.readable ? "process " + std::to_string(o.pid) + " on " + o.host
+                              : std::string("a process whose claim file '" + (dir / "owner").string() +
+                                            "' cannot be read (being written, or damaged)")) +
+                  "; two campaigns on one directory are refused. If no campaign runs on it, remove '" + dir.string() + "'");
+    }
     std::error_code ec;
     fs::remove_all(dir, ec);  // left by a killed process: take it over
   }
   throwConfig("could not claim '" + dir.string() + "'");
+}
+
+std::vector<std::string> RunDirectory::otherLiveClaims(double staleSeconds) const {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (fs::directory_iterator it(root_ / "claims", ec), end; !ec && it != end; it.increment(ec)) {
+    if (claimed_ && it->path() == *claimed_) continue;
+    if (held(it->path(), staleSeconds)) out.push_back(it->path().filename().string());
+  }
+  return out;
 }
 
 void RunDirectory::release() {

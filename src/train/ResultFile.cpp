@@ -238,6 +238,7 @@ void writeResultFile(const std::string& path, const RunConfig& cfg, const RunRec
     const auto model = f.createGroup("model");
     model.writeStrings("feature_names", data.featureNames);
     rundir::writeNetwork(model, net);
+    rundir::sealContent(f);
   });
 }
 
@@ -257,6 +258,9 @@ std::string stateVectorName(std::size_t i) {
 void writeCheckpoint(const std::string& path, const Checkpoint& c) {
   io::h5::writeAtomically(path, [&](io::h5::File& f) {
     f.setAttr("format", std::string("hepsweep-checkpoint"));
+    f.setAttr("format_version", std::int64_t{2});
+    f.setAttr("item_id", c.itemId);
+    f.setAttr("campaign_sha256", c.campaignSha256);
     f.setAttr("epochs_done", static_cast<std::int64_t>(c.epochsDone));
     f.write<float>("params", asSpan(c.params), false);
     f.write<float>("state", asSpan(c.state), false);
@@ -283,14 +287,18 @@ void writeCheckpoint(const std::string& path, const Checkpoint& c) {
     }
     const char* names[5] = {"train_loss", "val_loss", "val_auc", "learning_rate", "epoch_seconds"};
     for (int i = 0; i < 5; ++i) h.write<double>(names[i], asSpan(cols[i]), false);
+    rundir::sealContent(f);
   });
 }
 
 Checkpoint readCheckpoint(const std::string& path) {
   const auto f = io::h5::File::open(path);
   if (!f.hasAttr("format") || f.attrString("format") != "hepsweep-checkpoint")
-    throwIo("'" + path + "' is not a hepsweep checkpoint");
+    throwInput("'" + path + "' is not a hepsweep checkpoint");
+  rundir::verifyContent(f);
   Checkpoint c;
+  if (f.hasAttr("item_id")) c.itemId = f.attrInt("item_id");
+  if (f.hasAttr("campaign_sha256")) c.campaignSha256 = f.attrString("campaign_sha256");
   c.epochsDone = static_cast<int>(f.attrInt("epochs_done"));
   c.params = toEigen(f.read<float>("params"));
   c.state = toEigen(f.read<float>("state"));

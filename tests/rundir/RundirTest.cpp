@@ -130,7 +130,7 @@ TEST(ResultSchema, HeaderRoundTripsAndReadsFormatOne) {
   h.version = "v";
   h.dataFile = "/d.h5";
   h.dataSha256 = "s";
-  h.item = rundir::ItemIdentity{5, 2, 1, 3, kPoint, "/run", 2};
+  h.item = rundir::ItemIdentity{5, 2, 1, 3, kPoint, "/run", 2, "c0ffee"};
   io::h5::writeAtomically(d.file("r.h5"), [&](io::h5::File& f) { rundir::writeResultHeader(f, h); });
   const rundir::ResultHeader r = rundir::readResultHeader(io::h5::File::open(d.file("r.h5")));
   EXPECT_EQ(r.config, h.config);
@@ -141,6 +141,7 @@ TEST(ResultSchema, HeaderRoundTripsAndReadsFormatOne) {
   EXPECT_EQ(r.item->folds, 3);
   EXPECT_EQ(r.item->ranksPerItem, 2);
   EXPECT_EQ(r.item->overrides, kPoint);
+  EXPECT_EQ(r.item->campaignSha256, "c0ffee");
 
   io::h5::writeAtomically(d.file("old.h5"), [&](io::h5::File& f) {
     f.setAttr("format", std::string(rundir::kResultFormat));

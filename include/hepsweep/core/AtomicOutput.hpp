@@ -37,7 +37,7 @@ void writeFileAtomically(const std::filesystem::path& path, std::string_view tex
 
 // Error(Config) when `output` is one of `inputs`, or the same file through a link or another
 // spelling of its path: an output never overwrites what the command reads. `option` names the
-// output in the message (e.g. "-o").
+// output in the message (e.g. "-o"). An input "file.root:tree" names the file before the colon.
 void refuseOutputOverInput(const std::filesystem::path& output, std::span<const std::string> inputs,
                            std::string_view option);
 

@@ -27,6 +27,9 @@ class Sha256 {
   std::unique_ptr<Impl> impl_;
 };
 
+// SHA-256 (hex) of bytes in memory.
+std::string sha256Hex(std::string_view bytes);
+
 // Hash a whole file; throws Error(Io) naming the file when it cannot be read.
 std::string sha256File(const std::string& path);
 

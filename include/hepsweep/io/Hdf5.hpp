@@ -72,6 +72,11 @@ class Group {
   std::int64_t readScalarInt(const std::string& name) const;
   // Shape of a dataset.
   std::vector<std::size_t> shape(const std::string& name) const;
+  // SHA-256 (hex) of every dataset below this group, in name order, each as its path, its shape
+  // and its values (numbers as little-endian bytes of their stored type, strings as text): what
+  // the file holds, independent of how HDF5 laid it out. `skip`: datasets (paths relative to
+  // this group) left out. Integrity checks of result files and checkpoints compare it.
+  std::string contentDigest(const std::vector<std::string>& skip = {}) const;
 
   // Attributes on this group (or on a child object when `object` is not empty).
   void setAttr(const std::string& name, const std::string& value, const std::string& object = "") const;
@@ -140,7 +145,8 @@ class BlockReader {
   int rank_ = 1;
 };
 
-// `message` with the temporary's path replaced by the target's.
+// `message` with the temporary's path replaced by the target's; an HDF5 write error caused by a
+// full disk or quota becomes "cannot write 'TARGET': no space left on the device".
 std::string nameTarget(std::string message, const AtomicOutput& out);
 
 // Write `path` atomically (hepsweep::AtomicOutput): the callback writes a temporary file in the
@@ -149,12 +155,13 @@ std::string nameTarget(std::string message, const AtomicOutput& out);
 template <class F>
 void writeAtomically(const std::string& path, F&& fill) {
   AtomicOutput out(path);
-  File f = File::create(out.temporary().string());
-  fill(f);
   try {
+    File f = File::create(out.temporary().string());
+    fill(f);
     f.close();
   } catch (const Error& e) {
-    throw Error(e.category(), nameTarget(e.what(), out));  // the user knows the final name, not the temporary
+    // The user knows the final name, not the temporary's; a full disk is said in words.
+    throw Error(e.category(), nameTarget(e.what(), out));
   }
   out.commit();
 }

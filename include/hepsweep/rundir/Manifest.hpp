@@ -28,6 +28,12 @@ struct Manifest {
   std::uint64_t seed = 0;
   std::string version;  // program version that wrote it
   std::string dataFile, dataSha256;
+  // The data file's size and modification time (ns since the epoch) when it was hashed: a resume
+  // that finds both unchanged trusts dataSha256 without reading the file again. 0: not recorded.
+  std::int64_t dataSize = 0, dataMtime = 0;
+  // SHA-256 of the campaign's resolved TOML with output.dir left out: the identity every result
+  // file and checkpoint of this run directory carries (a moved run directory keeps it).
+  std::string campaignSha256;
   int folds = 1;
   std::string foldRule;  // how events are dealt to folds, in words
   std::vector<ManifestItem> items;

@@ -6,6 +6,7 @@
 // aggregate, model, status and the search read them here, without the campaign module.
 #include <Eigen/Core>
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <utility>
@@ -32,6 +33,9 @@ struct ItemIdentity {
   Overrides overrides;   // the point's values
   std::string runDir;
   int ranksPerItem = 1;
+  // SHA-256 of the campaign's resolved TOML (its manifest's campaign_sha256): a result copied from
+  // another campaign's run directory shows. Empty in older files.
+  std::string campaignSha256;
 };
 
 struct ResultHeader {
@@ -80,6 +84,24 @@ struct ResultSummary {
   std::optional<double> metric(const std::string& name) const;
 };
 ResultSummary readResultSummary(const std::string& path);  // Error(Input) naming the file
+
+// Integrity: the SHA-256 of every dataset of a file but the timing figures (which differ between
+// runs: so two runs of one campaign carry the same checksum), io::h5::Group::contentDigest, stored
+// in its root attribute content_sha256 as the last thing written. verifyContent: Error(Input) naming the
+// file when the attribute is missing from a file of `format_version` >= 2 or does not match (a
+// byte changed since it was written).
+void sealContent(const io::h5::File& f);
+void verifyContent(const io::h5::File& f);
+
+// Why `path` is not a valid finished result of item `id` (unreadable, truncated, not a result
+// file, another item's or another campaign's, its content changed), or nullopt when it is.
+// `campaignSha256`: the campaign's (empty: not checked).
+std::optional<std::string> resultProblem(const std::filesystem::path& path, std::int64_t id,
+                                         const std::string& campaignSha256);
+
+// Moves a file that failed its checks out of the way (NAME.invalid-1, -2, ...): never deleted, so
+// nothing a user might want is lost. Returns the new name.
+std::filesystem::path setAside(const std::filesystem::path& path);
 
 // The preprocessing as a group of datasets and attributes, and back.
 void writePreprocess(const io::h5::Group& g, const data::PreprocessParams& p);

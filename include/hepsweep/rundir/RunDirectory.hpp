@@ -58,6 +58,8 @@ class RunDirectory {
   // touched in the last `staleSeconds`) is refused with Error(Config) naming host and pid.
   void claim(const std::string& slice, double staleSeconds = 600);
   void release();
+  // The slices other processes hold now (not this one's own claim): --fresh refuses while any is.
+  std::vector<std::string> otherLiveClaims(double staleSeconds = 600) const;
   ~RunDirectory();
   RunDirectory(const RunDirectory&) = delete;
   RunDirectory& operator=(const RunDirectory&) = delete;
