@@ -1,8 +1,12 @@
 #include "hepsweep/campaign/Campaign.hpp"
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <functional>
 #include <numeric>
 #include <optional>
@@ -82,19 +86,149 @@ std::string formatDuration(double s) {
   return buf;
 }
 
+// What a job established about its inputs, recorded in the manifest and every result: the data
+// file's sha256 (with its size and modification time, so that a resume can trust it without
+// hashing again) and the campaign's.
+struct JobStamp {
+  std::string dataSha, campaignSha;
+  std::int64_t dataSize = 0, dataMtime = 0;
+};
+
+// Size and modification time (ns) of a file, as stat(2) gives them.
+std::pair<std::int64_t, std::int64_t> sizeAndTime(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) throwIo("cannot read '" + path + "': " + std::strerror(errno));
+  return {static_cast<std::int64_t>(st.st_size),
+          static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + static_cast<std::int64_t>(st.st_mtim.tv_nsec)};
+}
+
 void writeManifest(const RunDirectory& dir, const CampaignConfig& c, const std::string& toml,
-                   const std::vector<Item>& items, const std::string& dataSha) {
+                   const std::vector<Item>& items, const JobStamp& stamp) {
   rundir::Manifest m;
   m.config = toml;
   m.seed = c.run.seed;
   m.version = versionString();
   m.dataFile = c.run.data.file;
-  m.dataSha256 = dataSha;
+  m.dataSha256 = stamp.dataSha;
+  m.dataSize = stamp.dataSize;
+  m.dataMtime = stamp.dataMtime;
+  m.campaignSha256 = stamp.campaignSha;
   m.folds = c.cv.folds;
   m.foldRule = "fold = rng::below(streamKey(seed, Fold), key, folds); key = event id (ids dataset) when the data has "
                "one, else the row index";
   for (const auto& it : items) m.items.push_back({it.id, it.point, it.fold, rundir::fromAssignments(it.overrides)});
   rundir::writeManifest(dir.manifestFile(), m);
+}
+
+// The run directory's manifest, refused when it is of format 1 (this version does not add items of
+// format 2 to it) or unreadable, with what to do.
+rundir::Manifest readManifestOf(const RunDirectory& dir) {
+  rundir::Manifest m;
+  try {
+    m = rundir::readManifest(dir.manifestFile());
+  } catch (const Error& e) {
+    throwInput(std::string(e.what()) + ". The manifest lists the campaign's items: without it the run directory "
+               "cannot be resumed safely; restore it from a copy, or start a new output.dir (or --fresh)");
+  }
+  if (m.formatVersion < rundir::kManifestFormatVersion)
+    throwConfig("run directory '" + dir.root().string() + "' was written by " + m.version + " (manifest format " +
+                std::to_string(m.formatVersion) + "), whose result files keep every split and score; this hepsweep "
+                "writes format " + std::to_string(rundir::kManifestFormatVersion) + " and does not add items to it. "
+                "Aggregate it as it is (`hepsweep aggregate` reads both), or train into another output.dir (or --fresh)");
+  return m;
+}
+
+// What identifies a campaign's results (checkpoints and result files carry it): its resolved
+// configuration but the output directory, so a run directory can be moved and resumed.
+std::string campaignIdentity(const CampaignConfig& c) {
+  CampaignConfig anywhere = c;
+  anywhere.run.output.dir.clear();
+  return sha256Hex(toToml(anywhere));
+}
+
+// The run directory holds this campaign: its campaign.toml is the one the manifest recorded (not
+// edited since) and the same as `c` in every key but output.dir (a run directory may be moved).
+void checkSameCampaign(const RunDirectory& dir, const CampaignConfig& c, const std::optional<rundir::Manifest>& m) {
+  const std::string text = readTextFile(dir.campaignFile());
+  if (m && !m->config.empty() && text != m->config)
+    throwInput("'" + dir.campaignFile().string() + "' was changed after the campaign started (it is no longer the "
+               "campaign the manifest records): the run directory no longer says what its results were trained with. "
+               "Put the original back (the manifest's 'config' attribute holds it), or start a new output.dir");
+  const CampaignConfig previous = parseCampaign(text, dir.campaignFile().string());
+  std::vector<std::string> diffs;
+  for (const auto& d : diffCampaigns(previous, c))
+    if (!str::startsWith(d, "output.dir:")) diffs.push_back(d);
+  if (!diffs.empty())
+    throwConfig("run directory '" + dir.root().string() + "' holds a different campaign; differing keys:\n  " +
+                str::join(diffs, "\n  ") + "\nuse another output.dir, or --fresh to discard what it holds");
+}
+
+// Why a checkpoint cannot be resumed by `item` of this campaign, or nullopt: another item's or
+// campaign's, or an epoch count that its history, the configuration or its best epoch contradict.
+std::optional<std::string> checkpointProblem(const train::Checkpoint& k, const Item& item, const std::string& campaignSha,
+                                             const train::RunConfig& cfg) {
+  if (k.itemId != item.id)
+    return "it is item " + std::to_string(k.itemId) + "'s, not item " + std::to_string(item.id) + "'s";
+  if (k.campaignSha256 != campaignSha) return "it belongs to another campaign (campaign sha256 " + k.campaignSha256 + ")";
+  if (k.epochsDone < 1 || k.epochsDone > cfg.train.epochs)
+    return "it records " + std::to_string(k.epochsDone) + " epochs done, outside 1.." + std::to_string(cfg.train.epochs);
+  if (static_cast<int>(k.history.size()) != k.epochsDone)
+    return "it records " + std::to_string(k.epochsDone) + " epochs done but holds the history of " +
+           std::to_string(k.history.size());
+  if (k.bestEpoch < 0 || k.bestEpoch > k.epochsDone)
+    return "its best epoch " + std::to_string(k.bestEpoch) + " is outside 0.." + std::to_string(k.epochsDone);
+  return std::nullopt;
+}
+
+// Collective over the item's group: every rank resumes from the item's checkpoint, or none does
+// and the writer moves an invalid checkpoint aside (never deleting it) before the item trains from
+// its first epoch.
+void resumeFromCheckpoint(train::Trainer& trainer, const RunDirectory& dir, const Item& item,
+                          const std::string& campaignSha, const train::RunConfig& cfg, dist::Communicator& group,
+                          bool writer, const Logger& log) {
+  const fs::path path = dir.checkpointFile(item.id);
+  std::optional<train::Checkpoint> k;
+  std::string problem;
+  if (fs::exists(path)) {
+    try {
+      k = train::readCheckpoint(path.string());
+      if (const auto p = checkpointProblem(*k, item, campaignSha, cfg)) problem = *p;
+    } catch (const Error& e) {
+      if (e.category() == ErrorCategory::Internal) throw;
+      problem = e.what();
+    }
+  }
+  std::int64_t bad[1] = {problem.empty() ? 0 : 1};
+  group.allreduce(std::span<std::int64_t>(bad, 1), dist::ReduceOp::Max);
+  if (bad[0] != 0) {
+    if (writer && fs::exists(path)) {
+      const fs::path aside = rundir::setAside(path);
+      log.warning(item.describe() + ": its checkpoint cannot be resumed (" + (problem.empty() ? "see another rank" : problem) +
+                  "); moved to '" + aside.string() + "', training from the first epoch");
+      dir.appendLog(item.id, "checkpoint set aside as " + aside.filename().string() + ": " + problem);
+    }
+    group.barrier();
+    return;
+  }
+  if (!k) return;
+  // resume() refuses a checkpoint whose buffers do not fit this network: then the configuration
+  // changed under the item, which is the campaign check's business, not a file to set aside.
+  trainer.resume(*k);
+  log.info("resumed " + item.describe() + " after epoch " + std::to_string(trainer.epochsDone()));
+}
+
+// Every fold must validate on events of both classes: refused up front, before any item directory
+// is made, when cv.folds exceeds what the smaller class has outside the test hold-out.
+void checkFolds(const CampaignConfig& c, const data::EventTable& events) {
+  if (c.cv.folds <= 1) return;
+  std::int64_t counts[2] = {0, 0};
+  for (const float l : events.labels) ++counts[l > 0.5f ? 1 : 0];
+  const double outside = 1.0 - c.run.data.split.test;
+  const auto smaller = static_cast<std::int64_t>(static_cast<double>(std::min(counts[0], counts[1])) * outside);
+  if (c.cv.folds > smaller)
+    throwConfig("cv.folds = " + std::to_string(c.cv.folds) + " but the smaller class has only " + std::to_string(smaller) +
+                " events outside the test split (" + std::to_string(counts[1]) + " signal, " + std::to_string(counts[0]) +
+                " background in all): every fold needs events of both classes; use fewer folds");
 }
 
 // Per-epoch duties of the rank that writes the item: checkpoint, heartbeat, log, progress.
@@ -108,16 +242,20 @@ class ItemBookkeeping : public train::Callback {
   static constexpr std::chrono::seconds kCheckpointInterval{5};
 
   // `progress` polls the item source, shows progress and returns whether the group stops here.
-  ItemBookkeeping(const RunDirectory& dir, const Item& item, train::Trainer& trainer, bool writer, bool verbose,
-                  std::function<bool()> progress)
-      : dir_(dir), item_(item), trainer_(trainer), writer_(writer), verbose_(verbose), progress_(std::move(progress)) {}
+  ItemBookkeeping(const RunDirectory& dir, const Item& item, std::string campaignSha, train::Trainer& trainer,
+                  bool writer, bool verbose, std::function<bool()> progress)
+      : dir_(dir), item_(item), campaignSha_(std::move(campaignSha)), trainer_(trainer), writer_(writer),
+        verbose_(verbose), progress_(std::move(progress)) {}
 
   bool onEpochEnd(const train::EpochRecord& r, nn::Network&) override {
     const bool stopping = progress_ && progress_();
     if (writer_) {
       const auto now = Clock::now();
       if (stopping || !lastCheckpoint_ || now - *lastCheckpoint_ >= kCheckpointInterval) {
-        train::writeCheckpoint(dir_.checkpointFile(item_.id).string(), trainer_.checkpoint());
+        train::Checkpoint c = trainer_.checkpoint();
+        c.itemId = item_.id;
+        c.campaignSha256 = campaignSha_;
+        train::writeCheckpoint(dir_.checkpointFile(item_.id).string(), c);
         lastCheckpoint_ = now;
       }
       dir_.touchHeartbeat(item_.id);
@@ -137,6 +275,7 @@ class ItemBookkeeping : public train::Callback {
  private:
   const RunDirectory& dir_;
   const Item& item_;
+  std::string campaignSha_;
   train::Trainer& trainer_;
   bool writer_;
   bool verbose_;
@@ -266,7 +405,7 @@ class QueueSource final : public ItemSource {
 // Collective over the world: the source of runItems, given the pending items (the same on every
 // rank) and the data file's digest. Null: the queue over `items`.
 using MakeItemSource =
-    std::function<std::unique_ptr<ItemSource>(std::vector<std::int64_t> pending, const std::string& dataSha)>;
+    std::function<std::unique_ptr<ItemSource>(std::vector<std::int64_t> pending, const JobStamp& stamp)>;
 
 // The job's data, loaded by the first pass that has items to train and kept for the passes after
 // it (the rounds of a Bayesian search). get() is collective: every rank calls it at the same point.
@@ -277,8 +416,8 @@ class JobData {
     if (!data_) data_ = std::make_unique<CampaignData>(c_.run.data.file, c_.resources.data, world_, log_);
     return *data_;
   }
-  // The data file's sha256 (rank 0 hashes it once per job).
-  std::string sha256;
+  // Rank 0's, established once per job (the data file hashed at most once).
+  JobStamp stamp;
 
  private:
   const CampaignConfig& c_;
@@ -298,48 +437,84 @@ RunSummary runItems(const CampaignConfig& c, const std::string& campaignToml, di
   RunDirectory dir(c.run.output.dir);
   const std::string slice = options.sliceCount == 1 ? "all" : std::to_string(options.sliceIndex) + "-of-" + std::to_string(options.sliceCount);
 
-  std::string dataSha;
-  onRankZero(world, [&] {
-    dir.create();
-    if (fs::exists(dir.campaignFile())) {
-      if (options.fresh) {
-        dir.clear();
-      } else {
-        if (fs::exists(dir.manifestFile())) {
-          const rundir::Manifest previous = rundir::readManifest(dir.manifestFile());
-          if (previous.formatVersion < rundir::kManifestFormatVersion)
-            throwConfig("run directory '" + dir.root().string() + "' was written by " + previous.version +
-                        " (manifest format " + std::to_string(previous.formatVersion) + "), whose result files keep "
-                        "every split and score; this hepsweep writes format " +
-                        std::to_string(rundir::kManifestFormatVersion) + " and does not add items to it. Aggregate it "
-                        "as it is (`hepsweep aggregate` reads both), or train into another output.dir (or --fresh)");
-        }
-        const CampaignConfig previous = parseCampaign(readTextFile(dir.campaignFile()), dir.campaignFile().string());
-        const auto diffs = diffCampaigns(previous, c);
-        if (!diffs.empty())
-          throwConfig("run directory '" + dir.root().string() + "' holds a different campaign; differing keys:\n  " +
-                      str::join(diffs, "\n  ") + "\nuse another output.dir, or --fresh to discard what it holds");
-      }
-    }
-    dir.claim(slice);
-    if (job.sha256.empty()) job.sha256 = sha256File(c.run.data.file);
-    dataSha = job.sha256;
-    if (!fs::exists(dir.campaignFile())) writeTextFile(dir.campaignFile(), campaignToml);
-    // A Bayesian search's items grow by rounds: the manifest follows them.
-    if (!fs::exists(dir.manifestFile()) || c.search.method == "bayes") writeManifest(dir, c, campaignToml, items, dataSha);
-  });
-  world.broadcast(dataSha, 0);
-
-  // Items of this slice that still need work.
+  // Rank 0 checks the run directory against this campaign and its data, claims the slice and
+  // lists the items still to do; every rank gets its verdict.
   std::vector<std::int64_t> pending;
   std::int64_t inSlice = 0;
-  for (const auto& it : items) {
-    if (it.id % options.sliceCount != options.sliceIndex) continue;
-    ++inSlice;
-    const ItemStatus s = dir.status(it.id, 0);
-    if (s == ItemStatus::Done || (s == ItemStatus::Failed && !options.retryFailed)) continue;
-    pending.push_back(it.id);
+  onRankZero(world, [&] {
+    dir.create();
+    removeStaleTemporaries(dir.root());
+    // Claimed first: --fresh never clears a directory that another process is working in.
+    dir.claim(slice);
+    JobStamp& stamp = job.stamp;
+    if (stamp.campaignSha.empty()) stamp.campaignSha = campaignIdentity(c);
+    std::optional<rundir::Manifest> previous;
+    if (options.fresh) {
+      const auto others = dir.otherLiveClaims();
+      if (!others.empty())
+        throwConfig("--fresh refused: run directory '" + dir.root().string() + "' is in use by other processes (slices " +
+                    str::join(others, ", ") + "); wait for them to end, or stop them, before starting it again");
+      dir.clear();
+      std::error_code ec;
+      fs::remove(search::searchFilePath(dir.root()), ec);
+    } else if (fs::exists(dir.campaignFile())) {
+      if (fs::exists(dir.manifestFile())) previous = readManifestOf(dir);
+      checkSameCampaign(dir, c, previous);
+      // Without its state a Bayesian search would propose new points under the ids of finished
+      // ones, whose results would then be counted for the wrong points.
+      if (c.search.method == "bayes" && previous && !previous->items.empty() &&
+          !fs::exists(search::searchFilePath(dir.root())))
+        throwInput("'" + search::searchFilePath(dir.root()).string() + "' is missing, but the manifest lists " +
+                   std::to_string(previous->items.size()) + " items of this Bayesian search: without it the search "
+                   "cannot continue. Restore it from a copy, or start the search again (--fresh)");
+    }
+    // The data: trusted without hashing when size and time are those the manifest recorded.
+    if (stamp.dataSha.empty()) {
+      const auto [size, mtime] = sizeAndTime(c.run.data.file);
+      const bool unchanged = previous && previous->dataSize == size && previous->dataMtime == mtime && size > 0;
+      stamp.dataSha = unchanged ? previous->dataSha256 : sha256File(c.run.data.file);
+      stamp.dataSize = size;
+      stamp.dataMtime = mtime;
+    }
+    if (previous && previous->dataSha256 != stamp.dataSha)
+      throwInput("the data file '" + c.run.data.file + "' has changed since this campaign started: its sha256 is now " +
+                 stamp.dataSha + ", the run directory's manifest records " + previous->dataSha256 +
+                 "; resuming would mix results of two data sets. Put the original file back, or start a new "
+                 "output.dir (or --fresh)");
+    if (!fs::exists(dir.campaignFile())) writeTextFile(dir.campaignFile(), campaignToml);
+    // A Bayesian search's items grow by rounds: the manifest follows them.
+    if (!fs::exists(dir.manifestFile()) || c.search.method == "bayes") writeManifest(dir, c, campaignToml, items, stamp);
+
+    // Items of this slice that still need work. A result file that fails its checks (unreadable,
+    // another item's, changed since written) is moved aside, never deleted, and its item trained again.
+    for (const auto& it : items) {
+      if (it.id % options.sliceCount != options.sliceIndex) continue;
+      ++inSlice;
+      ItemStatus s = dir.status(it.id, 0);
+      if (s == ItemStatus::Done) {
+        if (const auto problem = rundir::resultProblem(dir.resultFile(it.id), it.id, stamp.campaignSha)) {
+          const fs::path aside = rundir::setAside(dir.resultFile(it.id));
+          log.warning(it.describe() + ": its result file is invalid (" + *problem + "); moved to '" + aside.string() +
+                      "', training the item again");
+          dir.appendLog(it.id, "result file set aside as " + aside.filename().string() + ": " + *problem);
+          s = ItemStatus::Pending;
+        }
+      }
+      if (s == ItemStatus::Done || (s == ItemStatus::Failed && !options.retryFailed)) continue;
+      pending.push_back(it.id);
+    }
+  });
+  JobStamp& stamp = job.stamp;
+  world.broadcast(stamp.dataSha, 0);
+  world.broadcast(stamp.campaignSha, 0);
+  {
+    std::int64_t v[3] = {stamp.dataSize, stamp.dataMtime, inSlice};
+    world.broadcast(std::span<std::int64_t>(v, 3), 0);
+    stamp.dataSize = v[0];
+    stamp.dataMtime = v[1];
+    inSlice = v[2];
   }
+  const std::string& dataSha = stamp.dataSha;
   // Every rank must agree on the list: take rank 0's view.
   {
     std::vector<std::int64_t> n{static_cast<std::int64_t>(pending.size())};
@@ -354,6 +529,12 @@ RunSummary runItems(const CampaignConfig& c, const std::string& campaignToml, di
 
   // The data are read once per job (an asynchronous search finds its items as it goes).
   const CampaignData* data = pending.empty() && !makeSource ? nullptr : &job.get();
+  if (data) {
+    checkFolds(c, data->events());
+    const std::size_t columns = data->events().header->featureNames.size();
+    train::checkNetworkFits(c.run, static_cast<std::int64_t>(c.run.data.features.empty() ? columns
+                                                                                         : c.run.data.features.size()));
+  }
 
   auto lastProgress = Clock::now();
   const auto progress = [&](bool force) {
@@ -388,7 +569,7 @@ RunSummary runItems(const CampaignConfig& c, const std::string& campaignToml, di
   bool interrupted = false;
   {
     const std::unique_ptr<ItemSource> source =
-        makeSource ? makeSource(pending, dataSha) : std::make_unique<QueueSource>(world, items, pending);
+        makeSource ? makeSource(pending, stamp) : std::make_unique<QueueSource>(world, items, pending);
     progress(true);
     while (!(interrupted = stopAgreed(*groups.group, options))) {
       const std::optional<Item> next = source->next(*groups.group, groups.leader);
@@ -413,11 +594,9 @@ RunSummary runItems(const CampaignConfig& c, const std::string& campaignToml, di
                 : train::prepareData(cfg, data->events(), data->reader(), rule, c.run.data.file, dataSha, log, share);
         const double prepareSeconds = std::chrono::duration<double>(Clock::now() - preparing).count();
         train::Trainer trainer(cfg, prepared, log, groups.group.get(), reduction);
-        if (fs::exists(dir.checkpointFile(item.id))) {
-          trainer.resume(train::readCheckpoint(dir.checkpointFile(item.id).string()));
-          log.info("resumed " + item.describe() + " after epoch " + std::to_string(trainer.epochsDone()));
-        }
-        ItemBookkeeping book(dir, item, trainer, writer, options.verbose, [&] {
+        if (writer) removeStaleTemporaries(dir.itemDir(item.id));
+        resumeFromCheckpoint(trainer, dir, item, stamp.campaignSha, cfg, *groups.group, writer, log);
+        ItemBookkeeping book(dir, item, stamp.campaignSha, trainer, writer, options.verbose, [&] {
           source->poll();
           progress(false);
           return stopAgreed(*groups.group, options);
@@ -434,7 +613,7 @@ RunSummary runItems(const CampaignConfig& c, const std::string& campaignToml, di
           rec.commandLine = options.commandLine;
           rec.item = rundir::ItemIdentity{item.id, item.point, item.fold, c.cv.folds,
                                           rundir::fromAssignments(item.overrides), dir.root().string(),
-                                          c.resources.ranksPerItem};
+                                          c.resources.ranksPerItem, stamp.campaignSha};
           if (stopping) stopping->record(rec);
           const auto writing = Clock::now();
           train::writeResultFile(dir.resultFile(item.id).string(), cfg, rec, prepared, result, trainer.network());
@@ -519,7 +698,6 @@ RunSummary runBayesRounds(const CampaignConfig& c, const std::string& campaignTo
   const auto t0 = Clock::now();
   const RunDirectory dir(c.run.output.dir);
   const fs::path searchFile = search::searchFilePath(dir.root());
-  if (options.fresh) onRankZero(world, [&] { fs::remove(searchFile); });
   // The first pass checks the run directory (a different campaign is refused before its search
   // state is read) and finishes the points an interrupted run left.
   std::vector<Item> items = planItems(c);
@@ -599,10 +777,10 @@ class AsyncBayesSource final : public ItemSource {
   static constexpr std::size_t kHandedOut = 0;
 
   // Collective over `world`.
-  AsyncBayesSource(const CampaignConfig& c, const std::string& campaignToml, const std::string& dataSha,
+  AsyncBayesSource(const CampaignConfig& c, const std::string& campaignToml, const JobStamp& stamp,
                    dist::Communicator& world, std::vector<std::int64_t> resumed, std::vector<Item>& items,
                    int groupIndex, const Logger& log)
-      : c_(c), toml_(campaignToml), dataSha_(dataSha), dir_(c.run.output.dir),
+      : c_(c), toml_(campaignToml), stamp_(stamp), dir_(c.run.output.dir),
         searchFile_(search::searchFilePath(dir_.root())), resumed_(std::move(resumed)), items_(items),
         groupIndex_(groupIndex), log_(log), lock_(dist::makeSharedLock(world, 1)) {
     std::int64_t start[1] = {static_cast<std::int64_t>(items.size()) / c.cv.folds};
@@ -654,7 +832,7 @@ class AsyncBayesSource final : public ItemSource {
     }
     if (observed > 0 || proposed) search::writeSearchFile(searchFile_, *searcher, c_.search.budget.value_or(0));
     items_ = itemsOf(searcher->proposals(), k);
-    if (proposed) writeManifest(dir_, c_, toml_, items_, dataSha_);
+    if (proposed) writeManifest(dir_, c_, toml_, items_, stamp_);
     if (id) guard.set(kHandedOut, handed + 1);
     guard.commit();
     if (!id) return {};
@@ -663,7 +841,7 @@ class AsyncBayesSource final : public ItemSource {
 
   const CampaignConfig& c_;
   const std::string& toml_;
-  std::string dataSha_;
+  JobStamp stamp_;
   RunDirectory dir_;
   fs::path searchFile_;
   std::vector<std::int64_t> resumed_;
@@ -683,11 +861,10 @@ RunSummary runBayesAsynchronous(const CampaignConfig& c, const std::string& camp
   const auto t0 = Clock::now();
   const RunDirectory dir(c.run.output.dir);
   const fs::path searchFile = search::searchFilePath(dir.root());
-  if (options.fresh) onRankZero(world, [&] { fs::remove(searchFile); });
   std::vector<Item> items = planItems(c);
   const int groupIndex = world.rank() / std::max(1, c.resources.ranksPerItem);
-  const MakeItemSource makeSource = [&](std::vector<std::int64_t> pending, const std::string& dataSha) {
-    return std::make_unique<AsyncBayesSource>(c, campaignToml, dataSha, world, std::move(pending), items, groupIndex, log);
+  const MakeItemSource makeSource = [&](std::vector<std::int64_t> pending, const JobStamp& stamp) {
+    return std::make_unique<AsyncBayesSource>(c, campaignToml, stamp, world, std::move(pending), items, groupIndex, log);
   };
   JobData job(c, world, log);
   RunSummary summary = runItems(c, campaignToml, world, options, log, items, job, makeSource);
@@ -733,27 +910,54 @@ StatusReport campaignStatus(const fs::path& runDir) {
   const RunDirectory dir(runDir);
   if (!fs::exists(dir.campaignFile()))
     throwIo("'" + runDir.string() + "' is not a campaign run directory (no campaign.toml)");
-  CampaignConfig c = parseCampaign(readTextFile(dir.campaignFile()), dir.campaignFile().string());
-  c.run.output.dir = runDir.string();  // where a Bayesian search's points are, wherever the run moved
   StatusReport r;
-  for (const auto& it : planItems(c)) {
+  // The manifest lists every planned item (a Bayesian search's as they are proposed); without it,
+  // the campaign file's plan.
+  std::vector<std::pair<std::int64_t, std::string>> items;  // id, description
+  std::string campaignSha;
+  bool fromManifest = false;
+  if (fs::exists(dir.manifestFile())) {
+    try {
+      const rundir::Manifest m = rundir::readManifest(dir.manifestFile());
+      for (const auto& it : m.items)
+        items.emplace_back(it.id, "item " + std::to_string(it.id) + " (point " + std::to_string(it.point) + ", fold " +
+                                      std::to_string(it.fold) + ")");
+      campaignSha = m.campaignSha256;
+      fromManifest = true;
+    } catch (const Error& e) {
+      r.problems.push_back(e.what());
+    }
+  }
+  if (!fromManifest) {
+    CampaignConfig c = parseCampaign(readTextFile(dir.campaignFile()), dir.campaignFile().string());
+    c.run.output.dir = runDir.string();  // where a Bayesian search's points are, wherever the run moved
+    for (const auto& it : planItems(c)) items.emplace_back(it.id, it.describe());
+  }
+  for (const auto& [id, what] : items) {
     ++r.total;
-    switch (dir.status(it.id)) {
-      case ItemStatus::Done:
+    switch (dir.status(id)) {
+      case ItemStatus::Done: {
+        // One bad file is reported, never the end of the report.
+        if (const auto problem = rundir::resultProblem(dir.resultFile(id), id, campaignSha)) {
+          ++r.invalid;
+          r.invalidItems.emplace_back(id, *problem);
+          break;
+        }
         ++r.done;
-        if (stoppedBy(dir.resultFile(it.id))) {
+        if (stoppedBy(dir.resultFile(id))) {
           ++r.stopped;
-          r.stoppedItems.push_back(it.id);
+          r.stoppedItems.push_back(id);
         }
         break;
+      }
       case ItemStatus::Running: ++r.running; break;
       case ItemStatus::Failed:
         ++r.failed;
-        r.failures.emplace_back(it.id, str::trim(dir.failureReason(it.id).value_or("")));
+        r.failures.emplace_back(id, str::trim(dir.failureReason(id).value_or("")));
         break;
       case ItemStatus::Pending:
         ++r.pending;
-        r.pendingItems.push_back(it.id);
+        r.pendingItems.push_back(id);
         break;
     }
   }

@@ -254,6 +254,13 @@ void validateImpl(const RunConfig& c, const std::string& context, bool foldsGive
                   std::to_string(last) + in + "; reduce depth or step");
     layers = static_cast<std::size_t>(m.depth);
   }
+  // Deeper networks than this are a typo (depth = 1000 instead of 10), not a classifier: they
+  // would train for hours before anyone notices.
+  constexpr std::size_t kMaxLayers = 100;
+  if (layers > kMaxLayers)
+    throwConfig("the network has " + std::to_string(layers) + " hidden layers (" +
+                (m.widths.empty() ? "model.depth" : "model.widths") + ")" + in + "; hepsweep trains at most " +
+                std::to_string(kMaxLayers));
   if (m.dropout.size() != 1 && m.dropout.size() != layers)
     throwConfig("model.dropout lists " + std::to_string(m.dropout.size()) + " rates but the network has " +
                 std::to_string(layers) + " hidden layers" + in + "; give one number for all, or one per layer");

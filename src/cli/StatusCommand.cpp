@@ -60,12 +60,19 @@ int statusCommand(const Args& args) {
       "Count the items of a campaign that are done, running (a heartbeat in the last 10 minutes),\n"
       "failed (with the reason) and pending. Reads only the run directory's files.\n\noptions");
   opts.add_options()("help,h", "print this help and exit")(
-      "json", "print one JSON object with total, done, stopped, stopped_items, running, failed, pending, failures, pending_items and search (a Bayesian search's progress and best point, or null)");
+      "json", "print one JSON object with total, done, stopped, stopped_items, running, failed, pending, failures, pending_items, invalid, invalid_items, problems and search (a Bayesian search's progress and best point, or null)");
   std::string runDir;
   po::variables_map vm;
   if (!parseArgs(args, opts, runDir, vm)) return 0;
   if (runDir.empty()) throwConfig("no run directory given (usage: hepsweep status RUN_DIR)");
-  const campaign::StatusReport r = campaign::campaignStatus(runDir);
+  campaign::StatusReport r = campaign::campaignStatus(runDir);
+  // A damaged search state is reported like any other unreadable file, never the end of the report.
+  nlohmann::ordered_json search;
+  try {
+    search = searchProgress(runDir);
+  } catch (const Error& e) {
+    r.problems.push_back(e.what());
+  }
   if (vm.count("json")) {
     nlohmann::ordered_json j;
     j["run_dir"] = runDir;
@@ -80,7 +87,12 @@ int statusCommand(const Args& args) {
     for (const auto& [item, reason] : r.failures) failures.push_back({{"item", item}, {"reason", reason}});
     j["failures"] = failures;
     j["pending_items"] = r.pendingItems;
-    j["search"] = searchProgress(runDir);
+    j["invalid"] = r.invalid;
+    nlohmann::ordered_json invalid = nlohmann::ordered_json::array();
+    for (const auto& [item, reason] : r.invalidItems) invalid.push_back({{"item", item}, {"reason", reason}});
+    j["invalid_items"] = invalid;
+    j["problems"] = r.problems;
+    j["search"] = search;
     std::cout << j.dump() << std::endl;
     return 0;
   }
@@ -91,7 +103,13 @@ int statusCommand(const Args& args) {
     std::printf("  %lld of the done items were stopped early by the median rule ([search.early_stopping])\n",
                 static_cast<long long>(r.stopped));
   for (const auto& [item, reason] : r.failures) std::printf("  item %lld failed: %s\n", static_cast<long long>(item), reason.c_str());
-  if (const auto s = searchProgress(runDir); !s.is_null()) {
+  if (r.invalid > 0)
+    std::printf("%lld item(s) have an invalid result file (the next `hepsweep train` moves it aside and trains the "
+                "item again):\n", static_cast<long long>(r.invalid));
+  for (const auto& [item, reason] : r.invalidItems)
+    std::printf("  item %lld: %s\n", static_cast<long long>(item), reason.c_str());
+  for (const auto& p : r.problems) std::printf("warning: %s\n", p.c_str());
+  if (const auto& s = search; !s.is_null()) {
     std::printf("search: %s, %lld of %lld points proposed, %lld observed (%lld failed)\n",
                 s["method"].get<std::string>().c_str(), s["proposed"].get<long long>(), s["budget"].get<long long>(),
                 s["observed"].get<long long>(), s["failed"].get<long long>());

@@ -73,7 +73,14 @@ class ProgressLine : public train::Callback {
 // campaign::RunOptions::stopRequested. A lock-free atomic is async-signal-safe to store to.
 std::atomic<bool> gStopRequested{false};
 static_assert(std::atomic<bool>::is_always_lock_free);
-void requestStop(int) { gStopRequested.store(true); }
+// The first signal asks for a stop at the next epoch boundary (a checkpoint resumes the item); a
+// second of the same kind (Ctrl-C pressed again) ends the process at once, as the default action.
+void requestStop(int sig) {
+  if (gStopRequested.exchange(true)) {
+    ::signal(sig, SIG_DFL);
+    ::raise(sig);
+  }
+}
 
 void catchStopSignals() {
   struct sigaction sa {};
@@ -82,6 +89,7 @@ void catchStopSignals() {
   sa.sa_flags = SA_RESTART;
   sigaction(SIGUSR1, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGINT, &sa, nullptr);
 }
 
 int runCampaignCommand(const campaign::CampaignConfig& c, const po::variables_map& vm, bool json, const Logger& log) {
@@ -114,7 +122,8 @@ int runCampaignCommand(const campaign::CampaignConfig& c, const po::variables_ma
                    campaign::kInterruptedExitCode);
     return campaign::kInterruptedExitCode;
   }
-  if (world->rank() != 0) return s.failed > 0 ? 1 : 0;
+  const int code = s.failed > 0 ? campaign::kFailedItemsExitCode : 0;
+  if (world->rank() != 0) return code;
   if (json) {
     nlohmann::ordered_json j;
     j["run_dir"] = fs::absolute(s.runDir).string();
@@ -128,9 +137,11 @@ int runCampaignCommand(const campaign::CampaignConfig& c, const po::variables_ma
     std::printf("campaign: %lld of %lld items done, %lld failed (%lld run now) in %.1f s; run directory %s\n",
                 static_cast<long long>(s.done), static_cast<long long>(s.total), static_cast<long long>(s.failed),
                 static_cast<long long>(s.ranHere), s.seconds, s.runDir.string().c_str());
-    if (s.failed > 0) std::printf("see `hepsweep status %s` for the failures\n", s.runDir.string().c_str());
+    if (s.failed > 0)
+      std::printf("see `hepsweep status %s` for the failures (exit status %d)\n", s.runDir.string().c_str(),
+                  campaign::kFailedItemsExitCode);
   }
-  return 0;
+  return code;
 }
 
 }  // namespace

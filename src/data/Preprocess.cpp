@@ -131,18 +131,26 @@ PreprocessParams fitPreprocess(const Dataset& ds, const RowReader& reader, std::
   p.usesMissing.resize(static_cast<std::size_t>(nIn));
   for (Index j = 0; j < nIn; ++j) p.usesMissing[static_cast<std::size_t>(j)] = ds.featureHasMissing(j) ? 1 : 0;
 
-  // Imputation means over the non-missing fit rows.
+  // Imputation means over the non-missing fit rows. The pass also finds NaN and infinite values,
+  // which no scaler or network can use: the first one is reported with its feature and row.
   Eigen::VectorXd sum = Eigen::VectorXd::Zero(nIn);
   std::vector<Index> present(static_cast<std::size_t>(nIn), 0);
+  Index done = 0;
   forRawBlocks([&](Index count) {
     for (Index i = 0; i < count; ++i) {
       for (Index j = 0; j < nIn; ++j) {
         const float v = block(i, j);
+        if (!std::isfinite(v))
+          throwInput("feature " + str::quoted(ds.featureNames[static_cast<std::size_t>(j)]) + " is " + number(v) +
+                     " in row " + std::to_string(rows[static_cast<std::size_t>(done + i)]) +
+                     " of the data file (non-finite values cannot be trained on): mark missing values with a finite "
+                     "marker (convert --missing) or drop the feature");
         if (p.usesMissing[static_cast<std::size_t>(j)] && v == p.missingValue) continue;
         sum[j] += static_cast<double>(v);
         ++present[static_cast<std::size_t>(j)];
       }
     }
+    done += count;
   });
   p.imputeMean = Eigen::VectorXd::Zero(nIn);
   for (Index j = 0; j < nIn; ++j) {

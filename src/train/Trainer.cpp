@@ -7,8 +7,10 @@
 #include <numeric>
 
 #include "hepsweep/core/Error.hpp"
+#include "hepsweep/core/Memory.hpp"
 #include "hepsweep/core/Random.hpp"
 #include "hepsweep/core/Sha256.hpp"
+#include "hepsweep/core/Strings.hpp"
 #include "hepsweep/dist/GradientReduction.hpp"
 #include "hepsweep/io/DatasetFile.hpp"
 #include "hepsweep/nn/Loss.hpp"
@@ -97,6 +99,24 @@ PreparedData prepareSplits(const RunConfig& cfg, const data::EventTable& events,
   if (cs != 1.0 || cb != 1.0) scaleByClass(p.train, cs, cb);
   p.trainFactors = {p.balanceFactors.signal * cs, p.balanceFactors.background * cb};
 
+  // A class whose training events weigh nothing in total cannot be learned (the loss would ignore
+  // it, or reward getting it wrong): refused rather than trained silently.
+  double sumS = 0, sumB = 0;
+  for (Eigen::Index i = 0; i < p.train.size(); ++i) {
+    const float w = p.train.weights[i];
+    if (!std::isfinite(w))
+      throwConfig("a training event's weight becomes " + std::to_string(w) + " after balancing and train.class_weight (" +
+                  str::formatDouble(cs, "%g") + " for signal, " + str::formatDouble(cb, "%g") +
+                  " for background): choose smaller class weights");
+    (p.train.labels[i] > 0.5f ? sumS : sumB) += w;
+  }
+  for (const auto& [name, sum] : {std::pair<const char*, double>{"signal", sumS}, {"background", sumB}})
+    if (p.train.size() > 0 && !(sum > 0))
+      throwInput(std::string("the ") + name + " events of the training split have a summed weight of " +
+                 str::formatDouble(sum, "%g") + " (all zero, or negative weights outweighing the positive ones): the "
+                 "network cannot learn that class. Check the weight column of the data file" +
+                 (cfg.data.balance == data::BalanceMode::Reweight ? "" : ", or use data.balance = \"reweight\""));
+
   if (p.train.size() == 0) throwConfig("the training split is empty; check data.split");
   if (p.val.size() == 0) throwConfig("the validation split is empty; early stopping and the best-weights checkpoint need one (data.split.val > 0)");
   log.info("data: " + std::to_string(rows) + " events (" + std::to_string(p.nSignalInput) + " signal, " +
@@ -114,7 +134,40 @@ std::vector<data::Index> selectedColumns(const RunConfig& cfg, const data::Datas
   return all;
 }
 
+// The network's input count, once the network is known to fit this process's memory: its
+// parameters with their gradients, optimiser moments and best-epoch copy, and a batch's
+// activations. An absurd width (1e8) fails here with the key named, not as "out of memory".
+int checkedInputs(const RunConfig& cfg, data::Index inputs) {
+  checkNetworkFits(cfg, inputs);
+  return static_cast<int>(inputs);
+}
+
 }  // namespace
+
+void checkNetworkFits(const RunConfig& cfg, std::int64_t inputs) {
+  const std::vector<int> widths = cfg.model.hiddenWidths();
+  double params = 0, units = 0, in = static_cast<double>(inputs);
+  for (const int w : widths) {
+    params += (in + 1) * w;
+    units += w;
+    in = w;
+  }
+  params += in + 1;
+  const double bytes = 4.0 * (8 * params + 6 * units * static_cast<double>(cfg.train.batchSize));
+  if (const auto available = availableMemoryBytes(); available && bytes > static_cast<double>(*available)) {
+    const std::string shape = cfg.model.widths.empty()
+        ? "model.width = " + std::to_string(cfg.model.width) + ", model.depth = " + std::to_string(cfg.model.depth)
+        : "model.widths = [" + str::join([&] {
+            std::vector<std::string> t;
+            for (const int w : widths) t.push_back(std::to_string(w));
+            return t;
+          }(), ", ") + "]";
+    throwConfig(shape + " with train.batch_size = " + std::to_string(cfg.train.batchSize) + " needs about " +
+                str::formatDouble(bytes / 1e9, "%.3g") + " GB (" + str::formatDouble(params, "%.3g") +
+                " parameters with their optimiser state, and a batch's activations); this process has " +
+                str::formatDouble(static_cast<double>(*available) / 1e9, "%.3g") + " GB available");
+  }
+}
 
 data::SplitRule splitRule(const RunConfig& cfg, int folds, int fold) {
   return data::SplitRule{cfg.seed, cfg.data.split, folds, fold, cfg.data.balance};
@@ -289,7 +342,7 @@ void EarlyStopping::load(const Checkpoint& c) {
 Trainer::Trainer(const RunConfig& cfg, const PreparedData& data, Logger log, dist::Communicator* group,
                  dist::GradientSum reduction)
     : cfg_(cfg), data_(data), log_(std::move(log)), group_(group ? *group : local_), reduction_(reduction),
-      net_(makeNetwork(cfg, static_cast<int>(data.preprocess.outputs()))),
+      net_(makeNetwork(cfg, checkedInputs(cfg, data.preprocess.outputs()))),
       optimizer_(nn::makeOptimizer(cfg.train.optimizer, net_.numParams())),
       early_(cfg.train.earlyStopping),
       accumulator_(net_.numParams()),
@@ -408,6 +461,18 @@ TrainResult Trainer::fit(const std::vector<Callback*>& callbacks) {
       throwNumeric("training diverged at epoch " + std::to_string(epoch) + " (train loss " +
                    std::to_string(rec.trainLoss) + "); try a smaller train.learning_rate");
     const EvalResult v = evaluate(data_.val, false);
+    // A loss that explodes is divergence even while it stays finite (a learning rate of 1e6 ends
+    // at val_loss 1e11): beyond 100 times the first epoch's, or 100 x ln 2 (a coin flip's).
+    // The first epoch is held to a coin flip's alone: at a learning rate of 1e6 it has exploded.
+    const bool first = epoch == 1 && history_.empty();
+    if (first) firstValLoss_ = v.loss;
+    const double limit = 100.0 * (first ? std::log(2.0) : std::max(firstValLoss_, std::log(2.0)));
+    if (v.loss > limit)
+      throwNumeric("training diverged at epoch " + std::to_string(epoch) + ": the validation loss " +
+                   str::formatDouble(v.loss, "%.4g") + " is over 100 times " +
+                   (first ? std::string("a coin flip's (ln 2)")
+                          : "the first epoch's (" + str::formatDouble(firstValLoss_, "%.4g") + ")") + "; try a smaller train.learning_rate (now " +
+                   str::formatDouble(cfg_.train.optimizer.learningRate, "%g") + ")");
     rec.valLoss = v.loss;
     rec.valAuc = v.auc;
     rec.learningRate = optimizer_->learningRate();
@@ -458,6 +523,7 @@ void Trainer::resume(const Checkpoint& c) {
   early_.load(c);
   history_ = c.history;
   epochsDone_ = c.epochsDone;
+  firstValLoss_ = c.history.empty() ? 0.0 : c.history.front().valLoss;
 }
 
 void Trainer::gather(const SplitData& split, const data::Index* events, Eigen::Index count, data::FeatureMatrix& out) {
@@ -510,9 +576,23 @@ EvalResult Trainer::evaluate(const SplitData& split, bool curves) {
   r.loss = nn::bceWithLogitsValue(logits_.transpose(), split.labels.transpose(), split.weights.transpose(),
                                   static_cast<double>(n));
   r.scores = (1.0f / (1.0f + (-logits_.array()).exp())).matrix();
-  if (!std::isfinite(r.loss) || !r.scores.allFinite())
+  if (!std::isfinite(r.loss) || !r.scores.allFinite()) {
+    // Non-finite inputs make non-finite outputs whatever the training did: say so first.
+    for (Eigen::Index i = 0; i < n; ++i) {
+      const data::Index row = split.tableRowOf(i);
+      if (row < 0) continue;
+      for (std::size_t j = 0; j < data_.source.columns.size(); ++j) {
+        const float v = data_.source.row(row)[data_.source.columns[j]];
+        if (!std::isfinite(v))
+          throwInput("feature " + str::quoted(data_.featureNames[j]) + " is " + std::to_string(v) + " in row " +
+                     std::to_string(split.rows[static_cast<std::size_t>(i)]) +
+                     " of the data file (non-finite values cannot be scored): mark missing values with a finite "
+                     "marker (convert --missing) or drop the feature");
+      }
+    }
     throwNumeric("the network's output is not finite (loss " + std::to_string(r.loss) +
                  "): training diverged; try a smaller train.learning_rate");
+  }
   const auto scores = span(r.scores), labels = span(split.labels), weights = span(split.weights);
   if (!curves) {
     r.auc = metrics::auc(scores, labels);

@@ -62,6 +62,9 @@ struct RunOptions {
 
 // Exit status of `hepsweep train` after such a stop (EX_TEMPFAIL: run it again to resume).
 inline constexpr int kInterruptedExitCode = 75;
+// Exit status of a campaign that ran to its end with some items failed (every rank returns it;
+// `hepsweep status` lists the failures; --retry-failed runs them again).
+inline constexpr int kFailedItemsExitCode = 6;
 
 struct RunSummary {
   std::int64_t total = 0, done = 0, failed = 0, ranHere = 0;
@@ -83,12 +86,18 @@ RunSummary runCampaign(const CampaignConfig& c, const std::string& campaignToml,
 
 struct StatusReport {
   std::int64_t total = 0, done = 0, running = 0, failed = 0, pending = 0;
+  // Items whose result file fails its checks (unreadable, another item's, changed since written):
+  // the next `hepsweep train` sets the file aside and trains them again.
+  std::int64_t invalid = 0;
+  std::vector<std::pair<std::int64_t, std::string>> invalidItems;  // item, why
+  std::vector<std::string> problems;  // what the report could not read (e.g. a damaged manifest)
   // Done items that [search.early_stopping]'s rule stopped (counted in `done` too).
   std::int64_t stopped = 0;
   std::vector<std::int64_t> stoppedItems;
   std::vector<std::pair<std::int64_t, std::string>> failures;  // item, reason
   std::vector<std::int64_t> pendingItems;
 };
+// Reads only: nothing in the run directory is created or changed.
 StatusReport campaignStatus(const std::filesystem::path& runDir);
 
 }  // namespace hepsweep::campaign

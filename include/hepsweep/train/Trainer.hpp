@@ -117,6 +117,11 @@ PreparedData prepareData(const RunConfig& cfg, const data::EventTable& events, c
                          const data::SplitRule& rule, const std::string& dataFile, const std::string& sha256,
                          const Logger& log, const RankShare& share);
 
+// Refuses (Config error naming model.width/depth or model.widths) a network that with its optimiser
+// state and a batch's activations would not fit this process's available memory; `inputs` is the
+// network's input count. Every Trainer checks; a campaign checks its base network before any item.
+void checkNetworkFits(const RunConfig& cfg, std::int64_t inputs);
+
 struct EpochRecord {
   int epoch = 0;  // 1-based, as Keras prints it
   double trainLoss = 0, valLoss = 0, valAuc = 0, learningRate = 0, seconds = 0;
@@ -186,6 +191,10 @@ class EarlyStopping : public Callback {
 // Everything a resumed training needs to continue bit-identically (the random streams need
 // nothing: they are keyed by seed and epoch).
 struct Checkpoint {
+  // Whose state this is, set by the campaign and checked on resume: a checkpoint copied from
+  // another item or campaign is not resumed (-1 / empty: a checkpoint without an owner).
+  std::int64_t itemId = -1;
+  std::string campaignSha256;
   int epochsDone = 0;
   Eigen::VectorXf params, state;
   nn::Optimizer::State optimizer;
@@ -254,6 +263,7 @@ class Trainer {
   std::vector<std::vector<data::Index>> epochSlots_;  // this epoch's order within each slot
   std::vector<double> lossSlots_;
   Eigen::VectorXf logits_;
+  double firstValLoss_ = 0;  // epoch 1's validation loss: the scale divergence is judged on
   data::Preprocessor preprocessor_;
   data::FeatureMatrix evalX_;
   std::vector<data::Index> evalEvents_;
