@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "hepsweep/core/Error.hpp"
+#include "hepsweep/core/Sha256.hpp"
 #include "hepsweep/core/Strings.hpp"
 #include "hepsweep/core/Time.hpp"
 #include "hepsweep/io/DatasetFile.hpp"
@@ -116,7 +117,18 @@ RunInfo readRun(const std::string& dir) {
   r.amsRegularisation = t["metrics"]["ams_regularisation"].value_or(metrics::kHiggsMlRegularisation);
   if (!fs::exists(layout.manifestFile()))
     throwInput(str::quoted(dir, 200) + " is not a campaign run directory: it has no manifest.h5");
-  const rundir::Manifest m = rundir::readManifest(layout.manifestFile());
+  rundir::Manifest m;
+  try {
+    m = rundir::readManifest(layout.manifestFile());
+  } catch (const Error& e) {
+    throwInput(std::string(e.what()) + "; the manifest lists the campaign's items and its data: restore it from a "
+               "copy to aggregate this run directory");
+  }
+  // campaign.toml says what the results were trained with: an edit since would mislabel them.
+  if (!m.config.empty() && r.toml != m.config)
+    throwInput("'" + layout.campaignFile().string() + "' was changed after the campaign started (it is no longer the "
+               "campaign the manifest records); put the original back (the manifest's 'config' attribute holds it) "
+               "to aggregate this run directory");
   r.seed = m.seed;
   r.version = m.version;
   r.dataFile = m.dataFile;
@@ -476,8 +488,9 @@ Summary collect(const std::vector<std::string>& runDirs, const CollectOptions& o
       std::string msg = std::to_string(problems.size()) + " item(s) have no readable result:\n  " +
                         str::join(std::span<const std::string>(problems.data(), shown), "\n  ");
       if (shown < problems.size()) msg += "\n  ... and " + std::to_string(problems.size() - shown) + " more";
-      msg += "\nfinish the campaign (run it again: finished items are skipped), or pass --allow-incomplete to "
-             "aggregate the items that finished";
+      msg += "\nfinish the campaign: run `hepsweep train` on it again (finished items are skipped; a result file that "
+             "fails its checks is moved aside and its item trained again), or pass --allow-incomplete to aggregate the "
+             "items that finished";
       throwInput(msg);
     }
     s.incomplete = problems;

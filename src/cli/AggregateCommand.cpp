@@ -10,6 +10,7 @@
 
 #include "Commands.hpp"
 #include "hepsweep/aggregate/Aggregate.hpp"
+#include "hepsweep/core/AtomicOutput.hpp"
 #include "hepsweep/core/Error.hpp"
 #include "hepsweep/core/Sha256.hpp"
 #include "hepsweep/core/Strings.hpp"
@@ -17,6 +18,7 @@
 #include "hepsweep/io/DatasetFile.hpp"
 #include "hepsweep/model/Model.hpp"
 #include "hepsweep/report/Report.hpp"
+#include "hepsweep/rundir/RunDirectory.hpp"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -141,6 +143,22 @@ int aggregateCommand(const Args& args) {
   if (withReport && reportDir.empty()) reportDir = (first / "report").string();
 
   const aggregate::Summary s = aggregate::collect(runDirs, co);
+  // The outputs never overwrite what was read: the data file, the run directories' files.
+  {
+    std::vector<std::string> read{s.dataFile};
+    for (const auto& dir : runDirs) {
+      const rundir::RunDirectory layout(dir);
+      read.push_back(layout.campaignFile().string());
+      read.push_back(layout.manifestFile().string());
+    }
+    for (const auto& it : s.items) read.push_back(it.resultFile);
+    refuseOutputOverInput(output, read, "-o");
+    refuseOutputOverInput(modelPath, read, "--best-model");
+    std::error_code ec;
+    if (fs::exists(modelPath, ec) && fs::exists(output, ec) && fs::equivalent(modelPath, output, ec))
+      throwConfig("--best-model " + str::quoted(modelPath) + " and -o " + str::quoted(output) + " are the same file");
+    if (modelPath == output) throwConfig("--best-model and -o name the same file " + str::quoted(output));
+  }
   aggregate::writeSummaryFile(output, s, invocation());
 
   // The best point's folds in fold order; a point missing folds (only with --allow-incomplete)

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "Commands.hpp"
+#include "hepsweep/core/AtomicOutput.hpp"
 #include "hepsweep/core/Error.hpp"
 #include "hepsweep/core/Log.hpp"
 #include "hepsweep/core/Strings.hpp"
@@ -98,6 +99,11 @@ int applyCommand(const Args& args) {
   o.inputs.assign(pos.begin() + 1, pos.end());
   if (!vm.count("output")) throwConfig("apply: -o OUTPUT is required (see hepsweep apply --help)");
   o.output = vm["output"].as<std::string>();
+  {
+    std::vector<std::string> read = o.inputs;
+    read.push_back(o.modelPath);
+    refuseOutputOverInput(o.output, read, "-o");
+  }
   o.perFold = vm["per-fold"].as<bool>();
   o.outOfFold = vm["out-of-fold"].as<bool>();
   o.csv = vm["csv"].as<bool>();

@@ -1,10 +1,12 @@
 // `hepsweep convert`: the options_description below is the single declaration of the options;
 // --help prints it and docs/convert.md documents every name in it (a test checks that).
 #include <boost/program_options.hpp>
+#include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "Commands.hpp"
+#include "hepsweep/core/AtomicOutput.hpp"
 #include "hepsweep/core/Error.hpp"
 #include "hepsweep/core/Log.hpp"
 #include "hepsweep/core/Strings.hpp"
@@ -140,6 +142,19 @@ int convertCommand(const Args& args) {
   o.labelledFiles = list("input");
   o.output = text("output");
   if (o.output.empty()) throwConfig("convert: -o OUT.h5 is required (see hepsweep convert --help)");
+  std::vector<std::string> inputs = o.signalFiles;
+  inputs.insert(inputs.end(), o.backgroundFiles.begin(), o.backgroundFiles.end());
+  inputs.insert(inputs.end(), o.labelledFiles.begin(), o.labelledFiles.end());
+  refuseOutputOverInput(o.output, inputs, "-o");
+  // The same events as both classes would teach the network nothing and look like a perfect
+  // separation failure: certainly a slip of the command line.
+  for (const auto& sig : o.signalFiles)
+    for (const auto& bkg : o.backgroundFiles) {
+      std::error_code ec;
+      if (sig == bkg || std::filesystem::equivalent(sig, bkg, ec))
+        throwConfig("convert: " + str::quoted(sig) + " is given as --signal and as --background (" + str::quoted(bkg) +
+                    "): each file's rows belong to one class");
+    }
   o.labelColumn = text("label");
   o.signalValue = text("signal-value");
   o.weightColumn = text("weight");

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "Commands.hpp"
+#include "hepsweep/core/AtomicOutput.hpp"
 #include "hepsweep/core/Error.hpp"
 #include "hepsweep/core/Sha256.hpp"
 #include "hepsweep/model/Export.hpp"
@@ -77,6 +78,7 @@ int exportCommand(const Args& args) {
   o.modelSha256 = sha256File(modelPath);
   o.testVectors = nVectors;
   const std::string output = vm["output"].as<std::string>();
+  refuseOutputOverInput(output, std::vector<std::string>{modelPath}, "-o");
   const model::ExportSummary s = model::exportModel(m, o, output);
   if (vm["quiet"].as<bool>()) return 0;
   const std::string what = s.fold >= 0 ? "fold " + std::to_string(s.fold) : "ensemble of " + std::to_string(s.folds) + " folds";

@@ -112,6 +112,14 @@ class Hdf5Writer final : public Writer {
   ~Hdf5Writer() override { closeAll(); }
 
   void append(const Block& b) override {
+    try {
+      appendRows(b);
+    } catch (const Error& e) {
+      throw Error(e.category(), h5::nameTarget(e.what(), out_));
+    }
+  }
+
+  void appendRows(const Block& b) {
     const auto n = static_cast<std::size_t>(b.rows);
     score_->append(b.score.data(), n);
     if (perFold_) perFold_->append(b.perFold.data(), n);
@@ -127,6 +135,17 @@ class Hdf5Writer final : public Writer {
   }
 
   void finish(const ApplySummary& s) override {
+    try {
+      writeAttributesAndClose(s);
+    } catch (const Error& e) {
+      throw Error(e.category(), h5::nameTarget(e.what(), out_));
+    }
+    file_.reset();
+    out_.commit();
+  }
+
+ private:
+  void writeAttributesAndClose(const ApplySummary& s) {
     const h5::File& f = *file_;
     f.setAttr("format", std::string("hepsweep-scores"));
     f.setAttr("format_version", std::int64_t{1});
@@ -164,13 +183,17 @@ class Hdf5Writer final : public Writer {
     p.setAttr("created", utcTimestamp());
     p.setAttr("model", options_.modelPath);
     p.setAttr("model_sha256", modelSha_);
+    // Datasets before their file: HDF5 crashes closing a dataset whose file failed to close (a
+    // full disk shows first at the file's close).
+    closeDatasets();
     file_->close();
-    closeAll();
-    out_.commit();
   }
 
- private:
   void closeAll() {
+    closeDatasets();
+    file_.reset();
+  }
+  void closeDatasets() {
     pass_.clear();
     score_.reset();
     perFold_.reset();
@@ -178,7 +201,6 @@ class Hdf5Writer final : public Writer {
     ids_.reset();
     labels_.reset();
     weights_.reset();
-    file_.reset();
   }
 
   AtomicOutput out_;
