@@ -16,6 +16,7 @@
 
 #include "hepsweep/campaign/CampaignConfig.hpp"
 #include "hepsweep/submit/Job.hpp"
+#include "hepsweep/submit/Templates.hpp"
 
 namespace hepsweep::submit {
 
@@ -40,10 +41,12 @@ std::string condorArguments(std::span<const std::string> args);
 // leading/trailing blanks (HTCondor trims them).
 std::string condorValue(std::string_view what, std::string_view value);
 
-// Validates the options and returns the files above for `job` written into `jobsDir`.
-// `campaign` is the resolved campaign (file-transfer mode writes the execute node's view of it).
+// Validates the options and returns the files above for `job` written into `jobsDir`, filled from
+// `templates` (condor/*, jobs/job.sh). `campaign` is the resolved campaign (file-transfer mode
+// writes the execute node's view of it).
 std::vector<GeneratedFile> condorFiles(const CampaignJob& job, const CondorOptions& options,
                                        const campaign::CampaignConfig& campaign,
-                                       const std::filesystem::path& jobsDir);
+                                       const std::filesystem::path& jobsDir,
+                                       const Templates& templates = Templates::builtIn());
 
 }  // namespace hepsweep::submit

@@ -81,6 +81,11 @@ std::string normaliseMemory(std::string_view option, std::string_view value);
 // must stay one line.
 void checkOneLine(std::string_view what, std::string_view value);
 
+// The argv of `hepsweep status RUN_DIR` and of `hepsweep aggregate RUN_DIR --report RUN_DIR/report
+// --allow-incomplete`, without the binary.
+std::vector<std::string> statusArguments(const CampaignJob& job);
+std::vector<std::string> aggregateArguments(const CampaignJob& job);
+
 // The argv of `hepsweep train` for slice `sliceExpr` (a shell or HTCondor expression giving I),
 // without the binary: train CAMPAIGN [--set ...] --items I/N --threads C [--retry-failed].
 std::vector<std::string> trainArguments(const CampaignJob& job, const std::string& campaignArg,

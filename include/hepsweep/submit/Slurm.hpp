@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "hepsweep/submit/Job.hpp"
+#include "hepsweep/submit/Templates.hpp"
 
 namespace hepsweep::submit {
 
@@ -38,8 +39,10 @@ std::string arraySpec(const std::vector<int>& indices, int throttle);
 long slurmTimeSeconds(const std::string& time);
 
 // Validates the options (Error Config naming the option and quoting the value) and returns
-// train.sh, aggregate.sh and submit.sh for `job` written into `jobsDir`.
+// train.sh, aggregate.sh and submit.sh (and propose.sh for a Bayesian search) for `job` written
+// into `jobsDir`, filled from `templates` (slurm/*.sh, slurm/site.sbatch).
 std::vector<GeneratedFile> slurmFiles(const CampaignJob& job, const SlurmOptions& options,
-                                      const std::filesystem::path& jobsDir);
+                                      const std::filesystem::path& jobsDir,
+                                      const Templates& templates = Templates::builtIn());
 
 }  // namespace hepsweep::submit

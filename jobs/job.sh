@@ -1,0 +1,11 @@
+#!/bin/bash
+#% Template of the wrapper every job runs (RUN_DIR/jobs/condor/job.sh), filled by `hepsweep submit`
+#% (docs/submit.md, "Templates"): the environment set-up, then the command line it is given.
+#% Lines starting with #% are left out; a line holding only a placeholder whose value is empty is
+#% left out. @SETUP@ holds the --setup lines as given (your shell code).
+@GENERATED@
+# The executable of every job: environment set-up, then the hepsweep command line given as arguments.
+set -u
+@SETUP@
+@MPI_LAUNCH@
+exec "$@"
