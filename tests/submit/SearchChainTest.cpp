@@ -40,7 +40,8 @@ void writeFile(const fs::path& p, const std::string& text) {
   std::ofstream(p, std::ios::binary) << text;
 }
 std::string maskVersion(std::string text) {
-  const std::string v = versionString();
+  // The short version (0.1.0+commit): the header must not repeat "hepsweep" or carry the compiler.
+  const std::string v = versionShort();
   for (std::size_t at; (at = text.find(v)) != std::string::npos;) text.replace(at, v.size(), "VERSION");
   return text;
 }
