@@ -3,6 +3,8 @@
 #% "Templates"). Lines starting with #% are left out; @NAME@ is replaced by a value that is
 #% already quoted for bash or, on #SBATCH lines, made of plain words only; a line holding only a
 #% placeholder whose value is empty is left out. Your own #SBATCH lines go above `set -u`.
+#% @JOB_WRAPPER@ is jobs/job.sh (the environment set-up, then the command); @LAUNCHER@ is
+#% "srun --mpi=pmix --ntasks=R " when a slice has R > 1 ranks, else empty.
 @GENERATED@
 # One array task trains slice OFFSET + SLURM_ARRAY_TASK_ID of @SLICE_COUNT@ (hepsweep train --items I/N);
 # submit.sh passes OFFSET as the first argument (arrays are split at MaxArraySize).
@@ -21,7 +23,6 @@
 @SITE_SBATCH@
 set -u
 cd -- @WORK_DIR@ || exit 1
-@SETUP@
 slice=$(( ${1:-0} + SLURM_ARRAY_TASK_ID ))
 echo "hepsweep: slice $slice of @SLICE_COUNT@, job ${SLURM_JOB_ID}, restart ${SLURM_RESTART_COUNT:-0}, host $(hostname)"
 # Slurm signals only this shell (B:); hepsweep gets the signal, finishes the epoch it is in,
@@ -31,7 +32,7 @@ walltime=0
 child=
 trap 'walltime=1; [ -n "$child" ] && kill -USR1 "$child"' USR1
 trap '[ -n "$child" ] && kill -TERM "$child"' TERM
-@TRAIN_COMMAND@ &
+@LAUNCHER@@JOB_WRAPPER@ @HEPSWEEP@ @TRAIN_ARGUMENTS@ &
 child=$!
 wait "$child"; status=$?
 # wait returns early when a trapped signal arrives: wait again until hepsweep has exited.

@@ -257,7 +257,34 @@ TEST(SlurmFiles, MpiTasksUseSrunPmix) {
   const auto files = slurmFiles(job, {}, job.runDir / "jobs/slurm");
   const std::string& train = fileNamed(files, "train.sh").text;
   EXPECT_NE(train.find("#SBATCH --ntasks=2\n"), std::string::npos);
-  EXPECT_NE(train.find("srun --mpi=pmix --ntasks=2 /opt/hepsweep/bin/hepsweep train"), std::string::npos);
+  EXPECT_NE(train.find("srun --mpi=pmix --ntasks=2 /home/alice/higgs/runs/grid/jobs/slurm/job.sh "
+                       "/opt/hepsweep/bin/hepsweep train"),
+            std::string::npos);
+}
+
+// Every Slurm job runs hepsweep through job.sh, the wrapper HTCondor uses too: the --setup lines
+// run first, in the task (under srun, in each rank), then hepsweep replaces the shell. A fake
+// hepsweep records what the set-up exported and that it kept the wrapper's process id.
+TEST(SlurmFiles, SetupRunsInTheCommonWrapper) {
+  const fs::path base = scratch("wrapper");
+  CampaignJob job = aliceJob();
+  job.workDir = base;
+  job.hepsweep = base / "hepsweep";
+  job.setup = {"export FROM_SETUP='module loaded'", "echo $$ > \"$FAKE_OUT.shell\""};
+  writeFile(job.hepsweep, "#!/bin/bash\nprintf '%s|%s' \"$FROM_SETUP\" \"$$\" > \"$FAKE_OUT\"\n");
+  fs::permissions(job.hepsweep, fs::perms(0755));
+  const auto files = slurmFiles(job, {}, base / "jobs");
+  EXPECT_EQ(fileNamed(files, "train.sh").text.find("module loaded"), std::string::npos);
+  writeGenerated(base / "jobs", files);
+  const std::string out = (base / "out").string();
+  ASSERT_EQ(shell("SLURM_ARRAY_TASK_ID=1 SLURM_JOB_ID=3 FAKE_OUT=" + sq(out) + " bash " +
+                  sq((base / "jobs/train.sh").string()) + " 0 >/dev/null"),
+            0);
+  std::string shellPid = readFile(out + ".shell");
+  shellPid.pop_back();
+  EXPECT_EQ(readFile(out), "module loaded|" + shellPid);
+  ASSERT_EQ(shell("FAKE_OUT=" + sq(out) + " bash " + sq((base / "jobs/aggregate.sh").string()) + " >/dev/null"), 0);
+  EXPECT_EQ(readFile(out).substr(0, 14), "module loaded|");
 }
 
 TEST(SlurmFiles, RefuseValuesThatWouldChangeAnSbatchLine) {

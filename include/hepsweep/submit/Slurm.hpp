@@ -7,6 +7,7 @@
 //                 campaign::kInterruptedExitCode; the script then requeues the task (--requeue).
 //   aggregate.sh  `hepsweep aggregate RUN --report RUN/report --allow-incomplete`, after every
 //                 train task ended (afterany), so failed items are reported, not waited for.
+//   job.sh        the wrapper every job runs hepsweep through: the --setup lines, then exec.
 //   submit.sh     sbatch --parsable for each array (split at MaxArraySize) and the aggregate job;
 //                 prints "train ID" / "aggregate ID" lines.
 #include <string>

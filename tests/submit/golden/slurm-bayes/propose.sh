@@ -10,4 +10,4 @@
 #SBATCH --mem=4G
 set -u
 cd -- /home/bob/ship || exit 1
-exec /opt/hepsweep/bin/hepsweep search propose /home/bob/ship/runs/bayes --total "$1" --campaign /home/bob/ship/bayes.toml --set train.epochs=20
+exec JOBS_BASE/jobs/job.sh /opt/hepsweep/bin/hepsweep search propose /home/bob/ship/runs/bayes --total "$1" --campaign /home/bob/ship/bayes.toml --set train.epochs=20
