@@ -11,5 +11,5 @@ cd -- @JOBS_DIR@
 mkdir -p logs
 after=
 @SUBMIT_ROUNDS@
-id=$(sbatch --parsable --dependency=afterany$after aggregate.sh)
+id=$(sbatch --parsable --dependency=afterany$after --kill-on-invalid-dep=yes aggregate.sh)
 echo "aggregate ${id%%;*}"

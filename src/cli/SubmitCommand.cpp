@@ -95,7 +95,7 @@ int submitCommand(const Args& args) {
   std::vector<std::string> sets, setup, sbatchLines, condorLines;
   int slices = 0, ranks = 0, cpus = 1;
   std::int64_t pointsPerRound = 0;
-  std::string memory, hepsweepPath, templatesDir;
+  std::string memory, hepsweepPath, templatesDir, proposeMemory = "2G", aggregateMemory = "4G";
   common.add_options()
       ("help,h", "print this help and exit")
       ("set", po::value(&sets)->composing()->value_name("KEY=VALUE"),
@@ -115,7 +115,11 @@ int submitCommand(const Args& args) {
       ("cpus-per-task", po::value(&cpus)->default_value(1)->value_name("C"),
        "cores per rank; also `hepsweep train --threads`")
       ("memory", po::value(&memory)->value_name("MEM"),
-       "memory per job, e.g. 4G or 4000 (megabytes); Slurm --mem, HTCondor request_memory (default 2G there)")
+       "memory per train job, e.g. 4G or 4000 (megabytes); Slurm --mem, HTCondor request_memory (default 2G there)")
+      ("propose-memory", po::value(&proposeMemory)->default_value("2G")->value_name("MEM"),
+       "memory of a Bayesian search's propose and observe jobs (and HTCondor's status node)")
+      ("aggregate-memory", po::value(&aggregateMemory)->default_value("4G")->value_name("MEM"),
+       "memory of the aggregate job (it reads the best point's test scores, not the training data)")
       ("setup", po::value(&setup)->composing()->value_name("LINE"),
        "a shell line run before hepsweep in every job, e.g. 'module load hdf5' or 'source /cvmfs/.../setup.sh' "
        "(repeatable, in order)")
@@ -132,7 +136,11 @@ int submitCommand(const Args& args) {
       ("account", po::value(&so.account)->value_name("NAME"), "sbatch --account")
       ("qos", po::value(&so.qos)->value_name("NAME"), "sbatch --qos")
       ("constraint", po::value(&so.constraint)->value_name("FEATURES"), "sbatch --constraint, e.g. 'haswell|skylake'")
-      ("time", po::value(&so.time)->value_name("LIMIT"), "sbatch --time per task, e.g. 2:00:00 or 1-00:00:00")
+      ("time", po::value(&so.time)->value_name("LIMIT"), "sbatch --time per train task, e.g. 2:00:00 or 1-00:00:00")
+      ("propose-time", po::value(&so.proposeTime)->value_name("LIMIT"),
+       "sbatch --time of a Bayesian search's propose jobs (default 30:00, or --time when shorter)")
+      ("aggregate-time", po::value(&so.aggregateTime)->value_name("LIMIT"),
+       "sbatch --time of the aggregate job (default 1:00:00, or --time when shorter)")
       ("max-array-size", po::value(&so.maxArraySize)->default_value(1001)->value_name("M"),
        "the cluster's MaxArraySize (scontrol show config): larger campaigns become several arrays")
       ("throttle", po::value(&so.throttle)->default_value(0)->value_name("K"),
@@ -155,6 +163,8 @@ int submitCommand(const Args& args) {
       ("dag-retry", po::value(&co.dagRetry)->default_value(1)->value_name("N"), "RETRY of each DAG node")
       ("transfer-files", "file-transfer mode: ship the campaign and its data file to the execute node and bring "
                          "the run directory back (default: a shared file system)")
+      ("local-universe", "run the propose, observe, aggregate and status nodes in the local universe, on the "
+                         "access point, without waiting for a slot (always so with --transfer-files)")
       ("condor-line", po::value(&condorLines)->composing()->value_name("'KEY = VALUE'"),
        "an extra submit command in every submit description (repeatable)");
 
@@ -175,8 +185,9 @@ int submitCommand(const Args& args) {
   po::variables_map vm;
   if (!parseArgs(Args(args.begin() + 1, args.end()), all, campaignFile, vm)) return 0;
   if (campaignFile.empty()) throwConfig("no campaign file given (usage: hepsweep submit " + system + " CAMPAIGN.toml)");
-  const char* otherOnly[] = {"partition", "account", "qos", "constraint", "time", "sbatch"};
-  const char* condorOnly[] = {"job-flavour", "requirements", "accounting-group", "transfer-files", "condor-line"};
+  const char* otherOnly[] = {"partition", "account", "qos", "constraint", "time", "propose-time", "aggregate-time", "sbatch"};
+  const char* condorOnly[] = {"job-flavour", "requirements", "accounting-group", "transfer-files", "local-universe",
+                              "condor-line"};
   for (const char* o : system == "slurm" ? std::vector<const char*>(std::begin(condorOnly), std::end(condorOnly))
                                          : std::vector<const char*>(std::begin(otherOnly), std::end(otherOnly)))
     if (vm.count(o) && !vm[o].defaulted())
@@ -218,9 +229,12 @@ int submitCommand(const Args& args) {
   if (cpus < 1) throwConfig("--cpus-per-task must be at least 1");
   job.cpusPerTask = cpus;
   if (vm.count("memory")) job.memory = submit::normaliseMemory("--memory", memory);
+  job.proposeMemory = submit::normaliseMemory("--propose-memory", proposeMemory);
+  job.aggregateMemory = submit::normaliseMemory("--aggregate-memory", aggregateMemory);
   job.setup = setup;
   job.dataFile = fs::absolute(c.run.data.file).lexically_normal();
   co.transferFiles = vm.count("transfer-files") > 0;
+  co.localUniverse = vm.count("local-universe") > 0;
   co.extraLines = condorLines;
   so.sbatchLines = sbatchLines;
 

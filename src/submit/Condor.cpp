@@ -171,15 +171,17 @@ std::vector<GeneratedFile> condorFiles(const CampaignJob& job, const CondorOptio
 
   // ---- the one-job descriptions: on the access point in file-transfer mode (local universe),
   // where the results came back.
+  const bool local = o.transferFiles || o.localUniverse;
   const auto single = [&](const std::string& description, const std::vector<std::string>& argv,
-                          const std::string& logName) {
+                          const std::string& logName, const std::string& memory) {
     return templates.fill("condor/single.sub",
                           with({{"DESCRIPTION", description},
-                                {"UNIVERSE", o.transferFiles ? "local" : "vanilla"},
+                                {"UNIVERSE", local ? "local" : "vanilla"},
                                 {"ARGUMENTS", condorArguments(argv)},
                                 {"INITIAL_DIR", condorValue("the working directory", job.workDir.string())},
-                                {"TRANSFER", o.transferFiles ? "" : "should_transfer_files = NO"},
-                                {"LOG_NAME", logName}}));
+                                {"TRANSFER", local ? "" : "should_transfer_files = NO"},
+                                {"LOG_NAME", logName},
+                                {"REQUEST_MEMORY", memory}}));
   };
   const auto withBinary = [&](const std::vector<std::string>& args) {
     std::vector<std::string> a{hepsweep};
@@ -190,12 +192,12 @@ std::vector<GeneratedFile> condorFiles(const CampaignJob& job, const CondorOptio
   if (job.rounds.empty()) files.push_back({"train.sub", trainSub(job.slices), false});
   files.push_back({"aggregate.sub",
                    single("# Aggregates the results and writes the report; failed or missing items are listed.",
-                          withBinary(aggregateArguments(job)), "aggregate"),
+                          withBinary(aggregateArguments(job)), "aggregate", job.aggregateMemory),
                    false});
   files.push_back({"status.sub",
                    single("# The DAG's FINAL node: records which items are done, failed or missing, even when a\n"
                           "# node failed (the output file is logs/status.out).",
-                          withBinary(statusArguments(job)), "status"),
+                          withBinary(statusArguments(job)), "status", job.proposeMemory),
                    false});
 
   if (!job.rounds.empty()) {
@@ -209,7 +211,7 @@ std::vector<GeneratedFile> condorFiles(const CampaignJob& job, const CondorOptio
                        single("# Round " + n + " of " + std::to_string(job.rounds.size()) + ": brings the search to " +
                                   std::to_string(round.totalPoints) + " points proposed in all.",
                               withBinary(proposeArguments(job, job.campaignFile.string(), std::to_string(round.totalPoints))),
-                              "propose-" + n),
+                              "propose-" + n, job.proposeMemory),
                        false});
       roundJobs += "JOB propose" + n + " propose-" + n + ".sub\nJOB train" + n + " train-" + n + ".sub\n";
       edges += "RETRY propose" + n + " " + dagRetry + "\nRETRY train" + n + " " + dagRetry + "\nPARENT propose" + n +
@@ -224,7 +226,7 @@ std::vector<GeneratedFile> condorFiles(const CampaignJob& job, const CondorOptio
         {"observe.sub",
          single("# Observes the last round's points in search.h5 (proposes nothing more).",
                 withBinary(proposeArguments(job, job.campaignFile.string(), std::to_string(job.rounds.back().totalPoints))),
-                "observe"),
+                "observe", job.proposeMemory),
          false});
     files.push_back({"campaign.dag",
                      templates.fill("condor/search.dag",

@@ -287,6 +287,49 @@ TEST(SlurmFiles, SetupRunsInTheCommonWrapper) {
   EXPECT_EQ(readFile(out).substr(0, 14), "module loaded|");
 }
 
+// The light jobs ask for their own, small limits: propose 30 min and 2G, aggregate 1 h and 4G by
+// default, never more time than the train tasks get, and their own options when given. Before,
+// they inherited the train tasks' --time and --mem (a day and 16G wait long in a queue).
+TEST(SlurmFiles, LightJobsAskForTheirOwnTimeAndMemory) {
+  CampaignJob job = aliceJob();
+  job.memory = "16G";
+  job.rounds = planRounds(4, 2, 2, 2, 4);
+  const auto lines = [&](const SlurmOptions& o, const std::string& file) {
+    const std::string text = fileNamed(slurmFiles(job, o, "/j"), file).text;
+    std::string out;
+    for (const auto& key : {"--time=", "--mem="}) {
+      const auto at = text.find(std::string("#SBATCH ") + key);
+      out += at == std::string::npos ? std::string("-") : text.substr(at + 8, text.find('\n', at) - at - 8);
+      out += " ";
+    }
+    return out;
+  };
+  SlurmOptions o;
+  o.time = "1-00:00:00";
+  EXPECT_EQ(lines(o, "train.sh"), "--time=1-00:00:00 --mem=16G ");
+  EXPECT_EQ(lines(o, "propose.sh"), "--time=30:00 --mem=2G ");
+  EXPECT_EQ(lines(o, "aggregate.sh"), "--time=1:00:00 --mem=4G ");
+  o.time = "20:00";  // shorter than both defaults
+  EXPECT_EQ(lines(o, "propose.sh"), "--time=20:00 --mem=2G ");
+  EXPECT_EQ(lines(o, "aggregate.sh"), "--time=20:00 --mem=4G ");
+  o.time.clear();  // the site's default for training; the light jobs still ask for little
+  EXPECT_EQ(lines(o, "train.sh"), "- --mem=16G ");
+  EXPECT_EQ(lines(o, "propose.sh"), "--time=30:00 --mem=2G ");
+  o.proposeTime = "5";
+  o.aggregateTime = "2:00:00";
+  job.proposeMemory = "500M";
+  job.aggregateMemory = "8G";
+  EXPECT_EQ(lines(o, "propose.sh"), "--time=5 --mem=500M ");
+  EXPECT_EQ(lines(o, "aggregate.sh"), "--time=2:00:00 --mem=8G ");
+  o.aggregateTime = "2h";
+  try {
+    slurmFiles(job, o, "/j");
+    FAIL() << "a bad --aggregate-time was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("--aggregate-time: --time expects Slurm's syntax"), std::string::npos) << e.what();
+  }
+}
+
 TEST(SlurmFiles, RefuseValuesThatWouldChangeAnSbatchLine) {
   const CampaignJob job = aliceJob();
   const auto refused = [&](SlurmOptions o) { EXPECT_THROW(slurmFiles(job, o, "/x"), Error); };
@@ -328,6 +371,34 @@ TEST(CondorFiles, MatchGoldenAndPassTheChecker) {
   EXPECT_EQ(cc::jobArguments(train, {{"Slice", "3"}}),
             (std::vector<std::string>{"/opt/hepsweep/bin/hepsweep", "train", "/home/alice/higgs/campaign.toml", "--set",
                                       "train.epochs=30", "--items", "3/4", "--threads", "2"}));
+}
+
+// --local-universe: the propose, observe, aggregate and status nodes run on the access point
+// (universe = local, no file-transfer command), the train nodes stay in the vanilla universe; the
+// light nodes ask for their own memory. The strict checker accepts every file.
+TEST(CondorFiles, LocalUniverseForTheLightNodes) {
+  CampaignJob job = aliceJob();
+  job.rounds = planRounds(4, 2, 2, 2, 4);
+  CondorOptions o;
+  o.localUniverse = true;
+  const fs::path dir = scratch("condor_local");
+  const auto files = condorFiles(job, o, aliceCampaign(), dir);
+  writeGenerated(dir, files);
+  cc::parseDag(readFile(dir / "campaign.dag"), dir);
+  for (const char* name : {"propose-1.sub", "propose-2.sub", "observe.sub", "aggregate.sub", "status.sub"}) {
+    const cc::Submit sub = cc::parseSubmit(readFile(dir / name));
+    EXPECT_EQ(sub.commands.at("universe"), "local") << name;
+    EXPECT_EQ(sub.commands.count("should_transfer_files"), 0u) << name;
+    EXPECT_EQ(sub.commands.at("request_memory"), std::string(name) == "aggregate.sub" ? "4G" : "2G") << name;
+  }
+  for (const char* name : {"train-1.sub", "train-2.sub"}) {
+    const cc::Submit sub = cc::parseSubmit(readFile(dir / name));
+    EXPECT_EQ(sub.commands.at("universe"), "vanilla") << name;
+    EXPECT_EQ(sub.commands.at("request_memory"), "4G") << name;  // --memory of aliceJob
+  }
+  // Without the option only file-transfer mode uses the local universe.
+  const auto plain = condorFiles(job, {}, aliceCampaign(), dir);
+  EXPECT_NE(fileNamed(plain, "aggregate.sub").text.find("universe = vanilla\n"), std::string::npos);
 }
 
 // File-transfer mode with 2-rank items: inputs shipped, run directory brought back, aggregation
@@ -533,7 +604,7 @@ TEST(SlurmSubmitScript, ChainsEveryArrayIntoTheAggregateJob) {
   expected += "--parsable --array=3%5 train.sh 0\n";
   expected += "--parsable --array=499-500%5 train.sh 1001\n";
   expected += "--parsable --array=398%5 train.sh 2002\n";
-  expected += "--parsable --dependency=afterany:101:102:103 aggregate.sh\n";
+  expected += "--parsable --dependency=afterany:101:102:103 --kill-on-invalid-dep=yes aggregate.sh\n";
   EXPECT_EQ(readFile(log), expected);
   EXPECT_EQ(readFile(printed), "train 101\ntrain 102\ntrain 103\naggregate 104\n");
 }

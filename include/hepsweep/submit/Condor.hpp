@@ -28,6 +28,9 @@ struct CondorOptions {
   int maxRetries = 3;                  // per job, in train.sub
   int dagRetry = 1;                    // RETRY of the DAG's nodes
   bool transferFiles = false;          // file-transfer mode instead of a shared file system
+  // The propose, observe, aggregate and status nodes in the local universe (on the access point,
+  // without waiting for a slot); always so in file-transfer mode, where the results come back there.
+  bool localUniverse = false;
   std::vector<std::string> extraLines; // "key = value" lines added to every submit description
 };
 

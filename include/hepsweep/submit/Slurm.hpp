@@ -9,7 +9,10 @@
 //                 train task ended (afterany), so failed items are reported, not waited for.
 //   job.sh        the wrapper every job runs hepsweep through: the --setup lines, then exec.
 //   submit.sh     sbatch --parsable for each array (split at MaxArraySize) and the aggregate job;
-//                 prints "train ID" / "aggregate ID" lines.
+//                 prints "train ID" / "aggregate ID" lines. Every job with a dependency has
+//                 --kill-on-invalid-dep=yes: when a Bayesian search's propose step fails, the
+//                 round's arrays are cancelled (and the chain goes on to the aggregate job)
+//                 instead of pending for ever with DependencyNeverSatisfied.
 #include <string>
 #include <vector>
 
@@ -21,11 +24,17 @@ namespace hepsweep::submit {
 struct SlurmOptions {
   std::string partition, account, qos, constraint;
   std::string time;                // Slurm --time syntax: MM, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS
+  // --time of propose.sh and aggregate.sh; empty: kProposeTime / kAggregateTime, or `time` when
+  // that is shorter.
+  std::string proposeTime, aggregateTime;
   int maxArraySize = 1001;         // the cluster's MaxArraySize: array indices stay below it
   int throttle = 0;                // %K: at most K tasks of an array run at once (0: no limit)
   int signalSeconds = 300;         // --signal=B:USR1@T (0: no walltime warning, no requeue)
   std::vector<std::string> sbatchLines;  // extra "#SBATCH <line>" lines, e.g. --gres=gpu:1
 };
+
+inline constexpr const char* kProposeTime = "30:00";
+inline constexpr const char* kAggregateTime = "1:00:00";
 
 // One sbatch --array call: indices (ascending, each < maxArraySize) plus the offset that turns an
 // index into a slice.

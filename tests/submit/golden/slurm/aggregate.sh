@@ -6,7 +6,7 @@
 #SBATCH --output=logs/aggregate-%j.out
 #SBATCH --partition=short
 #SBATCH --account=atlas
-#SBATCH --time=2:00:00
+#SBATCH --time=1:00:00
 #SBATCH --ntasks=1
 #SBATCH --mem=4G
 set -u
