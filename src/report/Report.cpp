@@ -45,9 +45,13 @@ std::string textSummary(const Summary& s) {
   if (!s.workingPoints.empty()) {
     o << "  working points (test set, ensemble):\n";
     for (const auto& wp : s.workingPoints) {
-      o << "    eff_S = " << fmt(wp.signalEfficiency, 3) << ": eff_B = " << fmt(wp.ensembleBackgroundEfficiency, 4)
+      o << "    eff_S = " << fmt(wp.signalEfficiency, 3) << ": eff_B = "
+        << (wp.ensembleBackgroundEfficiency > 0 ? fmt(wp.ensembleBackgroundEfficiency, 4)
+                                                : efficiencyLimit(testBackgroundEvents(s)))
         << " (folds " << pm(wp.foldMeanBackgroundEfficiency, wp.foldStdBackgroundEfficiency, 4) << "), rejection "
-        << (wp.ensembleBackgroundEfficiency > 0 ? fmt(1.0 / wp.ensembleBackgroundEfficiency, 4) : std::string("inf")) << "\n";
+        << (wp.ensembleBackgroundEfficiency > 0 ? fmt(1.0 / wp.ensembleBackgroundEfficiency, 4)
+                                                : rejectionLimit(testBackgroundEvents(s)))
+        << "\n";
     }
   }
   if (!s.overtraining.empty()) {

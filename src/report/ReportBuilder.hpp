@@ -4,6 +4,7 @@
 // validation AUC per epoch), TestPlots.cpp (ROC, AMS, overtraining), SearchPlots.cpp (trace,
 // objective against each parameter), ReportPage.cpp (index.html); Report.cpp runs them.
 #include <array>
+#include <cmath>
 #include <filesystem>
 #include <string>
 #include <utility>
@@ -36,8 +37,13 @@ constexpr int kScoreBins = 40;
 std::string fmt(double v, int digits = 4);
 std::string pm(double mean, double sd, int digits = 4);
 std::string duration(double seconds);
-// A parameter value as stored (TOML text) shown to a reader: strings without their quotes.
-std::string displayValue(const std::string& toml);
+// A parameter value as stored (TOML text) shown to a reader: strings without their quotes, real
+// numbers with `digits` significant digits (0.004424050504455492 reads 0.004424); integers and
+// lists as written.
+std::string displayValue(const std::string& toml, int digits = 4);
+// displayValue of each, with the fewest significant digits (at least 4) that keep different
+// values apart: a table column.
+std::vector<std::string> displayColumn(const std::vector<std::string>& tomls);
 // TOML numbers (with optional '_' separators) as doubles; anything else is categorical.
 bool numericValue(const std::string& toml, double& out);
 std::string parameterText(const std::vector<std::pair<std::string, std::string>>& params);
@@ -57,12 +63,39 @@ std::pair<double, double> objectiveExtent(const std::vector<double>& folds, cons
 // the top third stays empty for the legend, wherever the points fall.
 std::string yrangeWithLegendRoom(double mn, double mx, bool logy);
 std::string colour(std::size_t i);
+
+// The y axis of a plot of objective values, so that one bad point does not flatten the others.
+// Values above 0 spanning more than a decade: a logarithmic axis, everything on it. Otherwise a
+// linear axis; with at least 4 points, a point mean outside [q1 - 5 IQR, q3 + 5 IQR] of the point
+// means is off scale: drawn as a marker at markerHigh / markerLow with its value printed.
+struct ObjectiveScale {
+  bool logy = false;
+  double lo = -INFINITY, hi = INFINITY;  // the fences
+  double markerHigh = 0, markerLow = 0;
+  std::string commands;                  // set logscale / yrange
+  bool offScale(double v) const { return std::isfinite(v) && (v < lo || v > hi); }
+};
+ObjectiveScale objectiveScale(const std::vector<double>& folds, const std::vector<double>& means,
+                              const std::vector<double>& stds);
+// Tick positions 1, 2, 5 x 10^k around [mn, mx], for a log axis spanning less than two decades.
+std::vector<double> logTicks(double mn, double mx);
+// The keys of [search.space] with log = true in the campaign's TOML text (empty when it does not
+// parse: the plots then judge by the values' span alone).
+std::vector<std::string> logSearchedKeys(const std::string& campaignToml);
+// Background events in the held-out test set (0 when the summary does not hold the test labels):
+// where none passes a cut, ε_B < 1/N_B and the rejection is > N_B.
+double testBackgroundEvents(const Summary& s);
+// ε_B and 1/ε_B where no test background event passes: "< 1/N_B" as a number ("0 (< 0.00143)")
+// and "> N_B (no test background passes)"; "0" and "inf (...)" when N_B is unknown (0).
+std::string efficiencyLimit(double nBackground);
+std::string rejectionLimit(double nBackground);
 // What the expected yields s and b of the AMS are, in words, for captions and the page.
 std::string yieldDescription(const Summary& s);
 
 struct Plot {
   std::string stem, alt, caption;
   std::string section;  // which part of the page shows it
+  std::string group;    // plots of one non-empty group are shown side by side
 };
 
 class Builder {

@@ -39,12 +39,27 @@ std::string duration(double seconds) {
   return buf.data();
 }
 
-// A parameter value as stored (TOML text) shown to a reader: strings without their quotes.
-std::string displayValue(const std::string& toml) {
+std::string displayValue(const std::string& toml, int digits) {
   const std::string_view v = str::trim(toml);
   if (v.size() >= 2 && ((v.front() == '"' && v.back() == '"') || (v.front() == '\'' && v.back() == '\'')))
     return std::string(v.substr(1, v.size() - 2));
+  double x = 0;
+  if (v.find_first_of(".eE") != std::string_view::npos && numericValue(std::string(v), x)) return fmt(x, digits);
   return std::string(v);
+}
+
+std::vector<std::string> displayColumn(const std::vector<std::string>& tomls) {
+  std::vector<std::string> out;
+  for (int digits = 4; digits <= 17; ++digits) {
+    out.clear();
+    bool distinct = true;
+    for (std::size_t i = 0; i < tomls.size() && distinct; ++i) {
+      out.push_back(displayValue(tomls[i], digits));
+      for (std::size_t j = 0; j < i && distinct; ++j) distinct = out[j] != out[i] || tomls[j] == tomls[i];
+    }
+    if (distinct) break;
+  }
+  return out;
 }
 
 // TOML numbers (with optional '_' separators) as doubles; anything else is categorical.
@@ -60,7 +75,7 @@ bool numericValue(const std::string& toml, double& out) {
 
 std::string parameterText(const std::vector<std::pair<std::string, std::string>>& params) {
   std::vector<std::string> parts;
-  for (const auto& [k, v] : params) parts.push_back(k + " = " + displayValue(v));
+  for (const auto& [k, v] : params) parts.push_back(k + " = " + displayValue(v, 4));
   return parts.empty() ? std::string("(no searched parameters)") : str::join(parts, ", ");
 }
 
@@ -127,7 +142,89 @@ std::string yrangeWithLegendRoom(double mn, double mx, bool logy) {
   return r.str();
 }
 
+namespace {
+
+// Quartile q (0.25, 0.75) of sorted values, linearly interpolated (numpy's default).
+double quantile(const std::vector<double>& sorted, double q) {
+  const double at = q * static_cast<double>(sorted.size() - 1);
+  const auto lo = static_cast<std::size_t>(std::floor(at));
+  const std::size_t hi = std::min(lo + 1, sorted.size() - 1);
+  return sorted[lo] + (at - static_cast<double>(lo)) * (sorted[hi] - sorted[lo]);
+}
+
+}  // namespace
+
+ObjectiveScale objectiveScale(const std::vector<double>& folds, const std::vector<double>& means,
+                              const std::vector<double>& stds) {
+  ObjectiveScale sc;
+  const auto [mn, mx] = objectiveExtent(folds, means, stds);
+  if (!std::isfinite(mn) || !std::isfinite(mx)) return sc;
+  if (mn > 0 && mx / mn > 10) {
+    sc.logy = true;
+    sc.commands = "set logscale y\n" + yrangeWithLegendRoom(mn, mx, true);
+    return sc;
+  }
+  std::vector<double> sorted;
+  for (double m : means)
+    if (std::isfinite(m)) sorted.push_back(m);
+  std::sort(sorted.begin(), sorted.end());
+  if (sorted.size() >= 4) {
+    const double q1 = quantile(sorted, 0.25), q3 = quantile(sorted, 0.75), iqr = q3 - q1;
+    if (iqr > 0) sc.lo = q1 - 5 * iqr, sc.hi = q3 + 5 * iqr;
+  }
+  // The extent of what is on scale: folds inside the fences, and the error bars of the points
+  // inside them cut at the fences.
+  std::vector<double> inFolds, inMeans, inStds;
+  for (double v : folds)
+    if (!sc.offScale(v)) inFolds.push_back(v);
+  for (std::size_t i = 0; i < means.size(); ++i)
+    if (std::isfinite(means[i]) && !sc.offScale(means[i])) {
+      inFolds.push_back(std::max(sc.lo, means[i] - stds[i]));
+      inFolds.push_back(std::min(sc.hi, means[i] + stds[i]));
+    }
+  auto [lo, hi] = objectiveExtent(inFolds, inMeans, inStds);
+  bool anyOff = false;
+  for (double m : means) anyOff = anyOff || (std::isfinite(m) && sc.offScale(m));
+  if (!anyOff) {
+    // Nothing to leave out: the whole extent, error bars included, as before.
+    lo = mn;
+    hi = mx;
+    sc.lo = -INFINITY;
+    sc.hi = INFINITY;
+  }
+  const double span = hi > lo ? hi - lo : (lo != 0 ? 0.1 * std::fabs(lo) : 1.0);
+  // Just outside the data, below the legend (which fills the top of the room
+  // yrangeWithLegendRoom leaves) and above the bottom frame.
+  sc.markerHigh = hi + 0.05 * span;
+  sc.markerLow = lo - 0.03 * span;
+  sc.commands = yrangeWithLegendRoom(lo, hi, false);
+  return sc;
+}
+
+std::vector<double> logTicks(double mn, double mx) {
+  std::vector<double> out;
+  for (int e = static_cast<int>(std::floor(std::log10(mn))) - 1; e <= static_cast<int>(std::ceil(std::log10(mx))); ++e)
+    for (double m : {1.0, 2.0, 5.0}) {
+      const double t = m * std::pow(10.0, e);
+      if (t >= mn / 1.3 && t <= mx * 1.3) out.push_back(t);
+    }
+  return out;
+}
+
 std::string colour(std::size_t i) { return std::string("'") + kColours[i % kColours.size()] + "'"; }
+
+double testBackgroundEvents(const Summary& s) {
+  return static_cast<double>(std::count(s.testLabels.begin(), s.testLabels.end(), 0.0f));
+}
+
+std::string efficiencyLimit(double nBackground) {
+  return nBackground > 0 ? "0 (< 1/" + fmt(nBackground, 6) + " = " + fmt(1 / nBackground, 3) + ")" : std::string("0");
+}
+
+std::string rejectionLimit(double nBackground) {
+  return nBackground > 0 ? "> " + fmt(nBackground, 6) + " (no test background event passes)"
+                         : std::string("inf (no test background event passes)");
+}
 
 // What the expected yields s and b of the AMS are, in words, for captions and the page.
 std::string yieldDescription(const Summary& s) {
@@ -174,10 +271,17 @@ void Builder::draw() {
 }
 
 std::string Builder::figures(const std::string& section) const {
-  std::string out;
-  for (const Plot& p : plots_)
-    if (p.section == section)
-      out += html::figure(p.stem + ".png", p.alt, p.caption, p.stem + ".svg", "SVG") ;
+  std::string out, group;
+  for (const Plot& p : plots_) {
+    if (p.section != section) continue;
+    if (group != p.group) {
+      if (!group.empty()) out += "</div>\n";
+      if (!p.group.empty()) out += "<div class=\"pair\">\n";
+      group = p.group;
+    }
+    out += html::figure(p.stem + ".png", p.alt, p.caption, p.stem + ".svg", "SVG");
+  }
+  if (!group.empty()) out += "</div>\n";
   return out;
 }
 

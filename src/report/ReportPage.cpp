@@ -76,34 +76,44 @@ std::string Builder::html(const std::string& finalDir) const {
     body += html::section("result", "Result", b);
   }
 
-  // Top points.
+  // Top points: the searched parameters and the validation objective first, then the other
+  // validation metrics; nothing measured on the test set (ranking never looks at it).
   {
     std::vector<std::string> keys;
     for (const PointSummary& p : s.points)
       for (const auto& kv : p.parameters)
         if (std::find(keys.begin(), keys.end(), kv.first) == keys.end()) keys.push_back(kv.first);
-    std::vector<std::string> metricNames;
-    if (!s.points.empty())
-      for (const auto& [name, v] : s.points.front().metricMean)
-        if (name != s.objective && metricNames.size() < 6) metricNames.push_back(name);
+    std::vector<std::pair<std::string, std::string>> metricNames;  // stored name, header
+    for (const auto& [name, header] : {std::pair<std::string, std::string>{"val_loss", "validation loss"},
+                                       {"val_auc", "validation AUC"}})
+      if (name != s.objective && !s.points.empty())
+        for (const auto& mv : s.points.front().metricMean)
+          if (mv.first == name) metricNames.emplace_back(name, header);
     std::vector<std::string> header{"rank", "point"};
     header.insert(header.end(), keys.begin(), keys.end());
     header.push_back(obj.quantity + " (mean \xC2\xB1 std)");
     header.push_back("folds");
-    for (const auto& m : metricNames) header.push_back(m);
-    std::vector<std::vector<std::string>> rows;
+    for (const auto& m : metricNames) header.push_back(m.second + " (mean \xC2\xB1 std)");
     int highlight = -1;
     const std::size_t n = std::min(s.points.size(), static_cast<std::size_t>(std::max(o_.topPoints, 1)));
+    // Each parameter column with the digits that keep its values apart (at least 4 significant).
+    std::vector<std::vector<std::string>> shown(keys.size());
+    for (std::size_t k = 0; k < keys.size(); ++k) {
+      std::vector<std::string> raw;
+      for (std::size_t i = 0; i < n; ++i) {
+        std::string v;
+        for (const auto& [pk, pv] : s.points[i].parameters)
+          if (pk == keys[k]) v = pv;
+        raw.push_back(v);
+      }
+      shown[k] = displayColumn(raw);
+    }
+    std::vector<std::vector<std::string>> rows;
     for (std::size_t i = 0; i < n; ++i) {
       const PointSummary& p = s.points[i];
       if (p.point == s.bestPoint) highlight = static_cast<int>(i);
       std::vector<std::string> r{std::to_string(p.rank), std::to_string(p.point)};
-      for (const auto& k : keys) {
-        std::string v;
-        for (const auto& [pk, pv] : p.parameters)
-          if (pk == k) v = displayValue(pv);
-        r.push_back(v);
-      }
+      for (std::size_t k = 0; k < keys.size(); ++k) r.push_back(shown[k][i]);
       r.push_back(pm(obj.shown(p.objectiveMean), p.objectiveStd));
       r.push_back(p.foldsExpected > 0 && p.foldsDone != p.foldsExpected
                       ? std::to_string(p.foldsDone) + " of " + std::to_string(p.foldsExpected) + " (incomplete)"
@@ -111,16 +121,19 @@ std::string Builder::html(const std::string& finalDir) const {
       for (const auto& m : metricNames) {
         std::string cell;
         for (std::size_t j = 0; j < p.metricMean.size(); ++j)
-          if (p.metricMean[j].first == m)
+          if (p.metricMean[j].first == m.first)
             cell = j < p.metricStd.size() ? pm(p.metricMean[j].second, p.metricStd[j].second) : fmt(p.metricMean[j].second);
         r.push_back(cell);
       }
       rows.push_back(std::move(r));
     }
-    std::string caption = "Points ranked by the mean validation objective over folds (never the test set)";
+    std::string caption = "Points ranked by the mean validation objective over folds";
     if (s.points.size() > n) caption += "; top " + std::to_string(n) + " of " + std::to_string(s.points.size());
-    caption += ". The best point is highlighted. Metrics: mean \xC2\xB1 standard deviation over folds.";
-    body += html::section("points", "Top points", rows.empty() ? html::paragraph("No complete point.") : html::table(header, rows, caption, highlight));
+    caption += ". The best point is highlighted. Validation figures only, mean \xC2\xB1 standard deviation over folds: "
+               "the test set is evaluated for the best point alone (below), never used to rank.";
+    body += html::section("points", "Top points",
+                          rows.empty() ? html::paragraph("No complete point.")
+                                       : "<div class=\"wide\">" + html::table(header, rows, caption, highlight) + "</div>\n");
   }
 
   // Test set.
@@ -132,12 +145,13 @@ std::string Builder::html(const std::string& finalDir) const {
                                             "rejection 1/\xCE\xB5_B (ensemble)",
                                             "rejection (fold models, mean \xC2\xB1 std)", "score threshold (ensemble)"};
       std::vector<std::vector<std::string>> rows;
+      const double nBackground = testBackgroundEvents(s);
       for (const auto& wp : s.workingPoints) {
-        const double rejection = wp.ensembleBackgroundEfficiency > 0 ? 1.0 / wp.ensembleBackgroundEfficiency : INFINITY;
+        const bool none = !(wp.ensembleBackgroundEfficiency > 0);
         const bool foldRejection = wp.foldMeanBackgroundRejection != 0 || wp.foldStdBackgroundRejection != 0;
-        rows.push_back({fmt(wp.signalEfficiency, 3), fmt(wp.ensembleBackgroundEfficiency, 4),
+        rows.push_back({fmt(wp.signalEfficiency, 3), none ? efficiencyLimit(nBackground) : fmt(wp.ensembleBackgroundEfficiency, 4),
                         pm(wp.foldMeanBackgroundEfficiency, wp.foldStdBackgroundEfficiency, 4),
-                        std::isfinite(rejection) ? fmt(rejection, 4) : std::string("inf (no background passes)"),
+                        none ? rejectionLimit(nBackground) : fmt(1.0 / wp.ensembleBackgroundEfficiency, 4),
                         foldRejection ? pm(wp.foldMeanBackgroundRejection, wp.foldStdBackgroundRejection, 4) : std::string("n/a"),
                         fmt(wp.ensembleThreshold, 5)});
       }

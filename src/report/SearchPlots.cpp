@@ -11,6 +11,52 @@
 
 namespace hepsweep::report::detail {
 
+namespace {
+
+// The points of a search plot that `scale` leaves off: a triangle at the edge of the drawn range
+// (up: above it, down: below) with the value printed, so that one diverged point neither hides
+// nor flattens the others. Writes `file` and returns the plot clauses (", \\\n ..."), or "".
+std::string offScalePoints(const ObjectiveScale& scale, const std::vector<double>& x, const std::vector<double>& y,
+                           const std::string& file, const std::string& dir) {
+  std::vector<double> ox, oy, ov, od;
+  for (std::size_t i = 0; i < x.size() && i < y.size(); ++i)
+    if (scale.offScale(y[i])) {
+      ox.push_back(x[i]);
+      oy.push_back(y[i] > scale.hi ? scale.markerHigh : scale.markerLow);
+      ov.push_back(y[i]);
+      od.push_back(y[i] > scale.hi ? 1 : -1);
+    }
+  if (ox.empty()) return "";
+  gp::writeDataFile((fs::path(dir) / file).string(),
+                    "Points off the plotted range (one diverged point would flatten the others): x, where the marker "
+                    "is drawn, the value, 1 above / -1 below the range.",
+                    std::vector<gp::Column>{{"x", ox}, {"marker", oy}, {"value", ov}, {"direction", od}});
+  const std::string f = gp::quote(file);
+  std::string out;
+  const bool up = std::count(od.begin(), od.end(), 1.0) > 0, down = std::count(od.begin(), od.end(), -1.0) > 0;
+  const char* title = " title 'off scale (value)'";
+  if (up)
+    out += ", \\\n     " + f + " using 1:($4 > 0 ? $2 : NaN) with points pt 9 ps 1.8 lc rgb '#1f77b4'" + title +
+           ", \\\n     " + f + " using 1:($4 > 0 ? $2 : NaN):(sprintf('%.4g', $3)) with labels left offset 1.2,0 "
+           "font ',10' tc rgb '#1f77b4' notitle";
+  if (down)
+    out += ", \\\n     " + f + " using 1:($4 > 0 ? NaN : $2) with points pt 11 ps 1.8 lc rgb '#1f77b4'" +
+           (up ? std::string(" notitle") : std::string(title)) + ", \\\n     " + f +
+           " using 1:($4 > 0 ? NaN : $2):(sprintf('%.4g', $3)) with labels left offset 1.2,0 font ',10' tc rgb '#1f77b4' "
+           "notitle";
+  return out;
+}
+
+std::string scaleCaption(const ObjectiveScale& scale) {
+  if (scale.logy) return " Logarithmic y axis: the values span more than a decade.";
+  if (std::isfinite(scale.hi))
+    return " Points far from the others (beyond five interquartile ranges of the point means) are drawn as "
+           "triangles at the edge with their value, so that they do not flatten the rest.";
+  return "";
+}
+
+}  // namespace
+
 void Builder::trace() {
   if (s_.points.empty()) return;
   const metrics::ObjectiveDisplay obj = metrics::displayObjective(s_.objective);
@@ -58,14 +104,13 @@ void Builder::trace() {
   if (std::isfinite(bx) && std::isfinite(by))
     gp::writeDataFile(path("trace-best.dat"), "Search trace: the best point (ranked by its mean over folds).",
                       std::vector<gp::Column>{{"order", {bx}}, {"objective_mean", {by}}});
-  const auto [mn, mx] = objectiveExtent(iy, mean, sd);
+  const ObjectiveScale scale = objectiveScale(iy, mean, sd);
+  const std::string offScale = offScalePoints(scale, x, mean, "trace-offscale.dat", dir_);
   std::ostringstream g;
   g << "set title 'Search trace'\n";
   g << "set xlabel 'point, in proposal order'\n";
   g << "set ylabel " << gp::quote(gp::enhancedLiteral(objectiveAxis(obj))) << "\n";
-  const bool logy = mn > 0 && mx / mn > 100;
-  if (logy) g << "set logscale y\n";
-  g << yrangeWithLegendRoom(mn, mx, logy);
+  g << scale.commands;
   g << "set xrange [-0.5:" << static_cast<double>(order.size()) - 0.5 << "]\n";
   if (order.size() <= 30) g << "set xtics 1\nunset mxtics\n";
   g << "set key top right\n";
@@ -78,7 +123,7 @@ void Builder::trace() {
   g << "     'trace.dat' using 1:5 with steps lw 2.5 lc rgb '#d62728' title 'best mean so far'";
   if (std::isfinite(bx) && std::isfinite(by))
     g << ", \\\n     'trace-best.dat' using 1:2 with points pt 3 ps 2.6 lw 2.5 lc rgb 'black' title 'best point'";
-  g << "\n";
+  g << offScale << "\n";
   std::string caption = "The " + obj.quantity + " (objective " + s_.objective + ", " +
                         (obj.higherIsBetter ? "higher" : "lower") + " is better) of each point in the order the search proposed it: the mean over its "
                         "folds with their standard deviation (blue), each fold (grey circles), the best mean so far "
@@ -86,13 +131,15 @@ void Builder::trace() {
   if (anyIncomplete)
     caption += " Open blue circles: points with unfinished folds, the mean of the finished ones, not counted in the "
                "best so far.";
+  caption += scaleCaption(scale);
   addPlot({"trace", "Search trace: each point's mean objective over folds, in proposal order, and the best so far",
-           caption, "search"},
+           caption, "search", ""},
           g.str());
 }
 
 void Builder::parameters() {
   const metrics::ObjectiveDisplay obj = metrics::displayObjective(s_.objective);
+  const std::vector<std::string> logKeys = logSearchedKeys(s_.campaignToml);
   std::vector<std::string> keys;
   for (const ItemSummary& it : s_.items)
     for (const auto& [k, v] : it.parameters)
@@ -149,13 +196,23 @@ void Builder::parameters() {
     g << "set xlabel " << gp::quote(gp::enhancedLiteral(key)) << "\n";
     g << "set ylabel " << gp::quote(gp::enhancedLiteral(objectiveAxis(obj))) << "\n";
     bool logx = false;
+    const bool searchedInLog = std::find(logKeys.begin(), logKeys.end(), key) != logKeys.end();
     if (numeric && !ix.empty()) {
       const auto [mnIt, mxIt] = std::minmax_element(ix.begin(), ix.end());
       const double mn = *mnIt, mx = *mxIt;
-      logx = mn > 0 && mx / mn > 100;
-      if (logx) {
+      // A dimension searched in log space is drawn on a log axis whatever the span of the values
+      // tried; others when they span more than two decades.
+      logx = mn > 0 && (searchedInLog ? mx > mn : mx / mn > 100);
+      if (logx && mx / mn >= 100) {
         g << "set logscale x\nset format x '10^{%L}'\n";
         g << "set xrange [" << gp::number(mn / 2) << ":" << gp::number(mx * 2) << "]\n";
+      } else if (logx) {
+        // Less than two decades: 10^{%L} would label one or two ticks; label 1, 2, 5 x 10^k.
+        g << "set logscale x\nset format x '%g'\nset xtics (";
+        const std::vector<double> ticks = logTicks(mn, mx);
+        for (std::size_t t = 0; t < ticks.size(); ++t) g << (t ? ", " : "") << gp::number(ticks[t]);
+        g << ")\n";
+        g << "set xrange [" << gp::number(mn / 1.3) << ":" << gp::number(mx * 1.3) << "]\n";
       } else {
         const double pad = mx > mn ? 0.08 * (mx - mn) : (mn != 0 ? 0.5 * std::fabs(mn) : 1.0);
         g << "set xrange [" << gp::number(mn - pad) << ":" << gp::number(mx + pad) << "]\n";
@@ -173,8 +230,8 @@ void Builder::parameters() {
       if (categories.size() > 4 || longest > 10) g << "set xtics rotate by -30\n";
       g << "set grid noxtics\n";
     }
-    const auto [ymn, ymx] = objectiveExtent(iy, py, pe);
-    g << yrangeWithLegendRoom(ymn, ymx, false);
+    const ObjectiveScale scale = objectiveScale(iy, py, pe);
+    g << scale.commands;
     g << "set key top right\n";
     g << "plot " << gp::quote(stem + "-items.dat") << " using 1:2 with points pt 6 ps 1.0 lc rgb '#9aa9b8' title 'item (one fold)', \\\n";
     g << "     " << gp::quote(stem + "-points.dat")
@@ -182,14 +239,17 @@ void Builder::parameters() {
     if (!bx.empty())
       g << ", \\\n     " << gp::quote(stem + "-best.dat")
         << " using 1:2 with points pt 3 ps 2.6 lw 2.5 lc rgb '#d62728' title 'best point'";
-    g << "\n";
+    g << offScalePoints(scale, px, py, stem + "-offscale.dat", dir_) << "\n";
     std::string caption = "The " + obj.quantity + " (objective " + s_.objective + ", " + (obj.higherIsBetter ? "higher" : "lower") +
                           " is better) against " + key +
                           ": every item (open grey circles), each point's mean \xC2\xB1 standard deviation over folds "
                           "(blue) and the best point (red star).";
-    if (logx) caption += " Logarithmic x axis: the values span more than two decades.";
+    if (logx)
+      caption += searchedInLog ? " Logarithmic x axis: the parameter is searched in log space (log = true)."
+                               : " Logarithmic x axis: the values span more than two decades.";
+    caption += scaleCaption(scale);
     if (!numeric) caption += " Categorical parameter: one column per value.";
-    addPlot({stem, "Objective against the parameter " + key, caption, "search"}, g.str(), gp::Size{760, 560});
+    addPlot({stem, "Objective against the parameter " + key, caption, "search", ""}, g.str(), gp::Size{760, 560});
   }
 }
 

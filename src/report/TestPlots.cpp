@@ -10,32 +10,41 @@
 namespace hepsweep::report::detail {
 
 void Builder::roc() {
+  // Without a background event passing a cut, ε_B = 0 is only known to be below 1/N_B: the
+  // rejection is a lower limit, N_B (the test set's background events), not infinite.
+  const double nBackground = testBackgroundEvents(s_);
   std::vector<gp::Block> blocks;
   std::vector<std::string> titles;
   std::vector<bool> isEnsemble;
-  bool dropped = false;
+  std::vector<double> limitS, limitR, limitBlock;
+  bool unbounded = false;  // ε_B = 0 somewhere but N_B unknown (an older summary)
   for (const aggregate::RocCurve& c : s_.roc) {
     const std::size_t n = std::min(c.signalEfficiency.size(), c.backgroundEfficiency.size());
-    std::vector<std::size_t> keep;
-    for (std::size_t i = 0; i < n; ++i) {
-      // 1/ε_B is infinite where no background passes: such points cannot sit on a log axis.
-      if (c.backgroundEfficiency[i] > 0 && c.signalEfficiency[i] > 0) keep.push_back(i);
-      else dropped = true;
-    }
-    if (keep.empty()) continue;
-    const std::size_t stride = (keep.size() + kMaxCurvePoints - 1) / kMaxCurvePoints;
+    if (n == 0) continue;
+    double zeroUpTo = -1;  // the largest ε_S with ε_B = 0
+    for (std::size_t i = 0; i < n; ++i)
+      if (c.backgroundEfficiency[i] <= 0 && c.signalEfficiency[i] > 0) zeroUpTo = std::max(zeroUpTo, c.signalEfficiency[i]);
+    const std::size_t stride = (n + kMaxCurvePoints - 1) / kMaxCurvePoints;
     gp::Block b;
     b.title = c.label + " (AUC " + fmt(c.auc, 5) + ")";
     b.columns = {{"signal_efficiency", {}}, {"background_efficiency", {}}, {"background_rejection", {}}};
-    for (std::size_t k = 0; k < keep.size(); ++k) {
-      if (k % stride != 0 && k + 1 != keep.size()) continue;
-      const std::size_t i = keep[k];
+    for (std::size_t i = 0; i < n; ++i) {
+      if (i % stride != 0 && i + 1 != n) continue;
       b.columns[0].values.push_back(c.signalEfficiency[i]);
       b.columns[1].values.push_back(c.backgroundEfficiency[i]);
-      b.columns[2].values.push_back(1.0 / c.backgroundEfficiency[i]);
+      b.columns[2].values.push_back(c.backgroundEfficiency[i] > 0 ? 1.0 / c.backgroundEfficiency[i] : NAN);
+    }
+    if (zeroUpTo > 0) {
+      if (nBackground > 0) {
+        limitS.push_back(zeroUpTo);
+        limitR.push_back(nBackground);
+        limitBlock.push_back(static_cast<double>(blocks.size()));
+      } else {
+        unbounded = true;
+      }
     }
     blocks.push_back(std::move(b));
-    titles.push_back(c.label + " (AUC = " + fmt(c.auc, 4) + ")");
+    titles.push_back(c.label + ", AUC " + fmt(c.auc, 4));
     isEnsemble.push_back(c.label == "ensemble");
   }
   if (blocks.empty()) {
@@ -44,42 +53,100 @@ void Builder::roc() {
   }
   gp::writeDataFile(path("roc.dat"),
                     "ROC curves on the held-out test set, one block per model (gnuplot 'index N'): each fold model, "
-                    "then the ensemble.\nPoints with background efficiency 0 (infinite rejection) are left out.",
+                    "then the ensemble.\nbackground_rejection is NaN where no background event passes "
+                    "(background_efficiency 0): there it is only known to exceed the number of test background events "
+                    "(roc-limits.dat).",
                     blocks);
-  std::vector<double> wpS, wpR;
-  for (const auto& wp : s_.workingPoints)
-    if (wp.ensembleBackgroundEfficiency > 0) {
-      wpS.push_back(wp.signalEfficiency);
-      wpR.push_back(1.0 / wp.ensembleBackgroundEfficiency);
-    }
+  if (!limitS.empty())
+    gp::writeDataFile(path("roc-limits.dat"),
+                      "Where no test background event passes, the rejection 1/eps_B is only bounded: it exceeds N_B, "
+                      "the number of test background events. One row per model: the highest signal efficiency with "
+                      "eps_B = 0, the bound N_B, the model's block in roc.dat.",
+                      std::vector<gp::Column>{{"signal_efficiency", limitS}, {"rejection_lower_limit", limitR},
+                                              {"block", limitBlock}});
+  std::vector<double> wpS, wpB, wpR;
+  for (const auto& wp : s_.workingPoints) {
+    wpS.push_back(wp.signalEfficiency);
+    wpB.push_back(wp.ensembleBackgroundEfficiency);
+    wpR.push_back(wp.ensembleBackgroundEfficiency > 0 ? 1.0 / wp.ensembleBackgroundEfficiency : NAN);
+  }
   if (!wpS.empty())
-    gp::writeDataFile(path("roc-working-points.dat"), "Working points of the ensemble on the test set.",
-                      std::vector<gp::Column>{{"signal_efficiency", wpS}, {"background_rejection", wpR}});
+    gp::writeDataFile(path("roc-working-points.dat"),
+                      "Working points of the ensemble on the test set (rejection NaN where no background passes).",
+                      std::vector<gp::Column>{{"signal_efficiency", wpS}, {"background_efficiency", wpB},
+                                              {"background_rejection", wpR}});
+  std::vector<std::string> lineStyle;
+  std::size_t foldIndex = 0;
+  for (std::size_t i = 0; i < blocks.size(); ++i)
+    lineStyle.push_back(isEnsemble[i] ? std::string("lw 3.5 lc rgb 'black'") : "lw 1.5 lc rgb " + colour(foldIndex++));
+  const auto blockColour = [&](std::size_t block) {
+    return lineStyle[block].substr(lineStyle[block].find("lc rgb"));
+  };
 
   std::ostringstream g;
   g << "set title 'ROC on the test set, best point (point " << s_.bestPoint << ")'\n";
   g << "set xlabel 'signal efficiency {/:Italic ε}_S'\n";
   g << "set ylabel 'background rejection 1/{/:Italic ε}_B'\n";
-  g << "set logscale y\nset format y '10^{%L}'\nset xrange [0:1]\nset yrange [1:*]\n";
-  g << "set key top right\n";
+  // The legend in the top right corner, kept small, with 30 % more decades above the highest
+  // rejection (or limit arrow): curves reach high rejections only at low signal efficiency.
+  double top = limitS.empty() ? 1.0 : nBackground * 1.8;
+  for (const auto& b : blocks)
+    for (double r : b.columns[2].values)
+      if (std::isfinite(r)) top = std::max(top, r);
+  g << "set logscale y\nset format y '10^{%L}'\nset xrange [0:1]\nset yrange [1:"
+    << gp::number(top > 1 ? top * std::pow(top, 0.3) : 10.0) << "]\n";
+  g << "set key top right font ',11' spacing 1.0 samplen 2.5\n";
   g << "plot ";
-  std::size_t foldIndex = 0;
-  for (std::size_t i = 0; i < blocks.size(); ++i) {
-    g << (i ? ", \\\n     " : "") << "'roc.dat' index " << i << " using 1:3 with lines ";
-    if (isEnsemble[i]) g << "lw 3.5 lc rgb 'black'";
-    else g << "lw 1.5 lc rgb " << colour(foldIndex++);
-    g << " title " << gp::quote(gp::enhancedLiteral(titles[i]));
-  }
+  for (std::size_t i = 0; i < blocks.size(); ++i)
+    g << (i ? ", \\\n     " : "") << "'roc.dat' index " << i << " using 1:3 with lines " << lineStyle[i] << " title "
+      << gp::quote(gp::enhancedLiteral(titles[i]));
   g << ", \\\n     (x > 0 ? 1/x : NaN) with lines lw 1.5 dt 3 lc rgb '#888888' title 'random classifier'";
   if (!wpS.empty())
-    g << ", \\\n     'roc-working-points.dat' using 1:2 with points pt 6 ps 2 lw 2 lc rgb 'black' title 'working points'";
+    g << ", \\\n     'roc-working-points.dat' using 1:3 with points pt 6 ps 2 lw 2 lc rgb 'black' title 'working points'";
+  // Each lower limit: an arrow up from N_B, in its curve's colour.
+  if (!limitS.empty())
+    g << ", \\\n     NaN with points pt 9 ps 1.5 lc rgb 'black' title "
+      << gp::quote("{/:Italic ε}_B = 0: 1/{/:Italic ε}_B > " + fmt(nBackground, 6));
+  for (std::size_t k = 0; k < limitS.size(); ++k)
+    g << ", \\\n     'roc-limits.dat' every ::" << k << "::" << k
+      << " using 1:2:(0):($2 * 1.8) with vectors head filled size screen 0.012,25 lw 2 "
+      << blockColour(static_cast<std::size_t>(limitBlock[k])) << " notitle";
   g << "\n";
   std::string caption =
       "Background rejection 1/\xCE\xB5_B against signal efficiency \xCE\xB5_S on the held-out test set, for each fold "
       "model and for the ensemble (mean score of the fold models; thick black). Higher is better. The dotted line is a "
       "classifier that ignores its input (\xCE\xB5_B = \xCE\xB5_S).";
-  if (dropped) caption += " Points where no background event passes (\xCE\xB5_B = 0, infinite rejection) are not drawn.";
-  addPlot({"roc", "ROC curves: background rejection against signal efficiency", caption, "test"}, g.str());
+  if (!limitS.empty())
+    caption += " Where no test background event passes the cut (\xCE\xB5_B = 0) the rejection is not infinite but "
+               "only bounded: \xCE\xB5_B < 1/N_B, so 1/\xCE\xB5_B > N_B = " + fmt(nBackground, 6) +
+               " test background events; an arrow from N_B marks that lower limit at the highest signal efficiency it "
+               "holds for.";
+  if (unbounded)
+    caption += " Points where no background event passes (\xCE\xB5_B = 0) are not drawn: this summary does not "
+               "record the test set's size, which bounds their rejection.";
+  addPlot({"roc", "ROC curves: background rejection against signal efficiency", caption, "test", "roc"}, g.str(),
+          gp::Size{760, 560});
+
+  // The same curves as machine-learning plots them: true against false positive rate, linear.
+  std::ostringstream lin;
+  lin << "set title 'ROC on the test set, linear'\n";
+  lin << "set xlabel 'background efficiency {/:Italic ε}_B (false positive rate)'\n";
+  lin << "set ylabel 'signal efficiency {/:Italic ε}_S (true positive rate)'\n";
+  lin << "set xrange [0:1]\nset yrange [0:1.02]\nset size square\nset key bottom right\n";
+  lin << "plot ";
+  for (std::size_t i = 0; i < blocks.size(); ++i)
+    lin << (i ? ", \\\n     " : "") << "'roc.dat' index " << i << " using 2:1 with lines " << lineStyle[i] << " title "
+        << gp::quote(gp::enhancedLiteral(titles[i]));
+  lin << ", \\\n     x with lines lw 1.5 dt 3 lc rgb '#888888' title 'random classifier'";
+  if (!wpS.empty())
+    lin << ", \\\n     'roc-working-points.dat' using 2:1 with points pt 6 ps 2 lw 2 lc rgb 'black' title 'working points'";
+  lin << "\n";
+  addPlot({"roc-linear", "ROC curves: signal efficiency against background efficiency, linear axes",
+           "The same ROC curves on linear axes, true positive rate \xCE\xB5_S against false positive rate \xCE\xB5_B, "
+           "as scikit-learn draws them; the area under each curve is its AUC. Read high rejections on the "
+           "logarithmic plot beside it.",
+           "test", "roc"},
+          lin.str(), gp::Size{560, 560});
 }
 
 
@@ -158,7 +225,7 @@ void Builder::amsCurve() {
            "marks each curve's maximum. " + yieldDescription(s_) +
                " The maximising cut is chosen on the test set itself, so the maximum is optimistic by the test "
                "set's fluctuations; the validation AMS (val_ams) is the unbiased ranking criterion.",
-           "test"},
+           "test", ""},
           g.str());
 }
 
@@ -275,7 +342,7 @@ void Builder::scores() {
     if (sig) caption += " Signal: Kolmogorov\xE2\x80\x93Smirnov D = " + fmt(sig->ksStatistic, 3) + ", p = " + fmt(sig->ksPValue, 3) + ".";
     if (bkg) caption += " Background: D = " + fmt(bkg->ksStatistic, 3) + ", p = " + fmt(bkg->ksPValue, 3) + ".";
     caption += " A small p-value (say below 0.01) means train and test differ: a sign of overtraining.";
-    addPlot({stem, "Score distributions, train vs test: " + label, caption, "overtraining"}, g.str());
+    addPlot({stem, "Score distributions, train vs test: " + label, caption, "overtraining", ""}, g.str());
   }
   if (labels.empty()) notes_.push_back("No train/test score samples in the summary: no overtraining plots.");
 }

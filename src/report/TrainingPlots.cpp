@@ -14,6 +14,7 @@ void Builder::lossCurves() {
   std::vector<gp::Block> blocks;
   std::vector<double> bestFold, bestEpoch, bestLoss;
   std::vector<int> folds;
+  std::vector<std::size_t> bestBlock;  // the block (colour) of each best-epoch row
   for (const ItemSummary* it : items) {
     if (it->trainLoss.empty() && it->valLoss.empty()) continue;
     const std::size_t n = std::max(it->trainLoss.size(), it->valLoss.size());
@@ -31,6 +32,7 @@ void Builder::lossCurves() {
       bestFold.push_back(it->fold);
       bestEpoch.push_back(static_cast<double>(it->bestEpoch));
       bestLoss.push_back(it->valLoss[static_cast<std::size_t>(it->bestEpoch - 1)]);
+      bestBlock.push_back(blocks.size() - 1);
     }
   }
   if (blocks.empty()) {
@@ -77,12 +79,22 @@ void Builder::lossCurves() {
     g << "     'loss.dat' index " << i << " using 1:3 with lines lw 2 dt 1 lc rgb " << colour(i) << " title 'fold "
       << folds[i] << "', \\\n";
   }
-  if (bestEpoch.empty()) g << "     NaN notitle\n";
-  else g << "     'loss-best-epoch.dat' using 2:3 with points pt 7 ps 1.8 lc rgb 'black' title 'best epoch (kept)'\n";
+  if (bestEpoch.empty()) {
+    g << "     NaN notitle\n";
+  } else {
+    // Each fold's kept epoch in the fold's colour, ringed in black so that it stands out from its
+    // own curve.
+    g << "     NaN with points pt 6 ps 2.0 lw 1.2 lc rgb 'black' title 'best epoch (kept)'";
+    for (std::size_t k = 0; k < bestEpoch.size(); ++k)
+      g << ", \\\n     'loss-best-epoch.dat' every ::" << k << "::" << k << " using 2:3 with points pt 7 ps 2.0 lc rgb "
+        << colour(bestBlock[k]) << " notitle, \\\n     'loss-best-epoch.dat' every ::" << k << "::" << k
+        << " using 2:3 with points pt 6 ps 2.0 lw 1.2 lc rgb 'black' notitle";
+    g << "\n";
+  }
   addPlot({"loss", "Training and validation loss per epoch for each fold of the best point",
-           "Loss per epoch for each fold model of the best point: training (dashed) and validation (solid). Black "
-           "dots mark the epoch whose weights early stopping kept.",
-           "training"},
+           "Loss per epoch for each fold model of the best point: training (dashed) and validation (solid). A dot "
+           "in the fold's colour, ringed in black, marks the epoch whose weights early stopping kept.",
+           "training", ""},
           g.str());
 }
 
@@ -114,7 +126,7 @@ void Builder::validationAuc() {
       << colour(i) << " title 'fold " << folds[i] << "'";
   g << "\n";
   addPlot({"val-auc", "Validation AUC per epoch for each fold of the best point",
-           "Validation ROC AUC per epoch for each fold model of the best point.", "training"},
+           "Validation ROC AUC per epoch for each fold model of the best point.", "training", ""},
           g.str());
 }
 
