@@ -99,7 +99,8 @@ int aggregateCommand(const Args& args) {
       "an ensemble on the held-out test set, and write summary.h5, best-model.h5 and a report.\n\noptions");
   std::string output, reportDir, modelPath, efficiencies;
   opts.add_options()("help,h", "print this help and exit")(
-      "output,o", po::value(&output)->value_name("FILE"), "summary file to write (default: FIRST_RUN_DIR/summary.h5)")(
+      "output,o", po::value(&output)->value_name("FILE"),
+      "summary file to write, its directory created if missing (default: FIRST_RUN_DIR/summary.h5)")(
       "report", po::value(&reportDir)->value_name("DIR"), "directory of the HTML report (default: FIRST_RUN_DIR/report)")(
       "no-report", "do not write the report (the text summary is still printed)")(
       "no-inspect",
@@ -158,6 +159,15 @@ int aggregateCommand(const Args& args) {
     if (fs::exists(modelPath, ec) && fs::exists(output, ec) && fs::equivalent(modelPath, output, ec))
       throwConfig("--best-model " + str::quoted(modelPath) + " and -o " + str::quoted(output) + " are the same file");
     if (modelPath == output) throwConfig("--best-model and -o name the same file " + str::quoted(output));
+  }
+  // Like --report, -o and --best-model create the directories they name (mkdir -p).
+  for (const auto& [path, what] : {std::pair{output, "the summary file"}, std::pair{modelPath, "the best-model file"}}) {
+    const fs::path parent = fs::path(path).parent_path();
+    std::error_code ec;
+    if (parent.empty() || fs::is_directory(parent, ec)) continue;
+    fs::create_directories(parent, ec);
+    if (ec)
+      throwIo("cannot create the directory '" + parent.string() + "' for " + what + " '" + path + "': " + ec.message());
   }
   aggregate::writeSummaryFile(output, s, invocation());
 

@@ -6,6 +6,7 @@
 #include <array>
 #include <boost/program_options.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <set>
@@ -19,6 +20,7 @@
 #include "hepsweep/submit/Condor.hpp"
 #include "hepsweep/submit/Job.hpp"
 #include "hepsweep/submit/Slurm.hpp"
+#include "hepsweep/submit/Templates.hpp"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -42,6 +44,35 @@ std::string runScript(const fs::path& script) {
   return out;
 }
 
+// --templates DIR, else $HEPSWEEP_TEMPLATES, else the built-in templates.
+submit::Templates templatesFrom(const std::string& option) {
+  if (!option.empty()) return submit::Templates::fromDirectory(option);
+  const char* env = std::getenv("HEPSWEEP_TEMPLATES");
+  if (env && *env) {
+    try {
+      return submit::Templates::fromDirectory(env);
+    } catch (const Error& e) {
+      throw Error(e.category(), std::string(e.what()) + " (from the environment variable HEPSWEEP_TEMPLATES)");
+    }
+  }
+  return submit::Templates::builtIn();
+}
+
+// `hepsweep submit templates DIR`: the built-in templates as files, for a site to edit.
+int writeTemplates(const Args& args) {
+  if (args.size() == 1 && (args[0] == "--help" || args[0] == "-h")) {
+    std::cout << "usage: hepsweep submit templates DIR\n\n"
+                 "Write the built-in job templates into DIR/jobs/, DIR/slurm/ and DIR/condor/ (DIR is created;\n"
+                 "existing files are never overwritten). Edit them, then `hepsweep submit ... --templates DIR`\n"
+                 "(or HEPSWEEP_TEMPLATES=DIR). See docs/submit.md, \"Templates\".\n";
+    return 0;
+  }
+  if (args.size() != 1 || args[0].empty() || args[0][0] == '-')
+    throwConfig("usage: hepsweep submit templates DIR (one directory to write the built-in templates into)");
+  for (const auto& p : submit::writeBuiltInTemplates(args[0])) std::printf("%s\n", p.string().c_str());
+  return 0;
+}
+
 fs::path thisExecutable() {
   std::error_code ec;
   const fs::path p = fs::read_symlink("/proc/self/exe", ec);
@@ -53,16 +84,18 @@ fs::path thisExecutable() {
 
 int submitCommand(const Args& args) {
   po::options_description common(
-      "usage: hepsweep submit slurm|condor CAMPAIGN.toml [options]\n\n"
+      "usage: hepsweep submit slurm|condor CAMPAIGN.toml [options]\n"
+      "       hepsweep submit templates DIR\n\n"
       "Write the job files that run a campaign on Slurm (a job array of `hepsweep train --items I/N`\n"
       "tasks, then `hepsweep aggregate` with the report) or HTCondor (submit descriptions and a DAG)\n"
       "into RUN_DIR/jobs/slurm/ or RUN_DIR/jobs/condor/, RUN_DIR being the campaign's output.dir as\n"
-      "`hepsweep train` resolves it. Without --submit nothing is submitted (dry run). See\n"
-      "docs/submit.md and docs/cluster.md.\n\noptions");
+      "`hepsweep train` resolves it. Without --submit nothing is submitted (dry run). The files are\n"
+      "filled from templates a site can edit (--templates DIR; `hepsweep submit templates DIR` writes\n"
+      "the built-in ones). See docs/submit.md and docs/cluster.md.\n\noptions");
   std::vector<std::string> sets, setup, sbatchLines, condorLines;
   int slices = 0, ranks = 0, cpus = 1;
   std::int64_t pointsPerRound = 0;
-  std::string memory, hepsweepPath;
+  std::string memory, hepsweepPath, templatesDir, proposeMemory = "2G", aggregateMemory = "4G";
   common.add_options()
       ("help,h", "print this help and exit")
       ("set", po::value(&sets)->composing()->value_name("KEY=VALUE"),
@@ -82,12 +115,19 @@ int submitCommand(const Args& args) {
       ("cpus-per-task", po::value(&cpus)->default_value(1)->value_name("C"),
        "cores per rank; also `hepsweep train --threads`")
       ("memory", po::value(&memory)->value_name("MEM"),
-       "memory per job, e.g. 4G or 4000 (megabytes); Slurm --mem, HTCondor request_memory (default 2G there)")
+       "memory per train job, e.g. 4G or 4000 (megabytes); Slurm --mem, HTCondor request_memory (default 2G there)")
+      ("propose-memory", po::value(&proposeMemory)->default_value("2G")->value_name("MEM"),
+       "memory of a Bayesian search's propose and observe jobs (and HTCondor's status node)")
+      ("aggregate-memory", po::value(&aggregateMemory)->default_value("4G")->value_name("MEM"),
+       "memory of the aggregate job (it reads the best point's test scores, not the training data)")
       ("setup", po::value(&setup)->composing()->value_name("LINE"),
        "a shell line run before hepsweep in every job, e.g. 'module load hdf5' or 'source /cvmfs/.../setup.sh' "
        "(repeatable, in order)")
       ("hepsweep", po::value(&hepsweepPath)->value_name("PATH"),
-       "the hepsweep binary the jobs run (default: this one, by its absolute path)");
+       "the hepsweep binary the jobs run (default: this one, by its absolute path)")
+      ("templates", po::value(&templatesDir)->value_name("DIR"),
+       "job templates (DIR/jobs/, DIR/slurm/, DIR/condor/) that replace the built-in ones where DIR has "
+       "them (default: $HEPSWEEP_TEMPLATES when set)");
 
   po::options_description slurmOpts("Slurm (hepsweep submit slurm)");
   submit::SlurmOptions so;
@@ -96,7 +136,11 @@ int submitCommand(const Args& args) {
       ("account", po::value(&so.account)->value_name("NAME"), "sbatch --account")
       ("qos", po::value(&so.qos)->value_name("NAME"), "sbatch --qos")
       ("constraint", po::value(&so.constraint)->value_name("FEATURES"), "sbatch --constraint, e.g. 'haswell|skylake'")
-      ("time", po::value(&so.time)->value_name("LIMIT"), "sbatch --time per task, e.g. 2:00:00 or 1-00:00:00")
+      ("time", po::value(&so.time)->value_name("LIMIT"), "sbatch --time per train task, e.g. 2:00:00 or 1-00:00:00")
+      ("propose-time", po::value(&so.proposeTime)->value_name("LIMIT"),
+       "sbatch --time of a Bayesian search's propose jobs (default 30:00, or --time when shorter)")
+      ("aggregate-time", po::value(&so.aggregateTime)->value_name("LIMIT"),
+       "sbatch --time of the aggregate job (default 1:00:00, or --time when shorter)")
       ("max-array-size", po::value(&so.maxArraySize)->default_value(1001)->value_name("M"),
        "the cluster's MaxArraySize (scontrol show config): larger campaigns become several arrays")
       ("throttle", po::value(&so.throttle)->default_value(0)->value_name("K"),
@@ -105,7 +149,7 @@ int submitCommand(const Args& args) {
        "ask Slurm for SIGUSR1 this long before the time limit (--signal=B:USR1@SECONDS): the task "
        "checkpoints, stops and is requeued; 0 disables")
       ("sbatch", po::value(&sbatchLines)->composing()->value_name("OPTION"),
-       "an extra #SBATCH line in the train and aggregate scripts, e.g. --gres=gpu:1 (repeatable)");
+       "an extra #SBATCH line in the train script, e.g. --gres=gpu:1 (repeatable; lines for every script: slurm/site.sbatch in --templates)");
 
   po::options_description condorOpts("HTCondor (hepsweep submit condor)");
   submit::CondorOptions co;
@@ -119,6 +163,8 @@ int submitCommand(const Args& args) {
       ("dag-retry", po::value(&co.dagRetry)->default_value(1)->value_name("N"), "RETRY of each DAG node")
       ("transfer-files", "file-transfer mode: ship the campaign and its data file to the execute node and bring "
                          "the run directory back (default: a shared file system)")
+      ("local-universe", "run the propose, observe, aggregate and status nodes in the local universe, on the "
+                         "access point, without waiting for a slot (always so with --transfer-files)")
       ("condor-line", po::value(&condorLines)->composing()->value_name("'KEY = VALUE'"),
        "an extra submit command in every submit description (repeatable)");
 
@@ -131,14 +177,17 @@ int submitCommand(const Args& args) {
     return 0;
   }
   const std::string system = args[0];
+  if (system == "templates") return writeTemplates(Args(args.begin() + 1, args.end()));
   if (system != "slurm" && system != "condor")
-    throwConfig("unknown batch system " + str::quoted(system) + ": use `hepsweep submit slurm` or `hepsweep submit condor`");
+    throwConfig("unknown batch system " + str::quoted(system) +
+                ": use `hepsweep submit slurm`, `hepsweep submit condor` or `hepsweep submit templates DIR`");
   std::string campaignFile;
   po::variables_map vm;
   if (!parseArgs(Args(args.begin() + 1, args.end()), all, campaignFile, vm)) return 0;
   if (campaignFile.empty()) throwConfig("no campaign file given (usage: hepsweep submit " + system + " CAMPAIGN.toml)");
-  const char* otherOnly[] = {"partition", "account", "qos", "constraint", "time", "sbatch"};
-  const char* condorOnly[] = {"job-flavour", "requirements", "accounting-group", "transfer-files", "condor-line"};
+  const char* otherOnly[] = {"partition", "account", "qos", "constraint", "time", "propose-time", "aggregate-time", "sbatch"};
+  const char* condorOnly[] = {"job-flavour", "requirements", "accounting-group", "transfer-files", "local-universe",
+                              "condor-line"};
   for (const char* o : system == "slurm" ? std::vector<const char*>(std::begin(condorOnly), std::end(condorOnly))
                                          : std::vector<const char*>(std::begin(otherOnly), std::end(otherOnly)))
     if (vm.count(o) && !vm[o].defaulted())
@@ -180,9 +229,12 @@ int submitCommand(const Args& args) {
   if (cpus < 1) throwConfig("--cpus-per-task must be at least 1");
   job.cpusPerTask = cpus;
   if (vm.count("memory")) job.memory = submit::normaliseMemory("--memory", memory);
+  job.proposeMemory = submit::normaliseMemory("--propose-memory", proposeMemory);
+  job.aggregateMemory = submit::normaliseMemory("--aggregate-memory", aggregateMemory);
   job.setup = setup;
   job.dataFile = fs::absolute(c.run.data.file).lexically_normal();
   co.transferFiles = vm.count("transfer-files") > 0;
+  co.localUniverse = vm.count("local-universe") > 0;
   co.extraLines = condorLines;
   so.sbatchLines = sbatchLines;
 
@@ -219,8 +271,10 @@ int submitCommand(const Args& args) {
   }
 
   const fs::path jobsDir = job.runDir / "jobs" / system;
-  const std::vector<submit::GeneratedFile> files =
-      system == "slurm" ? submit::slurmFiles(job, so, jobsDir) : submit::condorFiles(job, co, c, jobsDir);
+  const submit::Templates templates = templatesFrom(vm.count("templates") ? templatesDir : std::string());
+  const std::vector<submit::GeneratedFile> files = system == "slurm"
+                                                       ? submit::slurmFiles(job, so, jobsDir, templates)
+                                                       : submit::condorFiles(job, co, c, jobsDir, templates);
   submit::writeGenerated(jobsDir, files);
   std::error_code ec;
   fs::create_directories(jobsDir / "logs", ec);

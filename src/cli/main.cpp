@@ -26,7 +26,7 @@ struct Command {
 };
 
 constexpr Command kCommands[] = {
-    {"convert", hepsweep::cli::convertCommand, "text/CSV ntuples (.gz too) -> one HDF5 data file"},
+    {"convert", hepsweep::cli::convertCommand, "text/CSV (.gz too) or ROOT TTree ntuples -> one HDF5 data file"},
     {"inspect", hepsweep::cli::inspectCommand, "features per class: distributions, separation, correlations, leaks"},
     {"train", hepsweep::cli::trainCommand, "train one classifier, or a k-fold x hyperparameter campaign (MPI)"},
     {"status", hepsweep::cli::statusCommand, "items done / running / failed / pending of a campaign run directory"},

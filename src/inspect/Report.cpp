@@ -223,13 +223,15 @@ std::string heatMap(const Inspection& r, const Eigen::MatrixXd& m, const std::st
   std::ostringstream tics;
   for (std::size_t j = 0; j < nf; ++j)
     tics << (j ? ", " : "") << gp::quote(gp::enhancedLiteral(r.features[j].name)) << " " << j;
-  // The canvas is cut to the matrix: square cells of `cell` pixels, room on the left and at the
+  // The canvas is cut to the matrix: square cells of at least 36 pixels, which hold a value such
+  // as "-0.12" at 8 points whatever the number of features (a large matrix makes a large picture,
+  // linked at full size from the page, rather than unreadable cells), room on the left and at the
   // bottom for the longest name (about 7 pixels a character at 9 points, the x labels turned by
   // 60 degrees), a title line on top and the colour box on the right. The margins are set in
   // screen coordinates from these pixel sizes, so the cells stay square without `size ratio`.
   std::size_t longest = 1;
   for (const FeatureStats& f : r.features) longest = std::max(longest, f.name.size());
-  const int matrix = std::max(360, 24 * static_cast<int>(nf));
+  const int matrix = std::max(360, 36 * static_cast<int>(nf));
   const int left = 30 + 7 * static_cast<int>(longest), bottom = 30 + static_cast<int>(6.2 * static_cast<double>(longest));
   const int top = 45, right = 110;
   const gp::Size size{left + matrix + right, top + matrix + bottom};
@@ -251,10 +253,10 @@ std::string heatMap(const Inspection& r, const Eigen::MatrixXd& m, const std::st
        << margins.str() << "unset key\nset tics nomirror\n"
        << "set palette defined (-1 '#2166ac', -0.5 '#92c5de', 0 '#f7f7f7', 0.5 '#f4a582', 1 '#b2182b')\n"
        << "set cbrange [" << gp::number(-range) << ":" << gp::number(range) << "]\nset cbtics font ',9'\n"
-       << "plot '" << stem << ".dat' matrix with image pixels";
-  if (nf <= 16)
-    body << ", '' matrix using 1:2:($3 == $3 ? sprintf('%.2f', $3) : 'n/a') with labels font ',8' tc rgb '#202020'";
-  body << "\n";
+       << "plot '" << stem << ".dat' matrix with image pixels"
+       // Every cell's value, white on the dark ends of the palette and near-black elsewhere.
+       << ", '' matrix using 1:2:($3 == $3 ? sprintf('%.2f', abs($3) < 0.005 ? 0 : $3) : 'n/a'):(abs($3) > " << gp::number(0.6 * range)
+       << " ? 0xffffff : 0x202020) with labels font ',8' tc rgb variable\n";
   writeText((std::filesystem::path(dir) / (stem + ".gp")).string(), gp::pngAndSvgScript(stem, body.str(), size, 11));
   runChecked(dir, stem);
   return stem;

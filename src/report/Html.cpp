@@ -75,6 +75,9 @@ figure img { max-width: 100%; height: auto; border: 1px solid #ddd; }
 figcaption { font-size: 0.9em; color: #444; max-width: 900px; }
 .warning { background: #fff0f0; border-left: 4px solid #c33; padding: 0.4em 0.8em; }
 .muted { color: #666; font-size: 0.9em; }
+.wide { overflow-x: auto; max-width: 100%; }
+.pair { display: flex; flex-wrap: wrap; gap: 1em; align-items: flex-start; }
+.pair figure { flex: 1 1 420px; margin-right: 0; }
 )";
 
 }  // namespace

@@ -93,6 +93,12 @@ std::vector<std::string> trainArguments(const CampaignJob& job, const std::strin
   return a;
 }
 
+std::vector<std::string> statusArguments(const CampaignJob& job) { return {"status", job.runDir.string()}; }
+
+std::vector<std::string> aggregateArguments(const CampaignJob& job) {
+  return {"aggregate", job.runDir.string(), "--report", (job.runDir / "report").string(), "--allow-incomplete"};
+}
+
 std::vector<SearchRound> planRounds(std::int64_t budget, std::int64_t initialPoints, std::int64_t pointsPerRound,
                                     int folds, int sliceCount) {
   if (pointsPerRound < 1) throwConfig("--points-per-round must be at least 1, got " + std::to_string(pointsPerRound));

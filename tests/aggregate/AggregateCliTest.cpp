@@ -182,4 +182,23 @@ TEST_F(AggregateCli, CommandLineErrors) {
   EXPECT_NE(eff.out.find("1.5"), std::string::npos) << eff.out;
 }
 
+// -o into a directory that does not exist yet creates it (as --report does) and puts
+// best-model.h5 next to the summary; a parent that cannot be a directory is named in the error,
+// not reported by HDF5 as a failure to create "summary.h5.tmp-PID".
+TEST_F(AggregateCli, OutputIntoAMissingDirectory) {
+  const fs::path out = dir_ / "new/sub/summary.h5";
+  const auto r = run(kCli + " aggregate " + (dir_ / "run").string() + " --no-report -o " + out.string());
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_TRUE(fs::exists(out));
+  EXPECT_TRUE(fs::exists(dir_ / "new/sub/best-model.h5"));
+  std::ofstream(dir_ / "afile") << "x\n";
+  const auto bad = run(kCli + " aggregate " + (dir_ / "run").string() + " --no-report -o " +
+                       (dir_ / "afile/summary.h5").string());
+  EXPECT_EQ(bad.status, 4) << bad.out;
+  EXPECT_NE(bad.out.find("cannot create the directory '" + (dir_ / "afile").string() + "' for the summary file"),
+            std::string::npos)
+      << bad.out;
+  EXPECT_EQ(bad.out.find(".tmp-"), std::string::npos) << bad.out;
+}
+
 }  // namespace

@@ -17,6 +17,7 @@
 
 #include "hepsweep/core/Error.hpp"
 #include "hepsweep/inspect/Inspect.hpp"
+#include "hepsweep/report/Gnuplot.hpp"
 
 using namespace hepsweep;
 
@@ -292,6 +293,34 @@ std::vector<std::vector<std::vector<double>>> dataBlocks(const std::string& text
 }
 
 }  // namespace
+
+// The correlation heat maps print every cell's value whatever the number of features, in cells
+// big enough to read (at least 36 pixels: "-0.12" at 8 points), dark text on light cells and white
+// on dark ones. Before, 17 or more features drew no numbers at all and 30 features got 24-pixel cells.
+TEST(InspectReport, CorrelationNumbersAtAnyFeatureCount) {
+  if (std::system("command -v gnuplot > /dev/null 2>&1") != 0) GTEST_SKIP() << "needs gnuplot on PATH";
+  const int nf = 30;
+  std::vector<std::string> names;
+  std::vector<std::vector<float>> columns(nf);
+  std::vector<float> y;
+  for (int i = 0; i < 200; ++i) {
+    y.push_back(static_cast<float>(i % 2));
+    for (int j = 0; j < nf; ++j)
+      columns[static_cast<std::size_t>(j)].push_back(static_cast<float>((i * (j + 3)) % 17) + (j == 1 ? static_cast<float>(i) : 0.f));
+  }
+  for (int j = 0; j < nf; ++j) names.push_back("f" + std::to_string(j));
+  const data::Dataset ds = makeDataset(names, columns, y);
+  const inspect::Inspection r = inspect::inspect(ds, "t.h5");
+  const auto dir = std::filesystem::path(testing::TempDir()) / "hepsweep_inspect_heatmap";
+  std::filesystem::remove_all(dir);
+  inspect::writeReport(r, ds, dir.string());
+  const std::string script = slurp(dir / "correlation_signal.gp");
+  EXPECT_NE(script.find("with labels font ',8' tc rgb variable"), std::string::npos) << script;
+  EXPECT_NE(script.find("? 0xffffff : 0x202020"), std::string::npos);
+  const report::gnuplot::PngInfo png = report::gnuplot::checkPng((dir / "correlation_signal.png").string());
+  EXPECT_GE(png.width, 36u * nf);
+  EXPECT_GE(png.height, 36u * nf);
+}
 
 // The distribution panels: the script's x range is exactly the data's first and last edge (the
 // float edge 0.233f = 0.23299999535... written as "0.233" put the first bin outside the range,

@@ -245,18 +245,19 @@ TEST(Report, TwoPointsThreeFolds) {
   // Strings and arrays are categories, shown without their TOML quotes.
   EXPECT_NE(readFile(tmp.path() / "report" / "param-1.gp").find("set xtics ('relu' 0, 'tanh' 1)"), std::string::npos);
   EXPECT_NE(readFile(tmp.path() / "report" / "param-2.gp").find("set xtics ('[64, 64]' 0, '[32]' 1)"), std::string::npos);
-  // Rejection is drawn on a log axis; the tightest cuts pass no background, and the caption says
-  // those points are left out.
+  // Rejection is drawn on a log axis; the tightest cuts pass no background, and without the test
+  // labels (which bound their rejection) the caption says those points are left out.
   EXPECT_NE(readFile(tmp.path() / "report" / "roc.gp").find("set logscale y"), std::string::npos);
-  EXPECT_NE(html.find("infinite rejection) are not drawn"), std::string::npos);
+  EXPECT_NE(html.find("= 0) are not drawn: this summary does not record the test set"), std::string::npos);
   // Provenance and the result.
   EXPECT_NE(html.find(std::string(64, 'b')), std::string::npos) << "input sha256 missing";
   EXPECT_NE(html.find("kinematic_variables_Back.dat.gz"), std::string::npos);
   EXPECT_NE(html.find("kind = &quot;grid&quot;"), std::string::npos) << "campaign TOML missing";
   EXPECT_NE(html.find("<td>val</td><td class=\"num\">851</td><td class=\"num\">727</td>"), std::string::npos)
       << "events per split missing";
-  const std::string bestLr = s.points.front().parameters[0].second;
-  EXPECT_NE(r.text.find("train.learning_rate = " + bestLr), std::string::npos) << r.text;
+  // The best point's learning rate, 1e-4 in TOML, as a reader writes it.
+  ASSERT_EQ(s.points.front().parameters[0].second, "1e-4");
+  EXPECT_NE(r.text.find("train.learning_rate = 0.0001, "), std::string::npos) << r.text;
   EXPECT_NE(r.text.find(r.indexHtml), std::string::npos);
   EXPECT_NE(r.text.find("warning: a p-value below 0.01"), std::string::npos) << r.text;
 }
@@ -517,6 +518,171 @@ TEST(Report, TraceShowsAmsAsAmsWithHigherBetter) {
   EXPECT_NE(readFile(tmp.path() / "r" / "trace.gp").find("validation AMS (higher is better)"), std::string::npos);
   EXPECT_NE(readFile(tmp.path() / "r" / "param-0.gp").find("validation AMS (higher is better)"), std::string::npos);
   EXPECT_EQ(readFile(tmp.path() / "r" / "param-0-points.dat").find(" -1.5"), std::string::npos);
+}
+
+// A dimension searched with log = true is drawn on a log x axis even when its values span less
+// than two decades (model.width 8 to 128), labelled 1-2-5; a linear one stays linear. Catches the
+// report judging by the span of the values alone.
+TEST(Report, LogSearchedDimensionsOnLogAxes) {
+  TempDir tmp;
+  Shape sh;
+  for (const auto& [w, d] : std::vector<std::pair<const char*, const char*>>{{"8", "0.1"}, {"23", "0.2"}, {"128", "0.3"}})
+    sh.pointParams.push_back({{"model.width", w}, {"model.dropout", d}});
+  Summary s = makeSummary(sh);
+  s.campaignToml = "[search]\nmethod = \"bayes\"\n\n[search.space]\n"
+                   "\"model.width\" = { min = 8, max = 128, log = true, steps = 3, type = \"int\" }\n"
+                   "\"model.dropout\" = { min = 0.0, max = 0.5, log = false, steps = 3, type = \"float\" }\n";
+  writeReport(s, (tmp.path() / "r").string());
+  const std::string width = readFile(tmp.path() / "r" / "param-0.gp");
+  EXPECT_NE(width.find("set logscale x\nset format x '%g'\nset xtics (10, 20, 50, 100)\n"), std::string::npos) << width;
+  EXPECT_NE(readFile(tmp.path() / "r" / "index.html").find("searched in log space (log = true)"), std::string::npos);
+  EXPECT_EQ(readFile(tmp.path() / "r" / "param-1.gp").find("set logscale x"), std::string::npos);
+  // Without the campaign text (an older summary) the span decides: 16x is linear.
+  s.campaignToml.clear();
+  writeReport(s, (tmp.path() / "r").string());
+  EXPECT_EQ(readFile(tmp.path() / "r" / "param-0.gp").find("set logscale x"), std::string::npos);
+}
+
+// Real numbers as a reader writes them: 0.014560705333176032 is 0.01456 in the summary, the result
+// and the ranking, while two values that 4 digits would merge keep the digits that tell them apart.
+TEST(Report, ParametersWithSensiblePrecision) {
+  TempDir tmp;
+  Shape sh;
+  sh.pointParams = {{{"train.learning_rate", "0.014560705333176032"}, {"model.widths", "[64, 32]"}},
+                    {{"train.learning_rate", "0.0010001"}, {"model.widths", "[64, 32]"}},
+                    {{"train.learning_rate", "0.0010002"}, {"model.widths", "[8]"}}};
+  Summary s = makeSummary(sh);
+  const ReportResult r = writeReport(s, (tmp.path() / "r").string());
+  const std::string html = readFile(tmp.path() / "r" / "index.html");
+  EXPECT_EQ(html.find("0.014560705333176032"), std::string::npos);
+  EXPECT_EQ(r.text.find("0.014560705333176032"), std::string::npos) << r.text;
+  EXPECT_NE(html.find("<td class=\"num\">0.014561</td>"), std::string::npos);  // 5 digits: the column needs them
+  EXPECT_NE(html.find("<td class=\"num\">0.0010001</td>"), std::string::npos);
+  EXPECT_NE(html.find("<td class=\"num\">0.0010002</td>"), std::string::npos);
+  EXPECT_NE(html.find("<td>[64, 32]</td>"), std::string::npos);  // lists as written
+  // The best point's line (point 0) uses 4 digits.
+  EXPECT_NE(r.text.find("best point 0: train.learning_rate = 0.01456, model.widths = [64, 32]"), std::string::npos)
+      << r.text;
+}
+
+// The ranking: rank, point, the searched parameters, the validation objective, folds, then the
+// other validation metrics; no test-set figure (accuracy, test AUC, AMS are test-set numbers the
+// ranking never used) and a table that scrolls rather than widening the page.
+TEST(Report, RankingTableShowsValidationFiguresOnly) {
+  TempDir tmp;
+  Summary s = makeSummary(twoPointsThreeFolds());
+  for (aggregate::PointSummary& p : s.points) {
+    p.metricMean = {{"accuracy", 0.8}, {"ams", 3.0}, {"test_auc", 0.91}, {"val_auc", 0.9}, {"val_loss", p.objectiveMean}};
+    p.metricStd = {{"accuracy", 0.01}, {"ams", 0.1}, {"test_auc", 0.01}, {"val_auc", 0.004}, {"val_loss", p.objectiveStd}};
+  }
+  writeReport(s, (tmp.path() / "r").string());
+  const std::string html = readFile(tmp.path() / "r" / "index.html");
+  const auto at = html.find("id=\"points\"");
+  const std::string section = html.substr(at, html.find("</section>", at) - at);
+  EXPECT_NE(section.find("<div class=\"wide\"><table>"), std::string::npos) << section;
+  const auto headStart = section.find("<tr>"), headEnd = section.find("</tr>", headStart);
+  std::string header = section.substr(headStart, headEnd - headStart);
+  EXPECT_EQ(header,
+            "<tr><th>rank</th><th>point</th><th>train.learning_rate</th><th>model.activation</th><th>model.widths</th>"
+            "<th>train.batch_size</th><th>validation loss (mean \xC2\xB1 std)</th><th>folds</th>"
+            "<th>validation AUC (mean \xC2\xB1 std)</th>");
+  for (const char* test : {"accuracy", "test_auc", ">ams<", "0.91"}) EXPECT_EQ(section.find(test), std::string::npos) << test;
+}
+
+// ε_B = 0 is an upper limit, not "inf" and not a dropped point: with 700 test background events the
+// working point that no background passes reads ε_B < 1/700 and rejection > 700, and the ROC plot
+// draws each curve's limit as an arrow up from 700 (roc-limits.dat) with the bound in the caption.
+TEST(Report, ZeroBackgroundEfficiencyIsAnUpperLimit) {
+  TempDir tmp;
+  Summary s = makeSummary(twoPointsThreeFolds());
+  s.testLabels.assign(800, 1.0f);
+  s.testLabels.insert(s.testLabels.end(), 700, 0.0f);
+  aggregate::WorkingPoint tight = s.workingPoints.front();
+  tight.signalEfficiency = 0.01;
+  tight.ensembleBackgroundEfficiency = 0;
+  tight.ensembleBackgroundRejection = INFINITY;
+  s.workingPoints.insert(s.workingPoints.begin(), tight);
+  const ReportResult r = writeReport(s, (tmp.path() / "r").string());
+  const std::string html = readFile(tmp.path() / "r" / "index.html");
+  EXPECT_NE(html.find("<td>0 (&lt; 1/700 = 0.00143)</td>"), std::string::npos);
+  EXPECT_NE(html.find("<td>&gt; 700 (no test background event passes)</td>"), std::string::npos);
+  EXPECT_NE(html.find("1/\xCE\xB5_B &gt; N_B = 700 test background events"), std::string::npos);
+  EXPECT_NE(r.text.find("eff_S = 0.01: eff_B = 0 (< 1/700 = 0.00143)"), std::string::npos) << r.text;
+  EXPECT_NE(r.text.find("rejection > 700 (no test background event passes)"), std::string::npos) << r.text;
+  EXPECT_EQ(r.text.find("inf"), std::string::npos) << r.text;
+  // One limit per curve (3 folds + ensemble), each at N_B, at the highest ε_S with ε_B = 0.
+  const auto limits = dataRows(tmp.path() / "r" / "roc-limits.dat");
+  ASSERT_EQ(limits.size(), 4u);
+  for (std::size_t k = 0; k < limits.size(); ++k) {
+    const auto& c = s.roc[k];
+    double expected = 0;
+    for (std::size_t i = 0; i < c.signalEfficiency.size(); ++i)
+      if (c.backgroundEfficiency[i] == 0) expected = std::max(expected, c.signalEfficiency[i]);
+    EXPECT_DOUBLE_EQ(limits[k][0], expected) << k;
+    EXPECT_EQ(limits[k][1], 700) << k;
+  }
+  EXPECT_NE(readFile(tmp.path() / "r" / "roc.gp").find("'roc-limits.dat' every ::3::3 using 1:2:(0):($2 * 1.8) with vectors"),
+            std::string::npos);
+  EXPECT_EQ(html.find("are not drawn"), std::string::npos);
+}
+
+// One diverged point (validation loss 2.0 against 0.3-0.4) is drawn off scale, as a marker with
+// its value, and the y range holds the others; a point 30x larger than the rest makes a log axis
+// instead. Catches a linear range stretched to the bad point, where the others merge into a line.
+TEST(Report, OneBadPointDoesNotFlattenTheTrace) {
+  TempDir tmp;
+  Shape sh;
+  for (int p = 0; p < 6; ++p) sh.pointParams.push_back({{"train.l2", std::to_string(p) + ".0"}});
+  Summary s = makeSummary(sh);
+  const auto setMean = [&](std::int64_t point, double mean) {
+    for (aggregate::PointSummary& p : s.points)
+      if (p.point == point) p.objectiveMean = mean;
+    for (aggregate::ItemSummary& it : s.items)
+      if (it.point == point) it.objective = mean;
+  };
+  for (std::int64_t p = 0; p < 6; ++p) setMean(p, 0.3 + 0.02 * static_cast<double>(p));
+  setMean(4, 2.0);
+  writeReport(s, (tmp.path() / "r").string());
+  const auto off = dataRows(tmp.path() / "r" / "trace-offscale.dat");
+  ASSERT_EQ(off.size(), 1u);
+  EXPECT_EQ(off[0][0], 4);    // its position in proposal order
+  EXPECT_EQ(off[0][2], 2.0);  // its value, printed next to the marker
+  EXPECT_EQ(off[0][3], 1);    // above the range
+  const std::string gp = readFile(tmp.path() / "r" / "trace.gp");
+  const auto at = gp.find("set yrange [");
+  ASSERT_NE(at, std::string::npos);
+  const double top = std::stod(gp.substr(gp.find(':', at) + 1));
+  EXPECT_LT(top, 2.0) << gp;
+  EXPECT_GT(off[0][1], 0.3);
+  EXPECT_LT(off[0][1], top);  // the marker is inside the drawn range
+  EXPECT_NE(gp.find("(sprintf('%.4g', $3)) with labels left offset 1.2,0"), std::string::npos);
+  EXPECT_TRUE(fs::exists(tmp.path() / "r" / "param-0-offscale.dat"));
+  // 30x: a log axis shows everything.
+  setMean(4, 12.0);
+  writeReport(s, (tmp.path() / "r").string());
+  EXPECT_NE(readFile(tmp.path() / "r" / "trace.gp").find("set logscale y"), std::string::npos);
+  EXPECT_FALSE(fs::exists(tmp.path() / "r" / "trace-offscale.dat"));
+}
+
+// Each fold's kept epoch is marked in the fold's colour (the legend's one entry is neutral), and the
+// test-set section shows the rejection plot and a linear TPR-against-FPR ROC side by side.
+TEST(Report, FoldColouredBestEpochsAndLinearRoc) {
+  TempDir tmp;
+  const Summary s = makeSummary(twoPointsThreeFolds());
+  writeReport(s, (tmp.path() / "r").string());
+  const std::string loss = readFile(tmp.path() / "r" / "loss.gp");
+  for (const char* c : {"#1f77b4", "#ff7f0e", "#2ca02c"})
+    EXPECT_NE(loss.find(std::string("using 2:3 with points pt 7 ps 2.0 lc rgb '") + c + "'"), std::string::npos) << c;
+  EXPECT_EQ(loss.find("lc rgb 'black' title 'best epoch (kept)'\n"), std::string::npos);
+  const std::string lin = readFile(tmp.path() / "r" / "roc-linear.gp");
+  EXPECT_NE(lin.find("'roc.dat' index 3 using 2:1 with lines lw 3.5 lc rgb 'black'"), std::string::npos) << lin;
+  EXPECT_EQ(lin.find("logscale"), std::string::npos);
+  const std::string html = readFile(tmp.path() / "r" / "index.html");
+  const auto pair = html.find("<div class=\"pair\">");
+  ASSERT_NE(pair, std::string::npos);
+  const std::string inPair = html.substr(pair, html.find("</div>", pair) - pair);
+  EXPECT_NE(inPair.find("src=\"roc.png\""), std::string::npos);
+  EXPECT_NE(inPair.find("src=\"roc-linear.png\""), std::string::npos);
 }
 
 }  // namespace

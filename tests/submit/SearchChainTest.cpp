@@ -40,7 +40,8 @@ void writeFile(const fs::path& p, const std::string& text) {
   std::ofstream(p, std::ios::binary) << text;
 }
 std::string maskVersion(std::string text) {
-  const std::string v = versionString();
+  // The short version (0.1.0+commit): the header must not repeat "hepsweep" or carry the compiler.
+  const std::string v = versionShort();
   for (std::size_t at; (at = text.find(v)) != std::string::npos;) text.replace(at, v.size(), "VERSION");
   return text;
 }
@@ -127,7 +128,8 @@ TEST(PlanRounds, HandCheckedRounds) {
 
 // Slurm: golden files, and submit.sh's order and dependencies with a fake sbatch: each propose
 // after every train task of the round before (afterany), each train array after its proposal
-// (afterok), aggregate after the last round.
+// (afterok), aggregate after the last round; every dependent job is cancelled, not left pending,
+// when its dependency can never be met (a failed proposal; the real test is SlurmIntegrationTest).
 TEST(SearchChainSlurm, GoldenAndDependencies) {
   SlurmOptions o;
   o.partition = "short";
@@ -149,12 +151,12 @@ TEST(SearchChainSlurm, GoldenAndDependencies) {
   ASSERT_EQ(st, 0);
   EXPECT_EQ(readFile(log),
             "--parsable propose.sh 2\n"
-            "--parsable --dependency=afterok:101 --array=0-3 train.sh 0\n"
-            "--parsable --dependency=afterany:102 propose.sh 4\n"
-            "--parsable --dependency=afterok:103 --array=0-3 train.sh 0\n"
-            "--parsable --dependency=afterany:104 propose.sh 5\n"
-            "--parsable --dependency=afterok:105 --array=0-1 train.sh 0\n"
-            "--parsable --dependency=afterany:106 aggregate.sh\n");
+            "--parsable --dependency=afterok:101 --kill-on-invalid-dep=yes --array=0-3 train.sh 0\n"
+            "--parsable --dependency=afterany:102 --kill-on-invalid-dep=yes propose.sh 4\n"
+            "--parsable --dependency=afterok:103 --kill-on-invalid-dep=yes --array=0-3 train.sh 0\n"
+            "--parsable --dependency=afterany:104 --kill-on-invalid-dep=yes propose.sh 5\n"
+            "--parsable --dependency=afterok:105 --kill-on-invalid-dep=yes --array=0-1 train.sh 0\n"
+            "--parsable --dependency=afterany:106 --kill-on-invalid-dep=yes aggregate.sh\n");
 }
 
 // HTCondor: golden files; the strict checker accepts them; the DAG runs propose1 -> train1 ->

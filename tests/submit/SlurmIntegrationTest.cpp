@@ -1,8 +1,9 @@
 // `hepsweep submit slurm --submit` on a real single-node Slurm (scripts/slurm-local): a 4-task
 // array of 2-rank MPI tasks (srun --mpi=pmix) chained to the aggregate job; a task made to fail,
 // reported, then completed by --only-missing; a task stopped by the walltime signal, requeued and
-// resumed from its checkpoint. Skipped, saying why, when the cluster cannot be started (no root,
-// no slurm-wlm). Label `slurm`.
+// resumed from its checkpoint; a Bayesian search whose propose step fails ends (its rounds are
+// cancelled, the aggregate job runs) instead of pending for ever. Skipped, saying why, when the
+// cluster cannot be started (no root, no slurm-wlm). Label `slurm`.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -238,4 +239,41 @@ TEST(SlurmSubmit, WalltimeSignalRequeuesAndResumesFromCheckpoint) {
     EXPECT_NE(first, std::string::npos) << e << "\n" << itemLog;
     EXPECT_EQ(itemLog.find(line, first + 1), std::string::npos) << "epoch " << e << " ran twice:\n" << itemLog;
   }
+}
+
+// A Bayesian search's chain whose propose step fails (search.h5 is blocked by a directory): each
+// round's train array, submitted afterok on its proposal, is cancelled rather than left pending
+// with DependencyNeverSatisfied (sbatch --kill-on-invalid-dep=yes; Slurm's default keeps it
+// pending), the next round's propose (afterany) runs, and the aggregate job runs at the end. The
+// light jobs ask for their own time and memory.
+TEST(SlurmSubmit, FailedProposeEndsTheChainInsteadOfHanging) {
+  REQUIRE_SLURM();
+  const std::string config = run("scontrol show config").out;
+  if (config.find("kill_invalid_depend") != std::string::npos)
+    GTEST_SKIP() << "this cluster cancels such jobs itself (DependencyParameters=kill_invalid_depend), so the "
+                    "scripts' own --kill-on-invalid-dep=yes cannot be told apart: restart it with this "
+                    "scripts/slurm-local (down, then up)";
+  const fs::path dir = workDir("propose");
+  const fs::path toml = writeCampaign(dir, 2, false,
+                                      "[search]\nmethod = \"bayes\"\nbudget = 4\ninitial_points = 2\n"
+                                      "[search.space]\n\"model.dropout\" = { min = 0.0, max = 0.5 }\n");
+  fs::create_directories(dir / "run/search.h5");
+  const CmdRun s = run("cd " + dir.string() + " && " + kCli + " submit slurm " + toml.string() +
+                       " --points-per-round 2 --time 20:00 --submit --json");
+  ASSERT_EQ(s.status, 0) << s.out;
+  const auto j = lastJson(s.out);
+  ASSERT_EQ(j["propose_jobs"].size(), 2u) << s.out;
+  ASSERT_EQ(j["train_jobs"].size(), 2u) << s.out;
+  const std::string propose = readFile(dir / "run/jobs/slurm/propose.sh");
+  EXPECT_NE(propose.find("#SBATCH --time=20:00\n"), std::string::npos) << propose;  // --time is shorter than 30:00
+  EXPECT_NE(propose.find("#SBATCH --mem=2G\n"), std::string::npos) << propose;
+  std::vector<std::string> all = j["propose_jobs"];
+  for (const auto& t : j["train_jobs"]) all.push_back(t);
+  all.push_back(j["aggregate_job"]);
+  waitFor(all, 120);
+  for (const auto& p : j["propose_jobs"]) EXPECT_EQ(jobState(p), "FAILED") << p;
+  for (const auto& t : j["train_jobs"]) EXPECT_EQ(jobState(t), "CANCELLED") << t;
+  const std::string aggregate = j["aggregate_job"];
+  EXPECT_TRUE(fs::exists(dir / "run/jobs/slurm/logs" / ("aggregate-" + aggregate + ".out")))
+      << run("ls " + (dir / "run/jobs/slurm/logs").string()).out;
 }

@@ -63,16 +63,21 @@ std::string toToml(const train::RunConfig& config);
 std::vector<std::pair<std::string, std::string>> flattenOptions(const train::RunConfig& config);
 
 // ---- a campaign: the training keys + [cv], [search], [search.space], [resources] --------------
-// Same rules as above (paths, overrides, errors). Beyond the per-key checks, every value the
-// search may give a key (each listed value, a range's ends and grid points) is applied to the base
-// configuration and validated at load time, naming the [search.space] key and the value.
+// Same rules as above (paths, overrides, errors). Beyond the per-key checks, every point the
+// search may run is applied to the base configuration as its item applies it and validated at load
+// time: a grid's every point; for random and bayes every combination of the listed values, of each
+// integer range's values (its ends when it has more than 32) and of each real range's ends. The
+// error names the [search.space] key and value, or the combination ("search.space point
+// model.width=8 model.depth=4 is refused ...").
 // --set also reaches the new sections: cv.folds=3, 'search.method="random"', search.budget=20,
 // search.space.model.dropout={min=0.0,max=0.3} (adds or replaces that one dimension),
 // search.space={} (empties the space).
 CampaignConfig loadCampaign(const std::string& tomlPath, const std::vector<std::string>& overrides = {});
 CampaignConfig parseCampaign(std::string_view tomlText, std::string_view sourceName,
                              const std::vector<std::string>& overrides = {});
-// --set on a resolved campaign, then validation of the whole campaign.
+// --set on a resolved campaign, then validation of the whole campaign. When every assignment sets a
+// key of [search.space] (an item's point), only the resulting training configuration is validated,
+// with the campaign's rules ([cv], [resources]): loading checked every point of the space already.
 void applyOverrides(CampaignConfig& config, const std::vector<std::string>& overrides);
 void validateCampaign(const CampaignConfig& config);
 

@@ -16,6 +16,7 @@
 
 #include "hepsweep/campaign/CampaignConfig.hpp"
 #include "hepsweep/submit/Job.hpp"
+#include "hepsweep/submit/Templates.hpp"
 
 namespace hepsweep::submit {
 
@@ -27,6 +28,9 @@ struct CondorOptions {
   int maxRetries = 3;                  // per job, in train.sub
   int dagRetry = 1;                    // RETRY of the DAG's nodes
   bool transferFiles = false;          // file-transfer mode instead of a shared file system
+  // The propose, observe, aggregate and status nodes in the local universe (on the access point,
+  // without waiting for a slot); always so in file-transfer mode, where the results come back there.
+  bool localUniverse = false;
   std::vector<std::string> extraLines; // "key = value" lines added to every submit description
 };
 
@@ -40,10 +44,12 @@ std::string condorArguments(std::span<const std::string> args);
 // leading/trailing blanks (HTCondor trims them).
 std::string condorValue(std::string_view what, std::string_view value);
 
-// Validates the options and returns the files above for `job` written into `jobsDir`.
-// `campaign` is the resolved campaign (file-transfer mode writes the execute node's view of it).
+// Validates the options and returns the files above for `job` written into `jobsDir`, filled from
+// `templates` (condor/*, jobs/job.sh). `campaign` is the resolved campaign (file-transfer mode
+// writes the execute node's view of it).
 std::vector<GeneratedFile> condorFiles(const CampaignJob& job, const CondorOptions& options,
                                        const campaign::CampaignConfig& campaign,
-                                       const std::filesystem::path& jobsDir);
+                                       const std::filesystem::path& jobsDir,
+                                       const Templates& templates = Templates::builtIn());
 
 }  // namespace hepsweep::submit

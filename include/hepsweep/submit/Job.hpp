@@ -32,7 +32,11 @@ struct CampaignJob {
   std::vector<int> slices;             // the slice indices to run, ascending
   int ranksPerTask = 1;                // MPI ranks of one slice's job
   int cpusPerTask = 1;                 // cores per rank (train --threads)
-  std::string memory;                  // per job, normalised "<digits><K|M|G|T>", empty: the site default
+  std::string memory;                  // per train job, normalised "<digits><K|M|G|T>", empty: the site default
+  // The light jobs ask for little: a Bayesian search's propose/observe steps and HTCondor's status
+  // node, and the aggregation (which reads the best point's test scores, not the training data).
+  std::string proposeMemory = "2G";
+  std::string aggregateMemory = "4G";
   bool retryFailed = false;            // resubmission: items recorded as failed run again
   std::vector<std::string> setup;      // shell lines run before hepsweep (module load, source ...)
   // For HTCondor's file-transfer mode: the data file the campaign reads (absolute).
@@ -80,6 +84,11 @@ std::string normaliseMemory(std::string_view option, std::string_view value);
 // Refuses (Error Config) a value holding a line break or NUL: one line of a generated file
 // must stay one line.
 void checkOneLine(std::string_view what, std::string_view value);
+
+// The argv of `hepsweep status RUN_DIR` and of `hepsweep aggregate RUN_DIR --report RUN_DIR/report
+// --allow-incomplete`, without the binary.
+std::vector<std::string> statusArguments(const CampaignJob& job);
+std::vector<std::string> aggregateArguments(const CampaignJob& job);
 
 // The argv of `hepsweep train` for slice `sliceExpr` (a shell or HTCondor expression giving I),
 // without the binary: train CAMPAIGN [--set ...] --items I/N --threads C [--retry-failed].

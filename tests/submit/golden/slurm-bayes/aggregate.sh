@@ -10,6 +10,6 @@
 #SBATCH --mem=4G
 set -u
 cd -- /home/bob/ship || exit 1
-/opt/hepsweep/bin/hepsweep search propose /home/bob/ship/runs/bayes --total 5 --campaign /home/bob/ship/bayes.toml --set train.epochs=20
-/opt/hepsweep/bin/hepsweep status /home/bob/ship/runs/bayes
-exec /opt/hepsweep/bin/hepsweep aggregate /home/bob/ship/runs/bayes --report /home/bob/ship/runs/bayes/report --allow-incomplete
+JOBS_BASE/jobs/job.sh /opt/hepsweep/bin/hepsweep search propose /home/bob/ship/runs/bayes --total 5 --campaign /home/bob/ship/bayes.toml --set train.epochs=20
+JOBS_BASE/jobs/job.sh /opt/hepsweep/bin/hepsweep status /home/bob/ship/runs/bayes
+exec JOBS_BASE/jobs/job.sh /opt/hepsweep/bin/hepsweep aggregate /home/bob/ship/runs/bayes --report /home/bob/ship/runs/bayes/report --allow-incomplete

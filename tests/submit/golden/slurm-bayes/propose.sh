@@ -5,9 +5,9 @@
 #SBATCH --job-name=hepsweep-propose-bayes
 #SBATCH --output=logs/propose-%j.out
 #SBATCH --partition=short
-#SBATCH --time=1:00:00
+#SBATCH --time=30:00
 #SBATCH --ntasks=1
-#SBATCH --mem=4G
+#SBATCH --mem=2G
 set -u
 cd -- /home/bob/ship || exit 1
-exec /opt/hepsweep/bin/hepsweep search propose /home/bob/ship/runs/bayes --total "$1" --campaign /home/bob/ship/bayes.toml --set train.epochs=20
+exec JOBS_BASE/jobs/job.sh /opt/hepsweep/bin/hepsweep search propose /home/bob/ship/runs/bayes --total "$1" --campaign /home/bob/ship/bayes.toml --set train.epochs=20

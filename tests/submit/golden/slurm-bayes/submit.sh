@@ -9,34 +9,34 @@ cd -- JOBS_BASE/jobs
 mkdir -p logs
 after=
 # round 1 of 3: 2 points in all
-id=$(sbatch --parsable ${after:+--dependency=afterany$after} propose.sh 2)
+id=$(sbatch --parsable ${after:+--dependency=afterany$after --kill-on-invalid-dep=yes} propose.sh 2)
 id=${id%%;*}
 echo "propose $id"
 proposal=$id
 after=
-id=$(sbatch --parsable --dependency=afterok:$proposal --array=0-3 train.sh 0)
+id=$(sbatch --parsable --dependency=afterok:$proposal --kill-on-invalid-dep=yes --array=0-3 train.sh 0)
 id=${id%%;*}
 after="$after:$id"
 echo "train $id"
 # round 2 of 3: 4 points in all
-id=$(sbatch --parsable ${after:+--dependency=afterany$after} propose.sh 4)
+id=$(sbatch --parsable ${after:+--dependency=afterany$after --kill-on-invalid-dep=yes} propose.sh 4)
 id=${id%%;*}
 echo "propose $id"
 proposal=$id
 after=
-id=$(sbatch --parsable --dependency=afterok:$proposal --array=0-3 train.sh 0)
+id=$(sbatch --parsable --dependency=afterok:$proposal --kill-on-invalid-dep=yes --array=0-3 train.sh 0)
 id=${id%%;*}
 after="$after:$id"
 echo "train $id"
 # round 3 of 3: 5 points in all
-id=$(sbatch --parsable ${after:+--dependency=afterany$after} propose.sh 5)
+id=$(sbatch --parsable ${after:+--dependency=afterany$after --kill-on-invalid-dep=yes} propose.sh 5)
 id=${id%%;*}
 echo "propose $id"
 proposal=$id
 after=
-id=$(sbatch --parsable --dependency=afterok:$proposal --array=0-1 train.sh 0)
+id=$(sbatch --parsable --dependency=afterok:$proposal --kill-on-invalid-dep=yes --array=0-1 train.sh 0)
 id=${id%%;*}
 after="$after:$id"
 echo "train $id"
-id=$(sbatch --parsable --dependency=afterany$after aggregate.sh)
+id=$(sbatch --parsable --dependency=afterany$after --kill-on-invalid-dep=yes aggregate.sh)
 echo "aggregate ${id%%;*}"

@@ -23,7 +23,7 @@ walltime=0
 child=
 trap 'walltime=1; [ -n "$child" ] && kill -USR1 "$child"' USR1
 trap '[ -n "$child" ] && kill -TERM "$child"' TERM
-/opt/hepsweep/bin/hepsweep train /home/bob/ship/bayes.toml --set train.epochs=20 --items "$slice"/4 --threads 1 &
+JOBS_BASE/jobs/job.sh /opt/hepsweep/bin/hepsweep train /home/bob/ship/bayes.toml --set train.epochs=20 --items "$slice"/4 --threads 1 &
 child=$!
 wait "$child"; status=$?
 # wait returns early when a trapped signal arrives: wait again until hepsweep has exited.

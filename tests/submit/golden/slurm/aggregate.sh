@@ -6,11 +6,10 @@
 #SBATCH --output=logs/aggregate-%j.out
 #SBATCH --partition=short
 #SBATCH --account=atlas
-#SBATCH --time=2:00:00
+#SBATCH --time=1:00:00
 #SBATCH --ntasks=1
 #SBATCH --mem=4G
 set -u
 cd -- /home/alice/higgs || exit 1
-source /cvmfs/sft.cern.ch/lcg/views/LCG_105/x86_64-el9-gcc13-opt/setup.sh
-/opt/hepsweep/bin/hepsweep status /home/alice/higgs/runs/grid
-exec /opt/hepsweep/bin/hepsweep aggregate /home/alice/higgs/runs/grid --report /home/alice/higgs/runs/grid/report --allow-incomplete
+/home/alice/higgs/runs/grid/jobs/slurm/job.sh /opt/hepsweep/bin/hepsweep status /home/alice/higgs/runs/grid
+exec /home/alice/higgs/runs/grid/jobs/slurm/job.sh /opt/hepsweep/bin/hepsweep aggregate /home/alice/higgs/runs/grid --report /home/alice/higgs/runs/grid/report --allow-incomplete

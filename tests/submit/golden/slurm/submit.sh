@@ -11,5 +11,5 @@ id=${id%%;*}
 train_ids+=("$id")
 echo "train $id"
 dependency=afterany$(printf ':%s' "${train_ids[@]}")
-id=$(sbatch --parsable --dependency="$dependency" aggregate.sh)
+id=$(sbatch --parsable --dependency="$dependency" --kill-on-invalid-dep=yes aggregate.sh)
 echo "aggregate ${id%%;*}"

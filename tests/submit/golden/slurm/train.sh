@@ -16,7 +16,6 @@
 #SBATCH --mail-type=FAIL
 set -u
 cd -- /home/alice/higgs || exit 1
-source /cvmfs/sft.cern.ch/lcg/views/LCG_105/x86_64-el9-gcc13-opt/setup.sh
 slice=$(( ${1:-0} + SLURM_ARRAY_TASK_ID ))
 echo "hepsweep: slice $slice of 4, job ${SLURM_JOB_ID}, restart ${SLURM_RESTART_COUNT:-0}, host $(hostname)"
 # Slurm signals only this shell (B:); hepsweep gets the signal, finishes the epoch it is in,
@@ -26,7 +25,7 @@ walltime=0
 child=
 trap 'walltime=1; [ -n "$child" ] && kill -USR1 "$child"' USR1
 trap '[ -n "$child" ] && kill -TERM "$child"' TERM
-/opt/hepsweep/bin/hepsweep train /home/alice/higgs/campaign.toml --set train.epochs=30 --items "$slice"/4 --threads 2 &
+/home/alice/higgs/runs/grid/jobs/slurm/job.sh /opt/hepsweep/bin/hepsweep train /home/alice/higgs/campaign.toml --set train.epochs=30 --items "$slice"/4 --threads 2 &
 child=$!
 wait "$child"; status=$?
 # wait returns early when a trapped signal arrives: wait again until hepsweep has exited.
