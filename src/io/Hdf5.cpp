@@ -12,6 +12,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "Hdf5Driver.hpp"
 #include "hepsweep/core/Error.hpp"
 
 namespace hepsweep::io::h5 {
@@ -504,7 +505,8 @@ File File::create(const std::string& path) {
   silenceErrors();
   Handle fcpl(check(H5Pcreate(H5P_FILE_CREATE), "H5Pcreate"));
   H5Pset_obj_track_times(fcpl.id(), false);
-  Handle fapl(check(H5Pcreate(H5P_FILE_ACCESS), "H5Pcreate"));
+  auto status = std::make_shared<WriteStatus>();
+  Handle fapl(check(guardedFileAccess(status), "file access properties for '" + path + "'"));
   // Closing the file closes everything in it; no dangling object keeps it half-written.
   H5Pset_fclose_degree(fapl.id(), H5F_CLOSE_STRONG);
   const hid_t id = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl.id(), fapl.id());
@@ -516,8 +518,24 @@ File File::create(const std::string& path) {
   f.h_ = Handle(id);
   f.path_ = "/";
   f.file_ = path;
+  f.writes_ = std::move(status);
   // The root group's own timestamp is not covered by the file creation property list.
   return f;
+}
+
+// Closing (or dropping after an error) a file whose writes failed must complete: the driver is
+// told, so that it records failures from here on instead of returning them.
+File::~File() {
+  if (writes_) writes_->closing = true;
+}
+
+File& File::operator=(File&& o) noexcept {
+  if (this != &o) {
+    if (writes_) writes_->closing = true;
+    Group::operator=(std::move(o));
+    writes_ = std::move(o.writes_);
+  }
+  return *this;
 }
 
 File File::open(const std::string& path, Mode mode) {
@@ -540,7 +558,11 @@ File File::open(const std::string& path, Mode mode) {
 
 void File::flush() const { check(H5Fflush(id(), H5F_SCOPE_GLOBAL), "flush " + file_, 0); }
 
-void File::close() { h_.close(); }
+void File::close() {
+  if (writes_) writes_->closing = true;
+  h_.close();
+  if (writes_ && !writes_->failure.empty()) throwIo(writes_->failure);
+}
 
 template <class T>
 RowAppender<T>::RowAppender(const Group& parent, const std::string& name, std::size_t cols, std::size_t chunkRows,

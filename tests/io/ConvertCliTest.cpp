@@ -6,7 +6,9 @@
 #include <sys/wait.h>
 
 #include <cctype>
+#include <cmath>
 #include <fstream>
+#include <iostream>
 #include <nlohmann/json.hpp>
 #include <filesystem>
 #include <map>
@@ -185,6 +187,44 @@ TEST(ConvertCli, CompressionLevelSetsTheOutputFilter) {
   EXPECT_EQ(bad.code, 2);
   EXPECT_NE(bad.err.find("--compression-level 10"), std::string::npos) << bad.err;
   EXPECT_EQ(d.entries(), entries);
+}
+
+// A write that fails stops convert with an I/O error (exit 4) naming the output file and the
+// reason, with no output and no temporary file left, and no crash (HDF5 1.10 alone died with
+// SIGSEGV after the message). Two ways to fail: a file size limit (ulimit -f, SIGXFSZ ignored:
+// the writes fail with EFBIG) and, when this process may mount one, a full 1 MB tmpfs (ENOSPC).
+TEST(ConvertCli, WriteFailureIsACleanError) {
+  TempDir d;
+  std::string csv = "a,b,c,d,e,f,g,h\n";
+  for (int i = 0; i < 100000; ++i) {
+    for (int j = 0; j < 8; ++j) csv += (j ? "," : "") + std::to_string(std::sin(i * 8.0 + j) * 1000.0);
+    csv += "\n";
+  }
+  writeFile(d / "sig.csv", csv);
+  writeFile(d / "bkg.csv", "a,b,c,d,e,f,g,h\n1,2,3,4,5,6,7,8\n");
+  const std::string files = "-q --signal '" + (d / "sig.csv") + "' --background '" + (d / "bkg.csv") + "'";
+  const auto entries = d.entries();
+  CliRun r = convertCli(d, files + " -o '" + (d / "out.h5") + "'", "ulimit -f 400; trap '' XFSZ; ");
+  EXPECT_EQ(r.code, 4) << r.err;
+  for (const char* part : {"I/O error", "out.h5.tmp-", "File too large"})
+    EXPECT_NE(r.err.find(part), std::string::npos) << part << " not in: " << r.err;
+  EXPECT_EQ(d.entries(), entries);
+
+  const std::string mnt = d / "small-disk";
+  std::filesystem::create_directory(mnt);
+  if (std::system(("mount -t tmpfs -o size=1m tmpfs '" + mnt + "' 2>/dev/null").c_str()) != 0) {
+    std::cout << "no tmpfs mount permitted here: the disk-full case is not run\n";
+    return;
+  }
+  struct Unmount {
+    std::string dir;
+    ~Unmount() { std::system(("umount '" + dir + "'").c_str()); }
+  } unmount{mnt};
+  r = convertCli(d, files + " -o '" + mnt + "/out.h5'");
+  EXPECT_EQ(r.code, 4) << r.err;
+  for (const char* part : {"I/O error", "small-disk/out.h5.tmp-", "No space left on device"})
+    EXPECT_NE(r.err.find(part), std::string::npos) << part << " not in: " << r.err;
+  EXPECT_TRUE(std::filesystem::is_empty(mnt));
 }
 
 // Options that take lists and names with spaces (SHiP columns) work from the command line, and

@@ -1,7 +1,9 @@
 // The HDF5 wrapper: round trips, hyperslab reads, streaming appends, atomic writes and errors.
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 
 #include <cmath>
+#include <csignal>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -204,6 +206,72 @@ TEST(Hdf5, FailedWriteLeavesNoOutput) {
   h5::writeAtomically(path, [&](h5::File& file) { file.writeScalar("x", 1.0); });
   EXPECT_THROW(h5::writeAtomically(path, [&](h5::File&) { throw Error(ErrorCategory::Input, "bad"); }), Error);
   EXPECT_EQ(h5::File::open(path).readScalarDouble("x"), 1.0);
+}
+
+namespace {
+// Limits the size of files this process writes (RLIMIT_FSIZE, with SIGXFSZ ignored so that an
+// oversized write fails with EFBIG instead of killing the process), until destroyed.
+class FileSizeLimit {
+ public:
+  explicit FileSizeLimit(rlim_t bytes) {
+    getrlimit(RLIMIT_FSIZE, &saved_);
+    oldHandler_ = std::signal(SIGXFSZ, SIG_IGN);
+    rlimit lim = saved_;
+    lim.rlim_cur = bytes;
+    setrlimit(RLIMIT_FSIZE, &lim);
+  }
+  ~FileSizeLimit() {
+    setrlimit(RLIMIT_FSIZE, &saved_);
+    std::signal(SIGXFSZ, oldHandler_);
+  }
+
+ private:
+  rlimit saved_{};
+  void (*oldHandler_)(int) = nullptr;
+};
+}  // namespace
+
+// A write that fails (here: beyond the file size limit, as a full disk or a quota would) is an
+// Error(Io) naming the file and the reason, the temporary file is removed, and HDF5 is left able
+// to go on: further files are written, and the process exits normally (HDF5 1.10 alone left the
+// failed file half-closed and crashed in its exit handler, which would fail this test binary).
+// Both the writes of the first chunks and the writes at close are covered.
+TEST(Hdf5, WriteFailureIsACleanErrorAndHdf5GoesOn) {
+  const std::string path = tempPath("limited.h5");
+  fs::remove(path);
+  std::vector<float> v(4096 * 16);
+  for (std::size_t i = 0; i < v.size(); ++i) v[i] = std::sin(static_cast<float>(i));  // incompressible enough
+  // Direct chunk writes fail at once; RowAppender's chunks wait in HDF5's chunk cache and fail
+  // when the dataset is closed, which only the file's close reports.
+  for (const bool direct : {true, false}) {
+    std::string message;
+    {
+      FileSizeLimit limit(128 * 1024);
+      try {
+        h5::writeAtomically(path, [&](h5::File& file) {
+          if (direct) {
+            h5::ChunkWriter<float> w(file, "x", 16, 4096, 0);
+            h5::ChunkCompressor z(0);
+            std::vector<std::byte> out;
+            z.compress(std::as_bytes(std::span(v)), w.chunkBytes(), 4, out);
+            for (int c = 0; c < 4; ++c) w.write(out, 4096);
+            ADD_FAILURE() << "1 MiB written under a 128 KiB limit";
+          } else {
+            h5::RowAppender<float>(file, "y", 0, 8192, 0).append(v.data(), v.size());
+          }
+        });
+      } catch (const Error& e) {
+        EXPECT_EQ(e.category(), ErrorCategory::Io);
+        message = e.what();
+      }
+    }
+    EXPECT_NE(message.find("File too large"), std::string::npos) << (direct ? "direct: " : "cached: ") << message;
+    EXPECT_NE(message.find(h5::temporaryName(path)), std::string::npos) << message;
+    EXPECT_FALSE(fs::exists(path));
+    EXPECT_FALSE(fs::exists(h5::temporaryName(path)));
+  }
+  h5::writeAtomically(path, [&](h5::File& file) { file.write<float>("x", v); });
+  EXPECT_EQ(h5::File::open(path).read<float>("x"), v);
 }
 
 // Identical content gives identical bytes (no object timestamps): the basis of the

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <utility>
@@ -95,15 +96,26 @@ class Group {
   std::string file_;
 };
 
+struct WriteStatus;
+
 class File : public Group {
  public:
   enum class Mode { ReadOnly, ReadWrite };
+  File() = default;
+  ~File();
+  File(File&&) noexcept = default;
+  File& operator=(File&& o) noexcept;
   // Create (truncating) a new file. Files are created without a creation-time stamp inside
-  // HDF5's own metadata so that identical content gives identical bytes.
+  // HDF5's own metadata so that identical content gives identical bytes. A write that fails
+  // (disk full, quota, file size limit) throws Error(Io) naming the file and the reason; the file
+  // can then still be closed (HDF5 1.10 alone would crash at exit; see src/io/Hdf5Driver.hpp).
   static File create(const std::string& path);
   static File open(const std::string& path, Mode mode = Mode::ReadOnly);
   void flush() const;
-  void close();  // closes the file, throwing if that fails (data not written)
+  void close();  // closes the file, throwing if that fails or if a write failed (data not written)
+
+ private:
+  std::shared_ptr<WriteStatus> writes_;  // files made by create(): what their driver reports
 };
 
 // A 2-D (or 1-D when cols == 0) dataset that grows by appending rows: chunked, compressed
