@@ -371,8 +371,10 @@ class ChunkBuffer {
 
 // Rows of one input (text or ROOT) into the chunk buffer, with convert's checks.
 ConvertedInput readRows(const InputFile& in, const ConvertOptions& o, const std::vector<std::string>& features,
-                        LabelRule& labelRule, ConvertSummary& sum, ChunkBuffer& out, const Logger& log) {
-  RowReader r = RowReader::open(in.path, o.separator, o.blockSize);
+                        LabelRule& labelRule, ConvertSummary& sum, ChunkBuffer& out, std::size_t threads,
+                        const Logger& log) {
+  // With threads to spare, the input's SHA-256 is one more thread, off the reading thread's path.
+  RowReader r = RowReader::open(in.path, o.separator, o.blockSize, threads > 1);
   const std::size_t nf = features.size();
   std::vector<std::size_t> cols;
   for (const auto& f : features) cols.push_back(r.requireColumn(f, "--features"));
@@ -438,6 +440,8 @@ struct RowReader::Impl {
   std::optional<RootTree> tree;
   std::optional<RootRowReader> root;
   std::string rootFile;
+  bool hashInBackground = false;
+  std::optional<BackgroundSha256> rootSha;  // started by select() when hashing in the background
   std::string rootWhere;
   std::vector<std::string> rootColumns;
   std::string valueText;  // text(k) of a ROOT value, valid until the next call
@@ -470,16 +474,18 @@ RowReader::~RowReader() = default;
 RowReader::RowReader(RowReader&&) noexcept = default;
 RowReader& RowReader::operator=(RowReader&&) noexcept = default;
 
-RowReader RowReader::open(const std::string& input, const Separator& separator, std::size_t blockSize) {
+RowReader RowReader::open(const std::string& input, const Separator& separator, std::size_t blockSize,
+                          bool hashInBackground) {
   auto impl = std::make_unique<Impl>();
   impl->input = input;
+  impl->hashInBackground = hashInBackground;
   if (const auto spec = parseRootInputSpec(input)) {
     const RootTree& t = impl->tree.emplace(RootFile(spec->file).tree(spec->tree));
     impl->rootFile = t.filePath();
     impl->rootWhere = t.where();
     impl->rootColumns = t.columnNames();
   } else {
-    impl->text.emplace(input, separator, blockSize);
+    impl->text.emplace(input, separator, blockSize, hashInBackground);
   }
   return RowReader(std::move(impl));
 }
@@ -517,6 +523,7 @@ void RowReader::select(std::vector<std::size_t> columns) {
   if (r.tree) {
     r.root.emplace(*r.tree, r.selected);
     r.tree.reset();  // the other branches' embedded baskets are not needed any more
+    if (r.hashInBackground) r.rootSha = BackgroundSha256::ofFile(r.rootFile);
   }
 }
 
@@ -557,7 +564,8 @@ std::int64_t RowReader::rowsRead() const { return impl_->rows; }
 std::string RowReader::finishSha256() {
   // A second read of a ROOT file: the tree reader reads only the selected branches' baskets, branch
   // by branch, so the file's bytes never pass through it in order (text is hashed as it is read).
-  return impl_->text ? impl_->text->finishSha256() : sha256File(impl_->rootFile);
+  if (impl_->text) return impl_->text->finishSha256();
+  return impl_->rootSha ? impl_->rootSha->hexDigest() : sha256File(impl_->rootFile);
 }
 
 std::string RowReader::separatorName() const { return impl_->text ? impl_->text->separator().describe() : "root"; }
@@ -612,7 +620,7 @@ ConvertSummary convert(const ConvertOptions& o, const Logger& log) {
   h5::writeAtomically(o.output, [&](h5::File& f) {
     ChunkBuffer out(f, nf, chunkRows, hasIds, o.compressionLevel, sum.threads);
     for (const auto& in : inputs) {
-      ConvertedInput ci = readRows(in, o, features, labelRule, sum, out, log);
+      ConvertedInput ci = readRows(in, o, features, labelRule, sum, out, sum.threads, log);
       sum.nSignal += ci.nSignal;
       sum.nBackground += ci.nBackground;
       sum.rows += ci.rows;

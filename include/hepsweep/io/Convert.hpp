@@ -90,7 +90,10 @@ struct ConvertSummary {
 class RowReader {
  public:
   // A text file, or a ROOT input "file.root:tree" / "file.root" (see parseRootInputSpec).
-  static RowReader open(const std::string& input, const Separator& separator, std::size_t blockSize = 1 << 20);
+  // hashInBackground: finishSha256's hash is computed on a thread of its own while the rows are
+  // read (text: the bytes as they are read; ROOT: a sequential read of the file from select() on).
+  static RowReader open(const std::string& input, const Separator& separator, std::size_t blockSize = 1 << 20,
+                        bool hashInBackground = false);
   ~RowReader();
   RowReader(RowReader&&) noexcept;
   RowReader& operator=(RowReader&&) noexcept;
