@@ -297,8 +297,8 @@ class ChunkBuffer {
         idOut_(ids ? std::make_optional<h5::ChunkWriter<std::int64_t>>(f, "ids", 0, chunkRows, deflateLevel)
                    : std::nullopt),
         compressors_(compressorsFor(threads, deflateLevel)),
-        // Two chunks per thread: one being compressed, one queued while the reader fills the next.
-        pipeline_(threads, threads == 1 ? 1 : 2 * threads, [this](RowChunk& c, std::size_t slot) { compress(c, slot); },
+        // One chunk per compressing thread, the one being filled, and one done or queued.
+        pipeline_(threads, threads == 1 ? 1 : threads + 2, [this](RowChunk& c, std::size_t slot) { compress(c, slot); },
                   [this](RowChunk& c) { write(c); }) {
     startChunk();
   }

@@ -189,7 +189,7 @@ TEST(ConvertCli, CompressionLevelSetsTheOutputFilter) {
   EXPECT_EQ(d.entries(), entries);
 }
 
-// --threads takes a number of threads from 1 to 256 or auto (the default); --json reports how
+// --threads takes a number of threads from 1 to 64 or auto (the default); --json reports how
 // many compressed the output. Anything else is a configuration error naming the value, and no
 // output is written.
 TEST(ConvertCli, ThreadsOption) {
@@ -206,7 +206,7 @@ TEST(ConvertCli, ThreadsOption) {
   EXPECT_GE(autoThreads, 1);
   EXPECT_LE(autoThreads, 4);
   const auto entries = d.entries();
-  for (const char* bad : {"0", "257", "-2", "two", "2x", ""}) {
+  for (const char* bad : {"0", "65", "-2", "two", "2x", ""}) {
     r = convertCli(d, files + " --threads '" + bad + "' -o '" + (d / "bad.h5") + "'");
     EXPECT_EQ(r.code, 2) << bad;
     EXPECT_NE(r.err.find(std::string("--threads '") + bad + "'"), std::string::npos) << r.err;

@@ -464,7 +464,7 @@ TEST(Convert, ThreadCountsGiveIdenticalFiles) {
 }
 
 // A bad value after several chunks are on their way through the threads stops the conversion
-// with the same message for any thread count, and leaves no output; --threads outside 1-256 is a
+// with the same message for any thread count, and leaves no output; --threads outside 1-64 is a
 // configuration error.
 TEST(Convert, ErrorsWhileThreadsCompress) {
   TempDir d;
@@ -479,7 +479,7 @@ TEST(Convert, ErrorsWhileThreadsCompress) {
     EXPECT_EQ(f.category, ErrorCategory::Input);
     expectHas(f.message, {"sig.csv", "line 30002", "column 'd'", "'4x'"});
   }
-  for (const int threads : {-1, 257}) {
+  for (const int threads : {-1, 65}) {
     auto o = byFile(d);
     o.threads = threads;
     const auto f = expectFailure(d, o);

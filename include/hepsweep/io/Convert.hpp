@@ -149,7 +149,8 @@ class RowReader {
 // parsing the inputs is one thread; beyond that, more threads only compress the output, and at
 // the default level a few keep up with the reader.
 inline constexpr int kMaxDefaultConvertThreads = 4;
-inline constexpr int kMaxConvertThreads = 256;
+// Each thread holds about 2 MB of chunks; more than a few only wait for the reading thread.
+inline constexpr int kMaxConvertThreads = 64;
 std::size_t defaultConvertThreads();
 
 // Runs the conversion. Throws Error(Config) for inconsistent options, Error(Input) for bad data
