@@ -562,8 +562,9 @@ std::string_view RowReader::text(std::size_t k) {
 std::int64_t RowReader::rowsRead() const { return impl_->rows; }
 
 std::string RowReader::finishSha256() {
-  // A second read of a ROOT file: the tree reader reads only the selected branches' baskets, branch
-  // by branch, so the file's bytes never pass through it in order (text is hashed as it is read).
+  // A ROOT file is read once more for its hash (after the rows, or alongside them on a thread of
+  // its own): the tree reader reads only the selected branches' baskets, branch by branch, so the
+  // file's bytes never pass through it in order (text is hashed as it is read).
   if (impl_->text) return impl_->text->finishSha256();
   return impl_->rootSha ? impl_->rootSha->hexDigest() : sha256File(impl_->rootFile);
 }
