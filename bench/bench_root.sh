@@ -262,7 +262,7 @@ lines.append("")
 lines.append("Times in ms. *in-process*: convert's own `seconds` (hepsweep) or read_csv + h5py write "
              "(pandas, after its imports); *wall*: the whole process, start-up included. "
              "*peak RSS*: the largest maximum resident set size of the convert process over the runs (wait4), in MB. "
-             "*output uncompressed*: the same ROOT conversion with `--compression-level 0` (the default is 4).")
+             "*output uncompressed*: the same ROOT conversion with `--compression-level 0` (instead of the default level).")
 lines.append("")
 head = "| file (codec) | rows | ROOT in-process | decompression share | ROOT in-process, output uncompressed | its decompression share | ROOT wall | ROOT peak RSS | CSV.gz in-process | CSV in-process | CSV peak RSS | pandas CSV.gz | pandas CSV | pandas CSV wall |"
 sep = "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"

@@ -1,8 +1,10 @@
 #include "hepsweep/io/Convert.hpp"
 
+#include <sched.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cctype>
 #include <cmath>
@@ -12,10 +14,12 @@
 #include <ctime>
 #include <filesystem>
 #include <set>
+#include <span>
 #include <sstream>
 #include <unordered_set>
 
 #include "hepsweep/core/Error.hpp"
+#include "hepsweep/core/OrderedPipeline.hpp"
 #include "hepsweep/core/Sha256.hpp"
 #include "hepsweep/core/Time.hpp"
 #include "hepsweep/core/Strings.hpp"
@@ -112,6 +116,8 @@ void validateOptions(const ConvertOptions& o) {
   if (byFile && o.signalFiles.empty()) throwConfig("no --signal files (both classes are needed)");
   if (byFile && o.backgroundFiles.empty()) throwConfig("no --background files (both classes are needed)");
   if (!o.features.empty() && !o.drop.empty()) throwConfig("give --features or --drop, not both");
+  if (o.threads < 0 || o.threads > kMaxConvertThreads)
+    throwConfig("--threads " + std::to_string(o.threads) + " is not in 1-" + std::to_string(kMaxConvertThreads));
   if (!o.missingFeatures.empty() && !o.missingValue)
     throwConfig("--missing-features needs --missing VALUE (the marker those features use)");
   const std::pair<const char*, const std::string*> special[] = {
@@ -260,29 +266,49 @@ std::string fixed2(double v) {
   return buf;
 }
 
-// Output rows waiting for the next HDF5 append: features, label, weight and (optionally) id of up
-// to one chunk of rows. Every input, text or ROOT, fills it through push().
+// One chunk of output rows and, once compressed, the filtered bytes of each dataset's chunk.
+struct RowChunk {
+  std::size_t rows = 0;
+  std::vector<float> features, weights;
+  std::vector<std::int8_t> labels;
+  std::vector<std::int64_t> ids;
+  std::array<std::vector<std::byte>, 4> filtered;  // features, labels, weights, ids
+};
+
+template <class T>
+std::span<const std::byte> rowBytes(const std::vector<T>& v, std::size_t n) {
+  return std::as_bytes(std::span(v.data(), n));
+}
+
+// Output rows on their way to the file: features, label, weight and (optionally) id, one chunk
+// at a time. Every input, text or ROOT, fills it through push(). A full chunk goes to the
+// pipeline: `threads` threads shuffle and deflate it (each dataset's chunk on its own, so the
+// bytes do not depend on the thread count), and the calling thread writes the chunks whole, in
+// row order, as they come back.
 class ChunkBuffer {
  public:
-  ChunkBuffer(h5::File& f, std::size_t nFeatures, std::size_t chunkRows, bool ids, int deflateLevel)
+  ChunkBuffer(h5::File& f, std::size_t nFeatures, std::size_t chunkRows, bool ids, int deflateLevel,
+              std::size_t threads)
       : nf_(nFeatures),
         capacity_(chunkRows),
         featOut_(f, "features", nFeatures, chunkRows, deflateLevel),
         labelOut_(f, "labels", 0, chunkRows, deflateLevel),
         weightOut_(f, "weights", 0, chunkRows, deflateLevel),
-        features_(chunkRows * nFeatures),
-        weights_(chunkRows),
-        labels_(chunkRows),
-        ids_(ids ? chunkRows : 0) {
-    if (ids) idOut_.emplace(f, "ids", 0, chunkRows, deflateLevel);
+        idOut_(ids ? std::make_optional<h5::ChunkWriter<std::int64_t>>(f, "ids", 0, chunkRows, deflateLevel)
+                   : std::nullopt),
+        compressors_(compressorsFor(threads, deflateLevel)),
+        // One chunk per compressing thread, the one being filled, and one done or queued.
+        pipeline_(threads, threads == 1 ? 1 : threads + 2, [this](RowChunk& c, std::size_t slot) { compress(c, slot); },
+                  [this](RowChunk& c) { write(c); }) {
+    startChunk();
   }
   // Where the caller writes the features of the row that the next push() completes.
-  float* nextRow() { return features_.data() + n_ * nf_; }
-  // Completes that row, counts its class into `in` and `sum`, and appends the chunk when full.
+  float* nextRow() { return chunk_->features.data() + n_ * nf_; }
+  // Completes that row, counts its class into `in` and `sum`, and hands the chunk over when full.
   void push(bool signal, float weight, std::int64_t id, ConvertedInput& in, ConvertSummary& sum) {
-    labels_[n_] = signal ? 1 : 0;
-    weights_[n_] = weight;
-    if (idOut_) ids_[n_] = id;
+    chunk_->labels[n_] = signal ? 1 : 0;
+    chunk_->weights[n_] = weight;
+    if (idOut_) chunk_->ids[n_] = id;
     if (signal) {
       ++in.nSignal;
       sum.sumWeightsSignal += weight;
@@ -290,31 +316,65 @@ class ChunkBuffer {
       ++in.nBackground;
       sum.sumWeightsBackground += weight;
     }
-    if (++n_ == capacity_) flush();
+    if (++n_ == capacity_) handOver();
   }
+  // Writes every row pushed so far.
   void flush() {
-    featOut_.append(features_.data(), n_);
-    labelOut_.append(labels_.data(), n_);
-    weightOut_.append(weights_.data(), n_);
-    if (idOut_) idOut_->append(ids_.data(), n_);
-    n_ = 0;
+    if (n_ > 0) handOver();
+    pipeline_.finish();
   }
 
  private:
+  static std::vector<h5::ChunkCompressor> compressorsFor(std::size_t threads, int level) {
+    std::vector<h5::ChunkCompressor> c;
+    for (std::size_t i = 0; i < threads; ++i) c.emplace_back(level);
+    return c;
+  }
+  void startChunk() {
+    chunk_ = &pipeline_.current();
+    chunk_->features.resize(capacity_ * nf_);
+    chunk_->labels.resize(capacity_);
+    chunk_->weights.resize(capacity_);
+    if (idOut_) chunk_->ids.resize(capacity_);
+    n_ = 0;
+  }
+  void handOver() {
+    chunk_->rows = n_;
+    pipeline_.submit();
+    startChunk();
+  }
+  // On a pipeline thread: only the chunk itself and this thread's compressor are touched.
+  void compress(RowChunk& c, std::size_t slot) {
+    h5::ChunkCompressor& z = compressors_[slot];
+    z.compress(rowBytes(c.features, c.rows * nf_), featOut_.chunkBytes(), sizeof(float), c.filtered[0]);
+    z.compress(rowBytes(c.labels, c.rows), labelOut_.chunkBytes(), sizeof(std::int8_t), c.filtered[1]);
+    z.compress(rowBytes(c.weights, c.rows), weightOut_.chunkBytes(), sizeof(float), c.filtered[2]);
+    if (idOut_) z.compress(rowBytes(c.ids, c.rows), idOut_->chunkBytes(), sizeof(std::int64_t), c.filtered[3]);
+  }
+  // On the calling thread, in row order.
+  void write(const RowChunk& c) {
+    featOut_.write(c.filtered[0], c.rows);
+    labelOut_.write(c.filtered[1], c.rows);
+    weightOut_.write(c.filtered[2], c.rows);
+    if (idOut_) idOut_->write(c.filtered[3], c.rows);
+  }
+
   std::size_t nf_, capacity_, n_ = 0;
-  h5::RowAppender<float> featOut_;
-  h5::RowAppender<std::int8_t> labelOut_;
-  h5::RowAppender<float> weightOut_;
-  std::optional<h5::RowAppender<std::int64_t>> idOut_;
-  std::vector<float> features_, weights_;
-  std::vector<std::int8_t> labels_;
-  std::vector<std::int64_t> ids_;
+  h5::ChunkWriter<float> featOut_;
+  h5::ChunkWriter<std::int8_t> labelOut_;
+  h5::ChunkWriter<float> weightOut_;
+  std::optional<h5::ChunkWriter<std::int64_t>> idOut_;
+  std::vector<h5::ChunkCompressor> compressors_;  // one per pipeline slot
+  OrderedPipeline<RowChunk> pipeline_;            // last: its threads stop before the rest goes
+  RowChunk* chunk_ = nullptr;                     // the chunk being filled
 };
 
 // Rows of one input (text or ROOT) into the chunk buffer, with convert's checks.
 ConvertedInput readRows(const InputFile& in, const ConvertOptions& o, const std::vector<std::string>& features,
-                        LabelRule& labelRule, ConvertSummary& sum, ChunkBuffer& out, const Logger& log) {
-  RowReader r = RowReader::open(in.path, o.separator, o.blockSize);
+                        LabelRule& labelRule, ConvertSummary& sum, ChunkBuffer& out, std::size_t threads,
+                        const Logger& log) {
+  // With threads to spare, the input's SHA-256 is one more thread, off the reading thread's path.
+  RowReader r = RowReader::open(in.path, o.separator, o.blockSize, threads > 1);
   const std::size_t nf = features.size();
   std::vector<std::size_t> cols;
   for (const auto& f : features) cols.push_back(r.requireColumn(f, "--features"));
@@ -380,6 +440,8 @@ struct RowReader::Impl {
   std::optional<RootTree> tree;
   std::optional<RootRowReader> root;
   std::string rootFile;
+  bool hashInBackground = false;
+  std::optional<BackgroundSha256> rootSha;  // started by select() when hashing in the background
   std::string rootWhere;
   std::vector<std::string> rootColumns;
   std::string valueText;  // text(k) of a ROOT value, valid until the next call
@@ -412,16 +474,18 @@ RowReader::~RowReader() = default;
 RowReader::RowReader(RowReader&&) noexcept = default;
 RowReader& RowReader::operator=(RowReader&&) noexcept = default;
 
-RowReader RowReader::open(const std::string& input, const Separator& separator, std::size_t blockSize) {
+RowReader RowReader::open(const std::string& input, const Separator& separator, std::size_t blockSize,
+                          bool hashInBackground) {
   auto impl = std::make_unique<Impl>();
   impl->input = input;
+  impl->hashInBackground = hashInBackground;
   if (const auto spec = parseRootInputSpec(input)) {
     const RootTree& t = impl->tree.emplace(RootFile(spec->file).tree(spec->tree));
     impl->rootFile = t.filePath();
     impl->rootWhere = t.where();
     impl->rootColumns = t.columnNames();
   } else {
-    impl->text.emplace(input, separator, blockSize);
+    impl->text.emplace(input, separator, blockSize, hashInBackground);
   }
   return RowReader(std::move(impl));
 }
@@ -459,6 +523,7 @@ void RowReader::select(std::vector<std::size_t> columns) {
   if (r.tree) {
     r.root.emplace(*r.tree, r.selected);
     r.tree.reset();  // the other branches' embedded baskets are not needed any more
+    if (r.hashInBackground) r.rootSha = BackgroundSha256::ofFile(r.rootFile);
   }
 }
 
@@ -497,15 +562,26 @@ std::string_view RowReader::text(std::size_t k) {
 std::int64_t RowReader::rowsRead() const { return impl_->rows; }
 
 std::string RowReader::finishSha256() {
-  // A second read of a ROOT file: the tree reader reads only the selected branches' baskets, branch
-  // by branch, so the file's bytes never pass through it in order (text is hashed as it is read).
-  return impl_->text ? impl_->text->finishSha256() : sha256File(impl_->rootFile);
+  // A ROOT file is read once more for its hash (after the rows, or alongside them on a thread of
+  // its own): the tree reader reads only the selected branches' baskets, branch by branch, so the
+  // file's bytes never pass through it in order (text is hashed as it is read).
+  if (impl_->text) return impl_->text->finishSha256();
+  return impl_->rootSha ? impl_->rootSha->hexDigest() : sha256File(impl_->rootFile);
 }
 
 std::string RowReader::separatorName() const { return impl_->text ? impl_->text->separator().describe() : "root"; }
 bool RowReader::gzipped() const { return impl_->text && impl_->text->gzipped(); }
 double RowReader::decompressSeconds() const { return impl_->root ? impl_->root->decompressSeconds() : 0.0; }
 std::uint64_t RowReader::basketBytesRead() const { return impl_->root ? impl_->root->bytesRead() : 0; }
+
+std::size_t defaultConvertThreads() {
+  // The CPUs this process may run on: a batch system that gives the job a few cores of a node
+  // (Slurm's cpusets, taskset) sets this mask, where hardware_concurrency() counts the whole node.
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  const int cpus = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 1;
+  return static_cast<std::size_t>(std::clamp(cpus, 1, kMaxDefaultConvertThreads));
+}
 
 ConvertSummary convert(const ConvertOptions& o, const Logger& log) {
   const auto t0 = std::chrono::steady_clock::now();
@@ -540,11 +616,12 @@ ConvertSummary convert(const ConvertOptions& o, const Logger& log) {
   const bool hasWeights = !o.weightColumn.empty();
   const bool hasIds = !o.idColumn.empty();
   const std::size_t chunkRows = chunkRowsFor(nf);
+  sum.threads = o.threads > 0 ? static_cast<std::size_t>(o.threads) : defaultConvertThreads();
 
   h5::writeAtomically(o.output, [&](h5::File& f) {
-    ChunkBuffer out(f, nf, chunkRows, hasIds, o.compressionLevel);
+    ChunkBuffer out(f, nf, chunkRows, hasIds, o.compressionLevel, sum.threads);
     for (const auto& in : inputs) {
-      ConvertedInput ci = readRows(in, o, features, labelRule, sum, out, log);
+      ConvertedInput ci = readRows(in, o, features, labelRule, sum, out, sum.threads, log);
       sum.nSignal += ci.nSignal;
       sum.nBackground += ci.nBackground;
       sum.rows += ci.rows;

@@ -1,15 +1,20 @@
 #include "hepsweep/io/Hdf5.hpp"
 
+#include <libdeflate.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <mutex>
+#include <new>
 #include <type_traits>
+#include <utility>
 
+#include "Hdf5Driver.hpp"
 #include "hepsweep/core/Error.hpp"
 #include "hepsweep/core/Sha256.hpp"
 
@@ -104,6 +109,46 @@ Handle linkCreateProps() {
   Handle lcpl(check(H5Pcreate(H5P_LINK_CREATE), "H5Pcreate"));
   H5Pset_create_intermediate_group(lcpl.id(), 1);
   return lcpl;
+}
+
+// The dataset of RowAppender and ChunkWriter: 0 rows, growing along the first dimension, chunks
+// of chunkRows rows, shuffle + deflate unless the level is 0.
+Handle createRowDataset(const Group& parent, const std::string& name, hid_t fileType, std::size_t cols,
+                        std::size_t chunkRows, int deflateLevel) {
+  const std::string where = parent.where(name);
+  if (deflateLevel < 0 || deflateLevel > 9)
+    throwConfig("deflate level " + std::to_string(deflateLevel) + " for " + where + " is not in 0-9");
+  std::vector<hsize_t> dims{0}, maxDims{H5S_UNLIMITED}, chunk{chunkRows};
+  if (cols > 0) { dims.push_back(cols); maxDims.push_back(cols); chunk.push_back(cols); }
+  Handle space(check(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), maxDims.data()), "H5Screate"));
+  Handle dcpl(check(H5Pcreate(H5P_DATASET_CREATE), "H5Pcreate"));
+  H5Pset_obj_track_times(dcpl.id(), false);
+  H5Pset_chunk(dcpl.id(), static_cast<int>(chunk.size()), chunk.data());
+  if (deflateLevel > 0) {
+    H5Pset_shuffle(dcpl.id());
+    H5Pset_deflate(dcpl.id(), static_cast<unsigned>(deflateLevel));
+  }
+  Handle lcpl = linkCreateProps();
+  return Handle(check(H5Dcreate2(parent.id(), name.c_str(), fileType, space.id(), lcpl.id(), dcpl.id(), H5P_DEFAULT),
+                      "create dataset " + where));
+}
+
+// HDF5's shuffle filter: byte k of element i goes to position k * n + i (n elements).
+void shuffle(const std::byte* in, std::size_t n, std::size_t elemSize, std::byte* out) {
+  if (elemSize == 4 && std::endian::native == std::endian::little) {
+    // The float32 case, one 32-bit load per element instead of four byte loads.
+    for (std::size_t i = 0; i < n; ++i) {
+      std::uint32_t v;
+      std::memcpy(&v, in + 4 * i, 4);
+      out[i] = static_cast<std::byte>(v);
+      out[n + i] = static_cast<std::byte>(v >> 8);
+      out[2 * n + i] = static_cast<std::byte>(v >> 16);
+      out[3 * n + i] = static_cast<std::byte>(v >> 24);
+    }
+    return;
+  }
+  for (std::size_t k = 0; k < elemSize; ++k)
+    for (std::size_t i = 0; i < n; ++i) out[k * n + i] = in[i * elemSize + k];
 }
 
 }  // namespace
@@ -540,7 +585,8 @@ File File::create(const std::string& path) {
   silenceErrors();
   Handle fcpl(check(H5Pcreate(H5P_FILE_CREATE), "H5Pcreate"));
   H5Pset_obj_track_times(fcpl.id(), false);
-  Handle fapl(check(H5Pcreate(H5P_FILE_ACCESS), "H5Pcreate"));
+  auto status = std::make_shared<WriteStatus>();
+  Handle fapl(check(guardedFileAccess(status), "file access properties for '" + path + "'"));
   // Closing the file closes everything in it; no dangling object keeps it half-written.
   H5Pset_fclose_degree(fapl.id(), H5F_CLOSE_STRONG);
   const hid_t id = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl.id(), fapl.id());
@@ -552,8 +598,24 @@ File File::create(const std::string& path) {
   f.h_ = Handle(id);
   f.path_ = "/";
   f.file_ = path;
+  f.writes_ = std::move(status);
   // The root group's own timestamp is not covered by the file creation property list.
   return f;
+}
+
+// Closing (or dropping after an error) a file whose writes failed must complete: the driver is
+// told, so that it records failures from here on instead of returning them.
+File::~File() {
+  if (writes_) writes_->closing = true;
+}
+
+File& File::operator=(File&& o) noexcept {
+  if (this != &o) {
+    if (writes_) writes_->closing = true;
+    Group::operator=(std::move(o));
+    writes_ = std::move(o.writes_);
+  }
+  return *this;
 }
 
 File File::open(const std::string& path, Mode mode) {
@@ -577,6 +639,7 @@ File File::open(const std::string& path, Mode mode) {
 void File::flush() const { check(H5Fflush(id(), H5F_SCOPE_GLOBAL), "flush " + file_, 0); }
 
 void File::close() {
+  if (writes_) writes_->closing = true;
   errno = 0;
   try {
     h_.close();
@@ -588,28 +651,16 @@ void File::close() {
     throwIo("cannot finish writing '" + file_ + "': " +
             (full ? std::string("no space left on the device") : quota ? std::string("disk quota exceeded") : what));
   }
+  // The driver completes the close after a failed write and says what failed.
+  if (writes_ && !writes_->failure.empty()) throwIo(writes_->failure);
 }
 
 template <class T>
 RowAppender<T>::RowAppender(const Group& parent, const std::string& name, std::size_t cols, std::size_t chunkRows,
                             int deflateLevel)
-    : where_(parent.where(name)), cols_(cols) {
-  if (deflateLevel < 0 || deflateLevel > 9)
-    throwConfig("deflate level " + std::to_string(deflateLevel) + " for " + where_ + " is not in 0-9");
-  std::vector<hsize_t> dims{0}, maxDims{H5S_UNLIMITED}, chunk{chunkRows};
-  if (cols > 0) { dims.push_back(cols); maxDims.push_back(cols); chunk.push_back(cols); }
-  Handle space(check(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), maxDims.data()), "H5Screate"));
-  Handle dcpl(check(H5Pcreate(H5P_DATASET_CREATE), "H5Pcreate"));
-  H5Pset_obj_track_times(dcpl.id(), false);
-  H5Pset_chunk(dcpl.id(), static_cast<int>(chunk.size()), chunk.data());
-  if (deflateLevel > 0) {
-    H5Pset_shuffle(dcpl.id());
-    H5Pset_deflate(dcpl.id(), static_cast<unsigned>(deflateLevel));
-  }
-  Handle lcpl = linkCreateProps();
-  ds_ = Handle(check(H5Dcreate2(parent.id(), name.c_str(), fileType<T>(), space.id(), lcpl.id(), dcpl.id(), H5P_DEFAULT),
-                     "create dataset " + where_));
-}
+    : ds_(createRowDataset(parent, name, fileType<T>(), cols, chunkRows, deflateLevel)),
+      where_(parent.where(name)),
+      cols_(cols) {}
 
 template <class T>
 void RowAppender<T>::append(const T* data, std::size_t nRows) {
@@ -624,6 +675,79 @@ void RowAppender<T>::append(const T* data, std::size_t nRows) {
   rows_ += nRows;
 }
 
+ChunkCompressor::ChunkCompressor(int deflateLevel) : level_(deflateLevel) {
+  if (deflateLevel < 0 || deflateLevel > 9)
+    throwConfig("deflate level " + std::to_string(deflateLevel) + " is not in 0-9");
+  if (deflateLevel > 0) {
+    c_ = libdeflate_alloc_compressor(deflateLevel);
+    if (!c_) throw std::bad_alloc();
+  }
+}
+
+ChunkCompressor::~ChunkCompressor() {
+  if (c_) libdeflate_free_compressor(c_);
+}
+
+ChunkCompressor::ChunkCompressor(ChunkCompressor&& o) noexcept
+    : level_(o.level_), c_(std::exchange(o.c_, nullptr)), shuffled_(std::move(o.shuffled_)) {}
+
+ChunkCompressor& ChunkCompressor::operator=(ChunkCompressor&& o) noexcept {
+  if (this != &o) {
+    if (c_) libdeflate_free_compressor(c_);
+    level_ = o.level_;
+    c_ = std::exchange(o.c_, nullptr);
+    shuffled_ = std::move(o.shuffled_);
+  }
+  return *this;
+}
+
+void ChunkCompressor::compress(std::span<const std::byte> data, std::size_t chunkBytes, std::size_t elemSize,
+                               std::vector<std::byte>& out) {
+  if (data.size() > chunkBytes || elemSize == 0 || chunkBytes % elemSize != 0)
+    throw Error(ErrorCategory::Internal, "ChunkCompressor: " + std::to_string(data.size()) + " bytes for a chunk of " +
+                                             std::to_string(chunkBytes) + " in elements of " + std::to_string(elemSize));
+  if (!c_) {
+    out.assign(data.begin(), data.end());
+    out.resize(chunkBytes, std::byte{0});
+    return;
+  }
+  // The zero rows past the data go through the filters like the rest (HDF5 pads a partial chunk
+  // with the fill value, 0, before filtering it).
+  std::span<const std::byte> whole = data;
+  if (data.size() < chunkBytes) {
+    out.assign(data.begin(), data.end());
+    out.resize(chunkBytes, std::byte{0});
+    whole = out;
+  }
+  shuffled_.resize(chunkBytes);
+  shuffle(whole.data(), chunkBytes / elemSize, elemSize, shuffled_.data());
+  out.resize(libdeflate_zlib_compress_bound(c_, chunkBytes));
+  const std::size_t n = libdeflate_zlib_compress(c_, shuffled_.data(), chunkBytes, out.data(), out.size());
+  if (n == 0) throw Error(ErrorCategory::Internal, "libdeflate: compressed chunk larger than its bound");
+  out.resize(n);
+}
+
+template <class T>
+ChunkWriter<T>::ChunkWriter(const Group& parent, const std::string& name, std::size_t cols, std::size_t chunkRows,
+                            int deflateLevel)
+    : ds_(createRowDataset(parent, name, fileType<T>(), cols, chunkRows, deflateLevel)),
+      where_(parent.where(name)),
+      cols_(cols),
+      chunkRows_(chunkRows) {}
+
+template <class T>
+void ChunkWriter<T>::write(std::span<const std::byte> filtered, std::size_t nRows) {
+  if (nRows == 0) return;
+  if (nRows > chunkRows_ || rows_ % chunkRows_ != 0)
+    throw Error(ErrorCategory::Internal, where_ + ": chunk of " + std::to_string(nRows) + " rows after " +
+                                             std::to_string(rows_) + " rows, chunks of " + std::to_string(chunkRows_));
+  std::vector<hsize_t> newDims{rows_ + nRows}, offset{rows_};
+  if (cols_ > 0) { newDims.push_back(cols_); offset.push_back(0); }
+  check(H5Dset_extent(ds_.id(), newDims.data()), "extend " + where_, 0);
+  check(H5Dwrite_chunk(ds_.id(), H5P_DEFAULT, 0, offset.data(), filtered.size(), filtered.data()), "write " + where_, 0);
+  rows_ += nRows;
+}
+
 #define HEPSWEEP_H5_INSTANTIATE(T)                                                                   \
   template void Group::write<T>(const std::string&, std::span<const T>, bool) const;                 \
   template void Group::write2d<T>(const std::string&, const T*, std::size_t, std::size_t, bool) const; \
@@ -631,7 +755,8 @@ void RowAppender<T>::append(const T* data, std::size_t nRows) {
   template std::vector<T> Group::read2d<T>(const std::string&, std::size_t&, std::size_t&) const;    \
   template std::vector<T> Group::readRows<T>(const std::string&, std::size_t, std::size_t) const;    \
   template class RowAppender<T>;                                                                     \
-  template class BlockReader<T>;
+  template class BlockReader<T>;                                                                     \
+  template class ChunkWriter<T>;
 
 HEPSWEEP_H5_INSTANTIATE(float)
 HEPSWEEP_H5_INSTANTIATE(double)

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <unordered_map>
 
 #include "hepsweep/core/Error.hpp"
@@ -54,6 +55,7 @@ struct ByteSource::Impl {
   std::string path;
   std::FILE* file = nullptr;
   Sha256 sha;
+  std::optional<BackgroundSha256> backgroundSha;  // instead of sha, when hashing on a thread
   std::vector<unsigned char> raw;
   std::size_t rawPos = 0, rawLen = 0;
   bool rawEof = false;
@@ -76,7 +78,8 @@ struct ByteSource::Impl {
       if (std::ferror(file)) throwIo("read error on '" + path + "': " + std::strerror(errno));
       rawEof = true;
     }
-    sha.update(raw.data(), n);
+    if (backgroundSha) backgroundSha->update(raw.data(), n);
+    else sha.update(raw.data(), n);
     rawTotal += n;
     rawPos = 0;
     rawLen = n;
@@ -135,11 +138,13 @@ struct ByteSource::Impl {
   }
 };
 
-ByteSource::ByteSource(std::string path, std::size_t blockSize) : impl_(std::make_unique<Impl>()) {
+ByteSource::ByteSource(std::string path, std::size_t blockSize, bool hashInBackground)
+    : impl_(std::make_unique<Impl>()) {
   Impl& s = *impl_;
   s.path = std::move(path);
   s.file = std::fopen(s.path.c_str(), "rb");
   if (!s.file) throwIo("cannot open input file '" + s.path + "': " + std::strerror(errno));
+  if (hashInBackground) s.backgroundSha.emplace();
   s.raw.resize(std::max<std::size_t>(blockSize, 64));
   s.refill();
   if (s.rawLen >= 2 && s.raw[0] == 0x1f && s.raw[1] == 0x8b) {
@@ -165,7 +170,7 @@ const std::string& ByteSource::path() const { return impl_->path; }
 std::string ByteSource::finishSha256() {
   while (impl_->refill()) {
   }
-  return impl_->sha.hexDigest();
+  return impl_->backgroundSha ? impl_->backgroundSha->hexDigest() : impl_->sha.hexDigest();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -236,7 +241,8 @@ struct TextReader::Impl {
   std::unordered_map<std::string, std::size_t> index;
   Separator sep;
 
-  Impl(const std::string& path, std::size_t block) : src(path, block), blockSize(block) {}
+  Impl(const std::string& path, std::size_t block, bool hashInBackground)
+      : src(path, block, hashInBackground), blockSize(block) {}
 
   // The next line without its terminator; false at the end of the data.
   bool nextLine(std::string_view& out) {
@@ -277,8 +283,8 @@ struct TextReader::Impl {
   }
 };
 
-TextReader::TextReader(const std::string& path, Separator sep, std::size_t blockSize)
-    : impl_(std::make_unique<Impl>(path, std::max<std::size_t>(blockSize, 64))) {
+TextReader::TextReader(const std::string& path, Separator sep, std::size_t blockSize, bool hashInBackground)
+    : impl_(std::make_unique<Impl>(path, std::max<std::size_t>(blockSize, 64), hashInBackground)) {
   Impl& r = *impl_;
   std::string_view line;
   if (!r.nextNonBlank(line)) throwInput("file '" + path + "' is empty (no header line)");

@@ -152,3 +152,35 @@ TEST(Error, CategoriesHaveDistinctNonZeroExitCodes) {
   }
   EXPECT_EQ(codes.size(), 5u);
 }
+
+// BackgroundSha256 gives Sha256's digest for the same bytes however they are cut (empty pieces,
+// pieces larger than earlier ones, more pieces than its blocks), and for a whole file; a missing
+// file is an Error(Io) from hexDigest(); one dropped unfinished stops its thread (no hang).
+TEST(Sha256, BackgroundGivesTheSameDigest) {
+  std::string data;
+  for (int i = 0; i < 300000; ++i) data += static_cast<char>((i * 7919) ^ (i >> 5));
+  Sha256 plain;
+  plain.update(data);
+  const std::string expected = plain.hexDigest();
+  BackgroundSha256 bg;
+  std::size_t at = 0;
+  for (std::size_t piece = 0; at < data.size(); piece = (piece * 31 + 17) % 40000) {
+    const std::size_t n = std::min(piece, data.size() - at);
+    bg.update(data.data() + at, n);
+    at += n;
+  }
+  EXPECT_EQ(bg.hexDigest(), expected);
+
+  const std::string path = testing::TempDir() + "/hepsweep_bg_sha.bin";
+  std::ofstream(path, std::ios::binary) << data;
+  EXPECT_EQ(BackgroundSha256::ofFile(path).hexDigest(), expected);
+  EXPECT_EQ(BackgroundSha256::ofFile(path).hexDigest(), sha256File(path));
+  BackgroundSha256 missing = BackgroundSha256::ofFile(path + ".missing");
+  EXPECT_THROW(missing.hexDigest(), Error);
+  {
+    BackgroundSha256 dropped;
+    dropped.update(data.data(), 1000);
+    BackgroundSha256 droppedFile = BackgroundSha256::ofFile(path);
+  }
+  std::remove(path.c_str());
+}

@@ -6,7 +6,9 @@
 #include <sys/wait.h>
 
 #include <cctype>
+#include <cmath>
 #include <fstream>
+#include <iostream>
 #include <nlohmann/json.hpp>
 #include <filesystem>
 #include <map>
@@ -185,6 +187,103 @@ TEST(ConvertCli, CompressionLevelSetsTheOutputFilter) {
   EXPECT_EQ(bad.code, 2);
   EXPECT_NE(bad.err.find("--compression-level 10"), std::string::npos) << bad.err;
   EXPECT_EQ(d.entries(), entries);
+}
+
+// --threads takes a number of threads from 1 to 64 or auto (the default); --json reports how
+// many compressed the output. Anything else is a configuration error naming the value, and no
+// output is written.
+TEST(ConvertCli, ThreadsOption) {
+  TempDir d;
+  writeFile(d / "sig.csv", "a,b\n1,2\n");
+  writeFile(d / "bkg.csv", "a,b\n3,4\n");
+  const std::string files = "--signal '" + (d / "sig.csv") + "' --background '" + (d / "bkg.csv") + "'";
+  CliRun r = convertCli(d, files + " --threads 3 --json -o '" + (d / "t3.h5") + "'");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["threads"], 3);
+  r = convertCli(d, files + " --json -o '" + (d / "auto.h5") + "'");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const int autoThreads = nlohmann::json::parse(r.out)["threads"];
+  EXPECT_GE(autoThreads, 1);
+  EXPECT_LE(autoThreads, 4);
+  const auto entries = d.entries();
+  for (const char* bad : {"0", "65", "-2", "two", "2x", ""}) {
+    r = convertCli(d, files + " --threads '" + bad + "' -o '" + (d / "bad.h5") + "'");
+    EXPECT_EQ(r.code, 2) << bad;
+    EXPECT_NE(r.err.find(std::string("--threads '") + bad + "'"), std::string::npos) << r.err;
+  }
+  EXPECT_EQ(d.entries(), entries);
+}
+
+// h5py reads the output of the multi-threaded writer as any HDF5 file: shuffle + gzip chunks of
+// 4096 rows x all features, inflated by h5py's own zlib into exactly the CSV's values (which are
+// exact in float32, so numpy's parse of the text is exact too), rows in file order.
+TEST(ConvertCli, H5pyReadsTheThreadedOutput) {
+  if (std::system("/usr/bin/python3 -c 'import h5py, numpy' 2>/dev/null") != 0)
+    GTEST_SKIP() << "/usr/bin/python3 with h5py and numpy is not available";
+  TempDir d;
+  std::string csv = "label,a,b,c,d,e\n";
+  for (int i = 0; i < 10000; ++i) {
+    csv += std::to_string(i % 3 == 0 ? 1 : 0);
+    for (int j = 0; j < 5; ++j) csv += "," + std::to_string(((i * 37 + j * 101) % 4001 - 2000) / 16.0);
+    csv += "\n";
+  }
+  writeFile(d / "in.csv", csv);
+  const CliRun r = convertCli(d, "-q '" + (d / "in.csv") + "' --label label --threads 4 -o '" + (d / "out.h5") + "'");
+  ASSERT_EQ(r.code, 0) << r.err;
+  writeFile(d / "check.py",
+            "import h5py, numpy as np, sys\n"
+            "x = np.loadtxt(sys.argv[1], delimiter=',', skiprows=1)\n"
+            "with h5py.File(sys.argv[2], 'r') as f:\n"
+            "    ds = f['features']\n"
+            "    assert ds.compression == 'gzip' and ds.compression_opts == 1 and ds.shuffle, (ds.compression, ds.shuffle)\n"
+            "    assert ds.chunks == (4096, 5), ds.chunks\n"
+            "    assert np.array_equal(ds[:], x[:, 1:].astype(np.float32)), 'features differ'\n"
+            "    assert np.array_equal(f['labels'][:], (x[:, 0] == 1).astype(np.int8)), 'labels differ'\n"
+            "    assert np.array_equal(f['weights'][:], np.ones(len(x), np.float32)), 'weights differ'\n"
+            "print('ok')\n");
+  const std::string out = d / "py.out";
+  const std::string cmd = "/usr/bin/python3 '" + (d / "check.py") + "' '" + (d / "in.csv") + "' '" + (d / "out.h5") +
+                          "' >'" + out + "' 2>&1";
+  EXPECT_EQ(std::system(cmd.c_str()), 0) << readFile(out);
+  EXPECT_EQ(readFile(out), "ok\n");
+}
+
+// A write that fails stops convert with an I/O error (exit 4) naming the output file and the
+// reason, with no output and no temporary file left, and no crash (HDF5 1.10 alone died with
+// SIGSEGV after the message). Two ways to fail: a file size limit (ulimit -f, SIGXFSZ ignored:
+// the writes fail with EFBIG) and, when this process may mount one, a full 1 MB tmpfs (ENOSPC).
+TEST(ConvertCli, WriteFailureIsACleanError) {
+  TempDir d;
+  std::string csv = "a,b,c,d,e,f,g,h\n";
+  for (int i = 0; i < 100000; ++i) {
+    for (int j = 0; j < 8; ++j) csv += (j ? "," : "") + std::to_string(std::sin(i * 8.0 + j) * 1000.0);
+    csv += "\n";
+  }
+  writeFile(d / "sig.csv", csv);
+  writeFile(d / "bkg.csv", "a,b,c,d,e,f,g,h\n1,2,3,4,5,6,7,8\n");
+  const std::string files = "-q --signal '" + (d / "sig.csv") + "' --background '" + (d / "bkg.csv") + "'";
+  const auto entries = d.entries();
+  CliRun r = convertCli(d, files + " -o '" + (d / "out.h5") + "'", "ulimit -f 400; trap '' XFSZ; ");
+  EXPECT_EQ(r.code, 4) << r.err;
+  for (const char* part : {"I/O error", "out.h5.tmp-", "File too large"})
+    EXPECT_NE(r.err.find(part), std::string::npos) << part << " not in: " << r.err;
+  EXPECT_EQ(d.entries(), entries);
+
+  const std::string mnt = d / "small-disk";
+  std::filesystem::create_directory(mnt);
+  if (std::system(("mount -t tmpfs -o size=1m tmpfs '" + mnt + "' 2>/dev/null").c_str()) != 0) {
+    std::cout << "no tmpfs mount permitted here: the disk-full case is not run\n";
+    return;
+  }
+  struct Unmount {
+    std::string dir;
+    ~Unmount() { std::system(("umount '" + dir + "'").c_str()); }
+  } unmount{mnt};
+  r = convertCli(d, files + " -o '" + mnt + "/out.h5'");
+  EXPECT_EQ(r.code, 4) << r.err;
+  for (const char* part : {"I/O error", "small-disk/out.h5.tmp-", "No space left on device"})
+    EXPECT_NE(r.err.find(part), std::string::npos) << part << " not in: " << r.err;
+  EXPECT_TRUE(std::filesystem::is_empty(mnt));
 }
 
 // Options that take lists and names with spaces (SHiP columns) work from the command line, and

@@ -396,6 +396,98 @@ TEST(Convert, GzipPlainAndRepeatAreIdentical) {
   EXPECT_EQ(readDatasetInfo(d / "plain.h5").inputSha256[0], sha256File(d / "sig.txt"));
 }
 
+namespace {
+
+// Rows g = first .. first+rows-1 of a 4-feature CSV (chunks of 4096 rows) whose values are exact
+// in float32 and tell the row apart, with its index as the id column.
+std::string numberedRows(int first, int rows) {
+  std::string t = "a,b,c,d,evt\n";
+  for (int g = first; g < first + rows; ++g) {
+    for (int j = 0; j < 4; ++j) t += std::to_string((g * (j + 3)) % 10007 / 4.0 - 100) + ",";
+    t += std::to_string(g) + "\n";
+  }
+  return t;
+}
+
+// The files are equal byte for byte except for the creation time recorded in /provenance.
+void expectSameExceptCreationTime(const std::string& a, const std::string& b) {
+  const std::string x = iotest::readFile(a), y = iotest::readFile(b);
+  ASSERT_EQ(x.size(), y.size()) << a << " vs " << b;
+  const std::string cx = readDatasetInfo(a).created, cy = readDatasetInfo(b).created;
+  const std::size_t px = x.find(cx), py = y.find(cy);
+  ASSERT_NE(px, std::string::npos);
+  ASSERT_EQ(px, py);
+  std::size_t differ = 0;
+  for (std::size_t i = 0; i < x.size(); ++i)
+    if (x[i] != y[i] && (i < px || i >= px + cx.size())) ++differ;
+  EXPECT_EQ(differ, 0u) << a << " and " << b << " differ in " << differ << " bytes besides the creation time";
+}
+
+}  // namespace
+
+// The output does not depend on how many threads compress it: 1, 2 and 4 threads give files that
+// are identical byte for byte (but for the creation time), with every row where it belongs. The
+// inputs end exactly on a chunk boundary (3 x 4096 rows), one row past one, and in several files
+// whose boundaries fall inside chunks. Catches chunks written out of order, a chunk compressed
+// from another chunk's rows, a short last chunk padded with stale rows, and bytes that depend on
+// the thread that compressed them.
+TEST(Convert, ThreadCountsGiveIdenticalFiles) {
+  TempDir d;
+  const std::vector<std::vector<int>> layouts = {{8192, 4096}, {8193, 1}, {1000, 5000, 3000, 2, 4095}};
+  for (const auto& sizes : layouts) {
+    ConvertOptions o;
+    o.idColumn = "evt";
+    o.commandLine = "same";
+    int first = 0;
+    for (std::size_t f = 0; f < sizes.size(); ++f) {
+      const std::string path = d / ("in" + std::to_string(f) + ".csv");
+      writeFile(path, numberedRows(first, sizes[f]));
+      first += sizes[f];
+      (f + 1 == sizes.size() ? o.backgroundFiles : o.signalFiles).push_back(path);
+    }
+    for (const int threads : {1, 2, 4}) {
+      o.threads = threads;
+      o.output = d / ("t" + std::to_string(threads) + ".h5");
+      EXPECT_EQ(convert(o).threads, static_cast<std::size_t>(threads));
+    }
+    const auto ds = readDataset(d / "t4.h5");
+    ASSERT_EQ(ds.rows(), first);
+    for (int g = 0; g < first; ++g) {
+      ASSERT_EQ(ds.ids[static_cast<std::size_t>(g)], g) << "row " << g;
+      for (int j = 0; j < 4; ++j)
+        ASSERT_EQ(ds.features(g, j), static_cast<float>((g * (j + 3)) % 10007 / 4.0 - 100)) << "row " << g;
+      ASSERT_EQ(ds.labels(g), g < first - sizes.back() ? 1.0f : 0.0f) << "row " << g;
+    }
+    expectSameExceptCreationTime(d / "t1.h5", d / "t2.h5");
+    expectSameExceptCreationTime(d / "t1.h5", d / "t4.h5");
+  }
+}
+
+// A bad value after several chunks are on their way through the threads stops the conversion
+// with the same message for any thread count, and leaves no output; --threads outside 1-64 is a
+// configuration error.
+TEST(Convert, ErrorsWhileThreadsCompress) {
+  TempDir d;
+  std::string big = numberedRows(0, 30000);
+  big += "1,2,3,4x,30000\n";
+  writeFile(d / "sig.csv", big);
+  writeFile(d / "bkg.csv", numberedRows(0, 10));
+  for (const int threads : {1, 4}) {
+    auto o = byFile(d);
+    o.threads = threads;
+    const auto f = expectFailure(d, o);
+    EXPECT_EQ(f.category, ErrorCategory::Input);
+    expectHas(f.message, {"sig.csv", "line 30002", "column 'd'", "'4x'"});
+  }
+  for (const int threads : {-1, 65}) {
+    auto o = byFile(d);
+    o.threads = threads;
+    const auto f = expectFailure(d, o);
+    EXPECT_EQ(f.category, ErrorCategory::Config);
+    expectHas(f.message, {"--threads", std::to_string(threads).c_str()});
+  }
+}
+
 // readDatasetRows reads exactly the requested slice (as a rank of an MPI job would), and
 // feature selection works on it; out-of-range requests are errors.
 TEST(DatasetFile, RowRangesAndSelection) {

@@ -1,8 +1,13 @@
 // The HDF5 wrapper: round trips, hyperslab reads, streaming appends, atomic writes and errors.
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 
+#include <cmath>
+#include <csignal>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <span>
 #include <numeric>
 #include <vector>
 
@@ -96,6 +101,95 @@ TEST(Hdf5, RowAppenderStreamsInPieces) {
   EXPECT_EQ(file.read<std::int8_t>("y"), (std::vector<std::int8_t>{0, 1, 1}));
 }
 
+// Chunks filtered outside HDF5 (ChunkCompressor) and written whole (ChunkWriter) read back, through
+// HDF5's own unshuffle + inflate, as the values written: 2-D float, 1-D int8 and int64, at level 0
+// (no filters), 1, 4 and 9, with a short last chunk. A wrong shuffle order, a wrong element size or
+// a missing zero pad would give other values (or an HDF5 read error).
+TEST(Hdf5, ChunkWriterWritesWhatHdf5Reads) {
+  const std::size_t chunkRows = 100, rows = 1037;  // 10 whole chunks and one of 37 rows
+  std::vector<float> x(rows * 3);
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = std::ldexp(static_cast<float>(i % 977) - 488.25f, static_cast<int>(i % 11) - 5);
+  std::vector<std::int8_t> y(rows);
+  std::vector<std::int64_t> id(rows);
+  for (std::size_t i = 0; i < rows; ++i) {
+    y[i] = static_cast<std::int8_t>(i % 3 == 0);
+    id[i] = (std::int64_t{1} << 53) + 1 - static_cast<std::int64_t>(i * i);
+  }
+  for (const int level : {0, 1, 4, 9}) {
+    const std::string path = tempPath("chunks" + std::to_string(level) + ".h5");
+    h5::writeAtomically(path, [&](h5::File& file) {
+      h5::ChunkWriter<float> xw(file, "x", 3, chunkRows, level);
+      h5::ChunkWriter<std::int8_t> yw(file, "y", 0, chunkRows, level);
+      h5::ChunkWriter<std::int64_t> iw(file, "id", 0, chunkRows, level);
+      h5::ChunkCompressor z(level);
+      std::vector<std::byte> out;
+      for (std::size_t r = 0; r < rows; r += chunkRows) {
+        const std::size_t n = std::min(chunkRows, rows - r);
+        z.compress(std::as_bytes(std::span(x.data() + r * 3, n * 3)), xw.chunkBytes(), sizeof(float), out);
+        xw.write(out, n);
+        z.compress(std::as_bytes(std::span(y.data() + r, n)), yw.chunkBytes(), 1, out);
+        yw.write(out, n);
+        z.compress(std::as_bytes(std::span(id.data() + r, n)), iw.chunkBytes(), 8, out);
+        iw.write(out, n);
+      }
+      EXPECT_EQ(xw.rows(), rows);
+    });
+    const h5::File file = h5::File::open(path);
+    EXPECT_EQ(file.shape("x"), (std::vector<std::size_t>{rows, 3})) << "level " << level;
+    EXPECT_EQ(file.read<float>("x"), x) << "level " << level;
+    EXPECT_EQ(file.read<std::int8_t>("y"), y) << "level " << level;
+    EXPECT_EQ(file.read<std::int64_t>("id"), id) << "level " << level;
+    EXPECT_EQ(file.readRows<float>("x", 1030, 7), std::vector<float>(x.begin() + 3090, x.end())) << "level " << level;
+  }
+}
+
+// The filtered bytes depend only on the data and the level (not on the compressor instance or
+// what it compressed before), and the short last chunk is padded with zeros: the ground for
+// convert's output being identical whatever the number of threads.
+TEST(Hdf5, ChunkCompressorIsDeterministicAndPadsWithZeros) {
+  std::vector<float> v(4096 * 7);
+  for (std::size_t i = 0; i < v.size(); ++i) v[i] = std::sin(static_cast<float>(i)) * 100.0f;
+  const std::size_t chunk = v.size() * sizeof(float);
+  const auto bytes = [&](std::size_t n) { return std::as_bytes(std::span(v.data(), n)); };
+  h5::ChunkCompressor a(4), b(4);
+  std::vector<std::byte> outA, outB, padded;
+  b.compress(bytes(v.size() / 2), chunk, 4, outB);  // a different chunk first
+  a.compress(bytes(v.size()), chunk, 4, outA);
+  b.compress(bytes(v.size()), chunk, 4, outB);
+  EXPECT_EQ(outA, outB);
+  EXPECT_LT(outA.size(), chunk);
+
+  std::vector<float> zeroTail(v.begin(), v.begin() + 1000);
+  zeroTail.resize(v.size(), 0.0f);
+  a.compress(bytes(1000), chunk, 4, outA);
+  b.compress(std::as_bytes(std::span(zeroTail)), chunk, 4, padded);
+  EXPECT_EQ(outA, padded);
+
+  h5::ChunkCompressor none(0);
+  none.compress(bytes(1000), chunk, 4, outA);
+  ASSERT_EQ(outA.size(), chunk);
+  EXPECT_EQ(std::memcmp(outA.data(), zeroTail.data(), chunk), 0);
+  EXPECT_THROW(none.compress(bytes(v.size()), chunk - 4, 4, outA), Error);
+  EXPECT_THROW(h5::ChunkCompressor(10), Error);
+}
+
+// Chunks go in row order and only the last may be short: a chunk after a short one is a bug in
+// the caller and is refused instead of leaving a hole of unwritten rows.
+TEST(Hdf5, ChunkWriterRefusesAChunkAfterAShortOne) {
+  const std::string path = tempPath("short.h5");
+  EXPECT_THROW(h5::writeAtomically(path, [&](h5::File& file) {
+                 h5::ChunkWriter<float> w(file, "x", 0, 10, 1);
+                 h5::ChunkCompressor z(1);
+                 std::vector<float> v(10, 1.0f);
+                 std::vector<std::byte> out;
+                 z.compress(std::as_bytes(std::span(v.data(), 5)), w.chunkBytes(), 4, out);
+                 w.write(out, 5);
+                 w.write(out, 5);
+               }),
+               Error);
+  EXPECT_FALSE(fs::exists(path));
+}
+
 // A failure while filling leaves neither the final file nor the temporary one behind, and an
 // existing file of that name is untouched: a half-written output never looks complete.
 TEST(Hdf5, FailedWriteLeavesNoOutput) {
@@ -114,6 +208,75 @@ TEST(Hdf5, FailedWriteLeavesNoOutput) {
   h5::writeAtomically(path, [&](h5::File& file) { file.writeScalar("x", 1.0); });
   EXPECT_THROW(h5::writeAtomically(path, [&](h5::File&) { throw Error(ErrorCategory::Input, "bad"); }), Error);
   EXPECT_EQ(h5::File::open(path).readScalarDouble("x"), 1.0);
+}
+
+namespace {
+// Limits the size of files this process writes (RLIMIT_FSIZE, with SIGXFSZ ignored so that an
+// oversized write fails with EFBIG instead of killing the process), until destroyed.
+class FileSizeLimit {
+ public:
+  explicit FileSizeLimit(rlim_t bytes) {
+    getrlimit(RLIMIT_FSIZE, &saved_);
+    oldHandler_ = std::signal(SIGXFSZ, SIG_IGN);
+    rlimit lim = saved_;
+    lim.rlim_cur = bytes;
+    setrlimit(RLIMIT_FSIZE, &lim);
+  }
+  ~FileSizeLimit() {
+    setrlimit(RLIMIT_FSIZE, &saved_);
+    std::signal(SIGXFSZ, oldHandler_);
+  }
+
+ private:
+  rlimit saved_{};
+  void (*oldHandler_)(int) = nullptr;
+};
+}  // namespace
+
+// A write that fails (here: beyond the file size limit, as a full disk or a quota would) is an
+// Error(Io) naming the file and the reason, the temporary file is removed, and HDF5 is left able
+// to go on: further files are written, and the process exits normally (HDF5 1.10 alone left the
+// failed file half-closed and crashed in its exit handler, which would fail this test binary).
+// Both the writes of the first chunks and the writes at close are covered.
+TEST(Hdf5, WriteFailureIsACleanErrorAndHdf5GoesOn) {
+  const std::string path = tempPath("limited.h5");
+  fs::remove(path);
+  std::vector<float> v(4096 * 16);
+  for (std::size_t i = 0; i < v.size(); ++i) v[i] = std::sin(static_cast<float>(i));  // incompressible enough
+  // Direct chunk writes fail at once; RowAppender's chunks wait in HDF5's chunk cache and fail
+  // when the dataset is closed, which only the file's close reports.
+  for (const bool direct : {true, false}) {
+    std::string message;
+    {
+      FileSizeLimit limit(128 * 1024);
+      try {
+        h5::writeAtomically(path, [&](h5::File& file) {
+          if (direct) {
+            h5::ChunkWriter<float> w(file, "x", 16, 4096, 0);
+            h5::ChunkCompressor z(0);
+            std::vector<std::byte> out;
+            z.compress(std::as_bytes(std::span(v)), w.chunkBytes(), 4, out);
+            for (int c = 0; c < 4; ++c) w.write(out, 4096);
+            ADD_FAILURE() << "1 MiB written under a 128 KiB limit";
+          } else {
+            h5::RowAppender<float>(file, "y", 0, 8192, 0).append(v.data(), v.size());
+          }
+        });
+      } catch (const Error& e) {
+        EXPECT_EQ(e.category(), ErrorCategory::Io);
+        message = e.what();
+      }
+    }
+    EXPECT_NE(message.find("File too large"), std::string::npos) << (direct ? "direct: " : "cached: ") << message;
+    // The message names the file the user asked for, not the temporary it was written as.
+    EXPECT_NE(message.find("'" + path + "'"), std::string::npos) << message;
+    EXPECT_EQ(message.find(".tmp-"), std::string::npos) << message;
+    EXPECT_FALSE(fs::exists(path));
+    for (const auto& e : fs::directory_iterator(fs::path(path).parent_path()))
+      EXPECT_EQ(e.path().filename().string().find("limited.h5.tmp-"), std::string::npos) << e.path();
+  }
+  h5::writeAtomically(path, [&](h5::File& file) { file.write<float>("x", v); });
+  EXPECT_EQ(h5::File::open(path).read<float>("x"), v);
 }
 
 // Identical content gives identical bytes (no object timestamps): the basis of the

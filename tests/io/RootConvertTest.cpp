@@ -98,6 +98,15 @@ TEST(RootConvert, ClassByFileWithWeightsAndIds) {
   EXPECT_EQ(paths[1], d / "mc.root:bkg_tree");
   const auto abs = f.openGroup("provenance").readStrings("input_absolute_paths");
   EXPECT_NE(abs[0].find("mc.root:sig_tree"), std::string::npos);
+  // The ROOT file's hash is the same whether it is a second read after the rows (one thread) or
+  // a read alongside them on a thread of its own (several threads).
+  for (const int threads : {1, 3}) {
+    o.threads = threads;
+    o.output = d / ("threads" + std::to_string(threads) + ".h5");
+    const ConvertSummary t = convert(o);
+    EXPECT_EQ(t.inputs[0].sha256, sha256File(d / "mc.root")) << threads << " threads";
+    EXPECT_EQ(t.inputs[1].sha256, sha256File(d / "mc.root")) << threads << " threads";
+  }
   EXPECT_NE(summaryText(s).find("ROOT tree 'bkg_tree'"), std::string::npos);
 }
 

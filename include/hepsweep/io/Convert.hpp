@@ -35,7 +35,8 @@ struct ConvertOptions {
   Separator separator;                       // --sep
   bool commonColumns = false;                // --common-columns
   bool allowNonFinite = false;               // --allow-nonfinite
-  int compressionLevel = 4;                  // --compression-level: deflate 1-9 of the output, 0 none
+  int compressionLevel = 1;                  // --compression-level: deflate 1-9 of the output, 0 none
+  int threads = 0;                           // --threads: compressing the output (0: defaultConvertThreads())
   std::string output;                        // -o
   std::string commandLine;                   // recorded in /provenance
   std::size_t blockSize = 1 << 20;           // input read size
@@ -77,6 +78,7 @@ struct ConvertSummary {
   std::vector<LabelCount> labelCounts;  // at most kMaxLabelCounts distinct values listed
   std::int64_t otherLabelValues = 0;    // rows whose label text was beyond that list
   double seconds = 0;
+  std::size_t threads = 0;  // threads that compressed the output (the calling one included)
   static constexpr std::size_t kMaxLabelCounts = 32;
 };
 
@@ -88,7 +90,10 @@ struct ConvertSummary {
 class RowReader {
  public:
   // A text file, or a ROOT input "file.root:tree" / "file.root" (see parseRootInputSpec).
-  static RowReader open(const std::string& input, const Separator& separator, std::size_t blockSize = 1 << 20);
+  // hashInBackground: finishSha256's hash is computed on a thread of its own while the rows are
+  // read (text: the bytes as they are read; ROOT: a sequential read of the file from select() on).
+  static RowReader open(const std::string& input, const Separator& separator, std::size_t blockSize = 1 << 20,
+                        bool hashInBackground = false);
   ~RowReader();
   RowReader(RowReader&&) noexcept;
   RowReader& operator=(RowReader&&) noexcept;
@@ -138,6 +143,15 @@ class RowReader {
   explicit RowReader(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// The default of ConvertOptions::threads: the CPUs this process may run on (its affinity mask,
+// which batch systems restrict to the job's cores), at most kMaxDefaultConvertThreads. Reading and
+// parsing the inputs is one thread; beyond that, more threads only compress the output, and at
+// the default level a few keep up with the reader.
+inline constexpr int kMaxDefaultConvertThreads = 4;
+// Each thread holds about 2 MB of chunks; more than a few only wait for the reading thread.
+inline constexpr int kMaxConvertThreads = 64;
+std::size_t defaultConvertThreads();
 
 // Runs the conversion. Throws Error(Config) for inconsistent options, Error(Input) for bad data
 // (naming file, line, column and the offending text), Error(Io) for unreadable inputs or an

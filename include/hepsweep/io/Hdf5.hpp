@@ -8,11 +8,16 @@
 #include "hepsweep/core/Error.hpp"
 
 #include <Eigen/Core>
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <utility>
 #include <vector>
+
+struct libdeflate_compressor;
 
 namespace hepsweep::io::h5 {
 
@@ -95,15 +100,26 @@ class Group {
   std::string file_;
 };
 
+struct WriteStatus;
+
 class File : public Group {
  public:
   enum class Mode { ReadOnly, ReadWrite };
+  File() = default;
+  ~File();
+  File(File&&) noexcept = default;
+  File& operator=(File&& o) noexcept;
   // Create (truncating) a new file. Files are created without a creation-time stamp inside
-  // HDF5's own metadata so that identical content gives identical bytes.
+  // HDF5's own metadata so that identical content gives identical bytes. A write that fails
+  // (disk full, quota, file size limit) throws Error(Io) naming the file and the reason; the file
+  // can then still be closed (HDF5 1.10 alone would crash at exit; see src/io/Hdf5Driver.hpp).
   static File create(const std::string& path);
   static File open(const std::string& path, Mode mode = Mode::ReadOnly);
   void flush() const;
-  void close();  // closes the file, throwing if that fails (data not written)
+  void close();  // closes the file, throwing if that fails or if a write failed (data not written)
+
+ private:
+  std::shared_ptr<WriteStatus> writes_;  // files made by create(): what their driver reports
 };
 
 // A 2-D (or 1-D when cols == 0) dataset that grows by appending rows: chunked, compressed
@@ -143,6 +159,57 @@ class BlockReader {
   std::string where_;
   std::size_t rows_ = 0, cols_ = 1, chunkRows_ = 0;
   int rank_ = 1;
+};
+
+// What HDF5's shuffle and deflate filters store for one chunk, made outside HDF5 so that chunks
+// can be compressed on several threads and written whole by ChunkWriter. The deflate is
+// libdeflate's (3x zlib's speed at a slightly better ratio on float32 ntuples), whose output is a
+// standard zlib stream: every HDF5 reader (h5py, h5dump, this library) inflates it with zlib. One
+// compressor per thread; the same bytes and level always give the same filtered bytes.
+class ChunkCompressor {
+ public:
+  // deflateLevel 1-9 (libdeflate's levels, 1 fastest), or 0: no filters, the bytes stored as they are.
+  explicit ChunkCompressor(int deflateLevel);
+  ~ChunkCompressor();
+  ChunkCompressor(ChunkCompressor&& o) noexcept;
+  ChunkCompressor& operator=(ChunkCompressor&& o) noexcept;
+  ChunkCompressor(const ChunkCompressor&) = delete;
+  ChunkCompressor& operator=(const ChunkCompressor&) = delete;
+
+  // The filtered bytes of one whole chunk of `chunkBytes` bytes, of which the first `data.size()`
+  // are given and the rest are zero (the unused rows of a dataset's last chunk): shuffled by
+  // `elemSize`, then deflated. Replaces the contents of `out`.
+  void compress(std::span<const std::byte> data, std::size_t chunkBytes, std::size_t elemSize,
+                std::vector<std::byte>& out);
+  int level() const { return level_; }
+
+ private:
+  int level_;
+  libdeflate_compressor* c_ = nullptr;
+  std::vector<std::byte> shuffled_;
+};
+
+// A dataset laid out as RowAppender lays it out (chunks of chunkRows rows, shuffle + deflate at
+// deflateLevel, growing along the rows), whose chunks arrive already filtered by ChunkCompressor
+// and are written whole, in row order (H5Dwrite_chunk): HDF5 only records where each one lies.
+template <class T>
+class ChunkWriter {
+ public:
+  ChunkWriter(const Group& parent, const std::string& name, std::size_t cols, std::size_t chunkRows,
+              int deflateLevel);
+  // Appends the next chunk, which holds `nRows` rows (<= chunkRows; fewer only for the last
+  // chunk, whose filtered bytes still cover a whole chunk).
+  void write(std::span<const std::byte> filtered, std::size_t nRows);
+  std::size_t rows() const { return rows_; }
+  // Unfiltered bytes of one whole chunk: what ChunkCompressor::compress takes as chunkBytes.
+  std::size_t chunkBytes() const { return chunkRows_ * std::max<std::size_t>(cols_, 1) * sizeof(T); }
+
+ private:
+  Handle ds_;
+  std::string where_;
+  std::size_t cols_;
+  std::size_t chunkRows_;
+  std::size_t rows_ = 0;
 };
 
 // `message` with the temporary's path replaced by the target's; an HDF5 write error caused by a

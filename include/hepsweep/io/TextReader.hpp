@@ -36,7 +36,9 @@ struct Separator {
 // concatenated members), hashing the bytes as they come off the disk.
 class ByteSource {
  public:
-  explicit ByteSource(std::string path, std::size_t blockSize = 1 << 20);
+  // hashInBackground: the SHA-256 is computed on a thread of its own (BackgroundSha256) while
+  // the caller works on the bytes, instead of in read().
+  explicit ByteSource(std::string path, std::size_t blockSize = 1 << 20, bool hashInBackground = false);
   ~ByteSource();
   ByteSource(ByteSource&&) noexcept;
   ByteSource& operator=(ByteSource&&) noexcept;
@@ -63,7 +65,9 @@ class TextReader {
  public:
   // Opens `path` and reads its header line (the first non-blank line). Throws Error(Io) when the
   // file cannot be opened and Error(Input) for an empty file or duplicate column names.
-  explicit TextReader(const std::string& path, Separator sep = {}, std::size_t blockSize = 1 << 20);
+  // hashInBackground: see ByteSource.
+  explicit TextReader(const std::string& path, Separator sep = {}, std::size_t blockSize = 1 << 20,
+                      bool hashInBackground = false);
   ~TextReader();
   TextReader(TextReader&&) noexcept;
   TextReader& operator=(TextReader&&) noexcept;
