@@ -8,7 +8,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   libeigen3-dev libhdf5-dev libboost-program-options-dev libgtest-dev libgmock-dev
   libtomlplusplus-dev libfast-float-dev zlib1g-dev libssl-dev nlohmann-json3-dev
-  liblz4-dev libzstd-dev liblzma-dev libxxhash-dev liblbfgspp-dev
+  liblz4-dev libzstd-dev liblzma-dev libxxhash-dev liblbfgspp-dev libdeflate-dev
   openmpi-bin libopenmpi-dev
   gnuplot-nox hdf5-tools
   python3 python3-numpy python3-h5py python3-onnx
