@@ -42,8 +42,11 @@ po::options_description makeOptions() {
         "held-out test set (repeatable)")
     ("id", po::value<std::string>()->value_name("COLUMN"), "text and ROOT inputs: column (branch) of integer event ids, kept in the output (HDF5 inputs use their /ids)")
     ("sep", po::value<std::string>()->default_value("auto")->value_name("SEP"), "text inputs: field separator, as for convert --sep")
-    ("chunk-rows", po::value<std::int64_t>()->default_value(65536)->value_name("N"),
+    ("chunk-rows", po::value<std::int64_t>()->default_value(16384)->value_name("N"),
         "events read and scored per block (a multiple of 1024; it changes memory use, never the scores)")
+    ("threads", po::value<int>()->default_value(1)->value_name("N"),
+        "HDF5 inputs: threads that decompress and score each block (the output is identical for any N); "
+        "text and ROOT inputs use one")
     ("quiet,q", po::bool_switch(), "print nothing on success")
     ("json", po::bool_switch(), "print the summary as one JSON object")
     ("verbose,v", po::bool_switch(), "log each input to stderr");
@@ -111,6 +114,7 @@ int applyCommand(const Args& args) {
   if (vm.count("id")) o.idColumn = vm["id"].as<std::string>();
   o.separator = vm["sep"].as<std::string>();
   o.chunkRows = vm["chunk-rows"].as<std::int64_t>();
+  o.threads = vm["threads"].as<int>();
   o.commandLine = invocation().empty() ? str::shellJoin(args) : invocation();
 
   const Logger log = vm["verbose"].as<bool>() ? Logger::toStderr(LogLevel::Debug) : Logger::toStderr(LogLevel::Warning);

@@ -292,6 +292,31 @@ Preprocessor::Preprocessor(const PreprocessParams& p, std::vector<Index> columns
   if (p.scaler == ScalerKind::Pca) y_.resize(p.components.rows());
   const bool imputes = p.hasMissingValue && p.missing != MissingPolicy::Keep;
   direct_ = !imputes && p.indicatorOf.empty() && p.scaler != ScalerKind::Pca;
+  identity_ = true;
+  for (Index j = 0; j < nIn; ++j) identity_ = identity_ && columns_[static_cast<std::size_t>(j)] == j;
+  gathered_.resize(static_cast<std::size_t>(nIn));
+}
+
+void Preprocessor::applyConsecutive(const float* table, Index stride, Index count, float* out) {
+  const Index d = outputs();
+  if (!direct_ || p_->scaler != ScalerKind::Standard) {
+    for (Index i = 0; i < count; ++i) applyRow(table + i * stride, out + i * d);
+    return;
+  }
+  // applyRow's direct standard-scaler arithmetic, element by element in double (no contraction
+  // is possible in (x - mean) * scale): vectorised, it rounds exactly as the scalar loop does.
+  const double* __restrict m = p_->mean.data();
+  const double* __restrict sc = p_->scale.data();
+  float* __restrict tmp = gathered_.data();
+  for (Index i = 0; i < count; ++i) {
+    const float* raw = table + i * stride;
+    if (!identity_) {
+      for (Index j = 0; j < d; ++j) tmp[j] = raw[columns_[static_cast<std::size_t>(j)]];
+      raw = tmp;
+    }
+    float* __restrict o = out + i * d;
+    for (Index j = 0; j < d; ++j) o[j] = static_cast<float>((static_cast<double>(raw[j]) - m[j]) * sc[j]);
+  }
 }
 
 void Preprocessor::applyRow(const float* raw, float* out) {

@@ -1,6 +1,11 @@
 #include "hepsweep/io/DatasetFile.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <exception>
+#include <functional>
+#include <optional>
+#include <thread>
 #include <unordered_map>
 
 #include "hepsweep/core/Error.hpp"
@@ -275,6 +280,171 @@ void readFeatureTable(const std::string& path, std::span<float> out) {
   const std::size_t step = blockRowsOf(table);
   for (std::size_t first = 0; first < table.rows(); first += step)
     table.read(first, std::min(step, table.rows() - first), out.data() + first * table.cols());
+}
+
+}  // namespace hepsweep::io
+
+namespace hepsweep::io {
+
+namespace {
+
+// The decoding of one chunk into its place in a block, for whichever thread takes it.
+struct DecodeTask {
+  std::function<void(h5::ChunkDecoder&)> run;
+};
+
+// One dataset of the file read in blocks of rows: through h5::ChunkReader when its chunks can be
+// decoded here, else through HDF5 (h5::BlockReader).
+template <class T>
+class BlockColumn {
+ public:
+  BlockColumn(const h5::File& f, const std::string& name) : chunks_(f, name), plain_(f, name) {
+    if (chunks_.decodable()) perChunk_ = chunks_.chunkRows() * chunks_.cols();
+  }
+  std::size_t cols() const { return plain_.cols(); }
+
+  // Rows [first, first + count) into `dst`: what needs HDF5 now (the stored bytes, or the whole
+  // read when not decodable), the decoding as tasks for any thread.
+  void plan(std::size_t first, std::size_t count, T* dst, std::vector<DecodeTask>& tasks) {
+    if (!chunks_.decodable()) {
+      plain_.read(first, count, dst);
+      return;
+    }
+    const std::size_t cr = chunks_.chunkRows(), w = chunks_.cols();
+    const std::size_t end = first + count;
+    // Every task keeps a reference to its stored bytes: size the buffers before taking any.
+    if (stored_.size() < count / cr + 2) stored_.resize(count / cr + 2);
+    std::size_t used = 0;
+    for (std::size_t c = first / cr; c * cr < end; ++c) {
+      const std::size_t lo = std::max(first, c * cr), hi = std::min(end, (c + 1) * cr);
+      T* out = dst + (lo - first) * w;
+      if (c == cached_) {  // the chunk the previous block ended in, decoded then
+        std::copy(cache_.begin() + static_cast<std::ptrdiff_t>((lo - c * cr) * w),
+                  cache_.begin() + static_cast<std::ptrdiff_t>((hi - c * cr) * w), out);
+        continue;
+      }
+      const bool whole = lo == c * cr && hi == (c + 1) * cr;
+      if (whole && chunks_.readPlain(c, out)) continue;  // an unfiltered chunk is its values
+      typename h5::ChunkReader<T>::Stored& s = stored_[used++];
+      chunks_.readStored(c, s);
+      if (whole) {
+        tasks.push_back({[this, &s, out](h5::ChunkDecoder& d) { chunks_.decode(s, d, out); }});
+        continue;
+      }
+      // A block that ends inside a chunk keeps it decoded for the next block (ascending reads);
+      // one that starts inside a chunk not kept decodes it into a scratch buffer of its own.
+      std::vector<T>& into = hi < (c + 1) * cr ? cache_ : head_;
+      into.resize(perChunk_);
+      if (&into == &cache_) cached_ = c;
+      tasks.push_back({[this, &s, &into, out, skip = (lo - c * cr) * w, n = (hi - lo) * w](h5::ChunkDecoder& d) {
+        chunks_.decode(s, d, into.data());
+        std::copy(into.begin() + static_cast<std::ptrdiff_t>(skip), into.begin() + static_cast<std::ptrdiff_t>(skip + n), out);
+      }});
+    }
+  }
+
+ private:
+  h5::ChunkReader<T> chunks_;
+  h5::BlockReader<T> plain_;
+  std::size_t perChunk_ = 0;
+  std::vector<typename h5::ChunkReader<T>::Stored> stored_;
+  std::vector<T> cache_, head_;
+  std::size_t cached_ = static_cast<std::size_t>(-1);
+};
+
+}  // namespace
+
+struct DatasetBlocks::Impl {
+  Opened opened;
+  int threads;
+  BlockColumn<float> features;
+  BlockColumn<std::int8_t> labels;
+  BlockColumn<float> weights;
+  std::optional<BlockColumn<std::int64_t>> ids;
+  std::vector<float> featureBuf, weightBuf;
+  std::vector<std::int8_t> labelBuf;
+  std::vector<std::int64_t> idBuf;
+  std::vector<h5::ChunkDecoder> decoders;
+  std::vector<DecodeTask> tasks;
+
+  Impl(Opened o, int nThreads)
+      : opened(std::move(o)), threads(nThreads), features(opened.file, "features"), labels(opened.file, "labels"),
+        weights(opened.file, "weights") {
+    if (opened.info.hasIds) ids.emplace(opened.file, "ids");
+    decoders.resize(static_cast<std::size_t>(threads));
+  }
+
+  // The tasks on up to `threads` threads (this one included), taken in order from a shared counter.
+  void runTasks() {
+    const std::size_t n = tasks.size();
+    const std::size_t workers = std::min(static_cast<std::size_t>(threads), n);
+    if (workers <= 1) {
+      for (DecodeTask& t : tasks) t.run(decoders[0]);
+      return;
+    }
+    const std::size_t helpers = workers - 1;
+    std::atomic<std::size_t> next{0};
+    std::vector<std::exception_ptr> errors(helpers + 1);
+    const auto work = [&](std::size_t who) {
+      try {
+        for (std::size_t i; (i = next.fetch_add(1)) < n;) tasks[i].run(decoders[who]);
+      } catch (...) {
+        errors[who] = std::current_exception();
+        next.store(n);
+      }
+    };
+    std::vector<std::thread> pool;
+    pool.reserve(helpers);
+    for (std::size_t h = 1; h <= helpers; ++h) pool.emplace_back(work, h);
+    work(0);
+    for (std::thread& t : pool) t.join();
+    for (const std::exception_ptr& e : errors)
+      if (e) std::rethrow_exception(e);
+  }
+};
+
+DatasetBlocks::DatasetBlocks(const std::string& path, int threads) {
+  if (threads < 1) throw Error(ErrorCategory::Internal, "DatasetBlocks: " + std::to_string(threads) + " threads");
+  impl_ = std::make_unique<Impl>(open(path), threads);
+}
+
+DatasetBlocks::~DatasetBlocks() = default;
+
+const DatasetInfo& DatasetBlocks::info() const { return impl_->opened.info; }
+
+DatasetBlocks::Block DatasetBlocks::read(std::int64_t first, std::int64_t count) {
+  Impl& im = *impl_;
+  const DatasetInfo& info = im.opened.info;
+  if (first < 0 || count < 0 || first > info.rows || count > info.rows - first)
+    throw Error(ErrorCategory::Internal, "rows [" + std::to_string(first) + ", " + std::to_string(first + count) +
+                                             ") requested from '" + info.path + "', which has " +
+                                             std::to_string(info.rows) + " rows");
+  const auto f0 = static_cast<std::size_t>(first), n = static_cast<std::size_t>(count);
+  const std::size_t width = im.features.cols();
+  if (im.featureBuf.size() < n * width) im.featureBuf.resize(n * width);
+  if (im.labelBuf.size() < n) im.labelBuf.resize(n);
+  if (im.weightBuf.size() < n) im.weightBuf.resize(n);
+  if (im.ids && im.idBuf.size() < n) im.idBuf.resize(n);
+  im.tasks.clear();
+  im.features.plan(f0, n, im.featureBuf.data(), im.tasks);
+  im.labels.plan(f0, n, im.labelBuf.data(), im.tasks);
+  im.weights.plan(f0, n, im.weightBuf.data(), im.tasks);
+  if (im.ids) im.ids->plan(f0, n, im.idBuf.data(), im.tasks);
+  im.runTasks();
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::int8_t l = im.labelBuf[i];
+    if (l != 0 && l != 1)
+      throwInput("'" + info.path + "': labels[" + std::to_string(f0 + i) + "] is " + std::to_string(l) +
+                 ", expected 0 (background) or 1 (signal)");
+  }
+  Block b;
+  b.first = first;
+  b.rows = count;
+  b.features = im.featureBuf.data();
+  b.labels = im.labelBuf.data();
+  b.weights = im.weightBuf.data();
+  b.ids = im.ids ? im.idBuf.data() : nullptr;
+  return b;
 }
 
 }  // namespace hepsweep::io

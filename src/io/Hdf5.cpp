@@ -14,6 +14,10 @@
 #include <type_traits>
 #include <utility>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "Hdf5Driver.hpp"
 #include "hepsweep/core/Error.hpp"
 #include "hepsweep/core/Sha256.hpp"
@@ -424,6 +428,163 @@ void BlockReader<T>::read(std::size_t first, std::size_t count, T* out) const {
   check(H5Dread(ds_.id(), memType<T>(), mspace.id(), fspace_.id(), H5P_DEFAULT, out), "read " + where_, 0);
 }
 
+ChunkDecoder::ChunkDecoder() : d_(libdeflate_alloc_decompressor()) {
+  if (!d_) throw Error(ErrorCategory::Internal, "libdeflate: cannot allocate a decompressor (out of memory)");
+}
+
+ChunkDecoder::~ChunkDecoder() { libdeflate_free_decompressor(d_); }
+
+ChunkDecoder::ChunkDecoder(ChunkDecoder&& o) noexcept : d_(o.d_), inflated_(std::move(o.inflated_)) { o.d_ = nullptr; }
+
+ChunkDecoder& ChunkDecoder::operator=(ChunkDecoder&& o) noexcept {
+  if (this != &o) {
+    libdeflate_free_decompressor(d_);
+    d_ = o.d_;
+    o.d_ = nullptr;
+    inflated_ = std::move(o.inflated_);
+  }
+  return *this;
+}
+
+namespace {
+
+// HDF5's shuffle stores byte j of element i at j * n + i (n = size / elemSize elements; the bytes
+// past n * elemSize stay where they are); this puts them back.
+void unshuffle(const std::byte* in, std::size_t size, std::size_t elemSize, std::byte* out) {
+  const std::size_t n = size / elemSize;
+  std::size_t i = 0;
+#if defined(__SSE2__)
+  if (elemSize == 4) {
+    // 16 elements at a time: interleave the four byte planes (8-bit, then 16-bit unpacks).
+    const auto* p = reinterpret_cast<const unsigned char*>(in);
+    auto* q = reinterpret_cast<unsigned char*>(out);
+    for (; i + 16 <= n; i += 16) {
+      const __m128i b0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+      const __m128i b1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + n + i));
+      const __m128i b2 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 2 * n + i));
+      const __m128i b3 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 3 * n + i));
+      const __m128i lo01 = _mm_unpacklo_epi8(b0, b1), hi01 = _mm_unpackhi_epi8(b0, b1);
+      const __m128i lo23 = _mm_unpacklo_epi8(b2, b3), hi23 = _mm_unpackhi_epi8(b2, b3);
+      auto* o = reinterpret_cast<__m128i*>(q + 4 * i);
+      _mm_storeu_si128(o, _mm_unpacklo_epi16(lo01, lo23));
+      _mm_storeu_si128(o + 1, _mm_unpackhi_epi16(lo01, lo23));
+      _mm_storeu_si128(o + 2, _mm_unpacklo_epi16(hi01, hi23));
+      _mm_storeu_si128(o + 3, _mm_unpackhi_epi16(hi01, hi23));
+    }
+  }
+#endif
+  for (; i < n; ++i)
+    for (std::size_t j = 0; j < elemSize; ++j) out[i * elemSize + j] = in[j * n + i];
+  std::memcpy(out + n * elemSize, in + n * elemSize, size - n * elemSize);
+}
+
+}  // namespace
+
+void ChunkDecoder::decode(std::span<const std::byte> stored, bool deflated, bool shuffled, std::size_t elemSize,
+                          std::span<std::byte> out, const std::string& where) {
+  // As HDF5's filter: no shuffle for 1-byte elements or a chunk of one element.
+  shuffled = shuffled && elemSize > 1 && out.size() / elemSize > 1;
+  const std::byte* plain = stored.data();
+  std::size_t size = stored.size();
+  if (deflated) {
+    std::byte* dst = out.data();
+    if (shuffled) {
+      inflated_.resize(out.size());
+      dst = inflated_.data();
+    }
+    std::size_t got = 0;
+    const libdeflate_result r = libdeflate_zlib_decompress(d_, stored.data(), stored.size(), dst, out.size(), &got);
+    if (r != LIBDEFLATE_SUCCESS || got != out.size())
+      throwIo(where + ": a chunk does not inflate to its " + std::to_string(out.size()) + " bytes (" +
+              (r == LIBDEFLATE_BAD_DATA ? std::string("corrupt deflate stream") : r == LIBDEFLATE_SUCCESS ?
+               std::to_string(got) + " bytes" : std::string("the stream is longer")) + "): the file is damaged");
+    if (!shuffled) return;
+    plain = dst;
+    size = got;
+  }
+  if (size != out.size())
+    throwIo(where + ": a chunk holds " + std::to_string(size) + " bytes, expected " + std::to_string(out.size()) +
+            ": the file is damaged");
+  if (shuffled) unshuffle(plain, size, elemSize, out.data());
+  else if (plain != out.data()) std::memcpy(out.data(), plain, size);
+}
+
+template <class T>
+ChunkReader<T>::ChunkReader(const Group& parent, const std::string& name) : where_(parent.where(name)) {
+  ds_ = Handle(check(H5Dopen2(parent.id(), name.c_str(), H5P_DEFAULT), "open " + where_));
+  const Handle space(check(H5Dget_space(ds_.id()), "H5Dget_space"));
+  rank_ = H5Sget_simple_extent_ndims(space.id());
+  if (rank_ < 1 || rank_ > 2) throwIo(where_ + " is not a 1-D or 2-D dataset");
+  hsize_t dims[2] = {0, 1};
+  H5Sget_simple_extent_dims(space.id(), dims, nullptr);
+  rows_ = dims[0];
+  cols_ = rank_ == 2 ? dims[1] : 1;
+  const Handle type(check(H5Dget_type(ds_.id()), "H5Dget_type"));
+  const Handle dcpl(check(H5Dget_create_plist(ds_.id()), "H5Dget_create_plist"));
+  if (H5Tequal(type.id(), fileType<T>()) <= 0 || H5Tequal(type.id(), memType<T>()) <= 0) return;
+  if (H5Pget_layout(dcpl.id()) != H5D_CHUNKED) return;
+  hsize_t chunk[2] = {0, 0};
+  if (H5Pget_chunk(dcpl.id(), 2, chunk) != rank_ || chunk[0] == 0 || (rank_ == 2 && chunk[1] != cols_)) return;
+  H5D_fill_value_t fill = H5D_FILL_VALUE_UNDEFINED;
+  if (H5Pfill_value_defined(dcpl.id(), &fill) < 0 || fill == H5D_FILL_VALUE_USER_DEFINED) return;
+  const int filters = H5Pget_nfilters(dcpl.id());
+  if (filters < 0) return;
+  for (int i = 0; i < filters; ++i) {
+    unsigned flags = 0, cd[8] = {};
+    std::size_t ncd = 8;
+    const H5Z_filter_t id = H5Pget_filter2(dcpl.id(), static_cast<unsigned>(i), &flags, &ncd, cd, 0, nullptr, nullptr);
+    // Undone in reverse order: shuffle must come before deflate in the pipeline.
+    if (id == H5Z_FILTER_SHUFFLE && !shuffle_ && !deflate_) {
+      shuffle_ = true;
+      shuffleIndex_ = i;
+    } else if (id == H5Z_FILTER_DEFLATE && !deflate_) {
+      deflate_ = true;
+      deflateIndex_ = i;
+    } else {
+      return;
+    }
+  }
+  chunkRows_ = chunk[0];
+  decodable_ = true;
+}
+
+template <class T>
+void ChunkReader<T>::readStored(std::size_t c, Stored& out) const {
+  if (!decodable_ || c >= chunks()) throw Error(ErrorCategory::Internal, "ChunkReader: chunk " + std::to_string(c) + " of " + where_);
+  const hsize_t offset[2] = {c * chunkRows_, 0};
+  hsize_t bytes = 0;
+  check(H5Dget_chunk_storage_size(ds_.id(), offset, &bytes), "chunk size in " + where_, 0);
+  out.allocated = bytes > 0;
+  out.filterMask = 0;
+  out.bytes.resize(bytes);
+  if (bytes == 0) return;
+  check(H5Dread_chunk(ds_.id(), H5P_DEFAULT, offset, &out.filterMask, out.bytes.data()), "read a chunk of " + where_, 0);
+}
+
+template <class T>
+bool ChunkReader<T>::readPlain(std::size_t c, T* out) const {
+  if (!decodable_ || shuffle_ || deflate_ || c >= chunks()) return false;
+  const hsize_t offset[2] = {c * chunkRows_, 0};
+  hsize_t bytes = 0;
+  check(H5Dget_chunk_storage_size(ds_.id(), offset, &bytes), "chunk size in " + where_, 0);
+  if (bytes != chunkRows_ * cols_ * sizeof(T)) return false;
+  std::uint32_t mask = 0;
+  check(H5Dread_chunk(ds_.id(), H5P_DEFAULT, offset, &mask, out), "read a chunk of " + where_, 0);
+  return true;
+}
+
+template <class T>
+void ChunkReader<T>::decode(const Stored& s, ChunkDecoder& d, T* out) const {
+  const std::size_t bytes = chunkRows_ * cols_ * sizeof(T);
+  if (!s.allocated) {
+    std::memset(static_cast<void*>(out), 0, bytes);
+    return;
+  }
+  const bool deflated = deflate_ && !(s.filterMask & (1u << deflateIndex_));
+  const bool shuffled = shuffle_ && !(s.filterMask & (1u << shuffleIndex_));
+  d.decode(s.bytes, deflated, shuffled, sizeof(T), {reinterpret_cast<std::byte*>(out), bytes}, where_);
+}
+
 std::vector<std::string> Group::readStrings(const std::string& name) const {
   const auto dims = shape(name);
   const std::size_t n = dims.empty() ? 1 : dims[0];
@@ -756,7 +917,8 @@ void ChunkWriter<T>::write(std::span<const std::byte> filtered, std::size_t nRow
   template std::vector<T> Group::readRows<T>(const std::string&, std::size_t, std::size_t) const;    \
   template class RowAppender<T>;                                                                     \
   template class BlockReader<T>;                                                                     \
-  template class ChunkWriter<T>;
+  template class ChunkWriter<T>;                                                                     \
+  template class ChunkReader<T>;
 
 HEPSWEEP_H5_INSTANTIATE(float)
 HEPSWEEP_H5_INSTANTIATE(double)

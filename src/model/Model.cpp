@@ -352,7 +352,10 @@ Model readModel(const std::string& path) {
 
 FoldScorer::FoldScorer(const FoldModel& f, std::span<const std::string> tableColumns)
     : fold_(f), net_(buildNetwork(f)), pre_(f.preprocess, data::inputColumns(f.preprocess, tableColumns)),
-      buffer_(kChunkRows, f.preprocess.outputs()), chunkRows_(static_cast<std::size_t>(kChunkRows)) {}
+      buffer_(kChunkRows, f.preprocess.outputs()) {
+  // A chunk's products on this thread: callers that want more split the rows over threads.
+  net_.setKernelThreads(1);
+}
 
 void FoldScorer::scoreChunks(const data::FeatureMatrix& table, const data::Index* rows, Eigen::Index n,
                              Eigen::VectorXf& out) {
@@ -363,7 +366,7 @@ void FoldScorer::scoreChunks(const data::FeatureMatrix& table, const data::Index
   for (Eigen::Index start = 0; start < n; start += kChunkRows) {
     const Eigen::Index b = std::min(kChunkRows, n - start);
     for (Eigen::Index i = 0; i < b; ++i) {
-      const data::Index r = rows ? rows[start + i] : start + i;
+      const data::Index r = rows[start + i];
       if (r < 0 || r >= table.rows())
         throw Error(ErrorCategory::Internal, "FoldScorer: row " + std::to_string(r) + " outside a table of " +
                                                  std::to_string(table.rows()) + " rows");
@@ -372,6 +375,22 @@ void FoldScorer::scoreChunks(const data::FeatureMatrix& table, const data::Index
     const Eigen::Map<const Eigen::MatrixXf> xc(buffer_.data(), features, b);
     logits_.segment(start, b) = net_.forward(xc, false).transpose();
   }
+  sigmoidOfLogits(out);
+}
+
+void FoldScorer::scoreTable(const float* table, Eigen::Index stride, Eigen::Index n, Eigen::VectorXf& out) {
+  logits_.resize(n);
+  const Eigen::Index features = buffer_.cols();
+  for (Eigen::Index start = 0; start < n; start += kChunkRows) {
+    const Eigen::Index b = std::min(kChunkRows, n - start);
+    pre_.applyConsecutive(table + start * stride, stride, b, buffer_.data());
+    const Eigen::Map<const Eigen::MatrixXf> xc(buffer_.data(), features, b);
+    logits_.segment(start, b) = net_.forward(xc, false).transpose();
+  }
+  sigmoidOfLogits(out);
+}
+
+void FoldScorer::sigmoidOfLogits(Eigen::VectorXf& out) {
   out = (1.0f / (1.0f + (-logits_.array()).exp())).matrix();
 }
 
@@ -382,27 +401,37 @@ std::vector<float> FoldScorer::scoreRows(const data::FeatureMatrix& table, std::
 }
 
 void FoldScorer::scoreAll(const data::FeatureMatrix& table, Eigen::VectorXf& out) {
-  scoreChunks(table, nullptr, table.rows(), out);
+  scoreTable(table.data(), table.cols(), table.rows(), out);
 }
 
-Scorer::Scorer(const Model& m) : model_(m) {
+Scorer::Scorer(const Model& m) : Scorer(m, m.featureNames) {}
+
+Scorer::Scorer(const Model& m, std::span<const std::string> tableColumns)
+    : model_(m), tableColumns_(tableColumns.size()) {
   for (const FoldModel& f : m.folds) {
     for (const auto& name : f.preprocess.inputNames)
       if (std::find(m.featureNames.begin(), m.featureNames.end(), name) == m.featureNames.end())
         throwInput("fold " + std::to_string(f.fold) + "'s preprocessing needs feature " + str::quoted(name) +
                    ", which the model's feature list lacks");
-    folds_.push_back(std::make_unique<FoldScorer>(f, m.featureNames));
+    folds_.push_back(std::make_unique<FoldScorer>(f, tableColumns));
   }
 }
 
 void Scorer::scoreFolds(const data::FeatureMatrix& x, data::FeatureMatrix& perFold) {
-  const Eigen::Index n = x.rows();
-  if (x.cols() != static_cast<Eigen::Index>(model_.featureNames.size()))
+  if (x.cols() != static_cast<Eigen::Index>(model_.featureNames.size()) ||
+      tableColumns_ != model_.featureNames.size())
     throw Error(ErrorCategory::Internal, "Scorer: " + std::to_string(x.cols()) + " columns given, the model has " +
                                              std::to_string(model_.featureNames.size()) + " features");
-  perFold.resize(n, folds());
+  scoreTable(x.data(), x.cols(), x.rows(), perFold);
+}
+
+void Scorer::scoreTable(const float* table, Eigen::Index stride, Eigen::Index rows, data::FeatureMatrix& perFold) {
+  if (stride < static_cast<Eigen::Index>(tableColumns_))
+    throw Error(ErrorCategory::Internal, "Scorer: rows of " + std::to_string(stride) + " floats for a table of " +
+                                             std::to_string(tableColumns_) + " columns");
+  perFold.resize(rows, folds());
   for (int k = 0; k < folds(); ++k) {
-    folds_[static_cast<std::size_t>(k)]->scoreAll(x, scores_);
+    folds_[static_cast<std::size_t>(k)]->scoreTable(table, stride, rows, scores_);
     perFold.col(k) = scores_;
   }
 }

@@ -71,6 +71,7 @@ struct Network::Impl {
   RowVector outBuf;                   // logits, capacity columns
   Eigen::Index capacity = 0;
   Eigen::Index lastN = -1;
+  int kernelThreads = 0;  // setKernelThreads
   bool lastTraining = false;
 
   // forward() returns a RowVector of exactly the batch size; a few sizes are kept so alternating
@@ -87,7 +88,7 @@ struct Network::Impl {
   // C (m x n) = op(A) op(B) (see kern::GemmArgs) in the active kernels.
   void gemm(kern::GemmArgs g) {
     const kern::Table& t = kern::active();
-    g.threads = threadsForKernels();
+    g.threads = kernelThreads > 0 ? std::min(kernelThreads, threadsForKernels()) : threadsForKernels();
     const auto need = static_cast<Eigen::Index>(t.gemmWorkspace(g.m, g.n, g.k, g.threads));
     if (work.size() < need) work.resize(need);
     g.work = work.data();
@@ -444,6 +445,11 @@ void Network::backward(const Eigen::Ref<const RowVector>& dlogits, Eigen::Ref<Ma
 }
 
 void Network::zeroGrads() { impl_->grads.setZero(); }
+
+void Network::setKernelThreads(int threads) {
+  if (threads < 0) bug("setKernelThreads: " + std::to_string(threads) + " threads");
+  impl_->kernelThreads = threads;
+}
 
 double Network::addPenalty(float l1, float l2) {
   Impl& m = *impl_;

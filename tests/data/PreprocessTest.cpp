@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <numeric>
 #include <string>
 #include <vector>
@@ -327,4 +328,49 @@ TEST(Preprocess, ApplyMatchesColumnsByName) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("'y'"), std::string::npos) << e.what();
   }
+}
+
+// Would catch a block path that rounds differently from applyRow (apply's scores must equal the
+// training's bit for bit): every policy and scaler, the inputs as the table's first columns and
+// permuted among wider rows, values from tiny to huge and both signs.
+TEST(Preprocess, ConsecutiveRowsGiveApplyRowsBits) {
+  constexpr Index kRows = 300;
+  rng::CounterRng r(31);
+  std::vector<std::vector<double>> rows(static_cast<std::size_t>(kRows));
+  for (auto& row : rows) {
+    for (int j = 0; j < 5; ++j) {
+      const double scale = std::pow(10.0, static_cast<double>(r.below(13)) - 6.0);
+      row.push_back((r.uniform() - 0.4) * scale * (j + 1));
+    }
+    if (r.uniform() < 0.2) row[1] = -999;
+  }
+  Dataset ds = fromRows(rows, {"a", "b", "c", "d", "e"});
+  ds.missingValue = -999.0f;
+  ds.missingFeatures = {"b"};
+  const auto all = allRows(ds);
+  // The same events with the columns permuted among two extra ones: c, x, e, a, y, b, d.
+  const std::vector<Index> at{3, 5, 0, 6, 2};  // where a..e are in a wider row
+  FeatureMatrix wide(kRows, 7);
+  for (Index i = 0; i < kRows; ++i) {
+    wide(i, 1) = 7.0f;
+    wide(i, 4) = -3.0f;
+    for (Index j = 0; j < 5; ++j) wide(i, at[static_cast<std::size_t>(j)]) = ds.features(i, j);
+  }
+  for (const ScalerKind s : {ScalerKind::Standard, ScalerKind::None, ScalerKind::Pca})
+    for (const MissingPolicy m : {MissingPolicy::Keep, MissingPolicy::Mean, MissingPolicy::MeanIndicator}) {
+      const PreprocessParams p = fitPreprocess(ds, all, config(s, m));
+      for (const bool permuted : {false, true}) {
+        Preprocessor pre(p, permuted ? at : std::vector<Index>{});
+        const float* table = permuted ? wide.data() : ds.features.data();
+        const Index stride = permuted ? 7 : 5;
+        std::vector<float> block(static_cast<std::size_t>(kRows * pre.outputs())), row(static_cast<std::size_t>(pre.outputs()));
+        pre.applyConsecutive(table, stride, kRows, block.data());
+        int differing = 0;
+        for (Index i = 0; i < kRows; ++i) {
+          pre.applyRow(table + i * stride, row.data());
+          differing += std::memcmp(row.data(), block.data() + i * pre.outputs(), row.size() * sizeof(float)) != 0;
+        }
+        EXPECT_EQ(differing, 0) << toString(s) << ", " << toString(m) << (permuted ? ", permuted columns" : "");
+      }
+    }
 }

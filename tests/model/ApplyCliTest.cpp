@@ -95,6 +95,56 @@ TEST(ApplyCli, TestSetScoresAreBitExact) {
   }
 }
 
+// The same for the HDF5 path (chunks decoded outside HDF5, possibly on several threads, the
+// preprocessing reading the file's own columns): the test events converted to HDF5, compressed
+// or not, give every fold's scores/test back bit for bit, and the output is the same whatever
+// the thread count and block size.
+TEST(ApplyCli, TestSetScoresAreBitExactFromHdf5WithAnyThreadCount) {
+  CliCampaign& c = cliCampaign();
+  const data::Dataset ds = io::readDataset(c.data);
+  const auto rows = io::h5::File::open(c.results[0]).read<std::int64_t>("scores/test_rows");
+  ASSERT_GT(rows.size(), 1024u);
+  // The columns in another order than the model's, so each fold must find its inputs by name.
+  std::vector<std::string> names(ds.featureNames.rbegin(), ds.featureNames.rend());
+  std::ofstream csv(c.dir->file("test-events-h5.csv"));
+  csv << "event,label," << str::join(names, ",") << "\n";
+  for (const auto r : rows) {
+    csv << ds.ids[static_cast<std::size_t>(r)] << "," << ds.labels[r];
+    for (Eigen::Index j = ds.cols(); j-- > 0;) csv << "," << shortest(ds.features(r, j));
+    csv << "\n";
+  }
+  csv.close();
+  std::vector<std::vector<float>> want;
+  for (std::size_t f = 0; f < 3; ++f) want.push_back(io::h5::File::open(c.results[f]).read<float>("scores/test"));
+  std::vector<float> reference;
+  for (const std::string level : {"4", "0"}) {
+    const std::string h5 = c.dir->file("test-events-" + level + ".h5");
+    CliResult r = run(kCli + " convert " + c.dir->file("test-events-h5.csv") + " --label label --id event -q " +
+                      "--compression-level " + level + " -o " + h5);
+    ASSERT_EQ(r.status, 0) << r.out;
+    for (const std::string options : {"--threads 1", "--threads 3 --chunk-rows 1024", "--threads 2 --chunk-rows 3072"}) {
+      const std::string out = c.dir->file("test-scored-h5.h5");
+      r = run(kCli + " apply " + c.model + " " + h5 + " --per-fold -q " + options + " -o " + out);
+      ASSERT_EQ(r.status, 0) << r.out;
+      std::size_t n = 0, k = 0;
+      const auto file = io::h5::File::open(out);
+      const auto perFold = file.read2d<float>("fold_scores", n, k);
+      ASSERT_EQ(n, rows.size());
+      ASSERT_EQ(k, 3u);
+      for (std::size_t f = 0; f < 3; ++f) {
+        int differing = 0;
+        for (std::size_t i = 0; i < n; ++i) differing += std::memcmp(&perFold[i * 3 + f], &want[f][i], sizeof(float)) != 0;
+        EXPECT_EQ(differing, 0) << "fold " << f << ", level " << level << ", " << options;
+      }
+      const auto score = file.read<float>("score");
+      if (reference.empty()) reference = score;
+      EXPECT_EQ(std::memcmp(score.data(), reference.data(), score.size() * sizeof(float)), 0) << options;
+      const auto ids = file.read<std::int64_t>("ids");
+      for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(ids[i], ds.ids[static_cast<std::size_t>(rows[i])]);
+    }
+  }
+}
+
 // Would catch out-of-fold scores that come from a model that trained on the event: each fold's
 // validation events (never trained on by that fold) must be scored by that fold alone.
 TEST(ApplyCli, OutOfFoldOnTheTrainingFile) {

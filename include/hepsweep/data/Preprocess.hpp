@@ -88,12 +88,18 @@ class Preprocessor {
   // out.row(i) = the transform of row rows[i] of a row-major raw table (`stride` floats per row);
   // `out` must have rows.size() rows and outputs() columns.
   void apply(const float* table, Index stride, std::span<const Index> rows, Eigen::Ref<FeatureMatrix> out);
+  // The rows of `count` consecutive raw rows (`stride` floats apart, the first at `table`) into
+  // `out`, outputs() floats per row: the bits applyRow gives each of them, in one pass over the
+  // block for the common standard scaler without imputation (apply scores millions of events).
+  void applyConsecutive(const float* table, Index stride, Index count, float* out);
 
  private:
   const PreprocessParams* p_;
   std::vector<Index> columns_;
   Eigen::RowVectorXd x_, y_;  // one event's columns after imputation, and its PCA projection
   bool direct_ = false;       // no imputation, no indicators, no PCA: one pass per event
+  bool identity_ = false;     // columns_[j] == j: input feature j is raw column j
+  std::vector<float> gathered_;  // one raw row in input order (applyConsecutive)
 };
 
 // Apply to the given rows of `ds`, writing (rows.size() x params.outputs()) into `out`. Input

@@ -83,6 +83,40 @@ class DatasetRows : public data::RowReader {
   std::unique_ptr<Impl> impl_;
 };
 
+// A data file read front to back in blocks of consecutive rows, for scoring (`apply`): feature
+// rows (every column, file order), labels, weights and ids. Chunks are read as they are stored and
+// decoded outside HDF5 (h5::ChunkReader: libdeflate, several times zlib's speed), on up to
+// `threads` threads; the values never depend on the thread count. A dataset stored otherwise
+// (other filters or types, not chunked by rows) is read through HDF5. Memory: one block, one
+// decoded chunk per dataset and the stored bytes of one block's chunks; nothing grows with the
+// file. Reading blocks in ascending order decodes every chunk once.
+class DatasetBlocks {
+ public:
+  // Error(Input) as readDatasetInfo when `path` is not a hepsweep dataset file; threads >= 1.
+  explicit DatasetBlocks(const std::string& path, int threads = 1);
+  ~DatasetBlocks();
+  DatasetBlocks(const DatasetBlocks&) = delete;
+  DatasetBlocks& operator=(const DatasetBlocks&) = delete;
+
+  const DatasetInfo& info() const;
+
+  struct Block {
+    std::int64_t first = 0, rows = 0;
+    const float* features = nullptr;      // rows x info().featureNames.size(), row-major
+    const std::int8_t* labels = nullptr;  // 1 signal, 0 background
+    const float* weights = nullptr;
+    const std::int64_t* ids = nullptr;    // null when the file has no ids
+  };
+  // Rows [first, first + count) of the file; the pointers stay valid until the next read. Throws
+  // Error(Input) naming the file and row for a label other than 0 or 1, Error(Io) for a damaged
+  // chunk, Error(Internal) for rows outside the file.
+  Block read(std::int64_t first, std::int64_t count);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 // Every row of /features, all columns in file order, into `out` (rows x n_features values,
 // row-major), read in whole chunks in file order: each chunk is decompressed once. For tables
 // held once per node (shared memory) or per process.

@@ -18,6 +18,7 @@
 #include <vector>
 
 struct libdeflate_compressor;
+struct libdeflate_decompressor;
 
 namespace hepsweep::io::h5 {
 
@@ -210,6 +211,70 @@ class ChunkWriter {
   std::size_t cols_;
   std::size_t chunkRows_;
   std::size_t rows_ = 0;
+};
+
+// Undoes HDF5's shuffle and deflate filters on a chunk's stored bytes, outside HDF5: libdeflate
+// inflates several times faster than zlib (which HDF5's own filter uses), and this runs on any
+// thread, where HDF5 calls may not (its serial build takes one global lock). One per thread.
+class ChunkDecoder {
+ public:
+  ChunkDecoder();
+  ~ChunkDecoder();
+  ChunkDecoder(ChunkDecoder&& o) noexcept;
+  ChunkDecoder& operator=(ChunkDecoder&& o) noexcept;
+  ChunkDecoder(const ChunkDecoder&) = delete;
+  ChunkDecoder& operator=(const ChunkDecoder&) = delete;
+
+  // `stored`: a chunk's bytes as H5Dread_chunk gives them; `deflated`/`shuffled`: whether those
+  // filters apply to it (the dataset's pipeline less the chunk's filter mask); `elemSize`: the
+  // shuffle's element size. Writes exactly `out.size()` bytes (the chunk's size unfiltered);
+  // Error(Io) naming `where` when the stored bytes do not inflate to that size.
+  void decode(std::span<const std::byte> stored, bool deflated, bool shuffled, std::size_t elemSize,
+              std::span<std::byte> out, const std::string& where);
+
+ private:
+  libdeflate_decompressor* d_ = nullptr;
+  std::vector<std::byte> inflated_;
+};
+
+// The chunks of a 1-D or 2-D dataset read as they are stored (H5Dread_chunk: one read of the
+// file, no filter run by HDF5), to be decoded by a ChunkDecoder on any thread. Usable when
+// decodable(): chunked along the rows only (a chunk holds whole rows), the filters at most
+// shuffle and deflate, and the stored type T's own (little-endian, as convert writes). Otherwise
+// read the dataset with BlockReader.
+template <class T>
+class ChunkReader {
+ public:
+  ChunkReader(const Group& parent, const std::string& name);
+  bool decodable() const { return decodable_; }
+  std::size_t rows() const { return rows_; }
+  std::size_t cols() const { return cols_; }  // 1 for a 1-D dataset
+  std::size_t chunkRows() const { return chunkRows_; }
+  std::size_t chunks() const { return chunkRows_ ? (rows_ + chunkRows_ - 1) / chunkRows_ : 0; }
+  const std::string& where() const { return where_; }
+
+  struct Stored {
+    std::vector<std::byte> bytes;
+    std::uint32_t filterMask = 0;  // H5Dread_chunk's: bit i set = filter i skipped for this chunk
+    bool allocated = false;        // false: never written (the fill value, zeros)
+  };
+  // Chunk `c`'s stored bytes (an HDF5 call: one thread at a time).
+  void readStored(std::size_t c, Stored& out) const;
+  // Without filters a chunk is stored as its values: chunk `c` read straight into `out`
+  // (chunkRows() * cols() values), without a decode. False, reading nothing, for a filtered
+  // dataset or a chunk never written (then use readStored and decode).
+  bool readPlain(std::size_t c, T* out) const;
+  // The chunk's values, chunkRows() * cols() of them (rows past rows() in the last chunk are
+  // whatever the writer padded with). Any thread, one decoder per thread.
+  void decode(const Stored& s, ChunkDecoder& d, T* out) const;
+
+ private:
+  Handle ds_;
+  std::string where_;
+  std::size_t rows_ = 0, cols_ = 1, chunkRows_ = 0;
+  int rank_ = 1;
+  bool decodable_ = false, shuffle_ = false, deflate_ = false;
+  int shuffleIndex_ = -1, deflateIndex_ = -1;  // positions in the filter pipeline
 };
 
 // `message` with the temporary's path replaced by the target's; an HDF5 write error caused by a

@@ -25,7 +25,10 @@ struct ApplyOptions {
   std::string separator = "auto";  // text inputs: as convert --sep
   // Rows read per block; a multiple of 1024 (the scoring chunk), so that the chunk layout and
   // therefore every bit of the scores do not depend on it.
-  std::int64_t chunkRows = 65536;
+  std::int64_t chunkRows = 16384;
+  // HDF5 inputs: threads decompressing and scoring each block (the output is the same for any
+  // count); text and ROOT inputs are read and scored on one.
+  int threads = 1;
   std::string commandLine;
 };
 

@@ -123,15 +123,18 @@ class FoldScorer {
   std::vector<float> scoreRows(const data::FeatureMatrix& table, std::span<const data::Index> rows);
   // Scores of rows [0, table.rows()) into `out` (resized).
   void scoreAll(const data::FeatureMatrix& table, Eigen::VectorXf& out);
+  // Scores of `rows` consecutive rows of a row-major raw table (`stride` floats per row, columns
+  // as `tableColumns`) into `out` (resized): scoreAll without the table being a FeatureMatrix.
+  void scoreTable(const float* table, Eigen::Index stride, Eigen::Index rows, Eigen::VectorXf& out);
 
  private:
   void scoreChunks(const data::FeatureMatrix& table, const data::Index* rows, Eigen::Index n, Eigen::VectorXf& out);
+  void sigmoidOfLogits(Eigen::VectorXf& out);  // of logits_, over the whole vector
   const FoldModel& fold_;
   nn::Network net_;
   data::Preprocessor pre_;
   data::FeatureMatrix buffer_;
   Eigen::VectorXf logits_;
-  std::vector<data::Index> chunkRows_;
 };
 
 // Scores events with every fold model. Chunking follows the training's evaluation (fixed
@@ -141,14 +144,22 @@ class Scorer {
  public:
   static constexpr Eigen::Index kChunkRows = FoldScorer::kChunkRows;
   explicit Scorer(const Model& m);
+  // Scoring raw tables whose columns are `tableColumns` (e.g. every feature of an input file, in
+  // its order): each fold's preprocessing finds its inputs there by name (Error(Input) naming a
+  // missing one), so no column is copied into the model's order.
+  Scorer(const Model& m, std::span<const std::string> tableColumns);
   int folds() const { return static_cast<int>(folds_.size()); }
   // `x`: raw feature values (rows x model features, model order). Writes (rows x folds) sigmoid
   // scores. Call with row counts that are multiples of kChunkRows except for the last block of
   // a stream, to keep the chunk layout of one long call.
   void scoreFolds(const data::FeatureMatrix& x, data::FeatureMatrix& perFold);
+  // The same for `rows` consecutive rows of a row-major table with `stride` floats per row whose
+  // columns are the `tableColumns` given at construction (the model's features by default).
+  void scoreTable(const float* table, Eigen::Index stride, Eigen::Index rows, data::FeatureMatrix& perFold);
 
  private:
   const Model& model_;
+  std::size_t tableColumns_;
   std::vector<std::unique_ptr<FoldScorer>> folds_;  // each reads the model's feature order by name
   Eigen::VectorXf scores_;
 };

@@ -79,6 +79,11 @@ class Network {
 
   void zeroGrads();
 
+  // At most this many OpenMP threads for the matrix products (0, the default: OpenMP's setting,
+  // one when called inside a parallel region). Callers that split the events over threads of
+  // their own (apply) set 1, so that no OpenMP thread waits, spinning, beside them.
+  void setKernelThreads(int threads);
+
   // L1/L2 penalties on the weight matrices (not biases, not batch-norm parameters), Keras
   // convention: l1 * sum|w| + l2 * sum w^2. Returns the penalty and adds its gradient to grads().
   double addPenalty(float l1, float l2);
