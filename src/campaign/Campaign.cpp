@@ -141,13 +141,16 @@ rundir::Manifest readManifestOf(const RunDirectory& dir) {
 // What identifies a campaign's results (checkpoints and result files carry it): its resolved
 // configuration but the output directory, so a run directory can be moved and resumed.
 std::string campaignIdentity(const CampaignConfig& c) {
+  // Where the run lives and how many ranks train an item do not change its results.
   CampaignConfig anywhere = c;
   anywhere.run.output.dir.clear();
+  anywhere.resources = ResourcesConfig{};
   return sha256Hex(toToml(anywhere));
 }
 
 // The run directory holds this campaign: its campaign.toml is the one the manifest recorded (not
-// edited since) and the same as `c` in every key but output.dir (a run directory may be moved).
+// edited since) and the same as `c` in every key but output.dir (a run directory may be moved)
+// and resources.* (a resumed campaign may run on more or fewer ranks per item).
 void checkSameCampaign(const RunDirectory& dir, const CampaignConfig& c, const std::optional<rundir::Manifest>& m) {
   const std::string text = readTextFile(dir.campaignFile());
   if (m && !m->config.empty() && text != m->config)
@@ -157,7 +160,7 @@ void checkSameCampaign(const RunDirectory& dir, const CampaignConfig& c, const s
   const CampaignConfig previous = parseCampaign(text, dir.campaignFile().string());
   std::vector<std::string> diffs;
   for (const auto& d : diffCampaigns(previous, c))
-    if (!str::startsWith(d, "output.dir:")) diffs.push_back(d);
+    if (!str::startsWith(d, "output.dir:") && !str::startsWith(d, "resources.")) diffs.push_back(d);
   if (!diffs.empty())
     throwConfig("run directory '" + dir.root().string() + "' holds a different campaign; differing keys:\n  " +
                 str::join(diffs, "\n  ") + "\nuse another output.dir, or --fresh to discard what it holds");
