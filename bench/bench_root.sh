@@ -67,8 +67,8 @@ BIN, DATA, WORK = os.environ["HEPSWEEP_BIN"], os.environ["DATA"], os.environ["WO
 REPEATS, JSROOT, APPEND = int(os.environ["REPEATS"]), os.environ["JSROOT"], os.environ["APPEND"]
 
 # Each case: the ROOT inputs and the derived CSVs holding the same events, with the same options.
-# hzz4mu has no class branch: the tree is given as both --signal and --background (read twice),
-# and so is its CSV.
+# hzz4mu has no class branch: the tree is read twice, as --signal and as a copy of it as
+# --background (convert refuses one file as both classes), and so is its CSV.
 CASES = [
     dict(name="uci_higgs_sigbkg_root/tmva_data.root", codec="LZ4 (embedded baskets)",
          root=["--signal", "{d}/uci_higgs_sigbkg_root/tmva_data.root:sig_tree",
@@ -83,8 +83,9 @@ CASES = [
          classes=[None], label="target", extra=["--label", "target", "--id", "event_id"]),
     dict(name="hzz4mu_ggf_root/ntuple_4mu_gg.root", codec="ZLIB, several baskets",
          root=["--signal", "{d}/hzz4mu_ggf_root/ntuple_4mu_gg.root",
-               "--background", "{d}/hzz4mu_ggf_root/ntuple_4mu_gg.root"],
-         csv=["--signal", "{c}/ntuple_4mu_gg.csv", "--background", "{c}/ntuple_4mu_gg.csv"],
+               "--background", "{c}/ntuple_4mu_gg-copy.root"],
+         csv=["--signal", "{c}/ntuple_4mu_gg.csv", "--background", "{c}/ntuple_4mu_gg-copy.csv"],
+         copies=["hzz4mu_ggf_root/ntuple_4mu_gg.root", "hzz4mu_ggf_root/ntuple_4mu_gg.csv.gz"],
          csvs=["hzz4mu_ggf_root/ntuple_4mu_gg.csv.gz", "hzz4mu_ggf_root/ntuple_4mu_gg.csv.gz"],
          classes=[1, 0], label=None, extra=["--weight", "f_weight", "--id", "f_event"]),
 ]
@@ -184,9 +185,9 @@ def time_jsroot(case):
     for a in case["root"]:
         if a.startswith("--"):
             continue
-        path = a.format(d=DATA)
+        path = a.format(d=DATA, c=os.path.join(WORK, "csv"))
         if ":" not in os.path.basename(path):
-            path += ":" + {"ntuple_4mu_gg.root": "HZZ4LeptonsAnalysisReduced"}[os.path.basename(path)]
+            path += ":" + {"ntuple_4mu_gg.root": "HZZ4LeptonsAnalysisReduced"}[os.path.basename(path).replace("-copy", "")]
         specs.append(path)
     script = os.path.join(JSROOT, "bench_read.mjs")
     with open(script, "w") as f:
@@ -210,9 +211,17 @@ for case in CASES:
         if not os.path.exists(plain):
             with gzip.open(os.path.join(DATA, rel), "rb") as src, open(plain, "wb") as dst:
                 shutil.copyfileobj(src, dst)
+    # The copies read as the other class: NAME-copy.EXT next to the CSVs, plain and gzipped.
+    for rel in case.get("copies", []):
+        base = os.path.basename(rel)
+        stem, ext = (base[:-7], ".csv.gz") if base.endswith(".csv.gz") else os.path.splitext(base)
+        shutil.copyfile(os.path.join(DATA, rel), os.path.join(csvdir, stem + "-copy" + ext))
+        if ext == ".csv.gz":
+            shutil.copyfile(os.path.join(csvdir, stem + ".csv"), os.path.join(csvdir, stem + "-copy.csv"))
     fmt = lambda args, c: [a.format(d=DATA, c=c) for a in args] + case["extra"]
     gzdir = os.path.dirname(os.path.join(DATA, case["csvs"][0]))
     gzargs = [a + ".gz" if a.endswith(".csv") else a for a in fmt(case["csv"], gzdir)]
+    gzargs = [os.path.join(csvdir, os.path.basename(a)) if a.endswith("-copy.csv.gz") else a for a in gzargs]
     r = dict(case=case)
     r["root"] = time_hepsweep(fmt(case["root"], csvdir), "root")
     # Without output compression: what reading and decompressing the ROOT file costs on its own.

@@ -227,6 +227,31 @@ void splitLine(std::string_view line, const Separator& sep, std::vector<std::str
 
 }  // namespace
 
+namespace {
+
+// No control bytes but tab, and valid UTF-8 (an HDF5 file starts with 0x89 'HDF').
+bool plainTextLine(std::string_view line) {
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    const auto c = static_cast<unsigned char>(line[i]);
+    if ((c < 0x20 && c != '\t') || c == 0x7f) return false;
+    if (c < 0x80) continue;
+    std::size_t more = 0;
+    if (c >= 0xc2 && c <= 0xdf) more = 1;
+    else if (c >= 0xe0 && c <= 0xef) more = 2;
+    else if (c >= 0xf0 && c <= 0xf4) more = 3;
+    else return false;
+    for (std::size_t k = 1; k <= more; ++k)
+      if (i + k >= line.size() || (static_cast<unsigned char>(line[i + k]) & 0xc0) != 0x80) return false;
+    i += more;
+  }
+  return true;
+}
+
+// The longest line read: 100,000 columns of 20-character numbers fit with room to spare.
+constexpr std::size_t kMaxLineBytes = std::size_t{32} << 20;
+
+}  // namespace
+
 struct TextReader::Impl {
   ByteSource src;
   std::size_t blockSize;
@@ -262,6 +287,12 @@ struct TextReader::Impl {
         ++line;
         return true;
       }
+      // A line is held whole while it is split: without a bound, a file without line breaks
+      // (/dev/zero, a binary file) would be read into memory until it ran out.
+      if (buf.size() - begin > kMaxLineBytes)
+        throwInput("file '" + src.path() + "', line " + std::to_string(line + 1) + ": longer than " +
+                   std::to_string(kMaxLineBytes >> 20) + " MiB without a line break: not a text table (a binary "
+                   "file?)");
       // Keep only the partial line, then append one more block.
       buf.erase(0, begin);
       scanFrom -= begin;
@@ -289,6 +320,11 @@ TextReader::TextReader(const std::string& path, Separator sep, std::size_t block
   std::string_view line;
   if (!r.nextNonBlank(line)) throwInput("file '" + path + "' is empty (no header line)");
   if (r.line == 1 && str::startsWith(line, "\xEF\xBB\xBF")) line.remove_prefix(3);  // UTF-8 BOM
+  // A binary file (an HDF5 file, an executable...) would otherwise show up as odd column names:
+  // control bytes other than tab, and bytes that are not UTF-8, never occur in a text header.
+  if (!plainTextLine(line))
+    throwInput("file '" + path + "' is not a text table: its first line holds binary bytes (convert reads text "
+               "tables, plain or gzip-compressed, and ROOT files; an HDF5 file needs no converting)");
   if (sep.kind == Separator::Kind::Auto) {
     if (line.find('\t') != std::string_view::npos) sep.kind = Separator::Kind::Tab;
     else if (line.find(',') != std::string_view::npos) sep.kind = Separator::Kind::Comma;

@@ -222,6 +222,38 @@ TEST(TextReader, StructuralErrors) {
   EXPECT_NE(msg.find("does-not-exist.csv"), std::string::npos) << msg;
 }
 
+// A file without line breaks is refused once a line passes the limit (32 MiB), not read into
+// memory until it runs out (convert --signal /dev/zero did); a binary file is named as such, not
+// read as a header of odd column names.
+TEST(TextReader, EndlessLinesAndBinaryFilesAreRefused) {
+  TempDir d;
+  ErrorCategory cat{};
+  std::string msg = errorOf([&] {
+    TextReader r("/dev/zero", {}, 1 << 20);
+  }, &cat);
+  EXPECT_EQ(cat, ErrorCategory::Input);
+  EXPECT_NE(msg.find("'/dev/zero', line 1: longer than 32 MiB without a line break"), std::string::npos) << msg;
+
+  std::string body = "a,b\n1,2\n";
+  body += std::string(33u << 20, '7');  // the third line never ends
+  writeFile(d / "endless.csv", body);
+  msg = errorOf([&] { readAll(d / "endless.csv"); });
+  EXPECT_NE(msg.find("line 3: longer than 32 MiB"), std::string::npos) << msg;
+
+  // The first bytes of an HDF5 file.
+  writeFile(d / "data.h5", std::string("\x89HDF\r\n\x1a\n\0\0\0\0", 12) + "x,y\n");
+  msg = errorOf([&] { readAll(d / "data.h5"); }, &cat);
+  EXPECT_EQ(cat, ErrorCategory::Input);
+  EXPECT_NE(msg.find("'" + (d / "data.h5") + "' is not a text table: its first line holds binary bytes"), std::string::npos)
+      << msg;
+  // UTF-8 names are text.
+  writeFile(d / "utf8.csv", "\xC3\xA9nergie,\xCE\xB7\n1,2\n");
+  EXPECT_EQ(readAll(d / "utf8.csv").header, (std::vector<std::string>{"\xC3\xA9nergie", "\xCE\xB7"}));
+  // A long but finite line is fine.
+  writeFile(d / "wide.csv", "a\n" + std::string(2u << 20, '1') + "\n");
+  EXPECT_EQ(readAll(d / "wide.csv").rows.size(), 1u);
+}
+
 // pandas' to_csv writes the index under an empty name; it must get pandas' own name, not make
 // the header unusable.
 TEST(TextReader, EmptyHeaderNameGetsPandasName) {
