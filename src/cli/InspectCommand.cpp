@@ -29,12 +29,15 @@ int inspectCommand(const Args& args) {
       "by gnuplot, inspect.json)")("json", "print every number as one JSON object instead of the text summary")(
       "bins", po::value<int>(&o.bins)->default_value(o.bins), "histogram bins of the separation <S^2>")(
       "top-pairs", po::value<int>(&o.topPairs)->default_value(o.topPairs),
-      "how many feature pairs with the largest signal/background correlation difference to list");
+      "how many feature pairs with the largest signal/background correlation difference to list")(
+      "max-features", po::value<int>(&o.maxFeatures)->default_value(o.maxFeatures),
+      "beyond this many features, the correlations and the plots cover those with the largest separation");
   std::string file;
   po::variables_map vm;
   if (!parseArgs(args, opts, file, vm)) return 0;
   if (file.empty()) throwConfig("no data file given (usage: hepsweep inspect DATA.h5)");
   if (o.bins < 2 || o.bins > 10000) throwConfig("--bins must be between 2 and 10000, got " + std::to_string(o.bins));
+  if (o.maxFeatures < 2) throwConfig("--max-features must be >= 2, got " + std::to_string(o.maxFeatures));
   if (o.topPairs < 0) throwConfig("--top-pairs must be >= 0, got " + std::to_string(o.topPairs));
 
   const data::Dataset ds = io::readDataset(file);

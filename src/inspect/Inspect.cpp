@@ -220,15 +220,20 @@ Inspection inspect(const data::Dataset& ds, const std::string& file, const Optio
   });
   for (std::size_t k = 0; k < nf; ++k) r.features[r.ranking[k]].rank = static_cast<int>(k + 1);
 
-  // Correlations, pairwise complete, per class.
-  r.correlationSignal = Eigen::MatrixXd::Constant(static_cast<Eigen::Index>(nf), static_cast<Eigen::Index>(nf), kNaN);
+  // Correlations, pairwise complete, per class, among the features shown.
+  r.shown.assign(r.ranking.begin(), r.ranking.begin() + static_cast<std::ptrdiff_t>(
+                                                           std::min<std::size_t>(nf, static_cast<std::size_t>(options.maxFeatures))));
+  std::sort(r.shown.begin(), r.shown.end());
+  const auto ns = static_cast<Eigen::Index>(r.shown.size());
+  r.correlationSignal = Eigen::MatrixXd::Constant(ns, ns, kNaN);
   r.correlationBackground = r.correlationSignal;
   std::vector<float> x, z, ww;
   for (int cls = 0; cls < 2; ++cls) {
     Eigen::MatrixXd& m = cls == 1 ? r.correlationSignal : r.correlationBackground;
     const float label = static_cast<float>(cls);
-    for (std::size_t a = 0; a < nf; ++a)
-      for (std::size_t b = a; b < nf; ++b) {
+    for (Eigen::Index u = 0; u < ns; ++u)
+      for (Eigen::Index v = u; v < ns; ++v) {
+        const std::size_t a = r.shown[static_cast<std::size_t>(u)], b = r.shown[static_cast<std::size_t>(v)];
         x.clear();
         z.clear();
         ww.clear();
@@ -239,15 +244,15 @@ Inspection inspect(const data::Dataset& ds, const std::string& file, const Optio
           ww.push_back(weights[i]);
         }
         const double rho = metrics::weightedCorrelation(x, z, ww);
-        m(static_cast<Eigen::Index>(a), static_cast<Eigen::Index>(b)) = rho;
-        m(static_cast<Eigen::Index>(b), static_cast<Eigen::Index>(a)) = rho;
+        m(u, v) = rho;
+        m(v, u) = rho;
       }
   }
   std::vector<CorrelationPair> pairs;
-  for (std::size_t a = 0; a < nf; ++a)
-    for (std::size_t b = a + 1; b < nf; ++b) {
-      CorrelationPair p{a, b, r.correlationSignal(static_cast<Eigen::Index>(a), static_cast<Eigen::Index>(b)),
-                        r.correlationBackground(static_cast<Eigen::Index>(a), static_cast<Eigen::Index>(b))};
+  for (Eigen::Index u = 0; u < ns; ++u)
+    for (Eigen::Index v = u + 1; v < ns; ++v) {
+      CorrelationPair p{r.shown[static_cast<std::size_t>(u)], r.shown[static_cast<std::size_t>(v)],
+                        r.correlationSignal(u, v), r.correlationBackground(u, v)};
       if (std::isfinite(p.difference())) pairs.push_back(p);
     }
   std::stable_sort(pairs.begin(), pairs.end(), [](const CorrelationPair& p, const CorrelationPair& q) {
@@ -317,7 +322,7 @@ nlohmann::ordered_json toJson(const Inspection& r) {
   for (std::size_t k : r.ranking) ranking.push_back(r.features[k].name);
   j["ranking"] = ranking;
   nlohmann::ordered_json names = nlohmann::ordered_json::array();
-  for (const FeatureStats& f : r.features) names.push_back(f.name);
+  for (const std::size_t k : r.shown) names.push_back(r.features[k].name);
   j["correlation"] = {{"features", names},
                       {"signal", matrixJson(r.correlationSignal)},
                       {"background", matrixJson(r.correlationBackground)}};
@@ -365,6 +370,9 @@ std::string textSummary(const Inspection& r) {
                   f.noSeparation ? "  no separation" : "");
     os << line;
   }
+  if (r.shown.size() < r.features.size())
+    os << "\ncorrelations and plots cover the " << r.shown.size() << " features with the largest separation of "
+       << r.features.size() << " (--max-features)\n";
   if (!r.largestDifferences.empty()) {
     os << "\ncorrelations that differ most between the classes (weighted Pearson):\n";
     for (const CorrelationPair& p : r.largestDifferences) {

@@ -151,14 +151,14 @@ void writeText(const std::string& path, const std::string& text) { html::writeFi
 
 std::string distributions(const Inspection& r, const data::Dataset& ds, const std::string& dir,
                           std::vector<Histogram>& hists) {
-  const std::size_t nf = r.features.size();
+  const std::size_t nf = r.shown.size();
   std::vector<gp::Block> blocks;
   for (std::size_t j = 0; j < nf; ++j) {
-    hists.push_back(histogram(ds, static_cast<Eigen::Index>(j)));
-    blocks.push_back(histogramBlock(r.features[j].name, hists.back()));
+    hists.push_back(histogram(ds, static_cast<Eigen::Index>(r.shown[j])));
+    blocks.push_back(histogramBlock(r.features[r.shown[j]].name, hists.back()));
   }
   gp::writeDataFile((std::filesystem::path(dir) / "distributions.dat").string(),
-                    "Per feature (one block each, in file order): left bin edges and the weighted fraction of each "
+                    "Per feature shown (one block each, in file order): left bin edges and the weighted fraction of each "
                     "class's events (missing values excluded) per bin; the last row repeats the last bin at the "
                     "right edge for gnuplot's steps.",
                     blocks);
@@ -179,7 +179,7 @@ std::string distributions(const Inspection& r, const data::Dataset& ds, const st
        << "set tics font ',9'\nset ytics format '%g'\nset xtics format '%g'\nset mxtics\nset grid lc rgb '#e0e0e0'\n"
        << "set key top right font ',9' samplen 1.5 opaque\n";
   for (std::size_t j = 0; j < nf; ++j) {
-    const FeatureStats& f = r.features[j];
+    const FeatureStats& f = r.features[r.shown[j]];
     // Short enough for a panel: the share outside the range is in the data file and the HTML.
     std::string second = "S^2 " + fmt(f.separation, "%.3f") + "   AUC " + fmt(f.auc, "%.3f");
     if (f.signal.missing + f.background.missing > 0)
@@ -212,7 +212,7 @@ std::string heatMap(const Inspection& r, const Eigen::MatrixXd& m, const std::st
   const auto nf = static_cast<std::size_t>(m.rows());
   std::vector<gp::Column> columns;
   for (std::size_t j = 0; j < nf; ++j) {
-    gp::Column c{r.features[j].name, {}};
+    gp::Column c{r.features[r.shown[j]].name, {}};
     for (std::size_t i = 0; i < nf; ++i) c.values.push_back(m(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)));
     columns.push_back(std::move(c));
   }
@@ -222,7 +222,7 @@ std::string heatMap(const Inspection& r, const Eigen::MatrixXd& m, const std::st
                     columns);
   std::ostringstream tics;
   for (std::size_t j = 0; j < nf; ++j)
-    tics << (j ? ", " : "") << gp::quote(gp::enhancedLiteral(r.features[j].name)) << " " << j;
+    tics << (j ? ", " : "") << gp::quote(gp::enhancedLiteral(r.features[r.shown[j]].name)) << " " << j;
   // The canvas is cut to the matrix: square cells of at least 36 pixels, which hold a value such
   // as "-0.12" at 8 points whatever the number of features (a large matrix makes a large picture,
   // linked at full size from the page, rather than unreadable cells), room on the left and at the
@@ -230,7 +230,7 @@ std::string heatMap(const Inspection& r, const Eigen::MatrixXd& m, const std::st
   // 60 degrees), a title line on top and the colour box on the right. The margins are set in
   // screen coordinates from these pixel sizes, so the cells stay square without `size ratio`.
   std::size_t longest = 1;
-  for (const FeatureStats& f : r.features) longest = std::max(longest, f.name.size());
+  for (const std::size_t k : r.shown) longest = std::max(longest, r.features[k].name.size());
   const int matrix = std::max(360, 36 * static_cast<int>(nf));
   const int left = 30 + 7 * static_cast<int>(longest), bottom = 30 + static_cast<int>(6.2 * static_cast<double>(longest));
   const int top = 45, right = 110;
@@ -329,13 +329,17 @@ std::string writeReport(const Inspection& r, const data::Dataset& ds, const std:
   body << html::section("warnings", "Warnings", warnings.str());
   body << html::section("separation", "Separation power", featureTable(r));
 
+  if (r.shown.size() < r.features.size())
+    body << html::paragraph("The distributions and correlations below cover the " + std::to_string(r.shown.size()) +
+                            " features with the largest separation, of " + std::to_string(r.features.size()) +
+                            " (inspect --max-features); the table above ranks them all.");
   std::vector<Histogram> hists;
   const std::string dist = distributions(r, ds, dir, hists);
   std::vector<std::vector<std::string>> rangeRows;
   for (std::size_t j = 0; j < hists.size(); ++j) {
     const Histogram& h = hists[j];
     if (h.edges.empty()) continue;
-    rangeRows.push_back({r.features[j].name, fmt(h.edges.front(), "%.6g"), fmt(h.edges.back(), "%.6g"),
+    rangeRows.push_back({r.features[r.shown[j]].name, fmt(h.edges.front(), "%.6g"), fmt(h.edges.back(), "%.6g"),
                          std::to_string(h.signal.size()), percent(h.outsideSignal), percent(h.outsideBackground)});
   }
   const std::vector<std::string> rangeHeader{"feature", "from", "to", "bins", "outside (sig)", "outside (bkg)"};

@@ -65,6 +65,9 @@ struct Options {
   int bins = metrics::kSeparationBins;  // separation histogram bins
   double nearConstantFraction = 0.99;   // near-constant: one value holds at least this fraction of the present events
   int topPairs = 10;                    // correlation pairs listed
+  // Beyond this many features, the correlations and the plots cover the ones with the largest
+  // separation (a 2,000 x 2,000 heat map is neither computable in reasonable time nor readable).
+  int maxFeatures = 50;
 };
 
 struct Inspection {
@@ -76,6 +79,9 @@ struct Inspection {
   std::optional<float> missingValue;
   std::vector<FeatureStats> features;          // file order
   std::vector<std::size_t> ranking;            // feature indices, largest separation first
+  // The features the correlations and the plots cover: all, or the options.maxFeatures with the
+  // largest separation; in file order. The matrices' row/column i is feature shown[i].
+  std::vector<std::size_t> shown;
   Eigen::MatrixXd correlationSignal, correlationBackground;  // NaN where undefined (constant column)
   std::vector<CorrelationPair> largestDifferences;           // by |signal - background|, descending
   std::vector<Warning> warnings;
