@@ -134,6 +134,12 @@ void checkTotals(double s, double b, std::size_t n) {
 Roc rocCurve(std::span<const float> scores, std::span<const float> labels, std::span<const float> weights) {
   const std::vector<Event> ev = sortedEvents(scores, labels, weights);
   Roc roc;
+  // Exactly one point per distinct score, plus the origin: no growth slack in curves of 1M points.
+  std::size_t points = 1;
+  for (std::size_t i = 0; i < ev.size(); ++i) points += i == 0 || ev[i].score != ev[i - 1].score;
+  roc.fpr.reserve(points);
+  roc.tpr.reserve(points);
+  roc.threshold.reserve(points);
   roc.fpr.push_back(0.0);
   roc.tpr.push_back(0.0);
   roc.threshold.push_back(std::numeric_limits<double>::infinity());

@@ -214,9 +214,10 @@ AmsScan amsScan(std::span<const float> scores, std::span<const float> labels, st
   checkSizes(scores.size(), labels, weights, "scores");
   if (!std::isfinite(regularisation))
     throwConfig("AMS regularisation b_r must be finite, got " + number(regularisation));
+  // 12 bytes an event (the weights are floats already); the curve is reserved at its exact size.
   struct Event {
-    float score;
-    double s, b;
+    float score, weight;
+    bool signal;
   };
   std::vector<Event> ev(scores.size());
   AmsScan scan;
@@ -225,20 +226,23 @@ AmsScan amsScan(std::span<const float> scores, std::span<const float> labels, st
     if (std::isnan(scores[i])) throwInput("score at position " + std::to_string(i) + " is NaN");
     const double w = weightAt(weights, i);
     const bool sig = isSignal(labels[i], i);
-    ev[i] = Event{scores[i], sig ? w : 0.0, sig ? 0.0 : w};
+    ev[i] = Event{scores[i], static_cast<float>(w), sig};
     (sig ? scan.totalSignal : scan.totalBackground) += w;
   }
   if (!(scan.totalSignal > 0) || !(scan.totalBackground > 0))
     throwInput("AMS undefined: the summed signal weight is " + number(scan.totalSignal) + " and background " +
                number(scan.totalBackground) + " over " + std::to_string(ev.size()) + " events; both must be > 0");
   std::sort(ev.begin(), ev.end(), [](const Event& a, const Event& b) { return a.score > b.score; });
+  std::size_t distinct = 0;
+  for (std::size_t i = 0; i < ev.size(); ++i) distinct += i == 0 || ev[i].score != ev[i - 1].score;
+  scan.threshold.reserve(distinct);
+  scan.signal.reserve(distinct);
+  scan.background.reserve(distinct);
+  scan.ams.reserve(distinct);
   double s = 0, b = 0, bestAms = -1;
   for (std::size_t i = 0; i < ev.size();) {
     const float t = ev[i].score;
-    for (; i < ev.size() && ev[i].score == t; ++i) {
-      s += ev[i].s;
-      b += ev[i].b;
-    }
+    for (; i < ev.size() && ev[i].score == t; ++i) (ev[i].signal ? s : b) += static_cast<double>(ev[i].weight);
     const double a = ams(s, b, regularisation);
     if (a > bestAms) {
       bestAms = a;

@@ -607,7 +607,8 @@ EvalResult Trainer::evaluate(const SplitData& split, bool curves) {
   const bool weightedDefined = sumSignal > 0 && sumBackground > 0;
   // Unit weights give the unweighted curve exactly (the same sums of 1.0f): no second sort.
   const bool unitWeights = (split.weights.array() == 1.0f).all();
-  if (weightedDefined) r.rocWeighted = unitWeights ? r.roc : metrics::rocCurve(scores, labels, weights);
+  r.unitWeights = unitWeights;
+  if (weightedDefined && !unitWeights) r.rocWeighted = metrics::rocCurve(scores, labels, weights);
   r.aucWeighted = weightedDefined ? (unitWeights ? r.auc : metrics::auc(r.rocWeighted))
                                   : std::numeric_limits<double>::quiet_NaN();
   for (double e : cfg_.metrics.signalEfficiencies) {
@@ -619,8 +620,8 @@ EvalResult Trainer::evaluate(const SplitData& split, bool curves) {
 }
 
 double EvalResult::weightedBkgEffAt(double signalEfficiency) const {
-  return rocWeighted.fpr.empty() ? std::numeric_limits<double>::quiet_NaN()
-                                 : metrics::bkgEffAtSigEff(rocWeighted, signalEfficiency);
+  const metrics::Roc& w = weightedRoc();
+  return w.fpr.empty() ? std::numeric_limits<double>::quiet_NaN() : metrics::bkgEffAtSigEff(w, signalEfficiency);
 }
 
 }  // namespace hepsweep::train

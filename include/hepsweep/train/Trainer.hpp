@@ -130,7 +130,10 @@ struct EpochRecord {
 struct EvalResult {
   double loss = 0;
   double auc = 0, aucWeighted = 0;  // aucWeighted NaN when a class's summed weight is <= 0
-  metrics::Roc roc, rocWeighted;     // rocWeighted empty then
+  // rocWeighted: empty when undefined, and when every weight is 1 (it would equal roc: a split of
+  // 1M events holds its ROC once, not twice); weightedRoc() gives the curve in both cases.
+  metrics::Roc roc, rocWeighted;
+  bool unitWeights = false;
   std::vector<double> bkgEff;      // at cfg.metrics.signalEfficiencies (unweighted)
   std::vector<double> bkgEffWeighted;
   metrics::Confusion confusion;    // at cfg.metrics.threshold (weighted by the event weights)
@@ -138,6 +141,8 @@ struct EvalResult {
 
   // Background efficiency at `signalEfficiency` on the weighted ROC; NaN when that is undefined.
   double weightedBkgEffAt(double signalEfficiency) const;
+  // The weighted ROC (roc itself for unit weights); empty when undefined.
+  const metrics::Roc& weightedRoc() const { return unitWeights ? roc : rocWeighted; }
 };
 
 struct TrainResult {
