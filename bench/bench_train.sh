@@ -135,6 +135,7 @@ early_stopping = { enabled = true, monitor = "val_loss", patience = 10, min_delt
 
 [output]
 dir = "$WORK/runs/$1"
+scores = "all"   # the split's rows, for the PyTorch reference
 EOF
 }
 write_campaign ship "$WORK/ship.h5"
@@ -201,7 +202,7 @@ def result(path):
     with h5py.File(path, "r") as f:
         return {k: scalar(f, f"metrics/{k}") for k in ("test_auc", "best_epoch", "epochs_run",
                                                           "train_seconds", "samples_per_second")} | {
-            "n": tuple(len(f[f"split/{p}"]) for p in ("train", "val", "test"))}
+            "n": tuple(len(f[f"scores/{p}_rows"]) for p in ("train", "val", "test"))}
 
 def load(path):
     with open(path) as fh:
@@ -247,7 +248,7 @@ Reproduce: `{E['REPRO']}` (hepsweep binary: {E['BUILD_NOTE']})
 **Accuracy**: tutorial campaign (balance downsample, split 0.34/0.33/0.33, standard scaler, Adam 1e-3,
 batch 100, dropout 0.2, early stopping on val_loss, patience 10, best weights restored).
 Seeds 42..{41 + nseeds}: each seed is one hepsweep run (its own split) and one PyTorch run on that run's
-exact rows (`split/*` of result.h5). AUC mean ± sd over the seeds; epochs are best/run per seed;
+exact rows (`scores/*_rows` of result.h5). AUC mean ± sd over the seeds; epochs are best/run per seed;
 |diff| is the difference of the means (target < 0.01). Train/val/test sizes are those of seed 42.
 
 | dataset | network | train/val/test | hepsweep test AUC (best/run) | PyTorch test AUC (best/run) | \\|diff\\| | < 0.01 |

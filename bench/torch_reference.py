@@ -3,7 +3,8 @@
 tutorial notebooks write it, so that hepsweep's test AUC and speed can be checked against it.
 
 Two modes:
-  --data DATA.h5 --result RESULT.h5    use hepsweep's split (split/train|val|test, the rows after
+  --data DATA.h5 --result RESULT.h5    use hepsweep's split (scores/train_rows|val_rows|test_rows of a
+                                       campaign with output.scores = "all"; split/train|val|test in old files), the rows after
                                        balancing) and the resolved campaign stored in the result
   --data DATA.h5 --config CAMPAIGN.toml  make an own seeded, stratified split with numpy
 
@@ -125,10 +126,14 @@ def load_result(path: str):
         text = f.attrs["config"]
         text = text.decode() if isinstance(text, bytes) else str(text)
         split = {}
+        # Result format 2 stores the split as its rule; the rows are kept beside the scores when
+        # the campaign has output.scores = "all" (format 1 stored them in split/).
         for part in ("train", "val", "test"):
             key = f"split/{part}"
             if key not in f:
-                fail(f"{path}: dataset '{key}' is missing")
+                key = f"scores/{part}_rows"
+            if key not in f:
+                fail(f"{path}: neither split/{part} nor scores/{part}_rows: train with output.scores = \"all\"")
             split[part] = np.asarray(f[key][...], dtype=np.int64)
         hs = {}
         if "metrics/test_auc" in f:
