@@ -85,7 +85,8 @@ void Environment::start(int* argc, char*** argv, MpiMode mode) {
     throw Error(ErrorCategory::Internal, "a second dist::Environment was created; make one, in main()");
   }
   launcher_ = detectLauncher();
-  if (!mpiBuiltIn() && mode != MpiMode::Never && (mode == MpiMode::Always || launcher_ != Launcher::None)) {
+  const bool wantMpi = mode == MpiMode::Always || (mode == MpiMode::Auto && launcher_ != Launcher::None);
+  if (wantMpi && !mpiBuiltIn()) {
     // Refused rather than run: under a launcher every rank would run the whole campaign on its
     // own, all writing the same run directory.
     throwConfig(std::string("this hepsweep was built without MPI (HEPSWEEP_WITH_MPI=OFF) ") +
@@ -99,7 +100,6 @@ void Environment::start(int* argc, char*** argv, MpiMode mode) {
                 " tasks but without an MPI plugin, so every task would run the whole campaign on its "
                 "own; use 'srun --mpi=pmix' (or mpirun inside the allocation)");
   }
-  const bool wantMpi = mode == MpiMode::Always || (mode == MpiMode::Auto && launcher_ != Launcher::None);
 #if HEPSWEEP_WITH_MPI
   if (wantMpi) {
     int initialised = 0;
