@@ -6,6 +6,9 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config git
+  # ccache: scripts/test.sh builds the same sources twice (ci, then nompi without MPI); the second
+  # build takes all but src/dist and a few tests from the cache.
+  ccache
   libeigen3-dev libhdf5-dev libboost-program-options-dev libgtest-dev libgmock-dev
   libtomlplusplus-dev libfast-float-dev zlib1g-dev libssl-dev nlohmann-json3-dev
   liblz4-dev libzstd-dev liblzma-dev libxxhash-dev liblbfgspp-dev libdeflate-dev

@@ -44,7 +44,7 @@ void usage(std::FILE* out) {
   for (const auto& c : kCommands) std::fprintf(out, "  %-10s %s\n", c.name, c.summary);
   std::fprintf(out,
                "\n`hepsweep <command> --help` describes a command; docs/<command>.md has worked examples.\n"
-               "  --version  print the version, build information and the kernel level in use\n"
+               "  --version  print the version, build information, the MPI library (or none) and the kernel level in use\n"
                "environment: HEPSWEEP_KERNEL=portable|v2|v3|v4|auto forces the training kernels' instruction-set\n"
                "  level (default auto: the best this CPU supports; docs/train.md)\n");
 }
@@ -109,6 +109,7 @@ int runMain(int argc, char** argv) {
   }
   if (cmd == "--version" || cmd == "version") {
     std::printf("%s\n", hepsweep::versionString().c_str());
+    std::printf("mpi: %s\n", hepsweep::dist::Environment::mpiDescription().c_str());
     try {
       std::printf("kernel: %s\n", hepsweep::nn::kernelDescription().c_str());
     } catch (const hepsweep::Error& e) {

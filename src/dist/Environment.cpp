@@ -4,8 +4,11 @@
 #include <cstdlib>
 #include <string>
 
-#include "Mpi.hpp"
 #include "hepsweep/core/Error.hpp"
+
+#if HEPSWEEP_WITH_MPI
+#include "Mpi.hpp"
+#endif
 
 namespace hepsweep::dist {
 
@@ -41,6 +44,34 @@ Launcher Environment::detectLauncher(const std::function<const char*(const char*
   return Launcher::None;
 }
 
+bool Environment::mpiBuiltIn() noexcept { return HEPSWEEP_WITH_MPI != 0; }
+
+std::string Environment::mpiDescription() {
+#if HEPSWEEP_WITH_MPI
+  // Allowed before MPI_Init. Open MPI says "Open MPI v4.1.4, package: ..., ident: ...": the
+  // first field names it; MPICH's text is several lines, of which the first does.
+  char text[MPI_MAX_LIBRARY_VERSION_STRING] = {};
+  int length = 0;
+  if (MPI_Get_library_version(text, &length) != MPI_SUCCESS) return "built in";
+  std::string name(text, static_cast<std::size_t>(length));
+  name = name.substr(0, name.find_first_of(",\n"));
+  while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.pop_back();
+  return name.empty() ? "built in" : name;
+#else
+  return "none (built with HEPSWEEP_WITH_MPI=OFF: one process, no mpiexec or srun)";
+#endif
+}
+
+const char* launcherName(Launcher launcher) noexcept {
+  switch (launcher) {
+    case Launcher::None: return "no launcher";
+    case Launcher::Mpiexec: return "mpiexec";
+    case Launcher::Srun: return "srun";
+    case Launcher::SrunWithoutPmi: return "srun";
+  }
+  return "a launcher";
+}
+
 Launcher Environment::detectLauncher() {
   return detectLauncher([](const char* name) { return std::getenv(name); });
 }
@@ -54,12 +85,22 @@ void Environment::start(int* argc, char*** argv, MpiMode mode) {
     throw Error(ErrorCategory::Internal, "a second dist::Environment was created; make one, in main()");
   }
   launcher_ = detectLauncher();
+  const bool wantMpi = mode == MpiMode::Always || (mode == MpiMode::Auto && launcher_ != Launcher::None);
+  if (wantMpi && !mpiBuiltIn()) {
+    // Refused rather than run: under a launcher every rank would run the whole campaign on its
+    // own, all writing the same run directory.
+    throwConfig(std::string("this hepsweep was built without MPI (HEPSWEEP_WITH_MPI=OFF) ") +
+                (launcher_ == Launcher::None ? "but MPI was asked for"
+                                             : "but was started by " + std::string(launcherName(launcher_))) +
+                "; run it as one process, without mpiexec or srun, or use a build with MPI "
+                "(`hepsweep --version` says whether MPI is built in)");
+  }
   if (launcher_ == Launcher::SrunWithoutPmi && mode != MpiMode::Never) {
     throwConfig("started by srun with " + std::string(std::getenv("SLURM_STEP_NUM_TASKS")) +
                 " tasks but without an MPI plugin, so every task would run the whole campaign on its "
                 "own; use 'srun --mpi=pmix' (or mpirun inside the allocation)");
   }
-  const bool wantMpi = mode == MpiMode::Always || (mode == MpiMode::Auto && launcher_ != Launcher::None);
+#if HEPSWEEP_WITH_MPI
   if (wantMpi) {
     int initialised = 0;
     int finalised = 0;
@@ -78,11 +119,18 @@ void Environment::start(int* argc, char*** argv, MpiMode mode) {
     mpi::check(MPI_Comm_rank(MPI_COMM_WORLD, &worldRank_), "MPI_Comm_rank");
     mpi::check(MPI_Comm_size(MPI_COMM_WORLD, &worldSize_), "MPI_Comm_size");
   }
+#else
+  (void)argc;
+  (void)argv;
+  (void)wantMpi;  // always false here: refused above
+#endif
   environmentAlive = true;
 }
 
 Environment::~Environment() {
+#if HEPSWEEP_WITH_MPI
   if (ownsMpi_ && mpi::isActive()) MPI_Finalize();
+#endif
   environmentAlive = false;
 }
 
@@ -100,7 +148,9 @@ void Environment::abort(int exitCode, std::string_view message) const noexcept {
     std::fprintf(stderr, "hepsweep: %.*s\n", static_cast<int>(message.size()), message.data());
   }
   std::fflush(stderr);
+#if HEPSWEEP_WITH_MPI
   if (usesMpi_ && mpi::isActive()) MPI_Abort(MPI_COMM_WORLD, exitCode);
+#endif
   std::exit(exitCode);
 }
 

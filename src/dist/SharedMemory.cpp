@@ -7,8 +7,11 @@
 #include <cstdint>
 #include <cstring>
 
-#include "Mpi.hpp"
 #include "hepsweep/dist/Communicator.hpp"
+
+#if HEPSWEEP_WITH_MPI
+#include "Mpi.hpp"
+#endif
 
 namespace hepsweep::dist {
 namespace {
@@ -36,6 +39,7 @@ class LocalBlock final : public SharedBlock {
   std::byte* memory_ = nullptr;
 };
 
+#if HEPSWEEP_WITH_MPI
 // The window lives on the node's first rank; the others map the same pages. A passive-target
 // epoch (lock_all) stays open for the block's lifetime, and publish() synchronises the public and
 // private copies around a node barrier, as the MPI-3 shared-memory model asks.
@@ -108,11 +112,16 @@ class MpiBlock final : public SharedBlock {
   mpi::CommHandle node_;
   MPI_Win window_ = MPI_WIN_NULL;
 };
+#endif
 
 }  // namespace
 
 std::unique_ptr<SharedBlock> allocateShared(Communicator& comm, std::size_t bytes) {
+#if HEPSWEEP_WITH_MPI
   if (const auto* m = dynamic_cast<const mpi::MpiCommunicator*>(&comm)) return std::make_unique<MpiBlock>(*m, bytes);
+#else
+  (void)comm;  // without MPI every communicator is a one-rank LocalCommunicator
+#endif
   return std::make_unique<LocalBlock>(bytes);
 }
 

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "hepsweep/campaign/Options.hpp"
+#include "TestPaths.hpp"  // HEPSWEEP_SOURCE_DIR, HEPSWEEP_SHARED_DATA, HEPSWEEP_CLI
 
 namespace hepsweep::campaign {
 namespace {

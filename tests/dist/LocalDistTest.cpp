@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <map>
 #include <string>
 #include <vector>
@@ -154,6 +155,32 @@ TEST(Environment, NeverModeIsLocal) {
   EXPECT_EQ(comm->size(), 1);
   EXPECT_NE(dynamic_cast<LocalCommunicator*>(comm.get()), nullptr);
   EXPECT_THROW(Environment second(MpiMode::Never), Error);
+}
+
+// A build without MPI (HEPSWEEP_WITH_MPI=OFF) refuses to run under a launcher, where every rank
+// would run the whole campaign on its own, and refuses MpiMode::Always; Never still works. (In a
+// build with MPI these constructors would start MPI, which tests/dist/MpiTestMain.cpp covers.)
+TEST(Environment, WithoutMpiALauncherOrAlwaysIsRefused) {
+  if (Environment::mpiBuiltIn()) GTEST_SKIP() << "this build has MPI; the refusal exists only without it";
+  EXPECT_NE(Environment::mpiDescription().find("HEPSWEEP_WITH_MPI=OFF"), std::string::npos);
+  const auto refusal = [](MpiMode mode) -> std::string {
+    try {
+      Environment environment(mode);
+    } catch (const Error& e) {
+      EXPECT_EQ(e.category(), ErrorCategory::Config);
+      return e.what();
+    }
+    return "";
+  };
+  EXPECT_NE(refusal(MpiMode::Always).find("built without MPI"), std::string::npos);
+  ASSERT_EQ(::setenv("OMPI_COMM_WORLD_SIZE", "2", 1), 0);
+  const std::string underMpiexec = refusal(MpiMode::Auto);
+  ::unsetenv("OMPI_COMM_WORLD_SIZE");
+  EXPECT_NE(underMpiexec.find("built without MPI"), std::string::npos) << underMpiexec;
+  EXPECT_NE(underMpiexec.find("started by mpiexec"), std::string::npos) << underMpiexec;
+  // Nothing is left half-made: a plain Environment still starts after the refusals.
+  Environment environment(MpiMode::Auto);
+  EXPECT_FALSE(environment.usesMpi());
 }
 
 }  // namespace

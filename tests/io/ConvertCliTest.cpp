@@ -18,6 +18,7 @@
 #include "RootTestWriter.hpp"
 #include "hepsweep/io/DatasetFile.hpp"
 #include "hepsweep/io/Hdf5.hpp"
+#include "TestPaths.hpp"  // HEPSWEEP_SOURCE_DIR, HEPSWEEP_SHARED_DATA, HEPSWEEP_CLI
 
 using hepsweep::iotest::TempDir;
 using hepsweep::iotest::readFile;

@@ -15,6 +15,7 @@
 #include "hepsweep/core/Strings.hpp"
 #include "hepsweep/io/Convert.hpp"
 #include "hepsweep/io/DatasetFile.hpp"
+#include "TestPaths.hpp"  // HEPSWEEP_SOURCE_DIR, HEPSWEEP_SHARED_DATA, HEPSWEEP_CLI
 
 using namespace hepsweep;
 using namespace hepsweep::io;

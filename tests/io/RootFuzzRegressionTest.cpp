@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "../../fuzz/root_reader_entry.hpp"
+#include "TestPaths.hpp"  // HEPSWEEP_SOURCE_DIR, HEPSWEEP_SHARED_DATA, HEPSWEEP_CLI
 
 namespace {
 

@@ -18,6 +18,7 @@
 #include "hepsweep/io/Convert.hpp"
 #include "hepsweep/io/DatasetFile.hpp"
 #include "hepsweep/io/RootFile.hpp"
+#include "TestPaths.hpp"  // HEPSWEEP_SOURCE_DIR, HEPSWEEP_SHARED_DATA, HEPSWEEP_CLI
 
 using namespace hepsweep;
 using namespace hepsweep::io;

@@ -16,6 +16,7 @@
 #include "hepsweep/io/DatasetFile.hpp"
 #include "hepsweep/io/Hdf5.hpp"
 #include "hepsweep/model/Model.hpp"
+#include "TestPaths.hpp"  // HEPSWEEP_SOURCE_DIR, HEPSWEEP_SHARED_DATA, HEPSWEEP_CLI
 
 namespace hepsweep::model {
 namespace {

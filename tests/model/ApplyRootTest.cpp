@@ -24,6 +24,7 @@
 #include "hepsweep/io/TextReader.hpp"
 #include "hepsweep/model/Apply.hpp"
 #include "hepsweep/model/Model.hpp"
+#include "TestPaths.hpp"  // HEPSWEEP_SOURCE_DIR, HEPSWEEP_SHARED_DATA, HEPSWEEP_CLI
 
 namespace hepsweep::model {
 namespace {

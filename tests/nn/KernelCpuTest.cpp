@@ -10,6 +10,7 @@
 #include <string>
 
 #include "hepsweep/BuildInfo.hpp"
+#include "TestPaths.hpp"  // HEPSWEEP_SOURCE_DIR, HEPSWEEP_SHARED_DATA, HEPSWEEP_CLI
 
 namespace {
 

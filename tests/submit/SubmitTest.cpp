@@ -22,6 +22,7 @@
 #include "hepsweep/submit/Condor.hpp"
 #include "hepsweep/submit/Job.hpp"
 #include "hepsweep/submit/Slurm.hpp"
+#include "TestPaths.hpp"  // HEPSWEEP_SOURCE_DIR, HEPSWEEP_SHARED_DATA, HEPSWEEP_CLI
 
 namespace fs = std::filesystem;
 using namespace hepsweep;

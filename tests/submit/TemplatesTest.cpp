@@ -14,6 +14,7 @@
 #include "hepsweep/submit/Condor.hpp"
 #include "hepsweep/submit/Slurm.hpp"
 #include "hepsweep/submit/Templates.hpp"
+#include "TestPaths.hpp"  // HEPSWEEP_SOURCE_DIR, HEPSWEEP_SHARED_DATA, HEPSWEEP_CLI
 
 namespace fs = std::filesystem;
 using namespace hepsweep;

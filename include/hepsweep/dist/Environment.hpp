@@ -16,6 +16,9 @@ enum class Launcher {
   SrunWithoutPmi   // srun with several tasks but no MPI plugin: each task would run alone
 };
 
+// "mpiexec", "srun", "no launcher": for messages.
+const char* launcherName(Launcher launcher) noexcept;
+
 enum class MpiMode {
   Auto,    // initialise MPI when a launcher started us; a direct start runs without MPI (Local)
   Always,  // always initialise MPI (a direct start becomes an MPI singleton of size 1)
@@ -24,7 +27,8 @@ enum class MpiMode {
 
 class Environment {
  public:
-  // Throws hepsweep::Error (Config) for srun without an MPI plugin in Auto mode, and (Internal)
+  // Throws hepsweep::Error (Config) for srun without an MPI plugin in Auto mode, in a build without
+  // MPI (HEPSWEEP_WITH_MPI=OFF) when a launcher started us or MpiMode::Always asks for MPI, and (Internal)
   // when a second Environment is created in one process or MPI was already finalised.
   Environment(int& argc, char**& argv, MpiMode mode = MpiMode::Auto);
   explicit Environment(MpiMode mode = MpiMode::Auto);
@@ -46,6 +50,12 @@ class Environment {
   // Reads the launchers' variables through `getenv` (injectable for tests).
   static Launcher detectLauncher(const std::function<const char*(const char*)>& getenv);
   static Launcher detectLauncher();
+
+  // Whether this build has MPI (CMake option HEPSWEEP_WITH_MPI); without it every communicator
+  // is a LocalCommunicator and runs under a launcher are refused.
+  static bool mpiBuiltIn() noexcept;
+  // The MPI library's name and version ("Open MPI v4.1.4"), or a note that there is none.
+  static std::string mpiDescription();
 
  private:
   void start(int* argc, char*** argv, MpiMode mode);
