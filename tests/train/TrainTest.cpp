@@ -30,6 +30,14 @@ void* operator new(std::size_t n) {
 }
 void operator delete(void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+// The nothrow forms too (the HDF5 file driver allocates with new (std::nothrow)): left to the
+// sanitizer's own operator new, they would be freed by the free() above, which ASan reports as
+// an alloc-dealloc mismatch.
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
+  ++gAllocations;
+  return std::malloc(n ? n : 1);
+}
+void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
 
 using namespace hepsweep;
 namespace fs = std::filesystem;
