@@ -345,6 +345,7 @@ Trainer::Trainer(const RunConfig& cfg, const PreparedData& data, Logger log, dis
       net_(makeNetwork(cfg, checkedInputs(cfg, data.preprocess.outputs()))),
       optimizer_(nn::makeOptimizer(cfg.train.optimizer, net_.numParams())),
       early_(cfg.train.earlyStopping),
+      schedule_(cfg.train.lrSchedule, cfg.train.optimizer.learningRate, cfg.train.epochs),
       accumulator_(net_.numParams()),
       preprocessor_(data.preprocess, data.source.columns) {
   const int m = cfg.train.microBatches;
@@ -456,6 +457,7 @@ TrainResult Trainer::fit(const std::vector<Callback*>& callbacks) {
     const auto te = Clock::now();
     EpochRecord rec;
     rec.epoch = epoch;
+    optimizer_->setLearningRate(schedule_.rateFor(epoch));
     rec.trainLoss = trainOneEpoch(epoch);
     if (!std::isfinite(rec.trainLoss) || !net_.params().allFinite())
       throwNumeric("training diverged at epoch " + std::to_string(epoch) + " (train loss " +
@@ -481,6 +483,11 @@ TrainResult Trainer::fit(const std::vector<Callback*>& callbacks) {
     history_.push_back(rec);
     result.history.push_back(rec);
     result.epochsRun = epochsDone_ = epoch;
+    // Before the callbacks: a checkpoint written after this epoch holds the lowered rate.
+    if (schedule_.onEpochEnd(epoch, rec.valLoss, rec.valAuc))
+      log_.info("epoch " + std::to_string(epoch) + ": " + cfg_.train.lrSchedule.monitor + " has not improved for " +
+                std::to_string(cfg_.train.lrSchedule.patience) + " epochs; learning rate lowered to " +
+                str::formatDouble(schedule_.state().rate, "%g"));
     stop = early_.onEpochEnd(rec, net_);
     for (Callback* cb : callbacks) stop = cb->onEpochEnd(rec, net_) || stop;
     result.stoppedEarly = stop;
@@ -508,6 +515,7 @@ Checkpoint Trainer::checkpoint() const {
   c.optimizer = optimizer_->saveState();
   c.learningRate = optimizer_->learningRate();
   early_.save(c);
+  c.schedule = schedule_.state();
   c.history = history_;
   return c;
 }
@@ -521,6 +529,7 @@ void Trainer::resume(const Checkpoint& c) {
   optimizer_->loadState(c.optimizer);
   optimizer_->setLearningRate(c.learningRate);
   early_.load(c);
+  schedule_.restore(c.schedule);
   history_ = c.history;
   epochsDone_ = c.epochsDone;
   firstValLoss_ = c.history.empty() ? 0.0 : c.history.front().valLoss;

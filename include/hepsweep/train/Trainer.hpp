@@ -17,6 +17,7 @@
 #include "hepsweep/nn/Network.hpp"
 #include "hepsweep/nn/Optimizer.hpp"
 #include "hepsweep/train/Config.hpp"
+#include "hepsweep/train/LrSchedule.hpp"
 
 namespace hepsweep::train {
 
@@ -204,6 +205,8 @@ struct Checkpoint {
   int bestEpoch = 0;
   int wait = 0;
   Eigen::VectorXf bestParams, bestState;
+  // The learning-rate schedule's state (reduce-on-plateau's rate, best value and counters).
+  LrScheduleState schedule;
   std::vector<EpochRecord> history;
 };
 
@@ -251,6 +254,7 @@ class Trainer {
   nn::Network net_;
   std::unique_ptr<nn::Optimizer> optimizer_;
   EarlyStopping early_;
+  LrSchedule schedule_;
   std::vector<EpochRecord> history_;
   int epochsDone_ = 0;
   // Preallocated per-step buffers: the loop allocates nothing after the first epoch.
