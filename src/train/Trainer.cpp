@@ -117,6 +117,8 @@ PreparedData prepareSplits(const RunConfig& cfg, const data::EventTable& events,
                  "network cannot learn that class. Check the weight column of the data file" +
                  (cfg.data.balance == data::BalanceMode::Reweight ? "" : ", or use data.balance = \"reweight\""));
 
+  p.trainWeightSignal = sumS;
+  p.trainWeightBackground = sumB;
   if (p.train.size() == 0) throwConfig("the training split is empty; check data.split");
   if (p.val.size() == 0) throwConfig("the validation split is empty; early stopping and the best-weights checkpoint need one (data.split.val > 0)");
   log.info("data: " + std::to_string(rows) + " events (" + std::to_string(p.nSignalInput) + " signal, " +
@@ -505,6 +507,17 @@ TrainResult Trainer::fit(const std::vector<Callback*>& callbacks) {
   result.test = evaluate(data_.test);
   result.evaluateSeconds = secondsSince(te);
   return result;
+}
+
+std::string weightImbalanceWarning(const RunConfig& cfg, const PreparedData& p) {
+  const double s = p.trainWeightSignal, b = p.trainWeightBackground;
+  if (cfg.data.balance == data::BalanceMode::Reweight || !(s > 0) || !(b > 0)) return {};
+  if (std::max(s, b) <= kWeightImbalance * std::min(s, b)) return {};
+  return "the training events' weights sum to " + str::formatDouble(s, "%.6g") + " for signal and " +
+         str::formatDouble(b, "%.6g") + " for background (a factor " + str::formatDouble(std::max(s, b) / std::min(s, b), "%.0f") +
+         "): the weighted loss is dominated by the " + (s > b ? "signal" : "background") +
+         " class and the scores will crowd at " + (s > b ? "1" : "0") +
+         ". Set data.balance = \"reweight\" to give both classes the same total weight";
 }
 
 Checkpoint Trainer::checkpoint() const {

@@ -370,6 +370,28 @@ TEST(Train, HistoryRecordsTheScheduledRates) {
   for (std::size_t i = 0; i < lr.size(); ++i) EXPECT_EQ(static_cast<float>(lr[i]), expected[i]) << "epoch " << i + 1;
 }
 
+// The class-weight warning fires beyond a factor 100 between the summed training weights of the
+// classes, either way round, names both sums, and is silent under data.balance = "reweight"
+// (which equalises them) or at a factor of 100 or less.
+TEST(Train, WeightImbalanceWarningThreshold) {
+  auto ds = blobs(200, 200, 2, 1.0);
+  auto cfg = smallConfig();
+  const auto warningFor = [&](float signalWeight, data::BalanceMode balance) {
+    for (Eigen::Index i = 0; i < 200; ++i) ds.weights[i] = signalWeight;
+    cfg.data.balance = balance;
+    return train::weightImbalanceWarning(cfg, train::prepareData(cfg, ds, "mem", "0"));
+  };
+  // 100 signal and 100 background training events (split 0.5).
+  const std::string w = warningFor(0.005f, data::BalanceMode::None);
+  EXPECT_NE(w.find("0.5 for signal and 100 for background"), std::string::npos) << w;
+  EXPECT_NE(w.find("data.balance = \"reweight\""), std::string::npos) << w;
+  EXPECT_NE(warningFor(250.0f, data::BalanceMode::None).find("25000 for signal and 100 for background"), std::string::npos);
+  EXPECT_EQ(warningFor(0.005f, data::BalanceMode::Reweight), "");
+  EXPECT_EQ(warningFor(0.0105f, data::BalanceMode::None), "");  // a factor 95
+  EXPECT_EQ(warningFor(1.0f, data::BalanceMode::Downsample), "");
+  EXPECT_NE(warningFor(0.005f, data::BalanceMode::Downsample), "");  // equal counts, not equal weights
+}
+
 // In the first epoch the number of micro-batches changes only the summation order: 1 and 4
 // micro-batches train the same function up to rounding. (Later epochs shuffle within each
 // micro-batch slot, so the number of slots is part of the training recipe, like the seed; the

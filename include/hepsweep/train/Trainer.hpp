@@ -97,7 +97,16 @@ struct PreparedData {
   data::ClassFactors balanceFactors;    // data.balance = "reweight" factors (train and validation)
   data::ClassFactors trainFactors;      // balance x class weights: train weight = input weight x factor
   std::int64_t nSignalInput = 0, nBackgroundInput = 0;
+  // Summed weights of the training events by class, as the loss sees them (after balancing and
+  // class weights).
+  double trainWeightSignal = 0, trainWeightBackground = 0;
 };
+
+// When the classes' summed training weights differ by more than kWeightImbalance and
+// data.balance is not "reweight": a warning naming both sums and the fix (the network then
+// learns to call everything the heavier class, and its scores pile up at one end). Else empty.
+inline constexpr double kWeightImbalance = 100.0;
+std::string weightImbalanceWarning(const RunConfig& cfg, const PreparedData& data);
 
 // Load the data file named in the configuration and prepare the three splits (a single training).
 PreparedData prepareData(const RunConfig& cfg, const Logger& log = {});
