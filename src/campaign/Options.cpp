@@ -188,7 +188,7 @@ std::vector<OptionSpec<RunConfig>> runOptions() {
                      "step: factor applied every step_size epochs; exponential: factor applied every epoch "
                      "(e.g. 0.95)"),
       floatOption<C>("train.lr_schedule.min_lr", HEPSWEEP_FIELD(train.lrSchedule.minLr), atLeast(0),
-                     "cosine: the rate it ends at; plateau: the rate is never lowered below this"),
+                     "cosine: the rate it anneals towards (PyTorch's eta_min); plateau: the rate is never lowered below this"),
       choiceOption<C>("train.lr_schedule.monitor", HEPSWEEP_FIELD(train.lrSchedule.monitor),
                       {"val_loss", "val_auc"},
                       "plateau: quantity watched, validation loss (lower is better) or AUC (higher)"),
