@@ -76,6 +76,7 @@ std::vector<OptionSpec<RunConfig>> runOptions() {
   using C = RunConfig;
   using data::BalanceMode, data::ScalerKind, data::FitOn, data::MissingPolicy;
   using nn::Activation, nn::Initializer, nn::OptimizerKind;
+  using train::LrScheduleKind;
   return {
       intOption<C>("seed", HEPSWEEP_FIELD(seed), atLeast(0),
                    "Seed of every random stream (split, balancing, initialisation, shuffling, dropout); up to 2^63 - 1"),
@@ -172,6 +173,33 @@ std::vector<OptionSpec<RunConfig>> runOptions() {
                      "Smallest change that counts as an improvement"),
       boolOption<C>("train.early_stopping.restore_best", HEPSWEEP_FIELD(train.earlyStopping.restoreBest),
                     "Keep the weights of the best epoch rather than the last"),
+      enumOption<C>("train.lr_schedule.kind", HEPSWEEP_FIELD(train.lrSchedule.kind),
+                    std::vector{LrScheduleKind::Constant, LrScheduleKind::Step, LrScheduleKind::Exponential,
+                                LrScheduleKind::Cosine, LrScheduleKind::Plateau},
+                    "Learning rate after the warm-up: constant; step (x gamma every step_size epochs); exponential "
+                    "(x gamma every epoch); cosine (from train.learning_rate down to min_lr over the remaining "
+                    "epochs); plateau (x factor when the monitored quantity stalls, as Keras' ReduceLROnPlateau)"),
+      intOption<C>("train.lr_schedule.warmup_epochs", HEPSWEEP_FIELD(train.lrSchedule.warmupEpochs), atLeast(0),
+                   "Linear warm-up before the schedule (any kind): epoch e <= W trains at learning_rate x e / W; "
+                   "0: none"),
+      intOption<C>("train.lr_schedule.step_size", HEPSWEEP_FIELD(train.lrSchedule.stepSize), atLeast(1),
+                   "step: epochs between two reductions"),
+      floatOption<C>("train.lr_schedule.gamma", HEPSWEEP_FIELD(train.lrSchedule.gamma), openClosed(0, 1),
+                     "step: factor applied every step_size epochs; exponential: factor applied every epoch "
+                     "(e.g. 0.95)"),
+      floatOption<C>("train.lr_schedule.min_lr", HEPSWEEP_FIELD(train.lrSchedule.minLr), atLeast(0),
+                     "cosine: the rate it anneals towards (PyTorch's eta_min); plateau: the rate is never lowered below this"),
+      choiceOption<C>("train.lr_schedule.monitor", HEPSWEEP_FIELD(train.lrSchedule.monitor),
+                      {"val_loss", "val_auc"},
+                      "plateau: quantity watched, validation loss (lower is better) or AUC (higher)"),
+      floatOption<C>("train.lr_schedule.factor", HEPSWEEP_FIELD(train.lrSchedule.factor), Bounds{0.0, 1.0, true, true},
+                     "plateau: the rate is multiplied by this when the monitored quantity stalls"),
+      intOption<C>("train.lr_schedule.patience", HEPSWEEP_FIELD(train.lrSchedule.patience), atLeast(0),
+                   "plateau: epochs without improvement before the rate is lowered"),
+      floatOption<C>("train.lr_schedule.min_delta", HEPSWEEP_FIELD(train.lrSchedule.minDelta), atLeast(0),
+                     "plateau: smallest change that counts as an improvement"),
+      intOption<C>("train.lr_schedule.cooldown", HEPSWEEP_FIELD(train.lrSchedule.cooldown), atLeast(0),
+                   "plateau: epochs after a reduction during which stalling is not counted"),
 
       floatListOption<C>("metrics.signal_efficiencies", HEPSWEEP_FIELD(metrics.signalEfficiencies),
                          openClosed(0, 1), "Signal efficiencies at which background efficiency/rejection is reported"),
@@ -273,6 +301,17 @@ void validateImpl(const RunConfig& c, const std::string& context, bool foldsGive
   const auto& opt = c.train.optimizer;
   if (opt.kind == nn::OptimizerKind::Sgd && opt.nesterov && opt.momentum <= 0.0f)
     throwConfig("train.nesterov = true needs train.momentum > 0" + in);
+
+  const auto& ls = c.train.lrSchedule;
+  if (ls.warmupEpochs >= c.train.epochs)
+    throwConfig("train.lr_schedule.warmup_epochs = " + std::to_string(ls.warmupEpochs) + " must be < train.epochs = " +
+                std::to_string(c.train.epochs) + in + ": the warm-up would be the whole training");
+  if (ls.kind == train::LrScheduleKind::Plateau && s.val == 0.0 && !foldsGiveValidation)
+    throwConfig("train.lr_schedule.kind = \"plateau\" watches the validation rows but data.split.val = 0" + in +
+                "; give data.split.val > 0 or choose another schedule");
+  if (ls.kind == train::LrScheduleKind::Cosine && !(ls.minLr < static_cast<double>(opt.learningRate)))
+    throwConfig("train.lr_schedule.min_lr = " + formatDouble(ls.minLr) + " must be below train.learning_rate = " +
+                formatFloat(opt.learningRate) + " for the cosine schedule" + in);
 }
 
 const OptionTable<RunConfig>& runTable() {

@@ -41,6 +41,10 @@ po::options_description makeOptions() {
         "add a pass/fail column pass_at_X: score >= the threshold giving signal efficiency X on the model's "
         "held-out test set (repeatable)")
     ("id", po::value<std::string>()->value_name("COLUMN"), "text and ROOT inputs: column (branch) of integer event ids, kept in the output (HDF5 inputs use their /ids)")
+    ("keep", po::value<std::vector<std::string>>()->composing()->value_name("COL,..."),
+        "copy these input columns to the output beside the score, e.g. --keep label,weight,mass (text and ROOT "
+        "inputs: any column; HDF5 inputs: a feature, label or weight; HDF5 output: /kept/COL as float32; CSV: "
+        "columns COL, text fields as they are; repeatable)")
     ("sep", po::value<std::string>()->default_value("auto")->value_name("SEP"), "text inputs: field separator, as for convert --sep")
     ("chunk-rows", po::value<std::int64_t>()->default_value(16384)->value_name("N"),
         "events read and scored per block (a multiple of 1024; it changes memory use, never the scores)")
@@ -112,6 +116,9 @@ int applyCommand(const Args& args) {
   o.csv = vm["csv"].as<bool>();
   if (vm.count("at-signal-efficiency")) o.signalEfficiencies = vm["at-signal-efficiency"].as<std::vector<double>>();
   if (vm.count("id")) o.idColumn = vm["id"].as<std::string>();
+  if (vm.count("keep"))
+    for (const std::string& list : vm["keep"].as<std::vector<std::string>>())
+      for (const std::string& name : str::split(list, ',')) o.keep.push_back(name);
   o.separator = vm["sep"].as<std::string>();
   o.chunkRows = vm["chunk-rows"].as<std::int64_t>();
   o.threads = vm["threads"].as<int>();

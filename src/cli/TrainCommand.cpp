@@ -199,6 +199,7 @@ int trainCommand(const Args& args) {
 
   const auto t0 = std::chrono::steady_clock::now();
   const train::PreparedData data = train::prepareData(cfg, log);
+  if (const std::string w = train::weightImbalanceWarning(cfg, data); !w.empty()) log.warning(w);
   train::Trainer trainer(cfg, data, log);
   ProgressLine progress(progressOut, cfg.train.epochs, vm.count("quiet") == 0);
   const train::TrainResult result = trainer.fit({&progress});

@@ -67,8 +67,12 @@ struct Source {
   std::int64_t rows = 0;  // HDF5: known up front; streamed inputs: counted while scoring
   bool hasIds = false;
   std::string idColumn;
+  // Per --keep column: HDF5 inputs: its index in info.featureNames, or kKeepLabels/kKeepWeights;
+  // streamed inputs: its position in `columns`.
+  std::vector<std::ptrdiff_t> keepAt;
   bool streamed() const { return format != "hdf5"; }
 };
+constexpr std::ptrdiff_t kKeepLabels = -1, kKeepWeights = -2;
 
 // The events of one block, scored.
 struct Block {
@@ -80,6 +84,11 @@ struct Block {
   std::vector<std::vector<std::int8_t>> pass;       // per working point
   const std::int8_t* labels = nullptr;              // 1 signal, 0 background (HDF5 inputs)
   const float* weights = nullptr;
+  // --keep columns: rows x columns, or (streamed inputs written as CSV) their fields as read,
+  // row by row.
+  Eigen::MatrixXf kept;
+  std::vector<std::string> keptText;
+  bool keptIsText = false;
 };
 
 struct Layout {
@@ -87,7 +96,16 @@ struct Layout {
   bool perFold = false, outOfFold = false, ids = false, labels = false;
   std::string idColumn;
   std::vector<double> efficiencies, thresholds;
+  std::vector<std::string> keep;
 };
+
+// A field of a CSV line, quoted when it holds a separator, a quote or a line break.
+std::string csvField(std::string_view v) {
+  if (v.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(v);
+  std::string q = "\"";
+  for (char c : v) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return q + "\"";
+}
 
 class Writer {
  public:
@@ -116,6 +134,11 @@ class Hdf5Writer final : public Writer {
       weights_ = std::make_unique<h5::RowAppender<float>>(*file_, "weights", 0, kOutputChunkRows, kOutputDeflate);
     }
     for (double e : l.efficiencies) pass_.push_back(std::make_unique<h5::RowAppender<std::int8_t>>(*file_, passName(e), 0, kOutputChunkRows, kOutputDeflate));
+    if (!l.keep.empty()) {
+      const h5::Group kept = file_->createGroup("kept");
+      for (const std::string& name : l.keep)
+        kept_.push_back(std::make_unique<h5::RowAppender<float>>(kept, name, 0, kOutputChunkRows, kOutputDeflate));
+    }
   }
   // Uncommitted (an error): the datasets and the file close before out_ removes the temporary.
   ~Hdf5Writer() override { closeAll(); }
@@ -139,6 +162,7 @@ class Hdf5Writer final : public Writer {
       weights_->append(b.weights, n);
     }
     for (std::size_t w = 0; w < pass_.size(); ++w) pass_[w]->append(b.pass[w].data(), n);
+    for (std::size_t c = 0; c < kept_.size(); ++c) kept_[c]->append(b.kept.col(static_cast<Eigen::Index>(c)).data(), n);
   }
 
   void finish(const ApplySummary& s) override {
@@ -174,6 +198,8 @@ class Hdf5Writer final : public Writer {
       f.setAttr("threshold", layout_.thresholds[w], name);
       f.setAttr("cut", std::string("score >= threshold (threshold measured on the model's held-out test set)"), name);
     }
+    if (!layout_.keep.empty())
+      f.setAttr("meaning", std::string("input columns kept by --keep, as float32, one dataset per column"), "kept");
     const h5::Group p = f.createGroup("provenance");
     std::vector<std::string> paths, shas;
     std::vector<std::int64_t> rows;
@@ -202,6 +228,7 @@ class Hdf5Writer final : public Writer {
   }
   void closeDatasets() {
     pass_.clear();
+    kept_.clear();
     score_.reset();
     perFold_.reset();
     fold_.reset();
@@ -219,6 +246,7 @@ class Hdf5Writer final : public Writer {
   std::unique_ptr<h5::RowAppender<std::int8_t>> fold_, labels_;
   std::unique_ptr<h5::RowAppender<std::int64_t>> ids_;
   std::vector<std::unique_ptr<h5::RowAppender<std::int8_t>>> pass_;
+  std::vector<std::unique_ptr<h5::RowAppender<float>>> kept_;
 };
 
 class CsvWriter final : public Writer {
@@ -237,6 +265,13 @@ class CsvWriter final : public Writer {
       cols.push_back("label");
       cols.push_back("weight");
     }
+    for (const std::string& k : l.keep)
+      if (std::find(cols.begin(), cols.end(), k) != cols.end())
+        throwConfig("apply: --keep " + k + " would be a second column " + str::quoted(k) +
+                    " of the CSV output, which already has " + str::join(cols, ", ") +
+                    (l.labels && (k == "label" || k == "weight") ? " (HDF5 inputs' labels and weights are written anyway)" : "") +
+                    "; leave it out of --keep");
+    for (const std::string& k : l.keep) cols.push_back(csvField(k));
     out_ << str::join(cols, ",") << "\n";
   }
   // Uncommitted (an error): the stream closes before file_ removes the temporary.
@@ -254,6 +289,12 @@ class CsvWriter final : public Writer {
       if (layout_.outOfFold) line += "," + std::to_string(static_cast<int>(b.fold[si]));
       for (const auto& p : b.pass) line += p[si] ? ",1" : ",0";
       if (layout_.labels) line += (b.labels[si] ? ",1," : ",0,") + shortest(b.weights[si]);
+      const std::size_t nk = layout_.keep.size();
+      for (std::size_t c = 0; c < nk; ++c) {
+        line += ',';
+        if (b.keptIsText) line += csvField(b.keptText[si * nk + c]);
+        else line += shortest(b.kept(i, static_cast<Eigen::Index>(c)));
+      }
       line += '\n';
       out_ << line;
     }
@@ -361,6 +402,13 @@ ApplySummary applyModel(const ApplyOptions& o, const Logger& log) {
   for (double e : o.signalEfficiencies)
     if (!(e > 0.0 && e < 1.0))
       throwConfig("apply: --at-signal-efficiency " + shortest(e) + " must lie strictly between 0 and 1");
+  for (std::size_t i = 0; i < o.keep.size(); ++i) {
+    if (o.keep[i].empty()) throwConfig("apply: --keep has an empty column name (write --keep a,b,c)");
+    if (o.keep[i].find('/') != std::string::npos)
+      throwConfig("apply: --keep " + str::quoted(o.keep[i]) + ": a column name cannot contain '/' (it names an HDF5 dataset)");
+    if (std::find(o.keep.begin(), o.keep.begin() + static_cast<std::ptrdiff_t>(i), o.keep[i]) != o.keep.begin() + static_cast<std::ptrdiff_t>(i))
+      throwConfig("apply: --keep names column " + str::quoted(o.keep[i]) + " twice");
+  }
 
   const Model m = readModel(o.modelPath);
   ApplySummary s;
@@ -393,6 +441,19 @@ ApplySummary applyModel(const ApplyOptions& o, const Logger& log) {
       for (const std::string& f : m.featureNames)
         if (std::find(src.info.featureNames.begin(), src.info.featureNames.end(), f) == src.info.featureNames.end())
           lacks("input '" + path + "'", f, src.info.featureNames);
+      for (const std::string& k : o.keep) {
+        const auto& names = src.info.featureNames;
+        const auto it = std::find(names.begin(), names.end(), k);
+        if (it != names.end()) src.keepAt.push_back(it - names.begin());
+        else if (k == "label" || k == "labels") src.keepAt.push_back(kKeepLabels);
+        else if (k == "weight" || k == "weights") src.keepAt.push_back(kKeepWeights);
+        else {
+          std::vector<std::string> all = names;
+          all.insert(all.end(), {"label", "weight"});
+          throwInput("apply: input '" + path + "' has no column " + str::quoted(k) + " to keep (--keep; closest: " +
+                     str::quoted(str::closest(k, all)) + "); an HDF5 input keeps its features, \"label\" and \"weight\"");
+        }
+      }
     } else {
       const io::RowReader r = io::RowReader::open(path, separator);
       src.format = r.isRoot() ? "root" : "text";
@@ -407,6 +468,15 @@ ApplySummary applyModel(const ApplyOptions& o, const Logger& log) {
         src.columns.push_back(o.idColumn);
         src.hasIds = true;
         src.idColumn = o.idColumn;
+      }
+      for (const std::string& k : o.keep) {
+        if (r.column(k) < 0 && !(r.tree() && r.tree()->unsupportedBranch(k)))
+          throwInput("apply: " + r.where() + " has no column " + str::quoted(k) + " to keep (--keep; closest: " +
+                     str::quoted(str::closest(k, r.columnNames())) + ")");
+        r.requireColumn(k, "--keep");
+        const auto at = std::find(src.columns.begin(), src.columns.end(), k);
+        src.keepAt.push_back(at - src.columns.begin());
+        if (at == src.columns.end()) src.columns.push_back(k);
       }
     }
     AppliedInput a;
@@ -443,6 +513,7 @@ ApplySummary applyModel(const ApplyOptions& o, const Logger& log) {
     for (const Source& src : sources)
       if (src.hasIds)
         log.warning("apply: '" + src.path + "' has ids but other inputs do not; the output has no id column");
+  layout.keep = o.keep;
   layout.efficiencies = o.signalEfficiencies;
   for (double e : o.signalEfficiencies) layout.thresholds.push_back(m.thresholdAt(e));
   s.signalEfficiencies = layout.efficiencies;
@@ -508,24 +579,57 @@ ApplySummary applyModel(const ApplyOptions& o, const Logger& log) {
         b.ids = data.ids;
         b.labels = data.labels;
         b.weights = data.weights;
+        b.keptIsText = false;
+        b.kept.resize(count, static_cast<Eigen::Index>(src.keepAt.size()));
+        for (std::size_t c = 0; c < src.keepAt.size(); ++c) {
+          const std::ptrdiff_t at = src.keepAt[c];
+          const auto cc = static_cast<Eigen::Index>(c);
+          for (std::int64_t i = 0; i < count; ++i)
+            b.kept(i, cc) = at == kKeepLabels ? static_cast<float>(data.labels[i])
+                          : at == kKeepWeights ? data.weights[i]
+                                               : data.features[i * width + at];
+        }
         finishBlock(first, count);
       }
     } else {
       Scorer scorer(m);
       io::RowReader r = io::RowReader::open(src.path, separator);
       std::vector<std::size_t> columns;
-      for (const std::string& c : src.columns)
-        columns.push_back(r.requireColumn(c, c == src.idColumn ? "--id" : "the model's features"));
+      for (std::size_t c = 0; c < src.columns.size(); ++c)
+        columns.push_back(r.requireColumn(src.columns[c], c < m.featureNames.size() ? "the model's features"
+                                                          : src.columns[c] == src.idColumn ? "--id" : "--keep"));
       r.select(std::move(columns));
       data::FeatureMatrix x(o.chunkRows, nf);
       std::vector<std::int64_t> ids(src.hasIds ? static_cast<std::size_t>(o.chunkRows) : 0);
       const std::size_t idAt = m.featureNames.size();
+      const std::size_t nk = src.keepAt.size();
+      // CSV output copies the fields as they are (labels such as "s"/"b" included); HDF5 output
+      // stores numbers.
+      b.keptIsText = o.csv;
+      b.kept.resize(o.chunkRows, static_cast<Eigen::Index>(b.keptIsText ? 0 : nk));
+      b.keptText.assign(b.keptIsText ? static_cast<std::size_t>(o.chunkRows) * nk : 0, std::string());
+      const auto keepRow = [&](Eigen::Index row) {
+        for (std::size_t c = 0; c < nk; ++c) {
+          const auto k = static_cast<std::size_t>(src.keepAt[c]);
+          if (b.keptIsText) {
+            b.keptText[static_cast<std::size_t>(row) * nk + c] = r.text(k);
+            continue;
+          }
+          try {
+            b.kept(row, static_cast<Eigen::Index>(c)) = r.feature(k, true);
+          } catch (const Error& e) {
+            throw Error(e.category(), std::string(e.what()) + " (--keep " + o.keep[c] +
+                                          ": HDF5 output keeps numbers; write --csv to keep text columns as they are)");
+          }
+        }
+      };
       bool more = true;
       for (std::int64_t first = 0; more; first += o.chunkRows) {
         Eigen::Index count = 0;
         while (count < o.chunkRows && (more = r.next())) {
           for (Eigen::Index j = 0; j < nf; ++j) x(count, j) = r.feature(static_cast<std::size_t>(j), false);
           if (src.hasIds) ids[static_cast<std::size_t>(count)] = r.integer(idAt);
+          keepRow(count);
           ++count;
         }
         if (count == 0) break;

@@ -264,7 +264,7 @@ std::string stateVectorName(std::size_t i) {
 void writeCheckpoint(const std::string& path, const Checkpoint& c) {
   io::h5::writeAtomically(path, [&](io::h5::File& f) {
     f.setAttr("format", std::string("hepsweep-checkpoint"));
-    f.setAttr("format_version", std::int64_t{2});
+    f.setAttr("format_version", std::int64_t{3});
     f.setAttr("item_id", c.itemId);
     f.setAttr("campaign_sha256", c.campaignSha256);
     f.setAttr("epochs_done", static_cast<std::int64_t>(c.epochsDone));
@@ -282,6 +282,11 @@ void writeCheckpoint(const std::string& path, const Checkpoint& c) {
     es.writeScalar("wait", static_cast<std::int64_t>(c.wait));
     es.write<float>("best_params", asSpan(c.bestParams), false);
     es.write<float>("best_state", asSpan(c.bestState), false);
+    const auto ls = f.createGroup("lr_schedule");
+    ls.writeScalar("rate", static_cast<double>(c.schedule.rate));
+    ls.writeScalar("best", c.schedule.best);
+    ls.writeScalar("wait", static_cast<std::int64_t>(c.schedule.wait));
+    ls.writeScalar("cooldown", static_cast<std::int64_t>(c.schedule.cooldown));
     const auto h = f.createGroup("history");
     std::vector<double> cols[5];
     for (const auto& r : c.history) {
@@ -320,6 +325,16 @@ Checkpoint readCheckpoint(const std::string& path) {
   c.wait = static_cast<int>(es.readScalarInt("wait"));
   c.bestParams = toEigen(es.read<float>("best_params"));
   c.bestState = toEigen(es.read<float>("best_state"));
+  if (f.exists("lr_schedule")) {
+    const auto ls = f.openGroup("lr_schedule");
+    c.schedule.rate = static_cast<float>(ls.readScalarDouble("rate"));
+    c.schedule.best = ls.readScalarDouble("best");
+    c.schedule.wait = static_cast<int>(ls.readScalarInt("wait"));
+    c.schedule.cooldown = static_cast<int>(ls.readScalarInt("cooldown"));
+  } else {
+    // Format 2 predates schedules: the training it belongs to ran at a constant rate.
+    c.schedule.rate = c.learningRate;
+  }
   const auto h = f.openGroup("history");
   const auto tl = h.read<double>("train_loss"), vl = h.read<double>("val_loss"), va = h.read<double>("val_auc"),
              lr = h.read<double>("learning_rate"), sec = h.read<double>("epoch_seconds");

@@ -117,6 +117,8 @@ PreparedData prepareSplits(const RunConfig& cfg, const data::EventTable& events,
                  "network cannot learn that class. Check the weight column of the data file" +
                  (cfg.data.balance == data::BalanceMode::Reweight ? "" : ", or use data.balance = \"reweight\""));
 
+  p.trainWeightSignal = sumS;
+  p.trainWeightBackground = sumB;
   if (p.train.size() == 0) throwConfig("the training split is empty; check data.split");
   if (p.val.size() == 0) throwConfig("the validation split is empty; early stopping and the best-weights checkpoint need one (data.split.val > 0)");
   log.info("data: " + std::to_string(rows) + " events (" + std::to_string(p.nSignalInput) + " signal, " +
@@ -345,6 +347,7 @@ Trainer::Trainer(const RunConfig& cfg, const PreparedData& data, Logger log, dis
       net_(makeNetwork(cfg, checkedInputs(cfg, data.preprocess.outputs()))),
       optimizer_(nn::makeOptimizer(cfg.train.optimizer, net_.numParams())),
       early_(cfg.train.earlyStopping),
+      schedule_(cfg.train.lrSchedule, cfg.train.optimizer.learningRate, cfg.train.epochs),
       accumulator_(net_.numParams()),
       preprocessor_(data.preprocess, data.source.columns) {
   const int m = cfg.train.microBatches;
@@ -456,6 +459,7 @@ TrainResult Trainer::fit(const std::vector<Callback*>& callbacks) {
     const auto te = Clock::now();
     EpochRecord rec;
     rec.epoch = epoch;
+    optimizer_->setLearningRate(schedule_.rateFor(epoch));
     rec.trainLoss = trainOneEpoch(epoch);
     if (!std::isfinite(rec.trainLoss) || !net_.params().allFinite())
       throwNumeric("training diverged at epoch " + std::to_string(epoch) + " (train loss " +
@@ -481,6 +485,11 @@ TrainResult Trainer::fit(const std::vector<Callback*>& callbacks) {
     history_.push_back(rec);
     result.history.push_back(rec);
     result.epochsRun = epochsDone_ = epoch;
+    // Before the callbacks: a checkpoint written after this epoch holds the lowered rate.
+    if (schedule_.onEpochEnd(epoch, rec.valLoss, rec.valAuc))
+      log_.info("epoch " + std::to_string(epoch) + ": " + cfg_.train.lrSchedule.monitor + " has not improved for " +
+                std::to_string(cfg_.train.lrSchedule.patience) + " epochs; learning rate lowered to " +
+                str::formatDouble(schedule_.state().rate, "%g"));
     stop = early_.onEpochEnd(rec, net_);
     for (Callback* cb : callbacks) stop = cb->onEpochEnd(rec, net_) || stop;
     result.stoppedEarly = stop;
@@ -500,6 +509,17 @@ TrainResult Trainer::fit(const std::vector<Callback*>& callbacks) {
   return result;
 }
 
+std::string weightImbalanceWarning(const RunConfig& cfg, const PreparedData& p) {
+  const double s = p.trainWeightSignal, b = p.trainWeightBackground;
+  if (cfg.data.balance == data::BalanceMode::Reweight || !(s > 0) || !(b > 0)) return {};
+  if (std::max(s, b) <= kWeightImbalance * std::min(s, b)) return {};
+  return "the training events' weights sum to " + str::formatDouble(s, "%.6g") + " for signal and " +
+         str::formatDouble(b, "%.6g") + " for background (a factor " + str::formatDouble(std::max(s, b) / std::min(s, b), "%.0f") +
+         "): the weighted loss is dominated by the " + (s > b ? "signal" : "background") +
+         " class and the scores will crowd at " + (s > b ? "1" : "0") +
+         ". Set data.balance = \"reweight\" to give both classes the same total weight";
+}
+
 Checkpoint Trainer::checkpoint() const {
   Checkpoint c;
   c.epochsDone = epochsDone_;
@@ -508,6 +528,7 @@ Checkpoint Trainer::checkpoint() const {
   c.optimizer = optimizer_->saveState();
   c.learningRate = optimizer_->learningRate();
   early_.save(c);
+  c.schedule = schedule_.state();
   c.history = history_;
   return c;
 }
@@ -521,6 +542,7 @@ void Trainer::resume(const Checkpoint& c) {
   optimizer_->loadState(c.optimizer);
   optimizer_->setLearningRate(c.learningRate);
   early_.load(c);
+  schedule_.restore(c.schedule);
   history_ = c.history;
   epochsDone_ = c.epochsDone;
   firstValLoss_ = c.history.empty() ? 0.0 : c.history.front().valLoss;

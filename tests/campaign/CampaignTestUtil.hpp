@@ -81,6 +81,16 @@ inline void expectSameConfig(const train::RunConfig& a, const train::RunConfig& 
   EXPECT_EQ(a.train.earlyStopping.patience, b.train.earlyStopping.patience);
   EXPECT_EQ(a.train.earlyStopping.minDelta, b.train.earlyStopping.minDelta);
   EXPECT_EQ(a.train.earlyStopping.restoreBest, b.train.earlyStopping.restoreBest);
+  EXPECT_EQ(a.train.lrSchedule.kind, b.train.lrSchedule.kind);
+  EXPECT_EQ(a.train.lrSchedule.warmupEpochs, b.train.lrSchedule.warmupEpochs);
+  EXPECT_EQ(a.train.lrSchedule.stepSize, b.train.lrSchedule.stepSize);
+  EXPECT_EQ(a.train.lrSchedule.gamma, b.train.lrSchedule.gamma);
+  EXPECT_EQ(a.train.lrSchedule.minLr, b.train.lrSchedule.minLr);
+  EXPECT_EQ(a.train.lrSchedule.monitor, b.train.lrSchedule.monitor);
+  EXPECT_EQ(a.train.lrSchedule.factor, b.train.lrSchedule.factor);
+  EXPECT_EQ(a.train.lrSchedule.patience, b.train.lrSchedule.patience);
+  EXPECT_EQ(a.train.lrSchedule.minDelta, b.train.lrSchedule.minDelta);
+  EXPECT_EQ(a.train.lrSchedule.cooldown, b.train.lrSchedule.cooldown);
   EXPECT_EQ(a.metrics.signalEfficiencies, b.metrics.signalEfficiencies);
   EXPECT_EQ(a.metrics.threshold, b.metrics.threshold);
   EXPECT_EQ(a.output.dir, b.output.dir);

@@ -162,6 +162,48 @@ TEST(Campaign, KillNineAndRerunGivesIdenticalResults) {
   }
 }
 
+// The same with reduce-on-plateau lowering the rate during the items: its state (rate, best
+// value, counters) travels in the checkpoint, so resumed items train at the same rates to the
+// same results. Stopped (SIGTERM: a checkpoint at that epoch) once item 0 has logged 6 epochs,
+// past its first reduction, and killed once item 2 has logged 2.
+TEST(Campaign, InterruptedPlateauScheduleGivesIdenticalResults) {
+  const std::string schedule =
+      "[train.lr_schedule]\nkind = \"plateau\"\npatience = 1\nfactor = 0.5\nmin_delta = 0.005\n";
+  auto text = [&](const fs::path& d) {
+    std::string t = campaignText(d / "run", 8, schedule);
+    t.replace(t.find("\"model.widths\" = [[16, 8], [8]]"), std::string("\"model.widths\" = [[16, 8], [8]]").size(),
+              "\"model.widths\" = [[64, 64], [32, 32]]");
+    t.replace(t.find("batch_size = 64"), 15, "batch_size = 16");
+    return t;
+  };
+  const fs::path ref = workDir("camp_plateau_ref");
+  ASSERT_EQ(run(kCli + " train " + writeCampaign(ref, text(ref)).string() + " --quiet").status, 0);
+  // Item 0 must lower its rate before the stop, or this would not test the checkpointed state.
+  const CliRun rates = run("/usr/bin/python3 -c \"import h5py,sys; "
+                           "print(len(set(h5py.File(sys.argv[1])['history/learning_rate'][:5])))\" " +
+                           (ref / "run/items/000000/result.h5").string());
+  ASSERT_EQ(rates.status, 0) << rates.out;
+  EXPECT_GE(std::stoi(rates.out), 2) << "item 0 did not lower its learning rate within 5 epochs";
+
+  struct Moment {
+    std::string file;
+    int lines, signal;
+  };
+  int k = 0;
+  for (const Moment& m : {Moment{"000000/log.txt", 6, SIGTERM}, Moment{"000002/log.txt", 2, SIGKILL}}) {
+    const fs::path dir = workDir("camp_plateau_" + std::to_string(k++));
+    const fs::path toml = writeCampaign(dir, text(dir));
+    ASSERT_NE(interruptWhen(kCli + " train " + toml.string() + " --quiet", dir / "run/items" / m.file, m.lines, m.signal),
+              -1000);
+    const CliRun again = run(kCli + " train " + toml.string() + " --quiet");
+    ASSERT_EQ(again.status, 0) << again.out;
+    for (const char* item : {"000000", "000001", "000002", "000003"}) {
+      const CliRun cmp = compareResults(ref / "run/items" / item / "result.h5", dir / "run/items" / item / "result.h5");
+      EXPECT_EQ(cmp.status, 0) << "signal " << m.signal << " at " << m.file << ", item " << item << ":\n" << cmp.out;
+    }
+  }
+}
+
 // Under MPI: 2 ranks as 2 groups of 1 and as 1 group of 2, 4 ranks as 1 group of 4 and as 2
 // groups of 2: every item runs exactly once, and all give results identical to the serial run
 // (deterministic tree reduction of micro-batches).

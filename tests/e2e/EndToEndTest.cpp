@@ -74,6 +74,55 @@ TEST(EndToEnd, ConvertTrainJsonAndH5py) {
   EXPECT_EQ(hasConfig, "True");
 }
 
+// HiggsML-like weights: signal events weigh 1000 times less than background ones, so without
+// data.balance = "reweight" the loss ignores the signal. `train` says so once, naming both sums
+// and the fix, for a single training and for a 3-fold campaign (once, not once per item);
+// with reweighting it is silent. Would catch a warning that never fires, repeats per item, or
+// fires after the fix.
+TEST(EndToEnd, WarnsOnceWhenClassWeightsDifferByOrdersOfMagnitude) {
+  const fs::path dir = workDir("weights");
+  {
+    std::ofstream csv(dir / "weighted.csv");
+    csv << "x0,x1,w,label\n";
+    for (int i = 0; i < 600; ++i) {
+      const bool sig = i % 2 == 0;
+      csv << (sig ? 1.0 : 0.0) + 0.01 * (i % 17) << "," << 0.03 * (i % 11) << "," << (sig ? 0.001 : 1.0) << ","
+          << (sig ? 1 : 0) << "\n";
+    }
+  }
+  const fs::path data = dir / "weighted.h5";
+  const CliRun c = run(kCli + " convert " + (dir / "weighted.csv").string() + " --label label --weight w --quiet -o " +
+                       data.string());
+  ASSERT_EQ(c.status, 0) << c.out;
+  const fs::path toml = dir / "campaign.toml";
+  std::ofstream(toml) << "seed = 1\n[data]\nfile = \"" << data.string() << "\"\n"
+                      << "split = { train = 0.6, val = 0.2, test = 0.2 }\n[model]\nwidths = [4]\n"
+                      << "[train]\nepochs = 2\nbatch_size = 64\nmicro_batches = 1\n[output]\ndir = \""
+                      << (dir / "out").string() << "\"\n";
+  const auto count = [](const std::string& text, const std::string& what) {
+    std::size_t n = 0;
+    for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+    return n;
+  };
+  const std::string warning = "for signal and ";
+  CliRun r = run(kCli + " train " + toml.string() + " --quiet");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_EQ(count(r.out, warning), 1u) << r.out;
+  // 180 training events per class: 0.18 for signal, 180 for background.
+  EXPECT_NE(r.out.find("sum to 0.18 for signal and 180 for background"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("data.balance = \"reweight\""), std::string::npos) << r.out;
+
+  r = run(kCli + " train " + toml.string() + " --quiet --set cv.folds=3 --set 'output.dir=\"" + (dir / "cv").string() +
+          "\"'");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_EQ(count(r.out, warning), 1u) << r.out;
+
+  r = run(kCli + " train " + toml.string() + " --quiet --set data.balance=reweight --set 'output.dir=\"" +
+          (dir / "rw").string() + "\"'");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_EQ(count(r.out, warning), 0u) << r.out;
+}
+
 // The same campaign and seed give identical result files apart from the creation time and the
 // timing figures; a different seed does not.
 TEST(EndToEnd, SameSeedGivesIdenticalResultFile) {

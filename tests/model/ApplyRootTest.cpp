@@ -238,6 +238,49 @@ TEST(ApplyRoot, TreeInSubdirectoryMatchesCsvAndKeepsInt64Ids) {
   for (std::size_t i = 0; i < both.size(); ++i) ASSERT_EQ(std::bit_cast<std::uint32_t>(both[i]), std::bit_cast<std::uint32_t>(single[i % n])) << i;
 }
 
+// --keep on a tree: branches copied row for row (one of them also a model feature, read once),
+// in HDF5 as float32 and in CSV as convert prints the values; a missing branch is named with
+// the closest one.
+TEST(ApplyRoot, KeepCopiesBranches) {
+  TempDir d("root-keep");
+  const int n = 300;
+  writeCrafted(d.file("mc.root"), n);
+  writeModel(d.file("model.h5"), smoothModel({"a", "b"}, {0.0, 0.0}, {0.1, 0.5}));
+  ApplyOptions o;
+  o.modelPath = d.file("model.h5");
+  o.inputs = {d.file("mc.root") + ":plain"};
+  o.keep = {"other", "b", "fid"};
+  o.output = d.file("kept.h5");
+  applyModel(o);
+  const auto f = io::h5::File::open(d.file("kept.h5"));
+  const auto other = f.read<float>("kept/other"), b = f.read<float>("kept/b"), fid = f.read<float>("kept/fid");
+  ASSERT_EQ(other.size(), static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    const auto si = static_cast<std::size_t>(i);
+    ASSERT_EQ(other[si], 0.37f * static_cast<float>(i) - 3.0f) << i;
+    ASSERT_EQ(b[si], static_cast<float>(std::cos(0.1 * i) * 2.5)) << i;
+    ASSERT_EQ(fid[si], i == n - 1 ? 2.5f : static_cast<float>(i)) << i;
+  }
+  o.keep = {"fid"};
+  o.csv = true;
+  o.output = d.file("kept.csv");
+  applyModel(o);
+  std::ifstream in(d.file("kept.csv"));
+  std::string line;
+  std::getline(in, line);
+  EXPECT_EQ(line, "score,fid");
+  std::vector<std::string> last;
+  while (std::getline(in, line)) last = str::split(line, ',');
+  ASSERT_EQ(last.size(), 2u);
+  EXPECT_EQ(std::strtof(last[1].c_str(), nullptr), 2.5f) << last[1];
+
+  o.csv = false;
+  o.output = d.file("missing.h5");
+  o.keep = {"othr"};
+  expectHas(iotest::inputErrorOf([&] { applyModel(o); }), {"'othr'", "closest: 'other'", "mc.root"});
+  EXPECT_FALSE(std::filesystem::exists(o.output));
+}
+
 // Each refusal names the file, the tree and the branch, and leaves no output behind.
 TEST(ApplyRoot, ErrorsNameFileTreeAndBranch) {
   TempDir d("root-errors");

@@ -264,6 +264,133 @@ TEST(Apply, CsvOutputMatchesHdf5WithPassColumns) {
   EXPECT_EQ(i, 50u);
 }
 
+// A HiggsML-like text file: the model's features, a mass written with trailing zeros, a text
+// label ("s"/"b") and a weight, over more rows than one block (so blocks are kept in order).
+void writeHiggsLike(const std::string& path, int rows) {
+  std::ofstream out(path);
+  out << "EventId," << str::join(kFeatures, ",") << ",mass,Weight,Label\n";
+  for (int i = 0; i < rows; ++i) {
+    out << 7 * i;
+    for (std::size_t j = 0; j < kFeatures.size(); ++j) out << "," << 0.5 * i - static_cast<double>(j);
+    out << "," << i << ".250," << 0.001 * (i + 1) << "," << (i % 3 ? "b" : "s") << "\n";
+  }
+}
+
+// Would catch kept values taken from the wrong column or row, blocks appended out of order, or a
+// text field rewritten instead of copied.
+TEST(Apply, KeepCopiesTextInputColumnsBesideTheScores) {
+  TempDir d("keep_text");
+  writeModel(d.file("model.h5"), constantFoldModel(FoldKey::Id, {1003}, 0));
+  const int rows = 2100;  // three blocks of 1024
+  writeHiggsLike(d.file("events.csv"), rows);
+  ApplyOptions o;
+  o.modelPath = d.file("model.h5");
+  o.inputs = {d.file("events.csv")};
+  o.chunkRows = 1024;
+  o.keep = {"Weight", "mass", "f3"};  // f3 is also a model feature
+  o.output = d.file("scored.h5");
+  applyModel(o);
+  const auto f = io::h5::File::open(d.file("scored.h5"));
+  const auto weight = f.read<float>("kept/Weight"), mass = f.read<float>("kept/mass"), f3 = f.read<float>("kept/f3");
+  ASSERT_EQ(weight.size(), static_cast<std::size_t>(rows));
+  ASSERT_EQ(mass.size(), static_cast<std::size_t>(rows));
+  for (int i = 0; i < rows; ++i) {
+    const auto si = static_cast<std::size_t>(i);
+    ASSERT_EQ(weight[si], std::strtof(std::to_string(0.001 * (i + 1)).c_str(), nullptr)) << i;
+    ASSERT_EQ(mass[si], static_cast<float>(i) + 0.25f) << i;
+    ASSERT_EQ(f3[si], static_cast<float>(0.5 * i - 3.0)) << i;
+  }
+
+  // CSV output copies the fields as written: the text label and "12.250" stay as they are.
+  o.keep = {"Label", "mass"};
+  o.csv = true;
+  o.output = d.file("scored.csv");
+  applyModel(o);
+  std::ifstream in(d.file("scored.csv"));
+  std::string line;
+  std::getline(in, line);
+  EXPECT_EQ(line, "score,Label,mass");
+  int i = 0;
+  while (std::getline(in, line)) {
+    const auto fields = str::split(line, ',');
+    ASSERT_EQ(fields.size(), 3u) << line;
+    ASSERT_EQ(fields[1], i % 3 ? "b" : "s") << line;
+    ASSERT_EQ(fields[2], std::to_string(i) + ".250") << line;
+    ++i;
+  }
+  EXPECT_EQ(i, rows);
+
+  // A text label cannot be stored as a number in HDF5: the error says where and what to do.
+  o.csv = false;
+  o.output = d.file("scored_label.h5");
+  const Error e = applyError(o);
+  EXPECT_EQ(e.category(), ErrorCategory::Input);
+  EXPECT_NE(std::string(e.what()).find("--keep Label"), std::string::npos) << e.what();
+  EXPECT_NE(std::string(e.what()).find("--csv"), std::string::npos) << e.what();
+  EXPECT_FALSE(std::filesystem::exists(o.output));
+}
+
+// HDF5 inputs keep their features, labels and weights; would catch a feature taken at the wrong
+// offset of the row-major table.
+TEST(Apply, KeepCopiesHdf5FeaturesLabelsAndWeights) {
+  TempDir d("keep_h5");
+  writeModel(d.file("model.h5"), constantFoldModel(FoldKey::Id, {1003}, 0));
+  const std::string h5 = convertEvents(d, "events", 1500, true);
+  ApplyOptions o;
+  o.modelPath = d.file("model.h5");
+  o.inputs = {h5};
+  o.chunkRows = 1024;
+  o.keep = {"f2", "label", "weight"};
+  o.output = d.file("scored.h5");
+  applyModel(o);
+  const data::Dataset ds = io::readDataset(h5);
+  const auto f = io::h5::File::open(d.file("scored.h5"));
+  const auto f2 = f.read<float>("kept/f2"), label = f.read<float>("kept/label"), weight = f.read<float>("kept/weight");
+  ASSERT_EQ(f2.size(), 1500u);
+  for (Eigen::Index i = 0; i < 1500; ++i) {
+    const auto si = static_cast<std::size_t>(i);
+    ASSERT_EQ(f2[si], ds.features(i, 2)) << i;
+    ASSERT_EQ(label[si], ds.labels[i]) << i;
+    ASSERT_EQ(weight[si], ds.weights[i]) << i;
+  }
+  EXPECT_TRUE(f.hasAttr("meaning", "kept"));
+}
+
+// An absent column is named with the closest one, for text and HDF5 inputs, before anything is
+// written; a kept name that would repeat a CSV output column is refused.
+TEST(Apply, KeepErrorsNameTheColumn) {
+  TempDir d("keep_errors");
+  writeModel(d.file("model.h5"), constantFoldModel(FoldKey::Id, {1003}, 0));
+  writeHiggsLike(d.file("events.csv"), 10);
+  ApplyOptions o;
+  o.modelPath = d.file("model.h5");
+  o.inputs = {d.file("events.csv")};
+  o.output = d.file("scored.h5");
+  o.keep = {"mas"};
+  Error e = applyError(o);
+  EXPECT_EQ(e.category(), ErrorCategory::Input);
+  EXPECT_NE(std::string(e.what()).find("'mas'"), std::string::npos) << e.what();
+  EXPECT_NE(std::string(e.what()).find("closest: 'mass'"), std::string::npos) << e.what();
+  EXPECT_NE(std::string(e.what()).find("events.csv"), std::string::npos) << e.what();
+  o.inputs = {convertEvents(d, "converted", 10, true)};
+  o.keep = {"f22"};
+  e = applyError(o);
+  EXPECT_EQ(e.category(), ErrorCategory::Input);
+  EXPECT_NE(std::string(e.what()).find("'f22'"), std::string::npos) << e.what();
+  EXPECT_NE(std::string(e.what()).find("closest: 'f2'"), std::string::npos) << e.what();
+  EXPECT_NE(std::string(e.what()).find("converted.h5"), std::string::npos) << e.what();
+  EXPECT_FALSE(std::filesystem::exists(o.output));
+  o.keep = {"f1", "f1"};
+  EXPECT_EQ(applyError(o).category(), ErrorCategory::Config);
+  o.keep = {"label"};
+  o.csv = true;
+  o.output = d.file("scored.csv");
+  e = applyError(o);
+  EXPECT_EQ(e.category(), ErrorCategory::Config);
+  EXPECT_NE(std::string(e.what()).find("second column 'label'"), std::string::npos) << e.what();
+  EXPECT_FALSE(std::filesystem::exists(o.output));
+}
+
 TEST(Apply, RefusesChunkRowsThatWouldChangeTheChunkLayout) {
   TempDir d("chunk");
   writeModel(d.file("model.h5"), constantFoldModel(FoldKey::Id, {1003}, 0));

@@ -309,6 +309,97 @@ TEST(Train, ResumeFromCheckpointIsBitwiseIdentical) {
   }
 }
 
+// Reduce-on-plateau's state (its rate, best value, wait and cooldown counters) is part of the
+// checkpoint: resuming after any epoch trains at the same rates, to the same weights, as an
+// uninterrupted run. Patience 2 and cooldown 1 put some cuts in the middle of a wait or cooldown.
+TEST(Train, ResumeWithPlateauScheduleIsBitwiseIdentical) {
+  const auto ds = blobs(300, 300, 3, 0.5);
+  auto cfg = smallConfig();
+  cfg.train.epochs = 10;
+  cfg.train.earlyStopping.enabled = false;
+  cfg.train.lrSchedule.kind = train::LrScheduleKind::Plateau;
+  cfg.train.lrSchedule.patience = 2;
+  cfg.train.lrSchedule.cooldown = 1;
+  cfg.train.lrSchedule.factor = 0.5;
+  cfg.train.lrSchedule.minDelta = 0.02;  // large: the small blobs plateau within the run
+  const auto p = train::prepareData(cfg, ds, "mem", "0");
+  train::Trainer full(cfg, p);
+  const auto ref = full.fit();
+  // The run must lower the rate, or this test would not test the plateau state.
+  std::set<double> rates;
+  for (const auto& h : ref.history) rates.insert(h.learningRate);
+  ASSERT_GE(rates.size(), 2u) << "the schedule never lowered the rate";
+  EXPECT_EQ(static_cast<float>(ref.history.front().learningRate), cfg.train.optimizer.learningRate);
+
+  struct StopAfter : train::Callback {
+    int at;
+    explicit StopAfter(int a) : at(a) {}
+    bool onEpochEnd(const train::EpochRecord& r, nn::Network&) override { return r.epoch >= at; }
+  };
+  for (int cut = 1; cut < cfg.train.epochs; ++cut) {
+    train::Trainer first(cfg, p);
+    StopAfter stop(cut);
+    first.fit({&stop});
+    const std::string file = (fs::path(testing::TempDir()) / ("plateau_" + std::to_string(cut) + ".h5")).string();
+    train::writeCheckpoint(file, first.checkpoint());
+    train::Trainer second(cfg, p);
+    second.resume(train::readCheckpoint(file));
+    const auto r = second.fit();
+    ASSERT_EQ(r.history.size(), ref.history.size()) << "cut " << cut;
+    for (std::size_t i = 0; i < r.history.size(); ++i) {
+      EXPECT_EQ(r.history[i].learningRate, ref.history[i].learningRate) << "cut " << cut << " epoch " << i + 1;
+      EXPECT_EQ(r.history[i].valLoss, ref.history[i].valLoss) << "cut " << cut << " epoch " << i + 1;
+    }
+    EXPECT_TRUE((second.network().params().array() == full.network().params().array()).all()) << "cut " << cut;
+  }
+}
+
+// history/learning_rate records the rate each epoch trained with (here a step schedule).
+TEST(Train, HistoryRecordsTheScheduledRates) {
+  const auto ds = blobs(200, 200, 3, 1.0);
+  auto cfg = smallConfig();
+  cfg.train.epochs = 5;
+  cfg.train.earlyStopping.enabled = false;
+  cfg.train.optimizer.learningRate = 0.004f;
+  cfg.train.lrSchedule.kind = train::LrScheduleKind::Step;
+  cfg.train.lrSchedule.stepSize = 2;
+  cfg.train.lrSchedule.gamma = 0.5;
+  cfg.train.lrSchedule.warmupEpochs = 1;
+  const auto prepared = train::prepareData(cfg, ds, "mem", "0");
+  train::Trainer trainer(cfg, prepared);
+  const auto r = trainer.fit();
+  const fs::path dir = fs::path(testing::TempDir()) / "hepsweep_train_lr_history";
+  fs::create_directories(dir);
+  const std::string path = (dir / "result.h5").string();
+  train::writeResultFile(path, cfg, train::RunRecord{}, prepared, r, trainer.network());
+  const auto lr = io::h5::File::open(path).read<double>("history/learning_rate");
+  const std::vector<float> expected{0.004f, 0.004f, 0.004f, 0.002f, 0.002f};
+  ASSERT_EQ(lr.size(), expected.size());
+  for (std::size_t i = 0; i < lr.size(); ++i) EXPECT_EQ(static_cast<float>(lr[i]), expected[i]) << "epoch " << i + 1;
+}
+
+// The class-weight warning fires beyond a factor 100 between the summed training weights of the
+// classes, either way round, names both sums, and is silent under data.balance = "reweight"
+// (which equalises them) or at a factor of 100 or less.
+TEST(Train, WeightImbalanceWarningThreshold) {
+  auto ds = blobs(200, 200, 2, 1.0);
+  auto cfg = smallConfig();
+  const auto warningFor = [&](float signalWeight, data::BalanceMode balance) {
+    for (Eigen::Index i = 0; i < 200; ++i) ds.weights[i] = signalWeight;
+    cfg.data.balance = balance;
+    return train::weightImbalanceWarning(cfg, train::prepareData(cfg, ds, "mem", "0"));
+  };
+  // 100 signal and 100 background training events (split 0.5).
+  const std::string w = warningFor(0.005f, data::BalanceMode::None);
+  EXPECT_NE(w.find("0.5 for signal and 100 for background"), std::string::npos) << w;
+  EXPECT_NE(w.find("data.balance = \"reweight\""), std::string::npos) << w;
+  EXPECT_NE(warningFor(250.0f, data::BalanceMode::None).find("25000 for signal and 100 for background"), std::string::npos);
+  EXPECT_EQ(warningFor(0.005f, data::BalanceMode::Reweight), "");
+  EXPECT_EQ(warningFor(0.0105f, data::BalanceMode::None), "");  // a factor 95
+  EXPECT_EQ(warningFor(1.0f, data::BalanceMode::Downsample), "");
+  EXPECT_NE(warningFor(0.005f, data::BalanceMode::Downsample), "");  // equal counts, not equal weights
+}
+
 // In the first epoch the number of micro-batches changes only the summation order: 1 and 4
 // micro-batches train the same function up to rounding. (Later epochs shuffle within each
 // micro-batch slot, so the number of slots is part of the training recipe, like the seed; the

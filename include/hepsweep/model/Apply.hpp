@@ -22,6 +22,10 @@ struct ApplyOptions {
   bool csv = false;        // write text (CSV) instead of HDF5
   std::vector<double> signalEfficiencies;  // a pass/fail column per working point
   std::string idColumn;    // text and ROOT inputs: the column (branch) of event ids (HDF5 inputs use their /ids)
+  // Input columns copied to the output beside the scores (HDF5 output: /kept/NAME, float32; CSV:
+  // columns NAME, text inputs' fields verbatim). Text and ROOT inputs: any column; HDF5 inputs: a
+  // feature, "label" or "weight".
+  std::vector<std::string> keep;
   std::string separator = "auto";  // text inputs: as convert --sep
   // Rows read per block; a multiple of 1024 (the scoring chunk), so that the chunk layout and
   // therefore every bit of the scores do not depend on it.

@@ -26,6 +26,25 @@ struct EarlyStoppingConfig {
   bool restoreBest = true;
 };
 
+// How the learning rate changes from epoch to epoch (train/LrSchedule.hpp computes it).
+enum class LrScheduleKind { Constant, Step, Exponential, Cosine, Plateau };
+const char* toString(LrScheduleKind k);
+
+struct LrScheduleConfig {
+  LrScheduleKind kind = LrScheduleKind::Constant;
+  // Epochs of linear warm-up before the schedule proper (any kind): epoch e <= W uses lr x e / W.
+  int warmupEpochs = 0;
+  int stepSize = 10;     // step: epochs between reductions
+  double gamma = 0.1;    // step: factor per step_size epochs; exponential: factor per epoch
+  double minLr = 0.0;    // cosine: the rate it anneals to; plateau: the floor
+  // plateau: Keras' ReduceLROnPlateau and its defaults
+  std::string monitor = "val_loss";  // val_loss | val_auc
+  double factor = 0.1;
+  int patience = 10;
+  double minDelta = 1e-4;
+  int cooldown = 0;
+};
+
 struct LoopConfig {
   nn::OptimizerConfig optimizer;
   int batchSize = 100;
@@ -43,6 +62,7 @@ struct LoopConfig {
   double classWeightBackground = 1.0;
   bool shuffle = true;
   EarlyStoppingConfig earlyStopping;
+  LrScheduleConfig lrSchedule;
 };
 
 struct MetricsConfig {

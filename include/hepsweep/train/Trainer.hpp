@@ -17,6 +17,7 @@
 #include "hepsweep/nn/Network.hpp"
 #include "hepsweep/nn/Optimizer.hpp"
 #include "hepsweep/train/Config.hpp"
+#include "hepsweep/train/LrSchedule.hpp"
 
 namespace hepsweep::train {
 
@@ -96,7 +97,16 @@ struct PreparedData {
   data::ClassFactors balanceFactors;    // data.balance = "reweight" factors (train and validation)
   data::ClassFactors trainFactors;      // balance x class weights: train weight = input weight x factor
   std::int64_t nSignalInput = 0, nBackgroundInput = 0;
+  // Summed weights of the training events by class, as the loss sees them (after balancing and
+  // class weights).
+  double trainWeightSignal = 0, trainWeightBackground = 0;
 };
+
+// When the classes' summed training weights differ by more than kWeightImbalance and
+// data.balance is not "reweight": a warning naming both sums and the fix (the network then
+// learns to call everything the heavier class, and its scores pile up at one end). Else empty.
+inline constexpr double kWeightImbalance = 100.0;
+std::string weightImbalanceWarning(const RunConfig& cfg, const PreparedData& data);
 
 // Load the data file named in the configuration and prepare the three splits (a single training).
 PreparedData prepareData(const RunConfig& cfg, const Logger& log = {});
@@ -209,6 +219,8 @@ struct Checkpoint {
   int bestEpoch = 0;
   int wait = 0;
   Eigen::VectorXf bestParams, bestState;
+  // The learning-rate schedule's state (reduce-on-plateau's rate, best value and counters).
+  LrScheduleState schedule;
   std::vector<EpochRecord> history;
 };
 
@@ -256,6 +268,7 @@ class Trainer {
   nn::Network net_;
   std::unique_ptr<nn::Optimizer> optimizer_;
   EarlyStopping early_;
+  LrSchedule schedule_;
   std::vector<EpochRecord> history_;
   int epochsDone_ = 0;
   // Preallocated per-step buffers: the loop allocates nothing after the first epoch.
