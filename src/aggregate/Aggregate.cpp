@@ -482,7 +482,8 @@ Summary collect(const std::vector<std::string>& runDirs, const CollectOptions& o
   }
   const RunInfo& first = runs.front();
   s.runDirs = runDirs;
-  s.singleTraining = !first.singleResult.empty();
+  // Only when it is aggregated alone: beside other run directories its model may not be the best.
+  s.singleTraining = runs.size() == 1 && !first.singleResult.empty();
   s.objective = first.objective;
   s.campaignToml = first.toml;
   s.seed = first.seed;

@@ -94,7 +94,7 @@ struct InputFile {
 
 struct Summary {
   std::vector<std::string> runDirs;
-  // The first run directory is a single training's output directory (`hepsweep train` without a
+  // The one run directory is a single training's output directory (`hepsweep train` without a
   // search or folds: result.h5 and model.h5), aggregated as a one-point, one-fold campaign.
   bool singleTraining = false;
   std::string objective;                 // e.g. "val_loss"
