@@ -83,12 +83,70 @@ struct RunInfo {
   std::string toml;
   std::map<std::string, std::string> keys;  // flattened campaign
   std::string objective = "val_loss";
+  std::string searchMethod = "none";
   int folds = 1;
   std::map<std::int64_t, rundir::ManifestItem> manifest;
   std::uint64_t seed = 0;
   std::string version, dataFile, dataSha;
   double luminosity = 1, signalScale = 1, backgroundScale = 1, amsRegularisation = metrics::kHiggsMlRegularisation;
+  // A single training's output directory (`hepsweep train` without a search or folds): its
+  // result.h5, read as the one item (id 0, point 0, fold 0) of a one-point, one-fold campaign.
+  std::string singleResult;
 };
+
+// Where item `id`'s result is: items/<id>/result.h5, or a single training's result.h5.
+fs::path resultFileOf(const RunInfo& run, std::int64_t id) {
+  if (!run.singleResult.empty()) return run.singleResult;
+  return rundir::RunDirectory(run.dir).resultFile(id);
+}
+
+void readCampaignToml(RunInfo& r, const std::string& where) {
+  toml::table t;
+  try {
+    t = toml::parse(r.toml, where);
+  } catch (const toml::parse_error& e) {
+    throwInput(where + ":" + std::to_string(e.source().begin.line) + ": " + std::string(e.description()));
+  }
+  flatten(t, "", r.keys);
+  r.objective = t["search"]["objective"].value_or(std::string("val_loss"));
+  r.searchMethod = t["search"]["method"].value_or(std::string("none"));
+  r.folds = static_cast<int>(t["cv"]["folds"].value_or(std::int64_t{1}));
+  r.luminosity = t["metrics"]["luminosity"].value_or(1.0);
+  r.signalScale = t["metrics"]["signal_scale"].value_or(1.0);
+  r.backgroundScale = t["metrics"]["background_scale"].value_or(1.0);
+  r.amsRegularisation = t["metrics"]["ams_regularisation"].value_or(metrics::kHiggsMlRegularisation);
+}
+
+// A single training's directory: everything comes from its result file, whose `config` is the
+// resolved configuration it ran (config.toml next to it is a copy a user may have edited).
+RunInfo readSingleTraining(const std::string& dir, const fs::path& result) {
+  RunInfo r;
+  r.dir = dir;
+  r.singleResult = result.string();
+  rundir::ResultHeader h;
+  try {
+    h = rundir::readResultHeader(io::h5::File::open(r.singleResult));
+  } catch (const Error& e) {
+    throwInput(str::quoted(dir, 200) + " is neither a campaign run directory (no campaign.toml) nor a single "
+               "training's output directory: " + e.what());
+  }
+  if (h.item)
+    throwInput("'" + r.singleResult + "' is item " + std::to_string(h.item->id) + " of the campaign in " +
+               str::quoted(h.item->runDir, 200) + ": aggregate that run directory instead");
+  if (h.config.empty())
+    throwInput("'" + r.singleResult + "' does not record the configuration it was trained with: it cannot be aggregated");
+  r.toml = h.config;
+  readCampaignToml(r, r.singleResult + " (attribute config)");
+  if (r.folds != 1 || r.searchMethod != "none")
+    throwInput("'" + r.singleResult + "' records a campaign configuration but no campaign item: it is not a single "
+               "training's result");
+  r.seed = h.seed;
+  r.version = h.version;
+  r.dataFile = h.dataFile;
+  r.dataSha = h.dataSha256;
+  r.manifest[0] = rundir::ManifestItem{};
+  return r;
+}
 
 // The run directory's files (rundir): campaign.toml and manifest.h5. campaign.toml is read with
 // toml++ rather than the campaign module, so that aggregating needs neither MPI nor today's option
@@ -96,25 +154,16 @@ struct RunInfo {
 RunInfo readRun(const std::string& dir) {
   if (!fs::is_directory(dir)) throwIo("run directory " + str::quoted(dir, 200) + " does not exist");
   const rundir::RunDirectory layout(dir);
-  if (!fs::exists(layout.campaignFile()))
-    throwInput(str::quoted(dir, 200) + " is not a campaign run directory: it has no campaign.toml");
+  if (!fs::exists(layout.campaignFile())) {
+    const fs::path single = fs::path(dir) / "result.h5";
+    if (fs::exists(single)) return readSingleTraining(dir, single);
+    throwInput(str::quoted(dir, 200) + " is not a campaign run directory (it has no campaign.toml) nor a single "
+               "training's output directory (it has no result.h5)");
+  }
   RunInfo r;
   r.dir = dir;
   r.toml = readText(layout.campaignFile());
-  toml::table t;
-  try {
-    t = toml::parse(r.toml, layout.campaignFile().string());
-  } catch (const toml::parse_error& e) {
-    throwInput(layout.campaignFile().string() + ":" + std::to_string(e.source().begin.line) + ": " +
-               std::string(e.description()));
-  }
-  flatten(t, "", r.keys);
-  r.objective = t["search"]["objective"].value_or(std::string("val_loss"));
-  r.folds = static_cast<int>(t["cv"]["folds"].value_or(std::int64_t{1}));
-  r.luminosity = t["metrics"]["luminosity"].value_or(1.0);
-  r.signalScale = t["metrics"]["signal_scale"].value_or(1.0);
-  r.backgroundScale = t["metrics"]["background_scale"].value_or(1.0);
-  r.amsRegularisation = t["metrics"]["ams_regularisation"].value_or(metrics::kHiggsMlRegularisation);
+  readCampaignToml(r, layout.campaignFile().string());
   if (!fs::exists(layout.manifestFile()))
     throwInput(str::quoted(dir, 200) + " is not a campaign run directory: it has no manifest.h5");
   rundir::Manifest m;
@@ -162,6 +211,7 @@ void checkSameStudy(const RunInfo& a, const RunInfo& b) {
 }
 
 std::vector<std::int64_t> itemIds(const RunInfo& run) {
+  if (!run.singleResult.empty()) return {0};
   std::set<std::int64_t> ids;
   for (const auto& [id, e] : run.manifest) ids.insert(id);
   // Items written beyond the manifest (a search that proposes points as it goes) count as well.
@@ -432,6 +482,8 @@ Summary collect(const std::vector<std::string>& runDirs, const CollectOptions& o
   }
   const RunInfo& first = runs.front();
   s.runDirs = runDirs;
+  // Only when it is aggregated alone: beside other run directories its model may not be the best.
+  s.singleTraining = runs.size() == 1 && !first.singleResult.empty();
   s.objective = first.objective;
   s.campaignToml = first.toml;
   s.seed = first.seed;
@@ -451,7 +503,7 @@ Summary collect(const std::vector<std::string>& runDirs, const CollectOptions& o
   for (const RunInfo& run : runs) {
     for (std::int64_t id : itemIds(run)) {
       const rundir::RunDirectory layout(run.dir);
-      const std::string result = layout.resultFile(id).string();
+      const std::string result = resultFileOf(run, id).string();
       if (!fs::exists(result)) {
         const fs::path failed = layout.failedFile(id);
         if (fs::exists(failed)) {

@@ -96,12 +96,15 @@ std::vector<OptionSpec<RunConfig>> runOptions() {
                      "Fraction of each class held out for the final metrics; the three fractions sum to 1"),
 
       enumOption<C>("preprocess.scaler", HEPSWEEP_FIELD(preprocess.scaler),
-                    std::vector{ScalerKind::None, ScalerKind::Standard, ScalerKind::Pca},
-                    "Feature transformation: none, zero mean and unit variance, or PCA"),
+                    std::vector{ScalerKind::None, ScalerKind::Standard, ScalerKind::Pca, ScalerKind::PcaUnscaled},
+                    "Feature transformation: none; standard (zero mean, unit variance); pca (standardise, then rotate "
+                    "onto the principal components, as scikit-learn's Pipeline([StandardScaler(), PCA()])); "
+                    "pca_unscaled (rotate the centred features as they are, as PCA() alone: only for features in one "
+                    "common unit, else the largest-valued feature takes the first component)"),
       intOption<C>("preprocess.pca_components", HEPSWEEP_FIELD(preprocess.pcaComponents), atLeast(0),
-                   "Principal components kept by the pca scaler; 0 keeps all"),
+                   "Principal components kept by the pca and pca_unscaled scalers; 0 keeps all"),
       boolOption<C>("preprocess.whiten", HEPSWEEP_FIELD(preprocess.whiten),
-                    "pca scaler: scale each component to unit variance"),
+                    "pca and pca_unscaled scalers: scale each component to unit variance"),
       enumOption<C>("preprocess.fit_on", HEPSWEEP_FIELD(preprocess.fitOn), std::vector{FitOn::Train, FitOn::All},
                     "Rows the scaler and imputation are fitted on (\"all\" leaks test information)"),
       enumOption<C>("preprocess.missing", HEPSWEEP_FIELD(preprocess.missing),

@@ -96,7 +96,8 @@ int aggregateCommand(const Args& args) {
       "usage: hepsweep aggregate RUN_DIR... [options]\n\n"
       "Collect the results of one or several campaign run directories: rank the points by the\n"
       "campaign's validation objective (mean over folds), evaluate the best point's fold models as\n"
-      "an ensemble on the held-out test set, and write summary.h5, best-model.h5 and a report.\n\noptions");
+      "an ensemble on the held-out test set, and write summary.h5, best-model.h5 and a report.\n"
+      "A single training's output directory (result.h5, no search) counts as a one-point campaign.\n\noptions");
   std::string output, reportDir, modelPath, efficiencies;
   opts.add_options()("help,h", "print this help and exit")(
       "output,o", po::value(&output)->value_name("FILE"),
@@ -107,7 +108,8 @@ int aggregateCommand(const Args& args) {
       "leave the inspect report of the data file (the campaign's features) out of the report: it reads the whole "
       "data file")(
       "best-model", po::value(&modelPath)->value_name("FILE"),
-      "file for the best point's fold models, the input of apply and export (default: best-model.h5 next to the summary)")(
+      "file for the best point's fold models, the input of apply and export (default: best-model.h5 next to the summary; "
+      "for a single training's output directory, its model.h5)")(
       "signal-efficiencies", po::value(&efficiencies)->value_name("LIST"),
       "comma-separated signal efficiencies of the working points on the test set (default: 0.5,0.8,0.9)")(
       "allow-incomplete",
@@ -139,11 +141,15 @@ int aggregateCommand(const Args& args) {
   const bool json = vm.count("json") > 0;
   const fs::path first(runDirs.front());
   if (output.empty()) output = (first / "summary.h5").string();
-  if (modelPath.empty()) modelPath = (fs::path(output).parent_path() / "best-model.h5").string();
   const bool withReport = vm.count("no-report") == 0;
   if (withReport && reportDir.empty()) reportDir = (first / "report").string();
 
   const aggregate::Summary s = aggregate::collect(runDirs, co);
+  // A single training's model file is the model.h5 `train` wrote next to its result: aggregate
+  // rewrites that one file (same writer, same content) rather than add a second copy beside it.
+  if (modelPath.empty())
+    modelPath = s.singleTraining && !vm.count("output") ? (first / "model.h5").string()
+                                                        : (fs::path(output).parent_path() / "best-model.h5").string();
   // The outputs never overwrite what was read: the data file, the run directories' files.
   {
     std::vector<std::string> read{s.dataFile};

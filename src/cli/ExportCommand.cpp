@@ -81,7 +81,9 @@ int exportCommand(const Args& args) {
   refuseOutputOverInput(output, std::vector<std::string>{modelPath}, "-o");
   const model::ExportSummary s = model::exportModel(m, o, output);
   if (vm["quiet"].as<bool>()) return 0;
-  const std::string what = s.fold >= 0 ? "fold " + std::to_string(s.fold) : "ensemble of " + std::to_string(s.folds) + " folds";
+  const std::string what = s.fold >= 0    ? "fold " + std::to_string(s.fold)
+                           : s.folds == 1 ? std::string("model (one fold)")
+                                          : "ensemble of " + std::to_string(s.folds) + " folds";
   const std::string format = s.format == model::ExportFormat::Onnx ? "onnx" : "lwtnn";
   if (vm["json"].as<bool>()) {
     nlohmann::json j;

@@ -21,6 +21,7 @@
 #include "hepsweep/dist/Environment.hpp"
 #include "hepsweep/core/Error.hpp"
 #include "hepsweep/core/Log.hpp"
+#include "hepsweep/model/Model.hpp"
 #include "hepsweep/rundir/RunDirectory.hpp"
 #include "hepsweep/nn/Kernel.hpp"
 #include "hepsweep/train/ResultFile.hpp"
@@ -156,8 +157,10 @@ int trainCommand(const Args& args) {
   po::options_description opts(
       "usage: hepsweep train CAMPAIGN.toml [options]\n\n"
       "Train one signal-vs-background classifier, or every item (point x fold) of a campaign, as the\n"
-      "campaign file describes (docs/campaign.md). A single training writes OUTPUT_DIR/result.h5;\n"
-      "a campaign fills the run directory OUTPUT_DIR and resumes when run again (docs/train.md).\n"
+      "campaign file describes (docs/campaign.md). A single training writes OUTPUT_DIR/result.h5\n"
+      "(metrics, history, scores) and OUTPUT_DIR/model.h5, the model `apply` and `export` read;\n"
+      "`aggregate OUTPUT_DIR` draws its report. A campaign fills the run directory OUTPUT_DIR and\n"
+      "resumes when run again (docs/train.md).\n"
       "Under mpiexec, rank groups of resources.ranks_per_item ranks share the items.\n\noptions");
   std::vector<std::string> sets;
   int threads = 1;
@@ -214,6 +217,18 @@ int trainCommand(const Args& args) {
   record.commandLine = invocation();
   train::writeResultFile(resultPath.string(), cfg, record, data, result, trainer.network());
   rundir::writeTextFile(outDir / "config.toml", configToml);
+  // The model file of this one model, as aggregate writes a campaign's best point (one writer, one
+  // format): what `apply` and `export` read, like Keras' model.save(). Its test scores are the
+  // ones just computed (whatever output.scores keeps), so the data file is not read again.
+  const fs::path modelPath = outDir / "model.h5";
+  {
+    model::FoldScores scores;
+    scores.testRows.assign(data.test.rows.begin(), data.test.rows.end());
+    scores.testLabels.assign(data.test.labels.data(), data.test.labels.data() + data.test.labels.size());
+    scores.testWeights.assign(data.test.weights.data(), data.test.weights.data() + data.test.weights.size());
+    scores.test.emplace_back(result.test.scores.data(), result.test.scores.data() + result.test.scores.size());
+    model::writeModel(modelPath.string(), model::fromResultFiles({resultPath.string()}, &scores));
+  }
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   if (json) {
@@ -237,6 +252,7 @@ int trainCommand(const Args& args) {
     j["accuracy"] = result.test.confusion.accuracy();
     j["seed"] = cfg.seed;
     j["result"] = fs::absolute(resultPath).string();
+    j["model"] = fs::absolute(modelPath).string();
     std::cout << j.dump() << std::endl;
   } else {
     std::printf("\ntest AUC %.4f (val AUC %.4f), best epoch %d of %d run%s\n", result.test.auc, result.val.auc,
@@ -250,7 +266,9 @@ int trainCommand(const Args& args) {
     std::printf("%lld train / %lld val / %lld test events; training loop %.2f s (%.0f samples/s)\n",
                 static_cast<long long>(data.train.size()), static_cast<long long>(data.val.size()),
                 static_cast<long long>(data.test.size()), result.trainSeconds, result.samplesPerSecond);
-    std::printf("result: %s\n", resultPath.string().c_str());
+    std::printf("result: %s\nmodel:  %s (for `hepsweep apply` and `hepsweep export`; `hepsweep aggregate %s` draws "
+                "the report)\n",
+                resultPath.string().c_str(), modelPath.string().c_str(), outDir.string().c_str());
   }
   return 0;
 }

@@ -57,7 +57,27 @@ ScalerKind parseScalerKind(const std::string& s) {
   if (s == "none") return ScalerKind::None;
   if (s == "standard") return ScalerKind::Standard;
   if (s == "pca") return ScalerKind::Pca;
-  unknownValue("scaler", s, {"none", "standard", "pca"});
+  if (s == "pca_unscaled") return ScalerKind::PcaUnscaled;
+  unknownValue("scaler", s, {"none", "standard", "pca", "pca_unscaled"});
+}
+
+ScalerKind parseStoredScaler(const std::string& s) {
+  if (s == "none") return ScalerKind::None;
+  if (s == "standard") return ScalerKind::Standard;
+  if (s == "standard+pca") return ScalerKind::Pca;
+  if (s == "pca") return ScalerKind::PcaUnscaled;
+  throwInput("unknown stored scaler " + str::quoted(s) +
+             " (this hepsweep reads none, standard, standard+pca and pca; the file may come from a newer version)");
+}
+
+const char* storedName(ScalerKind k) {
+  switch (k) {
+    case ScalerKind::None: return "none";
+    case ScalerKind::Standard: return "standard";
+    case ScalerKind::Pca: return "standard+pca";
+    case ScalerKind::PcaUnscaled: return "pca";
+  }
+  return "none";
 }
 
 MissingPolicy parseMissingPolicy(const std::string& s) {
@@ -78,6 +98,7 @@ const char* toString(ScalerKind k) {
     case ScalerKind::None: return "none";
     case ScalerKind::Standard: return "standard";
     case ScalerKind::Pca: return "pca";
+    case ScalerKind::PcaUnscaled: return "pca_unscaled";
   }
   return "none";
 }
@@ -201,7 +222,8 @@ PreprocessParams fitPreprocess(const Dataset& ds, const RowReader& reader, std::
   });
   p.mean = colSum / static_cast<double>(n);
 
-  if (cfg.scaler == ScalerKind::Standard) {
+  // 1/std per column, the standard scaler's (and the standardising PCA's first step).
+  const auto standardScale = [&] {
     Eigen::VectorXd sq = Eigen::VectorXd::Zero(d);
     Eigen::VectorXd lo = Eigen::VectorXd::Constant(d, std::numeric_limits<double>::infinity());
     Eigen::VectorXd hi = Eigen::VectorXd::Constant(d, -std::numeric_limits<double>::infinity());
@@ -214,12 +236,17 @@ PreprocessParams fitPreprocess(const Dataset& ds, const RowReader& reader, std::
           hi[j] = std::max(hi[j], v);
         }
     });
-    p.scale.resize(d);
+    Eigen::VectorXd scale(d);
     for (Index j = 0; j < d; ++j) {
       // A constant column can show a rounding-level variance; it must not be blown up.
       const double sd = std::sqrt(sq[j] / static_cast<double>(n));
-      p.scale[j] = (lo[j] == hi[j] || !(sd > 0.0)) ? 1.0 : 1.0 / sd;
+      scale[j] = (lo[j] == hi[j] || !(sd > 0.0)) ? 1.0 : 1.0 / sd;
     }
+    return scale;
+  };
+
+  if (cfg.scaler == ScalerKind::Standard) {
+    p.scale = standardScale();
     p.outputNames = std::move(columnNames);
     return p;
   }
@@ -230,9 +257,13 @@ PreprocessParams fitPreprocess(const Dataset& ds, const RowReader& reader, std::
                 "] (0 keeps all; there are " + std::to_string(d) + " input columns)");
   if (n < 2) throwInput("PCA needs at least 2 rows to estimate a covariance, got " + std::to_string(n));
   const Index k = cfg.pcaComponents == 0 ? d : cfg.pcaComponents;
+  // The standardising PCA rotates the standardised columns, so that a feature in MeV does not
+  // take the first component from one in GeV by its units alone.
+  if (cfg.scaler == ScalerKind::Pca) p.inputScale = standardScale();
   Eigen::MatrixXd cov = Eigen::MatrixXd::Zero(d, d);
   forBlocks([&](const Columns& x) {
-    const Eigen::MatrixXd xc = x.rowwise() - p.mean.transpose();
+    Eigen::MatrixXd xc = x.rowwise() - p.mean.transpose();
+    if (cfg.scaler == ScalerKind::Pca) xc = xc * p.inputScale.asDiagonal();
     cov.selfadjointView<Eigen::Lower>().rankUpdate(xc.transpose());
   });
   cov /= static_cast<double>(n - 1);  // only the lower triangle is filled, and only it is read
@@ -289,9 +320,12 @@ Preprocessor::Preprocessor(const PreprocessParams& p, std::vector<Index> columns
     throw Error(ErrorCategory::Internal, "Preprocessor: " + std::to_string(columns_.size()) + " columns for " +
                                              std::to_string(nIn) + " inputs");
   x_.resize(nIn + static_cast<Index>(p.indicatorOf.size()));
-  if (p.scaler == ScalerKind::Pca) y_.resize(p.components.rows());
+  if (p.isPca()) y_.resize(p.components.rows());
+  if (p.scaler == ScalerKind::Pca && p.inputScale.size() != x_.size())
+    throw Error(ErrorCategory::Internal, "Preprocessor: the standardising PCA has " + std::to_string(p.inputScale.size()) +
+                                             " input scales for " + std::to_string(x_.size()) + " columns");
   const bool imputes = p.hasMissingValue && p.missing != MissingPolicy::Keep;
-  direct_ = !imputes && p.indicatorOf.empty() && p.scaler != ScalerKind::Pca;
+  direct_ = !imputes && p.indicatorOf.empty() && !p.isPca();
   identity_ = true;
   for (Index j = 0; j < nIn; ++j) identity_ = identity_ && columns_[static_cast<std::size_t>(j)] == j;
   gathered_.resize(static_cast<std::size_t>(nIn));
@@ -355,6 +389,12 @@ void Preprocessor::applyRow(const float* raw, float* out) {
       for (Index j = 0; j < d; ++j) out[j] = static_cast<float>((x_[j] - p.mean[j]) * p.scale[j]);
       break;
     case ScalerKind::Pca:
+      // Standardise element by element in double, as the standard scaler, then rotate.
+      x_ = (x_ - p.mean.transpose()).cwiseProduct(p.inputScale.transpose());
+      y_.noalias() = x_ * p.components.transpose();
+      for (Index c = 0; c < y_.size(); ++c) out[c] = static_cast<float>(y_[c] * p.scale[c]);
+      break;
+    case ScalerKind::PcaUnscaled:
       x_ -= p.mean.transpose();
       y_.noalias() = x_ * p.components.transpose();
       for (Index c = 0; c < y_.size(); ++c) out[c] = static_cast<float>(y_[c] * p.scale[c]);

@@ -183,12 +183,17 @@ std::string addFold(OnnxGraph& g, const Model& m, const FoldModel& f) {
       cur = g.node("Sub", {cur, g.constant(p + "mean", toStd(pp.mean), {d}, kDouble)}, p + "centred");
       cur = g.node("Mul", {cur, g.constant(p + "scale", toStd(pp.scale), {d}, kDouble)}, p + "scaled");
       break;
-    case data::ScalerKind::Pca: {
+    case data::ScalerKind::Pca:
+    case data::ScalerKind::PcaUnscaled: {
       const auto k = static_cast<std::int64_t>(pp.components.rows());
       std::vector<double> ct(static_cast<std::size_t>(d * k));  // components^T, (d x k) row-major
       for (std::int64_t r = 0; r < d; ++r)
         for (std::int64_t c = 0; c < k; ++c) ct[static_cast<std::size_t>(r * k + c)] = pp.components(c, r);
       cur = g.node("Sub", {cur, g.constant(p + "mean", toStd(pp.mean), {d}, kDouble)}, p + "centred");
+      // The standardisation before the rotation, as hepsweep applies it: a node of its own (not
+      // folded into the components), so that the graph rounds as the Preprocessor does.
+      if (pp.scaler == data::ScalerKind::Pca)
+        cur = g.node("Mul", {cur, g.constant(p + "input_scale", toStd(pp.inputScale), {d}, kDouble)}, p + "standardised");
       cur = g.node("MatMul", {cur, g.constant(p + "components_t", ct, {d, k}, kDouble)}, p + "projected");
       cur = g.node("Mul", {cur, g.constant(p + "scale", toStd(pp.scale), {k}, kDouble)}, p + "scaled");
       break;
@@ -334,7 +339,9 @@ TestVectors makeTestVectors(const Model& m, int fold, int count) {
     const double mean = pj < pp.imputeMean.size() ? pp.imputeMean[pj] : 0.0;
     double sd = std::max(std::abs(mean) * 0.2, 1.0);
     if (pp.scaler == data::ScalerKind::Standard && pj < pp.scale.size() && pp.scale[pj] > 0) sd = 1.0 / pp.scale[pj];
-    if (pp.scaler == data::ScalerKind::Pca && pj < pp.components.cols())
+    if (pp.scaler == data::ScalerKind::Pca && pj < pp.inputScale.size() && pp.inputScale[pj] > 0)
+      sd = 1.0 / pp.inputScale[pj];
+    if (pp.scaler == data::ScalerKind::PcaUnscaled && pj < pp.components.cols())
       sd = std::sqrt(std::max((pp.components.col(pj).array().square() * pp.explainedVariance.array()).sum(), 1e-12));
     for (Eigen::Index i = 0; i < count; ++i)
       t.inputs(i, j) = static_cast<float>(mean + sd * rng::normal(key, static_cast<std::uint64_t>(i * nF + j)));
@@ -409,7 +416,7 @@ std::string exportLwtnn(const Model& m, const ExportOptions& o) {
       throwConfig("export --format lwtnn: fold " + std::to_string(k) + " imputes missing values (preprocess.missing = \"" +
                   data::toString(pp.missing) + "\"), which lwtnn's input transform cannot express; use --format onnx");
   }
-  const bool explicitInputs = folds.size() == 1 && m.folds[static_cast<std::size_t>(folds[0])].preprocess.scaler != data::ScalerKind::Pca &&
+  const bool explicitInputs = folds.size() == 1 && !m.folds[static_cast<std::size_t>(folds[0])].preprocess.isPca() &&
                               foldColumns(m, m.folds[static_cast<std::size_t>(folds[0])]).empty();
   Eigen::VectorXd offset = Eigen::VectorXd::Zero(nF), scale = Eigen::VectorXd::Ones(nF);
 
@@ -436,6 +443,10 @@ std::string exportLwtnn(const Model& m, const ExportOptions& o) {
         c = -(pp.scale.array() * pp.mean.array()).matrix();
         break;
       case data::ScalerKind::Pca:
+        a = pp.scale.asDiagonal() * pp.components * pp.inputScale.asDiagonal() * select;
+        c = -(pp.scale.asDiagonal() * pp.components * pp.inputScale.cwiseProduct(pp.mean));
+        break;
+      case data::ScalerKind::PcaUnscaled:
         a = pp.scale.asDiagonal() * pp.components * select;
         c = -(pp.scale.asDiagonal() * pp.components * pp.mean);
         break;

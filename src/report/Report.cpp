@@ -18,7 +18,7 @@ using namespace detail;
 
 std::string textSummary(const Summary& s) {
   std::ostringstream o;
-  o << "hepsweep campaign summary: " << (s.runDirs.empty() ? std::string("(no run directory)") : str::join(s.runDirs, ", ")) << "\n";
+  o << (s.singleTraining ? "hepsweep summary of a single training: " : "hepsweep campaign summary: ") << (s.runDirs.empty() ? std::string("(no run directory)") : str::join(s.runDirs, ", ")) << "\n";
   o << "  " << s.points.size() << " points, " << s.items.size() << " items";
   if (!s.incomplete.empty()) o << ", " << s.incomplete.size() << " incomplete item(s) left out";
   const metrics::ObjectiveDisplay obj = metrics::displayObjective(s.objective);

@@ -18,7 +18,7 @@ std::string Builder::html(const std::string& finalDir) const {
   const PointSummary* best = bestPointOf(s);
   const metrics::ObjectiveDisplay obj = metrics::displayObjective(s.objective);
   std::string body;
-  body += "<h1>hepsweep campaign report</h1>\n";
+  body += s.singleTraining ? "<h1>hepsweep report of a single training</h1>\n" : "<h1>hepsweep campaign report</h1>\n";
   body += "<p class=\"muted\">" + html::escape("Written " + utcTimestamp() + " by " + versionString() + " into " + finalDir) +
           "</p>\n";
   body += "<nav>" + html::link("#result", "Result") + " " + html::link("#points", "Top points") + " " +
@@ -36,6 +36,10 @@ std::string Builder::html(const std::string& finalDir) const {
                         " item(s) were incomplete and left out (--allow-incomplete); see \"What was run\".") +
            "</p>\n";
     std::vector<std::pair<std::string, std::string>> kv;
+    // A single training is the one-point, one-fold case of a campaign: its "ensemble" is the model.
+    if (s.singleTraining && !s.items.empty())
+      kv.emplace_back("model", "one training (no search, one fold): result " + s.items.front().resultFile +
+                                   "; the model file `train` wrote for apply and export is model.h5 beside it");
     if (best) {
       kv.emplace_back("best point", "point " + std::to_string(best->point) + ": " + parameterText(best->parameters));
       kv.emplace_back(obj.quantity + " (objective " + s.objective + ")",

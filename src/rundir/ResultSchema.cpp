@@ -229,7 +229,9 @@ ResultSummary readResultSummary(const std::string& path) {
 }
 
 void writePreprocess(const h5::Group& g, const data::PreprocessParams& p) {
-  g.setAttr("scaler", std::string(data::toString(p.scaler)));
+  // The pipeline's name, not the option's: "standard+pca" for the standardising PCA (see
+  // data::storedName), so that older readers refuse it rather than skip its standardisation.
+  g.setAttr("scaler", std::string(data::storedName(p.scaler)));
   g.setAttr("missing", std::string(data::toString(p.missing)));
   g.setAttr("has_missing_value", static_cast<std::int64_t>(p.hasMissingValue));
   g.setAttr("missing_value", static_cast<double>(p.missingValue));
@@ -240,6 +242,7 @@ void writePreprocess(const h5::Group& g, const data::PreprocessParams& p) {
   g.write<std::int64_t>("indicator_of", asSpan(p.indicatorOf), false);
   g.write<double>("mean", asSpan(p.mean), false);
   g.write<double>("scale", asSpan(p.scale), false);
+  if (p.scaler == data::ScalerKind::Pca) g.write<double>("input_scale", asSpan(p.inputScale), false);
   // Row-major copy: component k is row k, as scikit-learn's PCA.components_.
   const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> c = p.components;
   g.write2d<double>("components", c.data(), static_cast<std::size_t>(c.rows()), static_cast<std::size_t>(c.cols()), false);
@@ -248,7 +251,11 @@ void writePreprocess(const h5::Group& g, const data::PreprocessParams& p) {
 
 data::PreprocessParams readPreprocess(const h5::Group& g) {
   data::PreprocessParams p;
-  p.scaler = data::parseScalerKind(g.attrString("scaler"));
+  try {
+    p.scaler = data::parseStoredScaler(g.attrString("scaler"));
+  } catch (const Error& e) {
+    throwInput(g.where("") + ": " + e.what());
+  }
   p.missing = data::parseMissingPolicy(g.attrString("missing"));
   p.hasMissingValue = g.attrInt("has_missing_value") != 0;
   p.missingValue = static_cast<float>(g.attrDouble("missing_value"));
@@ -264,6 +271,14 @@ data::PreprocessParams readPreprocess(const h5::Group& g) {
   p.components = Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
       c.data(), static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(cols));
   p.explainedVariance = toVectorXd(g.read<double>("explained_variance"));
+  if (p.scaler == data::ScalerKind::Pca) {
+    if (!g.exists("input_scale"))
+      throwInput(g.where("") + ": a standard+pca preprocessing without its input_scale (the standardisation)");
+    p.inputScale = toVectorXd(g.read<double>("input_scale"));
+    if (p.inputScale.size() != p.components.cols() || p.mean.size() != p.components.cols())
+      throwInput(g.where("") + ": input_scale and mean need one entry per column of components (" +
+                 std::to_string(p.components.cols()) + ")");
+  }
   const auto nIn = p.inputNames.size();
   if (p.usesMissing.size() != nIn || static_cast<std::size_t>(p.imputeMean.size()) != nIn)
     throwInput(g.where("") + ": uses_missing and impute_mean need one entry per input feature (" + std::to_string(nIn) + ")");

@@ -202,3 +202,21 @@ TEST_F(AggregateCli, OutputIntoAMissingDirectory) {
 }
 
 }  // namespace
+
+namespace {
+// A single training's output directory is aggregated (tests/e2e, EndToEnd.OneModel...); a
+// directory that is neither that nor a run directory must still be refused, naming what it is.
+TEST_F(AggregateCli, RefusesAnItemDirectoryAndAnEmptyDirectoryNamingWhy) {
+  const auto item = run(kCli + " aggregate " + (dir_ / "run/items/000000").string() + " --no-report");
+  EXPECT_NE(item.status, 0) << item.out;
+  EXPECT_NE(item.out.find("is item 0 of the campaign in"), std::string::npos) << item.out;
+  EXPECT_NE(item.out.find("aggregate that run directory instead"), std::string::npos) << item.out;
+  EXPECT_FALSE(fs::exists(dir_ / "run/items/000000/summary.h5"));
+
+  fs::create_directories(dir_ / "empty");
+  const auto empty = run(kCli + " aggregate " + (dir_ / "empty").string() + " --no-report");
+  EXPECT_NE(empty.status, 0) << empty.out;
+  EXPECT_NE(empty.out.find("nor a single training's output directory (it has no result.h5)"), std::string::npos)
+      << empty.out;
+}
+}  // namespace

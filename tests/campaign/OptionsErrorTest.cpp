@@ -114,7 +114,7 @@ TEST(CampaignErrors, BadEnumValuesListValidNames) {
   struct Case { std::string key, bad, valid, suggestion; };
   const std::vector<Case> cases{
       {"data.balance", "downsampel", "\"none\", \"downsample\", \"reweight\"", "downsample"},
-      {"preprocess.scaler", "PCA", "\"none\", \"standard\", \"pca\"", "pca"},
+      {"preprocess.scaler", "PCA", "\"none\", \"standard\", \"pca\", \"pca_unscaled\"", "pca"},
       {"preprocess.fit_on", "trian", "\"train\", \"all\"", "train"},
       {"preprocess.missing", "means", "\"keep\", \"mean\", \"mean+indicator\"", "mean"},
       {"model.activation", "rleu",

@@ -137,7 +137,7 @@ TEST(CampaignParse, IntegerAcceptedForFloatKey) {
 TEST(CampaignParse, EnumNamesAgreeWithModuleParsers) {
   for (const char* n : {"none", "downsample", "reweight"})
     EXPECT_EQ(parse(kMinimal, {std::string("data.balance=") + n}).data.balance, data::parseBalanceMode(n));
-  for (const char* n : {"none", "standard", "pca"})
+  for (const char* n : {"none", "standard", "pca", "pca_unscaled"})
     EXPECT_EQ(parse(kMinimal, {std::string("preprocess.scaler=") + n}).preprocess.scaler, data::parseScalerKind(n));
   for (const char* n : {"train", "all"})
     EXPECT_EQ(parse(kMinimal, {std::string("preprocess.fit_on=") + n}).preprocess.fitOn, data::parseFitOn(n));

@@ -45,8 +45,16 @@ PreprocessConfig config(ScalerKind s, MissingPolicy m = MissingPolicy::Keep) {
 }  // namespace
 
 TEST(Preprocess, ParseAndPrintRoundTrip) {
-  for (const auto k : {ScalerKind::None, ScalerKind::Standard, ScalerKind::Pca})
+  for (const auto k : {ScalerKind::None, ScalerKind::Standard, ScalerKind::Pca, ScalerKind::PcaUnscaled}) {
     EXPECT_EQ(parseScalerKind(toString(k)), k);
+    EXPECT_EQ(parseStoredScaler(storedName(k)), k);
+  }
+  // Asking for PCA gets the standardising pipeline; files written before it say "pca" for the
+  // unscaled rotation, and still mean it.
+  EXPECT_EQ(parseScalerKind("pca"), ScalerKind::Pca);
+  EXPECT_STREQ(storedName(ScalerKind::Pca), "standard+pca");
+  EXPECT_EQ(parseStoredScaler("pca"), ScalerKind::PcaUnscaled);
+  EXPECT_THROW((void)parseStoredScaler("pca_unscaled"), Error);
   for (const auto m : {MissingPolicy::Keep, MissingPolicy::Mean, MissingPolicy::MeanIndicator})
     EXPECT_EQ(parseMissingPolicy(toString(m)), m);
   for (const auto f : {FitOn::Train, FitOn::All}) EXPECT_EQ(parseFitOn(toString(f)), f);
@@ -120,7 +128,7 @@ TEST(Preprocess, StandardScalerFitsOnGivenRowsOnly) {
   }
 }
 
-// 2-D data along u = (0.6, 0.8) (variance 20/3) plus an orthogonal spread along v = (-0.8, 0.6)
+// Unscaled PCA (pca_unscaled): 2-D data along u = (0.6, 0.8) (variance 20/3) plus an orthogonal spread along v = (-0.8, 0.6)
 // (variance 4/3). Components must be u and -v (sign convention: largest |entry| positive), the
 // projections the known coefficients, and a new point must map to its own coefficients.
 TEST(Preprocess, PcaRecoversKnownDirections2D) {
@@ -130,7 +138,7 @@ TEST(Preprocess, PcaRecoversKnownDirections2D) {
   for (int i = 0; i < 4; ++i) rows.push_back({cx + 0.6 * t[i] - 0.8 * s[i], cy + 0.8 * t[i] + 0.6 * s[i]});
   const Dataset ds = fromRows(rows, {"x", "y"});
   const auto all = allRows(ds);
-  const PreprocessParams p = fitPreprocess(ds, all, config(ScalerKind::Pca));
+  const PreprocessParams p = fitPreprocess(ds, all, config(ScalerKind::PcaUnscaled));
   ASSERT_EQ(p.components.rows(), 2);
   EXPECT_NEAR(p.components(0, 0), 0.6, 1e-6);
   EXPECT_NEAR(p.components(0, 1), 0.8, 1e-6);
@@ -154,7 +162,7 @@ TEST(Preprocess, PcaRecoversKnownDirections2D) {
   EXPECT_NEAR(freshOut(0, 1), -0.5, 1e-5);
 }
 
-// 3-D orthonormal basis with distinct variances, truncated to 2 components; the data are built
+// Unscaled PCA: 3-D orthonormal basis with distinct variances, truncated to 2 components; the data are built
 // with -u2 so the sign convention has to flip it back.
 TEST(Preprocess, PcaTruncatesTo3DTopComponents) {
   const double u1[3] = {0.36, 0.48, 0.8}, u2[3] = {0.48, 0.64, -0.6}, u3[3] = {0.8, -0.6, 0.0};
@@ -166,7 +174,7 @@ TEST(Preprocess, PcaTruncatesTo3DTopComponents) {
     rows.push_back(r);
   }
   const Dataset ds = fromRows(rows, {"a", "b", "c"});
-  PreprocessConfig cfg = config(ScalerKind::Pca);
+  PreprocessConfig cfg = config(ScalerKind::PcaUnscaled);
   cfg.pcaComponents = 2;
   const auto all = allRows(ds);
   const PreprocessParams p = fitPreprocess(ds, all, cfg);
@@ -206,21 +214,94 @@ TEST(Preprocess, PcaWhiteningGivesUnitVariance) {
   std::vector<Index> fit(400), other(200);
   std::iota(fit.begin(), fit.end(), Index{0});
   std::iota(other.begin(), other.end(), Index{400});
-  PreprocessConfig cfg = config(ScalerKind::Pca);
-  cfg.whiten = true;
-  const PreprocessParams p = fitPreprocess(ds, fit, cfg);
-  FeatureMatrix out;
-  applyPreprocess(p, ds, fit, out);
-  const Eigen::MatrixXd x = out.cast<double>();
-  const Eigen::MatrixXd xc = x.rowwise() - x.colwise().mean();
-  const Eigen::MatrixXd cov = xc.transpose() * xc / static_cast<double>(x.rows() - 1);
-  EXPECT_TRUE(cov.isApprox(Eigen::MatrixXd::Identity(3, 3), 1e-4)) << cov;
+  for (const ScalerKind kind : {ScalerKind::Pca, ScalerKind::PcaUnscaled}) {
+    SCOPED_TRACE(toString(kind));
+    PreprocessConfig cfg = config(kind);
+    cfg.whiten = true;
+    const PreprocessParams p = fitPreprocess(ds, fit, cfg);
+    FeatureMatrix out;
+    applyPreprocess(p, ds, fit, out);
+    const Eigen::MatrixXd x = out.cast<double>();
+    const Eigen::MatrixXd xc = x.rowwise() - x.colwise().mean();
+    const Eigen::MatrixXd cov = xc.transpose() * xc / static_cast<double>(x.rows() - 1);
+    EXPECT_TRUE(cov.isApprox(Eigen::MatrixXd::Identity(3, 3), 1e-4)) << cov;
 
-  FeatureMatrix viaDataset, viaMatrix;
-  applyPreprocess(p, ds, other, viaDataset);
-  const FeatureMatrix raw = ds.features.bottomRows(200);
-  applyPreprocess(p, raw, viaMatrix);
-  EXPECT_EQ(viaDataset, viaMatrix);
+    FeatureMatrix viaDataset, viaMatrix;
+    applyPreprocess(p, ds, other, viaDataset);
+    const FeatureMatrix raw = ds.features.bottomRows(200);
+    applyPreprocess(p, raw, viaMatrix);
+    EXPECT_EQ(viaDataset, viaMatrix);
+  }
+}
+
+namespace {
+// b and c share a common factor (correlation ~0.92), a is independent of both and 1000 times
+// larger in value: what a feature in MeV next to features in GeV looks like.
+Dataset unitsDataset(double aScale) {
+  Dataset ds;
+  ds.featureNames = {"a", "b", "c"};
+  ds.features.resize(2000, 3);
+  for (Index i = 0; i < ds.rows(); ++i) {
+    const auto u = static_cast<std::uint64_t>(i);
+    const double z1 = rng::normal(21, u), z2 = rng::normal(22, u), e1 = rng::normal(23, u), e2 = rng::normal(24, u);
+    ds.features(i, 0) = static_cast<float>(aScale * z2 + 5.0 * aScale);
+    ds.features(i, 1) = static_cast<float>(z1 + 0.3 * e1);
+    ds.features(i, 2) = static_cast<float>(z1 + 0.3 * e2 - 2.0);
+  }
+  return ds;
+}
+}  // namespace
+
+// The standardising PCA (scaler = "pca"): the large feature a, which carries no correlation,
+// must not take the first component by its units; b and c, which share a factor, must. The
+// unscaled rotation (pca_unscaled) shows what the bug looked like: a alone as PC1.
+TEST(Preprocess, PcaStandardisesSoUnitsDoNotPickTheFirstComponent) {
+  const Dataset ds = unitsDataset(1000.0);
+  const auto all = allRows(ds);
+  const PreprocessParams p = fitPreprocess(ds, all, config(ScalerKind::Pca));
+  ASSERT_EQ(p.components.rows(), 3);
+  EXPECT_LT(std::abs(p.components(0, 0)), 0.05) << p.components;
+  EXPECT_NEAR(p.components(0, 1), std::sqrt(0.5), 0.02) << p.components;
+  EXPECT_NEAR(p.components(0, 2), std::sqrt(0.5), 0.02) << p.components;
+  // Correlation-matrix eigenvalues: 1 + r for the shared factor, 1 for a (n - 1 vs n: ~1e-3).
+  const double r = 1.0 / 1.09;
+  EXPECT_NEAR(p.explainedVariance[0], 1.0 + r, 0.1);
+  EXPECT_NEAR(p.explainedVariance[1], 1.0, 0.1);
+  ASSERT_EQ(p.inputScale.size(), 3);
+  EXPECT_NEAR(1.0 / p.inputScale[0], 1000.0, 50.0);  // a's std, as StandardScaler's scale_
+
+  const PreprocessParams raw = fitPreprocess(ds, all, config(ScalerKind::PcaUnscaled));
+  EXPECT_NEAR(raw.components(0, 0), 1.0, 1e-6);
+  EXPECT_EQ(raw.inputScale.size(), 0);
+}
+
+// Pipeline([StandardScaler(), PCA()]) written out: the standardised columns computed here by a
+// plain loop (population std), then rotated by the unscaled PCA, give the same outputs as the
+// standardising PCA; and a feature's units (a x 1000) do not change them.
+TEST(Preprocess, PcaEqualsStandardScalerThenUnscaledPca) {
+  const Dataset ds = unitsDataset(1000.0);
+  const auto all = allRows(ds);
+  Dataset standardised = ds;
+  for (Index j = 0; j < ds.cols(); ++j) {
+    double m = 0, ss = 0;
+    for (Index i = 0; i < ds.rows(); ++i) m += ds.features(i, j);
+    m /= static_cast<double>(ds.rows());
+    for (Index i = 0; i < ds.rows(); ++i) ss += (ds.features(i, j) - m) * (ds.features(i, j) - m);
+    const double sd = std::sqrt(ss / static_cast<double>(ds.rows()));
+    for (Index i = 0; i < ds.rows(); ++i) standardised.features(i, j) = static_cast<float>((ds.features(i, j) - m) / sd);
+  }
+  for (const bool whiten : {false, true}) {
+    PreprocessConfig pca = config(ScalerKind::Pca), byHand = config(ScalerKind::PcaUnscaled);
+    pca.whiten = byHand.whiten = whiten;
+    FeatureMatrix a, b, c;
+    applyPreprocess(fitPreprocess(ds, all, pca), ds, all, a);
+    applyPreprocess(fitPreprocess(standardised, all, byHand), standardised, all, b);
+    ASSERT_EQ(a.cols(), b.cols());
+    EXPECT_LT((a - b).cwiseAbs().maxCoeff(), 1e-4) << "whiten " << whiten;
+    const Dataset otherUnits = unitsDataset(1.0);
+    applyPreprocess(fitPreprocess(otherUnits, all, pca), otherUnits, all, c);
+    EXPECT_LT((a - c).cwiseAbs().maxCoeff(), 1e-3) << "whiten " << whiten;
+  }
 }
 
 // Dataset for the missing-value tests: marker -999 on "a" and "c" only; "b" holds a literal -999
@@ -356,7 +437,7 @@ TEST(Preprocess, ConsecutiveRowsGiveApplyRowsBits) {
     wide(i, 4) = -3.0f;
     for (Index j = 0; j < 5; ++j) wide(i, at[static_cast<std::size_t>(j)]) = ds.features(i, j);
   }
-  for (const ScalerKind s : {ScalerKind::Standard, ScalerKind::None, ScalerKind::Pca})
+  for (const ScalerKind s : {ScalerKind::Standard, ScalerKind::None, ScalerKind::Pca, ScalerKind::PcaUnscaled})
     for (const MissingPolicy m : {MissingPolicy::Keep, MissingPolicy::Mean, MissingPolicy::MeanIndicator}) {
       const PreprocessParams p = fitPreprocess(ds, all, config(s, m));
       for (const bool permuted : {false, true}) {

@@ -195,3 +195,63 @@ TEST(EndToEnd, EveryOptionIsDocumented) {
     for (const auto& o : options) EXPECT_NE(doc.find(o), std::string::npos) << o << " missing from docs/" << cmd << ".md";
   }
 }
+
+// One model taken through every command, as Keras' model.save() / load_model().predict(): a
+// single training (no search, no folds, the standardising PCA) writes model.h5; `apply` of it
+// gives the training's own test scores back, its ONNX export evaluates to them too
+// (tests/model/check_export.py), and `aggregate` of the output directory draws the report of
+// this model. Before, apply and export refused result.h5 ("not a hepsweep model file") and
+// aggregate refused the directory ("not a campaign run directory").
+TEST(EndToEnd, OneModelTrainApplyExportReport) {
+  const fs::path dir = workDir("one_model");
+  const fs::path out = dir / "out";
+  const CliRun t = run(kCli + " train " + writeCampaign(dir).string() +
+                       " --set preprocess.scaler=pca --set output.scores=test --json --quiet");
+  ASSERT_EQ(t.status, 0) << t.out;
+  const auto j = nlohmann::json::parse(t.out.substr(t.out.find('{')));
+  ASSERT_TRUE(j.contains("model")) << t.out;
+  EXPECT_EQ(fs::path(j["model"].get<std::string>()), fs::absolute(out / "model.h5"));
+  ASSERT_TRUE(fs::exists(out / "model.h5"));
+
+  const fs::path scored = dir / "scored.h5";
+  const CliRun a = run(kCli + " apply " + (out / "model.h5").string() + " " + exampleData().string() + " -o " + scored.string());
+  ASSERT_EQ(a.status, 0) << a.out;
+  const fs::path inputs = dir / "inputs.csv", expected = dir / "expected.csv";
+  const CliRun c = run("/usr/bin/python3 " + kSource + "/tests/e2e/check_one_model.py " + (out / "result.h5").string() +
+                       " " + (out / "model.h5").string() + " " + exampleData().string() + " " + scored.string() + " " +
+                       inputs.string() + " " + expected.string());
+  ASSERT_EQ(c.status, 0) << c.out;
+
+  const fs::path onnx = dir / "model.onnx";
+  const CliRun e = run(kCli + " export " + (out / "model.h5").string() + " --format onnx -o " + onnx.string());
+  ASSERT_EQ(e.status, 0) << e.out;
+  const CliRun x = run("/usr/bin/python3 " + kSource + "/tests/model/check_export.py onnx " + onnx.string() + " " +
+                       inputs.string() + " " + expected.string());
+  EXPECT_EQ(x.status, 0) << x.out;
+
+  const CliRun g = run(kCli + " aggregate " + out.string() + " --no-inspect --json");
+  ASSERT_EQ(g.status, 0) << g.out;
+  const auto s = nlohmann::json::parse(g.out.substr(g.out.find('{')));
+  EXPECT_NEAR(s["ensemble_test_auc"].get<double>(), j["test_auc"].get<double>(), 1e-9);
+  EXPECT_EQ(s["best_model"].get<std::string>(), (out / "model.h5").string());  // no second copy of the model
+  EXPECT_FALSE(fs::exists(out / "best-model.h5"));
+  EXPECT_EQ(s["items"].get<int>(), 1);
+  const fs::path report = out / "report";
+  for (const char* f : {"index.html", "loss.svg", "roc.svg", "scores-0.svg"})
+    EXPECT_TRUE(fs::exists(report / f)) << f;
+  const std::string index = readText(report / "index.html");
+  EXPECT_NE(index.find("report of a single training"), std::string::npos);
+  EXPECT_NE(index.find((out / "result.h5").string()), std::string::npos) << "the report names the model's result";
+  EXPECT_NE(index.find("model.h5"), std::string::npos);
+  char auc[32];
+  std::snprintf(auc, sizeof auc, "%.5f", j["test_auc"].get<double>());
+  EXPECT_NE(index.find(auc), std::string::npos) << "the report shows the model's test AUC " << auc;
+  // The model file aggregate rewrote is still the one apply reads, with the same scores.
+  const CliRun again = run(kCli + " apply " + (out / "model.h5").string() + " " + exampleData().string() + " -o " +
+                           (dir / "again.h5").string());
+  ASSERT_EQ(again.status, 0) << again.out;
+  const CliRun same = run("/usr/bin/python3 -c \"import h5py, numpy, sys; a, b = (h5py.File(p)['score'][()] for p in "
+                          "sys.argv[1:]); sys.exit(0 if numpy.array_equal(a, b) else 1)\" " +
+                          scored.string() + " " + (dir / "again.h5").string());
+  EXPECT_EQ(same.status, 0) << same.out;
+}

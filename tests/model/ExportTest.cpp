@@ -69,8 +69,33 @@ Fixture& pcaFixture() {
   return f;
 }
 
+// PCA without imputation (which lwtnn cannot express), so both formats can be checked: the
+// standardising PCA (scaler = "pca") or the unscaled rotation (pca_unscaled).
+Fixture& pcaOnlyFixture(bool standardised) {
+  static Fixture pca = makeFixture("export-pca-only", [] {
+    CampaignSpec s;
+    s.rows = 1500;
+    s.folds = 2;
+    s.preprocessToml = "scaler = \"pca\"\npca_components = 4\n";
+    return s;
+  }());
+  static Fixture unscaled = makeFixture("export-pca-unscaled", [] {
+    CampaignSpec s;
+    s.rows = 1500;
+    s.folds = 2;
+    s.preprocessToml = "scaler = \"pca_unscaled\"\nwhiten = true\n";
+    return s;
+  }());
+  return standardised ? pca : unscaled;
+}
+
+// Which scores the export must reproduce: apply's (model::Scorer on the events), or the ones the
+// training itself computed for these held-out test events (result files' scores/test).
+enum class Reference { Apply, Training };
+
 // Exports, writes the events and hepsweep's scores for them, and runs the independent checker.
-void checkExport(Fixture& fx, ExportFormat format, int fold, const std::string& name) {
+void checkExport(Fixture& fx, ExportFormat format, int fold, const std::string& name,
+                 Reference reference = Reference::Apply) {
   if (!pythonHasOnnx()) GTEST_SKIP() << "/usr/bin/python3 with onnx and numpy is not available";
   ExportOptions o;
   o.format = format;
@@ -83,7 +108,15 @@ void checkExport(Fixture& fx, ExportFormat format, int fold, const std::string& 
   Scorer scorer(fx.model);
   data::FeatureMatrix perFold;
   scorer.scoreFolds(fx.events, perFold);
-  const Eigen::VectorXf want = fold >= 0 ? Eigen::VectorXf(perFold.col(fold)) : ensembleMean(perFold);
+  Eigen::VectorXf want = fold >= 0 ? Eigen::VectorXf(perFold.col(fold)) : ensembleMean(perFold);
+  if (reference == Reference::Training) {
+    // fx.events are the first test rows, in the order of the training's scores/test.
+    const std::vector<float>& own = fold >= 0 ? fx.model.folds[static_cast<std::size_t>(fold)].testScores : fx.model.testScores;
+    ASSERT_GE(own.size(), static_cast<std::size_t>(fx.events.rows()));
+    // apply's scores are the training's, bit for bit; the export is checked against the latter.
+    for (Eigen::Index i = 0; i < fx.events.rows(); ++i) EXPECT_EQ(want[i], own[static_cast<std::size_t>(i)]) << i;
+    want = Eigen::Map<const Eigen::VectorXf>(own.data(), fx.events.rows());
+  }
   const std::string inputs = fx.dir->file(name + ".inputs.csv"), expected = fx.dir->file(name + ".expected.csv");
   std::ofstream xi(inputs), xe(expected);
   xi.precision(9);
@@ -110,6 +143,25 @@ TEST(Export, OnnxSingleFold) { checkExport(standardFixture(), ExportFormat::Onnx
 TEST(Export, OnnxEnsemblePcaImputationIndicatorsBatchNormElu) {
   checkExport(pcaFixture(), ExportFormat::Onnx, -1, "pca.onnx");
 }
+// The standardising PCA (scaler = "pca"): its standardisation before the rotation must be in the
+// exported graph and in lwtnn's folded first layer, or the scores would differ from the training's.
+TEST(Export, OnnxStandardisingPcaGivesTheTrainingsScores) {
+  checkExport(pcaOnlyFixture(true), ExportFormat::Onnx, -1, "pca-std.onnx", Reference::Training);
+}
+TEST(Export, LwtnnStandardisingPcaGivesTheTrainingsScores) {
+  checkExport(pcaOnlyFixture(true), ExportFormat::Lwtnn, 1, "pca-std.json", Reference::Training);
+}
+TEST(Export, OnnxAndLwtnnUnscaledPcaGiveTheTrainingsScores) {
+  checkExport(pcaOnlyFixture(false), ExportFormat::Onnx, -1, "pca-raw.onnx", Reference::Training);
+  checkExport(pcaOnlyFixture(false), ExportFormat::Lwtnn, -1, "pca-raw.json", Reference::Training);
+}
+TEST(Export, StandardisingPcaIsStoredAsThePipeline) {
+  const data::PreprocessParams& pp = pcaOnlyFixture(true).model.folds[0].preprocess;
+  EXPECT_EQ(pp.scaler, data::ScalerKind::Pca);
+  EXPECT_EQ(pp.inputScale.size(), pp.components.cols());
+  EXPECT_EQ(pcaOnlyFixture(false).model.folds[0].preprocess.scaler, data::ScalerKind::PcaUnscaled);
+}
+
 TEST(Export, LwtnnEnsembleRoundTrips) { checkExport(standardFixture(), ExportFormat::Lwtnn, -1, "ens.json"); }
 TEST(Export, LwtnnSingleFoldWithExplicitOffsetsAndScales) {
   checkExport(standardFixture(), ExportFormat::Lwtnn, 1, "fold1.json");

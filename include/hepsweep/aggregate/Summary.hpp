@@ -94,6 +94,9 @@ struct InputFile {
 
 struct Summary {
   std::vector<std::string> runDirs;
+  // The one run directory is a single training's output directory (`hepsweep train` without a
+  // search or folds: result.h5 and model.h5), aggregated as a one-point, one-fold campaign.
+  bool singleTraining = false;
   std::string objective;                 // e.g. "val_loss"
   std::string campaignToml;              // the resolved campaign of the (first) run directory
   std::uint64_t seed = 0;

@@ -1,6 +1,9 @@
 #pragma once
 // Feature preprocessing fitted on a set of rows and re-applied unchanged to any other data:
-// missing-value handling, then standard scaling or PCA (optionally whitened).
+// missing-value handling, then standard scaling or PCA (optionally whitened). PCA standardises
+// the columns before the rotation (scikit-learn's Pipeline([StandardScaler(), PCA()])), so that a
+// feature's units do not decide the components; PcaUnscaled rotates the centred columns as they
+// are (scikit-learn's PCA() alone), for features already in one common unit.
 #include <Eigen/Core>
 #include <span>
 #include <string>
@@ -10,7 +13,7 @@
 
 namespace hepsweep::data {
 
-enum class ScalerKind { None, Standard, Pca };
+enum class ScalerKind { None, Standard, Pca, PcaUnscaled };
 enum class MissingPolicy { Keep, Mean, MeanIndicator };
 enum class FitOn { Train, All };
 
@@ -26,6 +29,12 @@ ScalerKind parseScalerKind(const std::string& s);
 MissingPolicy parseMissingPolicy(const std::string& s);
 FitOn parseFitOn(const std::string& s);
 const char* toString(ScalerKind k);
+// The name result and model files give the fitted pipeline (preprocess/@scaler): "none",
+// "standard", "standard+pca" (Pca) and "pca" (PcaUnscaled: what every file written before the
+// standardising PCA means by "pca"), so a hepsweep that predates it refuses a standardised PCA
+// instead of applying it without its standardisation.
+const char* storedName(ScalerKind k);
+ScalerKind parseStoredScaler(const std::string& s);
 const char* toString(MissingPolicy p);
 const char* toString(FitOn f);
 
@@ -41,18 +50,24 @@ struct PreprocessParams {
   // Indicator columns are appended after the inputs for MeanIndicator, one per feature in
   // `indicatorOf` (input feature indices that had at least one missing value when fitted).
   std::vector<Index> indicatorOf;
-  // Output = (x - mean) * scale for standard, ((x - mean) @ components.T) * scale for PCA, x for
-  // none (mean, scale, components and explainedVariance are then empty).
+  // Output = (x - mean) * scale for standard, (((x - mean) * inputScale) @ components.T) * scale
+  // for PCA, ((x - mean) @ components.T) * scale for unscaled PCA, x for none (mean, scale,
+  // components and explainedVariance are then empty).
   Eigen::VectorXd mean;                     // per column after imputation/indicators
+  // PCA: the standardisation before the rotation, 1/std per column (population std, ddof = 0; 1
+  // for constant columns), exactly the standard scaler's scale. Empty for every other scaler.
+  Eigen::VectorXd inputScale;
   // standard: 1/std per column (population std, ddof=0; 1 for constant columns);
   // PCA: per component, 1/sqrt(explainedVariance) when whitened, else 1 (also 1 for components
   //      with zero variance, which are left unscaled instead of becoming infinite).
   Eigen::VectorXd scale;
-  // PCA: (outputs x columns), rows are orthonormal components by decreasing variance; sign
+  // PCA: (outputs x columns), rows are orthonormal components by decreasing variance (of the
+  // standardised columns for Pca, of the centred ones for PcaUnscaled); sign
   // convention: the entry of largest magnitude (the first on ties) is positive, as in
   // scikit-learn >= 1.5.
   Eigen::MatrixXd components;
   Eigen::VectorXd explainedVariance;        // PCA: variance per component (covariance with n - 1)
+  bool isPca() const { return scaler == ScalerKind::Pca || scaler == ScalerKind::PcaUnscaled; }
   std::vector<std::string> outputNames;     // names of the columns the network sees
   Index outputs() const { return static_cast<Index>(outputNames.size()); }
 };
