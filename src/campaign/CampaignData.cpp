@@ -63,21 +63,26 @@ CampaignData::CampaignData(const std::string& path, DataPlacement placement, dis
   std::byte* base = block_->bytes().data();
   std::string error;
   ErrorCategory category = ErrorCategory::Io;
-  if (block_->filler()) {
-    try {
-      {
-        const io::DatasetRows file(path);  // labels, weights and ids, then released
-        const data::Dataset& c = file.columns();
-        const std::vector<std::uint64_t> keys = data::foldKeys(c.ids, layout.rows);
-        std::memcpy(base + layout.keys(), keys.data(), layout.rows * sizeof(std::uint64_t));
-        std::memcpy(base + layout.labels(), c.labels.data(), layout.rows * sizeof(float));
-        std::memcpy(base + layout.weights(), c.weights.data(), layout.rows * sizeof(float));
-      }
-      io::readFeatureTable(path, {reinterpret_cast<float*>(base + layout.features()), layout.rows * layout.cols});
-    } catch (const Error& e) {
-      error = e.what();
-      category = e.category();
+  // Every rank of the node decodes its share of the table's chunks straight into the node's copy
+  // (a rank that would only wait at publish() decodes instead); the filler also reads the labels,
+  // weights and ids (a few bytes per event).
+  try {
+    if (block_->filler()) {
+      const io::DatasetRows file(path);  // labels, weights and ids, then released
+      const data::Dataset& c = file.columns();
+      const std::vector<std::uint64_t> keys = data::foldKeys(c.ids, layout.rows);
+      std::memcpy(base + layout.keys(), keys.data(), layout.rows * sizeof(std::uint64_t));
+      std::memcpy(base + layout.labels(), c.labels.data(), layout.rows * sizeof(float));
+      std::memcpy(base + layout.weights(), c.weights.data(), layout.rows * sizeof(float));
     }
+    io::readFeatureTableShare(path, {reinterpret_cast<float*>(base + layout.features()), layout.rows * layout.cols},
+                              block_->nodeRank(), block_->nodeRanks());
+  } catch (const Error& e) {
+    error = e.what();
+    if (block_->nodeRanks() > 1)
+      error += " [read by rank " + std::to_string(block_->nodeRank()) + " of " +
+               std::to_string(block_->nodeRanks()) + " on its node]";
+    category = e.category();
   }
   block_->publish(error, category);
   events_.keys = {reinterpret_cast<const std::uint64_t*>(base + layout.keys()), layout.rows};

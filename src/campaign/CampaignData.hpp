@@ -1,8 +1,9 @@
 #pragma once
 // The data of a campaign, loaded once per job and kept for every item the job trains: every
 // event's label, weight and fold key, and the feature table (resources.data, docs/train.md):
-//   node  one copy per node in memory shared by its ranks (dist::allocateShared), filled by the
-//         node's first rank, reading each chunk of the file once;
+//   node  one copy per node in memory shared by its ranks (dist::allocateShared), each rank of
+//         the node decoding its share of the table's chunks into it: each chunk of the file is
+//         read once per node;
 //   rows  no table: each rank reads the rows of each item from the file (io::DatasetRows), only
 //         its share of them when several ranks train an item, for data beyond a node's memory.
 // Only the split, the preprocessing fit and the training differ between items.

@@ -53,6 +53,7 @@ class MpiBlock final : public SharedBlock {
     int rank = 0;
     mpi::check(MPI_Comm_rank(node_.get(), &rank), "MPI_Comm_rank");
     mpi::check(MPI_Comm_size(node_.get(), &nodeRanks_), "MPI_Comm_size");
+    nodeRank_ = rank;
     filler_ = rank == 0;
     // Rounded up to the alignment, so the memory behind the last value is ours too.
     const std::size_t padded = (std::max<std::size_t>(bytes, 1) + 63) / 64 * 64;
@@ -88,12 +89,12 @@ class MpiBlock final : public SharedBlock {
 
   void publish(const std::string& error, ErrorCategory category) override {
     mpi::check(MPI_Win_sync(window_), "MPI_Win_sync");
-    // Every filler's error reaches every rank: the lowest failing rank's message wins.
+    // Every rank's error reaches every rank: the lowest failing rank's message wins.
     int worldRank = 0, worldSize = 1;
     mpi::check(MPI_Comm_rank(world_, &worldRank), "MPI_Comm_rank");
     mpi::check(MPI_Comm_size(world_, &worldSize), "MPI_Comm_size");
     // The lowest failing rank, or worldSize when none failed; the reduction is also the barrier
-    // after which every node's filler has written.
+    // after which every rank of every node has written its part.
     int who = error.empty() ? worldSize : worldRank;
     mpi::check(MPI_Allreduce(MPI_IN_PLACE, &who, 1, MPI_INT, MPI_MIN, world_), "MPI_Allreduce");
     mpi::check(MPI_Win_sync(window_), "MPI_Win_sync");

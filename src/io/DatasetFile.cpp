@@ -270,16 +270,57 @@ void DatasetRows::read(std::span<const data::Index> rows, data::FeatureMatrix& o
   }
 }
 
-void readFeatureTable(const std::string& path, std::span<float> out) {
+void readFeatureTable(const std::string& path, std::span<float> out) { readFeatureTableShare(path, out, 0, 1); }
+
+FeatureShare featureShare(std::int64_t rows, std::int64_t chunkRows, int part, int parts) {
+  if (parts < 1 || part < 0 || part >= parts || rows < 0 || chunkRows < 1)
+    throw Error(ErrorCategory::Internal, "featureShare: part " + std::to_string(part) + " of " + std::to_string(parts));
+  const std::int64_t chunks = (rows + chunkRows - 1) / chunkRows;
+  const std::int64_t c0 = chunks * part / parts, c1 = chunks * (part + 1) / parts;
+  return {std::min(rows, c0 * chunkRows), std::min(rows, c1 * chunkRows)};
+}
+
+FeatureShare readFeatureTableShare(const std::string& path, std::span<float> out, int part, int parts) {
   const Opened o = open(path);
+  const h5::ChunkReader<float> chunks(o.file, "features");
   const h5::BlockReader<float> table(o.file, "features");
-  if (out.size() != table.rows() * table.cols())
+  const std::size_t rows = table.rows(), cols = table.cols();
+  if (out.size() != rows * cols)
     throw Error(ErrorCategory::Internal, "readFeatureTable: " + std::to_string(out.size()) + " values for the " +
-                                             std::to_string(table.rows()) + " x " + std::to_string(table.cols()) +
-                                             " table of '" + path + "'");
-  const std::size_t step = blockRowsOf(table);
-  for (std::size_t first = 0; first < table.rows(); first += step)
-    table.read(first, std::min(step, table.rows() - first), out.data() + first * table.cols());
+                                             std::to_string(rows) + " x " + std::to_string(cols) + " table of '" +
+                                             path + "'");
+  const std::size_t step = chunks.decodable() ? chunks.chunkRows() : blockRowsOf(table);
+  const FeatureShare share = featureShare(static_cast<std::int64_t>(rows), static_cast<std::int64_t>(step), part, parts);
+  const auto first = static_cast<std::size_t>(share.first), end = static_cast<std::size_t>(share.end);
+  if (!chunks.decodable()) {
+    // Other filters or layouts: HDF5 reads (and decompresses) whole chunks, one block at a time.
+    for (std::size_t r = first; r < end; r += step) table.read(r, std::min(step, end - r), out.data() + r * cols);
+    return share;
+  }
+  // Chunks decoded outside HDF5 (libdeflate) straight into their rows; only the file's last chunk,
+  // padded past the table's end, goes through a buffer.
+  h5::ChunkDecoder decoder;
+  h5::ChunkReader<float>::Stored stored;
+  std::vector<float> last;
+  for (std::size_t r = first; r < end; r += step) {
+    const std::size_t c = r / step, n = std::min(step, rows - r);
+    float* dst = out.data() + r * cols;
+    if (n < step) {
+      last.resize(step * cols);
+      dst = last.data();
+    }
+    try {
+      if (!chunks.readPlain(c, dst)) {
+        chunks.readStored(c, stored);
+        chunks.decode(stored, decoder, dst);
+      }
+    } catch (const Error& e) {
+      throw Error(e.category(), std::string(e.what()) + " (chunk " + std::to_string(c) + ": rows " + std::to_string(r) +
+                                    "-" + std::to_string(r + n - 1) + ")");
+    }
+    if (n < step) std::copy(last.begin(), last.begin() + static_cast<std::ptrdiff_t>(n * cols), out.data() + r * cols);
+  }
+  return share;
 }
 
 }  // namespace hepsweep::io

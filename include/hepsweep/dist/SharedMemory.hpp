@@ -3,9 +3,10 @@
 // node instead of one per rank (an MPI-3 shared-memory window, MPI_Comm_split_type with
 // MPI_COMM_TYPE_SHARED; for a LocalCommunicator, plain memory of this process).
 //
-// Made collectively over a communicator: the first rank of each node (its filler) writes the
-// block, then every rank of the communicator calls publish(), after which all of them read the
-// same bytes. The block must not outlive the Environment.
+// Made collectively over a communicator: the ranks of each node write the block (its first rank,
+// the filler, alone, or each rank its own disjoint part of it: nodeRank() of nodeRanks()), then
+// every rank of the communicator calls publish(), after which all of them read the same bytes.
+// The block must not outlive the Environment.
 #include <cstddef>
 #include <memory>
 #include <span>
@@ -27,13 +28,15 @@ class SharedBlock {
   std::span<std::byte> bytes() const { return bytes_; }
   // Whether this rank fills the block (the first rank of its node).
   bool filler() const { return filler_; }
-  // Ranks of the communicator on this node, which share this block.
+  // Ranks of the communicator on this node, which share this block, and this rank's place among
+  // them (0 for the filler).
   int nodeRanks() const { return nodeRanks_; }
+  int nodeRank() const { return nodeRank_; }
 
-  // Collective over the communicator the block was made on, after the fillers wrote: from then on
-  // every rank sees what its node's filler wrote. `error` is a filler's failure (empty: none);
-  // when any filler failed, every rank throws Error(category) with that message, so no rank is
-  // left waiting for data that never comes.
+  // Collective over the communicator the block was made on, after the ranks wrote: from then on
+  // every rank sees what the ranks of its node wrote. `error` is this rank's failure to write its
+  // part (empty: none); when any rank failed, every rank throws Error(category) with the message
+  // of the lowest failing rank, so no rank is left waiting for data that never comes.
   virtual void publish(const std::string& error = {}, ErrorCategory category = ErrorCategory::Io) = 0;
 
  protected:
@@ -41,6 +44,7 @@ class SharedBlock {
   std::span<std::byte> bytes_;
   bool filler_ = true;
   int nodeRanks_ = 1;
+  int nodeRank_ = 0;
 };
 
 // Collective over `comm`: a block of `bytes` bytes shared per node. Error(Io) naming the size when

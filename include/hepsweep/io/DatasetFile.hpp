@@ -122,4 +122,18 @@ class DatasetBlocks {
 // held once per node (shared memory) or per process.
 void readFeatureTable(const std::string& path, std::span<float> out);
 
+// Rows [first, end) of /features: a share of the table made of whole chunks.
+struct FeatureShare {
+  std::int64_t first = 0, end = 0;
+};
+// Share `part` of `parts` (0 <= part < parts) of a table of `rows` rows stored in chunks of
+// `chunkRows`: consecutive chunks, the same count (+-1) for every part, together the whole table.
+FeatureShare featureShare(std::int64_t rows, std::int64_t chunkRows, int part, int parts);
+// As readFeatureTable, but only share `part` of `parts` of the chunks of /features (featureShare),
+// written into their rows of `out`, which spans the whole table (the rest of it is not touched):
+// the ranks of a node each decode a share of the node's copy. Chunks stored with at most shuffle
+// and deflate are decoded outside HDF5 (h5::ChunkDecoder); the values are those HDF5 reads.
+// Error(Io) naming the file for a damaged chunk. Returns the rows written.
+FeatureShare readFeatureTableShare(const std::string& path, std::span<float> out, int part, int parts);
+
 }  // namespace hepsweep::io
