@@ -68,6 +68,8 @@ CampaignData::CampaignData(const std::string& path, DataPlacement placement, dis
   // weights and ids (a few bytes per event).
   try {
     if (block_->filler()) {
+      prefaultForWrite({base, layout.features()});
+      prefaultForWrite({base + layout.labels(), layout.bytes() - layout.labels()});
       const io::DatasetRows file(path);  // labels, weights and ids, then released
       const data::Dataset& c = file.columns();
       const std::vector<std::uint64_t> keys = data::foldKeys(c.ids, layout.rows);
@@ -76,7 +78,9 @@ CampaignData::CampaignData(const std::string& path, DataPlacement placement, dis
       std::memcpy(base + layout.weights(), c.weights.data(), layout.rows * sizeof(float));
     }
     io::readFeatureTableShare(path, {reinterpret_cast<float*>(base + layout.features()), layout.rows * layout.cols},
-                              block_->nodeRank(), block_->nodeRanks());
+                              block_->nodeRank(), block_->nodeRanks(), [](std::span<float> share) {
+                                prefaultForWrite(std::as_writable_bytes(share));
+                              });
   } catch (const Error& e) {
     error = e.what();
     if (block_->nodeRanks() > 1)

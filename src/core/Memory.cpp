@@ -1,5 +1,8 @@
 #include "hepsweep/core/Memory.hpp"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <fstream>
 #include <sstream>
@@ -72,5 +75,16 @@ std::optional<std::uint64_t> availableMemoryBytes() {
 }
 
 std::uint64_t peakResidentBytes() { return procField("/proc/self/status", "VmHWM").value_or(0); }
+
+void prefaultForWrite(std::span<std::byte> bytes) {
+#ifdef MADV_POPULATE_WRITE
+  const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const auto begin = reinterpret_cast<std::uintptr_t>(bytes.data());
+  const std::uintptr_t first = (begin + page - 1) / page * page, end = (begin + bytes.size()) / page * page;
+  if (end > first) ::madvise(reinterpret_cast<void*>(first), end - first, MADV_POPULATE_WRITE);
+#else
+  (void)bytes;
+#endif
+}
 
 }  // namespace hepsweep

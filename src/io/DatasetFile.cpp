@@ -280,7 +280,8 @@ FeatureShare featureShare(std::int64_t rows, std::int64_t chunkRows, int part, i
   return {std::min(rows, c0 * chunkRows), std::min(rows, c1 * chunkRows)};
 }
 
-FeatureShare readFeatureTableShare(const std::string& path, std::span<float> out, int part, int parts) {
+FeatureShare readFeatureTableShare(const std::string& path, std::span<float> out, int part, int parts,
+                                   const std::function<void(std::span<float>)>& before) {
   const Opened o = open(path);
   const h5::ChunkReader<float> chunks(o.file, "features");
   const h5::BlockReader<float> table(o.file, "features");
@@ -292,6 +293,7 @@ FeatureShare readFeatureTableShare(const std::string& path, std::span<float> out
   const std::size_t step = chunks.decodable() ? chunks.chunkRows() : blockRowsOf(table);
   const FeatureShare share = featureShare(static_cast<std::int64_t>(rows), static_cast<std::int64_t>(step), part, parts);
   const auto first = static_cast<std::size_t>(share.first), end = static_cast<std::size_t>(share.end);
+  if (before) before(out.subspan(first * cols, (end - first) * cols));
   if (!chunks.decodable()) {
     // Other filters or layouts: HDF5 reads (and decompresses) whole chunks, one block at a time.
     for (std::size_t r = first; r < end; r += step) table.read(r, std::min(step, end - r), out.data() + r * cols);

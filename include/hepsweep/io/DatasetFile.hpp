@@ -4,6 +4,7 @@
 // format = "hepsweep-dataset", known format_version, all required datasets present with
 // consistent shapes) and throws Error(Input) naming the file and what is missing otherwise.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <optional>
@@ -133,7 +134,9 @@ FeatureShare featureShare(std::int64_t rows, std::int64_t chunkRows, int part, i
 // written into their rows of `out`, which spans the whole table (the rest of it is not touched):
 // the ranks of a node each decode a share of the node's copy. Chunks stored with at most shuffle
 // and deflate are decoded outside HDF5 (h5::ChunkDecoder); the values are those HDF5 reads.
-// Error(Io) naming the file for a damaged chunk. Returns the rows written.
-FeatureShare readFeatureTableShare(const std::string& path, std::span<float> out, int part, int parts);
+// Error(Io) naming the file for a damaged chunk. `before`, when given, is called with the values
+// of the share before any is written (e.g. to map their pages at once). Returns the rows written.
+FeatureShare readFeatureTableShare(const std::string& path, std::span<float> out, int part, int parts,
+                                   const std::function<void(std::span<float>)>& before = {});
 
 }  // namespace hepsweep::io
