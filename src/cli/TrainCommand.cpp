@@ -2,6 +2,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <Eigen/Core>
 #include <omp.h>
@@ -301,10 +302,19 @@ int trainCommand(const Args& args) {
   } else {
     std::printf("\ntest AUC %.4f (val AUC %.4f), best epoch %d of %d run%s\n", result.test.auc, result.val.auc,
                 result.bestEpoch, result.epochsRun, result.stoppedEarly ? " (early stopping)" : "");
+    // No test background passing is not a perfect rejection: eps_B < 1/N_B only, as the report says.
+    long long testBackground = 0;
+    for (Eigen::Index i = 0; i < data.test.labels.size(); ++i) testBackground += data.test.labels[i] == 0.0f;
     for (std::size_t i = 0; i < cfg.metrics.signalEfficiencies.size(); ++i) {
       const double eb = result.test.bkgEff[i];
-      std::printf("  background efficiency at signal efficiency %.2f: %.4f (rejection %.1f)\n",
-                  cfg.metrics.signalEfficiencies[i], eb, eb > 0 ? 1.0 / eb : INFINITY);
+      if (eb > 0)
+        std::printf("  background efficiency at signal efficiency %.2f: %.4f (rejection %.1f)\n",
+                    cfg.metrics.signalEfficiencies[i], eb, 1.0 / eb);
+      else
+        std::printf("  background efficiency at signal efficiency %.2f: 0 of %lld test background events pass "
+                    "(< %.2g, rejection > %lld)\n",
+                    cfg.metrics.signalEfficiencies[i], testBackground, 1.0 / static_cast<double>(std::max(testBackground, 1LL)),
+                    testBackground);
     }
     std::printf("accuracy at threshold %.2f: %.4f\n", cfg.metrics.threshold, result.test.confusion.accuracy());
     if (significance.shown) {
