@@ -384,3 +384,58 @@ TEST(EndToEnd, PhysicsSettingsGiveSignificanceAndWeightedRoc) {
   EXPECT_EQ(pg.out.find("event weights"), std::string::npos) << pg.out;
   EXPECT_FALSE(fs::exists(plainDir / "out" / "report" / "roc-weighted.dat"));
 }
+
+// `aggregate A B` says it merges; `aggregate A B --compare` aggregates each on its own: the text
+// names both runs, --json gives each run's best-so-far curve (non-increasing, ending at its best
+// objective) and, for the Bayesian run only, a partial dependence per searched dimension; the page
+// has the convergence plot and one partial-dependence plot per dimension of the Bayesian run.
+TEST(EndToEnd, CompareRunsSideBySide) {
+  const fs::path dir = workDir("compare");
+  const std::string space = "[search.space]\n\"model.dropout\" = { min = 0.0, max = 0.3 }\n"
+                            "\"train.learning_rate\" = { min = 1e-3, max = 1e-2, log = true }\n";
+  const fs::path bayesDir = dir / "bayes", randomDir = dir / "random";
+  fs::create_directories(bayesDir);
+  fs::create_directories(randomDir);
+  CliRun r = run(kCli + " train " +
+                 writeCampaign(bayesDir, "[cv]\nfolds = 2\n[search]\nmethod = \"bayes\"\nbudget = 4\ninitial_points = 2\n" + space)
+                     .string() + " --quiet --set train.epochs=2");
+  ASSERT_EQ(r.status, 0) << r.out;
+  r = run(kCli + " train " + writeCampaign(randomDir, "[cv]\nfolds = 2\n[search]\nmethod = \"random\"\nbudget = 3\n" + space)
+                                 .string() + " --quiet --set train.epochs=2");
+  ASSERT_EQ(r.status, 0) << r.out;
+  const std::string a = (bayesDir / "out").string(), b = (randomDir / "out").string();
+
+  const CliRun merged = run(kCli + " aggregate " + a + " " + b + " --no-report -o " + (dir / "merged.h5").string());
+  ASSERT_EQ(merged.status, 0) << merged.out;
+  EXPECT_NE(merged.out.find("merged 2 run directories into one ranking"), std::string::npos) << merged.out;
+
+  const CliRun text = run(kCli + " aggregate " + a + " " + b + " --compare --report " + (dir / "cmp").string());
+  ASSERT_EQ(text.status, 0) << text.out;
+  EXPECT_NE(text.out.find("run 1: " + a + " (bayes)"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("run 2: " + b + " (random)"), std::string::npos) << text.out;
+  for (const char* f : {"index.html", "convergence.png", "convergence.dat", "dependence-1-1.png", "dependence-1-2.png"})
+    EXPECT_TRUE(fs::exists(dir / "cmp" / f)) << f;
+  EXPECT_FALSE(fs::exists(dir / "cmp" / "dependence-2-1.png"));  // random search: no model to show
+  EXPECT_FALSE(fs::exists(fs::path(a) / "summary.h5"));         // --compare writes only its page
+
+  const CliRun js = run(kCli + " aggregate " + a + " " + b + " --compare --json --report " + (dir / "cmp2").string());
+  ASSERT_EQ(js.status, 0) << js.out;
+  const auto j = nlohmann::json::parse(js.out.substr(js.out.find('{')));
+  ASSERT_EQ(j["runs"].size(), 2u);
+  for (const auto& run : j["runs"]) {
+    const auto& best = run["best_so_far"];
+    ASSERT_FALSE(best.empty());
+    for (std::size_t i = 1; i < best.size(); ++i) EXPECT_LE(best[i].get<double>(), best[i - 1].get<double>());
+    EXPECT_DOUBLE_EQ(best.back().get<double>(), run["best_objective"].get<double>());
+  }
+  EXPECT_EQ(j["runs"][0]["best_so_far"].size(), 4u);
+  EXPECT_EQ(j["runs"][1]["best_so_far"].size(), 3u);
+  ASSERT_EQ(j["runs"][0]["partial_dependence"].size(), 2u);
+  EXPECT_EQ(j["runs"][0]["partial_dependence"][0]["key"], "model.dropout");
+  EXPECT_EQ(j["runs"][0]["partial_dependence"][0]["mean"].size(), 40u);
+  EXPECT_TRUE(j["runs"][1]["partial_dependence"].empty());
+
+  const CliRun one = run(kCli + " aggregate " + a + " --compare");
+  EXPECT_NE(one.status, 0);
+  EXPECT_NE(one.out.find("at least two run directories"), std::string::npos) << one.out;
+}
