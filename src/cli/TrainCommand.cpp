@@ -230,7 +230,11 @@ int trainCommand(const Args& args) {
   const bool isCampaign = campaignCfg.cv.folds > 1 || campaignCfg.search.method != "none" ||
                           environment().worldSize() > 1 || vm.count("items") || vm.count("fresh");
   if (isCampaign) return runCampaignCommand(campaignCfg, vm, json, log);
-  const train::RunConfig& cfg = campaignCfg.run;
+  // The result file stores the value of the campaign's objective (metrics/objective), as a
+  // campaign item's does: aggregate ranks and labels by it (an "ams" objective read as -val_loss
+  // showed a negative AMS).
+  train::RunConfig cfg = campaignCfg.run;
+  cfg.metrics.objective = campaignCfg.search.objective;
   const std::string configToml = campaign::toToml(campaignCfg);
 
   const auto t0 = std::chrono::steady_clock::now();

@@ -360,6 +360,16 @@ TEST(EndToEnd, PhysicsSettingsGiveSignificanceAndWeightedRoc) {
   // Expected signal at most luminosity x the summed signal weight of the whole sample (2 x 600 x 0.5).
   EXPECT_LE(s, 600.0 + 1e-6);
 
+  // search.objective = "ams" in a single training: the result file's objective is -val_ams (what
+  // aggregate ranks and shows as the validation AMS), not the validation loss.
+  t = run(kCli + " train " + toml.string() + " --quiet --set 'search.objective=\"ams\"' --set 'output.dir=\"" +
+          (dir / "ams").string() + "\"'");
+  ASSERT_EQ(t.status, 0) << t.out;
+  const CliRun objective = run("/usr/bin/python3 -c \"import h5py, sys; m = h5py.File(sys.argv[1])['metrics']; "
+                               "sys.exit(0 if m['val_ams'][()] > 0 and m['objective'][()] == -m['val_ams'][()] else 1)\" " +
+                               (dir / "ams" / "result.h5").string());
+  EXPECT_EQ(objective.status, 0) << objective.out;
+
   const fs::path plainDir = dir / "plain";
   fs::create_directories(plainDir);
   const CliRun plain = run(kCli + " train " + writeCampaign(plainDir).string() + " --json --quiet");
