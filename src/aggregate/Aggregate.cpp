@@ -303,6 +303,31 @@ SplitCount countSplit(const std::string& split, const std::vector<float>& labels
   return c;
 }
 
+// The working points of an ensemble ROC and of its fold models' ROCs, at each signal efficiency.
+std::vector<WorkingPoint> workingPoints(const metrics::Roc& ens, const std::vector<metrics::Roc>& rocs,
+                                        std::span<const double> signalEfficiencies) {
+  std::vector<WorkingPoint> out;
+  for (double e : signalEfficiencies) {
+    if (!(e > 0 && e <= 1)) throwConfig("signal efficiency " + std::to_string(e) + " is outside (0, 1]");
+    WorkingPoint wp;
+    wp.signalEfficiency = e;
+    wp.ensembleBackgroundEfficiency = metrics::bkgEffAtSigEff(ens, e);
+    wp.ensembleBackgroundRejection = rejection(wp.ensembleBackgroundEfficiency);
+    wp.ensembleThreshold = metrics::thresholdAtSigEff(ens, e);
+    std::vector<double> rej;
+    for (const auto& r : rocs) {
+      wp.foldBackgroundEfficiency.push_back(metrics::bkgEffAtSigEff(r, e));
+      rej.push_back(rejection(wp.foldBackgroundEfficiency.back()));
+    }
+    wp.foldMeanBackgroundEfficiency = mean(wp.foldBackgroundEfficiency);
+    wp.foldStdBackgroundEfficiency = sampleStd(wp.foldBackgroundEfficiency);
+    wp.foldMeanBackgroundRejection = mean(rej);
+    wp.foldStdBackgroundRejection = sampleStd(rej);
+    out.push_back(std::move(wp));
+  }
+  return out;
+}
+
 void evaluateBest(Summary& s, const CollectOptions& o) {
   const PointSummary& best = s.points.front();
   s.bestPoint = best.point;
@@ -384,23 +409,19 @@ void evaluateBest(Summary& s, const CollectOptions& o) {
   s.foldMeanTestAuc = mean(foldAuc);
   s.foldStdTestAuc = sampleStd(foldAuc);
 
-  for (double e : o.signalEfficiencies) {
-    if (!(e > 0 && e <= 1)) throwConfig("signal efficiency " + std::to_string(e) + " is outside (0, 1]");
-    WorkingPoint wp;
-    wp.signalEfficiency = e;
-    wp.ensembleBackgroundEfficiency = metrics::bkgEffAtSigEff(ens, e);
-    wp.ensembleBackgroundRejection = rejection(wp.ensembleBackgroundEfficiency);
-    wp.ensembleThreshold = metrics::thresholdAtSigEff(ens, e);
-    std::vector<double> rej;
-    for (const auto& r : rocs) {
-      wp.foldBackgroundEfficiency.push_back(metrics::bkgEffAtSigEff(r, e));
-      rej.push_back(rejection(wp.foldBackgroundEfficiency.back()));
+  s.workingPoints = workingPoints(ens, rocs, o.signalEfficiencies);
+
+  // With event weights, the same curves and working points weighted (physics efficiencies are
+  // fractions of the expected yields, not of the simulated events), next to the counted ones.
+  if (std::any_of(s.testWeights.begin(), s.testWeights.end(), [](float w) { return w != 1.0f; })) {
+    std::vector<metrics::Roc> weighted;
+    for (std::size_t k = 0; k < foldItems.size(); ++k) {
+      weighted.push_back(metrics::rocCurve(s.foldTestScores[k], s.testLabels, s.testWeights));
+      s.rocWeighted.push_back(toCurve(weighted.back(), s.roc[k].label + ", weighted", o.signalEfficiencies));
     }
-    wp.foldMeanBackgroundEfficiency = mean(wp.foldBackgroundEfficiency);
-    wp.foldStdBackgroundEfficiency = sampleStd(wp.foldBackgroundEfficiency);
-    wp.foldMeanBackgroundRejection = mean(rej);
-    wp.foldStdBackgroundRejection = sampleStd(rej);
-    s.workingPoints.push_back(std::move(wp));
+    const metrics::Roc ensW = metrics::rocCurve(s.ensembleTestScores, s.testLabels, s.testWeights);
+    s.rocWeighted.push_back(toCurve(ensW, "ensemble, weighted", o.signalEfficiencies));
+    s.workingPointsWeighted = workingPoints(ensW, weighted, o.signalEfficiencies);
   }
 }
 

@@ -569,7 +569,7 @@ RunSummary runItems(const CampaignConfig& c, const std::string& campaignToml, di
 
   std::int64_t ranHere = 0;
   double busySeconds = 0;
-  bool weightsWarned = false;
+  bool dataWarned = false;
   bool interrupted = false;
   {
     const std::unique_ptr<ItemSource> source =
@@ -598,10 +598,14 @@ RunSummary runItems(const CampaignConfig& c, const std::string& campaignToml, di
                 : train::prepareData(cfg, data->events(), data->reader(), rule, c.run.data.file, dataSha, log, share);
         const double prepareSeconds = std::chrono::duration<double>(Clock::now() - preparing).count();
         // Once per job (world rank 0), not once per item: every item of the campaign shares the cause.
-        if (!weightsWarned && writer && world.rank() == 0) {
+        if (!dataWarned && writer && world.rank() == 0) {
           if (const std::string w = train::weightImbalanceWarning(cfg, prepared); !w.empty()) {
             log.warning(w);
-            weightsWarned = true;
+            dataWarned = true;
+          }
+          if (const std::string w = train::labelCopyWarning(prepared); !w.empty()) {
+            log.warning(w);
+            dataWarned = true;
           }
         }
         train::Trainer trainer(cfg, prepared, log, groups.group.get(), reduction);

@@ -116,7 +116,11 @@ int aggregateCommand(const Args& args) {
       "aggregate what finished: failed, unfinished or unreadable items are listed, not an error, and a point "
       "missing folds ranks by the folds it has")(
       "json", "print one JSON object (best_point, best_objective, ensemble_test_auc, summary, best_model, report, "
-              "points, ...) instead of the text summary");
+              "points, ...) instead of the text summary")(
+      "compare",
+      "compare the run directories instead of merging them: each aggregated on its own, their best points side by "
+      "side, convergence curves and, for Bayesian runs, the partial dependence per dimension; writes only the report "
+      "(default: FIRST_RUN_DIR/compare)");
 
   po::options_description hidden;
   hidden.add_options()("run-dir", po::value<std::vector<std::string>>()->composing());
@@ -140,6 +144,11 @@ int aggregateCommand(const Args& args) {
   if (vm.count("signal-efficiencies")) co.signalEfficiencies = parseEfficiencies(efficiencies);
   const bool json = vm.count("json") > 0;
   const fs::path first(runDirs.front());
+  if (vm.count("compare")) {
+    for (const char* o : {"output", "best-model", "no-report"})
+      if (vm.count(o)) throwConfig(std::string("--compare writes only the comparison report: --") + o + " does not apply");
+    return compareRuns(runDirs, co, reportDir.empty() ? (first / "compare").string() : reportDir, json);
+  }
   if (output.empty()) output = (first / "summary.h5").string();
   const bool withReport = vm.count("no-report") == 0;
   if (withReport && reportDir.empty()) reportDir = (first / "report").string();
@@ -258,10 +267,14 @@ int aggregateCommand(const Args& args) {
                         {"folds_expected", p.foldsExpected}});
     j["points"] = points;
     j["items"] = s.items.size();
+    j["run_dirs"] = runDirs;  // more than one: merged into this one ranking
     j["incomplete"] = s.incomplete;
     std::cout << j.dump() << std::endl;
     return 0;
   }
+  if (runDirs.size() > 1)
+    std::cout << "merged " << runDirs.size() << " run directories into one ranking (their points pooled); "
+              << "`--compare` shows them side by side instead\n";
   std::cout << text;
   if (!text.empty() && text.back() != '\n') std::cout << '\n';
   std::cout << "summary     " << output << "\n";

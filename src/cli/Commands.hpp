@@ -6,6 +6,10 @@
 #include <string>
 #include <vector>
 
+namespace hepsweep::aggregate {
+struct CollectOptions;
+}
+
 namespace hepsweep::cli {
 
 using Args = std::vector<std::string>;  // the arguments after the subcommand name
@@ -32,6 +36,9 @@ int convertCommand(const Args& args);
 int trainCommand(const Args& args);
 int statusCommand(const Args& args);
 int aggregateCommand(const Args& args);
+// aggregate --compare: each run directory aggregated on its own, the comparison page in reportDir.
+int compareRuns(const std::vector<std::string>& runDirs, const aggregate::CollectOptions& options,
+                const std::string& reportDir, bool json);
 int applyCommand(const Args& args);
 int exportCommand(const Args& args);
 int submitCommand(const Args& args);

@@ -76,7 +76,7 @@ po::options_description makeOptions() {
     ("threads", po::value<std::string>()->default_value("auto")->value_name("N"),
         "threads that compress the output while one reads the input (the file does not depend on it); "
         "auto: the CPUs this process may run on, at most 4")
-    ("quiet,q", po::bool_switch(), "print nothing on success")
+    ("quiet,q", po::bool_switch(), "print nothing on success but warnings (on stderr)")
     ("json", po::bool_switch(), "print the summary as one JSON object")
     ("verbose,v", po::bool_switch(), "log each input file to stderr");
   // clang-format on
@@ -194,7 +194,11 @@ int convertCommand(const Args& args) {
 
   const Logger log = vm["verbose"].as<bool>() ? Logger::toStderr(LogLevel::Debug) : Logger();
   const io::ConvertSummary s = io::convert(o, log);
-  if (vm["quiet"].as<bool>()) return 0;
+  if (vm["quiet"].as<bool>()) {
+    // Quiet on success, but not about a data set that is wrong (a leaked label, an unfollowed friend tree).
+    for (const std::string& w : s.warnings) std::cerr << "warning: convert: " << w << "\n";
+    return 0;
+  }
   if (vm["json"].as<bool>()) std::cout << toJson(s).dump() << "\n";
   else std::cout << io::summaryText(s) << "\n";
   return 0;

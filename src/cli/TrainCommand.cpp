@@ -2,6 +2,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <Eigen/Core>
 #include <omp.h>
@@ -19,6 +20,7 @@
 #include "hepsweep/campaign/Options.hpp"
 #include "hepsweep/dist/Communicator.hpp"
 #include "hepsweep/dist/Environment.hpp"
+#include "hepsweep/io/Hdf5.hpp"
 #include "hepsweep/core/Error.hpp"
 #include "hepsweep/core/Log.hpp"
 #include "hepsweep/model/Model.hpp"
@@ -91,6 +93,37 @@ void catchStopSignals() {
   sigaction(SIGUSR1, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
   sigaction(SIGINT, &sa, nullptr);
+}
+
+// The test-set significance that the result file records (metrics/ams*), for the summary of a
+// single training whose campaign has physics settings: event weights in the data, a [metrics]
+// luminosity or scale, or the AMS as the objective. Without them the AMS of raw event counts means
+// little and is not printed.
+struct Significance {
+  bool shown = false;
+  double ams = NAN, threshold = NAN, signal = NAN, background = NAN, sOverSqrtB = NAN, signalEfficiency = NAN,
+         regularisation = NAN;
+  std::string note;  // why the AMS is undefined, when it is
+};
+
+Significance significanceOf(const campaign::CampaignConfig& c, const train::PreparedData& data,
+                            const fs::path& resultFile) {
+  Significance s;
+  const train::MetricsConfig& m = c.run.metrics;
+  s.shown = data.hasWeights || m.luminosity != 1 || m.signalScale != 1 || m.backgroundScale != 1 ||
+            c.search.objective == "ams";
+  if (!s.shown) return s;
+  const io::h5::File f = io::h5::File::open(resultFile.string());
+  const io::h5::Group g = f.openGroup("metrics");
+  s.ams = g.readScalarDouble("ams");
+  s.threshold = g.readScalarDouble("ams_threshold");
+  s.signal = g.readScalarDouble("ams_signal");
+  s.background = g.readScalarDouble("ams_background");
+  s.sOverSqrtB = g.readScalarDouble("ams_s_over_sqrt_b");
+  s.signalEfficiency = g.readScalarDouble("ams_signal_efficiency");
+  s.regularisation = g.readScalarDouble("ams_regularisation");
+  if (g.hasAttr("note")) s.note = g.attrString("note");
+  return s;
 }
 
 int runCampaignCommand(const campaign::CampaignConfig& c, const po::variables_map& vm, bool json, const Logger& log) {
@@ -197,12 +230,17 @@ int trainCommand(const Args& args) {
   const bool isCampaign = campaignCfg.cv.folds > 1 || campaignCfg.search.method != "none" ||
                           environment().worldSize() > 1 || vm.count("items") || vm.count("fresh");
   if (isCampaign) return runCampaignCommand(campaignCfg, vm, json, log);
-  const train::RunConfig& cfg = campaignCfg.run;
+  // The result file stores the value of the campaign's objective (metrics/objective), as a
+  // campaign item's does: aggregate ranks and labels by it (an "ams" objective read as -val_loss
+  // showed a negative AMS).
+  train::RunConfig cfg = campaignCfg.run;
+  cfg.metrics.objective = campaignCfg.search.objective;
   const std::string configToml = campaign::toToml(campaignCfg);
 
   const auto t0 = std::chrono::steady_clock::now();
   const train::PreparedData data = train::prepareData(cfg, log);
   if (const std::string w = train::weightImbalanceWarning(cfg, data); !w.empty()) log.warning(w);
+  if (const std::string w = train::labelCopyWarning(data); !w.empty()) log.warning(w);
   train::Trainer trainer(cfg, data, log);
   ProgressLine progress(progressOut, cfg.train.epochs, vm.count("quiet") == 0);
   const train::TrainResult result = trainer.fit({&progress});
@@ -229,6 +267,7 @@ int trainCommand(const Args& args) {
     scores.test.emplace_back(result.test.scores.data(), result.test.scores.data() + result.test.scores.size());
     model::writeModel(modelPath.string(), model::fromResultFiles({resultPath.string()}, &scores));
   }
+  const Significance significance = significanceOf(campaignCfg, data, resultPath);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   if (json) {
@@ -250,6 +289,16 @@ int trainCommand(const Args& args) {
     j["signal_efficiency"] = cfg.metrics.signalEfficiencies;
     j["background_efficiency"] = result.test.bkgEff;
     j["accuracy"] = result.test.confusion.accuracy();
+    if (significance.shown) {
+      j["ams"] = significance.ams;
+      j["ams_threshold"] = significance.threshold;
+      j["ams_signal"] = significance.signal;
+      j["ams_background"] = significance.background;
+      j["s_over_sqrt_b"] = significance.sOverSqrtB;
+      j["ams_signal_efficiency"] = significance.signalEfficiency;
+      j["ams_regularisation"] = significance.regularisation;
+      if (!significance.note.empty()) j["ams_note"] = significance.note;
+    }
     j["seed"] = cfg.seed;
     j["result"] = fs::absolute(resultPath).string();
     j["model"] = fs::absolute(modelPath).string();
@@ -257,12 +306,31 @@ int trainCommand(const Args& args) {
   } else {
     std::printf("\ntest AUC %.4f (val AUC %.4f), best epoch %d of %d run%s\n", result.test.auc, result.val.auc,
                 result.bestEpoch, result.epochsRun, result.stoppedEarly ? " (early stopping)" : "");
+    // No test background passing is not a perfect rejection: eps_B < 1/N_B only, as the report says.
+    long long testBackground = 0;
+    for (Eigen::Index i = 0; i < data.test.labels.size(); ++i) testBackground += data.test.labels[i] == 0.0f;
     for (std::size_t i = 0; i < cfg.metrics.signalEfficiencies.size(); ++i) {
       const double eb = result.test.bkgEff[i];
-      std::printf("  background efficiency at signal efficiency %.2f: %.4f (rejection %.1f)\n",
-                  cfg.metrics.signalEfficiencies[i], eb, eb > 0 ? 1.0 / eb : INFINITY);
+      if (eb > 0)
+        std::printf("  background efficiency at signal efficiency %.2f: %.4f (rejection %.1f)\n",
+                    cfg.metrics.signalEfficiencies[i], eb, 1.0 / eb);
+      else
+        std::printf("  background efficiency at signal efficiency %.2f: 0 of %lld test background events pass "
+                    "(< %.2g, rejection > %lld)\n",
+                    cfg.metrics.signalEfficiencies[i], testBackground, 1.0 / static_cast<double>(std::max(testBackground, 1LL)),
+                    testBackground);
     }
     std::printf("accuracy at threshold %.2f: %.4f\n", cfg.metrics.threshold, result.test.confusion.accuracy());
+    if (significance.shown) {
+      if (std::isfinite(significance.ams))
+        std::printf("AMS %.4g (b_r = %g) at score >= %.4g: expected s = %.4g, b = %.4g, s/sqrt(b) = %.4g, signal "
+                    "efficiency %.3f (test set, cut chosen on it: optimistic)\n",
+                    significance.ams, significance.regularisation, significance.threshold, significance.signal,
+                    significance.background, significance.sOverSqrtB, significance.signalEfficiency);
+      else
+        std::printf("AMS undefined on the test set%s%s\n", significance.note.empty() ? "" : ": ",
+                    significance.note.c_str());
+    }
     std::printf("%lld train / %lld val / %lld test events; training loop %.2f s (%.0f samples/s)\n",
                 static_cast<long long>(data.train.size()), static_cast<long long>(data.val.size()),
                 static_cast<long long>(data.test.size()), result.trainSeconds, result.samplesPerSecond);

@@ -8,6 +8,7 @@
 
 #include "hepsweep/core/Error.hpp"
 #include "hepsweep/core/Strings.hpp"
+#include "hepsweep/data/LabelCopy.hpp"
 #include "hepsweep/metrics/Metrics.hpp"
 
 namespace hepsweep::inspect {
@@ -89,6 +90,14 @@ Inspection inspect(const data::Dataset& ds, const std::string& file, const Optio
       c.values[i] = v;
       if (!std::isfinite(v) || (usesMissing && v == *ds.missingValue)) c.present[i] = 0;
     }
+  }
+
+  std::vector<data::LabelCopy> copies;
+  {
+    data::LabelCopyFinder finder(nf);
+    for (std::size_t i = 0; i < n; ++i)
+      finder.add({ds.features.row(static_cast<Eigen::Index>(i)).data(), nf}, labels[i]);
+    copies = finder.copies();
   }
 
   r.features.resize(nf);
@@ -182,17 +191,18 @@ Inspection inspect(const data::Dataset& ds, const std::string& file, const Optio
                               f.name + " is nearly constant: " + fmt(100 * frac, "%.2f") + "% of the present values are " +
                               fmt(topValue, "%.7g") + "; the network learns little from it"});
     }
+    // A leaked label: one value for all signal and another for all background (the check convert
+    // and train run too).
+    if (const auto copy = std::find_if(copies.begin(), copies.end(), [&](const data::LabelCopy& c) { return c.feature == j; });
+        copy != copies.end()) {
+      r.warnings.push_back({"label_copy", {f.name},
+                            data::labelCopyMessage(f.name, *copy) +
+                                "; remove it from data.features or the classifier will be perfect and useless"});
+      continue;
+    }
     if (vs.empty() || vb.empty()) continue;
     const auto [smin, smax] = std::minmax_element(vs.begin(), vs.end());
     const auto [bmin, bmax] = std::minmax_element(vb.begin(), vb.end());
-    // A leaked label: one value for all signal and another for all background (any two numbers).
-    if (vs.size() + vb.size() == n && *smin == *smax && *bmin == *bmax && *smin != *bmin) {
-      r.warnings.push_back({"label_copy", {f.name},
-                            f.name + " is a copy of the label (" + fmt(*smin, "%.7g") + " for every signal, " +
-                            fmt(*bmin, "%.7g") + " for every background event): a leaked label; remove it "
-                            "from data.features or the classifier will be perfect and useless"});
-      continue;
-    }
     // Disjoint value ranges, decided on the values themselves rather than on AUC == 1 after sums.
     if (*smax < *bmin || *bmax < *smin)
       r.warnings.push_back({"perfect_separation", {f.name},

@@ -24,6 +24,7 @@
 #include "hepsweep/core/Time.hpp"
 #include "hepsweep/core/Strings.hpp"
 #include "hepsweep/core/Version.hpp"
+#include "hepsweep/data/LabelCopy.hpp"
 #include "hepsweep/io/DatasetFile.hpp"
 #include "hepsweep/io/Hdf5.hpp"
 #include "hepsweep/io/RootFile.hpp"
@@ -371,8 +372,8 @@ class ChunkBuffer {
 
 // Rows of one input (text or ROOT) into the chunk buffer, with convert's checks.
 ConvertedInput readRows(const InputFile& in, const ConvertOptions& o, const std::vector<std::string>& features,
-                        LabelRule& labelRule, ConvertSummary& sum, ChunkBuffer& out, std::size_t threads,
-                        const Logger& log) {
+                        LabelRule& labelRule, ConvertSummary& sum, ChunkBuffer& out, data::LabelCopyFinder& labelCopies,
+                        std::size_t threads, const Logger& log) {
   // With threads to spare, the input's SHA-256 is one more thread, off the reading thread's path.
   RowReader r = RowReader::open(in.path, o.separator, o.blockSize, threads > 1);
   const std::size_t nf = features.size();
@@ -414,6 +415,7 @@ ConvertedInput readRows(const InputFile& in, const ConvertOptions& o, const std:
     const bool signal = byLabel ? labelRule.isSignal(r.text(labelAt)) : in.cls == InputClass::Signal;
     const float w = hasWeights ? r.weight(weightAt) : 1.0f;
     const std::int64_t id = hasIds ? r.integer(idAt) : 0;
+    labelCopies.add({row, nf}, signal ? 1.0f : 0.0f);
     out.push(signal, w, id, ci, sum);
   }
   ci.rows = r.rowsRead();
@@ -618,10 +620,11 @@ ConvertSummary convert(const ConvertOptions& o, const Logger& log) {
   const std::size_t chunkRows = chunkRowsFor(nf);
   sum.threads = o.threads > 0 ? static_cast<std::size_t>(o.threads) : defaultConvertThreads();
 
+  data::LabelCopyFinder labelCopies(nf);
   h5::writeAtomically(o.output, [&](h5::File& f) {
     ChunkBuffer out(f, nf, chunkRows, hasIds, o.compressionLevel, sum.threads);
     for (const auto& in : inputs) {
-      ConvertedInput ci = readRows(in, o, features, labelRule, sum, out, sum.threads, log);
+      ConvertedInput ci = readRows(in, o, features, labelRule, sum, out, labelCopies, sum.threads, log);
       sum.nSignal += ci.nSignal;
       sum.nBackground += ci.nBackground;
       sum.rows += ci.rows;
@@ -684,6 +687,12 @@ ConvertSummary convert(const ConvertOptions& o, const Logger& log) {
     prov.setAttr("format_version", kDatasetFormatVersion);
   });
 
+  for (const data::LabelCopy& c : labelCopies.copies()) {
+    const std::string w = data::labelCopyMessage(features[c.feature], c) + "; leave it out (--drop " +
+                          str::quoted(features[c.feature]) + ") or a classifier trained on it will be perfect and useless";
+    log.warning("convert: " + w);
+    sum.warnings.push_back(w);
+  }
   sum.labelCounts = labelRule.counts();
   sum.otherLabelValues = labelRule.others();
   sum.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

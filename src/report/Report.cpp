@@ -54,6 +54,14 @@ std::string textSummary(const Summary& s) {
         << "\n";
     }
   }
+  if (!s.workingPointsWeighted.empty()) {
+    o << "  working points with event weights (test set, ensemble; efficiencies of the summed weights):\n";
+    for (const auto& wp : s.workingPointsWeighted)
+      o << "    eff_S = " << fmt(wp.signalEfficiency, 3) << ": eff_B = " << fmt(wp.ensembleBackgroundEfficiency, 4)
+        << " (folds " << pm(wp.foldMeanBackgroundEfficiency, wp.foldStdBackgroundEfficiency, 4) << "), rejection "
+        << (wp.ensembleBackgroundEfficiency > 0 ? fmt(1.0 / wp.ensembleBackgroundEfficiency, 4) : std::string("n/a"))
+        << "\n";
+  }
   if (!s.overtraining.empty()) {
     o << "  overtraining check (KS p-value, train vs test):";
     double minP = 1;

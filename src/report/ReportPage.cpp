@@ -143,30 +143,45 @@ std::string Builder::html(const std::string& finalDir) const {
   // Test set.
   {
     std::string b;
-    if (!s.workingPoints.empty()) {
-      const std::vector<std::string> header{"signal efficiency \xCE\xB5_S", "\xCE\xB5_B (ensemble)",
+    const auto workingPointTable = [&](const std::vector<aggregate::WorkingPoint>& points, const std::string& caption,
+                                       bool weighted) {
+      if (points.empty()) return;
+      const std::string of = weighted ? ", event weights" : "";
+      const std::vector<std::string> header{"signal efficiency \xCE\xB5_S" + of, "\xCE\xB5_B (ensemble" + of + ")",
                                             "\xCE\xB5_B (fold models, mean \xC2\xB1 std)",
                                             "rejection 1/\xCE\xB5_B (ensemble)",
                                             "rejection (fold models, mean \xC2\xB1 std)", "score threshold (ensemble)"};
       std::vector<std::vector<std::string>> rows;
       const double nBackground = testBackgroundEvents(s);
-      for (const auto& wp : s.workingPoints) {
+      for (const auto& wp : points) {
         const bool none = !(wp.ensembleBackgroundEfficiency > 0);
         const bool foldRejection = wp.foldMeanBackgroundRejection != 0 || wp.foldStdBackgroundRejection != 0;
-        rows.push_back({fmt(wp.signalEfficiency, 3), none ? efficiencyLimit(nBackground) : fmt(wp.ensembleBackgroundEfficiency, 4),
+        // A weighted efficiency of 0 has no 1/N bound in events: say 0 and no finite rejection.
+        rows.push_back({fmt(wp.signalEfficiency, 3),
+                        none ? (weighted ? std::string("0") : efficiencyLimit(nBackground)) : fmt(wp.ensembleBackgroundEfficiency, 4),
                         pm(wp.foldMeanBackgroundEfficiency, wp.foldStdBackgroundEfficiency, 4),
-                        none ? rejectionLimit(nBackground) : fmt(1.0 / wp.ensembleBackgroundEfficiency, 4),
+                        none ? (weighted ? std::string("n/a (no weighted background passes)") : rejectionLimit(nBackground))
+                             : fmt(1.0 / wp.ensembleBackgroundEfficiency, 4),
                         foldRejection ? pm(wp.foldMeanBackgroundRejection, wp.foldStdBackgroundRejection, 4) : std::string("n/a"),
                         fmt(wp.ensembleThreshold, 5)});
       }
-      b += html::table(header, rows,
-                       "Working points on the held-out test set: background efficiency at fixed signal efficiency, "
-                       "for the ensemble of the best point's fold models and across its fold models.");
-    }
+      b += html::table(header, rows, caption);
+    };
+    workingPointTable(s.workingPoints,
+                      std::string("Working points on the held-out test set: background efficiency at fixed signal "
+                                  "efficiency, for the ensemble of the best point's fold models and across its fold "
+                                  "models.") +
+                          (s.workingPointsWeighted.empty() ? "" : " Efficiencies count events (unweighted)."),
+                      false);
+    workingPointTable(s.workingPointsWeighted,
+                      "The same working points with the test events' weights: efficiencies are fractions of each "
+                      "class's summed weight (the expected yields' efficiencies a physics selection quotes).",
+                      true);
     b += figures("test");
     if (!s.roc.empty()) {
       std::vector<std::vector<std::string>> rows;
       for (const auto& c : s.roc) rows.push_back({c.label, fmt(c.auc, 5)});
+      for (const auto& c : s.rocWeighted) rows.push_back({c.label, fmt(c.auc, 5)});
       b += html::table(std::vector<std::string>{"model", "test AUC"}, rows, "ROC AUC on the held-out test set.");
     }
     if (!s.ams.empty()) {

@@ -75,6 +75,39 @@ void Builder::roc() {
                       "Working points of the ensemble on the test set (rejection NaN where no background passes).",
                       std::vector<gp::Column>{{"signal_efficiency", wpS}, {"background_efficiency", wpB},
                                               {"background_rejection", wpR}});
+  // With event weights: the ensemble's weighted curve and working points beside the counted ones
+  // (efficiencies as fractions of the summed weight, what a physics selection quotes).
+  const aggregate::RocCurve* weighted = s_.rocWeighted.empty() ? nullptr : &s_.rocWeighted.back();
+  const std::string weightedTitle =
+      weighted ? "ensemble, event weights, AUC " + fmt(weighted->auc, 4) : std::string();
+  if (weighted) {
+    gp::Block b;
+    b.title = weighted->label + " (AUC " + fmt(weighted->auc, 5) + ")";
+    b.columns = {{"signal_efficiency", {}}, {"background_efficiency", {}}, {"background_rejection", {}}};
+    const std::size_t n = std::min(weighted->signalEfficiency.size(), weighted->backgroundEfficiency.size());
+    const std::size_t stride = (n + kMaxCurvePoints - 1) / kMaxCurvePoints;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (i % stride != 0 && i + 1 != n) continue;
+      const double eb = weighted->backgroundEfficiency[i];
+      b.columns[0].values.push_back(weighted->signalEfficiency[i]);
+      b.columns[1].values.push_back(eb);
+      b.columns[2].values.push_back(eb > 0 ? 1.0 / eb : NAN);
+    }
+    std::vector<double> ws, wb, wr;
+    for (const auto& wp : s_.workingPointsWeighted) {
+      ws.push_back(wp.signalEfficiency);
+      wb.push_back(wp.ensembleBackgroundEfficiency);
+      wr.push_back(wp.ensembleBackgroundEfficiency > 0 ? 1.0 / wp.ensembleBackgroundEfficiency : NAN);
+    }
+    gp::Block w;
+    w.title = "working points of the ensemble with event weights";
+    w.columns = {{"signal_efficiency", ws}, {"background_efficiency", wb}, {"background_rejection", wr}};
+    gp::writeDataFile(path("roc-weighted.dat"),
+                      "The ensemble's ROC on the held-out test set with the events' weights (efficiencies are "
+                      "fractions of the summed weight of each class), then its working points (gnuplot 'index 0', "
+                      "'index 1'). roc.dat counts events.",
+                      std::vector<gp::Block>{std::move(b), std::move(w)});
+  }
   std::vector<std::string> lineStyle;
   std::size_t foldIndex = 0;
   for (std::size_t i = 0; i < blocks.size(); ++i)
@@ -103,6 +136,12 @@ void Builder::roc() {
   g << ", \\\n     (x > 0 ? 1/x : NaN) with lines lw 1.5 dt 3 lc rgb '#888888' title 'random classifier'";
   if (!wpS.empty())
     g << ", \\\n     'roc-working-points.dat' using 1:3 with points pt 6 ps 2 lw 2 lc rgb 'black' title 'working points'";
+  if (weighted)
+    g << ", \\\n     'roc-weighted.dat' index 0 using 1:3 with lines lw 2.5 dt 2 lc rgb '#444444' title "
+      << gp::quote(gp::enhancedLiteral(weightedTitle));
+  if (weighted && !s_.workingPointsWeighted.empty())
+    g << ", \\\n     'roc-weighted.dat' index 1 using 1:3 with points pt 4 ps 2 lw 2 lc rgb '#444444' title "
+         "'working points, event weights'";
   // Each lower limit: an arrow up from N_B, in its curve's colour.
   if (!limitS.empty())
     g << ", \\\n     NaN with points pt 9 ps 1.5 lc rgb 'black' title "
@@ -121,6 +160,10 @@ void Builder::roc() {
                "only bounded: \xCE\xB5_B < 1/N_B, so 1/\xCE\xB5_B > N_B = " + fmt(nBackground, 6) +
                " test background events; an arrow from N_B marks that lower limit at the highest signal efficiency it "
                "holds for.";
+  if (weighted)
+    caption += " The test events carry weights: the dashed grey curve and the open squares are the ensemble's ROC "
+               "and working points with the weights (efficiencies as fractions of each class's summed weight); the "
+               "other curves count events.";
   if (unbounded)
     caption += " Points where no background event passes (\xCE\xB5_B = 0) are not drawn: this summary does not "
                "record the test set's size, which bounds their rejection.";
@@ -140,6 +183,12 @@ void Builder::roc() {
   lin << ", \\\n     x with lines lw 1.5 dt 3 lc rgb '#888888' title 'random classifier'";
   if (!wpS.empty())
     lin << ", \\\n     'roc-working-points.dat' using 2:1 with points pt 6 ps 2 lw 2 lc rgb 'black' title 'working points'";
+  if (weighted)
+    lin << ", \\\n     'roc-weighted.dat' index 0 using 2:1 with lines lw 2.5 dt 2 lc rgb '#444444' title "
+        << gp::quote(gp::enhancedLiteral(weightedTitle));
+  if (weighted && !s_.workingPointsWeighted.empty())
+    lin << ", \\\n     'roc-weighted.dat' index 1 using 2:1 with points pt 4 ps 2 lw 2 lc rgb '#444444' title "
+           "'working points, event weights'";
   lin << "\n";
   addPlot({"roc-linear", "ROC curves: signal efficiency against background efficiency, linear axes",
            "The same ROC curves on linear axes, true positive rate \xCE\xB5_S against false positive rate \xCE\xB5_B, "

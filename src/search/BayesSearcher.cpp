@@ -12,6 +12,7 @@
 #include "hepsweep/core/Random.hpp"
 #include "hepsweep/core/Strings.hpp"
 #include "hepsweep/search/Bayes.hpp"
+#include "hepsweep/search/PartialDependence.hpp"
 #include "hepsweep/search/Gp.hpp"
 
 namespace hepsweep::search {
@@ -190,18 +191,7 @@ std::vector<Value> BayesSearcher::generate(std::int64_t id) {
 }
 
 Eigen::VectorXd BayesSearcher::features(const std::vector<Value>& values) const {
-  const auto& dims = space().dimensions();
-  Eigen::VectorXd f(static_cast<Eigen::Index>(columns_));
-  Eigen::Index c = 0;
-  for (std::size_t d = 0; d < dims.size(); ++d) {
-    if (dims[d].kind() == Kind::Choice) {
-      for (std::size_t k = 0; k < dims[d].choiceTexts().size(); ++k)
-        f(c++) = static_cast<std::size_t>(values[d].number) == k ? 1.0 : 0.0;
-    } else {
-      f(c++) = dims[d].toUnit(values[d]);
-    }
-  }
-  return f;
+  return modelFeatures(space(), values);
 }
 
 std::optional<BayesSearcher::TrainingData> BayesSearcher::trainingData(std::int64_t id) const {

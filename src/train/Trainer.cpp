@@ -12,6 +12,7 @@
 #include "hepsweep/core/Sha256.hpp"
 #include "hepsweep/core/Strings.hpp"
 #include "hepsweep/dist/GradientReduction.hpp"
+#include "hepsweep/data/LabelCopy.hpp"
 #include "hepsweep/io/DatasetFile.hpp"
 #include "hepsweep/nn/Loss.hpp"
 #include "hepsweep/nn/Optimizer.hpp"
@@ -518,6 +519,24 @@ std::string weightImbalanceWarning(const RunConfig& cfg, const PreparedData& p) 
          "): the weighted loss is dominated by the " + (s > b ? "signal" : "background") +
          " class and the scores will crowd at " + (s > b ? "1" : "0") +
          ". Set data.balance = \"reweight\" to give both classes the same total weight";
+}
+
+std::string labelCopyWarning(const PreparedData& p) {
+  const FeatureSource& src = p.source;
+  if (!src.table) return {};
+  data::LabelCopyFinder finder(src.columns.size());
+  std::vector<float> row(src.columns.size());
+  for (Eigen::Index e = 0; e < p.train.size(); ++e) {
+    const data::Index r = p.train.tableRowOf(e);
+    if (r < 0) continue;  // held by another rank of the group
+    for (std::size_t j = 0; j < row.size(); ++j) row[j] = src.row(r)[src.columns[j]];
+    finder.add(row, p.train.labels[e]);
+  }
+  std::vector<std::string> found;
+  for (const data::LabelCopy& c : finder.copies()) found.push_back(data::labelCopyMessage(p.featureNames[c.feature], c));
+  if (found.empty()) return {};
+  return str::join(found, "; ") + " (in the training events). Remove " + (found.size() > 1 ? "them" : "it") +
+         " from data.features (or `convert --drop`): the classifier would be perfect on paper and useless";
 }
 
 Checkpoint Trainer::checkpoint() const {

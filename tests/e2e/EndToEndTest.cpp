@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include "CliRun.hpp"
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -254,4 +257,195 @@ TEST(EndToEnd, OneModelTrainApplyExportReport) {
                           "sys.argv[1:]); sys.exit(0 if numpy.array_equal(a, b) else 1)\" " +
                           scored.string() + " " + (dir / "again.h5").string());
   EXPECT_EQ(same.status, 0) << same.out;
+}
+
+namespace {
+
+// 1200 events, half signal: x0 separates the classes, x1 is noise, `leak` is the label itself.
+// Signal events weigh 0.5, background ones 1 to 2.
+fs::path writeWeightedCsv(const fs::path& dir) {
+  const fs::path p = dir / "weighted.csv";
+  std::ofstream csv(p);
+  csv << "x0,x1,leak,w,label\n";
+  std::uint64_t state = 12345;
+  const auto uniform = [&state] {  // a fixed LCG: the same file everywhere
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<double>(state >> 11) / 9007199254740992.0;
+  };
+  for (int i = 0; i < 1200; ++i) {
+    const bool sig = i % 2 == 0;
+    const double x0 = (sig ? 1.0 : 0.0) + 2 * (uniform() + uniform() + uniform() - 1.5);
+    csv << x0 << "," << uniform() << "," << (sig ? 1 : 0) << ","
+        << (sig ? 0.5 : 1.0 + 0.5 * (1 + std::sin(0.05 * i))) << "," << (sig ? 1 : 0) << "\n";
+  }
+  return p;
+}
+
+}  // namespace
+
+// A feature that repeats the label: `convert` warns (summary, --json warnings, and stderr under
+// --quiet), `train` warns on its training events once (a 3-fold campaign too), and leaving the
+// column out silences it. Would catch a check that never runs in one of the commands, or that
+// fires on ordinary features.
+TEST(EndToEnd, LeakedLabelIsWarnedByConvertAndTrain) {
+  const fs::path dir = workDir("leak");
+  const fs::path csv = writeWeightedCsv(dir), data = dir / "w.h5";
+  const std::string message = "leak is a copy of the label (1 for every signal, 0 for every background event)";
+  CliRun c = run(kCli + " convert " + csv.string() + " --label label --weight w -o " + data.string());
+  ASSERT_EQ(c.status, 0) << c.out;
+  EXPECT_NE(c.out.find(message), std::string::npos) << c.out;
+  EXPECT_EQ(c.out.find("x0 is a copy"), std::string::npos) << c.out;
+  c = run(kCli + " convert " + csv.string() + " --label label --weight w --quiet -o " + (dir / "q.h5").string());
+  ASSERT_EQ(c.status, 0) << c.out;
+  EXPECT_NE(c.out.find("warning: convert: " + message), std::string::npos) << c.out;
+  c = run(kCli + " convert " + csv.string() + " --label label --weight w --json -o " + (dir / "j.h5").string());
+  ASSERT_EQ(c.status, 0) << c.out;
+  const auto j = nlohmann::json::parse(c.out.substr(c.out.find('{')));
+  ASSERT_EQ(j["warnings"].size(), 1u) << c.out;
+  EXPECT_NE(j["warnings"][0].get<std::string>().find(message), std::string::npos);
+  c = run(kCli + " convert " + csv.string() + " --label label --weight w --drop leak -o " + (dir / "d.h5").string());
+  ASSERT_EQ(c.status, 0) << c.out;
+  EXPECT_EQ(c.out.find("leaked label"), std::string::npos) << c.out;
+
+  const fs::path toml = dir / "campaign.toml";
+  std::ofstream(toml) << "seed = 1\n[data]\nfile = \"" << data.string() << "\"\nbalance = \"reweight\"\n"
+                      << "split = { train = 0.6, val = 0.2, test = 0.2 }\n[model]\nwidths = [4]\n"
+                      << "[train]\nepochs = 1\nbatch_size = 64\n[output]\ndir = \"" << (dir / "out").string() << "\"\n";
+  const auto count = [](const std::string& text, const std::string& what) {
+    std::size_t n = 0;
+    for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+    return n;
+  };
+  CliRun t = run(kCli + " train " + toml.string() + " --quiet");
+  ASSERT_EQ(t.status, 0) << t.out;
+  EXPECT_EQ(count(t.out, message), 1u) << t.out;
+  EXPECT_NE(t.out.find("Remove it from data.features"), std::string::npos) << t.out;
+  t = run(kCli + " train " + toml.string() + " --quiet --set cv.folds=3 --set 'output.dir=\"" + (dir / "cv").string() + "\"'");
+  ASSERT_EQ(t.status, 0) << t.out;
+  EXPECT_EQ(count(t.out, message), 1u) << t.out;
+  t = run(kCli + " train " + toml.string() + " --quiet --set 'data.features=[\"x0\",\"x1\"]' --set 'output.dir=\"" +
+          (dir / "clean").string() + "\"'");
+  ASSERT_EQ(t.status, 0) << t.out;
+  EXPECT_EQ(t.out.find("leaked label"), std::string::npos) << t.out;
+}
+
+// Weighted data with a luminosity: `train` prints the test AMS and s/sqrt(b) and puts them in
+// --json, consistent with each other (AMS and s/sqrt(b) recomputed from the printed yields); on
+// unweighted data without physics settings it does not. The report of that training shows the
+// weighted ROC and working points, labelled, next to the counted ones; an unweighted one does not.
+TEST(EndToEnd, PhysicsSettingsGiveSignificanceAndWeightedRoc) {
+  const fs::path dir = workDir("physics");
+  const fs::path data = dir / "w.h5";
+  CliRun c = run(kCli + " convert " + writeWeightedCsv(dir).string() + " --label label --weight w --drop leak --quiet -o " +
+                 data.string());
+  ASSERT_EQ(c.status, 0) << c.out;
+  const fs::path toml = dir / "campaign.toml";
+  std::ofstream(toml) << "seed = 3\n[data]\nfile = \"" << data.string() << "\"\nbalance = \"reweight\"\n"
+                      << "split = { train = 0.6, val = 0.2, test = 0.2 }\n[model]\nwidths = [8]\n"
+                      << "[train]\nepochs = 5\nbatch_size = 32\nlearning_rate = 0.01\n[metrics]\nluminosity = 2.0\n"
+                      << "[output]\ndir = \"" << (dir / "out").string() << "\"\n";
+  CliRun t = run(kCli + " train " + toml.string() + " --quiet");
+  ASSERT_EQ(t.status, 0) << t.out;
+  EXPECT_NE(t.out.find("AMS "), std::string::npos) << t.out;
+  EXPECT_NE(t.out.find("s/sqrt(b) = "), std::string::npos) << t.out;
+  t = run(kCli + " train " + toml.string() + " --quiet --json --set 'output.dir=\"" + (dir / "json").string() + "\"'");
+  ASSERT_EQ(t.status, 0) << t.out;
+  const auto j = nlohmann::json::parse(t.out.substr(t.out.find('{')));
+  for (const char* k : {"ams", "ams_threshold", "ams_signal", "ams_background", "s_over_sqrt_b", "ams_regularisation"})
+    ASSERT_TRUE(j.contains(k) && j[k].is_number()) << k << ": " << t.out;
+  const double s = j["ams_signal"], b = j["ams_background"], br = j["ams_regularisation"];
+  EXPECT_GT(s, 0);
+  EXPECT_NEAR(j["s_over_sqrt_b"].get<double>(), s / std::sqrt(b), 1e-9 * s / std::sqrt(b));
+  EXPECT_NEAR(j["ams"].get<double>(), std::sqrt(2 * ((s + b + br) * std::log1p(s / (b + br)) - s)), 1e-9);
+  // Expected signal at most luminosity x the summed signal weight of the whole sample (2 x 600 x 0.5).
+  EXPECT_LE(s, 600.0 + 1e-6);
+
+  // search.objective = "ams" in a single training: the result file's objective is -val_ams (what
+  // aggregate ranks and shows as the validation AMS), not the validation loss.
+  t = run(kCli + " train " + toml.string() + " --quiet --set 'search.objective=\"ams\"' --set 'output.dir=\"" +
+          (dir / "ams").string() + "\"'");
+  ASSERT_EQ(t.status, 0) << t.out;
+  const CliRun objective = run("/usr/bin/python3 -c \"import h5py, sys; m = h5py.File(sys.argv[1])['metrics']; "
+                               "sys.exit(0 if m['val_ams'][()] > 0 and m['objective'][()] == -m['val_ams'][()] else 1)\" " +
+                               (dir / "ams" / "result.h5").string());
+  EXPECT_EQ(objective.status, 0) << objective.out;
+
+  const fs::path plainDir = dir / "plain";
+  fs::create_directories(plainDir);
+  const CliRun plain = run(kCli + " train " + writeCampaign(plainDir).string() + " --json --quiet");
+  ASSERT_EQ(plain.status, 0) << plain.out;
+  EXPECT_FALSE(nlohmann::json::parse(plain.out.substr(plain.out.find('{'))).contains("ams")) << plain.out;
+
+  if (std::system("command -v gnuplot > /dev/null 2>&1") != 0) GTEST_SKIP() << "needs gnuplot on PATH";
+  const CliRun g = run(kCli + " aggregate " + (dir / "out").string() + " --no-inspect");
+  ASSERT_EQ(g.status, 0) << g.out;
+  EXPECT_NE(g.out.find("working points with event weights"), std::string::npos) << g.out;
+  const fs::path report = dir / "out" / "report";
+  ASSERT_TRUE(fs::exists(report / "roc-weighted.dat"));
+  const std::string index = readText(report / "index.html");
+  EXPECT_NE(index.find("ensemble, weighted"), std::string::npos);
+  EXPECT_NE(index.find("The same working points with the test events"), std::string::npos);
+  EXPECT_NE(index.find("Efficiencies count events (unweighted)"), std::string::npos);
+  EXPECT_NE(readText(report / "roc.gp").find("'working points, event weights'"), std::string::npos);
+
+
+  const CliRun pg = run(kCli + " aggregate " + (plainDir / "out").string() + " --no-inspect");
+  ASSERT_EQ(pg.status, 0) << pg.out;
+  EXPECT_EQ(pg.out.find("event weights"), std::string::npos) << pg.out;
+  EXPECT_FALSE(fs::exists(plainDir / "out" / "report" / "roc-weighted.dat"));
+}
+
+// `aggregate A B` says it merges; `aggregate A B --compare` aggregates each on its own: the text
+// names both runs, --json gives each run's best-so-far curve (non-increasing, ending at its best
+// objective) and, for the Bayesian run only, a partial dependence per searched dimension; the page
+// has the convergence plot and one partial-dependence plot per dimension of the Bayesian run.
+TEST(EndToEnd, CompareRunsSideBySide) {
+  const fs::path dir = workDir("compare");
+  const std::string space = "[search.space]\n\"model.dropout\" = { min = 0.0, max = 0.3 }\n"
+                            "\"train.learning_rate\" = { min = 1e-3, max = 1e-2, log = true }\n";
+  const fs::path bayesDir = dir / "bayes", randomDir = dir / "random";
+  fs::create_directories(bayesDir);
+  fs::create_directories(randomDir);
+  CliRun r = run(kCli + " train " +
+                 writeCampaign(bayesDir, "[cv]\nfolds = 2\n[search]\nmethod = \"bayes\"\nbudget = 4\ninitial_points = 2\n" + space)
+                     .string() + " --quiet --set train.epochs=2");
+  ASSERT_EQ(r.status, 0) << r.out;
+  r = run(kCli + " train " + writeCampaign(randomDir, "[cv]\nfolds = 2\n[search]\nmethod = \"random\"\nbudget = 3\n" + space)
+                                 .string() + " --quiet --set train.epochs=2");
+  ASSERT_EQ(r.status, 0) << r.out;
+  const std::string a = (bayesDir / "out").string(), b = (randomDir / "out").string();
+
+  const CliRun merged = run(kCli + " aggregate " + a + " " + b + " --no-report -o " + (dir / "merged.h5").string());
+  ASSERT_EQ(merged.status, 0) << merged.out;
+  EXPECT_NE(merged.out.find("merged 2 run directories into one ranking"), std::string::npos) << merged.out;
+
+  const CliRun text = run(kCli + " aggregate " + a + " " + b + " --compare --report " + (dir / "cmp").string());
+  ASSERT_EQ(text.status, 0) << text.out;
+  EXPECT_NE(text.out.find("run 1: " + a + " (bayes)"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("run 2: " + b + " (random)"), std::string::npos) << text.out;
+  for (const char* f : {"index.html", "convergence.png", "convergence.dat", "dependence-1-1.png", "dependence-1-2.png"})
+    EXPECT_TRUE(fs::exists(dir / "cmp" / f)) << f;
+  EXPECT_FALSE(fs::exists(dir / "cmp" / "dependence-2-1.png"));  // random search: no model to show
+  EXPECT_FALSE(fs::exists(fs::path(a) / "summary.h5"));         // --compare writes only its page
+
+  const CliRun js = run(kCli + " aggregate " + a + " " + b + " --compare --json --report " + (dir / "cmp2").string());
+  ASSERT_EQ(js.status, 0) << js.out;
+  const auto j = nlohmann::json::parse(js.out.substr(js.out.find('{')));
+  ASSERT_EQ(j["runs"].size(), 2u);
+  for (const auto& run : j["runs"]) {
+    const auto& best = run["best_so_far"];
+    ASSERT_FALSE(best.empty());
+    for (std::size_t i = 1; i < best.size(); ++i) EXPECT_LE(best[i].get<double>(), best[i - 1].get<double>());
+    EXPECT_DOUBLE_EQ(best.back().get<double>(), run["best_objective"].get<double>());
+  }
+  EXPECT_EQ(j["runs"][0]["best_so_far"].size(), 4u);
+  EXPECT_EQ(j["runs"][1]["best_so_far"].size(), 3u);
+  ASSERT_EQ(j["runs"][0]["partial_dependence"].size(), 2u);
+  EXPECT_EQ(j["runs"][0]["partial_dependence"][0]["key"], "model.dropout");
+  EXPECT_EQ(j["runs"][0]["partial_dependence"][0]["mean"].size(), 40u);
+  EXPECT_TRUE(j["runs"][1]["partial_dependence"].empty());
+
+  const CliRun one = run(kCli + " aggregate " + a + " --compare");
+  EXPECT_NE(one.status, 0);
+  EXPECT_NE(one.out.find("at least two run directories"), std::string::npos) << one.out;
 }

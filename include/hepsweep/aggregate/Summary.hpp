@@ -116,6 +116,11 @@ struct Summary {
   std::vector<RocCurve> roc;             // each fold, then "ensemble"
   double ensembleTestAuc = 0, foldMeanTestAuc = 0, foldStdTestAuc = 0;
   std::vector<WorkingPoint> workingPoints;
+  // When some test event weight differs from 1: the same curves ("fold K, weighted", "ensemble,
+  // weighted") and working points with the events weighted, efficiencies being fractions of the
+  // summed weight (roc and workingPoints count events). Empty otherwise. Not stored in summary.h5.
+  std::vector<RocCurve> rocWeighted;
+  std::vector<WorkingPoint> workingPointsWeighted;
   std::vector<OvertrainingCheck> overtraining;
 
   int folds = 0;                             // cv.folds of the campaign

@@ -108,6 +108,11 @@ struct PreparedData {
 inline constexpr double kWeightImbalance = 100.0;
 std::string weightImbalanceWarning(const RunConfig& cfg, const PreparedData& data);
 
+// When an input feature reproduces the label on the training events this process holds
+// (data::LabelCopyFinder: one value for every signal event, another for every background one): a
+// warning naming each such feature and the fix. Else empty.
+std::string labelCopyWarning(const PreparedData& data);
+
 // Load the data file named in the configuration and prepare the three splits (a single training).
 PreparedData prepareData(const RunConfig& cfg, const Logger& log = {});
 // From events in memory whose table holds every row of the data file (events.features; e.g. a
