@@ -21,6 +21,7 @@
 #include "hepsweep/core/Error.hpp"
 #include "hepsweep/core/OrderedPipeline.hpp"
 #include "hepsweep/core/Sha256.hpp"
+#include "hepsweep/io/Columns.hpp"
 #include "hepsweep/core/Time.hpp"
 #include "hepsweep/core/Strings.hpp"
 #include "hepsweep/core/Version.hpp"
@@ -659,23 +660,12 @@ ConvertSummary convert(const ConvertOptions& o, const Logger& log) {
     f.setAttr("format_version", kDatasetFormatVersion);
 
     h5::Group prov = f.createGroup("provenance");
-    std::vector<std::string> paths, absPaths, shas, seps;
-    std::vector<std::int64_t> rows;
-    std::vector<std::int8_t> classes;
-    for (const auto& ci : sum.inputs) {
-      paths.push_back(ci.path);
-      absPaths.push_back(ci.absolutePath);
-      shas.push_back(ci.sha256);
-      seps.push_back(ci.separator);
-      rows.push_back(ci.rows);
-      classes.push_back(static_cast<std::int8_t>(ci.inputClass));
-    }
-    prov.writeStrings("input_paths", paths);
-    prov.writeStrings("input_absolute_paths", absPaths);
-    prov.writeStrings("input_sha256", shas);
-    prov.writeStrings("input_separator", seps);
-    prov.write<std::int64_t>("input_rows", rows, false);
-    prov.write<std::int8_t>("input_class", classes, false);
+    h5::writeColumns(prov, sum.inputs, h5::Deflate::Off, h5::column<std::string>("input_paths", &ConvertedInput::path),
+                     h5::column<std::string>("input_absolute_paths", &ConvertedInput::absolutePath),
+                     h5::column<std::string>("input_sha256", &ConvertedInput::sha256),
+                     h5::column<std::string>("input_separator", &ConvertedInput::separator),
+                     h5::column<std::int64_t>("input_rows", &ConvertedInput::rows),
+                     h5::column<std::int8_t>("input_class", &ConvertedInput::inputClass));
     prov.setAttr("command_line", o.commandLine);
     prov.setAttr("compression_level", std::int64_t{o.compressionLevel});
     prov.setAttr("version", versionString());
