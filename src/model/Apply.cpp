@@ -412,7 +412,7 @@ ApplySummary applyModel(const ApplyOptions& o, const Logger& log) {
   s.modelSha256 = sha256File(o.modelPath);
   s.folds = m.numFolds();
 
-  // Inputs: HDF5 datasets block by block; text and ROOT inputs streamed through io::RowReader.
+  // Inputs: HDF5 datasets block by block; text and ROOT inputs streamed through io::InputReader.
   // All are opened (and their columns checked) before anything is scored.
   std::vector<Source> sources;
   std::vector<std::future<std::string>> hashes(o.inputs.size());
@@ -451,7 +451,7 @@ ApplySummary applyModel(const ApplyOptions& o, const Logger& log) {
         }
       }
     } else {
-      const io::RowReader r = io::RowReader::open(path, separator);
+      const io::InputReader r = io::InputReader::open(path, separator);
       src.format = r.isRoot() ? "root" : "text";
       if (r.tree() && !r.tree()->friendWarning().empty()) log.warning("apply: " + r.tree()->friendWarning());
       for (const std::string& f : m.featureNames) {
@@ -478,7 +478,7 @@ ApplySummary applyModel(const ApplyOptions& o, const Logger& log) {
     AppliedInput a;
     a.path = src.path;
     a.format = src.format;
-    // Text inputs are hashed while they are read; ROOT files after (io::RowReader::finishSha256);
+    // Text inputs are hashed while they are read; ROOT files after (io::InputReader::finishSha256);
     // HDF5 files here, or on a thread of their own beside the scoring when there are threads.
     if (!src.streamed()) {
       if (o.threads > 1) hashes[sources.size()] = std::async(std::launch::async, [path] { return sha256File(path); });
@@ -589,7 +589,7 @@ ApplySummary applyModel(const ApplyOptions& o, const Logger& log) {
       }
     } else {
       Scorer scorer(m);
-      io::RowReader r = io::RowReader::open(src.path, separator);
+      io::InputReader r = io::InputReader::open(src.path, separator);
       std::vector<std::size_t> columns;
       for (std::size_t c = 0; c < src.columns.size(); ++c)
         columns.push_back(r.requireColumn(src.columns[c], c < m.featureNames.size() ? "the model's features"
