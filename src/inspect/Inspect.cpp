@@ -6,6 +6,8 @@
 #include <limits>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
 #include "hepsweep/core/Error.hpp"
 #include "hepsweep/core/Strings.hpp"
 #include "hepsweep/metrics/Metrics.hpp"
@@ -288,9 +290,7 @@ nlohmann::ordered_json matrixJson(const Eigen::MatrixXd& m) {
   return rows;
 }
 
-}  // namespace
-
-nlohmann::ordered_json toJson(const Inspection& r) {
+nlohmann::ordered_json toJsonValue(const Inspection& r) {
   nlohmann::ordered_json j;
   j["file"] = r.file;
   j["rows"] = r.rows;
@@ -338,6 +338,14 @@ nlohmann::ordered_json toJson(const Inspection& r) {
     warnings.push_back({{"kind", w.kind}, {"features", w.features}, {"message", w.message}});
   j["warnings"] = warnings;
   return j;
+}
+
+}  // namespace
+
+std::string toJson(const Inspection& r, int indent, const std::string& report) {
+  nlohmann::ordered_json j = toJsonValue(r);
+  if (!report.empty()) j["report"] = report;
+  return j.dump(indent);
 }
 
 std::string textSummary(const Inspection& r) {
