@@ -5,6 +5,7 @@
 
 #include "hepsweep/aggregate/Aggregate.hpp"
 #include "hepsweep/core/Version.hpp"
+#include "hepsweep/io/Columns.hpp"
 #include "hepsweep/io/Hdf5.hpp"
 #include "hepsweep/rundir/Overrides.hpp"
 
@@ -12,6 +13,8 @@ namespace hepsweep::aggregate {
 namespace {
 
 using io::h5::Group;
+namespace h5 = io::h5;
+constexpr auto kDeflate = h5::Deflate::On;
 
 template <class T>
 void column(const Group& g, const std::string& name, const std::vector<T>& v) {
@@ -21,74 +24,50 @@ void strings(const Group& g, const std::string& name, const std::vector<std::str
 
 const char* className(int cls) { return cls == 1 ? "signal" : "background"; }
 
-// Parameter keys in first-seen order over the given parameter lists (points may search
-// different keys when run directories extend a study).
-std::vector<std::string> parameterKeys(const Summary& s) {
+// The keys of the (key, value) lists `list(row)` of all rows, in first-seen order: points may
+// search different keys when run directories extend a study, items may have different metrics.
+template <class Rows, class List>
+std::vector<std::string> keysInOrder(const Rows& rows, List list) {
   std::vector<std::string> keys;
   std::set<std::string> seen;
-  for (const auto& p : s.points)
-    for (const auto& [k, v] : p.parameters)
+  for (const auto& row : rows)
+    for (const auto& [k, v] : list(row))
       if (seen.insert(k).second) keys.push_back(k);
   return keys;
 }
 
+// The value of `key` in a (key, value) list; `missing` when it has none.
+template <class V>
+V valueOf(const std::vector<std::pair<std::string, V>>& kv, const std::string& key, V missing) {
+  for (const auto& [k, v] : kv)
+    if (k == key) return v;
+  return missing;
+}
 std::string lookup(const std::vector<std::pair<std::string, std::string>>& kv, const std::string& key) {
-  for (const auto& [k, v] : kv)
-    if (k == key) return v;
-  return "";
+  return valueOf<std::string>(kv, key, "");
 }
-
-std::vector<std::string> metricNames(const Summary& s) {
-  std::vector<std::string> names;
-  std::set<std::string> seen;
-  for (const auto& it : s.items)
-    for (const auto& [k, v] : it.metrics)
-      if (seen.insert(k).second) names.push_back(k);
-  return names;
-}
-
 double metricOf(const std::vector<std::pair<std::string, double>>& kv, const std::string& key) {
-  for (const auto& [k, v] : kv)
-    if (k == key) return v;
-  return std::numeric_limits<double>::quiet_NaN();
+  return valueOf(kv, key, std::numeric_limits<double>::quiet_NaN());
 }
 
 void writeItems(const Group& g, const Summary& s, const std::vector<std::string>& params, const std::vector<std::string>& metrics) {
-  std::vector<std::string> runDir, resultFile;
-  std::vector<std::int64_t> item, point, fold, epochsRun, bestEpoch;
-  std::vector<double> objective, seconds;
-  for (const auto& it : s.items) {
-    runDir.push_back(it.runDir);
-    resultFile.push_back(it.resultFile);
-    item.push_back(it.item);
-    point.push_back(it.point);
-    fold.push_back(it.fold);
-    epochsRun.push_back(it.epochsRun);
-    bestEpoch.push_back(it.bestEpoch);
-    objective.push_back(it.objective);
-    seconds.push_back(it.seconds);
-  }
-  strings(g, "run_dir", runDir);
-  strings(g, "result_file", resultFile);
-  column(g, "item", item);
-  column(g, "point", point);
-  column(g, "fold", fold);
-  column(g, "objective", objective);
-  column(g, "epochs_run", epochsRun);
-  column(g, "best_epoch", bestEpoch);
-  column(g, "seconds", seconds);
+  h5::writeColumns(g, s.items, kDeflate, h5::column<std::string>("run_dir", &ItemSummary::runDir),
+                   h5::column<std::string>("result_file", &ItemSummary::resultFile),
+                   h5::column<std::int64_t>("item", &ItemSummary::item), h5::column<std::int64_t>("point", &ItemSummary::point),
+                   h5::column<std::int64_t>("fold", &ItemSummary::fold),
+                   h5::column<double>("objective", &ItemSummary::objective),
+                   h5::column<std::int64_t>("epochs_run", &ItemSummary::epochsRun),
+                   h5::column<std::int64_t>("best_epoch", &ItemSummary::bestEpoch),
+                   h5::column<double>("seconds", &ItemSummary::seconds));
   for (const auto& m : metrics) {
     // epochs_run, best_epoch and objective are metrics too; they are already columns.
     if (g.exists(m)) continue;
-    std::vector<double> v;
-    for (const auto& it : s.items) v.push_back(metricOf(it.metrics, m));
-    column(g, m, v);
+    h5::writeColumns(g, s.items, kDeflate,
+                     h5::column<double>(m, [&](const ItemSummary& it) { return metricOf(it.metrics, m); }));
   }
-  for (const auto& p : params) {
-    std::vector<std::string> v;
-    for (const auto& it : s.items) v.push_back(lookup(it.parameters, p));
-    strings(g, p, v);
-  }
+  for (const auto& p : params)
+    h5::writeColumns(g, s.items, kDeflate,
+                     h5::column<std::string>(p, [&](const ItemSummary& it) { return lookup(it.parameters, p); }));
 }
 
 // One group per /items row, so that /items stays a flat table of equal-length columns.
@@ -102,40 +81,23 @@ void writeHistory(const Group& g, const Summary& s) {
 }
 
 void writePoints(const Group& g, const Summary& s, const std::vector<std::string>& params, const std::vector<std::string>& metrics) {
-  std::vector<std::int64_t> point, rank, foldsDone, foldsExpected, complete;
-  std::vector<double> objMean, objStd;
-  for (const auto& p : s.points) {
-    point.push_back(p.point);
-    rank.push_back(p.rank);
-    foldsDone.push_back(p.foldsDone);
-    foldsExpected.push_back(p.foldsExpected);
-    complete.push_back(p.complete() ? 1 : 0);
-    objMean.push_back(p.objectiveMean);
-    objStd.push_back(p.objectiveStd);
-  }
-  column(g, "point", point);
-  column(g, "rank", rank);
-  column(g, "folds_done", foldsDone);
-  column(g, "folds_expected", foldsExpected);
-  column(g, "complete", complete);
-  column(g, "objective_mean", objMean);
-  column(g, "objective_std", objStd);
+  h5::writeColumns(g, s.points, kDeflate, h5::column<std::int64_t>("point", &PointSummary::point),
+                   h5::column<std::int64_t>("rank", &PointSummary::rank),
+                   h5::column<std::int64_t>("folds_done", &PointSummary::foldsDone),
+                   h5::column<std::int64_t>("folds_expected", &PointSummary::foldsExpected),
+                   h5::column<std::int64_t>("complete", [](const PointSummary& p) { return p.complete() ? 1 : 0; }),
+                   h5::column<double>("objective_mean", &PointSummary::objectiveMean),
+                   h5::column<double>("objective_std", &PointSummary::objectiveStd));
   for (const auto& m : metrics) {
     // metrics/objective is already objective_mean/std.
     if (g.exists(m + "_mean")) continue;
-    std::vector<double> mean, std;
-    for (const auto& p : s.points) {
-      mean.push_back(metricOf(p.metricMean, m));
-      std.push_back(metricOf(p.metricStd, m));
-    }
-    column(g, m + "_mean", mean);
-    column(g, m + "_std", std);
+    h5::writeColumns(g, s.points, kDeflate,
+                     h5::column<double>(m + "_mean", [&](const PointSummary& p) { return metricOf(p.metricMean, m); }),
+                     h5::column<double>(m + "_std", [&](const PointSummary& p) { return metricOf(p.metricStd, m); }));
   }
-  for (const auto& key : params) {
-    std::vector<std::string> v;
-    for (const auto& p : s.points) v.push_back(lookup(p.parameters, key));
-    strings(g, key, v);
-  }
+  for (const auto& key : params)
+    h5::writeColumns(g, s.points, kDeflate,
+                     h5::column<std::string>(key, [&](const PointSummary& p) { return lookup(p.parameters, key); }));
 }
 
 // best/ams/<fold_K | ensemble>: the AMS-vs-threshold curve as columns, its maximum as attributes.
@@ -198,34 +160,23 @@ void writeBest(const Group& g, const Summary& s) {
   g.setAttr("ensemble_test_auc_weighted", s.ensembleTestAucWeighted);
   g.setAttr("fold_mean_test_auc", s.foldMeanTestAuc);
   g.setAttr("fold_std_test_auc", s.foldStdTestAuc);
-  std::vector<std::int64_t> folds;
-  std::vector<std::string> files;
-  for (auto i : s.bestItems) {
-    folds.push_back(s.items[static_cast<std::size_t>(i)].fold);
-    files.push_back(s.items[static_cast<std::size_t>(i)].resultFile);
-  }
-  column(g, "items", s.bestItems);
-  column(g, "folds", folds);
-  strings(g, "result_files", files);
+  const auto itemOf = [&](auto i) -> const ItemSummary& { return s.items[static_cast<std::size_t>(i)]; };
+  h5::writeColumns(g, s.bestItems, kDeflate, h5::column<std::int64_t>("items", [](auto i) { return i; }),
+                   h5::column<std::int64_t>("folds", [&](auto i) { return itemOf(i).fold; }),
+                   h5::column<std::string>("result_files", [&](auto i) { return itemOf(i).resultFile; }));
 
   const auto wp = g.createGroup("working_points");
-  std::vector<double> cols[9];
+  h5::writeColumns(wp, s.workingPoints, kDeflate, h5::column<double>("signal_efficiency", &WorkingPoint::signalEfficiency),
+                   h5::column<double>("ensemble_background_efficiency", &WorkingPoint::ensembleBackgroundEfficiency),
+                   h5::column<double>("ensemble_background_rejection", &WorkingPoint::ensembleBackgroundRejection),
+                   h5::column<double>("ensemble_threshold", &WorkingPoint::ensembleThreshold),
+                   h5::column<double>("fold_mean_background_efficiency", &WorkingPoint::foldMeanBackgroundEfficiency),
+                   h5::column<double>("fold_std_background_efficiency", &WorkingPoint::foldStdBackgroundEfficiency),
+                   h5::column<double>("fold_mean_background_rejection", &WorkingPoint::foldMeanBackgroundRejection),
+                   h5::column<double>("fold_std_background_rejection", &WorkingPoint::foldStdBackgroundRejection));
   std::vector<double> perFold;
-  for (const auto& w : s.workingPoints) {
-    cols[0].push_back(w.signalEfficiency);
-    cols[1].push_back(w.ensembleBackgroundEfficiency);
-    cols[2].push_back(w.ensembleBackgroundRejection);
-    cols[3].push_back(w.ensembleThreshold);
-    cols[4].push_back(w.foldMeanBackgroundEfficiency);
-    cols[5].push_back(w.foldStdBackgroundEfficiency);
-    cols[6].push_back(w.foldMeanBackgroundRejection);
-    cols[7].push_back(w.foldStdBackgroundRejection);
+  for (const auto& w : s.workingPoints)
     perFold.insert(perFold.end(), w.foldBackgroundEfficiency.begin(), w.foldBackgroundEfficiency.end());
-  }
-  const char* names[8] = {"signal_efficiency", "ensemble_background_efficiency", "ensemble_background_rejection",
-                          "ensemble_threshold", "fold_mean_background_efficiency", "fold_std_background_efficiency",
-                          "fold_mean_background_rejection", "fold_std_background_rejection"};
-  for (int i = 0; i < 8; ++i) column(wp, names[i], cols[i]);
   // Outside the working-point table so that every dataset of that group is one 1-D column.
   g.write2d<double>("fold_background_efficiency", perFold.data(), s.workingPoints.size(), s.bestItems.size(), false);
 
@@ -255,17 +206,7 @@ void writeBest(const Group& g, const Summary& s) {
 }
 
 void writeOvertraining(const Group& g, const Summary& s) {
-  std::vector<std::int64_t> fold, cls;
-  std::vector<std::string> label;
-  std::vector<double> d, p, nTrain, nTest;
   for (const auto& c : s.overtraining) {
-    fold.push_back(c.fold);
-    cls.push_back(c.cls);
-    label.push_back(c.label + " " + className(c.cls));
-    d.push_back(c.ksStatistic);
-    p.push_back(c.ksPValue);
-    nTrain.push_back(c.trainEffectiveSize);
-    nTest.push_back(c.testEffectiveSize);
     if (c.trainScores.empty() && c.testScores.empty()) continue;
     const auto h = g.createGroup("fold_" + std::to_string(c.fold) + "_" + className(c.cls));
     h.setAttr("ks_statistic", c.ksStatistic);
@@ -275,48 +216,31 @@ void writeOvertraining(const Group& g, const Summary& s) {
     column(h, "test_scores", c.testScores);
     column(h, "test_weights", c.testWeights);
   }
-  column(g, "fold", fold);
-  column(g, "class", cls);
-  strings(g, "label", label);
-  column(g, "ks_statistic", d);
-  column(g, "ks_p_value", p);
-  column(g, "train_effective_size", nTrain);
-  column(g, "test_effective_size", nTest);
+  h5::writeColumns(g, s.overtraining, kDeflate, h5::column<std::int64_t>("fold", &OvertrainingCheck::fold),
+                   h5::column<std::int64_t>("class", &OvertrainingCheck::cls),
+                   h5::column<std::string>("label", [](const OvertrainingCheck& c) { return c.label + " " + className(c.cls); }),
+                   h5::column<double>("ks_statistic", &OvertrainingCheck::ksStatistic),
+                   h5::column<double>("ks_p_value", &OvertrainingCheck::ksPValue),
+                   h5::column<double>("train_effective_size", &OvertrainingCheck::trainEffectiveSize),
+                   h5::column<double>("test_effective_size", &OvertrainingCheck::testEffectiveSize));
 }
 
 void writeProvenance(const Group& g, const Summary& s) {
-  std::vector<std::string> paths, shas;
-  std::vector<std::int64_t> rows;
-  for (const auto& in : s.inputs) {
-    paths.push_back(in.path);
-    shas.push_back(in.sha256);
-    rows.push_back(in.rows);
-  }
-  strings(g, "input_paths", paths);
-  strings(g, "input_sha256", shas);
-  column(g, "input_rows", rows);
-  std::vector<std::string> split;
-  std::vector<std::int64_t> sig, bkg;
-  std::vector<double> sigW, bkgW;
-  for (const auto& c : s.splitCounts) {
-    split.push_back(c.split);
-    sig.push_back(c.signal);
-    bkg.push_back(c.background);
-    sigW.push_back(c.signalWeight);
-    bkgW.push_back(c.backgroundWeight);
-  }
-  strings(g, "split", split);
-  column(g, "split_signal", sig);
-  column(g, "split_background", bkg);
-  column(g, "split_signal_weight", sigW);
-  column(g, "split_background_weight", bkgW);
+  h5::writeColumns(g, s.inputs, kDeflate, h5::column<std::string>("input_paths", &InputFile::path),
+                   h5::column<std::string>("input_sha256", &InputFile::sha256),
+                   h5::column<std::int64_t>("input_rows", &InputFile::rows));
+  h5::writeColumns(g, s.splitCounts, kDeflate, h5::column<std::string>("split", &SplitCount::split),
+                   h5::column<std::int64_t>("split_signal", &SplitCount::signal),
+                   h5::column<std::int64_t>("split_background", &SplitCount::background),
+                   h5::column<double>("split_signal_weight", &SplitCount::signalWeight),
+                   h5::column<double>("split_background_weight", &SplitCount::backgroundWeight));
 }
 
 }  // namespace
 
 void writeSummaryFile(const std::string& path, const Summary& s, const std::string& commandLine) {
-  const auto params = parameterKeys(s);
-  const auto metrics = metricNames(s);
+  const auto params = keysInOrder(s.points, [](const PointSummary& p) -> const auto& { return p.parameters; });
+  const auto metrics = keysInOrder(s.items, [](const ItemSummary& it) -> const auto& { return it.metrics; });
   io::h5::writeAtomically(path, [&](io::h5::File& f) {
     f.setAttr("format", std::string("hepsweep-summary"));
     f.setAttr("format_version", std::int64_t{1});

@@ -91,7 +91,7 @@ report::LinkedPage inspectDataFile(const aggregate::Summary& s, const std::strin
 
 }  // namespace
 
-int aggregateCommand(const Args& args) {
+int aggregateCommand(const Args& args, dist::Environment&) {
   po::options_description opts(
       "usage: hepsweep aggregate RUN_DIR... [options]\n\n"
       "Collect the results of one or several campaign run directories: rank the points by the\n"

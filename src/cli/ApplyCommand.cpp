@@ -79,7 +79,7 @@ nlohmann::json toJson(const model::ApplySummary& s) {
 
 }  // namespace
 
-int applyCommand(const Args& args) {
+int applyCommand(const Args& args, dist::Environment&) {
   const po::options_description opts = makeOptions();
   po::options_description hidden;
   hidden.add_options()("positional", po::value<std::vector<std::string>>()->composing());

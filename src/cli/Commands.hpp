@@ -21,7 +21,6 @@ void setInvocation(int argc, char** argv);
 }  // namespace hepsweep::cli
 namespace hepsweep::dist { class Environment; }
 namespace hepsweep::cli {
-dist::Environment& environment();
 
 // Parses `args` against `options` plus one positional argument stored in `positional`.
 // Returns false when --help was given (the options were printed): the command then exits 0.
@@ -32,17 +31,19 @@ bool parseArgs(const Args& args, const boost::program_options::options_descripti
 // the commands that fit or train. One by default: campaigns run one process per core.
 void setLinearAlgebraThreads(int threads);
 
-int convertCommand(const Args& args);
-int trainCommand(const Args& args);
-int statusCommand(const Args& args);
-int aggregateCommand(const Args& args);
+// Every command gets the process's MPI environment (made by main(), one per process); only the
+// ones that run on several ranks use it.
+int convertCommand(const Args& args, dist::Environment& env);
+int trainCommand(const Args& args, dist::Environment& env);
+int statusCommand(const Args& args, dist::Environment& env);
+int aggregateCommand(const Args& args, dist::Environment& env);
 // aggregate --compare: each run directory aggregated on its own, the comparison page in reportDir.
 int compareRuns(const std::vector<std::string>& runDirs, const aggregate::CollectOptions& options,
                 const std::string& reportDir, bool json);
-int applyCommand(const Args& args);
-int exportCommand(const Args& args);
-int submitCommand(const Args& args);
-int searchCommand(const Args& args);
-int inspectCommand(const Args& args);
+int applyCommand(const Args& args, dist::Environment& env);
+int exportCommand(const Args& args, dist::Environment& env);
+int submitCommand(const Args& args, dist::Environment& env);
+int searchCommand(const Args& args, dist::Environment& env);
+int inspectCommand(const Args& args, dist::Environment& env);
 
 }  // namespace hepsweep::cli

@@ -122,7 +122,7 @@ nlohmann::json toJson(const io::ConvertSummary& s) {
 
 }  // namespace
 
-int convertCommand(const Args& args) {
+int convertCommand(const Args& args, dist::Environment&) {
   const po::options_description opts = makeOptions();
   po::positional_options_description positional;
   positional.add("input", -1);

@@ -43,7 +43,7 @@ po::options_description makeOptions() {
 
 }  // namespace
 
-int exportCommand(const Args& args) {
+int exportCommand(const Args& args, dist::Environment&) {
   const po::options_description opts = makeOptions();
   std::string modelPath;
   po::options_description hidden;

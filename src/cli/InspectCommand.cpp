@@ -13,7 +13,7 @@ namespace po = boost::program_options;
 
 namespace hepsweep::cli {
 
-int inspectCommand(const Args& args) {
+int inspectCommand(const Args& args, dist::Environment&) {
   po::options_description opts(
       "usage: hepsweep inspect DATA.h5 [options]\n\n"
       "Per feature and class: weighted mean, std, min, max and fraction of missing values; the\n"
@@ -45,9 +45,7 @@ int inspectCommand(const Args& args) {
   std::string index;
   if (!reportDir.empty()) index = inspect::writeReport(r, ds, reportDir);
   if (vm.count("json")) {
-    nlohmann::ordered_json j = inspect::toJson(r);
-    if (!index.empty()) j["report"] = index;
-    std::cout << j.dump() << std::endl;
+    std::cout << inspect::toJson(r, -1, index) << std::endl;
     return 0;
   }
   std::cout << inspect::textSummary(r);

@@ -20,7 +20,7 @@ namespace fs = std::filesystem;
 
 namespace hepsweep::cli {
 
-int searchCommand(const Args& args) {
+int searchCommand(const Args& args, dist::Environment&) {
   po::options_description opts(
       "usage: hepsweep search propose RUN_DIR --n N|--total K [options]\n\n"
       "For a campaign with [search] method = \"bayes\" run as batch arrays: observe the points whose\n"

@@ -54,7 +54,7 @@ nlohmann::ordered_json searchProgress(const std::string& runDir) {
 
 }  // namespace
 
-int statusCommand(const Args& args) {
+int statusCommand(const Args& args, dist::Environment&) {
   po::options_description opts(
       "usage: hepsweep status RUN_DIR [options]\n\n"
       "Count the items of a campaign that are done, running (a heartbeat in the last 10 minutes),\n"

@@ -9,7 +9,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
-#include <set>
 #include <nlohmann/json.hpp>
 
 #include "Commands.hpp"
@@ -19,6 +18,7 @@
 #include "hepsweep/core/Strings.hpp"
 #include "hepsweep/submit/Condor.hpp"
 #include "hepsweep/submit/Job.hpp"
+#include "hepsweep/submit/Plan.hpp"
 #include "hepsweep/submit/Slurm.hpp"
 #include "hepsweep/submit/Templates.hpp"
 
@@ -82,7 +82,7 @@ fs::path thisExecutable() {
 
 }  // namespace
 
-int submitCommand(const Args& args) {
+int submitCommand(const Args& args, dist::Environment&) {
   po::options_description common(
       "usage: hepsweep submit slurm|condor CAMPAIGN.toml [options]\n"
       "       hepsweep submit templates DIR\n\n"
@@ -194,16 +194,11 @@ int submitCommand(const Args& args) {
       throwConfig(std::string("--") + o + " is an option of `hepsweep submit " + (system == "slurm" ? "condor" : "slurm") + "`");
 
   const campaign::CampaignConfig c = campaign::loadCampaign(campaignFile, sets);
-  // A Bayesian search proposes its points as results arrive: its jobs are planned for the budget.
-  const bool bayes = c.search.method == "bayes";
-  if (vm.count("points-per-round") && !bayes)
-    throwConfig("--points-per-round is for a campaign with search.method = \"bayes\"; " + campaignFile +
-                " has search.method = \"" + c.search.method + "\" (its points are all planned up front)");
-  const std::int64_t initialPoints =
-      bayes ? std::min<std::int64_t>(*c.search.budget, c.search.bayes.initialPoints) : 0;
-  if (bayes && !vm.count("points-per-round")) pointsPerRound = initialPoints;
-  const std::int64_t itemCount = bayes ? *c.search.budget * c.cv.folds
-                                       : static_cast<std::int64_t>(campaign::planItems(c).size());
+  submit::PlanRequest request;
+  if (vm.count("slices")) request.slices = slices;
+  if (vm.count("ranks-per-task")) request.ranksPerTask = ranks;
+  if (vm.count("points-per-round")) request.pointsPerRound = pointsPerRound;
+  request.onlyMissing = vm.count("only-missing") > 0;
 
   submit::CampaignJob job;
   job.hepsweep = vm.count("hepsweep") ? fs::path(hepsweepPath) : thisExecutable();
@@ -212,20 +207,16 @@ int submitCommand(const Args& args) {
   job.workDir = fs::current_path();
   job.runDir = fs::absolute(c.run.output.dir).lexically_normal();
   if (job.runDir.filename().empty()) job.runDir = job.runDir.parent_path();
+  const submit::JobPlan plan = submit::planJobs(c, campaignFile, request, job.runDir);
+  const bool bayes = plan.bayes;
+  const std::int64_t itemCount = plan.itemCount;
   job.sets = sets;
-  job.itemCount = itemCount;
-  job.sliceCount = slices > 0 ? slices
-                   : bayes  ? static_cast<int>(std::min(itemCount, std::max<std::int64_t>(1, pointsPerRound) * c.cv.folds))
-                            : static_cast<int>(itemCount);
-  if (vm.count("slices") && slices < 1) throwConfig("--slices must be at least 1, got " + std::to_string(slices));
-  if (job.sliceCount > itemCount)
-    throwConfig("--slices " + std::to_string(job.sliceCount) + " is more than the campaign's " + std::to_string(itemCount) +
-                " items: some jobs would have nothing to do");
-  job.ranksPerTask = ranks > 0 ? ranks : c.resources.ranksPerItem;
-  if (vm.count("ranks-per-task") && ranks < 1) throwConfig("--ranks-per-task must be at least 1");
-  if (job.ranksPerTask % c.resources.ranksPerItem != 0)
-    throwConfig("--ranks-per-task " + std::to_string(job.ranksPerTask) + " must be a multiple of resources.ranks_per_item = " +
-                std::to_string(c.resources.ranksPerItem));
+  job.itemCount = plan.itemCount;
+  job.sliceCount = plan.sliceCount;
+  job.ranksPerTask = plan.ranksPerTask;
+  job.slices = plan.slices;
+  job.rounds = plan.rounds;
+  job.retryFailed = plan.retryFailed;
   if (cpus < 1) throwConfig("--cpus-per-task must be at least 1");
   job.cpusPerTask = cpus;
   if (vm.count("memory")) job.memory = submit::normaliseMemory("--memory", memory);
@@ -238,22 +229,6 @@ int submitCommand(const Args& args) {
   co.extraLines = condorLines;
   so.sbatchLines = sbatchLines;
 
-  submit::checkRunDirectory(job.runDir, c);
-  const bool onlyMissing = vm.count("only-missing") > 0;
-  if (bayes) {
-    // Resubmitting the chain resumes it: proposals up to a round's total are made once, done items
-    // are skipped; --only-missing also retries the failed ones.
-    job.rounds = submit::planRounds(*c.search.budget, initialPoints, pointsPerRound, c.cv.folds, job.sliceCount);
-    std::set<int> all;
-    for (const auto& r : job.rounds) all.insert(r.slices.begin(), r.slices.end());
-    job.slices.assign(all.begin(), all.end());
-    job.retryFailed = onlyMissing;
-  } else if (onlyMissing) {
-    job.slices = submit::unfinishedSlices(job.runDir, itemCount, job.sliceCount);
-    job.retryFailed = true;
-  } else {
-    for (int s = 0; s < job.sliceCount; ++s) job.slices.push_back(s);
-  }
   const bool json = vm.count("json") > 0;
   nlohmann::ordered_json j;
   j["system"] = system;
@@ -298,7 +273,7 @@ int submitCommand(const Args& args) {
     for (const auto& f : files) std::printf("  %s\n", f.name.c_str());
     if (bayes)
       std::printf("Bayesian search: %zu rounds (propose -> train), %lld initial points then %lld per round, budget %lld\n",
-                  job.rounds.size(), static_cast<long long>(initialPoints), static_cast<long long>(pointsPerRound),
+                  job.rounds.size(), static_cast<long long>(plan.initialPoints), static_cast<long long>(plan.pointsPerRound),
                   static_cast<long long>(*c.search.budget));
   }
   if (vm.count("submit")) {

@@ -126,7 +126,8 @@ Significance significanceOf(const campaign::CampaignConfig& c, const train::Prep
   return s;
 }
 
-int runCampaignCommand(const campaign::CampaignConfig& c, const po::variables_map& vm, bool json, const Logger& log) {
+int runCampaignCommand(const campaign::CampaignConfig& c, const po::variables_map& vm, bool json, const Logger& log,
+                       dist::Environment& env) {
   campaign::RunOptions opts;
   catchStopSignals();
   opts.stopRequested = &gStopRequested;
@@ -146,7 +147,7 @@ int runCampaignCommand(const campaign::CampaignConfig& c, const po::variables_ma
   opts.quiet = vm.count("quiet") > 0 || json;
   opts.verbose = vm.count("verbose") > 0;
   opts.commandLine = invocation();
-  auto world = dist::world(environment());
+  auto world = dist::world(env);
   const campaign::RunSummary s = campaign::runCampaign(c, campaign::toToml(c), *world, opts, log);
   if (s.interrupted) {
     if (world->rank() == 0)
@@ -186,7 +187,7 @@ void setLinearAlgebraThreads(int threads) {
   Eigen::setNbThreads(threads);
 }
 
-int trainCommand(const Args& args) {
+int trainCommand(const Args& args, dist::Environment& env) {
   po::options_description opts(
       "usage: hepsweep train CAMPAIGN.toml [options]\n\n"
       "Train one signal-vs-background classifier, or every item (point x fold) of a campaign, as the\n"
@@ -228,8 +229,8 @@ int trainCommand(const Args& args) {
 
   const campaign::CampaignConfig campaignCfg = campaign::loadCampaign(campaignFile, sets);
   const bool isCampaign = campaignCfg.cv.folds > 1 || campaignCfg.search.method != "none" ||
-                          environment().worldSize() > 1 || vm.count("items") || vm.count("fresh");
-  if (isCampaign) return runCampaignCommand(campaignCfg, vm, json, log);
+                          env.worldSize() > 1 || vm.count("items") || vm.count("fresh");
+  if (isCampaign) return runCampaignCommand(campaignCfg, vm, json, log, env);
   // The result file stores the value of the campaign's objective (metrics/objective), as a
   // campaign item's does: aggregate ranks and labels by it (an "ams" objective read as -val_loss
   // showed a negative AMS).

@@ -21,7 +21,7 @@ namespace {
 
 struct Command {
   const char* name;
-  int (*run)(const hepsweep::cli::Args&);
+  int (*run)(const hepsweep::cli::Args&, hepsweep::dist::Environment&);
   const char* summary;
 };
 
@@ -54,9 +54,7 @@ void usage(std::FILE* out) {
 namespace hepsweep::cli {
 namespace {
 std::string gInvocation;
-dist::Environment* gEnvironment = nullptr;
 }
-dist::Environment& environment() { return *gEnvironment; }
 
 bool parseArgs(const Args& args, const boost::program_options::options_description& options,
                std::string& positional, boost::program_options::variables_map& vm) {
@@ -131,11 +129,10 @@ int runMain(int argc, char** argv) {
     };
     try {
       env = std::make_unique<hepsweep::dist::Environment>(argc, argv);
-      hepsweep::cli::gEnvironment = env.get();
       // Before any work: a HEPSWEEP_KERNEL level this CPU lacks is a configuration error here,
       // not an illegal instruction later.
       hepsweep::nn::initKernel();
-      return c.run(args);
+      return c.run(args, *env);
     } catch (const hepsweep::Error& e) {
       return fail(hepsweep::exitCode(e.category()),
                   std::string("hepsweep ") + c.name + ": " + hepsweep::categoryName(e.category()) + ": " + e.what());

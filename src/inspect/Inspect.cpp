@@ -6,6 +6,8 @@
 #include <limits>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
 #include "hepsweep/core/Error.hpp"
 #include "hepsweep/core/Strings.hpp"
 #include "hepsweep/data/LabelCopy.hpp"
@@ -298,9 +300,7 @@ nlohmann::ordered_json matrixJson(const Eigen::MatrixXd& m) {
   return rows;
 }
 
-}  // namespace
-
-nlohmann::ordered_json toJson(const Inspection& r) {
+nlohmann::ordered_json toJsonValue(const Inspection& r) {
   nlohmann::ordered_json j;
   j["file"] = r.file;
   j["rows"] = r.rows;
@@ -348,6 +348,14 @@ nlohmann::ordered_json toJson(const Inspection& r) {
     warnings.push_back({{"kind", w.kind}, {"features", w.features}, {"message", w.message}});
   j["warnings"] = warnings;
   return j;
+}
+
+}  // namespace
+
+std::string toJson(const Inspection& r, int indent, const std::string& report) {
+  nlohmann::ordered_json j = toJsonValue(r);
+  if (!report.empty()) j["report"] = report;
+  return j.dump(indent);
 }
 
 std::string textSummary(const Inspection& r) {

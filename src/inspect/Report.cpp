@@ -379,7 +379,7 @@ std::string writeReport(const Inspection& r, const data::Dataset& ds, const std:
   body << html::section("correlations", "Correlations", corr.str());
   body << html::paragraph("Every number on this page is in inspect.json (also printed by hepsweep inspect --json).");
 
-  writeText((std::filesystem::path(dir) / "inspect.json").string(), toJson(r).dump(1) + "\n");
+  writeText((std::filesystem::path(dir) / "inspect.json").string(), toJson(r, 1) + "\n");
   writeText((std::filesystem::path(dir) / "index.html").string(), html::page("inspect: " + r.file, body.str()));
   staged.commit();
   return (std::filesystem::path(staged.finalPath()) / "index.html").string();

@@ -21,6 +21,7 @@
 #include "hepsweep/core/Error.hpp"
 #include "hepsweep/core/OrderedPipeline.hpp"
 #include "hepsweep/core/Sha256.hpp"
+#include "hepsweep/io/Columns.hpp"
 #include "hepsweep/core/Time.hpp"
 #include "hepsweep/core/Strings.hpp"
 #include "hepsweep/core/Version.hpp"
@@ -70,21 +71,6 @@ void openRootInput(InputFile& in, const RootInputSpec& spec, const ConvertOption
       if (!dropped && !special)
         refuse(u, "; leave it out with --drop " + str::shellQuote(u.name) + " or choose columns with --features");
     }
-}
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-// Column names differ in case more often than by typos ("ID" vs "id"), so a case-insensitive
-// match wins over the smallest edit distance.
-std::string closestHint(const std::string& word, const std::vector<std::string>& names) {
-  std::string best;
-  for (const auto& n : names)
-    if (lower(n) == lower(word)) best = n;
-  if (best.empty()) best = str::closest(word, names);
-  return best.empty() ? std::string() : " (closest: " + str::quoted(best) + ")";
 }
 
 void checkOutputWritable(const std::string& output) {
@@ -165,7 +151,7 @@ std::vector<std::string> chooseFeatures(const ConvertOptions& o, const std::vect
     for (const auto& [col, opt] : required)
       if (!has(in, col))
         throwInput("file '" + in.path + "' has no column " + str::quoted(col) + " (named by " + opt + ")" +
-                   closestHint(col, in.header));
+                   closestColumnHint(col, in.header));
   }
   if (!o.features.empty()) return o.features;
 
@@ -175,7 +161,7 @@ std::vector<std::string> chooseFeatures(const ConvertOptions& o, const std::vect
     });
     if (!anywhere)
       throwConfig("--drop names column " + str::quoted(d) + ", which no input file has" +
-                  closestHint(d, inputs.front().header));
+                  closestColumnHint(d, inputs.front().header));
   }
   const auto candidates = [&](const InputFile& f) {
     std::vector<std::string> out;
@@ -195,7 +181,7 @@ std::vector<std::string> chooseFeatures(const ConvertOptions& o, const std::vect
       for (const auto& c : features)
         if (!has(inputs[i], c))
           throwInput("file '" + inputs[i].path + "' has no column " + str::quoted(c) + " (which '" +
-                     inputs.front().path + "' has)" + closestHint(c, inputs[i].header) +
+                     inputs.front().path + "' has)" + closestColumnHint(c, inputs[i].header) +
                      "; pass --common-columns to keep only the columns all inputs share, or --drop it");
       for (const auto& c : mine)
         if (std::find(features.begin(), features.end(), c) == features.end())
@@ -375,7 +361,7 @@ ConvertedInput readRows(const InputFile& in, const ConvertOptions& o, const std:
                         LabelRule& labelRule, ConvertSummary& sum, ChunkBuffer& out, data::LabelCopyFinder& labelCopies,
                         std::size_t threads, const Logger& log) {
   // With threads to spare, the input's SHA-256 is one more thread, off the reading thread's path.
-  RowReader r = RowReader::open(in.path, o.separator, o.blockSize, threads > 1);
+  InputReader r = InputReader::open(in.path, o.separator, o.blockSize, threads > 1);
   const std::size_t nf = features.size();
   std::vector<std::size_t> cols;
   for (const auto& f : features) cols.push_back(r.requireColumn(f, "--features"));
@@ -433,149 +419,6 @@ ConvertedInput readRows(const InputFile& in, const ConvertOptions& o, const std:
 
 }  // namespace
 
-struct RowReader::Impl {
-  std::string input;
-  // Text inputs.
-  std::optional<TextReader> text;
-  std::vector<std::string_view> fields;
-  // ROOT inputs: the parsed tree until select(), then only the reader of the selected branches.
-  std::optional<RootTree> tree;
-  std::optional<RootRowReader> root;
-  std::string rootFile;
-  bool hashInBackground = false;
-  std::optional<BackgroundSha256> rootSha;  // started by select() when hashing in the background
-  std::string rootWhere;
-  std::vector<std::string> rootColumns;
-  std::string valueText;  // text(k) of a ROOT value, valid until the next call
-
-  std::vector<std::size_t> selected;
-  std::int64_t rows = 0;
-
-  const std::vector<std::string>& names() const { return text ? text->header() : rootColumns; }
-
-  FieldContext at(std::size_t k) const {
-    const std::size_t c = selected[k];
-    return FieldContext{text->path(), text->lineNumber(), text->header()[c], c + 1};
-  }
-  std::string rootAt(std::size_t k) const {
-    return rootWhere + ", entry " + std::to_string(root->entry()) + ", column " +
-           str::quoted(rootColumns[selected[k]]);
-  }
-  float rootFloat(std::size_t k, bool allowNonFinite, bool isWeight) const {
-    const float v = root->asFloat(k);
-    if (std::isfinite(v) || (allowNonFinite && !std::isfinite(root->asDouble(k)))) return v;
-    if (!std::isfinite(root->asDouble(k)))
-      throwInput(rootAt(k) + ": value " + root->asText(k) + " is not finite" +
-                 (isWeight ? " (weights must be finite)" : allowNonFinite ? "" : " (pass --allow-nonfinite to keep it)"));
-    throwInput(rootAt(k) + ": value " + root->asText(k) + " is outside the float32 range");
-  }
-};
-
-RowReader::RowReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-RowReader::~RowReader() = default;
-RowReader::RowReader(RowReader&&) noexcept = default;
-RowReader& RowReader::operator=(RowReader&&) noexcept = default;
-
-RowReader RowReader::open(const std::string& input, const Separator& separator, std::size_t blockSize,
-                          bool hashInBackground) {
-  auto impl = std::make_unique<Impl>();
-  impl->input = input;
-  impl->hashInBackground = hashInBackground;
-  if (const auto spec = parseRootInputSpec(input)) {
-    const RootTree& t = impl->tree.emplace(RootFile(spec->file).tree(spec->tree));
-    impl->rootFile = t.filePath();
-    impl->rootWhere = t.where();
-    impl->rootColumns = t.columnNames();
-  } else {
-    impl->text.emplace(input, separator, blockSize, hashInBackground);
-  }
-  return RowReader(std::move(impl));
-}
-
-const std::string& RowReader::input() const { return impl_->input; }
-bool RowReader::isRoot() const { return !impl_->text; }
-const RootTree* RowReader::tree() const { return impl_->tree ? &*impl_->tree : nullptr; }
-std::string RowReader::where() const { return impl_->text ? "file '" + impl_->input + "'" : impl_->rootWhere; }
-const std::vector<std::string>& RowReader::columnNames() const { return impl_->names(); }
-
-std::ptrdiff_t RowReader::column(std::string_view name) const {
-  if (impl_->text) return impl_->text->column(name);
-  const auto& names = impl_->rootColumns;
-  const auto it = std::find(names.begin(), names.end(), name);
-  return it == names.end() ? -1 : it - names.begin();
-}
-
-std::size_t RowReader::requireColumn(const std::string& name, const std::string& namedBy) const {
-  const std::ptrdiff_t c = column(name);
-  if (c >= 0) return static_cast<std::size_t>(c);
-  if (impl_->tree)
-    if (const auto* u = impl_->tree->unsupportedBranch(name))
-      throwInput(impl_->tree->refusal(*u) + " (named by " + namedBy + ")");
-  throwInput(where() + " has no column " + str::quoted(name) + " (named by " + namedBy + ")" +
-             closestHint(name, columnNames()));
-}
-
-void RowReader::select(std::vector<std::size_t> columns) {
-  Impl& r = *impl_;
-  for (const std::size_t c : columns)
-    if (c >= r.names().size())
-      throwConfig("RowReader::select: column " + std::to_string(c) + " of " + where() + " does not exist");
-  if (!r.text && !r.tree) throwConfig("RowReader::select: called twice for " + where());
-  r.selected = std::move(columns);
-  if (r.tree) {
-    r.root.emplace(*r.tree, r.selected);
-    r.tree.reset();  // the other branches' embedded baskets are not needed any more
-    if (r.hashInBackground) r.rootSha = BackgroundSha256::ofFile(r.rootFile);
-  }
-}
-
-bool RowReader::next() {
-  Impl& r = *impl_;
-  const bool more = r.root ? r.root->next() : r.text->next(r.fields);
-  r.rows += more;
-  return more;
-}
-
-float RowReader::feature(std::size_t k, bool allowNonFinite) const {
-  const Impl& r = *impl_;
-  if (r.root) return r.rootFloat(k, allowNonFinite, false);
-  return parseFloat(r.fields[r.selected[k]], allowNonFinite, r.at(k));
-}
-
-float RowReader::weight(std::size_t k) const {
-  const Impl& r = *impl_;
-  if (r.root) return r.rootFloat(k, false, true);
-  return parseFloat(r.fields[r.selected[k]], false, r.at(k));
-}
-
-std::int64_t RowReader::integer(std::size_t k) const {
-  const Impl& r = *impl_;
-  if (r.root) return r.root->asInt64(k);
-  return parseInt64(r.fields[r.selected[k]], r.at(k));
-}
-
-std::string_view RowReader::text(std::size_t k) {
-  Impl& r = *impl_;
-  if (!r.root) return r.fields[r.selected[k]];
-  r.valueText = r.root->asText(k);
-  return r.valueText;
-}
-
-std::int64_t RowReader::rowsRead() const { return impl_->rows; }
-
-std::string RowReader::finishSha256() {
-  // A ROOT file is read once more for its hash (after the rows, or alongside them on a thread of
-  // its own): the tree reader reads only the selected branches' baskets, branch by branch, so the
-  // file's bytes never pass through it in order (text is hashed as it is read).
-  if (impl_->text) return impl_->text->finishSha256();
-  return impl_->rootSha ? impl_->rootSha->hexDigest() : sha256File(impl_->rootFile);
-}
-
-std::string RowReader::separatorName() const { return impl_->text ? impl_->text->separator().describe() : "root"; }
-bool RowReader::gzipped() const { return impl_->text && impl_->text->gzipped(); }
-double RowReader::decompressSeconds() const { return impl_->root ? impl_->root->decompressSeconds() : 0.0; }
-std::uint64_t RowReader::basketBytesRead() const { return impl_->root ? impl_->root->bytesRead() : 0; }
-
 std::size_t defaultConvertThreads() {
   // The CPUs this process may run on: a batch system that gives the job a few cores of a node
   // (Slurm's cpusets, taskset) sets this mask, where hardware_concurrency() counts the whole node.
@@ -607,7 +450,7 @@ ConvertSummary convert(const ConvertOptions& o, const Logger& log) {
   for (const auto& m : o.missingFeatures)
     if (std::find(features.begin(), features.end(), m) == features.end())
       throwConfig("--missing-features names " + str::quoted(m) + ", which is not a feature" +
-                  closestHint(m, features));
+                  closestColumnHint(m, features));
 
   ConvertSummary sum;
   sum.output = o.output;
@@ -662,23 +505,12 @@ ConvertSummary convert(const ConvertOptions& o, const Logger& log) {
     f.setAttr("format_version", kDatasetFormatVersion);
 
     h5::Group prov = f.createGroup("provenance");
-    std::vector<std::string> paths, absPaths, shas, seps;
-    std::vector<std::int64_t> rows;
-    std::vector<std::int8_t> classes;
-    for (const auto& ci : sum.inputs) {
-      paths.push_back(ci.path);
-      absPaths.push_back(ci.absolutePath);
-      shas.push_back(ci.sha256);
-      seps.push_back(ci.separator);
-      rows.push_back(ci.rows);
-      classes.push_back(static_cast<std::int8_t>(ci.inputClass));
-    }
-    prov.writeStrings("input_paths", paths);
-    prov.writeStrings("input_absolute_paths", absPaths);
-    prov.writeStrings("input_sha256", shas);
-    prov.writeStrings("input_separator", seps);
-    prov.write<std::int64_t>("input_rows", rows, false);
-    prov.write<std::int8_t>("input_class", classes, false);
+    h5::writeColumns(prov, sum.inputs, h5::Deflate::Off, h5::column<std::string>("input_paths", &ConvertedInput::path),
+                     h5::column<std::string>("input_absolute_paths", &ConvertedInput::absolutePath),
+                     h5::column<std::string>("input_sha256", &ConvertedInput::sha256),
+                     h5::column<std::string>("input_separator", &ConvertedInput::separator),
+                     h5::column<std::int64_t>("input_rows", &ConvertedInput::rows),
+                     h5::column<std::int8_t>("input_class", &ConvertedInput::inputClass));
     prov.setAttr("command_line", o.commandLine);
     prov.setAttr("compression_level", std::int64_t{o.compressionLevel});
     prov.setAttr("version", versionString());

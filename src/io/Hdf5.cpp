@@ -1,5 +1,6 @@
 #include "hepsweep/io/Hdf5.hpp"
 
+#include <hdf5.h>
 #include <libdeflate.h>
 #include <unistd.h>
 
@@ -23,6 +24,11 @@
 #include "hepsweep/core/Sha256.hpp"
 
 namespace hepsweep::io::h5 {
+
+// The public header holds ids without including <hdf5.h>.
+static_assert(std::is_same_v<Id, hid_t>, "io::h5::Id must be HDF5's hid_t");
+static_assert(kInvalidId == H5I_INVALID_HID);
+
 namespace {
 
 herr_t collectError(unsigned n, const H5E_error2_t* e, void* out) {

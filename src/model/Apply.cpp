@@ -22,6 +22,7 @@
 #include "hepsweep/core/Strings.hpp"
 #include "hepsweep/core/Time.hpp"
 #include "hepsweep/core/Version.hpp"
+#include "hepsweep/io/Columns.hpp"
 #include "hepsweep/io/Convert.hpp"
 #include "hepsweep/io/DatasetFile.hpp"
 #include "hepsweep/io/Hdf5.hpp"
@@ -125,23 +126,10 @@ class Hdf5Writer final : public Writer {
   Hdf5Writer(const std::string& output, const Layout& l, const ApplyOptions& o, const std::string& modelSha)
       : out_(output), layout_(l), options_(o), modelSha_(modelSha) {
     file_ = std::make_unique<h5::File>(h5::File::create(out_.temporary().string()));
-    score_ = std::make_unique<h5::RowAppender<float>>(*file_, "score", 0, kOutputChunkRows, kOutputDeflate);
-    if (l.perFold) perFold_ = std::make_unique<h5::RowAppender<float>>(*file_, "fold_scores", static_cast<std::size_t>(l.folds), kOutputChunkRows, kOutputDeflate);
-    if (l.outOfFold) fold_ = std::make_unique<h5::RowAppender<std::int8_t>>(*file_, "fold", 0, kOutputChunkRows, kOutputDeflate);
-    if (l.ids) ids_ = std::make_unique<h5::RowAppender<std::int64_t>>(*file_, "ids", 0, kOutputChunkRows, kOutputDeflate);
-    if (l.labels) {
-      labels_ = std::make_unique<h5::RowAppender<std::int8_t>>(*file_, "labels", 0, kOutputChunkRows, kOutputDeflate);
-      weights_ = std::make_unique<h5::RowAppender<float>>(*file_, "weights", 0, kOutputChunkRows, kOutputDeflate);
-    }
-    for (double e : l.efficiencies) pass_.push_back(std::make_unique<h5::RowAppender<std::int8_t>>(*file_, passName(e), 0, kOutputChunkRows, kOutputDeflate));
-    if (!l.keep.empty()) {
-      const h5::Group kept = file_->createGroup("kept");
-      for (const std::string& name : l.keep)
-        kept_.push_back(std::make_unique<h5::RowAppender<float>>(kept, name, 0, kOutputChunkRows, kOutputDeflate));
-    }
+    columns_ = std::make_unique<Columns>(*file_, l);
   }
-  // Uncommitted (an error): the datasets and the file close before out_ removes the temporary.
-  ~Hdf5Writer() override { closeAll(); }
+  // Members are destroyed in reverse order: on an error the datasets (columns_) close before
+  // their file (file_), and the file before out_ removes the temporary.
 
   void append(const Block& b) override {
     try {
@@ -151,19 +139,7 @@ class Hdf5Writer final : public Writer {
     }
   }
 
-  void appendRows(const Block& b) {
-    const auto n = static_cast<std::size_t>(b.rows);
-    score_->append(b.score.data(), n);
-    if (perFold_) perFold_->append(b.perFold.data(), n);
-    if (fold_) fold_->append(b.fold.data(), n);
-    if (ids_) ids_->append(b.ids, n);
-    if (labels_) {
-      labels_->append(b.labels, n);
-      weights_->append(b.weights, n);
-    }
-    for (std::size_t w = 0; w < pass_.size(); ++w) pass_[w]->append(b.pass[w].data(), n);
-    for (std::size_t c = 0; c < kept_.size(); ++c) kept_[c]->append(b.kept.col(static_cast<Eigen::Index>(c)).data(), n);
-  }
+  void appendRows(const Block& b) { columns_->append(b); }
 
   void finish(const ApplySummary& s) override {
     try {
@@ -201,16 +177,9 @@ class Hdf5Writer final : public Writer {
     if (!layout_.keep.empty())
       f.setAttr("meaning", std::string("input columns kept by --keep, as float32, one dataset per column"), "kept");
     const h5::Group p = f.createGroup("provenance");
-    std::vector<std::string> paths, shas;
-    std::vector<std::int64_t> rows;
-    for (const auto& in : s.inputs) {
-      paths.push_back(in.path);
-      shas.push_back(in.sha256);
-      rows.push_back(in.rows);
-    }
-    p.writeStrings("input_paths", paths);
-    p.writeStrings("input_sha256", shas);
-    p.write<std::int64_t>("input_rows", std::span<const std::int64_t>(rows), false);
+    h5::writeColumns(p, s.inputs, h5::Deflate::Off, h5::column<std::string>("input_paths", &AppliedInput::path),
+                     h5::column<std::string>("input_sha256", &AppliedInput::sha256),
+                     h5::column<std::int64_t>("input_rows", &AppliedInput::rows));
     p.setAttr("command_line", options_.commandLine);
     p.setAttr("version", versionString());
     p.setAttr("created", utcTimestamp());
@@ -218,35 +187,62 @@ class Hdf5Writer final : public Writer {
     p.setAttr("model_sha256", modelSha_);
     // Datasets before their file: HDF5 crashes closing a dataset whose file failed to close (a
     // full disk shows first at the file's close).
-    closeDatasets();
+    columns_.reset();
     file_->close();
   }
 
-  void closeAll() {
-    closeDatasets();
-    file_.reset();
-  }
-  void closeDatasets() {
-    pass_.clear();
-    kept_.clear();
-    score_.reset();
-    perFold_.reset();
-    fold_.reset();
-    ids_.reset();
-    labels_.reset();
-    weights_.reset();
-  }
+  // The output's datasets, growing block by block; optional ones exist as the layout asks.
+  struct Columns {
+    template <class T>
+    using Appender = std::optional<h5::RowAppender<T>>;
+    Columns(const h5::Group& f, const Layout& l) {
+      const auto make = [](auto& a, const h5::Group& g, const std::string& name, std::size_t cols = 0) {
+        a.emplace(g, name, cols, kOutputChunkRows, kOutputDeflate);
+      };
+      make(score, f, "score");
+      if (l.perFold) make(perFold, f, "fold_scores", static_cast<std::size_t>(l.folds));
+      if (l.outOfFold) make(fold, f, "fold");
+      if (l.ids) make(ids, f, "ids");
+      if (l.labels) {
+        make(labels, f, "labels");
+        make(weights, f, "weights");
+      }
+      for (double e : l.efficiencies) make(pass.emplace_back(), f, passName(e));
+      if (!l.keep.empty()) {
+        const h5::Group g = f.createGroup("kept");
+        for (const std::string& name : l.keep) make(kept.emplace_back(), g, name);
+      }
+    }
+    void append(const Block& b) {
+      const auto n = static_cast<std::size_t>(b.rows);
+      score->append(b.score.data(), n);
+      if (perFold) perFold->append(b.perFold.data(), n);
+      if (fold) fold->append(b.fold.data(), n);
+      if (ids) ids->append(b.ids, n);
+      if (labels) {
+        labels->append(b.labels, n);
+        weights->append(b.weights, n);
+      }
+      for (std::size_t w = 0; w < pass.size(); ++w) pass[w]->append(b.pass[w].data(), n);
+      for (std::size_t c = 0; c < kept.size(); ++c) kept[c]->append(b.kept.col(static_cast<Eigen::Index>(c)).data(), n);
+    }
+    // Declared in the reverse of the order they close in (pass first, weights last), the order
+    // the output was always closed in.
+    Appender<float> weights;
+    Appender<std::int8_t> labels;
+    Appender<std::int64_t> ids;
+    Appender<std::int8_t> fold;
+    Appender<float> perFold, score;
+    std::vector<Appender<float>> kept;
+    std::vector<Appender<std::int8_t>> pass;
+  };
 
   AtomicOutput out_;
   Layout layout_;
   const ApplyOptions& options_;
   std::string modelSha_;
   std::unique_ptr<h5::File> file_;
-  std::unique_ptr<h5::RowAppender<float>> score_, perFold_, weights_;
-  std::unique_ptr<h5::RowAppender<std::int8_t>> fold_, labels_;
-  std::unique_ptr<h5::RowAppender<std::int64_t>> ids_;
-  std::vector<std::unique_ptr<h5::RowAppender<std::int8_t>>> pass_;
-  std::vector<std::unique_ptr<h5::RowAppender<float>>> kept_;
+  std::unique_ptr<Columns> columns_;
 };
 
 class CsvWriter final : public Writer {
@@ -416,7 +412,7 @@ ApplySummary applyModel(const ApplyOptions& o, const Logger& log) {
   s.modelSha256 = sha256File(o.modelPath);
   s.folds = m.numFolds();
 
-  // Inputs: HDF5 datasets block by block; text and ROOT inputs streamed through io::RowReader.
+  // Inputs: HDF5 datasets block by block; text and ROOT inputs streamed through io::InputReader.
   // All are opened (and their columns checked) before anything is scored.
   std::vector<Source> sources;
   std::vector<std::future<std::string>> hashes(o.inputs.size());
@@ -455,7 +451,7 @@ ApplySummary applyModel(const ApplyOptions& o, const Logger& log) {
         }
       }
     } else {
-      const io::RowReader r = io::RowReader::open(path, separator);
+      const io::InputReader r = io::InputReader::open(path, separator);
       src.format = r.isRoot() ? "root" : "text";
       if (r.tree() && !r.tree()->friendWarning().empty()) log.warning("apply: " + r.tree()->friendWarning());
       for (const std::string& f : m.featureNames) {
@@ -482,7 +478,7 @@ ApplySummary applyModel(const ApplyOptions& o, const Logger& log) {
     AppliedInput a;
     a.path = src.path;
     a.format = src.format;
-    // Text inputs are hashed while they are read; ROOT files after (io::RowReader::finishSha256);
+    // Text inputs are hashed while they are read; ROOT files after (io::InputReader::finishSha256);
     // HDF5 files here, or on a thread of their own beside the scoring when there are threads.
     if (!src.streamed()) {
       if (o.threads > 1) hashes[sources.size()] = std::async(std::launch::async, [path] { return sha256File(path); });
@@ -593,7 +589,7 @@ ApplySummary applyModel(const ApplyOptions& o, const Logger& log) {
       }
     } else {
       Scorer scorer(m);
-      io::RowReader r = io::RowReader::open(src.path, separator);
+      io::InputReader r = io::InputReader::open(src.path, separator);
       std::vector<std::size_t> columns;
       for (std::size_t c = 0; c < src.columns.size(); ++c)
         columns.push_back(r.requireColumn(src.columns[c], c < m.featureNames.size() ? "the model's features"

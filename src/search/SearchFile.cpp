@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "hepsweep/core/Error.hpp"
+#include "hepsweep/io/Columns.hpp"
 #include "hepsweep/io/Hdf5.hpp"
 
 namespace fs = std::filesystem;
@@ -15,6 +16,8 @@ namespace hepsweep::search {
 
 namespace {
 constexpr const char* kFormat = "hepsweep-search";
+namespace h5 = io::h5;
+constexpr auto kDeflate = h5::Deflate::Off;
 }
 
 fs::path searchFilePath(const fs::path& runDir) { return runDir / "search.h5"; }
@@ -33,65 +36,51 @@ void writeSearchFile(const fs::path& path, const Searcher& searcher, std::int64_
     std::map<std::int64_t, const Observation*> results;
     for (const Observation& o : state.observations) results[o.id] = &o;
     const auto points = f.createGroup("points");
-    std::vector<std::int64_t> ids;
-    std::vector<double> objective;
-    std::vector<std::string> status;
-    std::vector<std::int64_t> stopped;
-    for (const Point& p : state.proposals) {
-      ids.push_back(p.id);
+    // The point's observation, or null while it is pending.
+    const auto resultOf = [&](const Point& p) -> const Observation* {
       const auto it = results.find(p.id);
-      const bool observed = it != results.end() && it->second->objective.has_value();
-      objective.push_back(observed ? *it->second->objective : std::numeric_limits<double>::quiet_NaN());
-      status.emplace_back(it == results.end() ? "pending" : observed ? "observed" : "failed");
-      stopped.push_back(it == results.end() ? 0 : it->second->stoppedFolds);
-    }
-    points.write<std::int64_t>("id", ids, false);
-    points.write<double>("objective", objective, false);
-    points.writeStrings("status", status);
-    points.write<std::int64_t>("stopped_folds", stopped, false);
+      return it == results.end() ? nullptr : it->second;
+    };
+    h5::writeColumns(points, state.proposals, kDeflate, h5::column<std::int64_t>("id", &Point::id),
+                     h5::column<double>("objective", [&](const Point& p) {
+                       const Observation* o = resultOf(p);
+                       return o && o->objective ? *o->objective : std::numeric_limits<double>::quiet_NaN();
+                     }),
+                     h5::column<std::string>("status", [&](const Point& p) {
+                       const Observation* o = resultOf(p);
+                       return std::string(!o ? "pending" : o->objective ? "observed" : "failed");
+                     }),
+                     h5::column<std::int64_t>("stopped_folds", [&](const Point& p) {
+                       const Observation* o = resultOf(p);
+                       return o ? o->stoppedFolds : 0;
+                     }));
     const Space& space = searcher.space();
-    for (std::size_t d = 0; d < space.size(); ++d) {
-      std::vector<std::string> texts;
-      for (const Point& p : state.proposals) texts.push_back(p.values[d].toml);
-      points.writeStrings(space[d].key(), texts);
-    }
+    for (std::size_t d = 0; d < space.size(); ++d)
+      h5::writeColumns(points, state.proposals, kDeflate,
+                       h5::column<std::string>(space[d].key(), [d](const Point& p) { return p.values[d].toml; }));
 
     // Arrival order: with the asynchronous schedule, what each proposal could see.
     const auto arrivals = f.createGroup("observations");
-    std::vector<std::int64_t> arrivedId;
-    std::vector<double> arrivedObjective;
-    for (const Observation& o : state.observations) {
-      arrivedId.push_back(o.id);
-      arrivedObjective.push_back(o.objective.value_or(std::numeric_limits<double>::quiet_NaN()));
-    }
-    arrivals.write<std::int64_t>("id", arrivedId, false);
-    arrivals.write<double>("objective", arrivedObjective, false);
+    h5::writeColumns(arrivals, state.observations, kDeflate, h5::column<std::int64_t>("id", &Observation::id),
+                     h5::column<double>("objective", [](const Observation& o) {
+                       return o.objective.value_or(std::numeric_limits<double>::quiet_NaN());
+                     }));
 
     const auto models = f.createGroup("models");
-    std::vector<std::int64_t> mid, nObs, nFailed, nPending;
-    std::vector<std::string> acq;
-    std::vector<double> amp, noise, lml, ls;
+    h5::writeColumns(models, state.models, kDeflate, h5::column<std::int64_t>("id", &ModelRecord::id),
+                     h5::column<std::int64_t>("observed", &ModelRecord::observed),
+                     h5::column<std::int64_t>("failed", &ModelRecord::failed),
+                     h5::column<std::int64_t>("pending", &ModelRecord::pending),
+                     h5::column<std::string>("acquisition", &ModelRecord::acquisition),
+                     h5::column<double>("amplitude", &ModelRecord::amplitude),
+                     h5::column<double>("noise", &ModelRecord::noise),
+                     h5::column<double>("log_likelihood", &ModelRecord::logLikelihood));
+    std::vector<double> ls;
     std::size_t columns = 0;
     for (const ModelRecord& m : state.models) {
-      mid.push_back(m.id);
-      nObs.push_back(m.observed);
-      nFailed.push_back(m.failed);
-      nPending.push_back(m.pending);
-      acq.push_back(m.acquisition);
-      amp.push_back(m.amplitude);
-      noise.push_back(m.noise);
-      lml.push_back(m.logLikelihood);
       columns = m.lengthScales.size();
       ls.insert(ls.end(), m.lengthScales.begin(), m.lengthScales.end());
     }
-    models.write<std::int64_t>("id", mid, false);
-    models.write<std::int64_t>("observed", nObs, false);
-    models.write<std::int64_t>("failed", nFailed, false);
-    models.write<std::int64_t>("pending", nPending, false);
-    models.writeStrings("acquisition", acq);
-    models.write<double>("amplitude", amp, false);
-    models.write<double>("noise", noise, false);
-    models.write<double>("log_likelihood", lml, false);
     models.write2d<double>("length_scales", ls.data(), state.models.size(), columns, false);
   });
 }

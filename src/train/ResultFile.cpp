@@ -5,6 +5,7 @@
 #include <ctime>
 #include <limits>
 #include <optional>
+#include <tuple>
 #include <utility>
 
 #include "hepsweep/core/Error.hpp"
@@ -12,6 +13,7 @@
 #include "hepsweep/metrics/Physics.hpp"
 #include "hepsweep/core/Time.hpp"
 #include "hepsweep/core/Version.hpp"
+#include "hepsweep/io/Columns.hpp"
 
 namespace hepsweep::train {
 namespace {
@@ -19,6 +21,17 @@ namespace {
 template <class T>
 std::span<const T> asSpan(const std::vector<T>& v) { return {v.data(), v.size()}; }
 std::span<const float> asSpan(const Eigen::VectorXf& v) { return {v.data(), static_cast<std::size_t>(v.size())}; }
+
+// The per-epoch columns of /history in result files and checkpoints (result files lead with
+// "epoch"; a checkpoint's epochs are 1..n).
+auto historyColumns() {
+  namespace h5 = io::h5;
+  return std::make_tuple(h5::column<double>("train_loss", &EpochRecord::trainLoss),
+                         h5::column<double>("val_loss", &EpochRecord::valLoss),
+                         h5::column<double>("val_auc", &EpochRecord::valAuc),
+                         h5::column<double>("learning_rate", &EpochRecord::learningRate),
+                         h5::column<double>("epoch_seconds", &EpochRecord::seconds));
+}
 
 // The test ROC at a bounded number of points; the attribute says how many the full curve had.
 void writeRoc(const io::h5::Group& g, const metrics::Roc& roc, std::span<const double> signalEfficiencies) {
@@ -177,22 +190,10 @@ void writeResultFile(const std::string& path, const RunConfig& cfg, const RunRec
     for (const auto& [k, v] : run.realAttrs) f.setAttr(k, v);
 
     const auto hist = f.createGroup("history");
-    std::vector<std::int64_t> epoch;
-    std::vector<double> tl, vl, va, lr, sec;
-    for (const auto& h : r.history) {
-      epoch.push_back(h.epoch);
-      tl.push_back(h.trainLoss);
-      vl.push_back(h.valLoss);
-      va.push_back(h.valAuc);
-      lr.push_back(h.learningRate);
-      sec.push_back(h.seconds);
-    }
-    hist.write<std::int64_t>("epoch", asSpan(epoch), false);
-    hist.write<double>("train_loss", asSpan(tl), false);
-    hist.write<double>("val_loss", asSpan(vl), false);
-    hist.write<double>("val_auc", asSpan(va), false);
-    hist.write<double>("learning_rate", asSpan(lr), false);
-    hist.write<double>("epoch_seconds", asSpan(sec), false);
+    std::apply([&](const auto&... cols) {
+      io::h5::writeColumns(hist, r.history, io::h5::Deflate::Off,
+                           io::h5::column<std::int64_t>("epoch", &EpochRecord::epoch), cols...);
+    }, historyColumns());
 
     const std::span<const double> efficiencies = asSpan(cfg.metrics.signalEfficiencies);
     writeRoc(f.createGroup("roc"), r.test.roc, efficiencies);
@@ -288,16 +289,8 @@ void writeCheckpoint(const std::string& path, const Checkpoint& c) {
     ls.writeScalar("wait", static_cast<std::int64_t>(c.schedule.wait));
     ls.writeScalar("cooldown", static_cast<std::int64_t>(c.schedule.cooldown));
     const auto h = f.createGroup("history");
-    std::vector<double> cols[5];
-    for (const auto& r : c.history) {
-      cols[0].push_back(r.trainLoss);
-      cols[1].push_back(r.valLoss);
-      cols[2].push_back(r.valAuc);
-      cols[3].push_back(r.learningRate);
-      cols[4].push_back(r.seconds);
-    }
-    const char* names[5] = {"train_loss", "val_loss", "val_auc", "learning_rate", "epoch_seconds"};
-    for (int i = 0; i < 5; ++i) h.write<double>(names[i], asSpan(cols[i]), false);
+    std::apply([&](const auto&... cols) { io::h5::writeColumns(h, c.history, io::h5::Deflate::Off, cols...); },
+               historyColumns());
     rundir::sealContent(f);
   });
 }

@@ -3,6 +3,7 @@
 // correlations against hand-computed values, the warnings (leaked label, duplicate, constant,
 // near-constant, no separation, perfect separation), and the plot data and scripts of the report.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -104,7 +105,7 @@ TEST(Inspect, FlagsLeakedLabelDuplicateAndConstantColumns) {
   EXPECT_NEAR(feature(r, "is_signal").separation, 1.0, 1e-12);
   EXPECT_FALSE(r.weighted);
   // The JSON carries the warnings with their kind and columns.
-  const auto j = inspect::toJson(r);
+  const auto j = nlohmann::ordered_json::parse(inspect::toJson(r));
   bool found = false;
   for (const auto& w : j["warnings"])
     if (w["kind"] == "label_copy" && w["features"][0] == "is_signal") found = true;
@@ -219,7 +220,7 @@ TEST(Inspect, NonFiniteValuesAreLeftOutAndCounted) {
   EXPECT_TRUE(hasWarning(r, "duplicate", "n_copy"));
   // Correlations use only finite pairs: n and i share signal rows 2, 3 and background row 7.
   EXPECT_TRUE(std::isfinite(r.correlationSignal(0, 1)));
-  const auto j = inspect::toJson(r);
+  const auto j = nlohmann::ordered_json::parse(inspect::toJson(r));
   EXPECT_EQ(j["features"][0]["signal"]["nonfinite"], 1);
   EXPECT_EQ(j["features"][1]["background"]["nonfinite"], 2);
   EXPECT_NE(inspect::textSummary(r).find("[nonfinite]"), std::string::npos);
@@ -431,7 +432,7 @@ TEST(InspectReport, ManyFeaturesAreLimitedToTheMostSeparating) {
     EXPECT_NE(std::find(r.shown.begin(), r.shown.end(), p.second), r.shown.end());
   }
   EXPECT_NE(inspect::textSummary(r).find("cover the 20 features with the largest separation of 300"), std::string::npos);
-  EXPECT_EQ(inspect::toJson(r)["correlation"]["features"].size(), 20u);
+  EXPECT_EQ(nlohmann::ordered_json::parse(inspect::toJson(r))["correlation"]["features"].size(), 20u);
   if (std::system("command -v gnuplot > /dev/null 2>&1") != 0) GTEST_SKIP() << "needs gnuplot on PATH for the page";
   const auto dir = std::filesystem::path(testing::TempDir()) / "hepsweep_inspect_many";
   std::filesystem::remove_all(dir);

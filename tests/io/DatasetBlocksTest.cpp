@@ -4,6 +4,7 @@
 // and thread count, for convert's compressed and uncompressed outputs and for layouts it must
 // leave to HDF5; HDF5's inflate is counted (CountingInflate.hpp) to show who decoded.
 #include <gtest/gtest.h>
+#include <hdf5.h>
 
 #include <cstring>
 #include <fstream>

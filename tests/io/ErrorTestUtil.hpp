@@ -1,5 +1,5 @@
 #pragma once
-// Assertions on hepsweep::Error messages, shared by the ROOT reader, RowReader, convert and apply
+// Assertions on hepsweep::Error messages, shared by the ROOT reader, io::InputReader, convert and apply
 // tests: run a call that must fail, then check that its message names what it should (file,
 // tree, branch, entry, option...).
 #include <gtest/gtest.h>

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "hepsweep/core/Error.hpp"
+#include "hepsweep/io/Columns.hpp"
 #include "hepsweep/io/Hdf5.hpp"
 
 using namespace hepsweep;
@@ -317,4 +318,64 @@ TEST(Hdf5, ErrorsNameFileAndObject) {
     EXPECT_NE(std::string(e.what()).find("errs.h5:/missing/thing"), std::string::npos) << e.what();
   }
   EXPECT_THROW(h5::File::create("/nonexistent-dir/x.h5"), Error);
+}
+
+// writeColumns stores a table of structs as the hand-written loops did (one vector per field,
+// written in order): the same bytes, so files written before and after the helper are alike to
+// h5py and to checksums; and the deflate choice reaches the numeric columns (2000 rows: above the
+// size at which Group::write compresses).
+TEST(Hdf5, WriteColumnsGivesTheBytesOfTheLoopItReplaces) {
+  struct Row {
+    std::int64_t id;
+    double value;
+    std::string name;
+    int cls;
+  };
+  std::vector<Row> rows;
+  for (int i = 0; i < 2000; ++i) rows.push_back({i * 7, std::sin(i * 0.1), "row " + std::to_string(i), i % 2});
+  for (const h5::Deflate deflate : {h5::Deflate::Off, h5::Deflate::On}) {
+    const bool compress = deflate == h5::Deflate::On;
+    const std::string a = tempPath("columns_helper.h5"), b = tempPath("columns_loop.h5");
+    h5::writeAtomically(a, [&](h5::File& f) {
+      h5::writeColumns(f.createGroup("t"), rows, deflate, h5::column<std::int64_t>("id", &Row::id),
+                       h5::column<double>("value", &Row::value), h5::column<std::string>("name", &Row::name),
+                       h5::column<std::int8_t>("class", &Row::cls),
+                       h5::column<double>("twice", [](const Row& r) { return 2 * r.value; }));
+    });
+    h5::writeAtomically(b, [&](h5::File& f) {
+      std::vector<std::int64_t> id;
+      std::vector<double> value, twice;
+      std::vector<std::string> name;
+      std::vector<std::int8_t> cls;
+      for (const Row& r : rows) {
+        id.push_back(r.id);
+        value.push_back(r.value);
+        name.push_back(r.name);
+        cls.push_back(static_cast<std::int8_t>(r.cls));
+        twice.push_back(2 * r.value);
+      }
+      const h5::Group g = f.createGroup("t");
+      g.write<std::int64_t>("id", id, compress);
+      g.write<double>("value", value, compress);
+      g.writeStrings("name", name);
+      g.write<std::int8_t>("class", cls, compress);
+      g.write<double>("twice", twice, compress);
+    });
+    EXPECT_EQ(bytes(a), bytes(b)) << (compress ? "deflate on" : "deflate off");
+    const h5::File f = h5::File::open(a);
+    EXPECT_EQ(f.readStrings("t/name")[1999], "row 1999");
+    EXPECT_EQ(f.read<std::int64_t>("t/id")[3], 21);
+    EXPECT_EQ(f.read<std::int8_t>("t/class")[1], 1);
+  }
+  // Different column orders are different files: the helper keeps the order it is given.
+  const std::string c = tempPath("columns_order_1.h5"), d = tempPath("columns_order_2.h5");
+  h5::writeAtomically(c, [&](h5::File& f) {
+    h5::writeColumns(f, rows, h5::Deflate::Off, h5::column<std::int64_t>("id", &Row::id),
+                     h5::column<double>("value", &Row::value));
+  });
+  h5::writeAtomically(d, [&](h5::File& f) {
+    h5::writeColumns(f, rows, h5::Deflate::Off, h5::column<double>("value", &Row::value),
+                     h5::column<std::int64_t>("id", &Row::id));
+  });
+  EXPECT_NE(bytes(c), bytes(d));
 }

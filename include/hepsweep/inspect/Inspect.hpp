@@ -12,7 +12,6 @@
 // warned about ("nonfinite"). "Present" below means neither.
 #include <Eigen/Core>
 #include <cstdint>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -91,8 +90,9 @@ struct Inspection {
 // Throws Error(Input) when a class is absent or has summed weight <= 0.
 Inspection inspect(const data::Dataset& ds, const std::string& file, const Options& options = {});
 
-// Every number of the inspection (NaN as null).
-nlohmann::ordered_json toJson(const Inspection& r);
+// Every number of the inspection as JSON text (NaN as null; `indent` < 0: one line, as
+// nlohmann::json::dump takes it), with "report": `report` last when that is not empty.
+std::string toJson(const Inspection& r, int indent = -1, const std::string& report = "");
 
 // The human summary printed by the command: data, warnings, ranking, largest correlation differences.
 std::string textSummary(const Inspection& r);

@@ -2,12 +2,10 @@
 // Move-only owners for HDF5 ids and checked helpers for the few operations hepsweep needs.
 // Every failing call throws Error(Io) with the file, the object path and HDF5's own message;
 // HDF5's automatic error printing is silenced. Destructors release without throwing.
-#include <hdf5.h>
-
+// The HDF5 C headers stay in src/io: an id is held as Id, which is HDF5's hid_t (checked there).
 #include "hepsweep/core/AtomicOutput.hpp"
 #include "hepsweep/core/Error.hpp"
 
-#include <Eigen/Core>
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -22,22 +20,26 @@ struct libdeflate_decompressor;
 
 namespace hepsweep::io::h5 {
 
+// HDF5's hid_t (a 64-bit integer since HDF5 1.10; src/io/Hdf5.cpp asserts it), and its invalid id.
+using Id = std::int64_t;
+inline constexpr Id kInvalidId = -1;
+
 // One owner type for every kind of id; the close function is chosen from the id's type.
 class Handle {
  public:
   Handle() = default;
-  explicit Handle(hid_t id) : id_(id) {}
+  explicit Handle(Id id) : id_(id) {}
   ~Handle();
-  Handle(Handle&& o) noexcept : id_(o.id_) { o.id_ = H5I_INVALID_HID; }
+  Handle(Handle&& o) noexcept : id_(o.id_) { o.id_ = kInvalidId; }
   Handle& operator=(Handle&& o) noexcept;
   Handle(const Handle&) = delete;
   Handle& operator=(const Handle&) = delete;
-  hid_t id() const { return id_; }
+  Id id() const { return id_; }
   bool valid() const { return id_ >= 0; }
   void close();  // throws on failure (e.g. a flush error on a file)
 
  private:
-  hid_t id_ = H5I_INVALID_HID;
+  Id id_ = kInvalidId;
 };
 
 // Silences HDF5's own error printing for the lifetime of the process (idempotent).
@@ -51,7 +53,7 @@ class Group {
  public:
   Group() = default;
   Group(Handle h, std::string path, std::string file) : h_(std::move(h)), path_(std::move(path)), file_(std::move(file)) {}
-  hid_t id() const { return h_.id(); }
+  Id id() const { return h_.id(); }
   const std::string& path() const { return path_; }
   const std::string& fileName() const { return file_; }
 

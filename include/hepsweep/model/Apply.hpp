@@ -2,7 +2,7 @@
 // `hepsweep apply`: score events with a best-model.h5 (layout of the output in docs/apply.md).
 // Inputs are HDF5 dataset files from `hepsweep convert` or anything convert reads: text, CSV, .gz
 // and flat ROOT trees ("file.root:tree", or "file.root" holding one tree). Text and ROOT inputs
-// are streamed through io::RowReader, reading only the model's features (and the --id column);
+// are streamed through io::InputReader, reading only the model's features (and the --id column);
 // every input is scored block by block, so memory does not grow with its size. The output is
 // written under a temporary name and renamed at the end.
 #include <cstdint>

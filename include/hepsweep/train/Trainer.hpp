@@ -292,7 +292,4 @@ class Trainer {
   std::vector<data::Index> evalEvents_;
 };
 
-// Network inputs for a feature count; exposed for tests.
-nn::Network makeNetwork(const RunConfig& cfg, int inputs);
-
 }  // namespace hepsweep::train

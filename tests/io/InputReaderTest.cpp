@@ -1,4 +1,4 @@
-// io::RowReader, the one row interface of convert and apply: the same events from a ROOT tree and
+// io::InputReader, the one row interface of convert and apply: the same events from a ROOT tree and
 // from a CSV come out identical through it, only the selected columns are parsed, and its errors
 // name the file (and tree), the line or entry and the column.
 #include <gtest/gtest.h>
@@ -64,7 +64,7 @@ struct Rows {
   std::vector<std::int64_t> evt;
 };
 
-Rows readAll(RowReader& r) {
+Rows readAll(InputReader& r) {
   r.select({r.requireColumn("b", "test"), r.requireColumn("evt", "test"), r.requireColumn("a", "test")});
   Rows out;
   while (r.next()) {
@@ -79,11 +79,11 @@ Rows readAll(RowReader& r) {
 
 // Would catch a ROOT value decoded or rounded differently from its decimal text, a column
 // selected by position instead of name, or rows lost between on-disk and embedded baskets.
-TEST(RowReader, RootAndCsvGiveTheSameValues) {
+TEST(InputReader, RootAndCsvGiveTheSameValues) {
   TempDir d;
   writeInputs(d);
-  RowReader root = RowReader::open(d / "t.root", Separator{});
-  RowReader text = RowReader::open(d / "same.csv", Separator{});
+  InputReader root = InputReader::open(d / "t.root", Separator{});
+  InputReader text = InputReader::open(d / "same.csv", Separator{});
   EXPECT_TRUE(root.isRoot());
   EXPECT_FALSE(text.isRoot());
   EXPECT_EQ(root.separatorName(), "root");
@@ -103,19 +103,19 @@ TEST(RowReader, RootAndCsvGiveTheSameValues) {
 
 // Would catch every field being parsed (the "junk" column is never selected, so it must not
 // matter) and errors that do not say where the bad value is.
-TEST(RowReader, ParsesOnlySelectedColumnsAndNamesTheLocation) {
+TEST(InputReader, ParsesOnlySelectedColumnsAndNamesTheLocation) {
   TempDir d;
   writeInputs(d);
-  RowReader text = RowReader::open(d / "same.csv", Separator{});
+  InputReader text = InputReader::open(d / "same.csv", Separator{});
   EXPECT_EQ(readAll(text).a.size(), static_cast<std::size_t>(kRows));
 
-  RowReader junk = RowReader::open(d / "same.csv", Separator{});
+  InputReader junk = InputReader::open(d / "same.csv", Separator{});
   junk.select({junk.requireColumn("junk", "--features")});
   ASSERT_TRUE(junk.next());
   expectHas(errorOf([&] { (void)junk.feature(0, false); }), {"same.csv", "line 2", "'junk'", "'x0'"});
   expectHas(errorOf([&] { (void)junk.integer(0); }), {"same.csv", "line 2", "'x0'"});
 
-  RowReader root = RowReader::open(d / "t.root:T", Separator{});
+  InputReader root = InputReader::open(d / "t.root:T", Separator{});
   expectHas(errorOf([&] { (void)root.requireColumn("jets", "--features"); }),
             {"t.root", "'T'", "'jets'", "jagged", "--features"});
   expectHas(errorOf([&] { (void)root.requireColumn("B", "--weight"); }), {"t.root", "'T'", "'B'", "--weight", "closest: 'b'"});
