@@ -341,16 +341,16 @@ std::unique_ptr<search::Searcher> makeSearcher(const CampaignConfig& c) {
 
 search::ItemResults searchItems(const CampaignConfig& c, const RunDirectory& dir) {
   const auto root = std::make_shared<const RunDirectory>(dir.root());
-  const std::string objective = c.search.objective;
+  const metrics::Objective objective = c.search.objective;
   const auto read = [root, objective](std::int64_t id) -> std::optional<search::ItemOutcome> {
     const fs::path result = root->resultFile(id);
     if (fs::exists(result)) {
       try {
         const rundir::ResultSummary r = rundir::readResultSummary(result.string());
-        if (r.objectiveName && *r.objectiveName != objective)
+        if (r.objectiveName && *r.objectiveName != objective.name())
           throwInput("its metrics/objective is " + str::quoted(*r.objectiveName) + ", not the campaign's objective " +
-                     str::quoted(objective));
-        const double v = metrics::storedObjective(objective, [&](const std::string& name) { return r.metric(name); });
+                     str::quoted(objective.name()));
+        const double v = objective.stored([&](const std::string& name) { return r.metric(name); });
         return search::ItemOutcome{v, r.stoppedBy.has_value()};
       } catch (const Error& e) {
         if (e.category() != ErrorCategory::Input) throw;
@@ -371,7 +371,7 @@ std::string searchProgress(const search::Searcher& searcher, const CampaignConfi
   std::string s = std::to_string(searcher.observations().size()) + " of " + std::to_string(searcher.totalPoints()) +
                   " points observed";
   if (const auto best = searcher.best())
-    s += ", best " + metrics::describeObjective(c.search.objective, *best->objective) + " at point " +
+    s += ", best " + c.search.objective.describe(*best->objective) + " at point " +
          std::to_string(best->id);
   return s;
 }
@@ -819,7 +819,7 @@ class AsyncBayesSource final : public ItemSource {
     for (std::size_t i = before; i < searcher->observations().size(); ++i) {
       const search::Observation& o = searcher->observations()[i];
       log_.info("search: observed point " + std::to_string(o.id) + ": " +
-                (o.objective ? metrics::describeObjective(c_.search.objective, *o.objective) : std::string("failed")));
+                (o.objective ? c_.search.objective.describe(*o.objective) : std::string("failed")));
     }
 
     const auto handed = guard.get(kHandedOut);

@@ -15,14 +15,6 @@ namespace hepsweep::campaign {
 using rundir::ItemStatus;
 using rundir::RunDirectory;
 
-double stoppingValue(std::string_view objective, double valLoss, double valAuc) {
-  return objective == "val_auc" ? 1.0 - valAuc : valLoss;
-}
-
-std::string stoppingQuantity(std::string_view objective) {
-  return objective == "val_auc" ? "1 - val_auc" : "val_loss";
-}
-
 std::optional<std::string> stoppedBy(const fs::path& resultFile) {
   return rundir::readResultSummary(resultFile.string()).stoppedBy;
 }
@@ -30,7 +22,7 @@ std::optional<std::string> stoppedBy(const fs::path& resultFile) {
 ItemStopping::ItemStopping(const CampaignConfig& c, const RunDirectory& dir, const Item& item,
                            dist::Communicator& group, const std::vector<train::EpochRecord>& previous)
     : c_(c), dir_(dir), item_(item), group_(group), rule_(c.search.earlyStopping) {
-  for (const auto& r : previous) curve_.push_back(stoppingValue(c.search.objective, r.valLoss, r.valAuc));
+  for (const auto& r : previous) curve_.push_back(c.search.objective.epochValue(r.valLoss, r.valAuc));
 }
 
 void ItemStopping::loadFinishedPeers() {
@@ -53,13 +45,13 @@ void ItemStopping::loadFinishedPeers() {
     if (r.stoppedBy) continue;
     std::vector<double> curve;
     for (std::size_t e = 0; e < r.valLoss.size() && e < r.valAuc.size(); ++e)
-      curve.push_back(stoppingValue(c_.search.objective, r.valLoss[e], r.valAuc[e]));
+      curve.push_back(c_.search.objective.epochValue(r.valLoss[e], r.valAuc[e]));
     rule_.addCompleted(curve);
   }
 }
 
 bool ItemStopping::onEpochEnd(const train::EpochRecord& rec, nn::Network&) {
-  curve_.push_back(stoppingValue(c_.search.objective, rec.valLoss, rec.valAuc));
+  curve_.push_back(c_.search.objective.epochValue(rec.valLoss, rec.valAuc));
   // Files can appear between two ranks' reads: rank 0 decides for the group.
   std::int64_t ints[2] = {0, 0};
   double reals[2] = {0, 0};
@@ -96,7 +88,7 @@ void ItemStopping::record(train::RunRecord& rec) const {
 std::string ItemStopping::describe() const {
   if (!decision_) return "";
   return "stopped by the median rule after epoch " + std::to_string(decision_->epoch) + ": best " +
-         stoppingQuantity(c_.search.objective) + " " + search::formatReal(decision_->value) + " > median " +
+         std::string(c_.search.objective.epochQuantity()) + " " + search::formatReal(decision_->value) + " > median " +
          search::formatReal(decision_->median) + " of " + std::to_string(decision_->compared) +
          " finished item(s) of fold " + std::to_string(item_.fold);
 }

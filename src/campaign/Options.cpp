@@ -12,7 +12,7 @@
 #include "SearchSpaceOptions.hpp"
 #include "hepsweep/campaign/Campaign.hpp"
 #include "hepsweep/core/Strings.hpp"
-#include "hepsweep/metrics/Physics.hpp"
+#include "hepsweep/metrics/Objective.hpp"
 #include "hepsweep/search/Searcher.hpp"
 
 namespace hepsweep::campaign {
@@ -77,7 +77,7 @@ std::vector<OptionSpec<RunConfig>> runOptions() {
   using C = RunConfig;
   using data::BalanceMode, data::ScalerKind, data::FitOn, data::MissingPolicy;
   using nn::Activation, nn::Initializer, nn::OptimizerKind;
-  using train::LrScheduleKind;
+  using train::LrScheduleKind, train::Monitor;
   return {
       intOption<C>("seed", HEPSWEEP_FIELD(seed), atLeast(0),
                    "Seed of every random stream (split, balancing, initialisation, shuffling, dropout); up to 2^63 - 1"),
@@ -169,8 +169,8 @@ std::vector<OptionSpec<RunConfig>> runOptions() {
                     "Reshuffle the training rows every epoch (seeded)"),
       boolOption<C>("train.early_stopping.enabled", HEPSWEEP_FIELD(train.earlyStopping.enabled),
                     "Stop when the monitored validation quantity stops improving"),
-      choiceOption<C>("train.early_stopping.monitor", HEPSWEEP_FIELD(train.earlyStopping.monitor),
-                      {"val_loss", "val_auc"}, "Quantity watched: validation loss (lower is better) or AUC (higher)"),
+      enumOption<C>("train.early_stopping.monitor", HEPSWEEP_FIELD(train.earlyStopping.monitor),
+                    std::vector{Monitor::ValLoss, Monitor::ValAuc}, "Quantity watched: validation loss (lower is better) or AUC (higher)"),
       intOption<C>("train.early_stopping.patience", HEPSWEEP_FIELD(train.earlyStopping.patience), atLeast(0),
                    "Epochs without improvement before stopping"),
       floatOption<C>("train.early_stopping.min_delta", HEPSWEEP_FIELD(train.earlyStopping.minDelta), atLeast(0),
@@ -193,8 +193,8 @@ std::vector<OptionSpec<RunConfig>> runOptions() {
                      "(e.g. 0.95)"),
       floatOption<C>("train.lr_schedule.min_lr", HEPSWEEP_FIELD(train.lrSchedule.minLr), atLeast(0),
                      "cosine: the rate it anneals towards (PyTorch's eta_min); plateau: the rate is never lowered below this"),
-      choiceOption<C>("train.lr_schedule.monitor", HEPSWEEP_FIELD(train.lrSchedule.monitor),
-                      {"val_loss", "val_auc"},
+      enumOption<C>("train.lr_schedule.monitor", HEPSWEEP_FIELD(train.lrSchedule.monitor),
+                    std::vector{Monitor::ValLoss, Monitor::ValAuc},
                       "plateau: quantity watched, validation loss (lower is better) or AUC (higher)"),
       floatOption<C>("train.lr_schedule.factor", HEPSWEEP_FIELD(train.lrSchedule.factor), Bounds{0.0, 1.0, true, true},
                      "plateau: the rate is multiplied by this when the monitored quantity stalls"),
@@ -392,7 +392,7 @@ OptionSpec<CampaignConfig> methodOption() {
 
 // A choice plus the parametrised "bkg_eff@sig_eff=X".
 OptionSpec<CampaignConfig> objectiveOption() {
-  const std::string allowed = "\"val_loss\", \"val_auc\", \"ams\" or \"bkg_eff@sig_eff=X\" with 0 < X < 1";
+  const std::string allowed(metrics::Objective::kAllowed);
   OptionSpec<CampaignConfig> s{"search.objective", "string", allowed,
                                "What ranks the points, on validation data, mean over folds (smaller is better): "
                                "val_loss; val_auc (stored as 1 - AUC); ams (the largest AMS over score cuts with "
@@ -401,11 +401,12 @@ OptionSpec<CampaignConfig> objectiveOption() {
                                true, {}, {}, {}, false};
   s.assign = [allowed](CampaignConfig& c, const toml::node& n, const Origin& o) {
     const std::string v = readString(n, "search.objective", o);
-    if (v != "val_loss" && v != "val_auc" && v != "ams" && !metrics::parseBkgEffObjective(v))
+    const auto objective = metrics::Objective::parse(v);
+    if (!objective)
       throwConfig("search.objective must be " + allowed + "; got " + str::quoted(v) + " (" + o.at(n) + ")");
-    c.search.objective = v;
+    c.search.objective = *objective;
   };
-  s.format = [](const CampaignConfig& c) { return formatString(c.search.objective); };
+  s.format = [](const CampaignConfig& c) { return formatString(c.search.objective.name()); };
   return s;
 }
 

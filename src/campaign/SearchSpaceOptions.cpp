@@ -53,8 +53,8 @@ namespace {
 Dimension readRange(const std::string& key, const OptionSpec<RunConfig>& spec, const toml::node& n,
                     const Origin& o) {
   const std::string name = spaceEntryName(key);
-  const bool intKey = spec.type == "integer";
-  const bool floatKey = spec.type == "float" || spec.type == "float or list of floats";
+  const bool intKey = spec.numeric == Numeric::Integer;
+  const bool floatKey = spec.numeric == Numeric::Real;
   if (!intKey && !floatKey)
     throwConfig("search.space key " + str::quoted(key) + " (" + o.at(n) + "): a range { min, max } needs a numeric key, but " +
                 key + " is a " + spec.type + "; list its values instead, e.g. \"" + key + "\" = [a, b]");

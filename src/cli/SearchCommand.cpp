@@ -110,7 +110,7 @@ int searchCommand(const Args& args) {
     j["budget"] = searcher->totalPoints();
     j["item_count"] = static_cast<std::int64_t>(searcher->proposedCount()) * c.cv.folds;
     if (best) {
-      const metrics::ObjectiveDisplay shown = metrics::displayObjective(c.search.objective);
+      const metrics::ObjectiveDisplay shown = c.search.objective.display();
       j["best"] = {{"point", best->id}, {"objective", *best->objective}, {"quantity", shown.quantity},
                    {"value", shown.shown(*best->objective)}, {"overrides", searcher->point(best->id).toOverrides()}};
     }

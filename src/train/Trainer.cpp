@@ -295,13 +295,11 @@ nn::Network makeNetwork(const RunConfig& cfg, int inputs) {
 }
 
 EarlyStopping::EarlyStopping(const EarlyStoppingConfig& cfg) : cfg_(cfg) {
-  if (cfg_.monitor != "val_loss" && cfg_.monitor != "val_auc")
-    throwConfig("train.early_stopping.monitor must be 'val_loss' or 'val_auc', got '" + cfg_.monitor + "'");
-  best_ = cfg_.monitor == "val_auc" ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity();
+  best_ = maximises(cfg_.monitor) ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity();
 }
 
 bool EarlyStopping::onEpochEnd(const EpochRecord& rec, nn::Network& net) {
-  const bool maximise = cfg_.monitor == "val_auc";
+  const bool maximise = maximises(cfg_.monitor);
   const double value = maximise ? rec.valAuc : rec.valLoss;
   improvedLast_ = maximise ? value > best_ + cfg_.minDelta : value < best_ - cfg_.minDelta;
   if (improvedLast_) {
@@ -487,7 +485,7 @@ TrainResult Trainer::fit(const std::vector<Callback*>& callbacks) {
     result.epochsRun = epochsDone_ = epoch;
     // Before the callbacks: a checkpoint written after this epoch holds the lowered rate.
     if (schedule_.onEpochEnd(epoch, rec.valLoss, rec.valAuc))
-      log_.info("epoch " + std::to_string(epoch) + ": " + cfg_.train.lrSchedule.monitor + " has not improved for " +
+      log_.info("epoch " + std::to_string(epoch) + ": " + toString(cfg_.train.lrSchedule.monitor) + " has not improved for " +
                 std::to_string(cfg_.train.lrSchedule.patience) + " epochs; learning rate lowered to " +
                 str::formatDouble(schedule_.state().rate, "%g"));
     stop = early_.onEpochEnd(rec, net_);

@@ -38,7 +38,7 @@ TEST(CampaignSections, ExampleParses) {
   EXPECT_EQ(c.cv.folds, 5);
   EXPECT_EQ(c.search.method, "grid");
   EXPECT_EQ(c.search.budget, std::optional<std::int64_t>(20));
-  EXPECT_EQ(c.search.objective, "val_loss");
+  EXPECT_EQ(c.search.objective.name(), "val_loss");
   EXPECT_EQ(c.resources.ranksPerItem, 2);
   EXPECT_EQ(c.resources.reduction, "deterministic");
   EXPECT_EQ(c.resources.data, DataPlacement::Auto);
@@ -80,7 +80,7 @@ TEST(CampaignSections, DefaultsWhenAbsent) {
   EXPECT_EQ(c.cv.folds, 1);
   EXPECT_EQ(c.search.method, "none");
   EXPECT_EQ(c.search.budget, std::nullopt);
-  EXPECT_EQ(c.search.objective, "val_loss");
+  EXPECT_EQ(c.search.objective.name(), "val_loss");
   EXPECT_TRUE(c.search.space.empty());
   EXPECT_EQ(c.resources.ranksPerItem, 1);
   EXPECT_EQ(c.resources.reduction, "deterministic");
@@ -113,7 +113,7 @@ TEST(CampaignSections, SetOnNewSections) {
   EXPECT_EQ(c.resources.data, DataPlacement::Rows);
   EXPECT_EQ(c.search.method, "random");
   EXPECT_EQ(c.search.budget, std::optional<std::int64_t>(7));
-  EXPECT_EQ(c.search.objective, "val_auc");
+  EXPECT_EQ(c.search.objective.name(), "val_auc");
   EXPECT_EQ(c.resources.reduction, "fast");
   ASSERT_EQ(keysOf(c.search.space), (std::vector<std::string>{"model.widths", "train.learning_rate", "model.dropout",
                                                               "train.batch_size", "model.activation", "train.l2"}));
@@ -170,7 +170,7 @@ TEST(CampaignSections, RoundTripByteIdentical) {
   EXPECT_EQ(back.cv.folds, 3);
   EXPECT_EQ(back.search.method, "random");
   EXPECT_EQ(back.search.budget, std::optional<std::int64_t>(11));
-  EXPECT_EQ(back.search.objective, "val_auc");
+  EXPECT_EQ(back.search.objective.name(), "val_auc");
   EXPECT_EQ(back.resources.ranksPerItem, 2);
   EXPECT_EQ(back.resources.reduction, "fast");
   ASSERT_EQ(keysOf(back.search.space), keysOf(c.search.space));

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "hepsweep/metrics/Objective.hpp"
 #include "hepsweep/search/Bayes.hpp"
 #include "hepsweep/search/EarlyStopping.hpp"
 #include "hepsweep/search/Space.hpp"
@@ -32,7 +33,7 @@ struct SearchConfig {
   // What ranks the points, always on validation data, mean over folds, stored so that smaller is
   // better (metrics/Objective.hpp): "val_loss", "val_auc" (as 1 - AUC), "ams" (as -AMS) or
   // "bkg_eff@sig_eff=X".
-  std::string objective = "val_loss";
+  metrics::Objective objective;
   search::Space space;  // the [search.space] table, in file order
   // [search.early_stopping]: stop poor items during training (median rule; off by default).
   search::EarlyStoppingOptions earlyStopping;
