@@ -50,7 +50,7 @@ void ItemStopping::loadFinishedPeers() {
   }
 }
 
-bool ItemStopping::onEpochEnd(const train::EpochRecord& rec, nn::Network&) {
+train::CallbackResult ItemStopping::onEpochEnd(const train::EpochRecord& rec, nn::Network&) {
   curve_.push_back(c_.search.objective.epochValue(rec.valLoss, rec.valAuc));
   // Files can appear between two ranks' reads: rank 0 decides for the group.
   std::int64_t ints[2] = {0, 0};
@@ -65,7 +65,7 @@ bool ItemStopping::onEpochEnd(const train::EpochRecord& rec, nn::Network&) {
   }
   group_.broadcast(std::span<std::int64_t>(ints, 2), 0);
   group_.broadcast(std::span<double>(reals, 2), 0);
-  if (ints[0] == 0) return false;
+  if (ints[0] == 0) return train::CallbackResult::Continue;
   search::StopDecision d;
   d.stop = true;
   d.epoch = rec.epoch;
@@ -73,7 +73,7 @@ bool ItemStopping::onEpochEnd(const train::EpochRecord& rec, nn::Network&) {
   d.median = reals[1];
   d.compared = static_cast<std::size_t>(ints[1]);
   decision_ = d;
-  return true;
+  return train::CallbackResult::Stop;
 }
 
 void ItemStopping::record(train::RunRecord& rec) const {
@@ -96,7 +96,7 @@ std::string ItemStopping::describe() const {
 std::unique_ptr<ItemStopping> makeItemStopping(const CampaignConfig& c, const RunDirectory& dir, const Item& item,
                                                dist::Communicator& group,
                                                const std::vector<train::EpochRecord>& previous) {
-  if (c.search.earlyStopping.rule == "none") return nullptr;
+  if (c.search.earlyStopping.rule == search::StoppingRule::None) return nullptr;
   return std::make_unique<ItemStopping>(c, dir, item, group, previous);
 }
 

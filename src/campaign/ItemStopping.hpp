@@ -41,7 +41,7 @@ class ItemStopping : public train::Callback {
   ItemStopping(const CampaignConfig& c, const rundir::RunDirectory& dir, const Item& item, dist::Communicator& group,
                const std::vector<train::EpochRecord>& previous);
 
-  bool onEpochEnd(const train::EpochRecord& rec, nn::Network& net) override;
+  train::CallbackResult onEpochEnd(const train::EpochRecord& rec, nn::Network& net) override;
 
   // The decision that stopped the item, if any.
   const std::optional<search::StopDecision>& decision() const { return decision_; }

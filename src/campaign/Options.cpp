@@ -17,6 +17,18 @@
 
 namespace hepsweep::campaign {
 
+const char* toString(SearchMethod m) {
+  switch (m) {
+    case SearchMethod::None: return "none";
+    case SearchMethod::Grid: return "grid";
+    case SearchMethod::Random: return "random";
+    case SearchMethod::Bayes: return "bayes";
+  }
+  return "none";
+}
+
+const char* toString(BayesSchedule s) { return s == BayesSchedule::Rounds ? "rounds" : "asynchronous"; }
+
 const char* toString(DataPlacement p) {
   switch (p) {
     case DataPlacement::Auto: return "auto";
@@ -370,25 +382,6 @@ RunConfig parseImpl(std::string_view text, std::string_view sourceName, const st
 using search::Dimension;
 
 
-std::vector<std::string> searchMethods() {
-  std::vector<std::string> m{"none"};
-  for (auto& x : search::availableMethods()) m.push_back(std::move(x));
-  return m;
-}
-
-OptionSpec<CampaignConfig> methodOption() {
-  const std::vector<std::string> methods = searchMethods();
-  OptionSpec<CampaignConfig> s{"search.method", "string", quotedChoices(methods),
-                               "How the points are chosen: none (the base configuration only), grid (every "
-                               "combination of the space), random (search.budget draws), bayes (Gaussian-process "
-                               "Bayesian optimisation, search.budget points; docs/search.md)",
-                               true, {}, {}, {}, false};
-  s.assign = [methods](CampaignConfig& c, const toml::node& n, const Origin& o) {
-    c.search.method = readChoice(n, "search.method", o, methods);
-  };
-  s.format = [](const CampaignConfig& c) { return formatString(c.search.method); };
-  return s;
-}
 
 // A choice plus the parametrised "bkg_eff@sig_eff=X".
 OptionSpec<CampaignConfig> objectiveOption() {
@@ -432,7 +425,12 @@ std::vector<OptionSpec<CampaignConfig>> campaignOptions() {
   out.push_back(intOption<C>("cv.folds", HEPSWEEP_FIELD(cv.folds), atLeast(1),
                              "k-fold cross-validation: 1 is the plain data.split; k > 1 cuts the rows outside the "
                              "test fraction into k folds, each validated on once"));
-  out.push_back(methodOption());
+  out.push_back(enumOption<C>("search.method", HEPSWEEP_FIELD(search.method),
+                              std::vector{SearchMethod::None, SearchMethod::Grid, SearchMethod::Random,
+                                          SearchMethod::Bayes},
+                              "How the points are chosen: none (the base configuration only), grid (every "
+                              "combination of the space), random (search.budget draws), bayes (Gaussian-process "
+                              "Bayesian optimisation, search.budget points; docs/search.md)"));
   out.push_back(budgetOption());
   out.push_back(objectiveOption());
   out.push_back(intOption<C>("search.initial_points", HEPSWEEP_FIELD(search.bayes.initialPoints),
@@ -455,12 +453,13 @@ std::vector<OptionSpec<CampaignConfig>> campaignOptions() {
                                 "bayes: objective assumed for points still running when the next ones are proposed: "
                                 "the minimum, mean or maximum of the results so far (constant liar), or kb (kriging "
                                 "believer: the Gaussian process's predicted mean there, from the results alone)"));
-  out.push_back(choiceOption<C>("search.schedule", HEPSWEEP_FIELD(search.schedule), {"asynchronous", "rounds"},
+  out.push_back(enumOption<C>("search.schedule", HEPSWEEP_FIELD(search.schedule),
+                                std::vector{BayesSchedule::Asynchronous, BayesSchedule::Rounds},
                                 "bayes with several rank groups: propose a point whenever a group runs out of items "
                                 "(groups stay busy; proposals depend on the finishing order), or in rounds of one "
                                 "point per group (groups wait for the slowest; exactly reproducible)"));
-  out.push_back(choiceOption<C>("search.early_stopping.rule", HEPSWEEP_FIELD(search.earlyStopping.rule),
-                                search::earlyStoppingRules(),
+  out.push_back(enumOption<C>("search.early_stopping.rule", HEPSWEEP_FIELD(search.earlyStopping.rule),
+                                std::vector{search::StoppingRule::None, search::StoppingRule::Median},
                                 "Stop poor items while they train: none, or the median rule (stop an item after "
                                 "epoch e when its best validation value so far is worse than the median of the "
                                 "finished items of the same fold at e; val_loss, or 1 - val_auc for objective "
@@ -474,7 +473,8 @@ std::vector<OptionSpec<CampaignConfig>> campaignOptions() {
   out.push_back(intOption<C>("resources.ranks_per_item", HEPSWEEP_FIELD(resources.ranksPerItem), atLeast(1),
                              "MPI ranks that train one item (point x fold) together; must divide the number of "
                              "ranks and train.micro_batches"));
-  out.push_back(choiceOption<C>("resources.reduction", HEPSWEEP_FIELD(resources.reduction), {"deterministic", "fast"},
+  out.push_back(enumOption<C>("resources.reduction", HEPSWEEP_FIELD(resources.reduction),
+                              std::vector{dist::GradientSum::Deterministic, dist::GradientSum::Fast},
                                 "Gradient sum across the ranks of an item: fixed-order tree (same weights for 1, 2 "
                                 "or 4 ranks) or MPI_Allreduce in the library's order"));
   out.push_back(enumOption<C>("resources.data", HEPSWEEP_FIELD(resources.data),
@@ -557,7 +557,7 @@ struct CheckedValue {
 void checkPoints(const CampaignConfig& c, const std::string& in) {
   const auto& table = runTable();
   const auto& dims = c.search.space.dimensions();
-  const bool grid = c.search.method == "grid";
+  const bool grid = c.search.method == SearchMethod::Grid;
   std::vector<std::vector<search::Value>> axes;
   for (const auto& d : dims) axes.push_back(valuesToCheck(d, grid, false));
   if (!grid && combinations(axes) > search::kMaxPoints)
@@ -626,17 +626,17 @@ void validateCampaignImpl(const CampaignConfig& c, const std::string& context) {
   validateImpl(c.run, context, c.cv.folds > 1);
   checkResources(c.run, c.resources, in);
   const auto& s = c.search;
-  if (s.method == "none") {
+  if (s.method == SearchMethod::None) {
     if (!s.space.empty())
       throwConfig("search.space lists " + std::to_string(s.space.size()) + " key(s) but search.method = \"none\"" + in +
                   "; set search.method = \"grid\" or \"random\", or empty the space (--set search.space={})");
     return;
   }
   if (s.space.empty())
-    throwConfig("search.method = " + formatString(s.method) + " needs at least one key in [search.space]" + in +
+    throwConfig("search.method = " + formatString(toString(s.method)) + " needs at least one key in [search.space]" + in +
                 ", e.g. \"model.dropout\" = [0.1, 0.2]");
-  if ((s.method == "random" || s.method == "bayes") && !s.budget)
-    throwConfig("search.method = " + formatString(s.method) + " needs search.budget (the number of points to try), "
+  if ((s.method == SearchMethod::Random || s.method == SearchMethod::Bayes) && !s.budget)
+    throwConfig("search.method = " + formatString(toString(s.method)) + " needs search.budget (the number of points to try), "
                 "e.g. budget = 20 in [search]" + in);
   try {
     makeSearcher(c);

@@ -82,9 +82,9 @@ int searchCommand(const Args& args) {
             "with --campaign CAMPAIGN.toml to set it up");
   const campaign::CampaignConfig c =
       campaign::parseCampaign(rundir::readTextFile(dir.campaignFile()), dir.campaignFile().string());
-  if (c.search.method != "bayes")
+  if (c.search.method != campaign::SearchMethod::Bayes)
     throwConfig("search propose needs a campaign with search.method = \"bayes\"; " + dir.campaignFile().string() +
-                " has search.method = \"" + c.search.method + "\" (its points are all planned up front)");
+                " has search.method = \"" + toString(c.search.method) + "\" (its points are all planned up front)");
   const fs::path file = search::searchFilePath(dir.root());
   auto searcher = campaign::loadSearch(c, dir);
   const std::int64_t wanted =

@@ -195,10 +195,10 @@ int submitCommand(const Args& args) {
 
   const campaign::CampaignConfig c = campaign::loadCampaign(campaignFile, sets);
   // A Bayesian search proposes its points as results arrive: its jobs are planned for the budget.
-  const bool bayes = c.search.method == "bayes";
+  const bool bayes = c.search.method == campaign::SearchMethod::Bayes;
   if (vm.count("points-per-round") && !bayes)
     throwConfig("--points-per-round is for a campaign with search.method = \"bayes\"; " + campaignFile +
-                " has search.method = \"" + c.search.method + "\" (its points are all planned up front)");
+                " has search.method = \"" + toString(c.search.method) + "\" (its points are all planned up front)");
   const std::int64_t initialPoints =
       bayes ? std::min<std::int64_t>(*c.search.budget, c.search.bayes.initialPoints) : 0;
   if (bayes && !vm.count("points-per-round")) pointsPerRound = initialPoints;

@@ -39,8 +39,8 @@ class ProgressLine : public train::Callback {
   ProgressLine(std::FILE* out, int totalEpochs, bool enabled)
       : out_(out), total_(totalEpochs), enabled_(enabled), live_(enabled && ::isatty(::fileno(out))) {}
 
-  bool onEpochEnd(const train::EpochRecord& r, nn::Network&) override {
-    if (!enabled_) return false;
+  train::CallbackResult onEpochEnd(const train::EpochRecord& r, nn::Network&) override {
+    if (!enabled_) return train::CallbackResult::Continue;
     const bool improved = r.valLoss < best_;
     if (improved) best_ = r.valLoss;
     if (live_) {
@@ -55,7 +55,7 @@ class ProgressLine : public train::Callback {
                    r.trainLoss, r.valLoss, improved ? " *" : "  ", r.valAuc, r.learningRate, r.seconds);
     }
     std::fflush(out_);
-    return false;
+    return train::CallbackResult::Continue;
   }
   void onTrainEnd(nn::Network&) override {
     if (live_) std::fprintf(out_, "\n");
@@ -113,6 +113,12 @@ int runCampaignCommand(const campaign::CampaignConfig& c, const po::variables_ma
   opts.quiet = vm.count("quiet") > 0 || json;
   opts.verbose = vm.count("verbose") > 0;
   opts.commandLine = invocation();
+  opts.progress = Logger(
+      [](LogLevel, const std::string& line) {
+        std::printf("%s\n", line.c_str());
+        std::fflush(stdout);
+      },
+      LogLevel::Info);
   auto world = dist::world(environment());
   const campaign::RunSummary s = campaign::runCampaign(c, campaign::toToml(c), *world, opts, log);
   if (s.interrupted) {
@@ -194,7 +200,7 @@ int trainCommand(const Args& args) {
   log.info("kernel: " + nn::kernelDescription());
 
   const campaign::CampaignConfig campaignCfg = campaign::loadCampaign(campaignFile, sets);
-  const bool isCampaign = campaignCfg.cv.folds > 1 || campaignCfg.search.method != "none" ||
+  const bool isCampaign = campaignCfg.cv.folds > 1 || campaignCfg.search.method != campaign::SearchMethod::None ||
                           environment().worldSize() > 1 || vm.count("items") || vm.count("fresh");
   if (isCampaign) return runCampaignCommand(campaignCfg, vm, json, log);
   const train::RunConfig& cfg = campaignCfg.run;

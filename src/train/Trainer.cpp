@@ -298,7 +298,7 @@ EarlyStopping::EarlyStopping(const EarlyStoppingConfig& cfg) : cfg_(cfg) {
   best_ = maximises(cfg_.monitor) ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity();
 }
 
-bool EarlyStopping::onEpochEnd(const EpochRecord& rec, nn::Network& net) {
+CallbackResult EarlyStopping::onEpochEnd(const EpochRecord& rec, nn::Network& net) {
   const bool maximise = maximises(cfg_.monitor);
   const double value = maximise ? rec.valAuc : rec.valLoss;
   improvedLast_ = maximise ? value > best_ + cfg_.minDelta : value < best_ - cfg_.minDelta;
@@ -308,11 +308,11 @@ bool EarlyStopping::onEpochEnd(const EpochRecord& rec, nn::Network& net) {
     wait_ = 0;
     bestParams_ = net.params();
     bestState_ = net.state();
-    return false;
+    return CallbackResult::Continue;
   }
   ++wait_;
   if (cfg_.enabled && wait_ >= cfg_.patience) stopped_ = true;
-  return stopped_;
+  return stopped_ ? CallbackResult::Stop : CallbackResult::Continue;
 }
 
 void EarlyStopping::onTrainEnd(nn::Network& net) {
@@ -488,8 +488,15 @@ TrainResult Trainer::fit(const std::vector<Callback*>& callbacks) {
       log_.info("epoch " + std::to_string(epoch) + ": " + toString(cfg_.train.lrSchedule.monitor) + " has not improved for " +
                 std::to_string(cfg_.train.lrSchedule.patience) + " epochs; learning rate lowered to " +
                 str::formatDouble(schedule_.state().rate, "%g"));
-    stop = early_.onEpochEnd(rec, net_);
-    for (Callback* cb : callbacks) stop = cb->onEpochEnd(rec, net_) || stop;
+    stop = early_.onEpochEnd(rec, net_) == CallbackResult::Stop;
+    for (Callback* cb : callbacks) {
+      const CallbackResult r = cb->onEpochEnd(rec, net_);
+      if (r == CallbackResult::Interrupt) {
+        result.interrupted = true;
+        return result;
+      }
+      stop = r == CallbackResult::Stop || stop;
+    }
     result.stoppedEarly = stop;
   }
   result.trainSeconds = loopSeconds;
