@@ -15,6 +15,7 @@
 #include "hepsweep/io/DatasetFile.hpp"
 #include "hepsweep/nn/Loss.hpp"
 #include "hepsweep/nn/Optimizer.hpp"
+#include "hepsweep/nn/Sigmoid.hpp"
 
 namespace hepsweep::train {
 namespace {
@@ -602,7 +603,7 @@ EvalResult Trainer::evaluate(const SplitData& split, bool curves) {
   computeLogits(split, logits_);
   r.loss = nn::bceWithLogitsValue(logits_.transpose(), split.labels.transpose(), split.weights.transpose(),
                                   static_cast<double>(n));
-  r.scores = (1.0f / (1.0f + (-logits_.array()).exp())).matrix();
+  nn::sigmoid(logits_, r.scores);
   if (!std::isfinite(r.loss) || !r.scores.allFinite()) {
     // Non-finite inputs make non-finite outputs whatever the training did: say so first.
     for (Eigen::Index i = 0; i < n; ++i) {
