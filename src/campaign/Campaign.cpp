@@ -44,9 +44,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Thrown from the epoch-end callback, after the checkpoint is written, to leave Trainer::fit.
-struct StopAtEpochBoundary {};
-
 // Collective over `group`: true on every rank when any rank of it saw the stop request, so a
 // group never splits between stopping and training on.
 bool stopAgreed(dist::Communicator& group, const RunOptions& options) {
@@ -245,12 +242,13 @@ class ItemBookkeeping : public train::Callback {
   static constexpr std::chrono::seconds kCheckpointInterval{5};
 
   // `progress` polls the item source, shows progress and returns whether the group stops here.
+  // `epochs`: where each epoch's line also goes (--verbose), or null.
   ItemBookkeeping(const RunDirectory& dir, const Item& item, std::string campaignSha, train::Trainer& trainer,
-                  bool writer, bool verbose, std::function<bool()> progress)
+                  bool writer, const Logger* epochs, std::function<bool()> progress)
       : dir_(dir), item_(item), campaignSha_(std::move(campaignSha)), trainer_(trainer), writer_(writer),
-        verbose_(verbose), progress_(std::move(progress)) {}
+        epochs_(epochs), progress_(std::move(progress)) {}
 
-  bool onEpochEnd(const train::EpochRecord& r, nn::Network&) override {
+  train::CallbackResult onEpochEnd(const train::EpochRecord& r, nn::Network&) override {
     const bool stopping = progress_ && progress_();
     if (writer_) {
       const auto now = Clock::now();
@@ -266,13 +264,9 @@ class ItemBookkeeping : public train::Callback {
       std::snprintf(line, sizeof line, "epoch %d  loss %.6f  val_loss %.6f  val_auc %.6f  %.2fs", r.epoch,
                     r.trainLoss, r.valLoss, r.valAuc, r.seconds);
       dir_.appendLog(item_.id, line);
-      if (verbose_) {
-        std::printf("[item %lld] %s\n", static_cast<long long>(item_.id), line);
-        std::fflush(stdout);
-      }
+      if (epochs_) epochs_->info("[item " + std::to_string(item_.id) + "] " + line);
     }
-    if (stopping) throw StopAtEpochBoundary{};
-    return false;
+    return stopping ? train::CallbackResult::Interrupt : train::CallbackResult::Continue;
   }
 
  private:
@@ -281,7 +275,7 @@ class ItemBookkeeping : public train::Callback {
   std::string campaignSha_;
   train::Trainer& trainer_;
   bool writer_;
-  bool verbose_;
+  const Logger* epochs_;
   std::function<bool()> progress_;
   std::optional<Clock::time_point> lastCheckpoint_;
 };
@@ -323,9 +317,9 @@ std::string Item::describe() const {
 
 std::vector<Item> planItems(const CampaignConfig& c) {
   std::vector<search::Point> points;
-  if (c.search.method == "none" || c.search.space.empty()) {
+  if (c.search.method == SearchMethod::None || c.search.space.empty()) {
     points.emplace_back();
-  } else if (c.search.method == "bayes") {
+  } else if (c.search.method == SearchMethod::Bayes) {
     // A Bayesian search proposes points as results arrive (RUN_DIR/search.h5).
     points = proposedPoints(c, c.run.output.dir);
   } else {
@@ -336,21 +330,21 @@ std::vector<Item> planItems(const CampaignConfig& c) {
 }
 
 std::unique_ptr<search::Searcher> makeSearcher(const CampaignConfig& c) {
-  return search::makeSearcher(c.search.method, c.search.space, c.search.budget, c.run.seed, &c.search.bayes);
+  return search::makeSearcher(toString(c.search.method), c.search.space, c.search.budget, c.run.seed, &c.search.bayes);
 }
 
 search::ItemResults searchItems(const CampaignConfig& c, const RunDirectory& dir) {
   const auto root = std::make_shared<const RunDirectory>(dir.root());
-  const std::string objective = c.search.objective;
+  const metrics::Objective objective = c.search.objective;
   const auto read = [root, objective](std::int64_t id) -> std::optional<search::ItemOutcome> {
     const fs::path result = root->resultFile(id);
     if (fs::exists(result)) {
       try {
         const rundir::ResultSummary r = rundir::readResultSummary(result.string());
-        if (r.objectiveName && *r.objectiveName != objective)
+        if (r.objectiveName && *r.objectiveName != objective.name())
           throwInput("its metrics/objective is " + str::quoted(*r.objectiveName) + ", not the campaign's objective " +
-                     str::quoted(objective));
-        const double v = metrics::storedObjective(objective, [&](const std::string& name) { return r.metric(name); });
+                     str::quoted(objective.name()));
+        const double v = objective.stored([&](const std::string& name) { return r.metric(name); });
         return search::ItemOutcome{v, r.stoppedBy.has_value()};
       } catch (const Error& e) {
         if (e.category() != ErrorCategory::Input) throw;
@@ -371,7 +365,7 @@ std::string searchProgress(const search::Searcher& searcher, const CampaignConfi
   std::string s = std::to_string(searcher.observations().size()) + " of " + std::to_string(searcher.totalPoints()) +
                   " points observed";
   if (const auto best = searcher.best())
-    s += ", best " + metrics::describeObjective(c.search.objective, *best->objective) + " at point " +
+    s += ", best " + c.search.objective.describe(*best->objective) + " at point " +
          std::to_string(best->id);
   return s;
 }
@@ -429,27 +423,23 @@ class JobData {
   std::unique_ptr<CampaignData> data_;
 };
 
-// One pass of rank groups over the pending ones among `items` (all of a grid or random search; the
-// points proposed so far of a Bayesian one).
-RunSummary runItems(const CampaignConfig& c, const std::string& campaignToml, dist::Communicator& world,
-                    const RunOptions& options, const Logger& log, const std::vector<Item>& items, JobData& job,
-                    const MakeItemSource& makeSource = nullptr) {
-  const auto t0 = Clock::now();
-  if (options.sliceCount < 1 || options.sliceIndex < 0 || options.sliceIndex >= options.sliceCount)
-    throwConfig("--items I/N needs 0 <= I < N, got " + std::to_string(options.sliceIndex) + "/" + std::to_string(options.sliceCount));
-  RunDirectory dir(c.run.output.dir);
-  const std::string slice = options.sliceCount == 1 ? "all" : std::to_string(options.sliceIndex) + "-of-" + std::to_string(options.sliceCount);
+// What rank 0 found in the run directory for this pass, the same on every rank.
+struct SliceWork {
+  std::vector<std::int64_t> pending;  // items of the slice still to train
+  std::int64_t inSlice = 0;           // items of the slice
+};
 
-  // Rank 0 checks the run directory against this campaign and its data, claims the slice and
-  // lists the items still to do; every rank gets its verdict.
-  std::vector<std::int64_t> pending;
-  std::int64_t inSlice = 0;
+// Collective over the world. Rank 0 checks the run directory against this campaign and its data,
+// claims the slice and lists the items still to do; every rank gets its verdict and job.stamp.
+SliceWork claimSlice(const CampaignConfig& c, const std::string& campaignToml, dist::Communicator& world,
+                     const RunOptions& options, const Logger& log, const std::vector<Item>& items, RunDirectory& dir,
+                     const std::string& slice, JobStamp& stamp) {
+  SliceWork work;
   onRankZero(world, [&] {
     dir.create();
     removeStaleTemporaries(dir.root());
     // Claimed first: --fresh never clears a directory that another process is working in.
     dir.claim(slice);
-    JobStamp& stamp = job.stamp;
     if (stamp.campaignSha.empty()) stamp.campaignSha = campaignIdentity(c);
     std::optional<rundir::Manifest> previous;
     if (options.fresh) {
@@ -465,7 +455,7 @@ RunSummary runItems(const CampaignConfig& c, const std::string& campaignToml, di
       checkSameCampaign(dir, c, previous);
       // Without its state a Bayesian search would propose new points under the ids of finished
       // ones, whose results would then be counted for the wrong points.
-      if (c.search.method == "bayes" && previous && !previous->items.empty() &&
+      if (c.search.method == SearchMethod::Bayes && previous && !previous->items.empty() &&
           !fs::exists(search::searchFilePath(dir.root())))
         throwInput("'" + search::searchFilePath(dir.root()).string() + "' is missing, but the manifest lists " +
                    std::to_string(previous->items.size()) + " items of this Bayesian search: without it the search "
@@ -486,13 +476,14 @@ RunSummary runItems(const CampaignConfig& c, const std::string& campaignToml, di
                  "output.dir (or --fresh)");
     if (!fs::exists(dir.campaignFile())) writeTextFile(dir.campaignFile(), campaignToml);
     // A Bayesian search's items grow by rounds: the manifest follows them.
-    if (!fs::exists(dir.manifestFile()) || c.search.method == "bayes") writeManifest(dir, c, campaignToml, items, stamp);
+    if (!fs::exists(dir.manifestFile()) || c.search.method == SearchMethod::Bayes)
+      writeManifest(dir, c, campaignToml, items, stamp);
 
     // Items of this slice that still need work. A result file that fails its checks (unreadable,
     // another item's, changed since written) is moved aside, never deleted, and its item trained again.
     for (const auto& it : items) {
       if (it.id % options.sliceCount != options.sliceIndex) continue;
-      ++inSlice;
+      ++work.inSlice;
       ItemStatus s = dir.status(it.id, 0);
       if (s == ItemStatus::Done) {
         if (const auto problem = rundir::resultProblem(dir.resultFile(it.id), it.id, stamp.campaignSha)) {
@@ -504,166 +495,191 @@ RunSummary runItems(const CampaignConfig& c, const std::string& campaignToml, di
         }
       }
       if (s == ItemStatus::Done || (s == ItemStatus::Failed && !options.retryFailed)) continue;
-      pending.push_back(it.id);
+      work.pending.push_back(it.id);
     }
   });
-  JobStamp& stamp = job.stamp;
   world.broadcast(stamp.dataSha, 0);
   world.broadcast(stamp.campaignSha, 0);
   {
-    std::int64_t v[3] = {stamp.dataSize, stamp.dataMtime, inSlice};
+    std::int64_t v[3] = {stamp.dataSize, stamp.dataMtime, work.inSlice};
     world.broadcast(std::span<std::int64_t>(v, 3), 0);
     stamp.dataSize = v[0];
     stamp.dataMtime = v[1];
-    inSlice = v[2];
+    work.inSlice = v[2];
   }
-  const std::string& dataSha = stamp.dataSha;
   // Every rank must agree on the list: take rank 0's view.
-  {
-    std::vector<std::int64_t> n{static_cast<std::int64_t>(pending.size())};
-    world.broadcast(std::span<std::int64_t>(n), 0);
-    pending.resize(static_cast<std::size_t>(n[0]));
-    world.broadcast(std::span<std::int64_t>(pending), 0);
-  }
+  std::vector<std::int64_t> n{static_cast<std::int64_t>(work.pending.size())};
+  world.broadcast(std::span<std::int64_t>(n), 0);
+  work.pending.resize(static_cast<std::size_t>(n[0]));
+  world.broadcast(std::span<std::int64_t>(work.pending), 0);
+  return work;
+}
 
-  dist::GroupLayout groups = dist::makeGroups(world, c.resources.ranksPerItem);
-  const dist::GradientSum reduction =
-      c.resources.reduction == "fast" ? dist::GradientSum::Fast : dist::GradientSum::Deterministic;
+// The progress line of world rank 0, through RunOptions::progress: at most every
+// progressSeconds, and after each item.
+class ProgressReporter {
+ public:
+  ProgressReporter(const std::vector<Item>& items, const RunDirectory& dir, const RunOptions& options,
+                   std::string slice, const SliceWork& work, bool rankZero)
+      : items_(items), dir_(dir), options_(options), slice_(std::move(slice)),
+        alreadyFinished_(work.inSlice - static_cast<std::int64_t>(work.pending.size())),
+        enabled_(rankZero && !options.quiet) {}
 
-  // The data are read once per job (an asynchronous search finds its items as it goes).
-  const CampaignData* data = pending.empty() && !makeSource ? nullptr : &job.get();
-  if (data) {
-    checkFolds(c, data->events());
-    const std::size_t columns = data->events().header->featureNames.size();
-    train::checkNetworkFits(c.run, static_cast<std::int64_t>(c.run.data.features.empty() ? columns
-                                                                                         : c.run.data.features.size()));
-  }
-
-  auto lastProgress = Clock::now();
-  const auto progress = [&](bool force) {
-    if (world.rank() != 0 || options.quiet) return;
-    const double since = std::chrono::duration<double>(Clock::now() - lastProgress).count();
-    if (!force && since < options.progressSeconds) return;
-    lastProgress = Clock::now();
+  void report(bool force) {
+    if (!enabled_) return;
+    const double since = std::chrono::duration<double>(Clock::now() - last_).count();
+    if (!force && since < options_.progressSeconds) return;
+    last_ = Clock::now();
     std::int64_t done = 0, failed = 0, running = 0, total = 0;
-    for (const auto& it : items) {  // an asynchronous search adds items as it goes
-      if (it.id % options.sliceCount != options.sliceIndex) continue;
+    for (const auto& it : items_) {  // an asynchronous search adds items as it goes
+      if (it.id % options_.sliceCount != options_.sliceIndex) continue;
       ++total;
-      switch (dir.status(it.id, 120)) {
+      switch (dir_.status(it.id, 120)) {
         case ItemStatus::Done: ++done; break;
         case ItemStatus::Failed: ++failed; break;
         case ItemStatus::Running: ++running; break;
         case ItemStatus::Pending: break;
       }
     }
-    const double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
-    const std::int64_t ranNow = done + failed - (inSlice - static_cast<std::int64_t>(pending.size()));
+    const double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
+    const std::int64_t ranNow = done + failed - alreadyFinished_;
     const std::int64_t left = total - done - failed;
     const double eta = ranNow > 0 ? elapsed / static_cast<double>(ranNow) * static_cast<double>(left) : -1;
-    std::printf("[%s] items %lld done, %lld running, %lld failed of %lld; elapsed %s, left ~%s\n",
-                slice.c_str(), static_cast<long long>(done), static_cast<long long>(running),
-                static_cast<long long>(failed), static_cast<long long>(total), formatDuration(elapsed).c_str(),
-                left == 0 ? "0s" : formatDuration(eta).c_str());
-    std::fflush(stdout);
-  };
+    options_.progress.info("[" + slice_ + "] items " + std::to_string(done) + " done, " + std::to_string(running) +
+                           " running, " + std::to_string(failed) + " failed of " + std::to_string(total) +
+                           "; elapsed " + formatDuration(elapsed) + ", left ~" +
+                           (left == 0 ? std::string("0s") : formatDuration(eta)));
+  }
 
-  std::int64_t ranHere = 0;
-  double busySeconds = 0;
-  bool dataWarned = false;
-  bool interrupted = false;
-  {
-    const std::unique_ptr<ItemSource> source =
-        makeSource ? makeSource(pending, stamp) : std::make_unique<QueueSource>(world, items, pending);
-    progress(true);
-    while (!(interrupted = stopAgreed(*groups.group, options))) {
-      const std::optional<Item> next = source->next(*groups.group, groups.leader);
-      if (!next) break;
-      const Item& item = *next;
-      const auto itemStart = Clock::now();
-      const bool writer = groups.leader;
-      log.info("start " + item.describe());
-      try {
-        // Applied to the whole campaign so that campaign rules (folds without data.split.val)
-        // validate the item's configuration.
-        CampaignConfig itemCampaign = c;
-        applyOverrides(itemCampaign, item.overrides);
-        itemCampaign.run.metrics.objective = c.search.objective;  // the result file stores its value
-        const train::RunConfig& cfg = itemCampaign.run;
-        const data::SplitRule rule = train::splitRule(cfg, c.cv.folds, item.fold);
-        const train::RankShare share{groups.group->size(), groups.group->rank()};
-        const auto preparing = Clock::now();
-        const train::PreparedData prepared =
-            data->inMemory()
-                ? train::prepareData(cfg, data->events(), rule, c.run.data.file, dataSha, log)
-                : train::prepareData(cfg, data->events(), data->reader(), rule, c.run.data.file, dataSha, log, share);
-        const double prepareSeconds = std::chrono::duration<double>(Clock::now() - preparing).count();
-        // Once per job (world rank 0), not once per item: every item of the campaign shares the cause.
-        if (!dataWarned && writer && world.rank() == 0) {
-          if (const std::string w = train::weightImbalanceWarning(cfg, prepared); !w.empty()) {
-            log.warning(w);
-            dataWarned = true;
-          }
-          if (const std::string w = train::labelCopyWarning(prepared); !w.empty()) {
-            log.warning(w);
-            dataWarned = true;
-          }
-        }
-        train::Trainer trainer(cfg, prepared, log, groups.group.get(), reduction);
-        if (writer) removeStaleTemporaries(dir.itemDir(item.id));
-        resumeFromCheckpoint(trainer, dir, item, stamp.campaignSha, cfg, *groups.group, writer, log);
-        ItemBookkeeping book(dir, item, stamp.campaignSha, trainer, writer, options.verbose, [&] {
-          source->poll();
-          progress(false);
-          return stopAgreed(*groups.group, options);
-        });
-        if (writer) dir.touchHeartbeat(item.id);
-        const std::unique_ptr<ItemStopping> stopping =
-            makeItemStopping(c, dir, item, *groups.group, trainer.checkpoint().history);
-        std::vector<train::Callback*> callbacks{&book};
-        if (stopping) callbacks.push_back(stopping.get());
-        const train::TrainResult result = trainer.fit(callbacks);
-        if (writer) {
-          train::RunRecord rec;
-          rec.configToml = toToml(itemCampaign);
-          rec.commandLine = options.commandLine;
-          rec.item = rundir::ItemIdentity{item.id, item.point, item.fold, c.cv.folds,
-                                          rundir::fromAssignments(item.overrides), dir.root().string(),
-                                          c.resources.ranksPerItem, stamp.campaignSha};
-          if (stopping) stopping->record(rec);
-          const auto writing = Clock::now();
-          train::writeResultFile(dir.resultFile(item.id).string(), cfg, rec, prepared, result, trainer.network());
-          log.info(item.describe() + ": data prepared in " + str::formatDouble(prepareSeconds, "%.2f") +
-                   " s, training loop " + str::formatDouble(result.trainSeconds, "%.2f") + " s, evaluation " +
-                   str::formatDouble(result.evaluateSeconds, "%.2f") + " s, result written in " +
-                   str::formatDouble(std::chrono::duration<double>(Clock::now() - writing).count(), "%.2f") + " s");
-          std::error_code ec;
-          fs::remove(dir.checkpointFile(item.id), ec);
-          fs::remove(dir.heartbeatFile(item.id), ec);
-          if (stopping && stopping->decision()) {
-            dir.appendLog(item.id, stopping->describe());
-            log.info(item.describe() + " " + stopping->describe());
-          }
-          dir.appendLog(item.id, "done: val_loss " + std::to_string(result.val.loss) + ", test AUC " + std::to_string(result.test.auc));
-        }
-      } catch (const StopAtEpochBoundary&) {
-        log.info("stopped " + item.describe() + " at an epoch boundary; its checkpoint resumes it");
-        interrupted = true;
-        break;
-      } catch (const Error& e) {
-        // A diverging or impossible point fails alone; file-system trouble stops the job.
-        if (e.category() == ErrorCategory::Io || e.category() == ErrorCategory::Internal) throw;
-        if (writer) {
-          dir.markFailed(item.id, std::string(categoryName(e.category())) + ": " + e.what());
-          dir.appendLog(item.id, std::string("failed: ") + e.what());
-        }
-        log.warning(item.describe() + " failed: " + e.what());
+ private:
+  const std::vector<Item>& items_;
+  const RunDirectory& dir_;
+  const RunOptions& options_;
+  std::string slice_;
+  std::int64_t alreadyFinished_;
+  bool enabled_;
+  Clock::time_point start_ = Clock::now(), last_ = Clock::now();
+};
+
+// Trains one item on a rank group and records its outcome in the run directory.
+class ItemRunner {
+ public:
+  enum class Outcome { Finished, Failed, Interrupted };
+
+  ItemRunner(const CampaignConfig& c, const RunDirectory& dir, const RunOptions& options, const Logger& log,
+             dist::Communicator& world, const dist::GroupLayout& groups, const CampaignData* data,
+             const JobStamp& stamp)
+      : c_(c), dir_(dir), options_(options), log_(log), world_(world), groups_(groups), data_(data), stamp_(stamp) {}
+
+  // `onEpoch` runs after each epoch (polls the item source, reports progress) and returns whether
+  // the group stops at this epoch boundary.
+  Outcome run(const Item& item, const std::function<bool()>& onEpoch) {
+    const bool writer = groups_.leader;
+    log_.info("start " + item.describe());
+    try {
+      return train(item, writer, onEpoch);
+    } catch (const Error& e) {
+      // A diverging or impossible point fails alone; file-system trouble stops the job.
+      if (e.category() == ErrorCategory::Io || e.category() == ErrorCategory::Internal) throw;
+      if (writer) {
+        dir_.markFailed(item.id, std::string(categoryName(e.category())) + ": " + e.what());
+        dir_.appendLog(item.id, std::string("failed: ") + e.what());
       }
-      ++ranHere;
-      busySeconds += std::chrono::duration<double>(Clock::now() - itemStart).count();
-      progress(true);
+      log_.warning(item.describe() + " failed: " + e.what());
+      return Outcome::Failed;
     }
   }
-  world.barrier();
+
+ private:
+  Outcome train(const Item& item, bool writer, const std::function<bool()>& onEpoch) {
+    // Applied to the whole campaign so that campaign rules (folds without data.split.val)
+    // validate the item's configuration.
+    CampaignConfig itemCampaign = c_;
+    applyOverrides(itemCampaign, item.overrides);
+    itemCampaign.run.metrics.objective = c_.search.objective;  // the result file stores its value
+    const train::RunConfig& cfg = itemCampaign.run;
+    const data::SplitRule rule = train::splitRule(cfg, c_.cv.folds, item.fold);
+    const train::RankShare share{groups_.group->size(), groups_.group->rank()};
+    const auto preparing = Clock::now();
+    const train::PreparedData prepared =
+        data_->inMemory()
+            ? train::prepareData(cfg, data_->events(), rule, c_.run.data.file, stamp_.dataSha, log_)
+            : train::prepareData(cfg, data_->events(), data_->reader(), rule, c_.run.data.file, stamp_.dataSha, log_,
+                                 share);
+    const double prepareSeconds = std::chrono::duration<double>(Clock::now() - preparing).count();
+    // Once per job (world rank 0), not once per item: every item of the campaign shares the cause.
+    if (!dataWarned_ && writer && world_.rank() == 0) {
+      if (const std::string w = train::weightImbalanceWarning(cfg, prepared); !w.empty()) {
+        log_.warning(w);
+        dataWarned_ = true;
+      }
+      if (const std::string w = train::labelCopyWarning(prepared); !w.empty()) {
+        log_.warning(w);
+        dataWarned_ = true;
+      }
+    }
+    train::Trainer trainer(cfg, prepared, log_, groups_.group.get(), c_.resources.reduction);
+    if (writer) removeStaleTemporaries(dir_.itemDir(item.id));
+    resumeFromCheckpoint(trainer, dir_, item, stamp_.campaignSha, cfg, *groups_.group, writer, log_);
+    ItemBookkeeping book(dir_, item, stamp_.campaignSha, trainer, writer,
+                         options_.verbose ? &options_.progress : nullptr, onEpoch);
+    if (writer) dir_.touchHeartbeat(item.id);
+    const std::unique_ptr<ItemStopping> stopping =
+        makeItemStopping(c_, dir_, item, *groups_.group, trainer.checkpoint().history);
+    std::vector<train::Callback*> callbacks{&book};
+    if (stopping) callbacks.push_back(stopping.get());
+    const train::TrainResult result = trainer.fit(callbacks);
+    if (result.interrupted) {
+      log_.info("stopped " + item.describe() + " at an epoch boundary; its checkpoint resumes it");
+      return Outcome::Interrupted;
+    }
+    if (writer) writeResult(item, itemCampaign, prepared, result, trainer, stopping.get(), prepareSeconds);
+    return Outcome::Finished;
+  }
+
+  void writeResult(const Item& item, const CampaignConfig& itemCampaign, const train::PreparedData& prepared,
+                   const train::TrainResult& result, const train::Trainer& trainer, const ItemStopping* stopping,
+                   double prepareSeconds) {
+    train::RunRecord rec;
+    rec.configToml = toToml(itemCampaign);
+    rec.commandLine = options_.commandLine;
+    rec.item = rundir::ItemIdentity{item.id, item.point, item.fold, c_.cv.folds,
+                                    rundir::fromAssignments(item.overrides), dir_.root().string(),
+                                    c_.resources.ranksPerItem, stamp_.campaignSha};
+    if (stopping) stopping->record(rec);
+    const auto writing = Clock::now();
+    train::writeResultFile(dir_.resultFile(item.id).string(), itemCampaign.run, rec, prepared, result,
+                           trainer.network());
+    log_.info(item.describe() + ": data prepared in " + str::formatDouble(prepareSeconds, "%.2f") +
+              " s, training loop " + str::formatDouble(result.trainSeconds, "%.2f") + " s, evaluation " +
+              str::formatDouble(result.evaluateSeconds, "%.2f") + " s, result written in " +
+              str::formatDouble(std::chrono::duration<double>(Clock::now() - writing).count(), "%.2f") + " s");
+    std::error_code ec;
+    fs::remove(dir_.checkpointFile(item.id), ec);
+    fs::remove(dir_.heartbeatFile(item.id), ec);
+    if (stopping && stopping->decision()) {
+      dir_.appendLog(item.id, stopping->describe());
+      log_.info(item.describe() + " " + stopping->describe());
+    }
+    dir_.appendLog(item.id, "done: val_loss " + std::to_string(result.val.loss) + ", test AUC " +
+                                std::to_string(result.test.auc));
+  }
+
+  const CampaignConfig& c_;
+  const RunDirectory& dir_;
+  const RunOptions& options_;
+  const Logger& log_;
+  dist::Communicator& world_;
+  const dist::GroupLayout& groups_;
+  const CampaignData* data_;  // null only when the pass has nothing to train
+  const JobStamp& stamp_;
+  bool dataWarned_ = false;
+};
+
+// Collective over the world: the pass's counts from the run directory and every group's share.
+RunSummary summarise(const std::vector<Item>& items, const RunDirectory& dir, const RunOptions& options,
+                     dist::Communicator& world, const dist::GroupLayout& groups, std::int64_t inSlice,
+                     std::int64_t ranHere, double busySeconds, bool interrupted) {
   RunSummary summary;
   summary.runDir = dir.root();
   summary.total = inSlice;
@@ -683,6 +699,60 @@ RunSummary runItems(const CampaignConfig& c, const std::string& campaignToml, di
   std::int64_t stopped[1] = {interrupted ? 1 : 0};
   world.allreduce(std::span<std::int64_t>(stopped, 1), dist::ReduceOp::Max);
   summary.interrupted = stopped[0] != 0 && summary.done + summary.failed < summary.total;
+  return summary;
+}
+
+// One pass of rank groups over the pending ones among `items` (all of a grid or random search; the
+// points proposed so far of a Bayesian one).
+RunSummary runItems(const CampaignConfig& c, const std::string& campaignToml, dist::Communicator& world,
+                    const RunOptions& options, const Logger& log, const std::vector<Item>& items, JobData& job,
+                    const MakeItemSource& makeSource = nullptr) {
+  const auto t0 = Clock::now();
+  if (options.sliceCount < 1 || options.sliceIndex < 0 || options.sliceIndex >= options.sliceCount)
+    throwConfig("--items I/N needs 0 <= I < N, got " + std::to_string(options.sliceIndex) + "/" + std::to_string(options.sliceCount));
+  RunDirectory dir(c.run.output.dir);
+  const std::string slice = options.sliceCount == 1 ? "all" : std::to_string(options.sliceIndex) + "-of-" + std::to_string(options.sliceCount);
+  const SliceWork work = claimSlice(c, campaignToml, world, options, log, items, dir, slice, job.stamp);
+  const dist::GroupLayout groups = dist::makeGroups(world, c.resources.ranksPerItem);
+
+  // The data are read once per job (an asynchronous search finds its items as it goes).
+  const CampaignData* data = work.pending.empty() && !makeSource ? nullptr : &job.get();
+  if (data) {
+    checkFolds(c, data->events());
+    const std::size_t columns = data->events().header->featureNames.size();
+    train::checkNetworkFits(c.run, static_cast<std::int64_t>(c.run.data.features.empty() ? columns
+                                                                                         : c.run.data.features.size()));
+  }
+
+  ProgressReporter progress(items, dir, options, slice, work, world.rank() == 0);
+  ItemRunner runner(c, dir, options, log, world, groups, data, job.stamp);
+  std::int64_t ranHere = 0;
+  double busySeconds = 0;
+  bool interrupted = false;
+  {
+    const std::unique_ptr<ItemSource> source =
+        makeSource ? makeSource(work.pending, job.stamp) : std::make_unique<QueueSource>(world, items, work.pending);
+    progress.report(true);
+    while (!(interrupted = stopAgreed(*groups.group, options))) {
+      const std::optional<Item> next = source->next(*groups.group, groups.leader);
+      if (!next) break;
+      const auto itemStart = Clock::now();
+      const ItemRunner::Outcome outcome = runner.run(*next, [&] {
+        source->poll();
+        progress.report(false);
+        return stopAgreed(*groups.group, options);
+      });
+      if (outcome == ItemRunner::Outcome::Interrupted) {
+        interrupted = true;
+        break;
+      }
+      ++ranHere;
+      busySeconds += std::chrono::duration<double>(Clock::now() - itemStart).count();
+      progress.report(true);
+    }
+  }
+  world.barrier();
+  RunSummary summary = summarise(items, dir, options, world, groups, work.inSlice, ranHere, busySeconds, interrupted);
   summary.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   if (world.rank() == 0) dir.release();
   return summary;
@@ -823,7 +893,7 @@ class AsyncBayesSource final : public ItemSource {
     for (std::size_t i = before; i < searcher->observations().size(); ++i) {
       const search::Observation& o = searcher->observations()[i];
       log_.info("search: observed point " + std::to_string(o.id) + ": " +
-                (o.objective ? metrics::describeObjective(c_.search.objective, *o.objective) : std::string("failed")));
+                (o.objective ? c_.search.objective.describe(*o.objective) : std::string("failed")));
     }
 
     const auto handed = guard.get(kHandedOut);
@@ -914,8 +984,8 @@ RunSummary runCampaign(const CampaignConfig& c, const std::string& campaignToml,
                        const RunOptions& options, const Logger& log) {
   // Slices (--items I/N, batch arrays) train the points proposed so far; `hepsweep search
   // propose` proposes the next ones between arrays.
-  if (c.search.method == "bayes" && options.sliceCount == 1)
-    return c.search.schedule == "rounds" ? runBayesRounds(c, campaignToml, world, options, log)
+  if (c.search.method == SearchMethod::Bayes && options.sliceCount == 1)
+    return c.search.schedule == BayesSchedule::Rounds ? runBayesRounds(c, campaignToml, world, options, log)
                                          : runBayesAsynchronous(c, campaignToml, world, options, log);
   JobData job(c, world, log);
   return runItems(c, campaignToml, world, options, log, planItems(c), job);

@@ -15,14 +15,6 @@ namespace hepsweep::campaign {
 using rundir::ItemStatus;
 using rundir::RunDirectory;
 
-double stoppingValue(std::string_view objective, double valLoss, double valAuc) {
-  return objective == "val_auc" ? 1.0 - valAuc : valLoss;
-}
-
-std::string stoppingQuantity(std::string_view objective) {
-  return objective == "val_auc" ? "1 - val_auc" : "val_loss";
-}
-
 std::optional<std::string> stoppedBy(const fs::path& resultFile) {
   return rundir::readResultSummary(resultFile.string()).stoppedBy;
 }
@@ -30,7 +22,7 @@ std::optional<std::string> stoppedBy(const fs::path& resultFile) {
 ItemStopping::ItemStopping(const CampaignConfig& c, const RunDirectory& dir, const Item& item,
                            dist::Communicator& group, const std::vector<train::EpochRecord>& previous)
     : c_(c), dir_(dir), item_(item), group_(group), rule_(c.search.earlyStopping) {
-  for (const auto& r : previous) curve_.push_back(stoppingValue(c.search.objective, r.valLoss, r.valAuc));
+  for (const auto& r : previous) curve_.push_back(c.search.objective.epochValue(r.valLoss, r.valAuc));
 }
 
 void ItemStopping::loadFinishedPeers() {
@@ -53,13 +45,13 @@ void ItemStopping::loadFinishedPeers() {
     if (r.stoppedBy) continue;
     std::vector<double> curve;
     for (std::size_t e = 0; e < r.valLoss.size() && e < r.valAuc.size(); ++e)
-      curve.push_back(stoppingValue(c_.search.objective, r.valLoss[e], r.valAuc[e]));
+      curve.push_back(c_.search.objective.epochValue(r.valLoss[e], r.valAuc[e]));
     rule_.addCompleted(curve);
   }
 }
 
-bool ItemStopping::onEpochEnd(const train::EpochRecord& rec, nn::Network&) {
-  curve_.push_back(stoppingValue(c_.search.objective, rec.valLoss, rec.valAuc));
+train::CallbackResult ItemStopping::onEpochEnd(const train::EpochRecord& rec, nn::Network&) {
+  curve_.push_back(c_.search.objective.epochValue(rec.valLoss, rec.valAuc));
   // Files can appear between two ranks' reads: rank 0 decides for the group.
   std::int64_t ints[2] = {0, 0};
   double reals[2] = {0, 0};
@@ -73,7 +65,7 @@ bool ItemStopping::onEpochEnd(const train::EpochRecord& rec, nn::Network&) {
   }
   group_.broadcast(std::span<std::int64_t>(ints, 2), 0);
   group_.broadcast(std::span<double>(reals, 2), 0);
-  if (ints[0] == 0) return false;
+  if (ints[0] == 0) return train::CallbackResult::Continue;
   search::StopDecision d;
   d.stop = true;
   d.epoch = rec.epoch;
@@ -81,7 +73,7 @@ bool ItemStopping::onEpochEnd(const train::EpochRecord& rec, nn::Network&) {
   d.median = reals[1];
   d.compared = static_cast<std::size_t>(ints[1]);
   decision_ = d;
-  return true;
+  return train::CallbackResult::Stop;
 }
 
 void ItemStopping::record(train::RunRecord& rec) const {
@@ -96,7 +88,7 @@ void ItemStopping::record(train::RunRecord& rec) const {
 std::string ItemStopping::describe() const {
   if (!decision_) return "";
   return "stopped by the median rule after epoch " + std::to_string(decision_->epoch) + ": best " +
-         stoppingQuantity(c_.search.objective) + " " + search::formatReal(decision_->value) + " > median " +
+         std::string(c_.search.objective.epochQuantity()) + " " + search::formatReal(decision_->value) + " > median " +
          search::formatReal(decision_->median) + " of " + std::to_string(decision_->compared) +
          " finished item(s) of fold " + std::to_string(item_.fold);
 }
@@ -104,7 +96,7 @@ std::string ItemStopping::describe() const {
 std::unique_ptr<ItemStopping> makeItemStopping(const CampaignConfig& c, const RunDirectory& dir, const Item& item,
                                                dist::Communicator& group,
                                                const std::vector<train::EpochRecord>& previous) {
-  if (c.search.earlyStopping.rule == "none") return nullptr;
+  if (c.search.earlyStopping.rule == search::StoppingRule::None) return nullptr;
   return std::make_unique<ItemStopping>(c, dir, item, group, previous);
 }
 

@@ -27,12 +27,6 @@ namespace hepsweep::campaign {
 inline constexpr const char* kStoppedByAttr = "stopped_by";
 inline constexpr const char* kMedianRuleName = "median_rule";
 
-// The per-epoch value the rule compares, smaller is better: 1 - val_auc for objective val_auc,
-// val_loss for every other objective (ams and bkg_eff@... have no per-epoch history).
-double stoppingValue(std::string_view objective, double valLoss, double valAuc);
-// "val_loss" or "1 - val_auc", for messages.
-std::string stoppingQuantity(std::string_view objective);
-
 // The stopped_by attribute of a finished item's result file, or nullopt when the item was not
 // stopped by a rule. Error(Io) when the file cannot be read.
 std::optional<std::string> stoppedBy(const std::filesystem::path& resultFile);
@@ -47,7 +41,7 @@ class ItemStopping : public train::Callback {
   ItemStopping(const CampaignConfig& c, const rundir::RunDirectory& dir, const Item& item, dist::Communicator& group,
                const std::vector<train::EpochRecord>& previous);
 
-  bool onEpochEnd(const train::EpochRecord& rec, nn::Network& net) override;
+  train::CallbackResult onEpochEnd(const train::EpochRecord& rec, nn::Network& net) override;
 
   // The decision that stopped the item, if any.
   const std::optional<search::StopDecision>& decision() const { return decision_; }

@@ -72,6 +72,8 @@ const toml::array& readArray(const toml::node& n, std::string_view key, const Or
 std::string quotedChoices(const std::vector<std::string>& choices);  // "\"a\", \"b\""
 std::string closestKey(std::string_view unknown, const std::vector<std::string>& known);
 
+enum class Numeric { No, Integer, Real };
+
 template <class Cfg>
 struct OptionSpec {
   std::string key;      // dotted
@@ -85,12 +87,14 @@ struct OptionSpec {
   std::function<bool(const Cfg&)> present;
   // The value is a table dumped as its own [key] section: `format` returns its "k = v\n" lines.
   bool asTable = false;
+  // What a range { min, max } in [search.space] may give the key: `type` is for people only.
+  Numeric numeric = Numeric::No;
 };
 
 // The same option on a struct that holds Inner (e.g. the RunConfig inside a CampaignConfig).
 template <class Outer, class Inner, class Ref>
 OptionSpec<Outer> liftOption(const OptionSpec<Inner>& s, Ref ref) {
-  OptionSpec<Outer> out{s.key, s.type, s.allowed, s.doc, s.bareWordIsString, {}, {}, {}, s.asTable};
+  OptionSpec<Outer> out{s.key, s.type, s.allowed, s.doc, s.bareWordIsString, {}, {}, {}, s.asTable, s.numeric};
   out.assign = [f = s.assign, ref](Outer& c, const toml::node& n, const Origin& o) { f(ref(c), n, o); };
   out.format = [f = s.format, ref](const Outer& c) { return f(ref(c)); };
   if (s.present) out.present = [f = s.present, ref](const Outer& c) { return f(ref(c)); };
@@ -152,7 +156,7 @@ OptionSpec<Cfg> intOption(std::string key, Ref ref, Bounds b, std::string doc) {
   constexpr std::int64_t tmax = std::numeric_limits<T>::max() > std::uint64_t(std::numeric_limits<std::int64_t>::max())
                                     ? std::numeric_limits<std::int64_t>::max()
                                     : std::int64_t(std::numeric_limits<T>::max());
-  OptionSpec<Cfg> s{key, "integer", b.describe(), std::move(doc), false, {}, {}, {}, false};
+  OptionSpec<Cfg> s{key, "integer", b.describe(), std::move(doc), false, {}, {}, {}, false, Numeric::Integer};
   s.assign = [ref, key, b](Cfg& c, const toml::node& n, const Origin& o) {
     ref(c) = static_cast<T>(readInt(n, key, o, b, tmin, tmax));
   };
@@ -175,7 +179,7 @@ template <class Cfg, class Ref>
 OptionSpec<Cfg> floatOption(std::string key, Ref ref, Bounds b, std::string doc) {
   using T = FieldOf<Cfg, Ref>;
   static_assert(std::is_floating_point_v<T>);
-  OptionSpec<Cfg> s{key, "float", b.describe(), std::move(doc), false, {}, {}, {}, false};
+  OptionSpec<Cfg> s{key, "float", b.describe(), std::move(doc), false, {}, {}, {}, false, Numeric::Real};
   s.assign = [ref, key, b](Cfg& c, const toml::node& n, const Origin& o) { ref(c) = readReal<T>(n, key, o, b); };
   s.format = [ref](const Cfg& c) { return formatReal(ref(c)); };
   return s;
@@ -276,7 +280,7 @@ template <class Cfg, class Ref>
 OptionSpec<Cfg> floatOrListOption(std::string key, Ref ref, Bounds elem, std::string doc) {
   using T = typename FieldOf<Cfg, Ref>::value_type;
   OptionSpec<Cfg> s{key, "float or list of floats", elem.describe().empty() ? "" : "each " + elem.describe(),
-                    std::move(doc), false, {}, {}, {}, false};
+                    std::move(doc), false, {}, {}, {}, false, Numeric::Real};
   s.assign = [ref, key, elem](Cfg& c, const toml::node& n, const Origin& o) {
     std::vector<T> out;
     if (n.is_array()) {

@@ -9,12 +9,25 @@
 #include <sstream>
 
 #include "OptionTable.hpp"
+#include "SearchSpaceOptions.hpp"
 #include "hepsweep/campaign/Campaign.hpp"
 #include "hepsweep/core/Strings.hpp"
-#include "hepsweep/metrics/Physics.hpp"
+#include "hepsweep/metrics/Objective.hpp"
 #include "hepsweep/search/Searcher.hpp"
 
 namespace hepsweep::campaign {
+
+const char* toString(SearchMethod m) {
+  switch (m) {
+    case SearchMethod::None: return "none";
+    case SearchMethod::Grid: return "grid";
+    case SearchMethod::Random: return "random";
+    case SearchMethod::Bayes: return "bayes";
+  }
+  return "none";
+}
+
+const char* toString(BayesSchedule s) { return s == BayesSchedule::Rounds ? "rounds" : "asynchronous"; }
 
 const char* toString(DataPlacement p) {
   switch (p) {
@@ -76,7 +89,7 @@ std::vector<OptionSpec<RunConfig>> runOptions() {
   using C = RunConfig;
   using data::BalanceMode, data::ScalerKind, data::FitOn, data::MissingPolicy;
   using nn::Activation, nn::Initializer, nn::OptimizerKind;
-  using train::LrScheduleKind;
+  using train::LrScheduleKind, train::Monitor;
   return {
       intOption<C>("seed", HEPSWEEP_FIELD(seed), atLeast(0),
                    "Seed of every random stream (split, balancing, initialisation, shuffling, dropout); up to 2^63 - 1"),
@@ -168,8 +181,8 @@ std::vector<OptionSpec<RunConfig>> runOptions() {
                     "Reshuffle the training rows every epoch (seeded)"),
       boolOption<C>("train.early_stopping.enabled", HEPSWEEP_FIELD(train.earlyStopping.enabled),
                     "Stop when the monitored validation quantity stops improving"),
-      choiceOption<C>("train.early_stopping.monitor", HEPSWEEP_FIELD(train.earlyStopping.monitor),
-                      {"val_loss", "val_auc"}, "Quantity watched: validation loss (lower is better) or AUC (higher)"),
+      enumOption<C>("train.early_stopping.monitor", HEPSWEEP_FIELD(train.earlyStopping.monitor),
+                    std::vector{Monitor::ValLoss, Monitor::ValAuc}, "Quantity watched: validation loss (lower is better) or AUC (higher)"),
       intOption<C>("train.early_stopping.patience", HEPSWEEP_FIELD(train.earlyStopping.patience), atLeast(0),
                    "Epochs without improvement before stopping"),
       floatOption<C>("train.early_stopping.min_delta", HEPSWEEP_FIELD(train.earlyStopping.minDelta), atLeast(0),
@@ -192,8 +205,8 @@ std::vector<OptionSpec<RunConfig>> runOptions() {
                      "(e.g. 0.95)"),
       floatOption<C>("train.lr_schedule.min_lr", HEPSWEEP_FIELD(train.lrSchedule.minLr), atLeast(0),
                      "cosine: the rate it anneals towards (PyTorch's eta_min); plateau: the rate is never lowered below this"),
-      choiceOption<C>("train.lr_schedule.monitor", HEPSWEEP_FIELD(train.lrSchedule.monitor),
-                      {"val_loss", "val_auc"},
+      enumOption<C>("train.lr_schedule.monitor", HEPSWEEP_FIELD(train.lrSchedule.monitor),
+                    std::vector{Monitor::ValLoss, Monitor::ValAuc},
                       "plateau: quantity watched, validation loss (lower is better) or AUC (higher)"),
       floatOption<C>("train.lr_schedule.factor", HEPSWEEP_FIELD(train.lrSchedule.factor), Bounds{0.0, 1.0, true, true},
                      "plateau: the rate is multiplied by this when the monitored quantity stalls"),
@@ -317,11 +330,15 @@ void validateImpl(const RunConfig& c, const std::string& context, bool foldsGive
                 formatFloat(opt.learningRate) + " for the cosine schedule" + in);
 }
 
-const OptionTable<RunConfig>& runTable() {
+}  // namespace
+
+const OptionTable<RunConfig>& detail::runTable() {
   static const OptionTable<RunConfig> table{
       runOptions(), {resolveLayerAlternatives}, [](const RunConfig& c, const std::string& ctx) { validateImpl(c, ctx); }};
   return table;
 }
+
+namespace {
 
 std::string contextOf(std::string_view sourceName, const std::vector<std::string>& overrides) {
   std::string ctx = "in " + std::string(sourceName);
@@ -360,190 +377,15 @@ RunConfig parseImpl(std::string_view text, std::string_view sourceName, const st
   return cfg;
 }
 
-// ---- the campaign sections: [cv], [search], [search.space], [resources] ----------------------
+// ---- the campaign sections: [cv], [search], [resources]; [search.space] is in SearchSpaceOptions.cpp ----
 
 using search::Dimension;
-using search::Space;
 
-constexpr std::string_view kSpacePrefix = "search.space.";
 
-bool inSection(std::string_view key, std::string_view section) {
-  return key == section ||
-         (key.size() > section.size() && key.substr(0, section.size()) == section && key[section.size()] == '.');
-}
-
-// Keys that stay the same for every point, and why (shown when one is put in [search.space]).
-std::optional<std::string> notSearchableReason(std::string_view key) {
-  if (key == "seed")
-    return "every point uses the campaign seed, so that points differ only by their hyperparameters "
-           "(run another campaign for another seed)";
-  if (key == "data.file") return "every point trains on the same data file";
-  if (key == "output.dir") return "the campaign writes every point under its one output directory";
-  if (inSection(key, "cv") || inSection(key, "search") || inSection(key, "resources"))
-    return "[cv], [search] and [resources] configure the campaign itself, the same for every point";
-  return std::nullopt;
-}
-
-std::vector<std::string> searchableKeys() {
-  std::vector<std::string> keys;
-  for (const auto& o : runTable().options)
-    if (!notSearchableReason(o.key)) keys.push_back(o.key);
-  return keys;
-}
-
-// `search.space."model.dropout"`: how the entry is written in TOML, for messages and diffs.
-std::string spaceEntryName(std::string_view key) { return "search.space." + formatString(key); }
-
-[[noreturn]] void rethrowAt(const Error& e, const std::string& where) {
-  if (e.category() != ErrorCategory::Config) throw e;
-  throwConfig(std::string(e.what()) + " (" + where + ")");
-}
-
-Dimension readRange(const std::string& key, const OptionSpec<RunConfig>& spec, const toml::node& n,
-                    const Origin& o) {
-  const std::string name = spaceEntryName(key);
-  const bool intKey = spec.type == "integer";
-  const bool floatKey = spec.type == "float" || spec.type == "float or list of floats";
-  if (!intKey && !floatKey)
-    throwConfig("search.space key " + str::quoted(key) + " (" + o.at(n) + "): a range { min, max } needs a numeric key, but " +
-                key + " is a " + spec.type + "; list its values instead, e.g. \"" + key + "\" = [a, b]");
-  std::optional<double> min, max;
-  bool log = false;
-  std::optional<std::int64_t> steps;
-  std::optional<std::string> type;
-  for (const auto& [k, v] : inFileOrder(*n.as_table())) {
-    const std::string field(k->str());
-    const std::string sub = name + "." + field;
-    if (field == "min") min = readDouble(*v, sub, o, any());
-    else if (field == "max") max = readDouble(*v, sub, o, any());
-    else if (field == "log") log = readBool(*v, sub, o);
-    else if (field == "steps")
-      steps = readInt(*v, sub, o, closed(1, static_cast<double>(search::kMaxPoints)), 1,
-                      static_cast<std::int64_t>(search::kMaxPoints));
-    else if (field == "type") type = readChoice(*v, sub, o, {"int", "float"});
-    else {
-      const std::vector<std::string> fields{"min", "max", "log", "steps", "type"};
-      const std::string best = closestKey(field, fields);
-      throwConfig("unknown key " + str::quoted(sub) + " (" + o.at(k->source()) + "); a range takes " +
-                  str::join(fields, ", ") + (best.empty() ? std::string() : "; did you mean " + str::quoted(best) + "?"));
-    }
-  }
-  if (!min || !max)
-    throwConfig(name + " needs both min and max (" + o.at(n) + "), e.g. { min = 0.0, max = 0.5 }");
-  // The key's own type decides unless `type` is given: an integer grid for a float key such as
-  // train.l2 = { min = 0, max = 1 } would silently try only 0 and 1.
-  const bool asInt = type ? *type == "int" : intKey;
-  try {
-    return asInt ? Dimension::integer(key, *min, *max, log, steps) : Dimension::real(key, *min, *max, log, steps);
-  } catch (const Error& e) {
-    rethrowAt(e, o.at(n));
-  }
-}
-
-Dimension readDimension(const std::string& key, const toml::node& n, const Origin& o, const std::string& keyWhere) {
-  const std::string what = "search.space key " + str::quoted(key) + " (" + keyWhere + ")";
-  if (const auto why = notSearchableReason(key)) throwConfig(what + " cannot be searched: " + *why);
-  const auto& table = runTable();
-  const OptionSpec<RunConfig>* spec = table.find(key);
-  if (!spec) {
-    std::string msg = what + " is not a key of the campaign file";
-    if (table.isSection(key)) {
-      // Unquoted, model.dropout = [...] is the table model = { dropout = [...] }: name what was meant.
-      std::string example;
-      if (n.is_table() && !n.as_table()->empty()) example = key + "." + std::string(inFileOrder(*n.as_table())[0].first->str());
-      for (const auto& k : searchableKeys())
-        if (example.empty() && k.compare(0, key.size() + 1, key + ".") == 0) example = k;
-      msg += "; " + key + " is a section: write the full dotted key in quotes, e.g. \"" + example + "\" = ...";
-    } else {
-      const std::string best = closestKey(key, searchableKeys());
-      msg += best.empty() ? "; the searchable keys are those of the reference in docs/campaign.md"
-                          : "; did you mean " + str::quoted(best) + "?";
-    }
-    throwConfig(msg);
-  }
-  if (n.is_array()) {
-    std::vector<std::string> texts;
-    for (const auto& element : *n.as_array()) texts.push_back(tomlText(element));
-    try {
-      return Dimension::choices(key, std::move(texts));
-    } catch (const Error& e) {
-      rethrowAt(e, o.at(n));
-    }
-  }
-  if (n.is_table()) return readRange(key, *spec, n, o);
-  throwConfig(what + " must be a list of values, e.g. [0.1, 0.2], or a range { min = ..., max = ... }; got " +
-              describeNode(n) + ". To fix the key at one value, set it outside [search.space]");
-}
-
-// Canonical text of a dimension, every field written: reads back to the same dimension and text.
-std::string dimensionText(const Dimension& d) {
-  if (d.kind() == search::Kind::Choice) return "[" + str::join(d.choiceTexts(), ", ") + "]";
-  const bool isInt = d.kind() == search::Kind::Integer;
-  const auto bound = [&](double x) { return d.value(x).toml; };
-  return "{ min = " + bound(d.min()) + ", max = " + bound(d.max()) + ", log = " + (d.log() ? "true" : "false") +
-         ", steps = " + std::to_string(d.steps().value_or(search::kDefaultGridSteps)) + ", type = " +
-         (isInt ? "\"int\"" : "\"float\"") + " }";
-}
-
-// Adds a dimension, or replaces the one with the same key where it stands (for --set).
-void setDimension(Space& space, Dimension d) {
-  std::vector<Dimension> dims = space.dimensions();
-  bool replaced = false;
-  for (auto& existing : dims)
-    if (existing.key() == d.key()) {
-      existing = d;
-      replaced = true;
-    }
-  if (!replaced) dims.push_back(std::move(d));
-  space = Space(std::move(dims));
-}
-
-OptionSpec<CampaignConfig> spaceOption() {
-  OptionSpec<CampaignConfig> s{"search.space", "table",
-                               "keys of this reference except seed, data.file, output.dir, [cv], [search], "
-                               "[resources]; values: [v1, v2, ...] or { min, max, log, steps, type }",
-                               "The hyperparameters searched, key = list of values or range, in the order of "
-                               "the grid (see Search spaces)",
-                               false, {}, {}, {}, true};
-  s.assign = [](CampaignConfig& c, const toml::node& n, const Origin& o) {
-    if (!n.is_table())
-      throwType("search.space", "a table (a [search.space] section, e.g. \"model.dropout\" = [0.1, 0.2])", n, o);
-    std::vector<Dimension> dims;
-    for (const auto& [k, v] : inFileOrder(*n.as_table()))
-      dims.push_back(readDimension(std::string(k->str()), *v, o, o.at(k->source())));
-    c.search.space = Space(std::move(dims));
-  };
-  s.format = [](const CampaignConfig& c) {
-    std::string out;
-    for (const auto& d : c.search.space.dimensions()) out += formatString(d.key()) + " = " + dimensionText(d) + "\n";
-    return out;
-  };
-  return s;
-}
-
-std::vector<std::string> searchMethods() {
-  std::vector<std::string> m{"none"};
-  for (auto& x : search::availableMethods()) m.push_back(std::move(x));
-  return m;
-}
-
-OptionSpec<CampaignConfig> methodOption() {
-  const std::vector<std::string> methods = searchMethods();
-  OptionSpec<CampaignConfig> s{"search.method", "string", quotedChoices(methods),
-                               "How the points are chosen: none (the base configuration only), grid (every "
-                               "combination of the space), random (search.budget draws), bayes (Gaussian-process "
-                               "Bayesian optimisation, search.budget points; docs/search.md)",
-                               true, {}, {}, {}, false};
-  s.assign = [methods](CampaignConfig& c, const toml::node& n, const Origin& o) {
-    c.search.method = readChoice(n, "search.method", o, methods);
-  };
-  s.format = [](const CampaignConfig& c) { return formatString(c.search.method); };
-  return s;
-}
 
 // A choice plus the parametrised "bkg_eff@sig_eff=X".
 OptionSpec<CampaignConfig> objectiveOption() {
-  const std::string allowed = "\"val_loss\", \"val_auc\", \"ams\" or \"bkg_eff@sig_eff=X\" with 0 < X < 1";
+  const std::string allowed(metrics::Objective::kAllowed);
   OptionSpec<CampaignConfig> s{"search.objective", "string", allowed,
                                "What ranks the points, on validation data, mean over folds (smaller is better): "
                                "val_loss; val_auc (stored as 1 - AUC); ams (the largest AMS over score cuts with "
@@ -552,11 +394,12 @@ OptionSpec<CampaignConfig> objectiveOption() {
                                true, {}, {}, {}, false};
   s.assign = [allowed](CampaignConfig& c, const toml::node& n, const Origin& o) {
     const std::string v = readString(n, "search.objective", o);
-    if (v != "val_loss" && v != "val_auc" && v != "ams" && !metrics::parseBkgEffObjective(v))
+    const auto objective = metrics::Objective::parse(v);
+    if (!objective)
       throwConfig("search.objective must be " + allowed + "; got " + str::quoted(v) + " (" + o.at(n) + ")");
-    c.search.objective = v;
+    c.search.objective = *objective;
   };
-  s.format = [](const CampaignConfig& c) { return formatString(c.search.objective); };
+  s.format = [](const CampaignConfig& c) { return formatString(c.search.objective.name()); };
   return s;
 }
 
@@ -582,7 +425,12 @@ std::vector<OptionSpec<CampaignConfig>> campaignOptions() {
   out.push_back(intOption<C>("cv.folds", HEPSWEEP_FIELD(cv.folds), atLeast(1),
                              "k-fold cross-validation: 1 is the plain data.split; k > 1 cuts the rows outside the "
                              "test fraction into k folds, each validated on once"));
-  out.push_back(methodOption());
+  out.push_back(enumOption<C>("search.method", HEPSWEEP_FIELD(search.method),
+                              std::vector{SearchMethod::None, SearchMethod::Grid, SearchMethod::Random,
+                                          SearchMethod::Bayes},
+                              "How the points are chosen: none (the base configuration only), grid (every "
+                              "combination of the space), random (search.budget draws), bayes (Gaussian-process "
+                              "Bayesian optimisation, search.budget points; docs/search.md)"));
   out.push_back(budgetOption());
   out.push_back(objectiveOption());
   out.push_back(intOption<C>("search.initial_points", HEPSWEEP_FIELD(search.bayes.initialPoints),
@@ -605,12 +453,13 @@ std::vector<OptionSpec<CampaignConfig>> campaignOptions() {
                                 "bayes: objective assumed for points still running when the next ones are proposed: "
                                 "the minimum, mean or maximum of the results so far (constant liar), or kb (kriging "
                                 "believer: the Gaussian process's predicted mean there, from the results alone)"));
-  out.push_back(choiceOption<C>("search.schedule", HEPSWEEP_FIELD(search.schedule), {"asynchronous", "rounds"},
+  out.push_back(enumOption<C>("search.schedule", HEPSWEEP_FIELD(search.schedule),
+                                std::vector{BayesSchedule::Asynchronous, BayesSchedule::Rounds},
                                 "bayes with several rank groups: propose a point whenever a group runs out of items "
                                 "(groups stay busy; proposals depend on the finishing order), or in rounds of one "
                                 "point per group (groups wait for the slowest; exactly reproducible)"));
-  out.push_back(choiceOption<C>("search.early_stopping.rule", HEPSWEEP_FIELD(search.earlyStopping.rule),
-                                search::earlyStoppingRules(),
+  out.push_back(enumOption<C>("search.early_stopping.rule", HEPSWEEP_FIELD(search.earlyStopping.rule),
+                                std::vector{search::StoppingRule::None, search::StoppingRule::Median},
                                 "Stop poor items while they train: none, or the median rule (stop an item after "
                                 "epoch e when its best validation value so far is worse than the median of the "
                                 "finished items of the same fold at e; val_loss, or 1 - val_auc for objective "
@@ -624,7 +473,8 @@ std::vector<OptionSpec<CampaignConfig>> campaignOptions() {
   out.push_back(intOption<C>("resources.ranks_per_item", HEPSWEEP_FIELD(resources.ranksPerItem), atLeast(1),
                              "MPI ranks that train one item (point x fold) together; must divide the number of "
                              "ranks and train.micro_batches"));
-  out.push_back(choiceOption<C>("resources.reduction", HEPSWEEP_FIELD(resources.reduction), {"deterministic", "fast"},
+  out.push_back(enumOption<C>("resources.reduction", HEPSWEEP_FIELD(resources.reduction),
+                              std::vector{dist::GradientSum::Deterministic, dist::GradientSum::Fast},
                                 "Gradient sum across the ranks of an item: fixed-order tree (same weights for 1, 2 "
                                 "or 4 ranks) or MPI_Allreduce in the library's order"));
   out.push_back(enumOption<C>("resources.data", HEPSWEEP_FIELD(resources.data),
@@ -707,7 +557,7 @@ struct CheckedValue {
 void checkPoints(const CampaignConfig& c, const std::string& in) {
   const auto& table = runTable();
   const auto& dims = c.search.space.dimensions();
-  const bool grid = c.search.method == "grid";
+  const bool grid = c.search.method == SearchMethod::Grid;
   std::vector<std::vector<search::Value>> axes;
   for (const auto& d : dims) axes.push_back(valuesToCheck(d, grid, false));
   if (!grid && combinations(axes) > search::kMaxPoints)
@@ -776,17 +626,17 @@ void validateCampaignImpl(const CampaignConfig& c, const std::string& context) {
   validateImpl(c.run, context, c.cv.folds > 1);
   checkResources(c.run, c.resources, in);
   const auto& s = c.search;
-  if (s.method == "none") {
+  if (s.method == SearchMethod::None) {
     if (!s.space.empty())
       throwConfig("search.space lists " + std::to_string(s.space.size()) + " key(s) but search.method = \"none\"" + in +
                   "; set search.method = \"grid\" or \"random\", or empty the space (--set search.space={})");
     return;
   }
   if (s.space.empty())
-    throwConfig("search.method = " + formatString(s.method) + " needs at least one key in [search.space]" + in +
+    throwConfig("search.method = " + formatString(toString(s.method)) + " needs at least one key in [search.space]" + in +
                 ", e.g. \"model.dropout\" = [0.1, 0.2]");
-  if ((s.method == "random" || s.method == "bayes") && !s.budget)
-    throwConfig("search.method = " + formatString(s.method) + " needs search.budget (the number of points to try), "
+  if ((s.method == SearchMethod::Random || s.method == SearchMethod::Bayes) && !s.budget)
+    throwConfig("search.method = " + formatString(toString(s.method)) + " needs search.budget (the number of points to try), "
                 "e.g. budget = 20 in [search]" + in);
   try {
     makeSearcher(c);

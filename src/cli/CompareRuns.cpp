@@ -37,7 +37,7 @@ void describeSearch(report::ComparedRun& r) {
     r.dependenceNote = std::string("The run's campaign could not be read again: ") + e.what();
     return;
   }
-  r.method = c.search.method;
+  r.method = campaign::toString(c.search.method);
   if (r.method != "bayes") return;
   std::vector<std::vector<search::Value>> points;
   std::vector<double> objectives;

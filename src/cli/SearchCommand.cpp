@@ -82,9 +82,9 @@ int searchCommand(const Args& args, dist::Environment&) {
             "with --campaign CAMPAIGN.toml to set it up");
   const campaign::CampaignConfig c =
       campaign::parseCampaign(rundir::readTextFile(dir.campaignFile()), dir.campaignFile().string());
-  if (c.search.method != "bayes")
+  if (c.search.method != campaign::SearchMethod::Bayes)
     throwConfig("search propose needs a campaign with search.method = \"bayes\"; " + dir.campaignFile().string() +
-                " has search.method = \"" + c.search.method + "\" (its points are all planned up front)");
+                " has search.method = \"" + toString(c.search.method) + "\" (its points are all planned up front)");
   const fs::path file = search::searchFilePath(dir.root());
   auto searcher = campaign::loadSearch(c, dir);
   const std::int64_t wanted =
@@ -110,7 +110,7 @@ int searchCommand(const Args& args, dist::Environment&) {
     j["budget"] = searcher->totalPoints();
     j["item_count"] = static_cast<std::int64_t>(searcher->proposedCount()) * c.cv.folds;
     if (best) {
-      const metrics::ObjectiveDisplay shown = metrics::displayObjective(c.search.objective);
+      const metrics::ObjectiveDisplay shown = c.search.objective.display();
       j["best"] = {{"point", best->id}, {"objective", *best->objective}, {"quantity", shown.quantity},
                    {"value", shown.shown(*best->objective)}, {"overrides", searcher->point(best->id).toOverrides()}};
     }

@@ -39,14 +39,14 @@ nlohmann::ordered_json searchProgress(const std::string& runDir) {
   j["observed"] = state.observations.size();
   j["failed"] = failed;
   j["stopped_points"] = stopped;
-  j["objective"] = c.search.objective;
+  j["objective"] = c.search.objective.name();
   if (const auto best = search::bestObservation(state.observations)) {
-    const metrics::ObjectiveDisplay shown = metrics::displayObjective(c.search.objective);
+    const metrics::ObjectiveDisplay shown = c.search.objective.display();
     j["best"] = {{"point", best->id},
                  {"objective", *best->objective},
                  {"quantity", shown.quantity},
                  {"value", shown.shown(*best->objective)},
-                 {"description", metrics::describeObjective(c.search.objective, *best->objective)},
+                 {"description", c.search.objective.describe(*best->objective)},
                  {"overrides", state.proposals[static_cast<std::size_t>(best->id)].toOverrides()}};
   }
   return j;

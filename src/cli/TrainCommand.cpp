@@ -41,8 +41,8 @@ class ProgressLine : public train::Callback {
   ProgressLine(std::FILE* out, int totalEpochs, bool enabled)
       : out_(out), total_(totalEpochs), enabled_(enabled), live_(enabled && ::isatty(::fileno(out))) {}
 
-  bool onEpochEnd(const train::EpochRecord& r, nn::Network&) override {
-    if (!enabled_) return false;
+  train::CallbackResult onEpochEnd(const train::EpochRecord& r, nn::Network&) override {
+    if (!enabled_) return train::CallbackResult::Continue;
     const bool improved = r.valLoss < best_;
     if (improved) best_ = r.valLoss;
     if (live_) {
@@ -57,7 +57,7 @@ class ProgressLine : public train::Callback {
                    r.trainLoss, r.valLoss, improved ? " *" : "  ", r.valAuc, r.learningRate, r.seconds);
     }
     std::fflush(out_);
-    return false;
+    return train::CallbackResult::Continue;
   }
   void onTrainEnd(nn::Network&) override {
     if (live_) std::fprintf(out_, "\n");
@@ -111,7 +111,7 @@ Significance significanceOf(const campaign::CampaignConfig& c, const train::Prep
   Significance s;
   const train::MetricsConfig& m = c.run.metrics;
   s.shown = data.hasWeights || m.luminosity != 1 || m.signalScale != 1 || m.backgroundScale != 1 ||
-            c.search.objective == "ams";
+            c.search.objective.kind() == metrics::Objective::Kind::Ams;
   if (!s.shown) return s;
   const io::h5::File f = io::h5::File::open(resultFile.string());
   const io::h5::Group g = f.openGroup("metrics");
@@ -147,6 +147,12 @@ int runCampaignCommand(const campaign::CampaignConfig& c, const po::variables_ma
   opts.quiet = vm.count("quiet") > 0 || json;
   opts.verbose = vm.count("verbose") > 0;
   opts.commandLine = invocation();
+  opts.progress = Logger(
+      [](LogLevel, const std::string& line) {
+        std::printf("%s\n", line.c_str());
+        std::fflush(stdout);
+      },
+      LogLevel::Info);
   auto world = dist::world(env);
   const campaign::RunSummary s = campaign::runCampaign(c, campaign::toToml(c), *world, opts, log);
   if (s.interrupted) {
@@ -228,7 +234,7 @@ int trainCommand(const Args& args, dist::Environment& env) {
   log.info("kernel: " + nn::kernelDescription());
 
   const campaign::CampaignConfig campaignCfg = campaign::loadCampaign(campaignFile, sets);
-  const bool isCampaign = campaignCfg.cv.folds > 1 || campaignCfg.search.method != "none" ||
+  const bool isCampaign = campaignCfg.cv.folds > 1 || campaignCfg.search.method != campaign::SearchMethod::None ||
                           env.worldSize() > 1 || vm.count("items") || vm.count("fresh");
   if (isCampaign) return runCampaignCommand(campaignCfg, vm, json, log, env);
   // The result file stores the value of the campaign's objective (metrics/objective), as a

@@ -105,6 +105,8 @@ void allreduceSumFast(Communicator& group, std::span<float> buffer) {
   group.allreduce(buffer, ReduceOp::Sum);
 }
 
+const char* toString(GradientSum s) { return s == GradientSum::Fast ? "fast" : "deterministic"; }
+
 void reduceGradients(Communicator& group, std::span<float> buffer, GradientSum mode) {
   const int size = group.size();
   if (size == 1) return;

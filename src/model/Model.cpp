@@ -16,6 +16,7 @@
 #include "hepsweep/io/Hdf5.hpp"
 #include "hepsweep/metrics/Metrics.hpp"
 #include "hepsweep/rundir/ResultSchema.hpp"
+#include "hepsweep/nn/Sigmoid.hpp"
 
 namespace hepsweep::model {
 namespace {
@@ -391,7 +392,7 @@ void FoldScorer::scoreTable(const float* table, Eigen::Index stride, Eigen::Inde
 }
 
 void FoldScorer::sigmoidOfLogits(Eigen::VectorXf& out) {
-  out = (1.0f / (1.0f + (-logits_.array()).exp())).matrix();
+  nn::sigmoid(logits_, out);
 }
 
 std::vector<float> FoldScorer::scoreRows(const data::FeatureMatrix& table, std::span<const data::Index> rows) {

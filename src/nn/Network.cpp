@@ -1,4 +1,5 @@
 #include "hepsweep/nn/Network.hpp"
+#include "hepsweep/nn/Sigmoid.hpp"
 
 #include <algorithm>
 #include <array>
@@ -41,11 +42,6 @@ static_assert(sameOrder(Activation::Relu, kern::Act::Relu) && sameOrder(Activati
               sameOrder(Activation::Elu, kern::Act::Elu) && sameOrder(Activation::Tanh, kern::Act::Tanh) &&
               sameOrder(Activation::Sigmoid, kern::Act::Sigmoid) && sameOrder(Activation::Softplus, kern::Act::Softplus) &&
               sameOrder(Activation::Linear, kern::Act::Linear));
-
-inline float sigmoid(float z) {
-  const float e = std::exp(-std::abs(z));
-  return z >= 0.0f ? 1.0f / (1.0f + e) : e / (1.0f + e);
-}
 
 // Per-layer work buffers, sized for the largest batch seen; a smaller batch uses the left columns.
 struct Buffers {

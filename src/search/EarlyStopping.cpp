@@ -8,7 +8,9 @@
 
 namespace hepsweep::search {
 
-std::vector<std::string> earlyStoppingRules() { return {"none", "median"}; }
+const char* toString(StoppingRule r) { return r == StoppingRule::Median ? "median" : "none"; }
+
+std::vector<std::string> earlyStoppingRules() { return {toString(StoppingRule::None), toString(StoppingRule::Median)}; }
 
 std::vector<double> runningBest(std::span<const double> curve) {
   std::vector<double> out;

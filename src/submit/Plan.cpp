@@ -12,10 +12,10 @@ JobPlan planJobs(const campaign::CampaignConfig& c, const std::string& campaignF
                  const std::filesystem::path& runDir) {
   JobPlan p;
   // A Bayesian search proposes its points as results arrive: its jobs are planned for the budget.
-  p.bayes = c.search.method == "bayes";
+  p.bayes = c.search.method == campaign::SearchMethod::Bayes;
   if (request.pointsPerRound && !p.bayes)
     throwConfig("--points-per-round is for a campaign with search.method = \"bayes\"; " + campaignFile +
-                " has search.method = \"" + c.search.method + "\" (its points are all planned up front)");
+                " has search.method = \"" + campaign::toString(c.search.method) + "\" (its points are all planned up front)");
   p.initialPoints = p.bayes ? std::min<std::int64_t>(*c.search.budget, c.search.bayes.initialPoints) : 0;
   p.pointsPerRound = request.pointsPerRound ? *request.pointsPerRound : p.bayes ? p.initialPoints : 0;
   p.itemCount = p.bayes ? *c.search.budget * c.cv.folds : static_cast<std::int64_t>(campaign::planItems(c).size());

@@ -18,8 +18,10 @@ const char* toString(LrScheduleKind k) {
   return "constant";
 }
 
+const char* toString(Monitor m) { return m == Monitor::ValAuc ? "val_auc" : "val_loss"; }
+
 namespace {
-bool maximises(const LrScheduleConfig& c) { return c.monitor == "val_auc"; }
+bool maximises(const LrScheduleConfig& c) { return train::maximises(c.monitor); }
 }  // namespace
 
 LrSchedule::LrSchedule(const LrScheduleConfig& cfg, float baseRate, int epochs)

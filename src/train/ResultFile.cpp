@@ -128,20 +128,17 @@ void writePhysicsMetrics(const io::h5::Group& f, const io::h5::Group& m, const R
     return val ? val->bestAms() : nan;
   }();
   m.writeScalar("val_ams", valAms);
-  const std::string& name = cfg.metrics.objective;
-  double objective = r.val.loss;
-  if (name == "val_auc") objective = 1.0 - r.val.auc;
-  else if (name == "ams") objective = -valAms;
-  else if (const auto eff = metrics::parseBkgEffObjective(name))
-    objective = r.val.weightedBkgEffAt(*eff);
-  else if (name != "val_loss") throwConfig("unknown search.objective " + str::quoted(name));
+  const metrics::Objective& obj = cfg.metrics.objective;
+  const std::string& name = obj.name();
+  const double objective =
+      obj.compute(r.val.loss, r.val.auc, valAms, [&](double eff) { return r.val.weightedBkgEffAt(eff); });
   m.writeScalar("objective", objective);
   m.setAttr("name", name, "objective");
   std::string note = notes.empty() ? std::string() : "AMS undefined: " + str::join(notes, "; ") + ".";
   if (std::isnan(objective))
     note += std::string(note.empty() ? "" : " ") + "The objective " + str::quoted(name) +
             " is undefined (NaN): the search counts this item as failed." +
-            (name == "ams" ? "" : " The validation split's weighted ROC needs both classes with summed weight > 0.");
+            (obj.kind() == metrics::Objective::Kind::Ams ? "" : " The validation split's weighted ROC needs both classes with summed weight > 0.");
   if (!note.empty()) m.setAttr("note", note);
 }
 

@@ -16,6 +16,7 @@
 #include "hepsweep/io/DatasetFile.hpp"
 #include "hepsweep/nn/Loss.hpp"
 #include "hepsweep/nn/Optimizer.hpp"
+#include "hepsweep/nn/Sigmoid.hpp"
 
 namespace hepsweep::train {
 namespace {
@@ -296,13 +297,11 @@ nn::Network makeNetwork(const RunConfig& cfg, int inputs) {
 }
 
 EarlyStopping::EarlyStopping(const EarlyStoppingConfig& cfg) : cfg_(cfg) {
-  if (cfg_.monitor != "val_loss" && cfg_.monitor != "val_auc")
-    throwConfig("train.early_stopping.monitor must be 'val_loss' or 'val_auc', got '" + cfg_.monitor + "'");
-  best_ = cfg_.monitor == "val_auc" ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity();
+  best_ = maximises(cfg_.monitor) ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity();
 }
 
-bool EarlyStopping::onEpochEnd(const EpochRecord& rec, nn::Network& net) {
-  const bool maximise = cfg_.monitor == "val_auc";
+CallbackResult EarlyStopping::onEpochEnd(const EpochRecord& rec, nn::Network& net) {
+  const bool maximise = maximises(cfg_.monitor);
   const double value = maximise ? rec.valAuc : rec.valLoss;
   improvedLast_ = maximise ? value > best_ + cfg_.minDelta : value < best_ - cfg_.minDelta;
   if (improvedLast_) {
@@ -311,11 +310,11 @@ bool EarlyStopping::onEpochEnd(const EpochRecord& rec, nn::Network& net) {
     wait_ = 0;
     bestParams_ = net.params();
     bestState_ = net.state();
-    return false;
+    return CallbackResult::Continue;
   }
   ++wait_;
   if (cfg_.enabled && wait_ >= cfg_.patience) stopped_ = true;
-  return stopped_;
+  return stopped_ ? CallbackResult::Stop : CallbackResult::Continue;
 }
 
 void EarlyStopping::onTrainEnd(nn::Network& net) {
@@ -488,11 +487,18 @@ TrainResult Trainer::fit(const std::vector<Callback*>& callbacks) {
     result.epochsRun = epochsDone_ = epoch;
     // Before the callbacks: a checkpoint written after this epoch holds the lowered rate.
     if (schedule_.onEpochEnd(epoch, rec.valLoss, rec.valAuc))
-      log_.info("epoch " + std::to_string(epoch) + ": " + cfg_.train.lrSchedule.monitor + " has not improved for " +
+      log_.info("epoch " + std::to_string(epoch) + ": " + toString(cfg_.train.lrSchedule.monitor) + " has not improved for " +
                 std::to_string(cfg_.train.lrSchedule.patience) + " epochs; learning rate lowered to " +
                 str::formatDouble(schedule_.state().rate, "%g"));
-    stop = early_.onEpochEnd(rec, net_);
-    for (Callback* cb : callbacks) stop = cb->onEpochEnd(rec, net_) || stop;
+    stop = early_.onEpochEnd(rec, net_) == CallbackResult::Stop;
+    for (Callback* cb : callbacks) {
+      const CallbackResult r = cb->onEpochEnd(rec, net_);
+      if (r == CallbackResult::Interrupt) {
+        result.interrupted = true;
+        return result;
+      }
+      stop = r == CallbackResult::Stop || stop;
+    }
     result.stoppedEarly = stop;
   }
   result.trainSeconds = loopSeconds;
@@ -616,7 +622,7 @@ EvalResult Trainer::evaluate(const SplitData& split, bool curves) {
   computeLogits(split, logits_);
   r.loss = nn::bceWithLogitsValue(logits_.transpose(), split.labels.transpose(), split.weights.transpose(),
                                   static_cast<double>(n));
-  r.scores = (1.0f / (1.0f + (-logits_.array()).exp())).matrix();
+  nn::sigmoid(logits_, r.scores);
   if (!std::isfinite(r.loss) || !r.scores.allFinite()) {
     // Non-finite inputs make non-finite outputs whatever the training did: say so first.
     for (Eigen::Index i = 0; i < n; ++i) {

@@ -36,11 +36,11 @@ TEST(CampaignSections, ExampleParses) {
   const CampaignConfig c = parseC(kFull);
   expectSameConfig(c.run, parse(kExampleCampaign));
   EXPECT_EQ(c.cv.folds, 5);
-  EXPECT_EQ(c.search.method, "grid");
+  EXPECT_EQ(c.search.method, SearchMethod::Grid);
   EXPECT_EQ(c.search.budget, std::optional<std::int64_t>(20));
-  EXPECT_EQ(c.search.objective, "val_loss");
+  EXPECT_EQ(c.search.objective.name(), "val_loss");
   EXPECT_EQ(c.resources.ranksPerItem, 2);
-  EXPECT_EQ(c.resources.reduction, "deterministic");
+  EXPECT_EQ(c.resources.reduction, hepsweep::dist::GradientSum::Deterministic);
   EXPECT_EQ(c.resources.data, DataPlacement::Auto);
 
   const auto& s = c.search.space;
@@ -78,12 +78,12 @@ TEST(CampaignSections, DefaultsWhenAbsent) {
   const CampaignConfig c = parseC(kExampleCampaign);
   expectSameConfig(c.run, parse(kExampleCampaign));
   EXPECT_EQ(c.cv.folds, 1);
-  EXPECT_EQ(c.search.method, "none");
+  EXPECT_EQ(c.search.method, SearchMethod::None);
   EXPECT_EQ(c.search.budget, std::nullopt);
-  EXPECT_EQ(c.search.objective, "val_loss");
+  EXPECT_EQ(c.search.objective.name(), "val_loss");
   EXPECT_TRUE(c.search.space.empty());
   EXPECT_EQ(c.resources.ranksPerItem, 1);
-  EXPECT_EQ(c.resources.reduction, "deterministic");
+  EXPECT_EQ(c.resources.reduction, hepsweep::dist::GradientSum::Deterministic);
   EXPECT_EQ(c.resources.data, DataPlacement::Auto);
   EXPECT_EQ(parseC(kExampleCampaign, {"train.micro_batches=5"}).run.train.microBatches, 5);
   EXPECT_EQ(c.run.train.microBatches, 4);
@@ -111,10 +111,10 @@ TEST(CampaignSections, SetOnNewSections) {
   EXPECT_EQ(c.cv.folds, 3);
   EXPECT_EQ(c.resources.ranksPerItem, 1);
   EXPECT_EQ(c.resources.data, DataPlacement::Rows);
-  EXPECT_EQ(c.search.method, "random");
+  EXPECT_EQ(c.search.method, SearchMethod::Random);
   EXPECT_EQ(c.search.budget, std::optional<std::int64_t>(7));
-  EXPECT_EQ(c.search.objective, "val_auc");
-  EXPECT_EQ(c.resources.reduction, "fast");
+  EXPECT_EQ(c.search.objective.name(), "val_auc");
+  EXPECT_EQ(c.resources.reduction, hepsweep::dist::GradientSum::Fast);
   ASSERT_EQ(keysOf(c.search.space), (std::vector<std::string>{"model.widths", "train.learning_rate", "model.dropout",
                                                               "train.batch_size", "model.activation", "train.l2"}));
   EXPECT_EQ(c.search.space[2].min(), 0.1);
@@ -123,10 +123,10 @@ TEST(CampaignSections, SetOnNewSections) {
 
   // Bare words, as typed on a shell, and turning the search off.
   const CampaignConfig bare = parseC(kFull, {"search.method=random", "search.space.model.activation=[tanh,elu]"});
-  EXPECT_EQ(bare.search.method, "random");
+  EXPECT_EQ(bare.search.method, SearchMethod::Random);
   EXPECT_EQ(bare.search.space[4].choiceTexts(), (std::vector<std::string>{"\"tanh\"", "\"elu\""}));
   const CampaignConfig off = parseC(kFull, {"search.method=none", "search.space={}"});
-  EXPECT_EQ(off.search.method, "none");
+  EXPECT_EQ(off.search.method, SearchMethod::None);
   EXPECT_TRUE(off.search.space.empty());
 
   // applyOverrides on a resolved campaign validates the whole campaign again.
@@ -168,11 +168,11 @@ TEST(CampaignSections, RoundTripByteIdentical) {
   EXPECT_EQ(toToml(back), text);
   expectSameConfig(back.run, c.run);
   EXPECT_EQ(back.cv.folds, 3);
-  EXPECT_EQ(back.search.method, "random");
+  EXPECT_EQ(back.search.method, SearchMethod::Random);
   EXPECT_EQ(back.search.budget, std::optional<std::int64_t>(11));
-  EXPECT_EQ(back.search.objective, "val_auc");
+  EXPECT_EQ(back.search.objective.name(), "val_auc");
   EXPECT_EQ(back.resources.ranksPerItem, 2);
-  EXPECT_EQ(back.resources.reduction, "fast");
+  EXPECT_EQ(back.resources.reduction, hepsweep::dist::GradientSum::Fast);
   ASSERT_EQ(keysOf(back.search.space), keysOf(c.search.space));
   for (std::size_t i = 0; i < c.search.space.size(); ++i) {
     const auto& a = c.search.space[i];

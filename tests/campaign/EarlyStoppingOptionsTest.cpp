@@ -30,7 +30,7 @@ std::string errorOf(const std::string& text, const std::vector<std::string>& set
 // Catches a rule that is on by default, or defaults that differ from the documented ones.
 TEST(EarlyStoppingOptions, OffByDefault) {
   const CampaignConfig c = parseCampaign(kBase, "es.toml");
-  EXPECT_EQ(c.search.earlyStopping.rule, "none");
+  EXPECT_EQ(c.search.earlyStopping.rule, hepsweep::search::StoppingRule::None);
   EXPECT_EQ(c.search.earlyStopping.graceEpochs, 5);
   EXPECT_EQ(c.search.earlyStopping.minCompleted, 3);
 }
@@ -39,7 +39,7 @@ TEST(EarlyStoppingOptions, OffByDefault) {
 TEST(EarlyStoppingOptions, ReadDumpedAndOverridden) {
   const CampaignConfig c = parseCampaign(
       kBase + "[search.early_stopping]\nrule = \"median\"\ngrace_epochs = 7\nmin_completed = 2\n", "es.toml");
-  EXPECT_EQ(c.search.earlyStopping.rule, "median");
+  EXPECT_EQ(c.search.earlyStopping.rule, hepsweep::search::StoppingRule::Median);
   EXPECT_EQ(c.search.earlyStopping.graceEpochs, 7);
   EXPECT_EQ(c.search.earlyStopping.minCompleted, 2);
   const std::string dumped = toToml(c);
@@ -49,7 +49,7 @@ TEST(EarlyStoppingOptions, ReadDumpedAndOverridden) {
   EXPECT_EQ(toToml(back), dumped);
   const CampaignConfig set = parseCampaign(kBase, "es.toml", {"search.early_stopping.rule=median",
                                                                "search.early_stopping.grace_epochs=2"});
-  EXPECT_EQ(set.search.earlyStopping.rule, "median");
+  EXPECT_EQ(set.search.earlyStopping.rule, hepsweep::search::StoppingRule::Median);
   EXPECT_EQ(set.search.earlyStopping.graceEpochs, 2);
   EXPECT_FALSE(diffCampaigns(c, back).size());
   EXPECT_FALSE(diffCampaigns(c, set).empty());

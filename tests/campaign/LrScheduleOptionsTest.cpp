@@ -27,7 +27,7 @@ TEST(LrScheduleOptions, DefaultsAreConstantAndPlateauIsKeras) {
   EXPECT_EQ(s.minDelta, 1e-4);
   EXPECT_EQ(s.cooldown, 0);
   EXPECT_EQ(s.minLr, 0.0);
-  EXPECT_EQ(s.monitor, "val_loss");
+  EXPECT_EQ(s.monitor, train::Monitor::ValLoss);
 }
 
 TEST(LrScheduleOptions, EveryKeyParsesFromFileAndSet) {
@@ -43,7 +43,7 @@ TEST(LrScheduleOptions, EveryKeyParsesFromFileAndSet) {
   EXPECT_EQ(s.gamma, 0.5);
   EXPECT_EQ(s.warmupEpochs, 3);
   EXPECT_EQ(s.minLr, 1e-6);
-  EXPECT_EQ(s.monitor, "val_auc");
+  EXPECT_EQ(s.monitor, train::Monitor::ValAuc);
   EXPECT_EQ(s.factor, 0.2);
   EXPECT_EQ(s.patience, 4);
   EXPECT_EQ(s.minDelta, 0.001);

@@ -39,7 +39,7 @@ TEST(CampaignParse, ExampleFileGivesItsValues) {
   EXPECT_EQ(c.train.optimizer.learningRate, 1e-3f);
   EXPECT_EQ(c.train.batchSize, 100);
   EXPECT_EQ(c.train.epochs, 100);
-  EXPECT_EQ(c.train.earlyStopping.monitor, "val_loss");
+  EXPECT_EQ(c.train.earlyStopping.monitor, train::Monitor::ValLoss);
   EXPECT_EQ(c.train.earlyStopping.patience, 10);
   EXPECT_TRUE(c.train.earlyStopping.restoreBest);
   EXPECT_EQ(c.output.dir, "runs/ship");
@@ -87,7 +87,7 @@ early_stopping.restore_best = false
 )";
   const RunConfig a = parse(inlineForm);
   EXPECT_EQ(a.data.split.train, 0.5);
-  EXPECT_EQ(a.train.earlyStopping.monitor, "val_auc");
+  EXPECT_EQ(a.train.earlyStopping.monitor, train::Monitor::ValAuc);
   EXPECT_EQ(a.train.earlyStopping.patience, 3);
   EXPECT_FALSE(a.train.earlyStopping.restoreBest);
   expectSameConfig(parse(tableForm), a);
@@ -172,7 +172,7 @@ TEST(CampaignOverrides, NestedListTableAndBareWordValues) {
   EXPECT_EQ(c.data.split.train, 0.5);
   EXPECT_EQ(c.data.split.test, 0.25);
   EXPECT_EQ(c.train.earlyStopping.patience, 4);
-  EXPECT_EQ(c.train.earlyStopping.monitor, "val_loss");  // only the key given is touched
+  EXPECT_EQ(c.train.earlyStopping.monitor, train::Monitor::ValLoss);  // only the key given is touched
   EXPECT_EQ(c.train.optimizer.learningRate, 3e-4f);
   EXPECT_EQ(c.data.features, (std::vector<std::string>{"pt", "eta"}));
   EXPECT_EQ(c.output.dir, "runs/with space");

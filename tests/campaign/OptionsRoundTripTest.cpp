@@ -58,7 +58,7 @@ RunConfig everythingChanged() {
   c.train.classWeightBackground = 1e-300;
   c.train.shuffle = false;
   c.train.earlyStopping.enabled = false;
-  c.train.earlyStopping.monitor = "val_auc";
+  c.train.earlyStopping.monitor = train::Monitor::ValAuc;
   c.train.earlyStopping.patience = 0;
   c.train.earlyStopping.minDelta = 1e-4;
   c.train.earlyStopping.restoreBest = false;
@@ -132,7 +132,7 @@ TEST(CampaignRoundTrip, DocumentedDefaultsParseToStructDefaults) {
     EXPECT_EQ(c.cv.folds, expected.cv.folds);
     EXPECT_EQ(c.search.method, expected.search.method);
     EXPECT_EQ(c.search.budget, expected.search.budget);
-    EXPECT_EQ(c.search.objective, expected.search.objective);
+    EXPECT_EQ(c.search.objective.name(), expected.search.objective.name());
     EXPECT_TRUE(c.search.space.empty());
     EXPECT_EQ(c.resources.ranksPerItem, expected.resources.ranksPerItem);
     EXPECT_EQ(c.resources.reduction, expected.resources.reduction);

@@ -5,6 +5,7 @@
 // than the first fails to decode is an error on every rank, not a hang.
 #include <gtest/gtest.h>
 #include <unistd.h>
+#include <hdf5.h>
 
 #include <cstring>
 #include <filesystem>

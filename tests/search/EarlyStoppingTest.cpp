@@ -17,7 +17,7 @@ namespace {
 
 EarlyStoppingOptions medianOptions(int grace, int minCompleted) {
   EarlyStoppingOptions o;
-  o.rule = "median";
+  o.rule = StoppingRule::Median;
   o.graceEpochs = grace;
   o.minCompleted = minCompleted;
   return o;

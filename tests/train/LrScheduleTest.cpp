@@ -102,7 +102,7 @@ TEST(LrSchedule, PlateauDefaultsAreKeras) {
 TEST(LrSchedule, PlateauOnAucMaximises) {
   LrScheduleConfig c;
   c.kind = LrScheduleKind::Plateau;
-  c.monitor = "val_auc";
+  c.monitor = train::Monitor::ValAuc;
   c.patience = 1;
   c.minDelta = 0;
   LrSchedule s(c, 0.1f, 20);

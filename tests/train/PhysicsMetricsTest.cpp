@@ -63,7 +63,7 @@ io::h5::File writeConstructed(const std::string& name, const Variant& v = {}) {
   cfg.metrics.signalScale = 1.0;
   cfg.metrics.backgroundScale = 1.5;
   cfg.metrics.amsRegularisation = 10.0;
-  cfg.metrics.objective = v.objective;
+  cfg.metrics.objective = *metrics::Objective::parse(v.objective);
   train::PreparedData p;
   p.hasWeights = true;
   p.nSignalInput = 8;

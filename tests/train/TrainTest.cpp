@@ -270,6 +270,39 @@ TEST(Train, BatchNormSkipsASingleEventRemainder) {
   EXPECT_TRUE(std::isfinite(loss));
 }
 
+// A callback's Interrupt ends the loop at that epoch boundary with nothing after it: callbacks
+// later in the list, onTrainEnd (which would restore the best weights) and the evaluation are
+// skipped. Catches an interrupted item being evaluated and written as if it had finished.
+TEST(Train, InterruptEndsAtTheEpochBoundaryWithNothingAfter) {
+  const auto ds = blobs(200, 200, 3, 0.5);
+  auto cfg = smallConfig();
+  cfg.train.epochs = 6;
+  const auto p = train::prepareData(cfg, ds, "mem", "0");
+  struct Recorder : train::Callback {
+    int interruptAt, seen = 0;
+    bool ended = false;
+    explicit Recorder(int at) : interruptAt(at) {}
+    train::CallbackResult onEpochEnd(const train::EpochRecord& r, nn::Network&) override {
+      ++seen;
+      return r.epoch == interruptAt ? train::CallbackResult::Interrupt : train::CallbackResult::Continue;
+    }
+    void onTrainEnd(nn::Network&) override { ended = true; }
+  };
+  train::Trainer trainer(cfg, p);
+  Recorder first(3), second(0);
+  const train::TrainResult r = trainer.fit({&first, &second});
+  EXPECT_TRUE(r.interrupted);
+  EXPECT_FALSE(r.stoppedEarly);
+  EXPECT_EQ(r.epochsRun, 3);
+  EXPECT_EQ(r.history.size(), 3u);
+  EXPECT_EQ(first.seen, 3);
+  EXPECT_EQ(second.seen, 2);  // not called for the interrupted epoch
+  EXPECT_FALSE(first.ended);
+  EXPECT_FALSE(second.ended);
+  EXPECT_EQ(r.test.scores.size(), 0);  // not evaluated
+  EXPECT_EQ(trainer.checkpoint().epochsDone, 3);
+}
+
 // Stopping after any epoch and resuming from the checkpoint gives bit-for-bit the weights and
 // history of an uninterrupted run (optimiser moments, early-stopping state and epoch counters
 // must all be restored; the random streams are keyed by epoch).
@@ -285,7 +318,9 @@ TEST(Train, ResumeFromCheckpointIsBitwiseIdentical) {
   struct StopAfter : train::Callback {
     int at;
     explicit StopAfter(int a) : at(a) {}
-    bool onEpochEnd(const train::EpochRecord& r, nn::Network&) override { return r.epoch >= at; }
+    train::CallbackResult onEpochEnd(const train::EpochRecord& r, nn::Network&) override {
+      return r.epoch >= at ? train::CallbackResult::Stop : train::CallbackResult::Continue;
+    }
   };
   for (int cut : {1, 3, 7}) {
     train::Trainer first(cfg, p);
@@ -334,7 +369,9 @@ TEST(Train, ResumeWithPlateauScheduleIsBitwiseIdentical) {
   struct StopAfter : train::Callback {
     int at;
     explicit StopAfter(int a) : at(a) {}
-    bool onEpochEnd(const train::EpochRecord& r, nn::Network&) override { return r.epoch >= at; }
+    train::CallbackResult onEpochEnd(const train::EpochRecord& r, nn::Network&) override {
+      return r.epoch >= at ? train::CallbackResult::Stop : train::CallbackResult::Continue;
+    }
   };
   for (int cut = 1; cut < cfg.train.epochs; ++cut) {
     train::Trainer first(cfg, p);

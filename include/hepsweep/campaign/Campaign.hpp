@@ -53,6 +53,9 @@ struct RunOptions {
   bool verbose = false;      // per-epoch lines on the terminal
   bool quiet = false;        // no progress line
   double progressSeconds = 10;
+  // Where world rank 0's progress line goes (not with quiet) and, with verbose, every epoch's line
+  // of the items it leads; the command sends it to stdout (default: discarded).
+  Logger progress;
   std::string commandLine;
   // Set asynchronously (a signal handler: Slurm's walltime warning, SIGTERM) to ask for a clean
   // stop: each rank group finishes its current epoch, whose checkpoint is then on disk, and every

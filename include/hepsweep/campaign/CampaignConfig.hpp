@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "hepsweep/dist/GradientReduction.hpp"
+#include "hepsweep/metrics/Objective.hpp"
 #include "hepsweep/search/Bayes.hpp"
 #include "hepsweep/search/EarlyStopping.hpp"
 #include "hepsweep/search/Space.hpp"
@@ -19,20 +21,26 @@ struct CvConfig {
   int folds = 1;
 };
 
+// None: no [search] section, a single point (the base configuration); the others name the
+// search::makeSearcher method of the same name.
+enum class SearchMethod { None, Grid, Random, Bayes };
+const char* toString(SearchMethod m);  // "none", "grid", "random", "bayes"
+
+// bayes under `hepsweep train` with several rank groups: Asynchronous (a group that runs out of
+// items proposes the next point at once, the running points entered through the liar) or Rounds
+// (all groups wait for each other between batches of proposals; exactly reproducible).
+enum class BayesSchedule { Asynchronous, Rounds };
+const char* toString(BayesSchedule s);  // "asynchronous", "rounds"
+
 struct SearchConfig {
-  // "none" (no [search] section: a single point, the base configuration), "grid", "random" or
-  // "bayes".
-  std::string method = "none";
+  SearchMethod method = SearchMethod::None;
   std::optional<std::int64_t> budget;  // random, bayes: number of points
   search::BayesOptions bayes;          // bayes: initial design, acquisition, liar
-  // bayes under `hepsweep train` with several rank groups: "asynchronous" (a group that runs out of
-  // items proposes the next point at once, the running points entered through the liar) or "rounds" (all
-  // groups wait for each other between batches of proposals; exactly reproducible).
-  std::string schedule = "asynchronous";
+  BayesSchedule schedule = BayesSchedule::Asynchronous;
   // What ranks the points, always on validation data, mean over folds, stored so that smaller is
   // better (metrics/Objective.hpp): "val_loss", "val_auc" (as 1 - AUC), "ams" (as -AMS) or
   // "bkg_eff@sig_eff=X".
-  std::string objective = "val_loss";
+  metrics::Objective objective;
   search::Space space;  // the [search.space] table, in file order
   // [search.early_stopping]: stop poor items during training (median rule; off by default).
   search::EarlyStoppingOptions earlyStopping;
@@ -49,9 +57,9 @@ const char* toString(DataPlacement p);
 
 struct ResourcesConfig {
   int ranksPerItem = 1;  // G: MPI ranks that train one item together (must divide the world size)
-  // "deterministic" (default): fixed-order tree reduction, identical weights for G = 1, 2, 4.
-  // "fast": MPI_Allreduce in whatever order the library picks.
-  std::string reduction = "deterministic";
+  // Deterministic (default): fixed-order tree reduction, identical weights for G = 1, 2, 4.
+  // Fast: MPI_Allreduce in whatever order the library picks.
+  dist::GradientSum reduction = dist::GradientSum::Deterministic;
   DataPlacement data = DataPlacement::Auto;
 };
 

@@ -64,6 +64,7 @@ enum class GradientSum {
   Deterministic,  // fixed tree: same bits for every power-of-two G (see above)
   Fast            // MPI_Allreduce: MPI chooses the order; results may change with G and MPI version
 };
+const char* toString(GradientSum s);  // "deterministic", "fast" (resources.reduction)
 
 // Replaces `buffer` (this rank's partial sum, one contiguous buffer) by the sum over all ranks of
 // `group`, identical bits on every rank. Deterministic mode:

@@ -23,8 +23,11 @@
 
 namespace hepsweep::search {
 
+enum class StoppingRule { None, Median };
+const char* toString(StoppingRule r);  // "none", "median"
+
 struct EarlyStoppingOptions {
-  std::string rule = "none";  // "none" (off) or "median"
+  StoppingRule rule = StoppingRule::None;  // None: off
   int graceEpochs = 5;        // epochs every run trains before the rule may stop it (>= 1)
   int minCompleted = 3;       // completed curves needed before the rule applies (>= 1)
 };

@@ -7,6 +7,7 @@
 
 #include "hepsweep/data/Preprocess.hpp"
 #include "hepsweep/data/Split.hpp"
+#include "hepsweep/metrics/Objective.hpp"
 #include "hepsweep/nn/Config.hpp"
 
 namespace hepsweep::train {
@@ -18,9 +19,14 @@ struct DataConfig {
   data::SplitFractions split;
 };
 
+// The per-epoch validation quantity early stopping and the plateau schedule watch.
+enum class Monitor { ValLoss, ValAuc };
+const char* toString(Monitor m);  // "val_loss", "val_auc"
+inline bool maximises(Monitor m) { return m == Monitor::ValAuc; }
+
 struct EarlyStoppingConfig {
   bool enabled = true;
-  std::string monitor = "val_loss";  // val_loss | val_auc
+  Monitor monitor = Monitor::ValLoss;
   int patience = 10;
   double minDelta = 0.0;
   bool restoreBest = true;
@@ -38,7 +44,7 @@ struct LrScheduleConfig {
   double gamma = 0.1;    // step: factor per step_size epochs; exponential: factor per epoch
   double minLr = 0.0;    // cosine: the rate it anneals to; plateau: the floor
   // plateau: Keras' ReduceLROnPlateau and its defaults
-  std::string monitor = "val_loss";  // val_loss | val_auc
+  Monitor monitor = Monitor::ValLoss;
   double factor = 0.1;
   int patience = 10;
   double minDelta = 1e-4;
@@ -77,7 +83,7 @@ struct MetricsConfig {
   double amsRegularisation = 10.0;  // b_r of the AMS (HiggsML: 10)
   // Not a key of [metrics]: the campaign copies search.objective here so that the result file can
   // store the objective's value (metrics/objective).
-  std::string objective = "val_loss";
+  metrics::Objective objective;
 };
 
 // Per-event scores in the result file: none (the stages after training recompute the ones they

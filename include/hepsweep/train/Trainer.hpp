@@ -165,6 +165,9 @@ struct TrainResult {
   int bestEpoch = 0;     // 1-based epoch whose weights are kept
   int epochsRun = 0;
   bool stoppedEarly = false;
+  // A callback interrupted the loop (CallbackResult::Interrupt): nothing after the loop ran, the
+  // evaluations are empty and the weights are those of the last epoch.
+  bool interrupted = false;
   double trainSeconds = 0;  // the training loop alone
   double evaluateSeconds = 0;  // the evaluation of every split with the kept weights, after the loop
   double samplesPerSecond = 0;
@@ -176,11 +179,17 @@ struct Checkpoint;
 // Callbacks plug into the loop as in Keras/ensmallen: they see each finished epoch and may stop
 // training. Early stopping (with the best-weights checkpoint) is one; the progress display and a
 // campaign item's checkpoint files and log are others. The history is kept by the Trainer.
+//   Continue   train on;
+//   Stop       end training after this epoch: the kept weights are evaluated (early stopping);
+//   Interrupt  end at this epoch boundary unfinished: fit() returns at once with `interrupted` set,
+//              without the callbacks after this one, onTrainEnd or the evaluation (a stop request:
+//              the item's checkpoint resumes it).
+enum class CallbackResult { Continue, Stop, Interrupt };
+
 class Callback {
  public:
   virtual ~Callback() = default;
-  // Return true to stop training after this epoch.
-  virtual bool onEpochEnd(const EpochRecord& rec, nn::Network& net) = 0;
+  virtual CallbackResult onEpochEnd(const EpochRecord& rec, nn::Network& net) = 0;
   virtual void onTrainEnd(nn::Network& /*net*/) {}
 };
 
@@ -189,7 +198,7 @@ class Callback {
 class EarlyStopping : public Callback {
  public:
   explicit EarlyStopping(const EarlyStoppingConfig& cfg);
-  bool onEpochEnd(const EpochRecord& rec, nn::Network& net) override;
+  CallbackResult onEpochEnd(const EpochRecord& rec, nn::Network& net) override;
   void onTrainEnd(nn::Network& net) override;
   int bestEpoch() const { return bestEpoch_; }
   bool improvedLast() const { return improvedLast_; }
