@@ -171,7 +171,7 @@ TEST(NetworkDropout, MasksFromCounterRng) {
   EXPECT_EQ(probe.masks({77, c1}, 3), m1);
   for (int i = 0; i < 3; ++i)
     for (int j = 0; j < w; ++j) {
-      const float u = rng::uniformf(rng::derive(77, 0), c1[static_cast<std::size_t>(i)] * w + static_cast<std::uint64_t>(j));
+      const float u = rng::dropoutUniform(rng::derive(77, 0), c1[static_cast<std::size_t>(i)], static_cast<std::uint32_t>(j));
       EXPECT_FLOAT_EQ(m1(j, i), u < p ? 0.0f : 1.0f / (1.0f - p)) << j << "," << i;
     }
   const std::vector<std::uint64_t> c2{9, 1, 5};
