@@ -112,6 +112,25 @@ struct Network::Impl {
   // Runs the network on x; logits land in outBuf.leftCols(n).
   void run(const Eigen::Ref<const Matrix>& x, bool training, const DropoutContext& ctx);
   void backprop(const Eigen::Ref<const RowVector>& dlogits, Eigen::Ref<Matrix>* inputGrad);
+  void backpropSegments(const Eigen::Ref<const RowVector>& dlogits, std::span<const Eigen::Index> ends,
+                        std::span<float* const> out);
+  void checkBackward(Eigen::Index dlogits) const;
+
+  // dW += delta(:, c0 .. c0+n) prev(:, c0 .. c0+n)^T and the bias sums of those columns, for hidden
+  // layer l, into `g` (a parameter-layout gradient buffer).
+  void layerWeightGrads(std::size_t l, const float* prev, Eigen::Index c0, int n, float* g);
+  // delta of layer l - 1 (or inputGrad) = W_l^T delta_l, times layer l - 1's local derivative.
+  void propagateDelta(std::size_t l, int n, Eigen::Ref<Matrix>* inputGrad);
+
+  // dlogits' sum for the output bias, as Eigen sums a row vector that starts at an aligned
+  // address: the same bits wherever the segment lies in the batch.
+  RowVector sumScratch;
+  float alignedSum(const float* v, Eigen::Index n) {
+    if (sumScratch.size() < n) sumScratch.resize(n);
+    std::copy(v, v + n, sumScratch.data());
+    const Eigen::Ref<const RowVector> r(sumScratch.head(n));
+    return r.sum();
+  }
 };
 
 void Network::Impl::run(const Eigen::Ref<const Matrix>& x, bool training, const DropoutContext& ctx) {
@@ -221,12 +240,57 @@ void Network::Impl::run(const Eigen::Ref<const Matrix>& x, bool training, const 
   lastTraining = training;
 }
 
-void Network::Impl::backprop(const Eigen::Ref<const RowVector>& dlogits, Eigen::Ref<Matrix>* inputGrad) {
+void Network::Impl::checkBackward(Eigen::Index d) const {
   if (!lastTraining)
     bug("backward called without a preceding forward(training = true) (or after predict())");
+  if (d != lastN) bug("backward: " + std::to_string(d) + " logit gradients for a batch of " + std::to_string(lastN));
+}
+
+void Network::Impl::layerWeightGrads(std::size_t l, const float* prev, Eigen::Index c0, int n, float* g) {
+  const DenseLayerView& v = views[l];
+  const int w = v.outputs;
+  const float* delta = bufs[l].delta.data() + c0 * w;
+  kern::active().gemvAdd(w, n, delta, w, nullptr, g + v.biasOffset);
+  kern::GemmArgs a;  // dW += delta in^T
+  a.m = w;
+  a.n = v.inputs;
+  a.k = n;
+  a.a = delta;
+  a.lda = w;
+  a.b = prev + c0 * v.inputs;
+  a.ldb = v.inputs;
+  a.bTrans = true;
+  a.c = g + v.weightOffset;
+  a.ldc = w;
+  a.accumulate = true;
+  gemm(a);
+}
+
+void Network::Impl::propagateDelta(std::size_t l, int n, Eigen::Ref<Matrix>* inputGrad) {
+  const DenseLayerView& v = views[l];
+  kern::GemmArgs g;
+  g.m = v.inputs;
+  g.n = n;
+  g.k = v.outputs;
+  g.a = params.data() + v.weightOffset;
+  g.lda = v.outputs;
+  g.aTrans = true;
+  g.b = bufs[l].delta.data();
+  g.ldb = v.outputs;
+  if (l > 0) {
+    g.c = bufs[l - 1].delta.data();
+    g.ldc = v.inputs;
+    g.scale = bufs[l - 1].deriv.data();
+  } else {
+    g.c = inputGrad->data();
+    g.ldc = inputGrad->outerStride();
+  }
+  gemm(g);
+}
+
+void Network::Impl::backprop(const Eigen::Ref<const RowVector>& dlogits, Eigen::Ref<Matrix>* inputGrad) {
+  checkBackward(dlogits.size());
   const Eigen::Index n = lastN;
-  if (dlogits.size() != n)
-    bug("backward: " + std::to_string(dlogits.size()) + " logit gradients for a batch of " + std::to_string(n));
   if (inputGrad && (inputGrad->rows() != inputs || inputGrad->cols() != n))
     bug("backward: input gradient matrix has the wrong shape");
 
@@ -255,9 +319,10 @@ void Network::Impl::backprop(const Eigen::Ref<const RowVector>& dlogits, Eigen::
     const DenseLayerView& v = views[l];
     Buffers& b = bufs[l];
     const int w = v.outputs;
-    MatMap delta(b.delta.data(), w, n);
+    const float* prev = l ? bufs[l - 1].act.data() : input.data();
     if (v.batchNorm) {
       // dz = gamma invStd / n * (n dy - sum(dy) - xhat sum(dy xhat)), per unit.
+      MatMap delta(b.delta.data(), w, n);
       ConstMatMap xh(b.xhat.data(), w, n);
       auto dGamma = vec(grads, v.gammaOffset, w);
       auto dBeta = vec(grads, v.betaOffset, w);
@@ -271,45 +336,61 @@ void Network::Impl::backprop(const Eigen::Ref<const RowVector>& dlogits, Eigen::
       for (Eigen::Index i = 0; i < n; ++i)
         for (int j = 0; j < w; ++j)
           delta(j, i) = b.shift[j] * (nf * delta(j, i) - b.colSum[j] - xh(j, i) * b.scale[j]);
+      kern::GemmArgs a;  // dW += delta in^T
+      a.m = w;
+      a.n = v.inputs;
+      a.k = nn;
+      a.a = delta.data();
+      a.lda = w;
+      a.b = prev;
+      a.ldb = v.inputs;
+      a.bTrans = true;
+      a.c = grads.data() + v.weightOffset;
+      a.ldc = w;
+      a.accumulate = true;
+      gemm(a);
     } else {
-      kt.gemvAdd(w, nn, delta.data(), w, nullptr, grads.data() + v.biasOffset);
+      layerWeightGrads(l, prev, 0, nn, grads.data());
     }
+    if (l > 0 || inputGrad) propagateDelta(l, nn, inputGrad);
+  }
+}
+
+void Network::Impl::backpropSegments(const Eigen::Ref<const RowVector>& dlogits, std::span<const Eigen::Index> ends,
+                                     std::span<float* const> out) {
+  checkBackward(dlogits.size());
+  if (cfg.batchNorm) bug("backwardSegments: batch normalisation takes its statistics over the whole batch");
+  if (ends.size() != out.size() || ends.empty() || ends.back() != lastN)
+    bug("backwardSegments: " + std::to_string(ends.size()) + " segment ends for " + std::to_string(out.size()) +
+        " gradient buffers and a batch of " + std::to_string(lastN));
+  for (std::size_t s = 0; s < ends.size(); ++s)
+    if (ends[s] < (s ? ends[s - 1] : 0)) bug("backwardSegments: segment ends are not ascending");
+  const Eigen::Index n = lastN;
+  const int nn = static_cast<int>(n);
+  const std::size_t L = hidden();
+  const DenseLayerView& o = views.back();
+  const kern::Table& kt = kern::active();
+  for (float* g : out) std::fill(g, g + params.size(), 0.0f);
+  // Per segment: the output layer's gradients; the sums over its events start from zero as
+  // backward's do after zeroGrads().
+  const float* last = L ? bufs[L - 1].act.data() : input.data();
+  for (std::size_t s = 0; s < ends.size(); ++s) {
+    const Eigen::Index c0 = s ? ends[s - 1] : 0;
+    const int len = static_cast<int>(ends[s] - c0);
+    kt.gemvAdd(o.inputs, len, last + c0 * o.inputs, o.inputs, dlogits.data() + c0, out[s] + o.weightOffset);
+    out[s][o.biasOffset] += alignedSum(dlogits.data() + c0, len);
+  }
+  if (L == 0) return;
+  // Deltas: per event, once for the whole batch.
+  kt.outerDelta(views[L - 1].outputs, nn, params.data() + o.weightOffset, dlogits.data(), bufs[L - 1].deriv.data(),
+                bufs[L - 1].delta.data());
+  for (std::size_t l = L; l-- > 0;) {
     const float* prev = l ? bufs[l - 1].act.data() : input.data();
-    {  // dW += delta in^T
-      kern::GemmArgs g;
-      g.m = w;
-      g.n = v.inputs;
-      g.k = nn;
-      g.a = delta.data();
-      g.lda = w;
-      g.b = prev;
-      g.ldb = v.inputs;
-      g.bTrans = true;
-      g.c = grads.data() + v.weightOffset;
-      g.ldc = w;
-      g.accumulate = true;
-      gemm(g);
+    for (std::size_t s = 0; s < ends.size(); ++s) {
+      const Eigen::Index c0 = s ? ends[s - 1] : 0;
+      layerWeightGrads(l, prev, c0, static_cast<int>(ends[s] - c0), out[s]);
     }
-    if (l > 0 || inputGrad) {  // d(input) = W^T delta, times the previous layer's local derivative
-      kern::GemmArgs g;
-      g.m = v.inputs;
-      g.n = nn;
-      g.k = w;
-      g.a = params.data() + v.weightOffset;
-      g.lda = w;
-      g.aTrans = true;
-      g.b = delta.data();
-      g.ldb = w;
-      if (l > 0) {
-        g.c = bufs[l - 1].delta.data();
-        g.ldc = v.inputs;
-        g.scale = bufs[l - 1].deriv.data();
-      } else {
-        g.c = inputGrad->data();
-        g.ldc = inputGrad->outerStride();
-      }
-      gemm(g);
-    }
+    if (l > 0) propagateDelta(l, nn, nullptr);
   }
 }
 
@@ -438,6 +519,11 @@ void Network::backward(const Eigen::Ref<const RowVector>& dlogits) { impl_->back
 
 void Network::backward(const Eigen::Ref<const RowVector>& dlogits, Eigen::Ref<Matrix> inputGrad) {
   impl_->backprop(dlogits, &inputGrad);
+}
+
+void Network::backwardSegments(const Eigen::Ref<const RowVector>& dlogits, std::span<const Eigen::Index> segmentEnds,
+                               std::span<float* const> segmentGrads) {
+  impl_->backpropSegments(dlogits, segmentEnds, segmentGrads);
 }
 
 void Network::zeroGrads() { impl_->grads.setZero(); }

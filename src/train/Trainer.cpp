@@ -366,6 +366,13 @@ Trainer::Trainer(const RunConfig& cfg, const PreparedData& data, Logger log, dis
   batchW_.resize(b);
   dlogits_.resize(b);
   batchCounter_.resize(static_cast<std::size_t>(b));
+  const auto mine = static_cast<std::size_t>(dist::microBatchShare(m, group_.size(), group_.rank()).count);
+  segments_.reserve(mine);
+  segmentEnds_.reserve(mine);
+  if (mine > 1) {  // one micro-batch writes into grads() (trainOneEpoch)
+    segmentGrads_.resize(mine * net_.numParams());
+    for (std::size_t k = 0; k < mine; ++k) segmentGradPtrs_.push_back(segmentGrads_.data() + k * net_.numParams());
+  }
   slots_ = microBatchSlots(data.train.size(), cfg.train.batchSize, m, cfg.seed, cfg.train.shuffle);
   epochSlots_ = slots_;
   lossSlots_.assign(static_cast<std::size_t>(m), 0.0);
@@ -392,6 +399,10 @@ double Trainer::trainOneEpoch(int epoch) {
   const std::span<const float> zeros(zeros_.data(), static_cast<std::size_t>(zeros_.size()));
   const std::span<float> grads(net_.grads().data(), static_cast<std::size_t>(net_.grads().size()));
   std::fill(lossSlots_.begin(), lossSlots_.end(), 0.0);
+  // One micro-batch per step on this rank: its gradient is the rank's sum as it stands, written
+  // straight into grads() (the accumulator would copy it in and out).
+  const bool single = mine.count == 1;
+  if (single) segmentGradPtrs_.assign(1, grads.data());
 
   Eigen::Index used = 0;
   for (Eigen::Index start = 0; start < n; start += batch) {
@@ -400,35 +411,74 @@ double Trainer::trainOneEpoch(int epoch) {
     // remainder too small for that.
     if (cfg_.model.batchNorm && b < 2 * micro) continue;
     // Micro-batch k takes the next k*b/M .. (k+1)*b/M events of slot k, whichever rank computes it.
+    // This rank's micro-batches are gathered side by side and run through the network at once:
+    // every event's activations and deltas are the bits a forward of its micro-batch alone gives,
+    // and backwardSegments sums each micro-batch's gradient from its own events, so the gradients
+    // do not depend on which micro-batches share a rank.
+    Eigen::Index total = 0;
+    segments_.clear();
     for (int k = mine.first; k < mine.first + mine.count; ++k) {
       const Eigen::Index lo = k * b / micro, hi = (k + 1) * b / micro, m = hi - lo;
-      if (m == 0) {
-        accumulator_.add(zeros);
-        continue;
-      }
+      if (m == 0) continue;
       const auto& order = epochSlots_[static_cast<std::size_t>(k)];
       const Eigen::Index offset = start / batch * (((k + 1) * batch / micro) - (k * batch / micro));
-      gather(tr, order.data() + offset, m, batchX_);
+      gather(tr, order.data() + offset, m, batchX_, total);
       for (Eigen::Index i = 0; i < m; ++i) {
         const data::Index event = order[static_cast<std::size_t>(offset + i)];
-        batchY_[i] = tr.labels[event];
-        batchW_[i] = tr.weights[event];
+        batchY_[total + i] = tr.labels[event];
+        batchW_[total + i] = tr.weights[event];
         // Dropout masks follow the event, not its position in the batch.
-        batchCounter_[static_cast<std::size_t>(i)] = static_cast<std::uint64_t>(tr.rows[static_cast<std::size_t>(event)]);
+        batchCounter_[static_cast<std::size_t>(total + i)] = static_cast<std::uint64_t>(tr.rows[static_cast<std::size_t>(event)]);
       }
-      // Row-major (m x features) rows are a column-major (features x m) matrix.
-      const Eigen::Map<const Eigen::MatrixXf> x(batchX_.data(), features, m);
-      const nn::DropoutContext dropout{dropoutKey, {batchCounter_.data(), static_cast<std::size_t>(m)}};
-
-      net_.zeroGrads();
-      const Eigen::RowVectorXf& logits = net_.forward(x, /*training=*/true, dropout);
-      // Normalised by the whole batch: the micro-batch gradients add up to the batch gradient.
-      const double loss = nn::bceWithLogits(logits, batchY_.head(m), batchW_.head(m), static_cast<double>(b), dlogits_.head(m));
-      net_.backward(dlogits_.head(m));
-      accumulator_.add(grads);
-      lossSlots_[static_cast<std::size_t>(k)] += loss * static_cast<double>(b);
+      total += m;
+      segments_.push_back({k, total});
     }
-    accumulator_.finish(grads);
+    if (total > 0 && !cfg_.model.batchNorm) {
+      // Row-major (total x features) rows are a column-major (features x total) matrix.
+      const Eigen::Map<const Eigen::MatrixXf> x(batchX_.data(), features, total);
+      const nn::DropoutContext dropout{dropoutKey, {batchCounter_.data(), static_cast<std::size_t>(total)}};
+      const Eigen::RowVectorXf& logits = net_.forward(x, /*training=*/true, dropout);
+      segmentEnds_.clear();
+      for (std::size_t s = 0; s < segments_.size(); ++s) {
+        const Eigen::Index c0 = s ? segments_[s - 1].end : 0, m = segments_[s].end - c0;
+        // Normalised by the whole batch: the micro-batch gradients add up to the batch gradient.
+        const double loss = nn::bceWithLogits(logits.segment(c0, m), batchY_.segment(c0, m), batchW_.segment(c0, m),
+                                              static_cast<double>(b), dlogits_.segment(c0, m));
+        lossSlots_[static_cast<std::size_t>(segments_[s].slot)] += loss * static_cast<double>(b);
+        segmentEnds_.push_back(segments_[s].end);
+      }
+      net_.backwardSegments(dlogits_.head(total), segmentEnds_,
+                            std::span<float* const>(segmentGradPtrs_.data(), segments_.size()));
+    } else if (total > 0) {
+      // Batch normalisation takes its statistics over each micro-batch: one forward per micro-batch.
+      for (std::size_t s = 0; s < segments_.size(); ++s) {
+        const Eigen::Index c0 = s ? segments_[s - 1].end : 0, m = segments_[s].end - c0;
+        const Eigen::Map<const Eigen::MatrixXf> x(batchX_.row(c0).data(), features, m);
+        const nn::DropoutContext dropout{dropoutKey, {batchCounter_.data() + c0, static_cast<std::size_t>(m)}};
+        net_.zeroGrads();
+        const Eigen::RowVectorXf& logits = net_.forward(x, /*training=*/true, dropout);
+        const double loss = nn::bceWithLogits(logits, batchY_.segment(c0, m), batchW_.segment(c0, m),
+                                              static_cast<double>(b), dlogits_.head(m));
+        net_.backward(dlogits_.head(m));
+        if (!single) std::copy(grads.begin(), grads.end(), segmentGradPtrs_[s]);
+        lossSlots_[static_cast<std::size_t>(segments_[s].slot)] += loss * static_cast<double>(b);
+      }
+    }
+    if (single) {
+      if (segments_.empty()) net_.zeroGrads();
+    } else {
+      // The micro-batch gradients in slot order (zeros for an empty one), summed as a fixed tree.
+      std::size_t next = 0;
+      for (int k = mine.first; k < mine.first + mine.count; ++k) {
+        if (next < segments_.size() && segments_[next].slot == k) {
+          accumulator_.add({segmentGradPtrs_[next], grads.size()});
+          ++next;
+        } else {
+          accumulator_.add(zeros);
+        }
+      }
+      accumulator_.finish(grads);
+    }
     if (group_.size() > 1) dist::reduceGradients(group_, grads, reduction_);
     if (cfg_.train.l1 != 0.0f || cfg_.train.l2 != 0.0f) net_.addPenalty(cfg_.train.l1, cfg_.train.l2);
     optimizer_->step(net_.params(), net_.grads());
@@ -573,7 +623,8 @@ void Trainer::resume(const Checkpoint& c) {
   firstValLoss_ = c.history.empty() ? 0.0 : c.history.front().valLoss;
 }
 
-void Trainer::gather(const SplitData& split, const data::Index* events, Eigen::Index count, data::FeatureMatrix& out) {
+void Trainer::gather(const SplitData& split, const data::Index* events, Eigen::Index count, data::FeatureMatrix& out,
+                     Eigen::Index firstRow) {
   const FeatureSource& src = data_.source;
   // A shuffled batch reads rows scattered over the whole table (hundreds of MB): each is a cache
   // miss. Asking for the rows a few events ahead lets the misses overlap instead of queueing.
@@ -590,7 +641,7 @@ void Trainer::gather(const SplitData& split, const data::Index* events, Eigen::I
     const data::Index row = split.tableRowOf(events[i]);
     if (row < 0)
       throw Error(ErrorCategory::Internal, "event " + std::to_string(events[i]) + " is not held by this rank");
-    preprocessor_.applyRow(src.row(row), out.row(i).data());
+    preprocessor_.applyRow(src.row(row), out.row(firstRow + i).data());
   }
 }
 

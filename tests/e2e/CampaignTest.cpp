@@ -168,7 +168,7 @@ TEST(Campaign, KillNineAndRerunGivesIdenticalResults) {
 // past its first reduction, and killed once item 2 has logged 2.
 TEST(Campaign, InterruptedPlateauScheduleGivesIdenticalResults) {
   const std::string schedule =
-      "[train.lr_schedule]\nkind = \"plateau\"\npatience = 1\nfactor = 0.5\nmin_delta = 0.005\n";
+      "[train.lr_schedule]\nkind = \"plateau\"\npatience = 1\nfactor = 0.5\nmin_delta = 0.02\n";
   auto text = [&](const fs::path& d) {
     std::string t = campaignText(d / "run", 8, schedule);
     t.replace(t.find("\"model.widths\" = [[16, 8], [8]]"), std::string("\"model.widths\" = [[16, 8], [8]]").size(),

@@ -171,7 +171,7 @@ TEST(NetworkDropout, MasksFromCounterRng) {
   EXPECT_EQ(probe.masks({77, c1}, 3), m1);
   for (int i = 0; i < 3; ++i)
     for (int j = 0; j < w; ++j) {
-      const float u = rng::uniformf(rng::derive(77, 0), c1[static_cast<std::size_t>(i)] * w + static_cast<std::uint64_t>(j));
+      const float u = rng::dropoutUniform(rng::derive(77, 0), c1[static_cast<std::size_t>(i)], static_cast<std::uint32_t>(j));
       EXPECT_FLOAT_EQ(m1(j, i), u < p ? 0.0f : 1.0f / (1.0f - p)) << j << "," << i;
     }
   const std::vector<std::uint64_t> c2{9, 1, 5};
@@ -349,4 +349,85 @@ TEST(NetworkLearning, LearnsXor) {
   int correct = 0;
   for (int i = 0; i < 2000; ++i) correct += (scores[i] > 0.5f) == (yt[i] > 0.5f);
   EXPECT_GT(correct / 2000.0, 0.95);
+}
+
+// backwardSegments (the training step's micro-batches in one forward and backward) gives each
+// segment's gradient with the bits of a forward and backward over that segment alone, for
+// segments of any length at any offset (unaligned, a single event, an empty one), with dropout,
+// on every activation path; grads() is left alone. Catches a sum over the wrong events, a bias or
+// output-layer sum that depends on where the segment lies, a missing zeroing of the buffers, or
+// dropout masks that follow the position in the batch.
+TEST(NetworkBackwardSegments, EachSegmentHasTheBitsOfItsOwnPass) {
+  for (const Activation act : {Activation::Relu, Activation::Tanh, Activation::LeakyRelu}) {
+    ModelConfig cfg;
+    cfg.widths = {25, 20};
+    cfg.activation = act;
+    cfg.dropout = {0.2f};
+    Network net(16, cfg, 5);
+    const int n = 103;
+    const Matrix x = randomMatrix(16, n, 11);
+    std::vector<std::uint64_t> counters(n);
+    for (int i = 0; i < n; ++i) counters[static_cast<std::size_t>(i)] = 1000u + 13u * static_cast<unsigned>(i);
+    RowVector labels(n), weights(n);
+    for (int i = 0; i < n; ++i) {
+      labels[i] = static_cast<float>(i % 3 == 0);
+      weights[i] = 0.5f + static_cast<float>(i % 7) * 0.25f;
+    }
+    const std::vector<Eigen::Index> ends{25, 26, 26, 57, 103};  // 25, 1, 0, 31, 46 events
+    const auto p = static_cast<Eigen::Index>(net.numParams());
+
+    // Reference: each segment through its own forward and backward.
+    std::vector<Eigen::VectorXf> want;
+    for (std::size_t s = 0; s < ends.size(); ++s) {
+      const Eigen::Index c0 = s ? ends[s - 1] : 0, m = ends[s] - c0;
+      net.zeroGrads();
+      if (m > 0) {
+        const std::span<const std::uint64_t> c(counters.data() + c0, static_cast<std::size_t>(m));
+        const RowVector& logits = net.forward(x.middleCols(c0, m), true, {42, c});
+        RowVector d(m);
+        bceWithLogits(logits, labels.segment(c0, m), weights.segment(c0, m), n, d);
+        net.backward(d);
+      }
+      want.push_back(net.grads());
+    }
+
+    net.grads().setConstant(7.0f);
+    const Eigen::VectorXf before = net.grads();
+    const RowVector& logits = net.forward(x, true, {42, counters});
+    RowVector d(n);
+    for (std::size_t s = 0; s < ends.size(); ++s) {
+      const Eigen::Index c0 = s ? ends[s - 1] : 0, m = ends[s] - c0;
+      if (m > 0) bceWithLogits(logits.segment(c0, m), labels.segment(c0, m), weights.segment(c0, m), n, d.segment(c0, m));
+    }
+    std::vector<Eigen::VectorXf> got(ends.size(), Eigen::VectorXf::Constant(p, -3.0f));
+    std::vector<float*> out;
+    for (auto& g : got) out.push_back(g.data());
+    net.backwardSegments(d, ends, out);
+    for (std::size_t s = 0; s < ends.size(); ++s) {
+      ASSERT_EQ(got[s].size(), want[s].size());
+      for (Eigen::Index k = 0; k < p; ++k)
+        ASSERT_EQ(got[s][k], want[s][k]) << "activation " << static_cast<int>(act) << ", segment " << s << ", parameter " << k;
+    }
+    EXPECT_EQ(net.grads(), before);
+  }
+}
+
+// Misuse is an internal error, not a wrong gradient: ends that do not cover the batch, buffers
+// that do not match, batch normalisation (whose statistics belong to the whole batch).
+TEST(NetworkBackwardSegments, RejectsMismatchedSegmentsAndBatchNorm) {
+  ModelConfig cfg;
+  cfg.widths = {8};
+  Network net(4, cfg, 1);
+  const Matrix x = randomMatrix(4, 10, 3);
+  net.forward(x, true);
+  Eigen::VectorXf g1(static_cast<Eigen::Index>(net.numParams())), g2 = g1;
+  std::vector<float*> two{g1.data(), g2.data()};
+  const RowVector d = RowVector::Ones(10);
+  EXPECT_THROW(net.backwardSegments(d, std::vector<Eigen::Index>{4, 9}, two), Error);
+  EXPECT_THROW(net.backwardSegments(d, std::vector<Eigen::Index>{10}, two), Error);
+  EXPECT_THROW(net.backwardSegments(d, std::vector<Eigen::Index>{6, 4}, two), Error);
+  cfg.batchNorm = true;
+  Network bn(4, cfg, 1);
+  bn.forward(x, true);
+  EXPECT_THROW(bn.backwardSegments(d, std::vector<Eigen::Index>{4, 10}, two), Error);
 }

@@ -81,8 +81,7 @@ inline VectorXd logits(const hepsweep::nn::Network& net, const VectorXd& params,
         double h = activation(v.activation, z(j, i), cfg);
         if (training && v.dropout > 0) {
           const std::uint64_t c = counters.empty() ? static_cast<std::uint64_t>(i) : counters[static_cast<std::size_t>(i)];
-          const float u = hepsweep::rng::uniformf(hepsweep::rng::derive(dropKey, l),
-                                                  c * static_cast<std::uint64_t>(v.outputs) + static_cast<std::uint64_t>(j));
+          const float u = hepsweep::rng::dropoutUniform(hepsweep::rng::derive(dropKey, l), c, static_cast<std::uint32_t>(j));
           h = u < v.dropout ? 0.0 : h / (1.0 - static_cast<double>(v.dropout));
         }
         a(j, i) = h;

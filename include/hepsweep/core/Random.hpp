@@ -42,6 +42,23 @@ constexpr float uniformf(std::uint64_t key, std::uint64_t counter) noexcept {
   return static_cast<float>(bits(key, counter) >> 40) * 0x1.0p-24f;
 }
 
+// MurmurHash3's 32-bit finaliser (a bijection with full avalanche).
+constexpr std::uint32_t fmix32(std::uint32_t h) noexcept {
+  h = (h ^ (h >> 16)) * 0x85ebca6bU;
+  h = (h ^ (h >> 13)) * 0xc2b2ae35U;
+  return h ^ (h >> 16);
+}
+
+// The uniform in [0, 1) (24 bits) that decides whether unit `unit` of a layer is dropped for the
+// event with counter `counter` (dropped when below the dropout rate). One 64-bit hash per (layer
+// key, event), then a 32-bit finaliser per unit: the nn kernels compute it 8 or 16 units per
+// vector. Distinct units of one event get distinct values.
+constexpr float dropoutUniform(std::uint64_t layerKey, std::uint64_t counter, std::uint32_t unit) noexcept {
+  const std::uint64_t event = bits(layerKey, counter);
+  const auto lo = static_cast<std::uint32_t>(event), hi = static_cast<std::uint32_t>(event >> 32);
+  return static_cast<float>(fmix32(fmix32(lo + unit * 0x9e3779b9U) ^ hi) >> 8) * 0x1.0p-24f;
+}
+
 // Standard normal by Box-Muller on two counters (2*counter, 2*counter+1).
 double normal(std::uint64_t key, std::uint64_t counter) noexcept;
 

@@ -77,6 +77,17 @@ class Network {
   // input-sensitivity studies).
   void backward(const Eigen::Ref<const RowVector>& dlogits, Eigen::Ref<Matrix> inputGrad);
 
+  // Backward for the last forward(training = true) over a batch whose events form consecutive
+  // segments (the micro-batches of one training step): segment s is events
+  // [segmentEnds[s - 1], segmentEnds[s]) (from 0 for s = 0; the last end is the batch size), and its
+  // gradient, from its own events only, is written to segmentGrads[s] (numParams() floats,
+  // overwritten): the bits zeroGrads() and backward() give after a forward over that segment
+  // alone, wherever it lies in the batch. The per-event work (the deltas through the layers) runs
+  // once over the whole batch; only the sums over events are made per segment. Not with batch
+  // normalisation (its statistics are the batch's: Error(Internal)); grads() is not touched.
+  void backwardSegments(const Eigen::Ref<const RowVector>& dlogits, std::span<const Eigen::Index> segmentEnds,
+                        std::span<float* const> segmentGrads);
+
   void zeroGrads();
 
   // At most this many OpenMP threads for the matrix products (0, the default: OpenMP's setting,

@@ -270,8 +270,10 @@ class Trainer {
  private:
   // Sigmoid outputs and logits of a split, computed in fixed chunks shared among the group.
   void computeLogits(const SplitData& split, Eigen::VectorXf& logits);
-  // Network inputs of `count` events of `split` (indices into it), preprocessed into `out`'s rows.
-  void gather(const SplitData& split, const data::Index* events, Eigen::Index count, data::FeatureMatrix& out);
+  // Network inputs of `count` events of `split` (indices into it), preprocessed into `out`'s rows
+  // from `firstRow` on.
+  void gather(const SplitData& split, const data::Index* events, Eigen::Index count, data::FeatureMatrix& out,
+              Eigen::Index firstRow = 0);
 
   const RunConfig& cfg_;
   const PreparedData& data_;
@@ -294,6 +296,15 @@ class Trainer {
   std::vector<std::vector<data::Index>> slots_;      // microBatchSlots of the train split
   std::vector<std::vector<data::Index>> epochSlots_;  // this epoch's order within each slot
   std::vector<double> lossSlots_;
+  // This rank's non-empty micro-batches of the current step: slot and end row in batchX_.
+  struct Segment {
+    int slot;
+    Eigen::Index end;
+  };
+  std::vector<Segment> segments_;
+  std::vector<Eigen::Index> segmentEnds_;
+  std::vector<float> segmentGrads_;       // one gradient buffer per micro-batch this rank computes
+  std::vector<float*> segmentGradPtrs_;
   Eigen::VectorXf logits_;
   double firstValLoss_ = 0;  // epoch 1's validation loss: the scale divergence is judged on
   data::Preprocessor preprocessor_;
