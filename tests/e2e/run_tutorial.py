@@ -83,7 +83,7 @@ def main():
             print(f"test AUC {auc}: the tutorial network should separate SHiP's HNL from background (> 0.95)")
             return 1
         if not stopped:
-            print("early stopping did not stop the training within 100 epochs")
+            print("early stopping did not stop the training within the configured epochs")
             return 1
     print(f"{ran} blocks ran; test AUC {auc:.4f}")
     return 0
