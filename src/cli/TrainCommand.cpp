@@ -20,7 +20,6 @@
 #include "hepsweep/campaign/Options.hpp"
 #include "hepsweep/dist/Communicator.hpp"
 #include "hepsweep/dist/Environment.hpp"
-#include "hepsweep/io/Hdf5.hpp"
 #include "hepsweep/core/Error.hpp"
 #include "hepsweep/core/Log.hpp"
 #include "hepsweep/model/Model.hpp"
@@ -101,9 +100,7 @@ void catchStopSignals() {
 // little and is not printed.
 struct Significance {
   bool shown = false;
-  double ams = NAN, threshold = NAN, signal = NAN, background = NAN, sOverSqrtB = NAN, signalEfficiency = NAN,
-         regularisation = NAN;
-  std::string note;  // why the AMS is undefined, when it is
+  train::TestSignificance values{};
 };
 
 Significance significanceOf(const campaign::CampaignConfig& c, const train::PreparedData& data,
@@ -112,17 +109,7 @@ Significance significanceOf(const campaign::CampaignConfig& c, const train::Prep
   const train::MetricsConfig& m = c.run.metrics;
   s.shown = data.hasWeights || m.luminosity != 1 || m.signalScale != 1 || m.backgroundScale != 1 ||
             c.search.objective.kind() == metrics::Objective::Kind::Ams;
-  if (!s.shown) return s;
-  const io::h5::File f = io::h5::File::open(resultFile.string());
-  const io::h5::Group g = f.openGroup("metrics");
-  s.ams = g.readScalarDouble("ams");
-  s.threshold = g.readScalarDouble("ams_threshold");
-  s.signal = g.readScalarDouble("ams_signal");
-  s.background = g.readScalarDouble("ams_background");
-  s.sOverSqrtB = g.readScalarDouble("ams_s_over_sqrt_b");
-  s.signalEfficiency = g.readScalarDouble("ams_signal_efficiency");
-  s.regularisation = g.readScalarDouble("ams_regularisation");
-  if (g.hasAttr("note")) s.note = g.attrString("note");
+  if (s.shown) s.values = train::readTestSignificance(resultFile.string());
   return s;
 }
 
@@ -297,14 +284,14 @@ int trainCommand(const Args& args, dist::Environment& env) {
     j["background_efficiency"] = result.test.bkgEff;
     j["accuracy"] = result.test.confusion.accuracy();
     if (significance.shown) {
-      j["ams"] = significance.ams;
-      j["ams_threshold"] = significance.threshold;
-      j["ams_signal"] = significance.signal;
-      j["ams_background"] = significance.background;
-      j["s_over_sqrt_b"] = significance.sOverSqrtB;
-      j["ams_signal_efficiency"] = significance.signalEfficiency;
-      j["ams_regularisation"] = significance.regularisation;
-      if (!significance.note.empty()) j["ams_note"] = significance.note;
+      j["ams"] = significance.values.ams;
+      j["ams_threshold"] = significance.values.threshold;
+      j["ams_signal"] = significance.values.signal;
+      j["ams_background"] = significance.values.background;
+      j["s_over_sqrt_b"] = significance.values.sOverSqrtB;
+      j["ams_signal_efficiency"] = significance.values.signalEfficiency;
+      j["ams_regularisation"] = significance.values.regularisation;
+      if (!significance.values.note.empty()) j["ams_note"] = significance.values.note;
     }
     j["seed"] = cfg.seed;
     j["result"] = fs::absolute(resultPath).string();
@@ -329,14 +316,14 @@ int trainCommand(const Args& args, dist::Environment& env) {
     }
     std::printf("accuracy at threshold %.2f: %.4f\n", cfg.metrics.threshold, result.test.confusion.accuracy());
     if (significance.shown) {
-      if (std::isfinite(significance.ams))
+      if (std::isfinite(significance.values.ams))
         std::printf("AMS %.4g (b_r = %g) at score >= %.4g: expected s = %.4g, b = %.4g, s/sqrt(b) = %.4g, signal "
                     "efficiency %.3f (test set, cut chosen on it: optimistic)\n",
-                    significance.ams, significance.regularisation, significance.threshold, significance.signal,
-                    significance.background, significance.sOverSqrtB, significance.signalEfficiency);
+                    significance.values.ams, significance.values.regularisation, significance.values.threshold, significance.values.signal,
+                    significance.values.background, significance.values.sOverSqrtB, significance.values.signalEfficiency);
       else
-        std::printf("AMS undefined on the test set%s%s\n", significance.note.empty() ? "" : ": ",
-                    significance.note.c_str());
+        std::printf("AMS undefined on the test set%s%s\n", significance.values.note.empty() ? "" : ": ",
+                    significance.values.note.c_str());
     }
     std::printf("%lld train / %lld val / %lld test events; training loop %.2f s (%.0f samples/s)\n",
                 static_cast<long long>(data.train.size()), static_cast<long long>(data.val.size()),

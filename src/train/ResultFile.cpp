@@ -90,6 +90,25 @@ std::optional<metrics::AmsScan> amsOfSplit(const RunConfig& cfg, const PreparedD
   return metrics::amsScan(asSpan(e.scores), asSpan(split.labels), w, cfg.metrics.amsRegularisation);
 }
 
+}  // namespace
+
+TestSignificance readTestSignificance(const std::string& path) {
+  const io::h5::File f = io::h5::File::open(path);
+  const io::h5::Group g = f.openGroup("metrics");
+  TestSignificance s{g.readScalarDouble("ams"),
+                     g.readScalarDouble("ams_threshold"),
+                     g.readScalarDouble("ams_signal"),
+                     g.readScalarDouble("ams_background"),
+                     g.readScalarDouble("ams_s_over_sqrt_b"),
+                     g.readScalarDouble("ams_signal_efficiency"),
+                     g.readScalarDouble("ams_regularisation"),
+                     {}};
+  if (g.hasAttr("note")) s.note = g.attrString("note");
+  return s;
+}
+
+namespace {
+
 // Test-set significance at the AMS-maximising cut (metrics/ams*, the curve in /ams_curve), the
 // validation AMS, and the campaign objective's value (metrics/objective, smaller is better). An
 // undefined AMS is NaN with the reason in the attribute metrics/@note, never a failed training;

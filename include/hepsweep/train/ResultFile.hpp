@@ -33,6 +33,14 @@ inline constexpr std::size_t kStoredCurvePoints = 2000;
 void writeResultFile(const std::string& path, const RunConfig& cfg, const RunRecord& run,
                      const PreparedData& data, const TrainResult& result, const nn::Network& net);
 
+// The test-set significance a result file records (metrics/ams*, written by writeResultFile): the
+// AMS maximum, its cut and yields, s/sqrt(b) there. NaN with the reason in `note` when undefined.
+struct TestSignificance {
+  double ams, threshold, signal, background, sOverSqrtB, signalEfficiency, regularisation;
+  std::string note;
+};
+TestSignificance readTestSignificance(const std::string& path);
+
 // The split record of prepared data (rule, row digests, weight factors), as result files store it.
 rundir::SplitRecord splitRecord(const PreparedData& data);
 
