@@ -211,12 +211,7 @@ int submitCommand(const Args& args, dist::Environment&) {
   const bool bayes = plan.bayes;
   const std::int64_t itemCount = plan.itemCount;
   job.sets = sets;
-  job.itemCount = plan.itemCount;
-  job.sliceCount = plan.sliceCount;
-  job.ranksPerTask = plan.ranksPerTask;
-  job.slices = plan.slices;
-  job.rounds = plan.rounds;
-  job.retryFailed = plan.retryFailed;
+  submit::applyPlan(plan, job);
   if (cpus < 1) throwConfig("--cpus-per-task must be at least 1");
   job.cpusPerTask = cpus;
   if (vm.count("memory")) job.memory = submit::normaliseMemory("--memory", memory);

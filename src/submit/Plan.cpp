@@ -53,4 +53,13 @@ JobPlan planJobs(const campaign::CampaignConfig& c, const std::string& campaignF
   return p;
 }
 
+void applyPlan(const JobPlan& plan, CampaignJob& job) {
+  job.itemCount = plan.itemCount;
+  job.sliceCount = plan.sliceCount;
+  job.ranksPerTask = plan.ranksPerTask;
+  job.slices = plan.slices;
+  job.rounds = plan.rounds;
+  job.retryFailed = plan.retryFailed;
+}
+
 }  // namespace hepsweep::submit

@@ -41,4 +41,7 @@ struct JobPlan {
 JobPlan planJobs(const campaign::CampaignConfig& c, const std::string& campaignFile, const PlanRequest& request,
                  const std::filesystem::path& runDir);
 
+// Copies the plan's part of the jobs (item and slice counts, ranks, slices, rounds, retry) into `job`.
+void applyPlan(const JobPlan& plan, CampaignJob& job);
+
 }  // namespace hepsweep::submit
