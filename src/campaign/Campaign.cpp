@@ -613,9 +613,14 @@ class ItemRunner {
         log_.warning(w);
         dataWarned_ = true;
       }
-      if (const std::string w = train::labelCopyWarning(prepared); !w.empty()) {
-        log_.warning(w);
-        dataWarned_ = true;
+      // A label copy is a property of the data file, not of an item: one scan of the training
+      // rows per job (it reads every feature of every row).
+      if (!labelChecked_) {
+        labelChecked_ = true;
+        if (const std::string w = train::labelCopyWarning(prepared); !w.empty()) {
+          log_.warning(w);
+          dataWarned_ = true;
+        }
       }
     }
     train::Trainer trainer(cfg, prepared, log_, groups_.group.get(), c_.resources.reduction);
@@ -674,6 +679,7 @@ class ItemRunner {
   const CampaignData* data_;  // null only when the pass has nothing to train
   const JobStamp& stamp_;
   bool dataWarned_ = false;
+  bool labelChecked_ = false;
 };
 
 // Collective over the world: the pass's counts from the run directory and every group's share.
