@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <array>
 #include <bit>
-#include <iterator>
 #include <cmath>
 #include <sstream>
 #include <string>
@@ -55,13 +54,21 @@ void validateFractions(const SplitFractions& f) {
 
 }  // namespace
 
-Partition stratifiedSplit(std::span<const float> labels, const SplitFractions& f, std::uint64_t seed) {
+namespace {
+
+// The part of stratifiedSplit each row falls in.
+enum Part : std::uint8_t { kTrain = 0, kVal = 1, kTest = 2 };
+
+// stratifiedSplit's assignment as one byte per row. The part lists are then read off in row
+// order, which is the ascending order they are returned in: one pass over a byte per row instead
+// of sorting every list (the sorts were most of an item's split time at a million events).
+std::vector<std::uint8_t> splitParts(std::span<const float> labels, const SplitFractions& f, std::uint64_t seed) {
   validateFractions(f);
   std::array<std::vector<Index>, 2> byClass;
   for (std::size_t i = 0; i < labels.size(); ++i)
     byClass[static_cast<std::size_t>(classOf(labels[i], i))].push_back(static_cast<Index>(i));
 
-  Partition p;
+  std::vector<std::uint8_t> part(labels.size(), kTest);
   const std::uint64_t splitKey = rng::streamKey(seed, rng::Stream::Split);
   for (int c = 0; c < 2; ++c) {
     auto& rows = byClass[static_cast<std::size_t>(c)];
@@ -85,13 +92,24 @@ Partition stratifiedSplit(std::span<const float> labels, const SplitFractions& f
                    std::to_string(n) + " " + className(c) + " events with fraction " + number(frac) +
                    "; provide more events or raise that fraction");
 
-    p.train.insert(p.train.end(), rows.begin(), rows.begin() + nTrain);
-    p.val.insert(p.val.end(), rows.begin() + nTrain, rows.begin() + nTrain + nVal);
-    p.test.insert(p.test.end(), rows.begin() + nTrain + nVal, rows.end());
+    for (Index k = 0; k < nTrain; ++k) part[static_cast<std::size_t>(rows[static_cast<std::size_t>(k)])] = kTrain;
+    for (Index k = nTrain; k < nTrain + nVal; ++k) part[static_cast<std::size_t>(rows[static_cast<std::size_t>(k)])] = kVal;
   }
-  std::sort(p.train.begin(), p.train.end());
-  std::sort(p.val.begin(), p.val.end());
-  std::sort(p.test.begin(), p.test.end());
+  return part;
+}
+
+}  // namespace
+
+Partition stratifiedSplit(std::span<const float> labels, const SplitFractions& f, std::uint64_t seed) {
+  const std::vector<std::uint8_t> part = splitParts(labels, f, seed);
+  std::array<std::size_t, 3> counts{0, 0, 0};
+  for (const std::uint8_t k : part) ++counts[k];
+  Partition p;
+  p.train.reserve(counts[kTrain]);
+  p.val.reserve(counts[kVal]);
+  p.test.reserve(counts[kTest]);
+  for (std::size_t r = 0; r < part.size(); ++r)
+    (part[r] == kTrain ? p.train : part[r] == kVal ? p.val : p.test).push_back(static_cast<Index>(r));
   return p;
 }
 
@@ -171,15 +189,15 @@ Partition foldPartition(std::span<const float> labels, std::span<const std::uint
     throwConfig("fold " + std::to_string(fold) + " outside [0, " + std::to_string(folds) + ")");
   if (keys.size() != labels.size())
     throw Error(ErrorCategory::Internal, "foldPartition: one key per row expected");
-  Partition p = stratifiedSplit(labels, f, seed);
-  if (folds == 1) return p;
-  std::vector<Index> rest;
-  rest.reserve(p.train.size() + p.val.size());
-  std::merge(p.train.begin(), p.train.end(), p.val.begin(), p.val.end(), std::back_inserter(rest));
-  p.train.clear();
-  p.val.clear();
-  for (Index r : rest)
-    (foldOf(keys[static_cast<std::size_t>(r)], folds, seed) == fold ? p.val : p.train).push_back(r);
+  if (folds == 1) return stratifiedSplit(labels, f, seed);
+  // Validation: the rows outside the hold-out whose key falls in `fold`, in row order (as the
+  // ascending merge of stratifiedSplit's train and validation lists was).
+  const std::vector<std::uint8_t> part = splitParts(labels, f, seed);
+  Partition p;
+  for (std::size_t r = 0; r < part.size(); ++r) {
+    if (part[r] == kTest) p.test.push_back(static_cast<Index>(r));
+    else (foldOf(keys[r], folds, seed) == fold ? p.val : p.train).push_back(static_cast<Index>(r));
+  }
   return p;
 }
 

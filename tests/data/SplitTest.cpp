@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <numeric>
 #include <set>
 #include <string>
@@ -81,17 +82,23 @@ TEST(Split, DeterministicAndSeeded) {
 TEST(Split, FollowsDocumentedStreamScheme) {
   const auto labels = makeLabels(10, 15);
   const Partition p = stratifiedSplit(labels, {0.6, 0.2, 0.2}, 5);
-  std::vector<Index> expectTrain;
+  std::vector<Index> expectTrain, expectVal, expectTest;
   for (int c = 0; c < 2; ++c) {
     std::vector<Index> rows;
     for (std::size_t i = 0; i < labels.size(); ++i)
       if (labels[i] == static_cast<float>(c)) rows.push_back(static_cast<Index>(i));
     rng::shuffle(rows.data(), rows.size(), rng::derive(rng::streamKey(5, rng::Stream::Split), static_cast<std::uint64_t>(c)));
-    const auto nTrain = static_cast<std::size_t>(std::llround(0.6 * static_cast<double>(rows.size())));
-    expectTrain.insert(expectTrain.end(), rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(nTrain));
+    const auto nTrain = static_cast<std::ptrdiff_t>(std::llround(0.6 * static_cast<double>(rows.size())));
+    const auto nVal = static_cast<std::ptrdiff_t>(std::llround(0.2 * static_cast<double>(rows.size())));
+    expectTrain.insert(expectTrain.end(), rows.begin(), rows.begin() + nTrain);
+    expectVal.insert(expectVal.end(), rows.begin() + nTrain, rows.begin() + nTrain + nVal);
+    expectTest.insert(expectTest.end(), rows.begin() + nTrain + nVal, rows.end());
   }
-  std::sort(expectTrain.begin(), expectTrain.end());
+  // Each part in ascending row order (the split reads them off a per-row mark, not by sorting).
+  for (auto* v : {&expectTrain, &expectVal, &expectTest}) std::sort(v->begin(), v->end());
   EXPECT_EQ(p.train, expectTrain);
+  EXPECT_EQ(p.val, expectVal);
+  EXPECT_EQ(p.test, expectTest);
 }
 
 // test = 0: every row goes to train or val, whatever the rounding.
@@ -242,6 +249,13 @@ TEST(FoldPartition, FoldsCoverTheNonTestRowsOnceWithAFixedTestSet) {
     const auto p = hepsweep::data::foldPartition(labels, keys, f, k, fold, 5);
     EXPECT_EQ(p.test, single.test);
     EXPECT_EQ(p.train.size() + p.val.size() + p.test.size(), static_cast<std::size_t>(n));
+    // Exactly: the non-test rows in ascending order, by their key's fold.
+    std::vector<Index> rest, expectVal, expectTrain;
+    std::merge(single.train.begin(), single.train.end(), single.val.begin(), single.val.end(), std::back_inserter(rest));
+    for (const Index r : rest)
+      (hepsweep::data::foldOf(keys[static_cast<std::size_t>(r)], k, 5) == fold ? expectVal : expectTrain).push_back(r);
+    EXPECT_EQ(p.val, expectVal);
+    EXPECT_EQ(p.train, expectTrain);
     for (auto r : p.val) {
       ++seenAsVal[static_cast<std::size_t>(r)];
       EXPECT_EQ(hepsweep::data::foldOf(keys[static_cast<std::size_t>(r)], k, 5), fold);
