@@ -603,9 +603,9 @@ class ItemRunner {
     const auto preparing = Clock::now();
     const train::PreparedData prepared =
         data_->inMemory()
-            ? train::prepareData(cfg, data_->events(), rule, c_.run.data.file, stamp_.dataSha, log_)
+            ? train::prepareData(cfg, data_->events(), rule, c_.run.data.file, stamp_.dataSha, log_, &fits_)
             : train::prepareData(cfg, data_->events(), data_->reader(), rule, c_.run.data.file, stamp_.dataSha, log_,
-                                 share);
+                                 share, &fits_);
     const double prepareSeconds = std::chrono::duration<double>(Clock::now() - preparing).count();
     // Once per job (world rank 0), not once per item: every item of the campaign shares the cause.
     if (!dataWarned_ && writer && world_.rank() == 0) {
@@ -680,6 +680,7 @@ class ItemRunner {
   const JobStamp& stamp_;
   bool dataWarned_ = false;
   bool labelChecked_ = false;
+  train::PreprocessFits fits_;  // the items of one fold share their preprocessing fit
 };
 
 // Collective over the world: the pass's counts from the run directory and every group's share.

@@ -54,7 +54,8 @@ std::span<const float> span(const Eigen::VectorXf& v) { return {v.data(), static
 // features' names and missing-value information.
 PreparedData prepareSplits(const RunConfig& cfg, const data::EventTable& events, const data::Dataset& selected,
                            const data::RowReader& reader, const data::SplitRule& rule, const std::string& dataFile,
-                           const std::string& sha256, const Logger& log) {
+                           const std::string& sha256, const Logger& log, const std::vector<data::Index>& columns,
+                           PreprocessFits* fits) {
   PreparedData p;
   p.dataFile = dataFile;
   p.dataSha256 = sha256;
@@ -73,15 +74,24 @@ PreparedData prepareSplits(const RunConfig& cfg, const data::EventTable& events,
   data::Partition part = data::itemPartition(events.labels, events.keys, rule);
   p.balanceFactors = data::balanceFactors(part.train, events.labels, events.weights, cfg.data.balance);
 
-  std::vector<data::Index> fitRows;
-  if (cfg.preprocess.fitOn == data::FitOn::All) {
-    fitRows.resize(rows);
-    std::iota(fitRows.begin(), fitRows.end(), data::Index{0});
+  const auto fit = [&] {
+    std::vector<data::Index> fitRows;
+    if (cfg.preprocess.fitOn == data::FitOn::All) {
+      fitRows.resize(rows);
+      std::iota(fitRows.begin(), fitRows.end(), data::Index{0});
+    } else {
+      fitRows = part.train;
+    }
+    // Every rank fits on all fit rows (streamed in blocks), so all get the same parameters.
+    return data::fitPreprocess(selected, reader, fitRows, cfg.preprocess);
+  };
+  if (fits) {
+    const PreprocessFits::Key key{cfg.preprocess.fitOn == data::FitOn::All ? data::SplitRule{} : rule, columns,
+                                  cfg.preprocess};
+    p.preprocess = fits->get(key, fit);
   } else {
-    fitRows = part.train;
+    p.preprocess = fit();
   }
-  // Every rank fits on all fit rows (streamed in blocks), so all get the same parameters.
-  p.preprocess = data::fitPreprocess(selected, reader, fitRows, cfg.preprocess);
 
   p.train = makeSplit(events, std::move(part.train));
   p.val = makeSplit(events, std::move(part.val));
@@ -173,6 +183,24 @@ void checkNetworkFits(const RunConfig& cfg, std::int64_t inputs) {
   }
 }
 
+bool PreprocessFits::Key::operator==(const Key& o) const {
+  const data::SplitFractions &a = rule.fractions, &b = o.rule.fractions;
+  return rule.seed == o.rule.seed && a.train == b.train && a.val == b.val && a.test == b.test &&
+         rule.folds == o.rule.folds && rule.fold == o.rule.fold && rule.balance == o.rule.balance &&
+         columns == o.columns && config.scaler == o.config.scaler && config.pcaComponents == o.config.pcaComponents &&
+         config.whiten == o.config.whiten && config.fitOn == o.config.fitOn && config.missing == o.config.missing;
+}
+
+const data::PreprocessParams& PreprocessFits::get(const Key& key, const std::function<data::PreprocessParams()>& fit) {
+  for (const auto& [k, params] : fits_)
+    if (k == key) return params;
+  data::PreprocessParams params = fit();
+  ++fitted_;
+  if (fits_.size() >= kKept) fits_.erase(fits_.begin());
+  fits_.emplace_back(key, std::move(params));
+  return fits_.back().second;
+}
+
 data::SplitRule splitRule(const RunConfig& cfg, int folds, int fold) {
   return data::SplitRule{cfg.seed, cfg.data.split, folds, fold, cfg.data.balance};
 }
@@ -197,13 +225,14 @@ PreparedData prepareData(const RunConfig& cfg, const Logger& log) {
 }
 
 PreparedData prepareData(const RunConfig& cfg, const data::EventTable& events, const data::SplitRule& rule,
-                         const std::string& dataFile, const std::string& sha256, const Logger& log) {
+                         const std::string& dataFile, const std::string& sha256, const Logger& log,
+                         PreprocessFits* fits) {
   if (!events.features) throw Error(ErrorCategory::Internal, "prepareData: the event table holds no features");
   const data::Dataset& header = *events.header;
   const auto stride = static_cast<data::Index>(header.featureNames.size());
   std::vector<data::Index> cols = selectedColumns(cfg, header);
   const data::TableRowReader reader(events.features, events.rows(), stride, cols);
-  PreparedData p = prepareSplits(cfg, events, header.featureHeader(cols), reader, rule, dataFile, sha256, log);
+  PreparedData p = prepareSplits(cfg, events, header.featureHeader(cols), reader, rule, dataFile, sha256, log, cols, fits);
   p.source = FeatureSource{events.features, events.rows(), stride, std::move(cols)};
   return p;
 }
@@ -216,7 +245,7 @@ PreparedData prepareData(const RunConfig& cfg, const data::Dataset& ds, const st
 
 PreparedData prepareData(const RunConfig& cfg, const data::EventTable& events, const data::RowReader& reader,
                          const data::SplitRule& rule, const std::string& dataFile, const std::string& sha256,
-                         const Logger& log, const RankShare& share) {
+                         const Logger& log, const RankShare& share, PreprocessFits* fits) {
   const data::Dataset& header = *events.header;
   std::vector<data::Index> cols = selectedColumns(cfg, header);
   // The reader gives every column; the fit reads the selected ones through this view of it.
@@ -234,7 +263,7 @@ PreparedData prepareData(const RunConfig& cfg, const data::EventTable& events, c
     const std::vector<data::Index>& cols_;
     mutable data::FeatureMatrix buffer_;
   } selecting(reader, cols);
-  PreparedData p = prepareSplits(cfg, events, header.featureHeader(cols), selecting, rule, dataFile, sha256, log);
+  PreparedData p = prepareSplits(cfg, events, header.featureHeader(cols), selecting, rule, dataFile, sha256, log, cols, fits);
 
   // The events this rank trains on or evaluates, read in one pass over the file in row order.
   const HeldEvents held = heldEvents(cfg, p.train.size(), p.val.size(), p.test.size(), share);

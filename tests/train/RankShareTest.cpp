@@ -162,3 +162,47 @@ TEST(RankShare, RanksHoldTheirShareWithIdenticalInputs) {
     }
   }
 }
+
+// A campaign's items share their fold's preprocessing fit (train::PreprocessFits): an item finds
+// the fit of an earlier item with the same fit rows, columns and preprocess.* keys, and computes
+// its own whenever one of them differs. Each fit equals the one computed without the store, bit for
+// bit. Catches a key that ignores the fold (fold 1 would get fold 0's scaler), the columns or the
+// scaler, and a store that returns a fit for the wrong rows.
+TEST(PreprocessFits, ItemsOfAFoldShareTheirFitAndOthersFitTheirOwn) {
+  const std::string path = dataFile(20000);
+  const data::Dataset all = io::readDataset(path);
+  const std::vector<std::uint64_t> keys = data::foldKeys(all.ids, static_cast<std::size_t>(all.rows()));
+  const data::EventTable events = data::eventTable(all, keys);
+  train::PreprocessFits fits;
+  const auto check = [&](const train::RunConfig& cfg, int fold, std::size_t fittedAfter) -> data::PreprocessParams {
+    const data::SplitRule rule = train::splitRule(cfg, 3, fold);
+    const train::PreparedData alone = train::prepareData(cfg, events, rule, path, "x");
+    const train::PreparedData shared = train::prepareData(cfg, events, rule, path, "x", {}, &fits);
+    EXPECT_EQ(fits.fitted(), fittedAfter) << "fold " << fold;
+    EXPECT_EQ(shared.preprocess.mean.size(), alone.preprocess.mean.size());
+    EXPECT_EQ(shared.preprocess.scale.size(), alone.preprocess.scale.size());
+    if (shared.preprocess.mean.size() != alone.preprocess.mean.size() ||
+        shared.preprocess.scale.size() != alone.preprocess.scale.size())
+      return shared.preprocess;
+    EXPECT_TRUE((shared.preprocess.mean.array() == alone.preprocess.mean.array()).all()) << "fold " << fold;
+    EXPECT_TRUE((shared.preprocess.scale.array() == alone.preprocess.scale.array()).all()) << "fold " << fold;
+    EXPECT_EQ(shared.preprocess.outputNames, alone.preprocess.outputNames);
+    return shared.preprocess;
+  };
+  auto cfg = config();
+  const data::PreprocessParams f0 = check(cfg, 0, 1);
+  const data::PreprocessParams f1 = check(cfg, 1, 2);
+  EXPECT_FALSE((f0.mean.array() == f1.mean.array()).all()) << "two folds' fits should differ";
+  cfg.train.optimizer.learningRate = 0.01f;  // another point of the search: same fit rows
+  check(cfg, 0, 2);
+  check(cfg, 1, 2);
+  cfg.data.features = {"c", "a"};
+  check(cfg, 0, 3);
+  cfg.preprocess.scaler = data::ScalerKind::Pca;
+  check(cfg, 0, 4);
+  cfg.data.balance = data::BalanceMode::Downsample;
+  check(cfg, 0, 5);
+  cfg.preprocess.fitOn = data::FitOn::All;  // every row: one fit for all folds
+  check(cfg, 0, 6);
+  check(cfg, 2, 6);
+}

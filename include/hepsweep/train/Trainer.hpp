@@ -4,6 +4,7 @@
 // the test-set evaluation. The loop itself is in fit(); everything it needs is prepared first.
 #include <Eigen/Core>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -102,6 +103,29 @@ struct PreparedData {
   double trainWeightSignal = 0, trainWeightBackground = 0;
 };
 
+// The preprocessing fits of one job's items, kept for its later items. On one job's data a fit is
+// a function of its rows (the split rule, or every row with preprocess.fit_on = "all"), the
+// selected columns and the preprocess.* keys alone, and reads every fit row several times: with
+// several points per fold, most items of a campaign would repeat their fold's fit exactly (the
+// same parameters, bit for bit). Holds a few vectors per fit; the oldest beyond kKept go.
+class PreprocessFits {
+ public:
+  static constexpr std::size_t kKept = 64;
+  struct Key {
+    data::SplitRule rule;  // unused with fit_on = "all"
+    std::vector<data::Index> columns;
+    data::PreprocessConfig config;
+    bool operator==(const Key& o) const;
+  };
+  // The fit stored under `key`, else fit() stored under it.
+  const data::PreprocessParams& get(const Key& key, const std::function<data::PreprocessParams()>& fit);
+  std::size_t fitted() const { return fitted_; }  // fits computed, not found
+
+ private:
+  std::vector<std::pair<Key, data::PreprocessParams>> fits_;
+  std::size_t fitted_ = 0;
+};
+
 // When the classes' summed training weights differ by more than kWeightImbalance and
 // data.balance is not "reweight": a warning naming both sums and the fix (the network then
 // learns to call everything the heavier class, and its scores pile up at one end). Else empty.
@@ -118,8 +142,10 @@ PreparedData prepareData(const RunConfig& cfg, const Logger& log = {});
 // From events in memory whose table holds every row of the data file (events.features; e.g. a
 // campaign's copy shared by the ranks of a node, which must outlive the result). The features of
 // cfg.data.features are selected by name; `rule` gives the rows.
+// `fits`: the job's earlier fits (campaigns), or null.
 PreparedData prepareData(const RunConfig& cfg, const data::EventTable& events, const data::SplitRule& rule,
-                         const std::string& dataFile, const std::string& sha256, const Logger& log = {});
+                         const std::string& dataFile, const std::string& sha256, const Logger& log = {},
+                         PreprocessFits* fits = nullptr);
 // Same, with the table in `ds` itself (a Dataset read whole; `ds` must outlive the result) and the
 // configuration's own split (splitRule(cfg)).
 PreparedData prepareData(const RunConfig& cfg, const data::Dataset& ds, const std::string& dataFile,
@@ -130,7 +156,7 @@ PreparedData prepareData(const RunConfig& cfg, const data::Dataset& ds, const st
 // parameters, labels and weights.
 PreparedData prepareData(const RunConfig& cfg, const data::EventTable& events, const data::RowReader& reader,
                          const data::SplitRule& rule, const std::string& dataFile, const std::string& sha256,
-                         const Logger& log, const RankShare& share);
+                         const Logger& log, const RankShare& share, PreprocessFits* fits = nullptr);
 
 // Refuses (Config error naming model.width/depth or model.widths) a network that with its optimiser
 // state and a batch's activations would not fit this process's available memory; `inputs` is the
