@@ -209,8 +209,14 @@ double ams(double s, double b, double br) {
 
 double sOverSqrtB(double s, double b) { return b > 0 ? s / std::sqrt(b) : kNaN; }
 
-AmsScan amsScan(std::span<const float> scores, std::span<const float> labels, std::span<const float> weights,
-                double regularisation) {
+namespace {
+
+// The AMS scan's walk, shared by amsScan and bestAms so that both see the same events in the same
+// order: `reserve(distinct)` once, then point(threshold, s, b, ams) per distinct score, from the
+// highest. Fills the totals.
+template <class Reserve, class Point>
+void walkAms(std::span<const float> scores, std::span<const float> labels, std::span<const float> weights,
+             double regularisation, double& totalSignal, double& totalBackground, Reserve&& reserve, Point&& point) {
   checkSizes(scores.size(), labels, weights, "scores");
   if (!std::isfinite(regularisation))
     throwConfig("AMS regularisation b_r must be finite, got " + number(regularisation));
@@ -220,40 +226,69 @@ AmsScan amsScan(std::span<const float> scores, std::span<const float> labels, st
     bool signal;
   };
   std::vector<Event> ev(scores.size());
-  AmsScan scan;
-  scan.regularisation = regularisation;
   for (std::size_t i = 0; i < scores.size(); ++i) {
     if (std::isnan(scores[i])) throwInput("score at position " + std::to_string(i) + " is NaN");
     const double w = weightAt(weights, i);
     const bool sig = isSignal(labels[i], i);
     ev[i] = Event{scores[i], static_cast<float>(w), sig};
-    (sig ? scan.totalSignal : scan.totalBackground) += w;
+    (sig ? totalSignal : totalBackground) += w;
   }
-  if (!(scan.totalSignal > 0) || !(scan.totalBackground > 0))
-    throwInput("AMS undefined: the summed signal weight is " + number(scan.totalSignal) + " and background " +
-               number(scan.totalBackground) + " over " + std::to_string(ev.size()) + " events; both must be > 0");
+  if (!(totalSignal > 0) || !(totalBackground > 0))
+    throwInput("AMS undefined: the summed signal weight is " + number(totalSignal) + " and background " +
+               number(totalBackground) + " over " + std::to_string(ev.size()) + " events; both must be > 0");
   std::sort(ev.begin(), ev.end(), [](const Event& a, const Event& b) { return a.score > b.score; });
   std::size_t distinct = 0;
   for (std::size_t i = 0; i < ev.size(); ++i) distinct += i == 0 || ev[i].score != ev[i - 1].score;
-  scan.threshold.reserve(distinct);
-  scan.signal.reserve(distinct);
-  scan.background.reserve(distinct);
-  scan.ams.reserve(distinct);
-  double s = 0, b = 0, bestAms = -1;
+  reserve(distinct);
+  double s = 0, b = 0;
   for (std::size_t i = 0; i < ev.size();) {
     const float t = ev[i].score;
     for (; i < ev.size() && ev[i].score == t; ++i) (ev[i].signal ? s : b) += static_cast<double>(ev[i].weight);
-    const double a = ams(s, b, regularisation);
-    if (a > bestAms) {
-      bestAms = a;
-      scan.best = scan.threshold.size();
-    }
-    scan.threshold.push_back(t);
-    scan.signal.push_back(s);
-    scan.background.push_back(b);
-    scan.ams.push_back(a);
+    point(t, s, b, ams(s, b, regularisation));
   }
+}
+
+}  // namespace
+
+AmsScan amsScan(std::span<const float> scores, std::span<const float> labels, std::span<const float> weights,
+                double regularisation) {
+  AmsScan scan;
+  scan.regularisation = regularisation;
+  double bestAms = -1;
+  walkAms(
+      scores, labels, weights, regularisation, scan.totalSignal, scan.totalBackground,
+      [&](std::size_t distinct) {
+        scan.threshold.reserve(distinct);
+        scan.signal.reserve(distinct);
+        scan.background.reserve(distinct);
+        scan.ams.reserve(distinct);
+      },
+      [&](float t, double s, double b, double a) {
+        if (a > bestAms) {
+          bestAms = a;
+          scan.best = scan.threshold.size();
+        }
+        scan.threshold.push_back(t);
+        scan.signal.push_back(s);
+        scan.background.push_back(b);
+        scan.ams.push_back(a);
+      });
   return scan;
+}
+
+double bestAms(std::span<const float> scores, std::span<const float> labels, std::span<const float> weights,
+               double regularisation) {
+  double totalSignal = 0, totalBackground = 0, best = -1, first = 0;
+  bool any = false;
+  walkAms(scores, labels, weights, regularisation, totalSignal, totalBackground, [](std::size_t) {},
+          [&](float, double, double, double a) {
+            if (!any) first = a;
+            any = true;
+            if (a > best) best = a;
+          });
+  // amsScan's best point is the first whose AMS beats -1; an AMS that never does (NaN) leaves it at
+  // the first point.
+  return best > -1 ? best : first;
 }
 
 std::optional<double> parseBkgEffObjective(std::string_view objective) {

@@ -66,12 +66,15 @@ std::vector<float> expectedYieldWeights(const RunConfig& cfg, const PreparedData
                                       cfg.metrics.backgroundScale));
 }
 
-// The AMS scan of one split, or nullopt with the reason appended to `notes` when it is undefined
-// (an empty split, or a class whose summed yield is <= 0, e.g. negative weights or a split
-// without that class). `totals` gets the summed yields whenever the split has events.
-std::optional<metrics::AmsScan> amsOfSplit(const RunConfig& cfg, const PreparedData& data, const SplitData& split,
-                                           const EvalResult& e, const data::ClassFactors& balance, const char* name,
-                                           std::vector<std::string>& notes, std::pair<double, double>& totals) {
+// The AMS scan of one split (`scan`(scores, labels, yields, b_r): metrics::amsScan, or
+// metrics::bestAms where only the maximum is kept), or nullopt with the reason appended to `notes`
+// when it is undefined (an empty split, or a class whose summed yield is <= 0, e.g. negative
+// weights or a split without that class). `totals` gets the summed yields whenever the split has events.
+template <class Scan>
+auto amsOfSplit(const RunConfig& cfg, const PreparedData& data, const SplitData& split, const EvalResult& e,
+                const data::ClassFactors& balance, const char* name, std::vector<std::string>& notes,
+                std::pair<double, double>& totals, Scan&& scan)
+    -> std::optional<decltype(scan(std::span<const float>{}, std::span<const float>{}, std::span<const float>{}, 0.0))> {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   totals = {nan, nan};
   if (split.size() == 0) {
@@ -87,7 +90,15 @@ std::optional<metrics::AmsScan> amsOfSplit(const RunConfig& cfg, const PreparedD
                     " (signal) and " + str::formatDouble(b, "%.6g") + " (background); the AMS needs both > 0");
     return std::nullopt;
   }
-  return metrics::amsScan(asSpan(e.scores), asSpan(split.labels), w, cfg.metrics.amsRegularisation);
+  return scan(asSpan(e.scores), asSpan(split.labels), w, cfg.metrics.amsRegularisation);
+}
+
+metrics::AmsScan fullScan(std::span<const float> scores, std::span<const float> labels, std::span<const float> w,
+                          double br) {
+  return metrics::amsScan(scores, labels, w, br);
+}
+double bestOnly(std::span<const float> scores, std::span<const float> labels, std::span<const float> w, double br) {
+  return metrics::bestAms(scores, labels, w, br);
 }
 
 }  // namespace
@@ -122,7 +133,7 @@ void writePhysicsMetrics(const io::h5::Group& f, const io::h5::Group& m, const R
   // One scan at a time, each dropped once written: a scan holds a point per distinct score (the
   // test and validation scans of 2M events together were a third of an item's peak memory).
   {
-    const auto test = amsOfSplit(cfg, data, data.test, r.test, data::ClassFactors{}, "test", notes, testTotals);
+    const auto test = amsOfSplit(cfg, data, data.test, r.test, data::ClassFactors{}, "test", notes, testTotals, fullScan);
     m.writeScalar("ams", test ? test->bestAms() : nan);
     m.writeScalar("ams_threshold", test ? test->bestThreshold() : nan);
     m.writeScalar("ams_signal", test ? test->bestSignal() : nan);
@@ -143,8 +154,8 @@ void writePhysicsMetrics(const io::h5::Group& f, const io::h5::Group& m, const R
     }
   }
   const double valAms = [&] {
-    const auto val = amsOfSplit(cfg, data, data.val, r.val, data.balanceFactors, "validation", notes, valTotals);
-    return val ? val->bestAms() : nan;
+    const auto val = amsOfSplit(cfg, data, data.val, r.val, data.balanceFactors, "validation", notes, valTotals, bestOnly);
+    return val ? *val : nan;
   }();
   m.writeScalar("val_ams", valAms);
   const metrics::Objective& obj = cfg.metrics.objective;

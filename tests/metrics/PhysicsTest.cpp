@@ -4,9 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 #include "hepsweep/core/Error.hpp"
+#include "hepsweep/core/Random.hpp"
 #include "hepsweep/metrics/Physics.hpp"
 
 using namespace hepsweep;
@@ -273,4 +275,25 @@ TEST(AmsScan, RejectsBadInput) {
   EXPECT_THROW(amsScan(sc, y2, {}), Error);
   const std::vector<float> nan{std::nanf(""), 0.4f}, y3{1, 0};
   EXPECT_THROW(amsScan(nan, y3, {}), Error);
+}
+
+// bestAms (the validation AMS, whose curve is not stored) equals amsScan(...).bestAms() to the bit:
+// on scores with many ties, float weights of different magnitudes (negative ones too) and several
+// regularisations. Catches a walk that sums a tie group's weights in another order, or that
+// compares against another starting maximum.
+TEST(AmsScan, BestAmsEqualsTheScansMaximumBitForBit) {
+  hepsweep::rng::CounterRng r(17);
+  for (const int distinct : {3, 50, 5000}) {
+    std::vector<float> scores(20000), labels(20000), weights(20000);
+    for (std::size_t i = 0; i < scores.size(); ++i) {
+      scores[i] = static_cast<float>(r.below(static_cast<std::uint64_t>(distinct))) / static_cast<float>(distinct);
+      labels[i] = r.below(3) == 0 ? 1.0f : 0.0f;
+      weights[i] = static_cast<float>(r.uniform() * std::pow(10.0, static_cast<double>(r.below(6))) - (r.below(20) == 0 ? 5.0 : 0.0));
+    }
+    for (const double br : {0.0, 10.0, 1e3}) {
+      const double full = hepsweep::metrics::amsScan(scores, labels, weights, br).bestAms();
+      const double best = hepsweep::metrics::bestAms(scores, labels, weights, br);
+      EXPECT_EQ(std::memcmp(&full, &best, sizeof full), 0) << distinct << " distinct scores, b_r " << br << ": " << full << " vs " << best;
+    }
+  }
 }
