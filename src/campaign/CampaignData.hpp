@@ -6,7 +6,8 @@
 //         read once per node;
 //   rows  no table: each rank reads the rows of each item from the file (io::DatasetRows), only
 //         its share of them when several ranks train an item, for data beyond a node's memory.
-// Only the split, the preprocessing fit and the training differ between items.
+// Only the split, the preprocessing fit (shared by the items of a fold: train::PreprocessFits) and
+// the training differ between items.
 #include <cstdint>
 #include <memory>
 #include <string>
