@@ -85,15 +85,17 @@ double run(Searcher& s, double (*f)(const std::vector<double>&)) {
   return best;
 }
 
+// The test functions, with their known minima.
+struct Problem {
+  const char* name;
+  Space (*space)();
+  double (*f)(const std::vector<double>&);
+  double min;
+};
+const std::array<Problem, 2> problems{{{"branin", braninSpace, branin, kBraninMin},
+                                       {"hartmann6", hartmannSpace, hartmann6, kHartmann6Min}}};
+
 int regret(int seeds, int budget) {
-  struct Problem {
-    const char* name;
-    Space (*space)();
-    double (*f)(const std::vector<double>&);
-    double min;
-  };
-  const std::array<Problem, 2> problems{{{"branin", braninSpace, branin, kBraninMin},
-                                         {"hartmann6", hartmannSpace, hartmann6, kHartmann6Min}}};
   for (const Problem& pr : problems)
     for (int seed = 1; seed <= seeds; ++seed) {
       BayesOptions o;
@@ -115,14 +117,6 @@ int regret(int seeds, int budget) {
 // previous ones as constant liars (as `pending` + 1 rank groups would), so the batch scheme is
 // measured as it runs. Lines {"function","method","seed","regret"}.
 int local(int seeds, int budget, std::int64_t modelPoints, int pending) {
-  struct Problem {
-    const char* name;
-    Space (*space)();
-    double (*f)(const std::vector<double>&);
-    double min;
-  };
-  const std::array<Problem, 2> problems{{{"branin", braninSpace, branin, kBraninMin},
-                                         {"hartmann6", hartmannSpace, hartmann6, kHartmann6Min}}};
   struct Variant {
     std::string name;
     std::int64_t modelPoints, refitEvery;
