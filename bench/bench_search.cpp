@@ -1,26 +1,33 @@
 // Benchmark of the Bayesian search (not a test): regret on Branin and Hartmann-6 of GP-EI and of
-// random search, one JSON line per (function, method, seed); and the time of one proposal after
-// 50, 200 and 500 observations in 6-D, with EI and with gp_hedge. bench/bench_search.sh builds it, adds Optuna's TPE and
-// prints the table.
+// random search, one JSON line per (function, method, seed); the quality of the local model
+// against the exact GP; the CPU time of one proposal after 50 .. 2000 observations in 6-D; and the
+// scheduler simulator at up to 1000 rank groups. bench/bench_search.sh builds it, adds Optuna's
+// TPE and prints the tables.
 //
 //   bench_search regret SEEDS BUDGET     lines {"function","method","seed","regret"}
-//   bench_search timing [REPEATS]        lines {"acquisition","observations","seconds","repeats"}:
-//                                        EI and gp_hedge (the default), median over REPEATS (3)
-//                                        searches with different seeds and observed points
+//   bench_search local SEEDS BUDGET MODEL_POINTS PENDING
+//                                        lines {"function","method","seed","regret"}: exact GP,
+//                                        local GP, local GP refitted every 10th proposal
+//   bench_search timing [REPEATS [MAX_OBSERVATIONS]]
+//                                        lines {"model","acquisition","observations","seconds",...}:
+//                                        CPU seconds per proposal, median over REPEATS (3) searches
+//   bench_search simulate GROUPS BUDGET FOLDS MEDIAN_S SPREAD MODEL_POINTS REFIT_EVERY
+//                                        one line: utilisation, proposals/s, regret vs wall time
 #include <Eigen/Core>
 
 #include <algorithm>
 #include <array>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <numbers>
 #include <string>
 #include <vector>
 
 #include "hepsweep/core/Random.hpp"
 #include "hepsweep/search/Bayes.hpp"
+#include "hepsweep/search/Simulator.hpp"
 
 using namespace hepsweep;
 using namespace hepsweep::search;
@@ -78,15 +85,17 @@ double run(Searcher& s, double (*f)(const std::vector<double>&)) {
   return best;
 }
 
+// The test functions, with their known minima.
+struct Problem {
+  const char* name;
+  Space (*space)();
+  double (*f)(const std::vector<double>&);
+  double min;
+};
+const std::array<Problem, 2> problems{{{"branin", braninSpace, branin, kBraninMin},
+                                       {"hartmann6", hartmannSpace, hartmann6, kHartmann6Min}}};
+
 int regret(int seeds, int budget) {
-  struct Problem {
-    const char* name;
-    Space (*space)();
-    double (*f)(const std::vector<double>&);
-    double min;
-  };
-  const std::array<Problem, 2> problems{{{"branin", braninSpace, branin, kBraninMin},
-                                         {"hartmann6", hartmannSpace, hartmann6, kHartmann6Min}}};
   for (const Problem& pr : problems)
     for (int seed = 1; seed <= seeds; ++seed) {
       BayesOptions o;
@@ -102,18 +111,114 @@ int regret(int seeds, int budget) {
   return 0;
 }
 
-// One proposal of a searcher that has observed n points (its own initial design, then random
-// points), with acquisition `acq`. The time depends on how many L-BFGS-B iterations the
-// hyperparameter fit and the acquisition refinement take, which varies with the data (and with
-// rounding: compiler flags), so it is the median over `repeats` searches with different seeds and
-// observed points.
-double proposalSeconds(int n, const std::string& acq, int repeats) {
+// The quality lost by the local model: regret of GP-EI with every point in the model
+// (model_points = 0), with the `modelPoints` nearest the best (a trust region), and the same
+// refitting the hyperparameters every 10th proposal only. Each proposal sees the `pending`
+// previous ones as constant liars (as `pending` + 1 rank groups would), so the batch scheme is
+// measured as it runs. Lines {"function","method","seed","regret"}.
+int local(int seeds, int budget, std::int64_t modelPoints, int pending) {
+  struct Variant {
+    std::string name;
+    std::int64_t modelPoints, refitEvery;
+  };
+  const std::string mp = std::to_string(modelPoints);
+  const std::array<Variant, 3> variants{{{"exact", 0, 1}, {"local" + mp, modelPoints, 1},
+                                         {"local" + mp + "_refit10", modelPoints, 10}}};
+  for (const Problem& pr : problems)
+    for (int seed = 1; seed <= seeds; ++seed)
+      for (const Variant& v : variants) {
+        BayesOptions o;
+        o.acquisition = "EI";
+        o.modelPoints = v.modelPoints;
+        o.refitEvery = v.refitEvery;
+        BayesSearcher s(pr.space(), budget, static_cast<std::uint64_t>(seed), o);
+        // A FIFO of `pending` running points: each proposal is observed `pending` proposals later.
+        std::vector<Point> running;
+        double best = INFINITY;
+        const auto finish = [&] {
+          const Point p = running.front();
+          running.erase(running.begin());
+          const double y = pr.f(numbers(p));
+          best = std::min(best, y);
+          s.observe(p, y);
+        };
+        while (!s.exhausted()) {
+          for (const Point& p : s.propose(1)) running.push_back(p);
+          if (static_cast<int>(running.size()) > pending) finish();
+        }
+        while (!running.empty()) finish();
+        std::printf("{\"function\": \"%s\", \"method\": \"%s\", \"seed\": %d, \"regret\": %.10g}\n", pr.name,
+                    v.name.c_str(), seed, best - pr.min);
+        std::fflush(stdout);
+      }
+  return 0;
+}
+
+// The scheduler simulator (Simulator.hpp) on Hartmann-6: `groups` simulated rank groups, `budget`
+// points of `folds` items each, item durations log-normal (median `median` s, log spread
+// `spread`), GP-EI with model_points `modelPoints` and refit_every `refitEvery`, each proposal
+// costing its measured CPU time. One JSON line: utilisation (all, and until the first group ran
+// out of work), proposals per CPU second, simulated wall time and the regret at 10, 25, 50 and
+// 100 % of it.
+int simulateRun(int groups, int budget, int folds, double median, double spread, std::int64_t modelPoints,
+                std::int64_t refitEvery) {
+  BayesOptions o;
+  o.acquisition = "EI";
+  o.initialDesign = "sobol";
+  o.initialPoints = std::min(budget, std::max(10, groups / 2));
+  o.modelPoints = modelPoints;
+  o.refitEvery = refitEvery;
+  BayesSearcher s(hartmannSpace(), budget, 1, o);
+  SimulationOptions so;
+  so.groups = groups;
+  so.folds = folds;
+  so.medianItemSeconds = median;
+  so.itemSpread = spread;
+  const SimulationResult r = simulate(s, [](const Point& p, int) { return hartmann6(numbers(p)); }, so);
+  const auto regretAt = [&](double fraction) {
+    double best = INFINITY;
+    for (const SimulationStep& step : r.trace)
+      if (step.seconds <= fraction * r.wallSeconds) best = step.best;
+    return best - kHartmann6Min;
+  };
+  std::printf("{\"groups\": %d, \"budget\": %d, \"folds\": %d, \"median_item_s\": %g, \"spread\": %g, "
+              "\"model_points\": %lld, \"refit_every\": %lld, \"items\": %lld, \"proposals\": %lld, "
+              "\"utilisation\": %.4f, \"steady_utilisation\": %.4f, \"steady_s\": %.1f, \"wall_s\": %.1f, "
+              "\"proposal_cpu_s\": %.2f, \"proposals_per_cpu_s\": %.3f, \"lock_wait_s_per_item\": %.4f, "
+              "\"regret_10\": %.5g, \"regret_25\": %.5g, \"regret_50\": %.5g, \"regret_100\": %.5g}\n",
+              groups, budget, folds, median, spread, static_cast<long long>(modelPoints),
+              static_cast<long long>(refitEvery), static_cast<long long>(r.items), static_cast<long long>(r.proposals),
+              r.utilisation, r.steadyUtilisation, r.steadySeconds, r.wallSeconds, r.proposalCpuSeconds,
+              r.proposalCpuSeconds > 0 ? static_cast<double>(r.proposals) / r.proposalCpuSeconds : 0.0,
+              r.items > 0 ? r.lockWaitSeconds / static_cast<double>(r.items) : 0.0, regretAt(0.1), regretAt(0.25),
+              regretAt(0.5), regretAt(1.0));
+  return 0;
+}
+
+// CPU time of this process: on a machine shared with other jobs the wall time of a proposal
+// measures the contention as much as the proposal (the search runs on one thread here).
+double cpuSeconds() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
+}
+
+// The mean CPU time of one of `batch` consecutive proposals (the later ones see the earlier as
+// pending liars) of a searcher that has observed n points (its own initial design, then random
+// points), with acquisition `acq`, model_points `modelPoints` and refit_every `refitEvery`. The
+// time depends on how many L-BFGS-B iterations the hyperparameter fit and the acquisition
+// refinement take, which varies with the data (and with rounding: compiler flags), so it is the
+// median over `repeats` searches with different seeds and observed points.
+double proposalSeconds(int n, const std::string& acq, std::int64_t modelPoints, std::int64_t refitEvery, int batch,
+                       int repeats) {
   BayesOptions o;
   o.acquisition = acq;
+  o.modelPoints = modelPoints;
+  o.refitEvery = refitEvery;
   std::vector<double> seconds;
   for (int r = 0; r < repeats; ++r) {
     const auto seed = static_cast<std::uint64_t>(r + 1);
-    BayesSearcher first(hartmannSpace(), n + 1, seed, o);
+    BayesSearcher first(hartmannSpace(), n + batch, seed, o);
     State state = first.state();
     state.proposals = first.propose(10);
     for (int i = 10; i < n; ++i) {
@@ -123,23 +228,41 @@ double proposalSeconds(int n, const std::string& acq, int repeats) {
       state.proposals.push_back(p);
     }
     for (const Point& p : state.proposals) state.observations.push_back({p.id, hartmann6(numbers(p))});
-    BayesSearcher s(hartmannSpace(), n + 1, seed, o);
+    BayesSearcher s(hartmannSpace(), n + batch, seed, o);
     s.restore(state);
-    const auto t0 = std::chrono::steady_clock::now();
-    s.propose(1);
-    seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    const double t0 = cpuSeconds();
+    s.propose(static_cast<std::size_t>(batch));
+    seconds.push_back((cpuSeconds() - t0) / batch);
   }
   std::sort(seconds.begin(), seconds.end());
   return seconds[seconds.size() / 2];
 }
 
-int timing(int repeats) {
-  for (const int n : {50, 200, 500})
-    for (const char* acq : {"EI", "gp_hedge"}) {
-      std::printf("{\"acquisition\": \"%s\", \"observations\": %d, \"seconds\": %.4f, \"repeats\": %d}\n", acq, n,
-                  proposalSeconds(n, acq, repeats), repeats);
-      std::fflush(stdout);
-    }
+// The model configurations timed: the exact GP (model_points = 0; only up to `exactUpTo`
+// observations, as it grows as n^3), the default local GP, and the local GP refitted every 10th
+// proposal, timed as the mean over a batch of 10 proposals.
+int timing(int repeats, int maxObservations) {
+  struct Model {
+    const char* name;
+    std::int64_t modelPoints, refitEvery;
+    int batch, exactUpTo;
+  };
+  const BayesOptions defaults;
+  const std::array<Model, 3> models{{{"exact", 0, 1, 1, 500},
+                                     {"local", defaults.modelPoints, 1, 1, 1 << 30},
+                                     {"local_refit10", defaults.modelPoints, 10, 10, 1 << 30}}};
+  for (const int n : {50, 200, 500, 1000, 2000}) {
+    if (n > maxObservations) break;
+    for (const Model& m : models)
+      for (const char* acq : {"EI", "gp_hedge"}) {
+        if (n > m.exactUpTo) continue;
+        std::printf("{\"model\": \"%s\", \"model_points\": %lld, \"refit_every\": %lld, \"acquisition\": \"%s\", "
+                    "\"observations\": %d, \"seconds\": %.4f, \"repeats\": %d}\n",
+                    m.name, static_cast<long long>(m.modelPoints), static_cast<long long>(m.refitEvery), acq, n,
+                    proposalSeconds(n, acq, m.modelPoints, m.refitEvery, m.batch, repeats), repeats);
+        std::fflush(stdout);
+      }
+  }
   return 0;
 }
 
@@ -152,7 +275,15 @@ int main(int argc, char** argv) {
   Eigen::setNbThreads(1);
   const std::string mode = argc > 1 ? argv[1] : "";
   if (mode == "regret" && argc == 4) return regret(std::atoi(argv[2]), std::atoi(argv[3]));
-  if (mode == "timing" && argc <= 3) return timing(argc == 3 ? std::max(1, std::atoi(argv[2])) : 3);
-  std::fprintf(stderr, "usage: bench_search regret SEEDS BUDGET | bench_search timing [REPEATS]\n");
+  if (mode == "simulate" && argc == 9)
+    return simulateRun(std::atoi(argv[2]), std::atoi(argv[3]), std::atoi(argv[4]), std::atof(argv[5]),
+                       std::atof(argv[6]), std::atoll(argv[7]), std::atoll(argv[8]));
+  if (mode == "local" && argc == 6)
+    return local(std::atoi(argv[2]), std::atoi(argv[3]), std::atoll(argv[4]), std::atoi(argv[5]));
+  if (mode == "timing" && argc <= 4)
+    return timing(argc >= 3 ? std::max(1, std::atoi(argv[2])) : 3, argc == 4 ? std::atoi(argv[3]) : 2000);
+  std::fprintf(stderr, "usage: bench_search regret SEEDS BUDGET | bench_search local SEEDS BUDGET MODEL_POINTS PENDING | "
+               "bench_search timing [REPEATS [MAX_OBSERVATIONS]] | "
+               "bench_search simulate GROUPS BUDGET FOLDS MEDIAN_S SPREAD MODEL_POINTS REFIT_EVERY\n");
   return 2;
 }

@@ -2,7 +2,7 @@
 """Optuna TPE on Branin and Hartmann-6 (same budget and seeds as bench_search regret), and the
 table of median regrets of GP-EI, random and TPE from the JSON lines of bench_search.
 
-usage: bench_search.py REGRET_JSONL TIMING_JSONL SEEDS BUDGET
+usage: bench_search.py REGRET_JSONL TIMING_JSONL SEEDS BUDGET [LOCAL_JSONL SIMULATE_JSONL]
 """
 import json
 import math
@@ -56,16 +56,40 @@ def main():
             cells.append(f"{statistics.median(r):.4g} (IQR {q[0]:.3g}–{q[2]:.3g})")
         print(f"| {function} | " + " | ".join(cells) + " |")
     timings = [json.loads(line) for line in open(timing_file)]
-    acquisitions = list(dict.fromkeys(t["acquisition"] for t in timings))
     repeats = timings[0]["repeats"] if timings else 0
-    print(f"\n### Proposal time, 6-D (Hartmann-6), one proposal, seconds (median of {repeats} searches)\n")
-    print("| observations | " + " | ".join(acquisitions) + " |")
-    print("|---|" + "---|" * len(acquisitions))
+    columns = list(dict.fromkeys((t.get("model", "exact"), t["acquisition"]) for t in timings))
+    print(f"\n### Proposal CPU time, 6-D (Hartmann-6), seconds per proposal (median of {repeats} searches)\n")
+    print("exact: every point in the GP; local: search.model_points = 300; local_refit10: the same with "
+          "search.refit_every = 10, the mean over a batch of 10 proposals (one fit, 9 reuses).\n")
+    print("| observations | " + " | ".join(f"{m} {a}" for m, a in columns) + " |")
+    print("|---|" + "---|" * len(columns))
     for n in dict.fromkeys(t["observations"] for t in timings):
-        cells = [next(f"{t['seconds']:.3f}" for t in timings if t["observations"] == n and t["acquisition"] == a)
-                 for a in acquisitions]
+        cells = [next((f"{t['seconds']:.3f}" for t in timings if t["observations"] == n and
+                       (t.get("model", "exact"), t["acquisition"]) == c), "–") for c in columns]
         print(f"| {n} | " + " | ".join(cells) + " |")
-
+    if len(sys.argv) > 6:
+        local = [json.loads(line) for line in open(sys.argv[5])]
+        methods = list(dict.fromkeys(x["method"] for x in local))
+        print(f"\n### Local GP against the exact GP: median regret over {seeds} seeds (IQR), GP-EI, 4 pending points\n")
+        print("| function | " + " | ".join(methods) + " |")
+        print("|---|" + "---|" * len(methods))
+        for function in ("branin", "hartmann6"):
+            cells = []
+            for method in methods:
+                r = [x["regret"] for x in local if x["function"] == function and x["method"] == method]
+                q = statistics.quantiles(r, n=4) if len(r) > 1 else [r[0], r[0], r[0]]
+                cells.append(f"{statistics.median(r):.3g} ({q[0]:.3g}–{q[2]:.3g})")
+            print(f"| {function} | " + " | ".join(cells) + " |")
+        sims = [json.loads(line) for line in open(sys.argv[6])]
+        print("\n### Scheduler simulator (Hartmann-6, GP-EI, model_points 300; proposals cost their measured CPU time)\n")
+        print("| groups | points x folds | item median, spread | refit_every | utilisation (steady / all) | "
+              "proposals per CPU s | lock wait per item, s | simulated wall, h | regret at 25 / 50 / 100 % of wall |")
+        print("|---|---|---|---|---|---|---|---|---|")
+        for x in sims:
+            print(f"| {x['groups']} | {x['budget']} x {x['folds']} | {x['median_item_s']:g} s, {x['spread']:g} | "
+                  f"{x['refit_every']} | {100 * x['steady_utilisation']:.1f} % / {100 * x['utilisation']:.1f} % | "
+                  f"{x['proposals_per_cpu_s']:.2f} | {x['lock_wait_s_per_item']:.3f} | {x['wall_s'] / 3600:.2f} | "
+                  f"{x['regret_25']:.3g} / {x['regret_50']:.3g} / {x['regret_100']:.3g} |")
 
 if __name__ == "__main__":
     main()

@@ -27,6 +27,7 @@
 #include "hepsweep/metrics/Objective.hpp"
 #include "hepsweep/rundir/Manifest.hpp"
 #include "hepsweep/rundir/ResultSchema.hpp"
+#include "hepsweep/search/Schedule.hpp"
 #include "hepsweep/search/SearchFile.hpp"
 #include "hepsweep/search/Searcher.hpp"
 #include "hepsweep/train/ResultFile.hpp"
@@ -364,7 +365,8 @@ std::unique_ptr<search::Searcher> loadSearch(const CampaignConfig& c, const RunD
 std::string searchProgress(const search::Searcher& searcher, const CampaignConfig& c) {
   std::string s = std::to_string(searcher.observations().size()) + " of " + std::to_string(searcher.totalPoints()) +
                   " points observed";
-  if (const auto best = searcher.best())
+  // search.recommend = "model" reports the best posterior mean rather than the best observed mean.
+  if (const auto best = searcher.recommended())
     s += ", best " + c.search.objective.describe(*best->objective) + " at point " +
          std::to_string(best->id);
   return s;
@@ -857,12 +859,9 @@ Item decodeItem(const std::string& text) {
   return item;
 }
 
-// The asynchronous schedule's hand-out, serialised by a lock over all ranks (dist::SharedLock). Its
-// one register counts the items handed out: index i < R is the i-th of the R items this job found
-// unfinished (points proposed before it started: finished first, never proposed again); index
-// i >= R is fold (i - R) % k of point P0 + (i - R) / k, P0 being the points proposed when the job
-// started. So a group whose index falls on fold 0 of a point not yet proposed proposes it; every
-// other index names an item of a known point. Under the lock the leader also observes every point
+// The asynchronous schedule's hand-out (search::handOut, Schedule.hpp, which the scheduler
+// simulator runs too), serialised by a lock over all ranks (dist::SharedLock) whose one register
+// counts the items handed out. Under the lock the leader also observes every point
 // whose folds have all finished (in the order they arrive), and rewrites search.h5 and the manifest.
 class AsyncBayesSource final : public ItemSource {
  public:
@@ -904,24 +903,13 @@ class AsyncBayesSource final : public ItemSource {
     }
 
     const auto handed = guard.get(kHandedOut);
-    const auto resumedCount = static_cast<std::int64_t>(resumed_.size());
-    std::optional<std::int64_t> id;
-    bool proposed = false;
-    if (handed < resumedCount) {
-      id = resumed_[static_cast<std::size_t>(handed)];
-    } else {
-      const std::int64_t index = handed - resumedCount;
-      const std::int64_t point = proposedAtStart_ + index / k;
-      if (point >= static_cast<std::int64_t>(searcher->proposedCount())) {
-        for (const auto& p : searcher->propose(1)) {
-          proposed = true;
-          log_.info("search: group " + std::to_string(groupIndex_) + " proposed point " + std::to_string(p.id) +
-                    " (" + std::to_string(searcher->observations().size()) + " observed, " +
-                    std::to_string(searcher->pending().size() - 1) + " pending as liars): " + p.describe());
-        }
-      }
-      if (point < static_cast<std::int64_t>(searcher->proposedCount())) id = point * k + index % k;
-    }
+    const search::Handout handout = search::handOut(*searcher, handed, resumed_, proposedAtStart_, k);
+    const std::optional<std::int64_t> id = handout.item;
+    const bool proposed = !handout.proposed.empty();
+    for (const auto& p : handout.proposed)
+      log_.info("search: group " + std::to_string(groupIndex_) + " proposed point " + std::to_string(p.id) + " (" +
+                std::to_string(searcher->observations().size()) + " observed, " +
+                std::to_string(searcher->pending().size() - 1) + " pending as liars): " + p.describe());
     if (observed > 0 || proposed) search::writeSearchFile(searchFile_, *searcher, c_.search.budget.value_or(0));
     items_ = itemsOf(searcher->proposals(), k);
     if (proposed) writeManifest(dir_, c_, toml_, items_, stamp_);

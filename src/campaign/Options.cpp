@@ -453,6 +453,7 @@ std::vector<OptionSpec<CampaignConfig>> campaignOptions() {
                                 "bayes: objective assumed for points still running when the next ones are proposed: "
                                 "the minimum, mean or maximum of the results so far (constant liar), or kb (kriging "
                                 "believer: the Gaussian process's predicted mean there, from the results alone)"));
+  for (auto& o : searchModelOptions()) out.push_back(std::move(o));
   out.push_back(enumOption<C>("search.schedule", HEPSWEEP_FIELD(search.schedule),
                                 std::vector{BayesSchedule::Asynchronous, BayesSchedule::Rounds},
                                 "bayes with several rank groups: propose a point whenever a group runs out of items "

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "hepsweep/core/Strings.hpp"
+#include "hepsweep/search/Bayes.hpp"
 #include "hepsweep/search/Searcher.hpp"
 
 namespace hepsweep::campaign::detail {
@@ -170,6 +171,29 @@ OptionSpec<CampaignConfig> spaceOption() {
     return out;
   };
   return s;
+}
+
+std::vector<OptionSpec<CampaignConfig>> searchModelOptions() {
+  using C = CampaignConfig;
+  std::vector<OptionSpec<C>> out;
+  out.push_back(intOption<C>(
+      "search.model_points", [](auto& c) -> auto& { return c.search.bayes.modelPoints; }, atLeast(0),
+      "bayes: most points the Gaussian process is fitted to (0: all, or at least 10); with more, the model keeps "
+      "the points nearest the best one and proposes inside their bounding box (a trust region), so a proposal "
+      "costs the same at 300 or 2000 points"));
+  out.push_back(intOption<C>(
+      "search.refit_every", [](auto& c) -> auto& { return c.search.bayes.refitEvery; }, atLeast(1),
+      "bayes: fit the Gaussian process's hyperparameters at every n-th model-based proposal and reuse them in "
+      "between (the model still sees every new result): proposals about n times cheaper, for many rank groups"));
+  out.push_back(boolOption<C>(
+      "search.fold_noise", [](auto& c) -> auto& { return c.search.bayes.foldNoise; },
+      "bayes: each point's spread over its folds (its standard error) enters the Gaussian process as that point's "
+      "own noise, so points whose folds disagree weigh less (needs cv.folds >= 2)"));
+  out.push_back(choiceOption<C>(
+      "search.recommend", [](auto& c) -> auto& { return c.search.bayes.recommend; }, search::recommendations(),
+      "bayes: the point reported as the search's best: the smallest observed fold mean, or the observed point with "
+      "the smallest posterior mean of the Gaussian process (less fooled by a lucky fold split)"));
+  return out;
 }
 
 }  // namespace hepsweep::campaign::detail

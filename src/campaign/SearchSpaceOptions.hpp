@@ -4,6 +4,7 @@
 // text for the dump and the diff. Private to src/campaign, as OptionTable.hpp.
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "OptionTable.hpp"
 #include "hepsweep/campaign/CampaignConfig.hpp"
@@ -33,5 +34,9 @@ void setDimension(search::Space& space, search::Dimension d);
 
 // The search.space option: a table dumped as its own [search.space] section.
 OptionSpec<CampaignConfig> spaceOption();
+
+// The bayes options of the Gaussian process at scale and under fold noise (search.model_points,
+// search.refit_every, ...), in the order they are listed after search.liar.
+std::vector<OptionSpec<CampaignConfig>> searchModelOptions();
 
 }  // namespace hepsweep::campaign::detail

@@ -92,7 +92,7 @@ int searchCommand(const Args& args, dist::Environment&) {
   const std::vector<search::Point> points = searcher->propose(static_cast<std::size_t>(wanted));
   search::writeSearchFile(file, *searcher, c.search.budget.value_or(0));
 
-  const auto best = searcher->best();
+  const auto best = searcher->recommended();  // search.recommend chooses observed or model
   if (vm.count("json")) {
     nlohmann::ordered_json j;
     j["run_dir"] = runDir;

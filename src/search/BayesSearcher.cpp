@@ -21,8 +21,15 @@ namespace {
 
 // Sub-stream tags under (seed, Stream::Search, id).
 enum Tag : std::uint64_t {
-  kDesign = 1, kSobolShift = 2, kLhs = 3, kFit = 4, kCandidateDraws = 5, kHedge = 6, kRedraw = 7, kBelieverFit = 8
+  kDesign = 1, kSobolShift = 2, kLhs = 3, kFit = 4, kCandidateDraws = 5, kHedge = 6, kRedraw = 7, kBelieverFit = 8,
+  kRecommendFit = 9
 };
+
+// A sub-stream key no point id reaches (ids stay below kMaxPoints), for draws that belong to no proposal.
+constexpr std::uint64_t kNotAPoint = ~std::uint64_t{0};
+
+// Counters of a candidate's draws inside a trust region (after those of Space::draw).
+constexpr std::uint64_t kRegionDraws = 1u << 20;
 
 // Redraws of a point that duplicates an earlier one before scanning a discrete space.
 constexpr std::uint64_t kRedraws = 64;
@@ -62,11 +69,26 @@ Eigen::MatrixXd rowsOf(const Eigen::MatrixXd& X, const std::vector<Eigen::Index>
   return out;
 }
 
+// The rows of X nearest (Euclidean, in model inputs) to the row `centre`, at most `limit` of
+// them, in ascending row order; ties of distance go to the smaller row, so the choice is a
+// function of the data alone.
+std::vector<Eigen::Index> nearestRows(const Eigen::MatrixXd& X, Eigen::Index centre, std::size_t limit) {
+  std::vector<std::pair<double, Eigen::Index>> byDistance;
+  for (Eigen::Index i = 0; i < X.rows(); ++i) byDistance.emplace_back((X.row(i) - X.row(centre)).squaredNorm(), i);
+  limit = std::min(limit, byDistance.size());
+  std::partial_sort(byDistance.begin(), byDistance.begin() + static_cast<std::ptrdiff_t>(limit), byDistance.end());
+  std::vector<Eigen::Index> rows;
+  for (std::size_t i = 0; i < limit; ++i) rows.push_back(byDistance[i].second);
+  std::sort(rows.begin(), rows.end());
+  return rows;
+}
+
 }  // namespace
 
 std::vector<std::string> initialDesigns() { return {"random", "lhs", "sobol"}; }
 std::vector<std::string> acquisitions() { return {"EI", "LCB", "PI", "gp_hedge"}; }
 std::vector<std::string> liars() { return {"cl_min", "cl_mean", "cl_max", "kb"}; }
+std::vector<std::string> recommendations() { return {"observed", "model"}; }
 
 Acquisition acquisition(std::string_view name, double mean, double sd, double best, const BayesOptions& o) {
   if (name == "LCB") return {mean - o.kappa * sd, 1.0, -o.kappa};
@@ -111,6 +133,12 @@ BayesSearcher::BayesSearcher(Space space, std::int64_t budget, std::uint64_t see
   checkChoice("initial_design", options_.initialDesign, initialDesigns());
   checkChoice("acquisition", options_.acquisition, acquisitions());
   checkChoice("liar", options_.liar, liars());
+  checkChoice("recommend", options_.recommend, recommendations());
+  if (options_.modelPoints != 0 && options_.modelPoints < kMinModelPoints)
+    throwConfig("search.model_points must be 0 (every point) or at least " + std::to_string(kMinModelPoints) +
+                " (got " + std::to_string(options_.modelPoints) + ")");
+  if (options_.refitEvery < 1)
+    throwConfig("search.refit_every must be >= 1 (got " + std::to_string(options_.refitEvery) + ")");
   if (!(options_.kappa >= 0) || !std::isfinite(options_.kappa))
     throwConfig("search.kappa must be a finite number >= 0 (got " + formatReal(options_.kappa) + ")");
   if (!std::isfinite(options_.xi)) throwConfig("search.xi must be finite (got " + formatReal(options_.xi) + ")");
@@ -194,6 +222,30 @@ Eigen::VectorXd BayesSearcher::features(const std::vector<Value>& values) const 
   return modelFeatures(space(), values);
 }
 
+bool BayesSearcher::refitsNext() const {
+  return models_.empty() || options_.refitEvery <= 1 ||
+         models_.size() % static_cast<std::size_t>(options_.refitEvery) == 0;
+}
+
+std::vector<Eigen::Index> BayesSearcher::modelRows(const Eigen::MatrixXd& inputs,
+                                                   const std::map<std::int64_t, std::optional<double>>& results,
+                                                   double best) const {
+  const auto n = static_cast<std::size_t>(inputs.rows());
+  if (options_.modelPoints <= 0 || n <= static_cast<std::size_t>(options_.modelPoints)) {
+    std::vector<Eigen::Index> rows(n);
+    for (std::size_t i = 0; i < n; ++i) rows[i] = static_cast<Eigen::Index>(i);
+    return rows;
+  }
+  // The centre: the best observed point (the smallest id among equal objectives).
+  Eigen::Index centre = 0;
+  for (const auto& [pid, y] : results)
+    if (y && *y == best) {
+      centre = static_cast<Eigen::Index>(pid);
+      break;
+    }
+  return nearestRows(inputs, centre, static_cast<std::size_t>(options_.modelPoints));
+}
+
 std::optional<BayesSearcher::TrainingData> BayesSearcher::trainingData(std::int64_t id) const {
   // Results by id: observed, failed (nullopt), or pending (absent from the map).
   std::map<std::int64_t, std::optional<double>> results;
@@ -207,13 +259,28 @@ std::optional<BayesSearcher::TrainingData> BayesSearcher::trainingData(std::int6
   t.best = *std::min_element(successes.begin(), successes.end());
   t.worst = *std::max_element(successes.begin(), successes.end());
   const std::size_t n = proposals().size();
-  t.inputs.resize(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(columns_));
-  t.targets.resize(static_cast<Eigen::Index>(n));
+  Eigen::MatrixXd all(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(columns_));
+  for (std::size_t i = 0; i < n; ++i) all.row(static_cast<Eigen::Index>(i)) = features(proposals()[i].values).transpose();
+  const std::vector<Eigen::Index> kept = modelRows(all, results, t.best);
+  t.inputs = rowsOf(all, kept);
+  t.targets.resize(static_cast<Eigen::Index>(kept.size()));
+  if (kept.size() < n) {
+    t.leftOut = static_cast<std::int64_t>(n - kept.size());
+    t.lower = t.inputs.colwise().minCoeff().transpose();
+    t.upper = t.inputs.colwise().maxCoeff().transpose();
+  }
+  std::map<std::int64_t, double> standardErrors;
+  if (options_.foldNoise) {
+    t.rowNoise = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(kept.size()));
+    for (const Observation& o : observations())
+      if (o.standardError) standardErrors[o.id] = *o.standardError;
+  }
   std::vector<Eigen::Index> realRows, pendingRows;
-  for (std::size_t i = 0; i < n; ++i) {
+  for (std::size_t i = 0; i < kept.size(); ++i) {
     const auto row = static_cast<Eigen::Index>(i);
-    t.inputs.row(row) = features(proposals()[i].values).transpose();
-    const auto it = results.find(static_cast<std::int64_t>(i));
+    if (const auto se = standardErrors.find(static_cast<std::int64_t>(kept[i])); se != standardErrors.end())
+      t.rowNoise(row) = se->second * se->second;
+    const auto it = results.find(static_cast<std::int64_t>(kept[i]));
     if (it == results.end()) {
       pendingRows.push_back(row);
       ++t.pending;
@@ -233,10 +300,12 @@ std::optional<BayesSearcher::TrainingData> BayesSearcher::trainingData(std::int6
   if (options_.liar == "kb") {
     const Eigen::MatrixXd X = rowsOf(t.inputs, realRows);
     const Eigen::VectorXd y = rowsOf(t.targets, realRows);
+    const Eigen::VectorXd noise = t.rowNoise.size() ? Eigen::VectorXd(rowsOf(t.rowNoise, realRows)) : Eigen::VectorXd();
     const std::uint64_t pointKey = rng::derive(key_, static_cast<std::uint64_t>(id));
     const gp::GaussianProcess believer =
-        gp::GaussianProcess::fit(X, y, fitStarts(models_, X.cols()), randomStarts(realRows.size()),
-                                 rng::derive(pointKey, kBelieverFit));
+        refitsNext() ? gp::GaussianProcess::fit(X, y, fitStarts(models_, X.cols()), randomStarts(realRows.size()),
+                                                rng::derive(pointKey, kBelieverFit), noise)
+                     : gp::GaussianProcess(X, y, fitStarts(models_, X.cols()).front(), true, noise);
     Eigen::VectorXd mean, sd;
     believer.predict(rowsOf(t.inputs, pendingRows), mean, sd);
     for (std::size_t i = 0; i < pendingRows.size(); ++i) t.targets(pendingRows[i]) = mean(static_cast<Eigen::Index>(i));
@@ -268,8 +337,15 @@ std::optional<std::vector<Value>> BayesSearcher::modelPoint(std::int64_t id) {
   record.pending = data->pending;
   const Eigen::Index cols = static_cast<Eigen::Index>(columns_);
   const gp::GaussianProcess model =
-      gp::GaussianProcess::fit(data->inputs, data->targets, fitStarts(models_, cols),
-                               randomStarts(proposals().size()), rng::derive(pointKey, kFit));
+      refitsNext() ? gp::GaussianProcess::fit(data->inputs, data->targets, fitStarts(models_, cols),
+                                              randomStarts(static_cast<std::size_t>(data->inputs.rows())),
+                                              rng::derive(pointKey, kFit), data->rowNoise)
+                   : gp::GaussianProcess(data->inputs, data->targets, fitStarts(models_, cols).front(), true,
+                                         data->rowNoise);
+  // A local model (more points than search.model_points) proposes only inside its trust region:
+  // outside it the model has seen nothing and would take known-poor regions for unexplored ones.
+  const bool local = data->lower.size() == cols;
+
   record.amplitude = model.amplitude();
   record.noise = model.noise();
   const Eigen::VectorXd ls = model.lengthScales();
@@ -284,7 +360,21 @@ std::optional<std::vector<Value>> BayesSearcher::modelPoint(std::int64_t id) {
     for (std::uint64_t r = 0; r < *cardinality; ++r) candidates.push_back(space().valuesAt(r));
   } else {
     const std::uint64_t candKey = rng::derive(pointKey, kCandidateDraws);
-    for (std::size_t j = 0; j < kCandidates; ++j) candidates.push_back(space().draw(rng::derive(candKey, j)));
+    for (std::size_t j = 0; j < kCandidates; ++j) {
+      candidates.push_back(space().draw(rng::derive(candKey, j)));
+      if (!local) continue;
+      // Real and integer keys uniform (in model inputs) over the region; choices as drawn.
+      Eigen::Index c = 0;
+      for (std::size_t d = 0; d < dims.size(); ++d) {
+        if (dims[d].kind() == Kind::Choice) {
+          c += static_cast<Eigen::Index>(dims[d].choiceTexts().size());
+          continue;
+        }
+        const double u = rng::uniform(rng::derive(candKey, j), kRegionDraws + d);
+        candidates.back()[d] = dims[d].fromUnit(data->lower(c) + u * (data->upper(c) - data->lower(c)));
+        ++c;
+      }
+    }
   }
   Eigen::MatrixXd C(static_cast<Eigen::Index>(candidates.size()), cols);
   for (std::size_t j = 0; j < candidates.size(); ++j) C.row(static_cast<Eigen::Index>(j)) = features(candidates[j]).transpose();
@@ -328,7 +418,11 @@ std::optional<std::vector<Value>> BayesSearcher::modelPoint(std::int64_t id) {
       param.max_linesearch = 20;
       LBFGSpp::LBFGSBSolver<double> solver(param);
       const auto m = static_cast<Eigen::Index>(movable.size());
-      const Eigen::VectorXd lb = Eigen::VectorXd::Zero(m), ub = Eigen::VectorXd::Ones(m);
+      Eigen::VectorXd lb = Eigen::VectorXd::Zero(m), ub = Eigen::VectorXd::Ones(m);
+      for (Eigen::Index k = 0; k < m && local; ++k) {
+        lb(k) = data->lower(movable[static_cast<std::size_t>(k)]);
+        ub(k) = data->upper(movable[static_cast<std::size_t>(k)]);
+      }
       for (std::size_t r = 0; r < std::min(kRefinements, order.size()); ++r) {
         const Eigen::VectorXd base = C.row(static_cast<Eigen::Index>(order[r])).transpose();
         const auto objective = [&](const Eigen::VectorXd& u, Eigen::VectorXd& grad) {
@@ -346,7 +440,7 @@ std::optional<std::vector<Value>> BayesSearcher::modelPoint(std::int64_t id) {
           return a.value;
         };
         Eigen::VectorXd u(m);
-        for (Eigen::Index k = 0; k < m; ++k) u(k) = base(movable[static_cast<std::size_t>(k)]);
+        for (Eigen::Index k = 0; k < m; ++k) u(k) = std::clamp(base(movable[static_cast<std::size_t>(k)]), lb(k), ub(k));
         double fx = 0;
         // A failed line search: the candidate itself is already in the list.
         if (!minimiseOrGiveUp([&] { solver.minimize(objective, u, fx, lb, ub); })) continue;
@@ -401,6 +495,42 @@ std::optional<std::vector<Value>> BayesSearcher::modelPoint(std::int64_t id) {
   }
   models_.push_back(std::move(record));
   return chosen;
+}
+
+std::optional<Observation> BayesSearcher::recommended() const {
+  if (options_.recommend != "model") return best();
+  std::vector<const Observation*> ok;
+  for (const Observation& o : observations())
+    if (o.objective) ok.push_back(&o);
+  if (ok.size() < 2) return best();
+  std::sort(ok.begin(), ok.end(), [](const Observation* a, const Observation* b) { return a->id < b->id; });
+  const auto n = static_cast<Eigen::Index>(ok.size());
+  Eigen::MatrixXd X(n, static_cast<Eigen::Index>(columns_));
+  Eigen::VectorXd y(n), noise = Eigen::VectorXd::Zero(n);
+  Eigen::Index centre = 0;
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const Observation& o = *ok[static_cast<std::size_t>(i)];
+    X.row(i) = features(point(o.id).values).transpose();
+    y(i) = *o.objective;
+    if (options_.foldNoise && o.standardError) noise(i) = *o.standardError * *o.standardError;
+    if (y(i) < y(centre)) centre = i;
+  }
+  std::vector<Eigen::Index> rows(static_cast<std::size_t>(n));
+  for (Eigen::Index i = 0; i < n; ++i) rows[static_cast<std::size_t>(i)] = i;
+  if (options_.modelPoints > 0 && n > options_.modelPoints)
+    rows = nearestRows(X, centre, static_cast<std::size_t>(options_.modelPoints));
+  const Eigen::MatrixXd Xs = rowsOf(X, rows);
+  const Eigen::VectorXd ys = rowsOf(y, rows), ns = rowsOf(noise, rows);
+  const gp::GaussianProcess model =
+      models_.empty() ? gp::GaussianProcess::fit(Xs, ys, fitStarts(models_, Xs.cols()), randomStarts(rows.size()),
+                                                 rng::derive(rng::derive(key_, kNotAPoint), kRecommendFit), ns)
+                      : gp::GaussianProcess(Xs, ys, fitStarts(models_, Xs.cols()).front(), true, ns);
+  Eigen::VectorXd mean, sd;
+  model.predict(Xs, mean, sd);
+  Eigen::Index pick = 0;
+  for (Eigen::Index i = 1; i < mean.size(); ++i)
+    if (mean(i) < mean(pick)) pick = i;
+  return *ok[static_cast<std::size_t>(rows[static_cast<std::size_t>(pick)])];
 }
 
 }  // namespace hepsweep::search

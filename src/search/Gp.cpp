@@ -71,13 +71,14 @@ double logLikelihoodFromFactor(const Eigen::LLT<Eigen::MatrixXd>& llt, const Eig
 struct NegativeLml {
   const Eigen::MatrixXd& X;
   const Eigen::VectorXd& y;
+  const Eigen::VectorXd& rowNoise;
   double bestValue = std::numeric_limits<double>::infinity();
   Eigen::VectorXd best;
 
   double operator()(const Eigen::VectorXd& theta, Eigen::VectorXd& grad) {
     try {
       Eigen::VectorXd g;
-      const double lml = logMarginalLikelihood(X, y, theta, &g);
+      const double lml = logMarginalLikelihood(X, y, theta, &g, rowNoise);
       if (!std::isfinite(lml) || !g.allFinite()) throw Error(ErrorCategory::Numeric, "non-finite likelihood");
       grad = -g;
       if (-lml < bestValue) {
@@ -155,13 +156,14 @@ Eigen::LLT<Eigen::MatrixXd> choleskyWithJitter(const Eigen::MatrixXd& K, double*
 }
 
 double logMarginalLikelihood(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, const Eigen::VectorXd& theta,
-                             Eigen::VectorXd* gradient) {
+                             Eigen::VectorXd* gradient, const Eigen::VectorXd& rowNoise) {
   const Eigen::Index n = X.rows(), d = X.cols();
   const double amp = std::exp(theta(0)), noise = std::exp(theta(d + 1));
   const Eigen::VectorXd ls = lengthScalesOf(theta);
   const Matern m = matern(scaledDistances2(X, X, ls).array().sqrt(), amp, gradient != nullptr);
   Eigen::MatrixXd K = m.k.matrix();
   K.diagonal().array() += noise;
+  if (rowNoise.size() == n) K.diagonal() += rowNoise;
   const Eigen::LLT<Eigen::MatrixXd> llt = choleskyWithJitter(K);
   const Eigen::VectorXd alpha = llt.solve(y);
   const double lml = logLikelihoodFromFactor(llt, y, alpha);
@@ -187,9 +189,11 @@ double logMarginalLikelihood(const Eigen::MatrixXd& X, const Eigen::VectorXd& y,
   return lml;
 }
 
-GaussianProcess::GaussianProcess(Eigen::MatrixXd X, const Eigen::VectorXd& y, Eigen::VectorXd theta, bool normalise)
+GaussianProcess::GaussianProcess(Eigen::MatrixXd X, const Eigen::VectorXd& y, Eigen::VectorXd theta, bool normalise,
+                                 const Eigen::VectorXd& rowNoise)
     : X_(std::move(X)), theta_(std::move(theta)) {
-  if (X_.rows() != y.size() || theta_.size() != X_.cols() + 2 || X_.rows() == 0)
+  if (X_.rows() != y.size() || theta_.size() != X_.cols() + 2 || X_.rows() == 0 ||
+      (rowNoise.size() != 0 && rowNoise.size() != y.size()))
     throw Error(ErrorCategory::Internal, "GaussianProcess: inconsistent sizes");
   if (normalise) {
     const Normalisation n = normalisationOf(y);
@@ -199,17 +203,21 @@ GaussianProcess::GaussianProcess(Eigen::MatrixXd X, const Eigen::VectorXd& y, Ei
   const Eigen::VectorXd yn = (y.array() - yMean_) / yScale_;
   Eigen::MatrixXd K = matern52(X_, X_, lengthScales(), amplitude());
   K.diagonal().array() += noise();
+  if (rowNoise.size() != 0) K.diagonal() += rowNoise / (yScale_ * yScale_);
   llt_ = choleskyWithJitter(K);
   alpha_ = llt_.solve(yn);
   lml_ = logLikelihoodFromFactor(llt_, yn, alpha_);
 }
 
 GaussianProcess GaussianProcess::fit(Eigen::MatrixXd X, const Eigen::VectorXd& y,
-                                     const std::vector<Eigen::VectorXd>& starts, int randomStarts, std::uint64_t key) {
+                                     const std::vector<Eigen::VectorXd>& starts, int randomStarts, std::uint64_t key,
+                                     const Eigen::VectorXd& rowNoise) {
   const Eigen::Index d = X.cols();
   const Eigen::VectorXd lb = lowerBounds(d), ub = upperBounds(d);
   const Normalisation norm = normalisationOf(y);
   const Eigen::VectorXd yn = (y.array() - norm.mean) / norm.scale;
+  const Eigen::VectorXd rn = rowNoise.size() == y.size() ? Eigen::VectorXd(rowNoise / (norm.scale * norm.scale))
+                                                         : Eigen::VectorXd();
 
   std::vector<Eigen::VectorXd> all;
   for (const auto& s : starts)
@@ -229,7 +237,7 @@ GaussianProcess GaussianProcess::fit(Eigen::MatrixXd X, const Eigen::VectorXd& y
   double bestValue = std::numeric_limits<double>::infinity();
   Eigen::VectorXd best;
   for (const Eigen::VectorXd& start : all) {
-    NegativeLml f{X, yn, std::numeric_limits<double>::infinity(), {}};
+    NegativeLml f{X, yn, rn, std::numeric_limits<double>::infinity(), {}};
     Eigen::VectorXd theta = start;
     double fx = 0;
     // A line search that gives up leaves the best point seen, which stands.
@@ -242,7 +250,7 @@ GaussianProcess GaussianProcess::fit(Eigen::MatrixXd X, const Eigen::VectorXd& y
   if (!(bestValue < 1e29))
     throwNumeric("Gaussian process: no hyperparameters give a finite likelihood for the " + std::to_string(X.rows()) +
                  " observations (non-finite or degenerate objectives?)");
-  return GaussianProcess(std::move(X), y, best);
+  return GaussianProcess(std::move(X), y, best, true, rowNoise);
 }
 
 double GaussianProcess::amplitude() const { return std::exp(theta_(0)); }

@@ -95,16 +95,24 @@ std::optional<std::string> readSearchStateJson(const fs::path& path) {
 
 std::optional<PointResult> pointResult(std::int64_t point, const ItemResults& items) {
   PointResult r;
-  double sum = 0;
+  std::vector<double> values;
   bool failed = false;
   for (int fold = 0; fold < items.folds; ++fold) {
     const std::optional<ItemOutcome> item = items.read(point * items.folds + fold);
     if (!item) return std::nullopt;
     if (!item->objective || !std::isfinite(*item->objective)) failed = true;
-    else sum += *item->objective;
+    else values.push_back(*item->objective);
     r.stoppedFolds += item->stopped ? 1 : 0;
   }
-  if (!failed) r.objective = sum / items.folds;
+  if (failed) return r;
+  double sum = 0;
+  for (const double v : values) sum += v;
+  r.objective = sum / items.folds;
+  if (items.folds >= 2) {
+    double ss = 0;
+    for (const double v : values) ss += (v - *r.objective) * (v - *r.objective);
+    r.standardError = std::sqrt(ss / (items.folds - 1)) / std::sqrt(static_cast<double>(items.folds));
+  }
   return r;
 }
 
@@ -112,7 +120,7 @@ std::size_t observeFinished(Searcher& searcher, const ItemResults& items) {
   std::size_t n = 0;
   for (const std::int64_t id : searcher.pending()) {
     if (const auto r = pointResult(id, items)) {
-      searcher.observe(id, r->objective, r->stoppedFolds);
+      searcher.observe(id, r->objective, r->stoppedFolds, r->standardError);
       ++n;
     }
   }

@@ -39,7 +39,8 @@ std::vector<Point> Searcher::propose(std::size_t n) {
   return out;
 }
 
-void Searcher::observe(std::int64_t id, std::optional<double> objective, std::int64_t stoppedFolds) {
+void Searcher::observe(std::int64_t id, std::optional<double> objective, std::int64_t stoppedFolds,
+                       std::optional<double> standardError) {
   if (id < 0 || static_cast<std::size_t>(id) >= proposals_.size())
     internal("search: result for point " + std::to_string(id) + ", which was never proposed (" +
              std::to_string(proposals_.size()) + " proposed)");
@@ -47,8 +48,9 @@ void Searcher::observe(std::int64_t id, std::optional<double> objective, std::in
     internal("search: second result for point " + std::to_string(id));
   // A diverged training reports inf/NaN; ranking it as a number would poison best() and models.
   if (objective && !std::isfinite(*objective)) objective.reset();
+  if (!objective || (standardError && !(std::isfinite(*standardError) && *standardError >= 0))) standardError.reset();
   observed_[static_cast<std::size_t>(id)] = true;
-  observations_.push_back(Observation{id, objective, stoppedFolds});
+  observations_.push_back(Observation{id, objective, stoppedFolds, standardError});
 }
 
 void Searcher::observe(const Point& p, std::optional<double> objective) {
@@ -129,7 +131,7 @@ void Searcher::restore(const State& state) {
     if (seen[static_cast<std::size_t>(o.id)])
       throwConfig(prefix + "the saved state has two results for point " + std::to_string(o.id));
     seen[static_cast<std::size_t>(o.id)] = true;
-    observe(o.id, o.objective, o.stoppedFolds);
+    observe(o.id, o.objective, o.stoppedFolds, o.standardError);
   }
   adoptRestored(state);
 }
@@ -150,6 +152,7 @@ std::string stateToJson(const State& state) {
   for (const Observation& o : state.observations) {
     nlohmann::ordered_json entry = {{"id", o.id}, {"objective", nullptr}, {"stopped_folds", o.stoppedFolds}};
     if (o.objective) entry["objective"] = *o.objective;
+    if (o.standardError) entry["standard_error"] = *o.standardError;
     j["observations"].push_back(std::move(entry));
   }
   if (!state.models.empty()) {
@@ -211,6 +214,9 @@ State stateFromJson(std::string_view json, const Space& space, std::string_view 
       if (!jo.at("objective").is_null()) o.objective = jo.at("objective").get<double>();
       // States written before the count was kept have none: no fold was recorded as stopped.
       o.stoppedFolds = jo.value("stopped_folds", std::int64_t{0});
+      // Absent in states written before it was kept, and for single-fold points.
+      if (jo.contains("standard_error") && !jo.at("standard_error").is_null())
+        o.standardError = jo.at("standard_error").get<double>();
       state.observations.push_back(o);
     }
     if (j.contains("models")) {

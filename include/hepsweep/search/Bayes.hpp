@@ -32,6 +32,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -44,6 +45,8 @@ namespace hepsweep::search {
 
 inline constexpr std::size_t kCandidates = 2000;
 inline constexpr std::size_t kRefinements = 5;
+// Smallest search.model_points other than 0 (a local model of fewer points is mostly noise).
+inline constexpr std::int64_t kMinModelPoints = 10;
 
 struct BayesOptions {
   std::int64_t initialPoints = 10;     // points from the initial design before the model is used
@@ -52,6 +55,22 @@ struct BayesOptions {
   double xi = 0.01;                    // EI and PI: improvement margin, in objective units
   double kappa = 1.96;                 // LCB: mean - kappa * sd
   std::string liar = "cl_min";         // "cl_min" | "cl_mean" | "cl_max" | "kb"
+  // Most points the Gaussian process is fitted to (0: every point). Beyond it the model is local:
+  // the `modelPoints` points nearest the best observed one, and the acquisition is optimised
+  // inside their bounding box (a trust region, as TuRBO's), so a proposal costs O(modelPoints^3)
+  // whatever the number of observations.
+  std::int64_t modelPoints = 300;
+  // The hyperparameters are fitted (L-BFGS-B on the likelihood) at every refitEvery-th model-based
+  // proposal; in between the previous fit's are reused and the model is only conditioned on the
+  // current data (one Cholesky factorisation): a batch of refitEvery proposals costs about one fit.
+  std::int64_t refitEvery = 1;
+  // Each observed point's squared standard error over its folds (Observation::standardError)
+  // enters the model as that point's own noise variance, on top of the fitted white noise: a point
+  // whose folds disagree pulls the model less than one whose folds agree (heteroscedastic GP).
+  bool foldNoise = false;
+  // What recommended() reports: "observed" (the smallest observed mean, as best()) or "model" (the
+  // observed point with the smallest posterior mean of a GP of the results, liars left out).
+  std::string recommend = "observed";
 
   bool operator==(const BayesOptions&) const = default;
 };
@@ -59,6 +78,7 @@ struct BayesOptions {
 std::vector<std::string> initialDesigns();  // {"random", "lhs", "sobol"}
 std::vector<std::string> acquisitions();    // {"EI", "LCB", "PI", "gp_hedge"}
 std::vector<std::string> liars();           // {"cl_min", "cl_mean", "cl_max", "kb"}
+std::vector<std::string> recommendations(); // {"observed", "model"}
 
 // ---- acquisition functions (minimisation of the objective; best = smallest observed) ----------
 // An acquisition as the searcher minimises it, with its derivatives by the predicted mean and
@@ -107,13 +127,26 @@ class BayesSearcher final : public Searcher {
   struct TrainingData {
     Eigen::MatrixXd inputs;   // one row per proposed point, by id (model input columns)
     Eigen::VectorXd targets;  // observed: objective; failed: worst observed; pending: the liar's value
+    // foldNoise: each row's known noise variance (squared standard error; 0 for failed and
+    // pending rows and points without one); empty otherwise.
+    Eigen::VectorXd rowNoise;
     std::int64_t observed = 0, failed = 0, pending = 0;
     double best = 0, worst = 0;  // smallest and largest observed objective
+    // With more than modelPoints rows: the trust region (model input columns' lower and upper
+    // bounds over the rows kept) and how many rows were left out. Empty / 0 otherwise.
+    Eigen::VectorXd lower, upper;
+    std::int64_t leftOut = 0;
     // liar "kb" with points pending: the hyperparameters (Gp.hpp's theta) of the GP fitted to the
     // observed and failed rows, whose posterior mean gave the pending rows' targets; else empty.
     Eigen::VectorXd believerTheta;
   };
   std::optional<TrainingData> nextTrainingData() const { return trainingData(static_cast<std::int64_t>(proposedCount())); }
+
+  // options().recommend == "model": the observed point whose posterior mean is smallest, under a GP
+  // fitted to the successful observations only (with their fold noise when foldNoise; at most
+  // modelPoints of them, the nearest the best), with the last proposal's hyperparameters (fitted
+  // afresh before any). Ties: the smaller id. Fewer than two successes: best().
+  std::optional<Observation> recommended() const override;
 
  protected:
   std::vector<Value> generate(std::int64_t id) override;
@@ -129,6 +162,12 @@ class BayesSearcher final : public Searcher {
   std::optional<std::vector<Value>> modelPoint(std::int64_t id);
   std::vector<Value> unused(std::vector<Value> values, std::uint64_t key) const;
   bool alreadyProposed(const std::vector<Value>& values) const;
+  // Whether the next model-based proposal fits the hyperparameters (else reuses the last fit's).
+  bool refitsNext() const;
+  // The rows of `inputs` (one per proposed point, by id) the model is fitted to: all of them, or
+  // the options().modelPoints nearest the best observed point.
+  std::vector<Eigen::Index> modelRows(const Eigen::MatrixXd& inputs,
+                                      const std::map<std::int64_t, std::optional<double>>& results, double best) const;
 
   BayesOptions options_;
   std::uint64_t key_;

@@ -9,6 +9,11 @@
 // (amplitude and noise are variances, in normalised output units) and are fitted by maximising
 // the log marginal likelihood with L-BFGS-B (LBFGSpp) from several starts, inside kThetaBounds.
 //
+// Heteroscedastic noise: each row may carry its own known noise variance (`rowNoise`, in output
+// units squared, e.g. the squared standard error of a mean over folds), added on the diagonal on
+// top of the fitted white noise; an empty vector is none. The fitted noise then models what the
+// known noise does not explain.
+//
 // Predictions are of the latent function (the fitted noise is not added to the variance), in the
 // original output units, as scikit-optimize predicts after fitting.
 #include <Eigen/Core>
@@ -40,20 +45,23 @@ Eigen::LLT<Eigen::MatrixXd> choleskyWithJitter(const Eigen::MatrixXd& K, double*
 
 // Log marginal likelihood of y (already normalised) given X and theta, and its gradient with
 // respect to theta when `gradient` is not null.
+// `rowNoise`: empty, or one known noise variance per row (in the units of y).
 double logMarginalLikelihood(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, const Eigen::VectorXd& theta,
-                             Eigen::VectorXd* gradient = nullptr);
+                             Eigen::VectorXd* gradient = nullptr, const Eigen::VectorXd& rowNoise = {});
 
 class GaussianProcess {
  public:
   // With fixed hyperparameters; normalises y (mean 0, standard deviation 1; a constant y is only
   // centred) unless `normalise` is false.
-  GaussianProcess(Eigen::MatrixXd X, const Eigen::VectorXd& y, Eigen::VectorXd theta, bool normalise = true);
+  // rowNoise: empty, or one known noise variance per row in the units of y (scaled with y).
+  GaussianProcess(Eigen::MatrixXd X, const Eigen::VectorXd& y, Eigen::VectorXd theta, bool normalise = true,
+                  const Eigen::VectorXd& rowNoise = {});
 
   // Fits theta by maximising the log marginal likelihood from each of `starts` (clamped into the
   // bounds) and from `randomStarts` points drawn log-uniformly in the bounds with counter RNG
   // `key`; the best finite optimum wins. Error(Numeric) when no start gives a finite likelihood.
   static GaussianProcess fit(Eigen::MatrixXd X, const Eigen::VectorXd& y, const std::vector<Eigen::VectorXd>& starts,
-                             int randomStarts, std::uint64_t key);
+                             int randomStarts, std::uint64_t key, const Eigen::VectorXd& rowNoise = {});
 
   // Mean and standard deviation at each row of Xs (original output units).
   void predict(const Eigen::MatrixXd& Xs, Eigen::VectorXd& mean, Eigen::VectorXd& sd) const;

@@ -53,6 +53,9 @@ struct ItemResults {
 struct PointResult {
   std::optional<double> objective;  // mean over folds; nullopt: a fold failed or was not finite
   std::int64_t stoppedFolds = 0;
+  // With 2 or more folds: the standard error of the mean, s / sqrt(folds) with s the folds'
+  // sample standard deviation (n - 1); nullopt with one fold or a failure.
+  std::optional<double> standardError{};
 };
 
 // The result of point `point`: nullopt while one of its items is unfinished.

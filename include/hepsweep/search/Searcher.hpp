@@ -40,6 +40,9 @@ struct Observation {
   // Evaluations (folds) of the point that the early-stopping rule cut short: their objective is
   // the value at stopping, pessimistic at worst. Recorded for users; the model uses the objective.
   std::int64_t stoppedFolds = 0;
+  // The standard error of the objective (the spread of the folds / sqrt(folds)), when the point
+  // had several folds: what a fold-aware model (search.fold_noise) takes as the point's own noise.
+  std::optional<double> standardError{};
 
   bool operator==(const Observation&) const = default;
 };
@@ -98,7 +101,8 @@ class Searcher {
   std::vector<Point> propose(std::size_t n);
   // The result of a proposed point. A non-finite objective is recorded as a failure (nullopt).
   // An id never proposed, or observed before, is a caller bug: Error(Internal).
-  void observe(std::int64_t id, std::optional<double> objective, std::int64_t stoppedFolds = 0);
+  void observe(std::int64_t id, std::optional<double> objective, std::int64_t stoppedFolds = 0,
+               std::optional<double> standardError = std::nullopt);
   // Same, taking the id from the point and checking its values match the proposal (Error(Internal)).
   void observe(const Point& point, std::optional<double> objective);
 
@@ -118,6 +122,9 @@ class Searcher {
   std::vector<std::int64_t> pending() const;
   // bestObservation(observations()).
   std::optional<Observation> best() const { return bestObservation(observations_); }
+  // The point to report as the search's result: best() unless the searcher says otherwise (bayes
+  // with search.recommend = "model": the observed point of best posterior mean).
+  virtual std::optional<Observation> recommended() const { return best(); }
 
   State state() const;
   // On a searcher that has proposed nothing yet. Error(Config) when the state belongs to another
