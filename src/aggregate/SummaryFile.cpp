@@ -4,6 +4,7 @@
 #include <set>
 
 #include "hepsweep/aggregate/Aggregate.hpp"
+#include "hepsweep/aggregate/Importance.hpp"
 #include "hepsweep/core/Version.hpp"
 #include "hepsweep/io/Columns.hpp"
 #include "hepsweep/io/Hdf5.hpp"
@@ -270,6 +271,7 @@ void writeSummaryFile(const std::string& path, const Summary& s, const std::stri
     writePoints(f.createGroup("points"), s, params, metrics);
     writeBest(f.createGroup("best"), s);
     writeOvertraining(f.createGroup("overtraining"), s);
+    writeImportance(f, s.importance);
     writeProvenance(f.createGroup("provenance"), s);
   });
 }

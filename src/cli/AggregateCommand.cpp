@@ -10,6 +10,7 @@
 
 #include "Commands.hpp"
 #include "hepsweep/aggregate/Aggregate.hpp"
+#include "hepsweep/aggregate/Importance.hpp"
 #include "hepsweep/core/AtomicOutput.hpp"
 #include "hepsweep/core/Error.hpp"
 #include "hepsweep/core/Sha256.hpp"
@@ -99,6 +100,9 @@ int aggregateCommand(const Args& args, dist::Environment&) {
       "an ensemble on the held-out test set, and write summary.h5, best-model.h5 and a report.\n"
       "A single training's output directory (result.h5, no search) counts as a one-point campaign.\n\noptions");
   std::string output, reportDir, modelPath, efficiencies;
+  std::vector<std::string> importanceGroups;
+  aggregate::ImportanceOptions importance;
+  std::uint64_t importanceSeed = 0;
   opts.add_options()("help,h", "print this help and exit")(
       "output,o", po::value(&output)->value_name("FILE"),
       "summary file to write, its directory created if missing (default: FIRST_RUN_DIR/summary.h5)")(
@@ -117,6 +121,20 @@ int aggregateCommand(const Args& args, dist::Environment&) {
       "missing folds ranks by the folds it has")(
       "json", "print one JSON object (best_point, best_objective, ensemble_test_auc, summary, best_model, report, "
               "points, ...) instead of the text summary")(
+      "importance",
+      "permutation feature importance of the best point: on each fold's validation events, the drop of the AUC "
+      "when a feature's values are shuffled (one extra scoring pass per feature, repeat and fold; reads the data "
+      "file); in summary.h5 (/importance) and the report")(
+      "importance-all-points", "with --importance: every point, not only the best (summary.h5 /importance/points)")(
+      "importance-seed", po::value(&importanceSeed)->value_name("N"),
+      "seed of the shuffles (default: the campaign's seed); recorded in summary.h5")(
+      "importance-repeats", po::value(&importance.repeats)->value_name("N")->default_value(1),
+      "shuffles per feature and fold, their drops averaged")(
+      "importance-group", po::value(&importanceGroups)->value_name("A,B,...")->composing(),
+      "features shuffled together (the same permutation), e.g. correlated ones; repeat the option for several groups")(
+      "importance-correlation", po::value(&importance.correlationThreshold)->value_name("R")->default_value(0.0),
+      "also shuffle together every connected set of features whose |Pearson r| over the data file's events is >= R "
+      "(0 < R <= 1; 0: off)")(
       "compare",
       "compare the run directories instead of merging them: each aggregated on its own, their best points side by "
       "side, convergence curves and, for Bayesian runs, the partial dependence per dimension; writes only the report "
@@ -142,10 +160,20 @@ int aggregateCommand(const Args& args, dist::Environment&) {
   aggregate::CollectOptions co;
   co.allowIncomplete = vm.count("allow-incomplete") > 0;
   if (vm.count("signal-efficiencies")) co.signalEfficiencies = parseEfficiencies(efficiencies);
+  importance.enabled = vm.count("importance") > 0;
+  for (const char* o : {"importance-all-points", "importance-seed", "importance-group"})
+    if (vm.count(o) && !importance.enabled) throwConfig(std::string("--") + o + " needs --importance");
+  if (!vm["importance-repeats"].defaulted() && !importance.enabled) throwConfig("--importance-repeats needs --importance");
+  if (!vm["importance-correlation"].defaulted() && !importance.enabled)
+    throwConfig("--importance-correlation needs --importance");
+  if (importance.repeats < 1) throwConfig("--importance-repeats must be at least 1");
+  importance.allPoints = vm.count("importance-all-points") > 0;
+  if (vm.count("importance-seed")) importance.seed = importanceSeed;
+  for (const auto& g : importanceGroups) importance.groups.push_back(str::split(g, ','));
   const bool json = vm.count("json") > 0;
   const fs::path first(runDirs.front());
   if (vm.count("compare")) {
-    for (const char* o : {"output", "best-model", "no-report"})
+    for (const char* o : {"output", "best-model", "no-report", "importance"})
       if (vm.count(o)) throwConfig(std::string("--compare writes only the comparison report: --") + o + " does not apply");
     return compareRuns(runDirs, co, reportDir.empty() ? (first / "compare").string() : reportDir, json);
   }
@@ -153,7 +181,8 @@ int aggregateCommand(const Args& args, dist::Environment&) {
   const bool withReport = vm.count("no-report") == 0;
   if (withReport && reportDir.empty()) reportDir = (first / "report").string();
 
-  const aggregate::Summary s = aggregate::collect(runDirs, co);
+  aggregate::Summary s = aggregate::collect(runDirs, co);
+  if (importance.enabled) aggregate::computeImportance(s, importance);
   // A single training's model file is the model.h5 `train` wrote next to its result: aggregate
   // rewrites that one file (same writer, same content) rather than add a second copy beside it.
   if (modelPath.empty())
@@ -267,6 +296,13 @@ int aggregateCommand(const Args& args, dist::Environment&) {
                         {"folds_expected", p.foldsExpected}});
     j["points"] = points;
     j["items"] = s.items.size();
+    if (!s.importance.empty()) {  // the best point's; summary.h5 /importance has the folds
+      nlohmann::ordered_json imp = nlohmann::ordered_json::array();
+      const aggregate::FeatureImportance& fi = s.importance.front();
+      for (std::size_t g = 0; g < fi.names.size(); ++g)
+        imp.push_back({{"feature", fi.names[g]}, {"mean_drop", number(fi.mean[g])}, {"std_drop", number(fi.std[g])}});
+      j["importance"] = imp;
+    }
     j["run_dirs"] = runDirs;  // more than one: merged into this one ranking
     j["incomplete"] = s.incomplete;
     std::cout << j.dump() << std::endl;

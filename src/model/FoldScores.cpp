@@ -15,16 +15,6 @@
 #include "hepsweep/rundir/ResultSchema.hpp"
 
 namespace hepsweep::model {
-namespace {
-
-namespace h5 = io::h5;
-
-// The data file read whole, once, when some scores must be recomputed.
-struct LoadedData {
-  std::unique_ptr<io::DatasetRows> file;
-  data::FeatureMatrix table;
-  std::vector<std::uint64_t> keys;
-};
 
 LoadedData loadData(const std::string& path, const std::string& sha256, const std::string& why) {
   std::error_code ec;
@@ -41,6 +31,10 @@ LoadedData loadData(const std::string& path, const std::string& sha256, const st
   d.keys = data::foldKeys(d.file->columns().ids, static_cast<std::size_t>(d.file->rows()));
   return d;
 }
+
+namespace {
+
+namespace h5 = io::h5;
 
 // Labels and weights of `rows`, the weights times the factor of each event's class.
 FoldScores::Split labelsOf(const data::Dataset& columns, const std::vector<data::Index>& rows, data::ClassFactors f) {

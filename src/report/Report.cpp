@@ -72,6 +72,7 @@ std::string textSummary(const Summary& s) {
     o << "\n";
     if (minP < 0.01) o << "    warning: a p-value below 0.01: train and test scores differ (overtraining?)\n";
   }
+  o << importanceText(s);
   for (const auto& why : s.incomplete) o << "  incomplete: " << why << "\n";
   return o.str();
 }
@@ -86,6 +87,7 @@ ReportResult writeReport(const Summary& s, const std::string& dir, const ReportO
   b.scores();
   b.trace();
   b.parameters();
+  b.importance();
   b.draw();
   b.inputs();
   const std::string finalDir = staged.finalPath();

@@ -92,6 +92,9 @@ std::string rejectionLimit(double nBackground);
 // What the expected yields s and b of the AMS are, in words, for captions and the page.
 std::string yieldDescription(const Summary& s);
 
+// The permutation importance in the text summary ("" without it).
+std::string importanceText(const Summary& s);
+
 struct Plot {
   std::string stem, alt, caption;
   std::string section;  // which part of the page shows it
@@ -111,6 +114,8 @@ class Builder {
   void parameters();
   void draw();
   void inputs();
+  void importance();  // ImportancePlot.cpp
+  std::string importanceSection() const;
   std::string html(const std::string& finalDir) const;
 
  private:

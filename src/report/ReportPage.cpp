@@ -24,6 +24,7 @@ std::string Builder::html(const std::string& finalDir) const {
   body += "<nav>" + html::link("#result", "Result") + " " + html::link("#points", "Top points") + " " +
           html::link("#test", "Test set") + " " + html::link("#overtraining", "Overtraining") + " " +
           html::link("#training", "Training") + " " + html::link("#search", "Search") + " " +
+          (s.importance.empty() ? std::string() : html::link("#importance", "Feature importance") + " ") +
           (o_.inputsPage ? html::link("#inputs", "Input data") + " " : std::string()) +
           html::link("#provenance", "What was run") + "</nav>\n";
 
@@ -242,6 +243,8 @@ std::string Builder::html(const std::string& finalDir) const {
     if (b.empty()) b = html::paragraph("No items.");
     body += html::section("search", "Search", b);
   }
+
+  body += importanceSection();
 
   // Input data.
   if (o_.inputsPage) {

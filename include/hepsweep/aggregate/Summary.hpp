@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "hepsweep/aggregate/FeatureImportance.hpp"
+
 namespace hepsweep::aggregate {
 
 // One finished item (a fold of a point), from its result.h5.
@@ -150,6 +152,9 @@ struct Summary {
   // The features the campaign trained on (model/feature_names of the best point's first result
   // file; empty for files without it). Not stored in summary.h5.
   std::vector<std::string> features;
+  // Permutation importance (aggregate --importance): the best point first, then with
+  // --importance-all-points every other point in rank order. Empty when not asked for.
+  std::vector<FeatureImportance> importance;
 };
 
 }  // namespace hepsweep::aggregate

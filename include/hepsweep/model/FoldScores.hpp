@@ -6,8 +6,12 @@
 // the one trained on (same sha256). aggregate (ensemble, overtraining tests) and the model file
 // (test-set working points) are built from these.
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "hepsweep/data/Dataset.hpp"
+#include "hepsweep/io/DatasetFile.hpp"
 
 namespace hepsweep::model {
 
@@ -34,5 +38,15 @@ struct FoldScores {
 // same events, or test scores must be recomputed and the data file is gone or changed (training
 // scores that cannot be recomputed leave `train` empty with trainNote saying why).
 FoldScores foldScores(const std::vector<std::string>& resultFiles, bool withTrain);
+
+// The training data file read whole, once, for recomputing scores (here and in aggregate's
+// permutation importance): every feature column, and the fold key of every row.
+struct LoadedData {
+  std::unique_ptr<io::DatasetRows> file;
+  data::FeatureMatrix table;
+  std::vector<std::uint64_t> keys;
+};
+// Error(Input) starting with `why` when `path` is gone or its sha256 is no longer `sha256`.
+LoadedData loadData(const std::string& path, const std::string& sha256, const std::string& why);
 
 }  // namespace hepsweep::model
