@@ -70,7 +70,6 @@ std::string readChoice(const toml::node& n, std::string_view key, const Origin& 
 const toml::array& readArray(const toml::node& n, std::string_view key, const Origin& o,
                              std::string_view elementType);
 std::string quotedChoices(const std::vector<std::string>& choices);  // "\"a\", \"b\""
-std::string closestKey(std::string_view unknown, const std::vector<std::string>& known);
 
 enum class Numeric { No, Integer, Real };
 

@@ -74,9 +74,8 @@ Dimension readRange(const std::string& key, const OptionSpec<RunConfig>& spec, c
     else if (field == "type") type = readChoice(*v, sub, o, {"int", "float"});
     else {
       const std::vector<std::string> fields{"min", "max", "log", "steps", "type"};
-      const std::string best = closestKey(field, fields);
       throwConfig("unknown key " + str::quoted(sub) + " (" + o.at(k->source()) + "); a range takes " +
-                  str::join(fields, ", ") + (best.empty() ? std::string() : "; did you mean " + str::quoted(best) + "?"));
+                  str::join(fields, ", ") + str::didYouMean(field, fields));
     }
   }
   if (!min || !max)
@@ -108,9 +107,8 @@ Dimension readDimension(const std::string& key, const toml::node& n, const Origi
         if (example.empty() && k.compare(0, key.size() + 1, key + ".") == 0) example = k;
       msg += "; " + key + " is a section: write the full dotted key in quotes, e.g. \"" + example + "\" = ...";
     } else {
-      const std::string best = closestKey(key, searchableKeys());
-      msg += best.empty() ? "; the searchable keys are those of the reference in docs/campaign.md"
-                          : "; did you mean " + str::quoted(best) + "?";
+      const std::string hint = str::didYouMean(key, searchableKeys());
+      msg += hint.empty() ? "; the searchable keys are those of the reference in docs/campaign.md" : hint;
     }
     throwConfig(msg);
   }

@@ -425,8 +425,8 @@ ApplySummary applyModel(const ApplyOptions& o, const Logger& log) {
     Source src;
     src.path = path;
     const auto lacks = [&](const std::string& where, const std::string& f, const std::vector<std::string>& names) {
-      throwInput("apply: " + where + " lacks feature " + str::quoted(f) + ", which the model needs (closest: " +
-                 str::quoted(str::closest(f, names)) + "; the model's features: " + str::join(m.featureNames, ", ") + ")");
+      throwInput("apply: " + where + " lacks feature " + str::quoted(f) + ", which the model needs" +
+                 str::didYouMean(f, names) + " (the model's features: " + str::join(m.featureNames, ", ") + ")");
     };
     if (isHdf5File(path)) {
       src.format = "hdf5";
@@ -446,8 +446,8 @@ ApplySummary applyModel(const ApplyOptions& o, const Logger& log) {
         else {
           std::vector<std::string> all = names;
           all.insert(all.end(), {"label", "weight"});
-          throwInput("apply: input '" + path + "' has no column " + str::quoted(k) + " to keep (--keep; closest: " +
-                     str::quoted(str::closest(k, all)) + "); an HDF5 input keeps its features, \"label\" and \"weight\"");
+          throwInput("apply: input '" + path + "' has no column " + str::quoted(k) + " to keep (--keep)" +
+                     str::didYouMean(k, all) + "; an HDF5 input keeps its features, \"label\" and \"weight\"");
         }
       }
     } else {
@@ -467,8 +467,8 @@ ApplySummary applyModel(const ApplyOptions& o, const Logger& log) {
       }
       for (const std::string& k : o.keep) {
         if (r.column(k) < 0 && !(r.tree() && r.tree()->unsupportedBranch(k)))
-          throwInput("apply: " + r.where() + " has no column " + str::quoted(k) + " to keep (--keep; closest: " +
-                     str::quoted(str::closest(k, r.columnNames())) + ")");
+          throwInput("apply: " + r.where() + " has no column " + str::quoted(k) + " to keep (--keep)" +
+                     str::didYouMean(k, r.columnNames()));
         r.requireColumn(k, "--keep");
         const auto at = std::find(src.columns.begin(), src.columns.end(), k);
         src.keepAt.push_back(at - src.columns.begin());

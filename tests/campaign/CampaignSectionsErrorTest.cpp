@@ -47,7 +47,7 @@ TEST(CampaignSectionErrors, BadCandidateValuesCaughtAtLoad) {
   EXPECT_HAS(dropout, "model.dropout must be in [0, 1), got 1.5");
   const std::string act = loadError(kGrid + "\"model.activation\" = [\"relu\", \"tanhh\"]\n");
   EXPECT_HAS(act, "search.space key 'model.activation': value \"tanhh\" is refused");
-  EXPECT_HAS(act, "did you mean \"tanh\"?");
+  EXPECT_HAS(act, "did you mean 'tanh'?");
   EXPECT_HAS(loadError(kGrid + "\"model.widths\" = [[25, 20], [64, 0]]\n"),
              "value [64, 0] is refused (in ship.toml): model.widths[1] must be >= 1, got 0");
   // type = "float" on an integer key gives the values 2.0, 5.0, 8.0, refused as non-integers.
@@ -124,7 +124,7 @@ TEST(CampaignSectionErrors, SearchMethodRules) {
   EXPECT_HAS(loadError(std::string(kMinimalCampaign) + "[search]\nmethod = \"bayes\"\n" + space),
              "search.method = \"bayes\" needs search.budget");
   EXPECT_HAS(loadError(std::string(kMinimalCampaign) + "[search]\nmethod = \"gird\"\n" + space),
-             "search.method must be one of \"none\", \"grid\", \"random\", \"bayes\"; got 'gird' (ship.toml:4:10); did you mean \"grid\"?");
+             "search.method must be one of \"none\", \"grid\", \"random\", \"bayes\"; got 'gird' (ship.toml:4:10); did you mean 'grid'?");
   EXPECT_HAS(loadError(std::string(kMinimalCampaign) + "[search]\n" + space),
              "search.space lists 1 key(s) but search.method = \"none\"");
   EXPECT_HAS(loadError(std::string(kMinimalCampaign) + "[search]\nmethod = \"grid\"\n"),
