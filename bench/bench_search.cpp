@@ -90,7 +90,7 @@ int regret(int seeds, int budget) {
   for (const Problem& pr : problems)
     for (int seed = 1; seed <= seeds; ++seed) {
       BayesOptions o;
-      o.acquisition = "EI";
+      o.acquisition = AcquisitionKind::EI;
       BayesSearcher gp(pr.space(), budget, static_cast<std::uint64_t>(seed), o);
       const double g = run(gp, pr.f) - pr.min;
       std::printf("{\"function\": \"%s\", \"method\": \"gp_ei\", \"seed\": %d, \"regret\": %.10g}\n", pr.name, seed, g);
@@ -107,7 +107,7 @@ int regret(int seeds, int budget) {
 // hyperparameter fit and the acquisition refinement take, which varies with the data (and with
 // rounding: compiler flags), so it is the median over `repeats` searches with different seeds and
 // observed points.
-double proposalSeconds(int n, const std::string& acq, int repeats) {
+double proposalSeconds(int n, AcquisitionKind acq, int repeats) {
   BayesOptions o;
   o.acquisition = acq;
   std::vector<double> seconds;
@@ -135,8 +135,8 @@ double proposalSeconds(int n, const std::string& acq, int repeats) {
 
 int timing(int repeats) {
   for (const int n : {50, 200, 500})
-    for (const char* acq : {"EI", "gp_hedge"}) {
-      std::printf("{\"acquisition\": \"%s\", \"observations\": %d, \"seconds\": %.4f, \"repeats\": %d}\n", acq, n,
+    for (const AcquisitionKind acq : {AcquisitionKind::EI, AcquisitionKind::GpHedge}) {
+      std::printf("{\"acquisition\": \"%s\", \"observations\": %d, \"seconds\": %.4f, \"repeats\": %d}\n", toString(acq), n,
                   proposalSeconds(n, acq, repeats), repeats);
       std::fflush(stdout);
     }

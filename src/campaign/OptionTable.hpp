@@ -192,16 +192,6 @@ OptionSpec<Cfg> stringOption(std::string key, Ref ref, std::string doc) {
   return s;
 }
 
-template <class Cfg, class Ref>
-OptionSpec<Cfg> choiceOption(std::string key, Ref ref, std::vector<std::string> choices, std::string doc) {
-  OptionSpec<Cfg> s{key, "string", quotedChoices(choices), std::move(doc), true, {}, {}, {}, false};
-  s.assign = [ref, key, choices](Cfg& c, const toml::node& n, const Origin& o) {
-    ref(c) = readChoice(n, key, o, choices);
-  };
-  s.format = [ref](const Cfg& c) { return formatString(ref(c)); };
-  return s;
-}
-
 // Names come from the owning module's toString(E), so they cannot drift from what it prints.
 template <class Cfg, class Ref, class E>
 OptionSpec<Cfg> enumOption(std::string key, Ref ref, std::vector<E> values, std::string doc) {

@@ -437,11 +437,14 @@ std::vector<OptionSpec<CampaignConfig>> campaignOptions() {
                              closed(1, static_cast<double>(search::kMaxPoints)),
                              "bayes: points from the initial design before the Gaussian process is used (part of "
                              "the budget; capped at it)"));
-  out.push_back(choiceOption<C>("search.initial_design", HEPSWEEP_FIELD(search.bayes.initialDesign),
-                                search::initialDesigns(),
+  out.push_back(enumOption<C>("search.initial_design", HEPSWEEP_FIELD(search.bayes.initialDesign),
+                                std::vector{search::InitialDesign::Random, search::InitialDesign::Lhs,
+                                            search::InitialDesign::Sobol},
                                 "bayes: how the initial points are spread: independent draws, a Latin hypercube, or "
                                 "a randomly shifted Sobol sequence"));
-  out.push_back(choiceOption<C>("search.acquisition", HEPSWEEP_FIELD(search.bayes.acquisition), search::acquisitions(),
+  out.push_back(enumOption<C>("search.acquisition", HEPSWEEP_FIELD(search.bayes.acquisition),
+                                std::vector{search::AcquisitionKind::EI, search::AcquisitionKind::LCB,
+                                            search::AcquisitionKind::PI, search::AcquisitionKind::GpHedge},
                                 "bayes: expected improvement, lower confidence bound, probability of improvement, or "
                                 "scikit-optimize's gp_hedge portfolio choosing among the three"));
   out.push_back(floatOption<C>("search.xi", HEPSWEEP_FIELD(search.bayes.xi), any(),
@@ -449,7 +452,9 @@ std::vector<OptionSpec<CampaignConfig>> campaignOptions() {
                                "units (larger explores more)"));
   out.push_back(floatOption<C>("search.kappa", HEPSWEEP_FIELD(search.bayes.kappa), atLeast(0),
                                "bayes, LCB: mean - kappa * standard deviation (larger explores more)"));
-  out.push_back(choiceOption<C>("search.liar", HEPSWEEP_FIELD(search.bayes.liar), search::liars(),
+  out.push_back(enumOption<C>("search.liar", HEPSWEEP_FIELD(search.bayes.liar),
+                                std::vector{search::Liar::ClMin, search::Liar::ClMean, search::Liar::ClMax,
+                                            search::Liar::KrigingBeliever},
                                 "bayes: objective assumed for points still running when the next ones are proposed: "
                                 "the minimum, mean or maximum of the results so far (constant liar), or kb (kriging "
                                 "believer: the Gaussian process's predicted mean there, from the results alone)"));

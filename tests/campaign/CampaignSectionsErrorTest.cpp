@@ -146,6 +146,28 @@ TEST(CampaignSectionErrors, SearchMethodRules) {
              "(in ship.toml)");
 }
 
+// The Bayesian search's choices are typed: each name reads into its value and back, and a wrong
+// name lists the valid ones and the one meant.
+TEST(CampaignSectionErrors, BayesChoicesAreTyped) {
+  const std::string bayes = std::string(kMinimalCampaign) +
+                            "[search]\nmethod = \"bayes\"\nbudget = 4\n[search.space]\n\"model.dropout\" = [0.1, 0.2]\n";
+  const CampaignConfig c =
+      parseCampaign(bayes, "ship.toml", {"search.initial_design=sobol", "search.acquisition=LCB", "search.liar=kb"});
+  EXPECT_EQ(c.search.bayes.initialDesign, search::InitialDesign::Sobol);
+  EXPECT_EQ(c.search.bayes.acquisition, search::AcquisitionKind::LCB);
+  EXPECT_EQ(c.search.bayes.liar, search::Liar::KrigingBeliever);
+  const std::string dumped = toToml(c);
+  EXPECT_HAS(dumped, "initial_design = \"sobol\"");
+  EXPECT_HAS(dumped, "acquisition = \"LCB\"");
+  EXPECT_HAS(dumped, "liar = \"kb\"");
+  EXPECT_HAS(loadError(bayes, {"search.acquisition=ei"}),
+             "search.acquisition must be one of \"EI\", \"LCB\", \"PI\", \"gp_hedge\"; got 'ei' "
+             "(--set search.acquisition=ei); did you mean 'EI'?");
+  EXPECT_HAS(loadError(bayes, {"search.liar=cl_median"}), "search.liar must be one of \"cl_min\", \"cl_mean\"");
+  EXPECT_HAS(loadError(bayes, {"search.initial_design=halton"}),
+             "search.initial_design must be one of \"random\", \"lhs\", \"sobol\"; got 'halton'");
+}
+
 // With k > 1 folds each item validates on its fold: early stopping needs no data.split.val then.
 TEST(CampaignSectionErrors, FoldsRules) {
   const std::string noVal = std::string(kMinimalCampaign) + "split = { train = 0.8, val = 0.0, test = 0.2 }\n";

@@ -45,20 +45,27 @@ namespace hepsweep::search {
 inline constexpr std::size_t kCandidates = 2000;
 inline constexpr std::size_t kRefinements = 5;
 
+// How the initial points are spread: independent draws, a Latin hypercube, a shifted Sobol sequence.
+enum class InitialDesign { Random, Lhs, Sobol };
+// What chooses each model point: one acquisition, or scikit-optimize's gp_hedge portfolio of the three.
+enum class AcquisitionKind { EI, LCB, PI, GpHedge };
+// The objective assumed for pending points: a constant liar (min, mean, max) or the kriging believer.
+enum class Liar { ClMin, ClMean, ClMax, KrigingBeliever };
+// The names of the campaign file (search.initial_design, search.acquisition, search.liar).
+const char* toString(InitialDesign d);  // "random", "lhs", "sobol"
+const char* toString(AcquisitionKind a);  // "EI", "LCB", "PI", "gp_hedge"
+const char* toString(Liar l);  // "cl_min", "cl_mean", "cl_max", "kb"
+
 struct BayesOptions {
   std::int64_t initialPoints = 10;     // points from the initial design before the model is used
-  std::string initialDesign = "random";  // "random" | "lhs" | "sobol"
-  std::string acquisition = "gp_hedge";  // "EI" | "LCB" | "PI" | "gp_hedge"
+  InitialDesign initialDesign = InitialDesign::Random;
+  AcquisitionKind acquisition = AcquisitionKind::GpHedge;
   double xi = 0.01;                    // EI and PI: improvement margin, in objective units
   double kappa = 1.96;                 // LCB: mean - kappa * sd
-  std::string liar = "cl_min";         // "cl_min" | "cl_mean" | "cl_max" | "kb"
+  Liar liar = Liar::ClMin;
 
   bool operator==(const BayesOptions&) const = default;
 };
-
-std::vector<std::string> initialDesigns();  // {"random", "lhs", "sobol"}
-std::vector<std::string> acquisitions();    // {"EI", "LCB", "PI", "gp_hedge"}
-std::vector<std::string> liars();           // {"cl_min", "cl_mean", "cl_max", "kb"}
 
 // ---- acquisition functions (minimisation of the objective; best = smallest observed) ----------
 // An acquisition as the searcher minimises it, with its derivatives by the predicted mean and
