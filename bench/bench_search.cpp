@@ -99,7 +99,7 @@ int regret(int seeds, int budget) {
   for (const Problem& pr : problems)
     for (int seed = 1; seed <= seeds; ++seed) {
       BayesOptions o;
-      o.acquisition = "EI";
+      o.acquisition = AcquisitionKind::EI;
       BayesSearcher gp(pr.space(), budget, static_cast<std::uint64_t>(seed), o);
       const double g = run(gp, pr.f) - pr.min;
       std::printf("{\"function\": \"%s\", \"method\": \"gp_ei\", \"seed\": %d, \"regret\": %.10g}\n", pr.name, seed, g);
@@ -128,7 +128,7 @@ int local(int seeds, int budget, std::int64_t modelPoints, int pending) {
     for (int seed = 1; seed <= seeds; ++seed)
       for (const Variant& v : variants) {
         BayesOptions o;
-        o.acquisition = "EI";
+        o.acquisition = AcquisitionKind::EI;
         o.modelPoints = v.modelPoints;
         o.refitEvery = v.refitEvery;
         BayesSearcher s(pr.space(), budget, static_cast<std::uint64_t>(seed), o);
@@ -163,8 +163,8 @@ int local(int seeds, int budget, std::int64_t modelPoints, int pending) {
 int simulateRun(int groups, int budget, int folds, double median, double spread, std::int64_t modelPoints,
                 std::int64_t refitEvery) {
   BayesOptions o;
-  o.acquisition = "EI";
-  o.initialDesign = "sobol";
+  o.acquisition = AcquisitionKind::EI;
+  o.initialDesign = InitialDesign::Sobol;
   o.initialPoints = std::min(budget, std::max(10, groups / 2));
   o.modelPoints = modelPoints;
   o.refitEvery = refitEvery;
@@ -209,7 +209,7 @@ double cpuSeconds() {
 // time depends on how many L-BFGS-B iterations the hyperparameter fit and the acquisition
 // refinement take, which varies with the data (and with rounding: compiler flags), so it is the
 // median over `repeats` searches with different seeds and observed points.
-double proposalSeconds(int n, const std::string& acq, std::int64_t modelPoints, std::int64_t refitEvery, int batch,
+double proposalSeconds(int n, AcquisitionKind acq, std::int64_t modelPoints, std::int64_t refitEvery, int batch,
                        int repeats) {
   BayesOptions o;
   o.acquisition = acq;
@@ -254,11 +254,11 @@ int timing(int repeats, int maxObservations) {
   for (const int n : {50, 200, 500, 1000, 2000}) {
     if (n > maxObservations) break;
     for (const Model& m : models)
-      for (const char* acq : {"EI", "gp_hedge"}) {
+      for (const AcquisitionKind acq : {AcquisitionKind::EI, AcquisitionKind::GpHedge}) {
         if (n > m.exactUpTo) continue;
         std::printf("{\"model\": \"%s\", \"model_points\": %lld, \"refit_every\": %lld, \"acquisition\": \"%s\", "
                     "\"observations\": %d, \"seconds\": %.4f, \"repeats\": %d}\n",
-                    m.name, static_cast<long long>(m.modelPoints), static_cast<long long>(m.refitEvery), acq, n,
+                    m.name, static_cast<long long>(m.modelPoints), static_cast<long long>(m.refitEvery), toString(acq), n,
                     proposalSeconds(n, acq, m.modelPoints, m.refitEvery, m.batch, repeats), repeats);
         std::fflush(stdout);
       }

@@ -224,14 +224,8 @@ std::string readChoice(const toml::node& n, std::string_view key, const Origin& 
   if (!n.is_string()) throwType(key, "one of " + quotedChoices(choices), n, o);
   const std::string v = readString(n, key, o);
   if (std::find(choices.begin(), choices.end(), v) != choices.end()) return v;
-  std::string lower = v;
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-  const std::string best = str::closest(lower, choices);
-  std::string msg = std::string(key) + " must be one of " + quotedChoices(choices) + "; got " + str::quoted(v) +
-                    " (" + o.at(n) + ")";
-  if (!best.empty() && str::editDistance(lower, best) <= std::max<std::size_t>(2, best.size() / 3))
-    msg += "; did you mean " + formatString(best) + "?";
-  throwConfig(msg);
+  throwConfig(std::string(key) + " must be one of " + quotedChoices(choices) + "; got " + str::quoted(v) + " (" +
+              o.at(n) + ")" + str::didYouMean(v, choices));
 }
 
 const toml::array& readArray(const toml::node& n, std::string_view key, const Origin& o,
@@ -255,33 +249,15 @@ std::vector<std::string> readNameList(const toml::node& n, std::string_view key,
   return out;
 }
 
-std::string closestKey(std::string_view unknown, const std::vector<std::string>& known) {
-  // A key typed in the wrong section ("learning_rate" at top level) should still find its match,
-  // hence the comparison of the last components at a cost of one edit.
-  const std::string leaf = leafOf(unknown);
-  std::string best;
-  std::size_t bestScore = std::numeric_limits<std::size_t>::max();
-  for (const auto& k : known) {
-    const std::size_t score = std::min(str::editDistance(unknown, k), str::editDistance(leaf, leafOf(k)) + 1);
-    if (score < bestScore) {
-      bestScore = score;
-      best = k;
-    }
-  }
-  return bestScore <= std::max<std::size_t>(2, leaf.size() / 3) ? best : std::string();
-}
-
 void throwUnknownKey(std::string_view key, const std::string& where, const std::vector<std::string>& known) {
   std::vector<std::string> candidates = known;
   for (const auto& k : known)
     for (auto dot = k.find('.'); dot != std::string::npos; dot = k.find('.', dot + 1))
       if (std::find(candidates.begin(), candidates.end(), k.substr(0, dot)) == candidates.end())
         candidates.push_back(k.substr(0, dot));
-  std::string msg = "unknown key " + str::quoted(key) + " (" + where + ")";
-  const std::string best = closestKey(key, candidates);
-  if (!best.empty()) msg += "; did you mean " + str::quoted(best) + "?";
-  else msg += "; the valid keys are listed in docs/campaign.md";
-  throwConfig(msg);
+  const std::string hint = str::didYouMean(key, candidates);
+  throwConfig("unknown key " + str::quoted(key) + " (" + where + ")" +
+              (hint.empty() ? "; the valid keys are listed in docs/campaign.md" : hint));
 }
 
 void throwNotATable(std::string_view path, const toml::node& n, const Origin& o,

@@ -70,7 +70,6 @@ std::string readChoice(const toml::node& n, std::string_view key, const Origin& 
 const toml::array& readArray(const toml::node& n, std::string_view key, const Origin& o,
                              std::string_view elementType);
 std::string quotedChoices(const std::vector<std::string>& choices);  // "\"a\", \"b\""
-std::string closestKey(std::string_view unknown, const std::vector<std::string>& known);
 
 enum class Numeric { No, Integer, Real };
 
@@ -189,16 +188,6 @@ template <class Cfg, class Ref>
 OptionSpec<Cfg> stringOption(std::string key, Ref ref, std::string doc) {
   OptionSpec<Cfg> s{key, "string", "", std::move(doc), true, {}, {}, {}, false};
   s.assign = [ref, key](Cfg& c, const toml::node& n, const Origin& o) { ref(c) = readString(n, key, o); };
-  s.format = [ref](const Cfg& c) { return formatString(ref(c)); };
-  return s;
-}
-
-template <class Cfg, class Ref>
-OptionSpec<Cfg> choiceOption(std::string key, Ref ref, std::vector<std::string> choices, std::string doc) {
-  OptionSpec<Cfg> s{key, "string", quotedChoices(choices), std::move(doc), true, {}, {}, {}, false};
-  s.assign = [ref, key, choices](Cfg& c, const toml::node& n, const Origin& o) {
-    ref(c) = readChoice(n, key, o, choices);
-  };
   s.format = [ref](const Cfg& c) { return formatString(ref(c)); };
   return s;
 }

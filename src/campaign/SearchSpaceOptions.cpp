@@ -75,9 +75,8 @@ Dimension readRange(const std::string& key, const OptionSpec<RunConfig>& spec, c
     else if (field == "type") type = readChoice(*v, sub, o, {"int", "float"});
     else {
       const std::vector<std::string> fields{"min", "max", "log", "steps", "type"};
-      const std::string best = closestKey(field, fields);
       throwConfig("unknown key " + str::quoted(sub) + " (" + o.at(k->source()) + "); a range takes " +
-                  str::join(fields, ", ") + (best.empty() ? std::string() : "; did you mean " + str::quoted(best) + "?"));
+                  str::join(fields, ", ") + str::didYouMean(field, fields));
     }
   }
   if (!min || !max)
@@ -109,9 +108,8 @@ Dimension readDimension(const std::string& key, const toml::node& n, const Origi
         if (example.empty() && k.compare(0, key.size() + 1, key + ".") == 0) example = k;
       msg += "; " + key + " is a section: write the full dotted key in quotes, e.g. \"" + example + "\" = ...";
     } else {
-      const std::string best = closestKey(key, searchableKeys());
-      msg += best.empty() ? "; the searchable keys are those of the reference in docs/campaign.md"
-                          : "; did you mean " + str::quoted(best) + "?";
+      const std::string hint = str::didYouMean(key, searchableKeys());
+      msg += hint.empty() ? "; the searchable keys are those of the reference in docs/campaign.md" : hint;
     }
     throwConfig(msg);
   }
@@ -189,8 +187,9 @@ std::vector<OptionSpec<CampaignConfig>> searchModelOptions() {
       "search.fold_noise", [](auto& c) -> auto& { return c.search.bayes.foldNoise; },
       "bayes: each point's spread over its folds (its standard error) enters the Gaussian process as that point's "
       "own noise, so points whose folds disagree weigh less (needs cv.folds >= 2)"));
-  out.push_back(choiceOption<C>(
-      "search.recommend", [](auto& c) -> auto& { return c.search.bayes.recommend; }, search::recommendations(),
+  out.push_back(enumOption<C>(
+      "search.recommend", [](auto& c) -> auto& { return c.search.bayes.recommend; },
+      std::vector{search::Recommendation::Observed, search::Recommendation::Model},
       "bayes: the point reported as the search's best: the smallest observed fold mean, or the observed point with "
       "the smallest posterior mean of the Gaussian process (less fooled by a lucky fold split)"));
   return out;

@@ -6,15 +6,12 @@
 #include <string_view>
 #include <vector>
 
-#include "OptionTable.hpp"
+#include "OptionTables.hpp"
 #include "hepsweep/campaign/CampaignConfig.hpp"
 #include "hepsweep/search/Space.hpp"
 #include "hepsweep/train/Config.hpp"
 
 namespace hepsweep::campaign::detail {
-
-// The table of the training keys (Options.cpp): the keys a space may search and how each reads.
-const OptionTable<train::RunConfig>& runTable();
 
 // --set search.space.<key>=<dimension> sets one dimension.
 constexpr std::string_view kSpacePrefix = "search.space.";

@@ -146,7 +146,10 @@ int runMain(int argc, char** argv) {
                   std::string("hepsweep ") + c.name + ": internal error: " + e.what());
     }
   }
-  std::fprintf(stderr, "hepsweep: unknown command '%s'\n\n", cmd.c_str());
+  std::vector<std::string> names;
+  for (const auto& c : kCommands) names.emplace_back(c.name);
+  std::fprintf(stderr, "hepsweep: unknown command %s%s\n\n", hepsweep::str::quoted(cmd).c_str(),
+               hepsweep::str::didYouMean(cmd, names).c_str());
   usage(stderr);
   return 2;
 }

@@ -1,6 +1,7 @@
 #include "hepsweep/core/Strings.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -55,14 +56,42 @@ std::size_t editDistance(std::string_view a, std::string_view b) {
   return prev[b.size()];
 }
 
-std::string closest(std::string_view word, std::span<const std::string> candidates) {
-  std::string best;
-  std::size_t bestD = std::numeric_limits<std::size_t>::max();
+namespace {
+std::string lowerCase(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string_view lastComponent(std::string_view s) {
+  const auto dot = s.rfind('.');
+  return dot == std::string_view::npos ? s : s.substr(dot + 1);
+}
+}  // namespace
+
+std::string nearest(std::string_view word, std::span<const std::string> candidates) {
+  const std::string lower = lowerCase(word);
+  const std::string_view leaf = lastComponent(lower);
+  const bool dotted = leaf.size() != lower.size();
+  const std::size_t limit = std::min(std::max<std::size_t>(2, leaf.size() / 3), word.empty() ? 0 : word.size() - 1);
+  const std::string* best = nullptr;
+  std::pair<std::size_t, std::size_t> bestScore{std::numeric_limits<std::size_t>::max(), 0};
   for (const auto& c : candidates) {
-    const std::size_t d = editDistance(word, c);
-    if (d < bestD) { bestD = d; best = c; }
+    const std::string cl = lowerCase(c);
+    std::size_t d = editDistance(lower, cl);
+    if (dotted || lastComponent(cl).size() != cl.size()) d = std::min(d, editDistance(leaf, lastComponent(cl)) + 1);
+    const std::pair<std::size_t, std::size_t> score{d, editDistance(word, c)};
+    if (score < bestScore) {
+      bestScore = score;
+      best = &c;
+    }
   }
-  return best;
+  return best && bestScore.first <= limit ? *best : std::string();
+}
+
+std::string didYouMean(std::string_view word, std::span<const std::string> candidates) {
+  const std::string best = nearest(word, candidates);
+  return best.empty() ? std::string() : "; did you mean " + quoted(best) + "?";
 }
 
 std::string shellQuote(std::string_view s) {

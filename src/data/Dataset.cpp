@@ -9,29 +9,6 @@
 
 namespace hepsweep::data {
 
-namespace {
-
-// Up to three feature names near `word`, so a typo in a long feature list is easy to spot.
-std::vector<std::string> closeNames(std::string_view word, const std::vector<std::string>& names) {
-  std::vector<std::pair<std::size_t, std::string>> scored;
-  const std::size_t limit = std::max<std::size_t>(2, word.size() / 3);
-  for (const auto& n : names) {
-    const std::size_t d = str::editDistance(word, n);
-    if (d <= limit) scored.emplace_back(d, n);
-  }
-  std::stable_sort(scored.begin(), scored.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
-  std::vector<std::string> out;
-  for (std::size_t i = 0; i < scored.size() && i < 3; ++i) out.push_back(scored[i].second);
-  if (out.empty()) {
-    std::string best = str::closest(word, names);
-    if (!best.empty()) out.push_back(std::move(best));
-  }
-  return out;
-}
-
-}  // namespace
-
 Index Dataset::featureIndex(const std::string& name) const {
   const auto it = std::find(featureNames.begin(), featureNames.end(), name);
   return it == featureNames.end() ? -1 : static_cast<Index>(it - featureNames.begin());
@@ -77,16 +54,9 @@ std::vector<Index> Dataset::featureColumns(std::span<const std::string> names) c
   for (const auto& name : names) {
     const Index j = featureIndex(name);
     if (j < 0) {
-      std::string msg = "feature " + str::quoted(name) + " is not in the dataset";
-      const auto near = closeNames(name, featureNames);
-      if (!near.empty()) {
-        std::vector<std::string> q;
-        for (const auto& n : near) q.push_back(str::quoted(n));
-        msg += "; did you mean " + str::join(q, " or ") + "?";
-      }
-      msg += " (the dataset has " + std::to_string(featureNames.size()) + " features: " +
-             str::join(featureNames, ", ") + ")";
-      throwInput(msg);
+      throwInput("feature " + str::quoted(name) + " is not in the dataset" + str::didYouMean(name, featureNames) +
+                 " (the dataset has " + std::to_string(featureNames.size()) + " features: " +
+                 str::join(featureNames, ", ") + ")");
     }
     if (std::find(columns.begin(), columns.end(), j) != columns.end())
       throwInput("feature " + str::quoted(name) + " is selected twice");

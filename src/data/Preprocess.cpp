@@ -24,8 +24,8 @@ std::string number(double v) {
 }
 
 [[noreturn]] void unknownValue(const char* what, const std::string& s, const std::vector<std::string>& valid) {
-  throwConfig(std::string("unknown ") + what + " " + str::quoted(s) + " (valid: " + str::join(valid, ", ") +
-              "; did you mean " + str::quoted(str::closest(s, valid)) + "?)");
+  throwConfig(std::string("unknown ") + what + " " + str::quoted(s) + " (valid: " + str::join(valid, ", ") + ")" +
+              str::didYouMean(s, valid));
 }
 
 // One block of the columns the scaler sees, an event per row (filled and read in memory order).

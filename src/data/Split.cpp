@@ -118,8 +118,8 @@ BalanceMode parseBalanceMode(const std::string& s) {
   if (s == "downsample") return BalanceMode::Downsample;
   if (s == "reweight") return BalanceMode::Reweight;
   const std::vector<std::string> valid{"none", "downsample", "reweight"};
-  throwConfig("unknown balance mode " + str::quoted(s) + " (valid: none, downsample, reweight; did you mean " +
-              str::quoted(str::closest(s, valid)) + "?)");
+  throwConfig("unknown balance mode " + str::quoted(s) + " (valid: " + str::join(valid, ", ") + ")" +
+              str::didYouMean(s, valid));
 }
 
 const char* toString(BalanceMode m) {

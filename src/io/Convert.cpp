@@ -151,7 +151,7 @@ std::vector<std::string> chooseFeatures(const ConvertOptions& o, const std::vect
     for (const auto& [col, opt] : required)
       if (!has(in, col))
         throwInput("file '" + in.path + "' has no column " + str::quoted(col) + " (named by " + opt + ")" +
-                   closestColumnHint(col, in.header));
+                   str::didYouMean(col, in.header));
   }
   if (!o.features.empty()) return o.features;
 
@@ -161,7 +161,7 @@ std::vector<std::string> chooseFeatures(const ConvertOptions& o, const std::vect
     });
     if (!anywhere)
       throwConfig("--drop names column " + str::quoted(d) + ", which no input file has" +
-                  closestColumnHint(d, inputs.front().header));
+                  str::didYouMean(d, inputs.front().header));
   }
   const auto candidates = [&](const InputFile& f) {
     std::vector<std::string> out;
@@ -181,7 +181,7 @@ std::vector<std::string> chooseFeatures(const ConvertOptions& o, const std::vect
       for (const auto& c : features)
         if (!has(inputs[i], c))
           throwInput("file '" + inputs[i].path + "' has no column " + str::quoted(c) + " (which '" +
-                     inputs.front().path + "' has)" + closestColumnHint(c, inputs[i].header) +
+                     inputs.front().path + "' has)" + str::didYouMean(c, inputs[i].header) +
                      "; pass --common-columns to keep only the columns all inputs share, or --drop it");
       for (const auto& c : mine)
         if (std::find(features.begin(), features.end(), c) == features.end())
@@ -450,7 +450,7 @@ ConvertSummary convert(const ConvertOptions& o, const Logger& log) {
   for (const auto& m : o.missingFeatures)
     if (std::find(features.begin(), features.end(), m) == features.end())
       throwConfig("--missing-features names " + str::quoted(m) + ", which is not a feature" +
-                  closestColumnHint(m, features));
+                  str::didYouMean(m, features));
 
   ConvertSummary sum;
   sum.output = o.output;

@@ -5,6 +5,7 @@
 #include <exception>
 #include <functional>
 #include <optional>
+#include <span>
 #include <thread>
 #include <unordered_map>
 
@@ -110,7 +111,7 @@ std::vector<std::size_t> selectColumns(const DatasetInfo& info, const std::vecto
   for (const auto& w : wanted) {
     const auto it = index.find(w);
     if (it == index.end()) {
-      unknown.push_back(str::quoted(w) + " (closest: " + str::quoted(str::closest(w, info.featureNames)) + ")");
+      unknown.push_back(w);
       continue;
     }
     if (std::find(cols.begin(), cols.end(), it->second) != cols.end())
@@ -118,7 +119,10 @@ std::vector<std::size_t> selectColumns(const DatasetInfo& info, const std::vecto
     cols.push_back(it->second);
   }
   if (!unknown.empty())
-    throwInput("'" + info.path + "' has no feature " + str::join(unknown, ", ") + "; it has " +
+    throwInput("'" + info.path + "' has no feature " + str::quoted(unknown.front()) +
+               str::didYouMean(unknown.front(), info.featureNames) +
+               (unknown.size() > 1 ? " (nor " + str::join(std::span(unknown).subspan(1), ", ") + ")" : std::string()) +
+               "; it has " +
                std::to_string(info.featureNames.size()) + " features: " + str::join(info.featureNames, ", "));
   return cols;
 }

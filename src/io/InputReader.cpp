@@ -13,23 +13,6 @@
 
 namespace hepsweep::io {
 
-namespace {
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-}  // namespace
-
-// Column names differ in case more often than by typos ("ID" vs "id"), so a case-insensitive
-// match wins over the smallest edit distance.
-std::string closestColumnHint(const std::string& word, const std::vector<std::string>& names) {
-  std::string best;
-  for (const auto& n : names)
-    if (lower(n) == lower(word)) best = n;
-  if (best.empty()) best = str::closest(word, names);
-  return best.empty() ? std::string() : " (closest: " + str::quoted(best) + ")";
-}
-
 struct InputReader::Impl {
   std::string input;
   // Text inputs.
@@ -109,7 +92,7 @@ std::size_t InputReader::requireColumn(const std::string& name, const std::strin
     if (const auto* u = impl_->tree->unsupportedBranch(name))
       throwInput(impl_->tree->refusal(*u) + " (named by " + namedBy + ")");
   throwInput(where() + " has no column " + str::quoted(name) + " (named by " + namedBy + ")" +
-             closestColumnHint(name, columnNames()));
+             str::didYouMean(name, columnNames()));
 }
 
 void InputReader::select(std::vector<std::size_t> columns) {

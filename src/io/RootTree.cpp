@@ -358,8 +358,7 @@ RootTree RootFile::tree(std::string_view nameIn) const {
       for (const auto& p : available)
         if (p.ends_with("/" + name)) matches.push_back(p);
     if (matches.empty())
-      throwInput(f.where() + " has no tree " + q(name) + " (trees: " + list() + ")" +
-                 (available.empty() ? std::string() : ", closest: " + q(str::closest(name, available))));
+      throwInput(f.where() + " has no tree " + q(name) + " (trees: " + list() + ")" + str::didYouMean(name, available));
     if (matches.size() > 1)
       throwInput(f.where() + ": tree name " + q(name) + " is ambiguous (" + str::join(matches, ", ") +
                  "); give its directory");

@@ -22,11 +22,8 @@ Enum parseName(const std::string& text, const std::array<std::pair<const char*, 
     if (key == name) return value;
   std::vector<std::string> names;
   for (const auto& entry : table) names.emplace_back(entry.first);
-  std::string msg = std::string("unknown ") + what + " " + str::quoted(text) +
-                    "; valid values: " + str::join(names, ", ");
-  const std::string best = str::closest(key, names);
-  if (!best.empty() && str::editDistance(key, best) <= 2) msg += " (did you mean '" + best + "'?)";
-  throwConfig(msg);
+  throwConfig(std::string("unknown ") + what + " " + str::quoted(text) + "; valid values: " + str::join(names, ", ") +
+              str::didYouMean(key, names));
 }
 
 template <class Enum, std::size_t N>

@@ -37,12 +37,6 @@ constexpr std::uint64_t kRedraws = 64;
 double normalPdf(double z) { return std::exp(-0.5 * z * z) / std::sqrt(2.0 * std::numbers::pi); }
 double normalCdf(double z) { return 0.5 * std::erfc(-z / std::numbers::sqrt2); }
 
-std::string checkChoice(const std::string& key, const std::string& value, const std::vector<std::string>& allowed) {
-  if (std::find(allowed.begin(), allowed.end(), value) == allowed.end())
-    throwConfig("search." + key + " = " + str::quoted(value) + " is not one of " + str::join(allowed, ", "));
-  return value;
-}
-
 // Random starts of a hyperparameter fit on n points: fewer as each likelihood evaluation (O(n^3))
 // gets dearer; the warm start from the previous fit does most of the work by then.
 int randomStarts(std::size_t n) { return n <= 50 ? 3 : n <= 150 ? 2 : 1; }
@@ -85,10 +79,28 @@ std::vector<Eigen::Index> nearestRows(const Eigen::MatrixXd& X, Eigen::Index cen
 
 }  // namespace
 
-std::vector<std::string> initialDesigns() { return {"random", "lhs", "sobol"}; }
-std::vector<std::string> acquisitions() { return {"EI", "LCB", "PI", "gp_hedge"}; }
-std::vector<std::string> liars() { return {"cl_min", "cl_mean", "cl_max", "kb"}; }
-std::vector<std::string> recommendations() { return {"observed", "model"}; }
+const char* toString(InitialDesign d) {
+  return d == InitialDesign::Sobol ? "sobol" : d == InitialDesign::Lhs ? "lhs" : "random";
+}
+const char* toString(AcquisitionKind a) {
+  switch (a) {
+    case AcquisitionKind::EI: return "EI";
+    case AcquisitionKind::LCB: return "LCB";
+    case AcquisitionKind::PI: return "PI";
+    case AcquisitionKind::GpHedge: break;
+  }
+  return "gp_hedge";
+}
+const char* toString(Liar l) {
+  switch (l) {
+    case Liar::ClMin: return "cl_min";
+    case Liar::ClMean: return "cl_mean";
+    case Liar::ClMax: return "cl_max";
+    case Liar::KrigingBeliever: break;
+  }
+  return "kb";
+}
+const char* toString(Recommendation r) { return r == Recommendation::Model ? "model" : "observed"; }
 
 Acquisition acquisition(std::string_view name, double mean, double sd, double best, const BayesOptions& o) {
   if (name == "LCB") return {mean - o.kappa * sd, 1.0, -o.kappa};
@@ -130,10 +142,6 @@ BayesSearcher::BayesSearcher(Space space, std::int64_t budget, std::uint64_t see
     throwConfig("search.initial_points must be >= 1 (got " + std::to_string(options_.initialPoints) + ")");
   // The initial design is part of the budget (a budget below 10 is all initial design).
   options_.initialPoints = std::min(options_.initialPoints, budget);
-  checkChoice("initial_design", options_.initialDesign, initialDesigns());
-  checkChoice("acquisition", options_.acquisition, acquisitions());
-  checkChoice("liar", options_.liar, liars());
-  checkChoice("recommend", options_.recommend, recommendations());
   if (options_.modelPoints != 0 && options_.modelPoints < kMinModelPoints)
     throwConfig("search.model_points must be 0 (every point) or at least " + std::to_string(kMinModelPoints) +
                 " (got " + std::to_string(options_.modelPoints) + ")");
@@ -142,7 +150,7 @@ BayesSearcher::BayesSearcher(Space space, std::int64_t budget, std::uint64_t see
   if (!(options_.kappa >= 0) || !std::isfinite(options_.kappa))
     throwConfig("search.kappa must be a finite number >= 0 (got " + formatReal(options_.kappa) + ")");
   if (!std::isfinite(options_.xi)) throwConfig("search.xi must be finite (got " + formatReal(options_.xi) + ")");
-  if (options_.initialDesign == "sobol" && this->space().size() > kMaxSobolDimensions)
+  if (options_.initialDesign == InitialDesign::Sobol && this->space().size() > kMaxSobolDimensions)
     throwConfig("search.initial_design = \"sobol\" supports up to " + std::to_string(kMaxSobolDimensions) +
                 " searched keys (the space has " + std::to_string(this->space().size()) + "); use \"lhs\"");
   total_ = static_cast<std::size_t>(budget);
@@ -190,7 +198,7 @@ std::vector<Value> BayesSearcher::designPoint(std::int64_t id) const {
   const auto& dims = space().dimensions();
   const auto uid = static_cast<std::uint64_t>(id);
   std::vector<double> u;
-  if (options_.initialDesign == "sobol") {
+  if (options_.initialDesign == InitialDesign::Sobol) {
     u = sobolPoint(uid, dims.size());
     // A random digital shift per dimension keeps the net's stratification and varies with the seed.
     for (std::size_t d = 0; d < u.size(); ++d) {
@@ -198,7 +206,7 @@ std::vector<Value> BayesSearcher::designPoint(std::int64_t id) const {
       const auto shift = static_cast<std::uint32_t>(rng::bits(rng::derive(key_, kSobolShift), d) >> 32);
       u[d] = static_cast<double>(x ^ shift) * 0x1.0p-32;
     }
-  } else if (options_.initialDesign == "lhs") {
+  } else if (options_.initialDesign == InitialDesign::Lhs) {
     u = latinHypercubePoint(rng::derive(key_, kLhs), uid, static_cast<std::uint64_t>(options_.initialPoints),
                             dims.size());
   } else {
@@ -297,7 +305,7 @@ std::optional<BayesSearcher::TrainingData> BayesSearcher::trainingData(std::int6
   }
   if (pendingRows.empty()) return t;
 
-  if (options_.liar == "kb") {
+  if (options_.liar == Liar::KrigingBeliever) {
     const Eigen::MatrixXd X = rowsOf(t.inputs, realRows);
     const Eigen::VectorXd y = rowsOf(t.targets, realRows);
     const Eigen::VectorXd noise = t.rowNoise.size() ? Eigen::VectorXd(rowsOf(t.rowNoise, realRows)) : Eigen::VectorXd();
@@ -313,8 +321,8 @@ std::optional<BayesSearcher::TrainingData> BayesSearcher::trainingData(std::int6
     return t;
   }
   double lie = t.best;
-  if (options_.liar == "cl_max") lie = t.worst;
-  if (options_.liar == "cl_mean") {
+  if (options_.liar == Liar::ClMax) lie = t.worst;
+  if (options_.liar == Liar::ClMean) {
     lie = 0;
     for (const double y : successes) lie += y;
     lie /= static_cast<double>(successes.size());
@@ -460,9 +468,9 @@ std::optional<std::vector<Value>> BayesSearcher::modelPoint(std::int64_t id) {
   };
 
   std::vector<Value> chosen;
-  if (options_.acquisition != "gp_hedge") {
-    chosen = optimise(options_.acquisition).values;
-    record.acquisition = options_.acquisition;
+  if (options_.acquisition != AcquisitionKind::GpHedge) {
+    chosen = optimise(toString(options_.acquisition)).values;
+    record.acquisition = toString(options_.acquisition);
   } else {
     // scikit-optimize's gp_hedge: each acquisition's gain drops by the new model's mean at the
     // point it proposed last time; one is picked with probability softmax(eta * gains).
@@ -498,7 +506,7 @@ std::optional<std::vector<Value>> BayesSearcher::modelPoint(std::int64_t id) {
 }
 
 std::optional<Observation> BayesSearcher::recommended() const {
-  if (options_.recommend != "model") return best();
+  if (options_.recommend != Recommendation::Model) return best();
   std::vector<const Observation*> ok;
   for (const Observation& o : observations())
     if (o.objective) ok.push_back(&o);

@@ -261,10 +261,7 @@ std::unique_ptr<Searcher> makeSearcher(std::string_view method, Space space,
                   "e.g. budget = 40");
     return std::make_unique<BayesSearcher>(std::move(space), *budget, seed, bayes ? *bayes : BayesOptions{});
   }
-  std::string message = "unknown search method " + str::quoted(method);
-  const std::string guess = str::closest(method, methods);
-  if (!guess.empty() && str::editDistance(method, guess) <= 2) message += " (did you mean \"" + guess + "\"?)";
-  throwConfig(message + "; " + available);
+  throwConfig("unknown search method " + str::quoted(method) + "; " + available + str::didYouMean(method, methods));
 }
 
 }  // namespace hepsweep::search

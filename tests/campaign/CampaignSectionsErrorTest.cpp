@@ -47,7 +47,7 @@ TEST(CampaignSectionErrors, BadCandidateValuesCaughtAtLoad) {
   EXPECT_HAS(dropout, "model.dropout must be in [0, 1), got 1.5");
   const std::string act = loadError(kGrid + "\"model.activation\" = [\"relu\", \"tanhh\"]\n");
   EXPECT_HAS(act, "search.space key 'model.activation': value \"tanhh\" is refused");
-  EXPECT_HAS(act, "did you mean \"tanh\"?");
+  EXPECT_HAS(act, "did you mean 'tanh'?");
   EXPECT_HAS(loadError(kGrid + "\"model.widths\" = [[25, 20], [64, 0]]\n"),
              "value [64, 0] is refused (in ship.toml): model.widths[1] must be >= 1, got 0");
   // type = "float" on an integer key gives the values 2.0, 5.0, 8.0, refused as non-integers.
@@ -124,7 +124,7 @@ TEST(CampaignSectionErrors, SearchMethodRules) {
   EXPECT_HAS(loadError(std::string(kMinimalCampaign) + "[search]\nmethod = \"bayes\"\n" + space),
              "search.method = \"bayes\" needs search.budget");
   EXPECT_HAS(loadError(std::string(kMinimalCampaign) + "[search]\nmethod = \"gird\"\n" + space),
-             "search.method must be one of \"none\", \"grid\", \"random\", \"bayes\"; got 'gird' (ship.toml:4:10); did you mean \"grid\"?");
+             "search.method must be one of \"none\", \"grid\", \"random\", \"bayes\"; got 'gird' (ship.toml:4:10); did you mean 'grid'?");
   EXPECT_HAS(loadError(std::string(kMinimalCampaign) + "[search]\n" + space),
              "search.space lists 1 key(s) but search.method = \"none\"");
   EXPECT_HAS(loadError(std::string(kMinimalCampaign) + "[search]\nmethod = \"grid\"\n"),
@@ -144,6 +144,33 @@ TEST(CampaignSectionErrors, SearchMethodRules) {
   EXPECT_HAS(loadError(kGrid + "\"train.l2\" = { min = 0.0, max = 1.0, steps = 1000 }\n"
                                "\"train.l1\" = { min = 0.0, max = 1.0, steps = 1000 }\n"),
              "(in ship.toml)");
+}
+
+// The Bayesian search's choices are typed: each name reads into its value and back, and a wrong
+// name lists the valid ones and the one meant.
+TEST(CampaignSectionErrors, BayesChoicesAreTyped) {
+  const std::string bayes = std::string(kMinimalCampaign) +
+                            "[search]\nmethod = \"bayes\"\nbudget = 4\n[search.space]\n\"model.dropout\" = [0.1, 0.2]\n";
+  const CampaignConfig c =
+      parseCampaign(bayes, "ship.toml",
+                    {"search.initial_design=sobol", "search.acquisition=LCB", "search.liar=kb", "search.recommend=model"});
+  EXPECT_EQ(c.search.bayes.initialDesign, search::InitialDesign::Sobol);
+  EXPECT_EQ(c.search.bayes.acquisition, search::AcquisitionKind::LCB);
+  EXPECT_EQ(c.search.bayes.liar, search::Liar::KrigingBeliever);
+  EXPECT_EQ(c.search.bayes.recommend, search::Recommendation::Model);
+  const std::string dumped = toToml(c);
+  EXPECT_HAS(dumped, "initial_design = \"sobol\"");
+  EXPECT_HAS(dumped, "acquisition = \"LCB\"");
+  EXPECT_HAS(dumped, "liar = \"kb\"");
+  EXPECT_HAS(dumped, "recommend = \"model\"");
+  EXPECT_HAS(loadError(bayes, {"search.acquisition=ei"}),
+             "search.acquisition must be one of \"EI\", \"LCB\", \"PI\", \"gp_hedge\"; got 'ei' "
+             "(--set search.acquisition=ei); did you mean 'EI'?");
+  EXPECT_HAS(loadError(bayes, {"search.liar=cl_median"}), "search.liar must be one of \"cl_min\", \"cl_mean\"");
+  EXPECT_HAS(loadError(bayes, {"search.initial_design=halton"}),
+             "search.initial_design must be one of \"random\", \"lhs\", \"sobol\"; got 'halton'");
+  EXPECT_HAS(loadError(bayes, {"search.recommend=mean"}),
+             "search.recommend must be one of \"observed\", \"model\"; got 'mean'");
 }
 
 // With k > 1 folds each item validates on its fold: early stopping needs no data.split.val then.

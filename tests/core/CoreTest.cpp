@@ -110,14 +110,41 @@ TEST(Sha256, MissingFileIsAnIoErrorNamingIt) {
   }
 }
 
-TEST(Strings, TrimSplitClosest) {
+TEST(Strings, TrimSplit) {
   EXPECT_EQ(str::trim("  Decay Z (cm) \r\n"), "Decay Z (cm)");
   const auto parts = str::split(" a, b ,c", ',');
   ASSERT_EQ(parts.size(), 3u);
   EXPECT_EQ(parts[1], "b");
-  const std::vector<std::string> keys{"train.learning_rate", "train.batch_size", "model.widths"};
-  EXPECT_EQ(str::closest("train.learnig_rate", keys), "train.learning_rate");
   EXPECT_EQ(str::editDistance("kitten", "sitting"), 3u);
+}
+
+// The one "did you mean" of every unknown key, choice, column, tree and command: it must find a
+// typo, a key typed in the wrong section and a column differing in case, and must not guess when
+// nothing is near (a wrong guess sends the user after the wrong name).
+TEST(Strings, NearestSuggestsOnlyWhatIsNear) {
+  const std::vector<std::string> keys{"train.learning_rate", "train.batch_size", "model.widths"};
+  EXPECT_EQ(str::nearest("train.learnig_rate", keys), "train.learning_rate");
+  EXPECT_EQ(str::nearest("learning_rate", keys), "train.learning_rate");  // wrong section
+  EXPECT_EQ(str::nearest("model.widht", keys), "model.widths");
+  const std::vector<std::string> columns{"evt", "id", "mass", "Mass_jj"};
+  EXPECT_EQ(str::nearest("ID", columns), "id");            // case first
+  EXPECT_EQ(str::nearest("mass_JJ", columns), "Mass_jj");  // case-folded distance 0
+  EXPECT_EQ(str::nearest("mas", columns), "mass");
+  EXPECT_EQ(str::nearest("event", columns), "evt");
+  // Nothing near: no suggestion, whatever the closest candidate.
+  EXPECT_EQ(str::nearest("pt_lead", columns), "");
+  EXPECT_EQ(str::nearest("x", columns), "");  // two edits would replace the whole word
+  EXPECT_EQ(str::nearest("batch", keys), "");
+  EXPECT_EQ(str::nearest("mass", std::vector<std::string>{}), "");
+  // Ties go to the earlier candidate, so the suggestion does not depend on anything but the list.
+  EXPECT_EQ(str::nearest("ab", std::vector<std::string>{"aa", "bb"}), "aa");
+}
+
+TEST(Strings, DidYouMeanHasOneWording) {
+  const std::vector<std::string> choices{"grid", "random", "bayes"};
+  EXPECT_EQ(str::didYouMean("gird", choices), "; did you mean 'grid'?");
+  EXPECT_EQ(str::didYouMean("Bayes", choices), "; did you mean 'bayes'?");
+  EXPECT_EQ(str::didYouMean("optuna", choices), "");
 }
 
 // shellQuote must round-trip through a real shell: catches quoting bugs that would corrupt

@@ -64,7 +64,8 @@ TEST(Preprocess, ParseAndPrintRoundTrip) {
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(e.category(), ErrorCategory::Config);
-    EXPECT_NE(std::string(e.what()).find("'standard'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("unknown scaler 'standart'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("did you mean 'standard'?"), std::string::npos) << e.what();
   }
   EXPECT_THROW((void)parseMissingPolicy("median"), Error);
   EXPECT_THROW((void)parseFitOn("test"), Error);

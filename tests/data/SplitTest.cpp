@@ -152,7 +152,8 @@ TEST(Balance, ParseAndPrintRoundTrip) {
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(e.category(), ErrorCategory::Config);
-    EXPECT_NE(std::string(e.what()).find("'downsample'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("unknown balance mode 'downsampel'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("did you mean 'downsample'?"), std::string::npos) << e.what();
   }
 }
 

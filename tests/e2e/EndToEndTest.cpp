@@ -157,6 +157,18 @@ TEST(EndToEnd, UnknownKeyIsRefusedWithSuggestion) {
   EXPECT_FALSE(fs::exists(dir / "out" / "result.h5"));
 }
 
+// A mistyped command is a usage error (exit 2) naming it and the command meant; a word near no
+// command gets no guess.
+TEST(EndToEnd, UnknownCommandSuggestsTheNearest) {
+  const CliRun typo = run(kCli + " aggreagte");
+  EXPECT_EQ(typo.status, 2) << typo.out;
+  EXPECT_NE(typo.out.find("unknown command 'aggreagte'; did you mean 'aggregate'?"), std::string::npos) << typo.out;
+  const CliRun far = run(kCli + " zzzzzz");
+  EXPECT_EQ(far.status, 2) << far.out;
+  EXPECT_NE(far.out.find("unknown command 'zzzzzz'\n"), std::string::npos) << far.out;
+  EXPECT_EQ(far.out.find("did you mean"), std::string::npos) << far.out;
+}
+
 // A data file that does not exist is an I/O error naming it, and no result is written.
 TEST(EndToEnd, MissingDataFileIsAnIoError) {
   const fs::path dir = workDir("missing");

@@ -194,11 +194,11 @@ TEST(Convert, FeatureSelectionAndDrop) {
 
   o.drop = {"bb"};
   auto f = expectFailure(d, o);
-  expectHas(f.message, {"'bb'", "closest: 'b'"});
+  expectHas(f.message, {"'bb'", "did you mean 'b'?"});
   o.drop.clear();
   o.features = {"a", "cc"};
   f = expectFailure(d, o);
-  expectHas(f.message, {"sig.csv", "'cc'", "closest: 'c'"});
+  expectHas(f.message, {"sig.csv", "'cc'", "did you mean 'c'?"});
 }
 
 // --missing records the marker on /features and lists the features using it; reading back a
@@ -315,7 +315,7 @@ TEST(Convert, BadSpecialColumnsAndOptions) {
   expectHas(f.message, {"bkg.csv", "line 2", "column 'id'", "'4.5'", "integer"});
   o.idColumn = "ID";
   f = expectFailure(d, o);
-  expectHas(f.message, {"sig.csv", "'ID'", "--id", "closest: 'id'"});
+  expectHas(f.message, {"sig.csv", "'ID'", "--id", "did you mean 'id'?"});
 
   ConvertOptions c = byFile(d);
   c.backgroundFiles.clear();
@@ -516,7 +516,7 @@ TEST(DatasetFile, RowRangesAndSelection) {
     readDataset(o.output, {"i", "jj"});
     ADD_FAILURE();
   } catch (const Error& e) {
-    expectHas(e.what(), {"out.h5", "'jj'", "closest: 'j'"});
+    expectHas(e.what(), {"out.h5", "'jj'", "did you mean 'j'?"});
   }
 }
 

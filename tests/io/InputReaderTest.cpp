@@ -118,6 +118,6 @@ TEST(InputReader, ParsesOnlySelectedColumnsAndNamesTheLocation) {
   InputReader root = InputReader::open(d / "t.root:T", Separator{});
   expectHas(errorOf([&] { (void)root.requireColumn("jets", "--features"); }),
             {"t.root", "'T'", "'jets'", "jagged", "--features"});
-  expectHas(errorOf([&] { (void)root.requireColumn("B", "--weight"); }), {"t.root", "'T'", "'B'", "--weight", "closest: 'b'"});
-  expectHas(errorOf([&] { (void)text.requireColumn("ev", "--id"); }), {"same.csv", "'ev'", "--id", "closest: 'evt'"});
+  expectHas(errorOf([&] { (void)root.requireColumn("B", "--weight"); }), {"t.root", "'T'", "'B'", "--weight", "did you mean 'b'?"});
+  expectHas(errorOf([&] { (void)text.requireColumn("ev", "--id"); }), {"same.csv", "'ev'", "--id", "did you mean 'evt'?"});
 }

@@ -290,7 +290,7 @@ TEST(RootReader, KeysDirectoriesAndCycles) {
   EXPECT_EQ(firstValue(file.tree("sub/bkg")), 4.0f);
   EXPECT_EQ(firstValue(file.tree("bkg")), 4.0f);
   expectHas(inputErrorOf([&] { file.tree(""); }), {path, "2 trees", "sig", "sub/bkg", ":TREE"});
-  expectHas(inputErrorOf([&] { file.tree("sgi"); }), {path, "no tree 'sgi'", "closest: 'sig'"});
+  expectHas(inputErrorOf([&] { file.tree("sgi"); }), {path, "no tree 'sgi'", "did you mean 'sig'?"});
   expectHas(inputErrorOf([&] { file.tree("sig;7"); }), {"no cycle 7"});
 }
 

@@ -277,7 +277,7 @@ TEST(ApplyRoot, KeepCopiesBranches) {
   o.csv = false;
   o.output = d.file("missing.h5");
   o.keep = {"othr"};
-  expectHas(iotest::inputErrorOf([&] { applyModel(o); }), {"'othr'", "closest: 'other'", "mc.root"});
+  expectHas(iotest::inputErrorOf([&] { applyModel(o); }), {"'othr'", "did you mean 'other'?", "mc.root"});
   EXPECT_FALSE(std::filesystem::exists(o.output));
 }
 
@@ -305,7 +305,7 @@ TEST(ApplyRoot, ErrorsNameFileTreeAndBranch) {
 
   o.modelPath = d.file("ab.h5");
   o.idColumn = "event";
-  expectHas(applyError(o), {"mc.root", "'plain'", "no column 'event'", "--id", "closest: 'evt'"});
+  expectHas(applyError(o), {"mc.root", "'plain'", "no column 'event'", "--id", "did you mean 'evt'?"});
   o.idColumn = "fid";  // a float branch whose last value is 2.5
   expectHas(applyError(o), {"mc.root", "'plain'", "'fid'", "entry 19", "2.5"});
 

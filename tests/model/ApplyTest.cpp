@@ -370,14 +370,14 @@ TEST(Apply, KeepErrorsNameTheColumn) {
   Error e = applyError(o);
   EXPECT_EQ(e.category(), ErrorCategory::Input);
   EXPECT_NE(std::string(e.what()).find("'mas'"), std::string::npos) << e.what();
-  EXPECT_NE(std::string(e.what()).find("closest: 'mass'"), std::string::npos) << e.what();
+  EXPECT_NE(std::string(e.what()).find("did you mean 'mass'?"), std::string::npos) << e.what();
   EXPECT_NE(std::string(e.what()).find("events.csv"), std::string::npos) << e.what();
   o.inputs = {convertEvents(d, "converted", 10, true)};
   o.keep = {"f22"};
   e = applyError(o);
   EXPECT_EQ(e.category(), ErrorCategory::Input);
   EXPECT_NE(std::string(e.what()).find("'f22'"), std::string::npos) << e.what();
-  EXPECT_NE(std::string(e.what()).find("closest: 'f2'"), std::string::npos) << e.what();
+  EXPECT_NE(std::string(e.what()).find("did you mean 'f2'?"), std::string::npos) << e.what();
   EXPECT_NE(std::string(e.what()).find("converted.h5"), std::string::npos) << e.what();
   EXPECT_FALSE(std::filesystem::exists(o.output));
   o.keep = {"f1", "f1"};

@@ -10,6 +10,7 @@
 #include <map>
 #include <numbers>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -54,11 +55,23 @@ double mixedObjective(const Space& s, const Point& p) {
   return f;
 }
 
-BayesOptions opts(std::int64_t initial, std::string acquisition = "EI", std::string design = "random") {
+// The choice named `name` as the campaign file spells it (the tests loop over those names).
+template <class E>
+E named(const std::string& name, std::initializer_list<E> values) {
+  for (const E v : values)
+    if (name == toString(v)) return v;
+  throw std::invalid_argument("no choice named " + name);
+}
+Liar liarNamed(const std::string& name) {
+  return named(name, {Liar::ClMin, Liar::ClMean, Liar::ClMax, Liar::KrigingBeliever});
+}
+
+BayesOptions opts(std::int64_t initial, const std::string& acquisition = "EI", const std::string& design = "random") {
   BayesOptions o;
   o.initialPoints = initial;
-  o.acquisition = std::move(acquisition);
-  o.initialDesign = std::move(design);
+  o.acquisition = named(acquisition, {AcquisitionKind::EI, AcquisitionKind::LCB, AcquisitionKind::PI,
+                                      AcquisitionKind::GpHedge});
+  o.initialDesign = named(design, {InitialDesign::Random, InitialDesign::Lhs, InitialDesign::Sobol});
   return o;
 }
 
@@ -388,7 +401,7 @@ TEST(BayesSearcher, ConstantLiarNeverProposesAPendingPointAgain) {
   for (const std::string liar : {"cl_min", "cl_mean", "cl_max", "kb"}) {
     const Space space({Dimension::real("a", 0, 1), Dimension::real("b", 0, 1)});
     BayesOptions o = opts(5, "EI");
-    o.liar = liar;
+    o.liar = liarNamed(liar);
     BayesSearcher s(space, 20, 9, o);
     for (const Point& p : s.propose(5)) s.observe(p, mixedObjective(space, p));
     const std::vector<Point> pending = s.propose(5);
@@ -452,7 +465,7 @@ TEST(BayesSearcher, LiarValuesOfPendingPoints) {
   const std::map<std::string, double> constant{{"cl_min", 0.2}, {"cl_mean", (0.4 + 0.9 + 0.2 + 0.6) / 4}, {"cl_max", 0.9}};
   for (const std::string liar : {"cl_min", "cl_mean", "cl_max", "kb"}) {
     BayesOptions o = opts(5, "EI");
-    o.liar = liar;
+    o.liar = liarNamed(liar);
     BayesSearcher s(space, 20, 11, o);
     for (const Point& p : s.propose(5)) s.observe(p.id, results[static_cast<std::size_t>(p.id)]);
     s.propose(2);  // points 5 and 6 stay pending
@@ -518,7 +531,6 @@ TEST(BayesSearcher, HedgeGainsFallByTheNextModelsMeanAtEachProposal) {
 TEST(BayesSearcher, BadOptionsAreConfigErrors) {
   EXPECT_EQ(BayesSearcher(mixedSpace(), 5, 1, opts(6)).options().initialPoints, 5);  // capped at the budget
   EXPECT_TRUE(contains(errorOf([] { BayesSearcher(mixedSpace(), 5, 1, opts(0)); }), "initial_points must be >= 1"));
-  EXPECT_TRUE(contains(errorOf([] { BayesSearcher(mixedSpace(), 5, 1, opts(2, "ei")); }), "search.acquisition = 'ei' is not one of EI, LCB, PI, gp_hedge"));
   EXPECT_TRUE(contains(errorOf([] { makeSearcher("bayes", mixedSpace(), std::nullopt, 1); }), "needs budget"));
   EXPECT_EQ(makeSearcher("bayes", mixedSpace(), 7, 1)->method(), "bayes");
 }

@@ -124,7 +124,7 @@ TEST(FoldNoise, ModelRecommendationPicksBetterPointsOnANoisyObjective) {
     o.initialDesign = "lhs";
     o.acquisition = "EI";
     o.foldNoise = foldAware;
-    o.recommend = foldAware ? "model" : "observed";
+    o.recommend = foldAware ? Recommendation::Model : Recommendation::Observed;
     BayesSearcher s(space, 30, seed, o);
     const std::uint64_t key = rng::streamKey(seed + 1000, rng::Stream::Misc);
     while (!s.exhausted()) {
@@ -149,11 +149,4 @@ TEST(FoldNoise, ModelRecommendationPicksBetterPointsOnANoisyObjective) {
   }
   EXPECT_LT(aware, 0.5 * plain) << "mean true value: plain " << plain / 12 << ", fold-aware " << aware / 12;
   EXPECT_GE(better, 7) << "seeds where the fold-aware pick is better";
-}
-
-TEST(FoldNoise, UnknownRecommendationIsAConfigError) {
-  BayesOptions o;
-  o.recommend = "mean";
-  EXPECT_TRUE(contains(errorOf([&] { BayesSearcher(Space({Dimension::real("x", 0, 1)}), 10, 1, o); }),
-                       "search.recommend"));
 }

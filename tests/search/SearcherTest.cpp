@@ -378,7 +378,7 @@ TEST(MakeSearcher, MethodsAndBudget) {
   EXPECT_EQ(makeSearcher("random", exampleSpace(), 20, 1)->totalPoints(), 20u);
   const std::string typo = errorOf([&] { makeSearcher("gird", exampleSpace(), 20, 1); });
   EXPECT_TRUE(contains(typo, "'gird'")) << typo;
-  EXPECT_TRUE(contains(typo, "did you mean \"grid\"")) << typo;
+  EXPECT_TRUE(contains(typo, "did you mean 'grid'")) << typo;
   EXPECT_TRUE(contains(typo, "grid, random, bayes")) << typo;
   EXPECT_EQ(makeSearcher("bayes", exampleSpace(), 20, 1)->totalPoints(), 20u);
   EXPECT_TRUE(contains(errorOf([&] { makeSearcher("random", exampleSpace(), std::nullopt, 1); }), "needs budget"));

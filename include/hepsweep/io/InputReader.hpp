@@ -73,8 +73,4 @@ class InputReader {
   std::unique_ptr<Impl> impl_;
 };
 
-// " (closest: 'NAME')" for the column of `names` nearest to `word` (a case-insensitive match
-// first), or empty: the hint of every "no such column" error of convert and apply.
-std::string closestColumnHint(const std::string& word, const std::vector<std::string>& names);
-
 }  // namespace hepsweep::io

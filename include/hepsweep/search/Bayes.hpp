@@ -48,13 +48,28 @@ inline constexpr std::size_t kRefinements = 5;
 // Smallest search.model_points other than 0 (a local model of fewer points is mostly noise).
 inline constexpr std::int64_t kMinModelPoints = 10;
 
+// How the initial points are spread: independent draws, a Latin hypercube, a shifted Sobol sequence.
+enum class InitialDesign { Random, Lhs, Sobol };
+// What chooses each model point: one acquisition, or scikit-optimize's gp_hedge portfolio of the three.
+enum class AcquisitionKind { EI, LCB, PI, GpHedge };
+// The objective assumed for pending points: a constant liar (min, mean, max) or the kriging believer.
+enum class Liar { ClMin, ClMean, ClMax, KrigingBeliever };
+// The names of the campaign file (search.initial_design, search.acquisition, search.liar).
+const char* toString(InitialDesign d);  // "random", "lhs", "sobol"
+const char* toString(AcquisitionKind a);  // "EI", "LCB", "PI", "gp_hedge"
+const char* toString(Liar l);  // "cl_min", "cl_mean", "cl_max", "kb"
+// The point reported as the search's best: the smallest observed mean, or the observed point of
+// smallest posterior mean (search.recommend).
+enum class Recommendation { Observed, Model };
+const char* toString(Recommendation r);  // "observed", "model"
+
 struct BayesOptions {
   std::int64_t initialPoints = 10;     // points from the initial design before the model is used
-  std::string initialDesign = "random";  // "random" | "lhs" | "sobol"
-  std::string acquisition = "gp_hedge";  // "EI" | "LCB" | "PI" | "gp_hedge"
+  InitialDesign initialDesign = InitialDesign::Random;
+  AcquisitionKind acquisition = AcquisitionKind::GpHedge;
   double xi = 0.01;                    // EI and PI: improvement margin, in objective units
   double kappa = 1.96;                 // LCB: mean - kappa * sd
-  std::string liar = "cl_min";         // "cl_min" | "cl_mean" | "cl_max" | "kb"
+  Liar liar = Liar::ClMin;
   // Most points the Gaussian process is fitted to (0: every point). Beyond it the model is local:
   // the `modelPoints` points nearest the best observed one, and the acquisition is optimised
   // inside their bounding box (a trust region, as TuRBO's), so a proposal costs O(modelPoints^3)
@@ -68,17 +83,12 @@ struct BayesOptions {
   // enters the model as that point's own noise variance, on top of the fitted white noise: a point
   // whose folds disagree pulls the model less than one whose folds agree (heteroscedastic GP).
   bool foldNoise = false;
-  // What recommended() reports: "observed" (the smallest observed mean, as best()) or "model" (the
-  // observed point with the smallest posterior mean of a GP of the results, liars left out).
-  std::string recommend = "observed";
+  // What recommended() reports: the smallest observed mean (as best()) or the observed point with
+  // the smallest posterior mean of a GP of the results, liars left out.
+  Recommendation recommend = Recommendation::Observed;
 
   bool operator==(const BayesOptions&) const = default;
 };
-
-std::vector<std::string> initialDesigns();  // {"random", "lhs", "sobol"}
-std::vector<std::string> acquisitions();    // {"EI", "LCB", "PI", "gp_hedge"}
-std::vector<std::string> liars();           // {"cl_min", "cl_mean", "cl_max", "kb"}
-std::vector<std::string> recommendations(); // {"observed", "model"}
 
 // ---- acquisition functions (minimisation of the objective; best = smallest observed) ----------
 // An acquisition as the searcher minimises it, with its derivatives by the predicted mean and
@@ -142,7 +152,7 @@ class BayesSearcher final : public Searcher {
   };
   std::optional<TrainingData> nextTrainingData() const { return trainingData(static_cast<std::int64_t>(proposedCount())); }
 
-  // options().recommend == "model": the observed point whose posterior mean is smallest, under a GP
+  // options().recommend == Recommendation::Model: the observed point whose posterior mean is smallest, under a GP
   // fitted to the successful observations only (with their fold noise when foldNoise; at most
   // modelPoints of them, the nearest the best), with the last proposal's hyperparameters (fitted
   // afresh before any). Ties: the smaller id. Fewer than two successes: best().
