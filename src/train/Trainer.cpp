@@ -486,6 +486,10 @@ double Trainer::trainOneEpoch(int epoch) {
     }
     if (single) {
       if (segments_.empty()) net_.zeroGrads();
+    } else if (segments_.size() == static_cast<std::size_t>(mine.count)) {
+      // Every slot of this rank has events: the fixed tree summed in the segments' own buffers.
+      dist::treeSumInPlace(std::span<float* const>(segmentGradPtrs_.data(), segments_.size()), grads.size(),
+                           grads.data());
     } else {
       // The micro-batch gradients in slot order (zeros for an empty one), summed as a fixed tree.
       std::size_t next = 0;
