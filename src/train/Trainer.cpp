@@ -381,7 +381,8 @@ Trainer::Trainer(const RunConfig& cfg, const PreparedData& data, Logger log, dis
   // its training in applyRow. The same applyRow gives the same bits as the per-batch transform.
   const auto features = static_cast<std::size_t>(preprocessor_.outputs());
   const auto inputs = static_cast<std::size_t>(data.train.size() + data.val.size()) * features;
-  if (inputs * sizeof(float) <= kPreprocessedBytes) {
+  // No table (a Trainer made for its network only): nothing to read.
+  if (data.source.table && inputs * sizeof(float) <= kPreprocessedBytes) {
     for (const auto& [split, out] : {std::pair<const SplitData*, std::vector<float>*>{&data.train, &trainInputs_},
                                      {&data.val, &valInputs_}}) {
       out->assign(static_cast<std::size_t>(split->size()) * features, 0.0f);
