@@ -13,7 +13,7 @@ set -euo pipefail
 usage() {
   cat <<'EOF'
 usage: bench/bench_train.sh [--append FILE] [--epochs N] [--repeats N] [--seeds N]
-                            [--workdir DIR] [--keep]
+                            [--workdir DIR] [--keep] [--baseline BIN]
   --append FILE     also append the markdown block to FILE (e.g. bench/RESULTS.md)
   --epochs N        epochs of the speed runs (default 200: at 20, hepsweep's loop lasts ~16 ms and the ratio moves by tens of per cent)
   --repeats N       speed runs per program and dataset; the median is reported (default 3)
@@ -22,6 +22,8 @@ usage: bench/bench_train.sh [--append FILE] [--epochs N] [--repeats N] [--seeds 
   --workdir DIR     keep converted files, campaigns and results in DIR (default: a temp dir,
                     removed at exit unless --keep)
   --keep            do not remove the temp dir
+  --baseline BIN    also time this hepsweep binary (e.g. a build before a change) in the same speed
+                    runs, interleaved with the others; the report adds its samples/s and ratios
 Environment: HEPSWEEP_BIN (use this binary instead of building the default `release` preset),
   PYTHON (default /usr/bin/python3), SHARED_DATA (default <repo>/../shared/data).
 Exit status: 0 when every accuracy difference is below 0.01, 1 otherwise, 2 on errors.
@@ -38,6 +40,7 @@ REPEATS=3
 SEEDS=5
 WORKDIR=""
 KEEP=0
+BASELINE=""
 ORIG_ARGS=("$@")
 
 while [[ $# -gt 0 ]]; do
@@ -48,6 +51,7 @@ while [[ $# -gt 0 ]]; do
     --seeds) SEEDS=$2; shift 2 ;;
     --workdir) WORKDIR=$2; shift 2 ;;
     --keep) KEEP=1; shift ;;
+    --baseline) BASELINE=$2; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "bench_train.sh: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
   esac
@@ -141,9 +145,9 @@ EOF
 write_campaign ship "$WORK/ship.h5"
 write_campaign higgs "$WORK/higgs.h5"
 
-hep_train() {  # campaign outdir [--set ...]
-  local campaign=$1 out=$2; shift 2
-  "$BIN" train "$campaign" --set "output.dir=$out" "${TRAIN_THREAD_ARGS[@]}" "$@" >"$out.log" 2>&1 || {
+hep_train() {  # campaign outdir [--set ...]; HEP_TRAIN_BIN overrides the binary
+  local campaign=$1 out=$2 bin=${HEP_TRAIN_BIN:-$BIN}; shift 2
+  "$bin" train "$campaign" --set "output.dir=$out" "${TRAIN_THREAD_ARGS[@]}" "$@" >"$out.log" 2>&1 || {
     echo "bench_train.sh: hepsweep train $campaign failed; its output:" >&2; cat "$out.log" >&2; exit 2; }
   [[ -f "$out/result.h5" ]] || { echo "bench_train.sh: $out/result.h5 was not written" >&2; exit 2; }
 }
@@ -169,6 +173,10 @@ for ds in ship higgs; do
       --set train.early_stopping.enabled=false --set "train.epochs=$EPOCHS"
     torch_ref "$WORK/$ds.h5" "$WORK/runs/$ds-speed-$r/result.h5" "$WORK/runs/$ds-speed-torch-$r.json" \
       --epochs "$EPOCHS" --no-early-stopping
+    if [[ -n "$BASELINE" ]]; then
+      HEP_TRAIN_BIN=$BASELINE hep_train "$WORK/$ds.toml" "$WORK/runs/$ds-base-$r" \
+        --set train.early_stopping.enabled=false --set "train.epochs=$EPOCHS"
+    fi
   done
 done
 
@@ -185,6 +193,7 @@ REPRO="bench/bench_train.sh"
 REPORT=$WORK/report.md
 STATUS_FILE=$WORK/status
 WORK="$WORK" CPU="$CPU" CORES="$CORES" GXX="$GXX" GIT="$GIT" VERSION="$VERSION" KERNEL="$KERNEL" REPRO="$REPRO" \
+BASELINE="$BASELINE" BASELINE_VERSION="${BASELINE:+$("$BASELINE" --version 2>&1 | head -n1)}" \
 BUILD_NOTE="$BUILD_NOTE" EPOCHS="$EPOCHS" REPEATS="$REPEATS" SEEDS="$SEEDS" LOAD="$LOAD" \
   "$PY" - >"$REPORT" 3>"$STATUS_FILE" <<'EOF'
 import datetime, json, os, statistics as st
@@ -210,7 +219,7 @@ def load(path):
 
 first_torch = load(f"{work}/runs/ship-acc-torch-0.json")
 ok = True
-acc_rows, speed_rows = [], []
+acc_rows, speed_rows, base_rows = [], [], []
 for ds in ("ship", "higgs"):
     h = [result(f"{work}/runs/{ds}-acc-{k}/result.h5") for k in range(nseeds)]
     t = [load(f"{work}/runs/{ds}-acc-torch-{k}.json") for k in range(nseeds)]
@@ -230,6 +239,9 @@ for ds in ("ship", "higgs"):
     hm, tm = st.median(hs), st.median(x["samples_per_second"] for x in ts)
     speed_rows.append(f"| {names[ds]} | {ts[0]['network']} | {ts[0]['batch_size']} | {ts[0]['n_train']} | "
                       f"{hm:,.0f} | {tm:,.0f} | **{hm / tm:.2f}** |")
+    if E["BASELINE"]:
+        bs = st.median(result(f"{work}/runs/{ds}-base-{r}/result.h5")["samples_per_second"] for r in range(repeats))
+        base_rows.append(f"| {names[ds]} | {bs:,.0f} | {bs / tm:.2f} | {hm:,.0f} | {hm / tm:.2f} | **{hm / bs:.2f}** |")
 
 parallel = "; ".join(first_torch["torch_parallel"])
 print(f"""### hepsweep vs PyTorch, {datetime.date.today().isoformat()} (git {E['GIT']})
@@ -261,7 +273,13 @@ Ratio > 1: hepsweep is faster.
 
 | dataset | network | batch | n_train | hepsweep samples/s | PyTorch samples/s | hepsweep/torch |
 |---|---|---|---|---|---|---|
-""" + "\n".join(speed_rows) + "\n")
+""" + "\n".join(speed_rows) + "\n" + (f"""
+**Baseline** (`--baseline`): `{E['BASELINE_VERSION']}` ({E['BASELINE']}), timed in the same speed runs,
+interleaved (hepsweep, PyTorch, baseline per repeat); medians of {repeats}.
+
+| dataset | baseline samples/s | baseline/torch | hepsweep samples/s | hepsweep/torch | hepsweep/baseline |
+|---|---|---|---|---|---|
+""" + "\n".join(base_rows) + "\n" if E["BASELINE"] else ""))
 with os.fdopen(3, "w") as status:
     status.write("ok" if ok else "fail")
 EOF

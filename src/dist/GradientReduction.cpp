@@ -90,6 +90,40 @@ void treeSum(std::span<const std::span<const float>> parts, std::span<float> out
   accumulator.finish(out);
 }
 
+namespace {
+
+// The tree over parts [lo, hi) into parts[lo].
+void treeInto(std::span<float* const> parts, std::size_t lo, std::size_t hi, std::size_t length) {
+  if (hi - lo < 2) return;
+  std::size_t p = 1;
+  while (2 * p < hi - lo) p *= 2;
+  treeInto(parts, lo, lo + p, length);
+  treeInto(parts, lo + p, hi, length);
+  addInto({parts[lo], length}, {parts[lo + p], length});
+}
+
+}  // namespace
+
+void treeSumInPlace(std::span<float* const> parts, std::size_t length, float* out) {
+  const std::size_t n = parts.size();
+  if (n == 0) {
+    std::fill(out, out + length, 0.0f);
+    return;
+  }
+  if (n == 1) {
+    if (parts[0] != out) std::copy(parts[0], parts[0] + length, out);
+    return;
+  }
+  // The last addition writes into `out` directly (no copy of the root).
+  std::size_t p = 1;
+  while (2 * p < n) p *= 2;
+  treeInto(parts, 0, p, length);
+  treeInto(parts, p, n, length);
+  const float* left = parts[0];
+  const float* right = parts[p];
+  for (std::size_t i = 0; i < length; ++i) out[i] = left[i] + right[i];
+}
+
 MicroBatchRange microBatchShare(int microBatches, int groupSize, int rankInGroup) {
   if (microBatches < 1 || groupSize < 1 || rankInGroup < 0 || rankInGroup >= groupSize) {
     internal("microBatchShare: " + std::to_string(microBatches) + " micro-batches, rank " +

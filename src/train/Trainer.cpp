@@ -405,6 +405,27 @@ Trainer::Trainer(const RunConfig& cfg, const PreparedData& data, Logger log, dis
   slots_ = microBatchSlots(data.train.size(), cfg.train.batchSize, m, cfg.seed, cfg.train.shuffle);
   epochSlots_ = slots_;
   lossSlots_.assign(static_cast<std::size_t>(m), 0.0);
+
+  // Preprocessing once per event instead of once per epoch: the tutorial network spent ~7 % of
+  // its training in applyRow. The same applyRow gives the same bits as the per-batch transform.
+  const auto features = static_cast<std::size_t>(preprocessor_.outputs());
+  const auto inputs = static_cast<std::size_t>(data.train.size() + data.val.size()) * features;
+  // No table (a Trainer made for its network only): nothing to read.
+  if (data.source.table && inputs * sizeof(float) <= kPreprocessedBytes) {
+    for (const auto& [split, out] : {std::pair<const SplitData*, std::vector<float>*>{&data.train, &trainInputs_},
+                                     {&data.val, &valInputs_}}) {
+      out->assign(static_cast<std::size_t>(split->size()) * features, 0.0f);
+      for (Eigen::Index e = 0; e < split->size(); ++e)
+        if (const data::Index row = split->tableRowOf(e); row >= 0)
+          preprocessor_.applyRow(data.source.row(row), out->data() + static_cast<std::size_t>(e) * features);
+    }
+  }
+}
+
+const float* Trainer::preprocessed(const SplitData& split) const {
+  if (&split == &data_.train && !trainInputs_.empty()) return trainInputs_.data();
+  if (&split == &data_.val && !valInputs_.empty()) return valInputs_.data();
+  return nullptr;
 }
 
 double Trainer::trainOneEpoch(int epoch) {
@@ -495,6 +516,10 @@ double Trainer::trainOneEpoch(int epoch) {
     }
     if (single) {
       if (segments_.empty()) net_.zeroGrads();
+    } else if (segments_.size() == static_cast<std::size_t>(mine.count)) {
+      // Every slot of this rank has events: the fixed tree summed in the segments' own buffers.
+      dist::treeSumInPlace(std::span<float* const>(segmentGradPtrs_.data(), segments_.size()), grads.size(),
+                           grads.data());
     } else {
       // The micro-batch gradients in slot order (zeros for an empty one), summed as a fixed tree.
       std::size_t next = 0;
@@ -654,6 +679,18 @@ void Trainer::resume(const Checkpoint& c) {
 
 void Trainer::gather(const SplitData& split, const data::Index* events, Eigen::Index count, data::FeatureMatrix& out,
                      Eigen::Index firstRow) {
+  if (const float* inputs = preprocessed(split)) {
+    const auto features = static_cast<std::size_t>(preprocessor_.outputs());
+    for (Eigen::Index i = 0; i < count; ++i) {
+      if (split.tableRowOf(events[i]) < 0)
+        throw Error(ErrorCategory::Internal, "event " + std::to_string(events[i]) + " is not held by this rank");
+      // A loop the compiler vectorises: std::copy_n of 16 floats is a call to memmove.
+      const float* from = inputs + static_cast<std::size_t>(events[i]) * features;
+      float* to = out.row(firstRow + i).data();
+      for (std::size_t j = 0; j < features; ++j) to[j] = from[j];
+    }
+    return;
+  }
   const FeatureSource& src = data_.source;
   // A shuffled batch reads rows scattered over the whole table (hundreds of MB): each is a cache
   // miss. Asking for the rows a few events ahead lets the misses overlap instead of queueing.
@@ -685,9 +722,13 @@ void Trainer::computeLogits(const SplitData& split, Eigen::VectorXf& logits) {
   for (Eigen::Index c = group_.rank(); c < chunks; c += group_.size()) {
     const Eigen::Index start = c * kChunk, b = std::min(kChunk, n - start);
     // The rank holds the whole chunk (heldEvents).
-    std::iota(evalEvents_.begin(), evalEvents_.begin() + b, start);
-    gather(split, evalEvents_.data(), b, evalX_);
-    const Eigen::Map<const Eigen::MatrixXf> x(evalX_.data(), features, b);
+    const float* inputs = preprocessed(split);
+    if (!inputs) {
+      std::iota(evalEvents_.begin(), evalEvents_.begin() + b, start);
+      gather(split, evalEvents_.data(), b, evalX_);
+    }
+    // Row-major rows of events start.. are a column-major (features x b) matrix in place.
+    const Eigen::Map<const Eigen::MatrixXf> x(inputs ? inputs + start * features : evalX_.data(), features, b);
     logits.segment(start, b) = net_.forward(x, false).transpose();
   }
   // Every entry is non-zero on one rank only: the sum is exact in any order.

@@ -66,6 +66,18 @@ TEST(TreeSum, MatchesDocumentedShapeForEveryCount) {
     accumulator.finish(viaAccumulator);
     EXPECT_TRUE(sameBits(viaAccumulator, expected)) << "accumulator, n = " << n;
     EXPECT_EQ(accumulator.count(), 0u);
+
+    // In place, into a separate output and into the first part's own buffer.
+    for (const bool intoFirst : {false, true}) {
+      std::vector<std::vector<float>> scratch = parts;
+      std::vector<float*> pointers;
+      for (auto& part : scratch) pointers.push_back(part.data());
+      std::vector<float> viaInPlace(length, -1.0f);
+      float* out = intoFirst ? scratch[0].data() : viaInPlace.data();
+      treeSumInPlace(pointers, length, out);
+      EXPECT_TRUE(sameBits(std::vector<float>(out, out + length), expected))
+          << "treeSumInPlace, n = " << n << (intoFirst ? " into the first part" : "");
+    }
   }
 }
 

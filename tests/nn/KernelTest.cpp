@@ -137,7 +137,7 @@ TEST(KernelGemm, SameBitsForAnyThreadCountAndRun) {
 }
 
 // docs/train.md: only the matrix products round differently between levels.
-TEST(KernelElementwise, LayerPassAndOptimiserStepsHaveTheSameBitsOnEveryLevel) {
+TEST(KernelElementwise, LayerPassLossAndOptimiserStepsHaveTheSameBitsOnEveryLevel) {
   LevelGuard guard;
   const int rows = 37, n = 23;
   const auto in = randomVector(rows * n, 7), scale = randomVector(rows, 8), shift = randomVector(rows, 9);
@@ -183,8 +183,25 @@ TEST(KernelElementwise, LayerPassAndOptimiserStepsHaveTheSameBitsOnEveryLevel) {
     }
     return all;
   };
+  // The loss's terms and gradients, over a count that leaves a partial vector on every level.
+  const auto lossOut = [&]() {
+    const int m = 301;
+    const auto zs = randomVector(m, 13), ws = randomVector(m, 14);
+    RowVector z(m), y(m), w(m), d(m);
+    for (int i = 0; i < m; ++i) {
+      z[i] = 8.0f * zs[static_cast<std::size_t>(i)];
+      y[i] = ws[static_cast<std::size_t>(i)] > 0 ? 1.0f : 0.0f;
+      w[i] = 1.0f + 0.5f * ws[static_cast<std::size_t>(i)];
+    }
+    const double loss = bceWithLogits(z, y, w, 100.0, d);
+    std::vector<float> all(d.data(), d.data() + m);
+    all.push_back(static_cast<float>(loss));
+    all.push_back(static_cast<float>(loss - static_cast<float>(loss)));
+    return all;
+  };
   setKernel(KernelLevel::Portable);
   const auto wantOpt = optimiserOut();
+  const auto wantLoss = lossOut();
   for (KernelLevel level : supportedLevels()) {
     for (int a = 0; a <= static_cast<int>(kern::Act::Linear); ++a)
       for (bool scaled : {false, true})
@@ -197,6 +214,7 @@ TEST(KernelElementwise, LayerPassAndOptimiserStepsHaveTheSameBitsOnEveryLevel) {
         }
     setKernel(level);
     EXPECT_EQ(optimiserOut(), wantOpt) << toString(level);
+    EXPECT_EQ(lossOut(), wantLoss) << toString(level);
   }
 }
 

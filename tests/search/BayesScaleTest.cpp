@@ -29,8 +29,8 @@ double bowl(const Space& s, const Point& p) {
 BayesOptions options(std::int64_t modelPoints, std::int64_t refitEvery) {
   BayesOptions o;
   o.initialPoints = 30;
-  o.initialDesign = "lhs";
-  o.acquisition = "EI";
+  o.initialDesign = InitialDesign::Lhs;
+  o.acquisition = AcquisitionKind::EI;
   o.modelPoints = modelPoints;
   o.refitEvery = refitEvery;
   return o;

@@ -121,8 +121,8 @@ TEST(FoldNoise, ModelRecommendationPicksBetterPointsOnANoisyObjective) {
   const auto run = [&](std::uint64_t seed, bool foldAware) {
     BayesOptions o;
     o.initialPoints = 10;
-    o.initialDesign = "lhs";
-    o.acquisition = "EI";
+    o.initialDesign = InitialDesign::Lhs;
+    o.acquisition = AcquisitionKind::EI;
     o.foldNoise = foldAware;
     o.recommend = foldAware ? Recommendation::Model : Recommendation::Observed;
     BayesSearcher s(space, 30, seed, o);

@@ -79,7 +79,7 @@ TEST(Simulator, FixedProposalTimeIsDeterministic) {
   const auto run = [] {
     BayesOptions b;
     b.initialPoints = 5;
-    b.acquisition = "EI";
+    b.acquisition = AcquisitionKind::EI;
     auto s = std::make_unique<BayesSearcher>(line(), 14, 21, b);
     SimulationOptions o;
     o.groups = 4;

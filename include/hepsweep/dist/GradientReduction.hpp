@@ -22,6 +22,9 @@ class Communicator;
 // smaller than n. For n a power of two this is the balanced pairwise tree ((0+1)+(2+3))+... . An
 // empty list gives zeros. Every part and `out` must have the same length; `out` may alias no part.
 void treeSum(std::span<const std::span<const float>> parts, std::span<float> out);
+// The same tree (the same bits) over parts of `length` floats each, summed in place into the parts
+// instead of copies: the parts are overwritten. `out` may be one of the parts' buffers.
+void treeSumInPlace(std::span<float* const> parts, std::size_t length, float* out);
 
 // Adds micro-batch gradients one at a time, in micro-batch order, and yields their treeSum without
 // keeping more than log2(count) + 1 buffers (a binary-counter stack of complete subtrees).

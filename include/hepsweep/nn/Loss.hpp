@@ -10,7 +10,9 @@ namespace hepsweep::nn {
 // the micro-batch's share when the gradient is summed over micro-batches).
 // Writes dLoss/dz_i = w_i * (sigmoid(z_i) - y_i) / N into `dlogits` (same size as logits).
 // Returns sum_i w_i * l_i / N. Negative weights are allowed; an empty `weights` means w_i = 1.
-// Sums run in double precision.
+// Each event's term and gradient are computed in float (exp and log1p by the kernel's own
+// polynomials, correct to a few float ulps, the same bits on every kernel level); the weighted
+// sum runs in double precision in event order.
 double bceWithLogits(const Eigen::Ref<const Eigen::RowVectorXf>& logits,
                      const Eigen::Ref<const Eigen::RowVectorXf>& labels,
                      const Eigen::Ref<const Eigen::RowVectorXf>& weights, double normalizer,

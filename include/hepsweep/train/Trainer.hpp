@@ -60,6 +60,9 @@ struct RankShare {
 // Evaluation runs over fixed chunks of this many events of a split; chunk c is computed by rank
 // c % G of the group, so an event's output has the same bits for every group size.
 inline constexpr Eigen::Index kEvalChunk = 1024;
+// Budget of a Trainer's copy of its training and validation inputs after preprocessing (kept
+// when both together fit; otherwise every batch is preprocessed as it is gathered).
+inline constexpr std::size_t kPreprocessedBytes = std::size_t{64} << 20;
 
 // The training events (indices into the train split) of each micro-batch slot: the first epoch
 // order is a seeded permutation (identity without shuffling) cut into batches of `batch` and each
@@ -300,6 +303,9 @@ class Trainer {
   // from `firstRow` on.
   void gather(const SplitData& split, const data::Index* events, Eigen::Index count, data::FeatureMatrix& out,
               Eigen::Index firstRow = 0);
+  // The preprocessed rows of `split` (row-major, one row of preprocessor outputs per event of the
+  // split; rows of events this rank does not hold are zero), or nullptr when it is not kept.
+  const float* preprocessed(const SplitData& split) const;
 
   const RunConfig& cfg_;
   const PreparedData& data_;
@@ -336,6 +342,9 @@ class Trainer {
   data::Preprocessor preprocessor_;
   data::FeatureMatrix evalX_;
   std::vector<data::Index> evalEvents_;
+  // The training and validation events preprocessed once (the constructor), when they fit
+  // kPreprocessedBytes: every epoch then copies rows instead of transforming them again.
+  std::vector<float> trainInputs_, valInputs_;
 };
 
 }  // namespace hepsweep::train

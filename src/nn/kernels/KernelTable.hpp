@@ -74,6 +74,19 @@ struct SgdArgs {
   bool nesterov = false, first = false;
 };
 
+// Binary cross-entropy on logits (Loss.cpp), per event: loss[i] = max(z,0) - z y + log1p(e^-|z|)
+// (unweighted), and, with `dlogits`, dlogits[i] = (sigmoid(z) - y) w / normalizer (w = 1 without
+// `weights`).
+struct BceArgs {
+  const float* logits = nullptr;
+  const float* labels = nullptr;
+  const float* weights = nullptr;
+  std::ptrdiff_t n = 0;
+  float normalizer = 1.0f;
+  float* loss = nullptr;
+  float* dlogits = nullptr;
+};
+
 struct Table {
   const char* name;
   // Floats of GemmArgs::work for these sizes.
@@ -89,6 +102,7 @@ struct Table {
   void (*adam)(const AdamArgs&);
   void (*nadam)(const AdamArgs&);
   void (*sgd)(const SgdArgs&);
+  void (*bce)(const BceArgs&);
 };
 
 // One per compiled variant (Kernels*.cpp); Kernel.cpp picks one at start.
