@@ -8,6 +8,7 @@
 #include <optional>
 #include <sstream>
 
+#include "BaselineOptions.hpp"
 #include "OptionTable.hpp"
 #include "SearchSpaceOptions.hpp"
 #include "hepsweep/campaign/Campaign.hpp"
@@ -483,6 +484,7 @@ std::vector<OptionSpec<CampaignConfig>> campaignOptions() {
                               "its ranks, read once), rows (each rank reads each item's rows from the file: data "
                               "beyond a node's memory), or auto (node when the copy takes at most half of the "
                               "available memory)"));
+  for (auto& o : baselineOptions()) out.push_back(std::move(o));
   return out;
 }
 
@@ -625,6 +627,7 @@ void validateCampaignImpl(const CampaignConfig& c, const std::string& context) {
   const std::string in = context.empty() ? "" : " (" + context + ")";
   validateImpl(c.run, context, c.cv.folds > 1);
   checkResources(c.run, c.resources, in);
+  checkBaseline(c, in);
   const auto& s = c.search;
   if (s.method == SearchMethod::None) {
     if (!s.space.empty())
