@@ -1,6 +1,8 @@
 #include "hepsweep/baseline/Result.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <limits>
 #include <span>
 
@@ -149,6 +151,20 @@ void writeResult(const std::string& path, const ItemRecord& r) {
     f.write<std::uint8_t>("model", asSpan(r.model));
     f.setAttr("format", std::string("ubj"), "model");
   });
+}
+
+std::vector<std::string> resultFiles(const std::string& runDir) {
+  namespace fs = std::filesystem;
+  const fs::path items = fs::path(runDir) / "baseline" / "items";
+  std::vector<std::string> out;
+  std::error_code ec;
+  if (!fs::is_directory(items, ec)) return out;
+  for (const auto& e : fs::directory_iterator(items)) {
+    const fs::path r = e.path() / "result.h5";
+    if (fs::exists(r)) out.push_back(r.string());
+  }
+  std::sort(out.begin(), out.end());  // item directories are zero-padded: name order is id order
+  return out;
 }
 
 StoredResult readResult(const std::string& path, bool withScores) {

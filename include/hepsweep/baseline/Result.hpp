@@ -59,6 +59,10 @@ struct StoredResult {
 };
 StoredResult readResult(const std::string& path, bool withScores = true);
 
+// The baseline result files of a campaign's run directory (RUN/baseline/items/*/result.h5), in
+// item order; empty when the campaign has no baseline.
+std::vector<std::string> resultFiles(const std::string& runDir);
+
 // Points of the stored test ROC at most (as the network's result files).
 inline constexpr std::size_t kStoredRocPoints = 2000;
 
