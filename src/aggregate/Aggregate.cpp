@@ -1,4 +1,5 @@
 #include "hepsweep/aggregate/Aggregate.hpp"
+#include "hepsweep/aggregate/Baseline.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -608,6 +609,7 @@ Summary collect(const std::vector<std::string>& runDirs, const CollectOptions& o
 
   evaluateBest(s, o);
   evaluateAms(s);
+  collectBaseline(s, runDirs, o.signalEfficiencies);
 
   std::int64_t nSplit[3] = {0, 0, 0};
   for (std::size_t i = 0; i < s.splitCounts.size() && i < 3; ++i) nSplit[i] = s.splitCounts[i].signal + s.splitCounts[i].background;

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "hepsweep/aggregate/Aggregate.hpp"
+#include "hepsweep/aggregate/Baseline.hpp"
 #include "hepsweep/core/Version.hpp"
 #include "hepsweep/io/Columns.hpp"
 #include "hepsweep/io/Hdf5.hpp"
@@ -271,6 +272,7 @@ void writeSummaryFile(const std::string& path, const Summary& s, const std::stri
     writeBest(f.createGroup("best"), s);
     writeOvertraining(f.createGroup("overtraining"), s);
     writeProvenance(f.createGroup("provenance"), s);
+    writeBaseline(f, s);
   });
 }
 

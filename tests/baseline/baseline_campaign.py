@@ -7,7 +7,9 @@
    fold by less than twice that;
 2. a rerun into another run directory gives the same trees and scores, bit for bit;
 3. `hepsweep apply --baseline` reproduces each fold's stored test scores bit for bit;
-4. a campaign without [baseline] writes no baseline and no [baseline] key.
+4. a campaign without [baseline] writes no baseline and no [baseline] key;
+5. aggregate's summary.h5 (/baseline) and report (AUC table, ROC plot) hold the BDT beside the
+   network, its ensemble AUC that of the mean of the fold scores.
 
 Usage: baseline_campaign.py HEPSWEEP SOURCE_DIR WORK_DIR. Exit 77 (skipped) without python3-xgboost.
 """
@@ -147,6 +149,28 @@ for k, path in enumerate(files_a):
         assert int(r.attrs["fold"]) == k
     assert np.array_equal(fold_scores[rows, k], stored), f"apply's fold {k} scores differ from {path}'s test scores"
 assert np.allclose(mean, fold_scores.mean(axis=1), rtol=0, atol=1e-6)
+
+# 5. aggregate: summary.h5's /baseline and the report put the BDT next to the network.
+run("aggregate", "a", "-o", "summary.h5")
+scores = []
+for path in files_a:
+    with h5py.File(path, "r") as r:
+        scores.append(r["scores/test"][()].astype(np.float64))
+        test_labels = r["scores/test_labels"][()]
+ens = (sum(scores) / len(scores)).astype(np.float32)
+with h5py.File(os.path.join(work, "summary.h5"), "r") as f:
+    g = f["baseline"]
+    assert list(g["point"][()]) == [0]
+    stored_auc = float(g["ensemble_test_auc"][0])
+    assert abs(float(g["fold_mean_test_auc"][0]) - ours.mean()) < 1e-12
+    assert g["ensemble_bkg_eff"].shape == (1, len(g["signal_efficiencies"][()]))
+sig, bkg = ens[test_labels == 1], ens[test_labels == 0]
+expected = ((sig[:, None] > bkg[None, :]).sum() + 0.5 * (sig[:, None] == bkg[None, :]).sum()) / (len(sig) * len(bkg))
+assert abs(stored_auc - expected) < 1e-9, (stored_auc, expected)
+with open(os.path.join(work, "a", "report", "index.html")) as f:
+    assert "BDT baseline (ensemble of its best point)" in f.read(), "the report's AUC table has no BDT row"
+with open(os.path.join(work, "a", "report", "roc.gp")) as f:
+    assert "BDT baseline, AUC" in f.read(), "the ROC plot has no BDT curve"
 
 # 4. No [baseline]: nothing of it is written.
 run("train", campaign("plain", baseline=False))
