@@ -64,7 +64,7 @@ std::vector<OptionSpec<CampaignConfig>> baselineOptions() {
   {
     const std::vector<std::string> choices{"none", "xgboost"};
     OptionSpec<CampaignConfig> s{"baseline.method", "string", quotedChoices(choices),
-                                 "A BDT baseline on the same folds, weights and splits as the network: none, or "
+                                 "A BDT baseline on the same folds, weights and splits as the network: none (the default), or "
                                  "xgboost (gradient-boosted trees, one thread, seeded by the campaign seed; its items "
                                  "run after the network's, in RUN/baseline/; docs/baseline.md)",
                                  true, {}, {}, {}, false};
@@ -76,16 +76,16 @@ std::vector<OptionSpec<CampaignConfig>> baselineOptions() {
     out.push_back(std::move(s));
   }
   out.push_back(numberOrList<int>("baseline.trees", &BaselineConfig::trees, closed(1, 100000),
-                                  "Boosting rounds (trees) at most; a list makes a grid"));
+                                  "Boosting rounds (trees) at most (default 200); a list makes a grid"));
   out.push_back(numberOrList<int>("baseline.max_depth", &BaselineConfig::maxDepth, closed(1, 20),
-                                  "Depth of each tree; a list makes a grid"));
+                                  "Depth of each tree (default 3); a list makes a grid"));
   out.push_back(numberOrList<double>("baseline.learning_rate", &BaselineConfig::learningRate, openClosed(0, 1),
-                                     "Shrinkage of each tree (XGBoost's eta); a list makes a grid"));
+                                     "Shrinkage of each tree, XGBoost's eta (default 0.1); a list makes a grid"));
   {
     auto s = intOption<CampaignConfig>("baseline.early_stopping_rounds",
                                        [](auto& c) -> auto& { return c.baseline.earlyStoppingRounds; }, atLeast(0),
                                        "Stop when the validation fold's weighted log loss has not improved for this "
-                                       "many rounds, keeping the trees up to the best one; 0: every round is kept");
+                                       "many rounds, keeping the trees up to the best one; 0 (the default): every round is kept");
     s.present = enabled;
     out.push_back(std::move(s));
   }
