@@ -35,4 +35,18 @@ std::string baselineTable(const Summary& s) {
   return html::table(header, rows, caption);
 }
 
+std::string baselineText(const Summary& s) {
+  const aggregate::BaselineSummary& b = s.baseline;
+  if (b.points.empty()) return "";
+  const aggregate::BaselinePoint& p = b.points[static_cast<std::size_t>(b.bestPoint)];
+  std::string out = "  BDT baseline (same folds): best of " + std::to_string(b.points.size()) + " point(s), point " +
+                    std::to_string(p.point) + " (trees " + std::to_string(p.trees) + ", max_depth " +
+                    std::to_string(p.maxDepth) + ", learning_rate " + fmt(p.learningRate, 4) + ")\n    test AUC: ensemble " +
+                    fmt(p.ensembleTestAuc, 5) + ", fold models " + pm(p.foldMeanTestAuc, p.foldStdTestAuc, 5) +
+                    "; min KS p-value " + fmt(p.minKsPValue, 3) + "\n";
+  for (std::size_t i = 0; i < p.ensembleBackgroundEfficiency.size() && i < b.signalEfficiencies.size(); ++i)
+    out += "    eff_S = " + fmt(b.signalEfficiencies[i], 3) + ": eff_B = " + fmt(p.ensembleBackgroundEfficiency[i], 4) + "\n";
+  return out;
+}
+
 }  // namespace hepsweep::report::detail

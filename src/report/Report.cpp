@@ -72,6 +72,7 @@ std::string textSummary(const Summary& s) {
     o << "\n";
     if (minP < 0.01) o << "    warning: a p-value below 0.01: train and test scores differ (overtraining?)\n";
   }
+  o << baselineText(s);
   for (const auto& why : s.incomplete) o << "  incomplete: " << why << "\n";
   return o.str();
 }
