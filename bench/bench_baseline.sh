@@ -113,14 +113,17 @@ for ((i = 0; i < REPEATS; i++)); do
   NET+=("$net") BDT+=("$bdt")
   REF+=("$("$PY" "$WORK/reference.py" "$WORK" "$TREES")")
 done
+r3() { for v in "$@"; do printf '%.3f ' "$v"; done; }
 net=$(median "${NET[@]}") bdt=$(median "${BDT[@]}") ref=$(median "${REF[@]}")
+NET=($(r3 "${NET[@]}")) BDT=($(r3 "${BDT[@]}")) REF=($(r3 "${REF[@]}"))
+net=$(r3 "$net") bdt=$(r3 "$bdt") ref=$(r3 "$ref")
 ntrain=$("$PY" -c "import h5py; print(len(h5py.File('$WORK/run/baseline/items/000000/result.h5','r')['scores/train_rows']))")
 block=$(cat <<MD
 
 ## BDT baseline against the network and python3-xgboost (issue 21, bench/bench_baseline.sh)
 
 \`bench/bench_baseline.sh ${ORIG_ARGS[*]}\` on $(date -u +%Y-%m-%d), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'),
-kernel $(uname -r), XGBoost $("$PY" -c 'import xgboost; print(xgboost.__version__)') (Debian's library, used by both hepsweep and Python),
+kernel $(uname -r), binary $HEPSWEEP_BIN (the network: Eigen's own kernels, no BLAS), XGBoost $("$PY" -c 'import xgboost; print(xgboost.__version__)') (Debian's library, used by both hepsweep and Python),
 1 thread. $EVENTS HIGGS-like events, fold 0 of 2: $ntrain training events. Load average (1 min) at each
 repeat: ${LOADS[*]}${LOADS:+ }(the machine was shared: treat the figures as indicative).
 

@@ -170,12 +170,16 @@ BaselinePass runBaseline(const CampaignConfig& c, dist::Communicator& world, con
     manifest = rundir::readManifest(main.manifestFile());
     dir.create();
     removeStaleTemporaries(dir.root());
-    dir.claim(slice);
     if (options.fresh) {
+      // As the network's pass: never clear what another process works in.
+      const auto others = dir.otherLiveClaims();
+      if (!others.empty())
+        throwConfig("--fresh refused: '" + dir.root().string() + "' is in use by other processes (slices " +
+                    str::join(others, ", ") + ")");
       dir.clear();
       dir.create();
-      dir.claim(slice);
     }
+    dir.claim(slice);
     for (const auto& it : items) {
       if (it.id % options.sliceCount != options.sliceIndex) continue;
       ++pass.total;
