@@ -5,7 +5,8 @@
    rows (the train/val/test row indices every baseline result file exports), weights and labels:
    the mean differs by less than the spread (standard deviation) of Python's fold AUCs, and each
    fold by less than twice that;
-2. a rerun into another run directory gives the same trees and scores, bit for bit;
+2. a rerun into another run directory gives the same trees and scores, bit for bit, and a rerun
+   of a run directory missing one item's result trains that item alone, to the same bytes;
 3. `hepsweep apply --baseline` reproduces each fold's stored test scores bit for bit;
 4. a campaign without [baseline] writes no baseline and no [baseline] key;
 5. aggregate's summary.h5 (/baseline) and report (AUC table, ROC plot) hold the BDT beside the
@@ -137,6 +138,19 @@ for pa, pb in zip(files_a, files_b):
         for n in ("train", "val", "test"):
             assert a["scores"][n][()].tobytes() == b["scores"][n][()].tobytes(), f"{pa}: {n} scores differ"
         assert a["roc/fpr"][()].tobytes() == b["roc/fpr"][()].tobytes()
+
+# 2b. Resuming: a rerun keeps finished items and trains a missing one (as after kill -9 during
+# it: the result file is written under a temporary name and renamed), to the same bytes.
+lost = files_b[2]
+with h5py.File(lost, "r") as r:
+    lost_model = r["model"][()].tobytes()
+os.remove(lost)
+kept = {p: os.stat(p).st_mtime_ns for p in files_b if p != lost}
+run("train", campaign("b"))
+assert os.path.exists(lost), "the rerun did not train the missing baseline item"
+with h5py.File(lost, "r") as r:
+    assert r["model"][()].tobytes() == lost_model, "the retrained item differs"
+assert all(os.stat(p).st_mtime_ns == t for p, t in kept.items()), "the rerun rewrote finished items"
 
 # 3. apply --baseline reproduces each fold's test scores.
 run("apply", "--baseline", "0", "a", "higgs.h5", "-o", "scored.h5")
