@@ -6,7 +6,7 @@
 include(CMakePackageConfigHelpers)
 
 # The module libraries, bottom-up; exported as hepsweep::<module>, the names their aliases have here.
-set(HEPSWEEP_MODULES core data io nn metrics dist rundir search train campaign model aggregate report submit inspect)
+set(HEPSWEEP_MODULES core data io nn metrics baseline dist rundir search train campaign model aggregate report submit inspect)
 set(module_targets "")
 foreach(m IN LISTS HEPSWEEP_MODULES)
   set_target_properties(hepsweep_${m} PROPERTIES EXPORT_NAME ${m})

@@ -13,6 +13,9 @@ packages=(
   libtomlplusplus-dev libfast-float-dev zlib1g-dev libssl-dev nlohmann-json3-dev
   liblz4-dev libzstd-dev liblzma-dev libxxhash-dev liblbfgspp-dev libdeflate-dev
   openmpi-bin libopenmpi-dev
+  # libxgboost-dev: the campaign's BDT baseline (src/baseline) trains XGBoost's trees through its
+  # C API; python3-xgboost: the test comparing its AUC with Python's xgboost on the same folds.
+  libxgboost-dev python3-xgboost
   gnuplot-nox hdf5-tools
   python3 python3-numpy python3-h5py python3-onnx
   # libFuzzer for the ROOT reader's fuzz run in scripts/test.sh (~37 MB download, about a minute).

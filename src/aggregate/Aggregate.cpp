@@ -1,6 +1,7 @@
 // aggregate: reading run directories (a campaign's items or a single training's result) and
 // ranking their points; the best point's ROC, working points and AMS are BestPointEvaluation.cpp's.
 #include "hepsweep/aggregate/Aggregate.hpp"
+#include "hepsweep/aggregate/Baseline.hpp"
 
 #include "BestPointEvaluation.hpp"
 
@@ -396,6 +397,7 @@ Summary collect(const std::vector<std::string>& runDirs, const CollectOptions& o
 
   evaluateBest(s, o);
   evaluateAms(s);
+  collectBaseline(s, runDirs, o.signalEfficiencies);
 
   std::int64_t nSplit[3] = {0, 0, 0};
   for (std::size_t i = 0; i < s.splitCounts.size() && i < 3; ++i) nSplit[i] = s.splitCounts[i].signal + s.splitCounts[i].background;

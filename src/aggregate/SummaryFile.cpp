@@ -5,6 +5,7 @@
 
 #include "hepsweep/aggregate/Aggregate.hpp"
 #include "hepsweep/aggregate/Importance.hpp"
+#include "hepsweep/aggregate/Baseline.hpp"
 #include "hepsweep/core/Version.hpp"
 #include "hepsweep/io/Columns.hpp"
 #include "hepsweep/io/Hdf5.hpp"
@@ -273,6 +274,7 @@ void writeSummaryFile(const std::string& path, const Summary& s, const std::stri
     writeOvertraining(f.createGroup("overtraining"), s);
     writeImportance(f, s.importance);
     writeProvenance(f.createGroup("provenance"), s);
+    writeBaseline(f, s);
   });
 }
 

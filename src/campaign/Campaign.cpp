@@ -11,7 +11,9 @@
 #include <numeric>
 #include <optional>
 
+#include "BaselineItems.hpp"
 #include "CampaignData.hpp"
+#include "RankZero.hpp"
 #include "ItemStopping.hpp"
 #include "hepsweep/campaign/Options.hpp"
 #include "hepsweep/core/Error.hpp"
@@ -52,26 +54,6 @@ bool stopAgreed(dist::Communicator& group, const RunOptions& options) {
   std::int64_t flag[1] = {options.stopRequested->load() ? 1 : 0};
   group.allreduce(std::span<std::int64_t>(flag, 1), dist::ReduceOp::Max);
   return flag[0] != 0;
-}
-
-// Rank 0 does what must happen once (run directory checks, claims, manifest); a failure there
-// becomes the same error on every rank instead of a hang.
-template <class F>
-void onRankZero(dist::Communicator& world, F&& f) {
-  std::string error;
-  std::int64_t category = 0;
-  if (world.rank() == 0) {
-    try {
-      f();
-    } catch (const Error& e) {
-      error = e.what();
-      category = static_cast<std::int64_t>(e.category());
-    }
-  }
-  world.broadcast(error, 0);
-  std::int64_t cat[1] = {category};
-  world.broadcast(std::span<std::int64_t>(cat, 1), 0);
-  if (!error.empty()) throw Error(static_cast<ErrorCategory>(cat[0]), error);
 }
 
 std::string formatDuration(double s) {
@@ -979,11 +961,24 @@ RunSummary runCampaign(const CampaignConfig& c, const std::string& campaignToml,
                        const RunOptions& options, const Logger& log) {
   // Slices (--items I/N, batch arrays) train the points proposed so far; `hepsweep search
   // propose` proposes the next ones between arrays.
-  if (c.search.method == SearchMethod::Bayes && options.sliceCount == 1)
-    return c.search.schedule == BayesSchedule::Rounds ? runBayesRounds(c, campaignToml, world, options, log)
-                                         : runBayesAsynchronous(c, campaignToml, world, options, log);
   JobData job(c, world, log);
-  return runItems(c, campaignToml, world, options, log, planItems(c), job);
+  RunSummary summary;
+  if (c.search.method == SearchMethod::Bayes && options.sliceCount == 1)
+    summary = c.search.schedule == BayesSchedule::Rounds ? runBayesRounds(c, campaignToml, world, options, log)
+                                                         : runBayesAsynchronous(c, campaignToml, world, options, log);
+  else
+    summary = runItems(c, campaignToml, world, options, log, planItems(c), job);
+  if (c.baseline.enabled && !summary.interrupted) {
+    // After the network's items: the baseline reuses the job's data (a Bayesian search's passes
+    // hold their own, so it is read again there).
+    const BaselinePass b = runBaseline(c, world, options, log, [&]() -> const CampaignData& { return job.get(); });
+    summary.total += b.total;
+    summary.done += b.done;
+    summary.failed += b.failed;
+    summary.ranHere += b.ranHere;
+    summary.interrupted = b.interrupted && b.done + b.failed < b.total;
+  }
+  return summary;
 }
 
 StatusReport campaignStatus(const fs::path& runDir) {

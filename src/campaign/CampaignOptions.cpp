@@ -2,6 +2,7 @@
 // those sections' own declarations, and the rules between sections.
 #include <string>
 
+#include "BaselineOptions.hpp"
 #include "OptionTables.hpp"
 #include "SearchSpaceOptions.hpp"
 #include "hepsweep/campaign/Campaign.hpp"
@@ -142,6 +143,7 @@ std::vector<OptionSpec<CampaignConfig>> campaignOptions() {
                               "its ranks, read once), rows (each rank reads each item's rows from the file: data "
                               "beyond a node's memory), or auto (node when the copy takes at most half of the "
                               "available memory)"));
+  for (auto& o : baselineOptions()) out.push_back(std::move(o));
   return out;
 }
 
@@ -176,6 +178,7 @@ void validateCampaignImpl(const CampaignConfig& c, const std::string& context) {
   const std::string in = context.empty() ? "" : " (" + context + ")";
   validateRun(c.run, context, c.cv.folds > 1);
   checkResources(c.run, c.resources, in);
+  checkBaseline(c, in);
   const auto& s = c.search;
   if (s.method == SearchMethod::None) {
     if (!s.space.empty())

@@ -10,6 +10,7 @@
 #include "hepsweep/core/Log.hpp"
 #include "hepsweep/core/Strings.hpp"
 #include "hepsweep/model/Apply.hpp"
+#include "hepsweep/model/BaselineApply.hpp"
 
 namespace hepsweep::cli {
 
@@ -37,6 +38,9 @@ po::options_description makeOptions() {
         "score each event of the training data only with the fold model that never trained on it (held-out test "
         "events: the ensemble); needs the fold key (event ids, or the training data file itself)")
     ("csv", po::bool_switch(), "write CSV text instead of HDF5")
+    ("baseline", po::value<std::int64_t>()->value_name("POINT"),
+     "score with the campaign's BDT baseline instead of a network: MODEL is then the run directory and POINT a point "
+     "of its [baseline] grid; one HDF5 input; writes /scores (mean of the fold models) and /fold_scores (docs/baseline.md)")
     ("at-signal-efficiency", po::value<std::vector<double>>()->composing()->value_name("X"),
         "add a pass/fail column pass_at_X: score >= the threshold giving signal efficiency X on the model's "
         "held-out test set (repeatable)")
@@ -77,6 +81,31 @@ nlohmann::json toJson(const model::ApplySummary& s) {
   return j;
 }
 
+// --baseline POINT: RUN_DIR INPUT.h5 -o OUT.h5 with the BDT baseline (the network's options other
+// than -o, --quiet and --verbose do not apply to it and are refused by their absence of effect).
+int applyBaselineCommand(const po::variables_map& vm, const std::vector<std::string>& pos, const Args& args) {
+  if (pos.size() != 2)
+    throwConfig("apply --baseline: give the campaign's run directory and one HDF5 input (see hepsweep apply --help)");
+  if (!vm.count("output")) throwConfig("apply: -o OUTPUT is required (see hepsweep apply --help)");
+  for (const char* other : {"per-fold", "out-of-fold", "csv"})
+    if (vm[other].as<bool>())
+      throwConfig(std::string("apply --baseline: --") + other + " applies to networks only (the baseline always "
+                  "writes /fold_scores, as HDF5)");
+  model::BaselineApplyOptions o;
+  o.runDir = pos[0];
+  o.input = pos[1];
+  o.output = vm["output"].as<std::string>();
+  o.point = vm["baseline"].as<std::int64_t>();
+  refuseOutputOverInput(o.output, std::vector<std::string>{o.input}, "-o");
+  o.commandLine = invocation().empty() ? str::shellJoin(args) : invocation();
+  const Logger log = vm["verbose"].as<bool>() ? Logger::toStderr(LogLevel::Debug) : Logger::toStderr(LogLevel::Warning);
+  const model::BaselineApplySummary s = model::applyBaseline(o, log);
+  if (!vm["quiet"].as<bool>())
+    std::cout << "Scored " << s.rows << " events with the BDT baseline (point " << o.point << ", " << s.folds
+              << " fold models) into '" << s.output << "' in " << str::formatDouble(s.seconds, "%.2f") << " s\n";
+  return 0;
+}
+
 }  // namespace
 
 int applyCommand(const Args& args, dist::Environment&) {
@@ -100,6 +129,8 @@ int applyCommand(const Args& args, dist::Environment&) {
   }
   const auto pos = vm.count("positional") ? vm["positional"].as<std::vector<std::string>>() : std::vector<std::string>{};
   if (pos.size() < 2) throwConfig("apply: give the model file and at least one input (see hepsweep apply --help)");
+
+  if (vm.count("baseline")) return applyBaselineCommand(vm, pos, args);
 
   model::ApplyOptions o;
   o.modelPath = pos[0];

@@ -221,8 +221,9 @@ int trainCommand(const Args& args, dist::Environment& env) {
   log.info("kernel: " + nn::kernelDescription());
 
   const campaign::CampaignConfig campaignCfg = campaign::loadCampaign(campaignFile, sets);
+  // A [baseline] makes a campaign too: its items need the run directory's layout.
   const bool isCampaign = campaignCfg.cv.folds > 1 || campaignCfg.search.method != campaign::SearchMethod::None ||
-                          env.worldSize() > 1 || vm.count("items") || vm.count("fresh");
+                          campaignCfg.baseline.enabled || env.worldSize() > 1 || vm.count("items") || vm.count("fresh");
   if (isCampaign) return runCampaignCommand(campaignCfg, vm, json, log, env);
   // The result file stores the value of the campaign's objective (metrics/objective), as a
   // campaign item's does: aggregate ranks and labels by it (an "ams" objective read as -val_loss

@@ -73,6 +73,7 @@ std::string textSummary(const Summary& s) {
     if (minP < 0.01) o << "    warning: a p-value below 0.01: train and test scores differ (overtraining?)\n";
   }
   o << importanceText(s);
+  o << baselineText(s);
   for (const auto& why : s.incomplete) o << "  incomplete: " << why << "\n";
   return o.str();
 }

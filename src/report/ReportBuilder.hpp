@@ -35,6 +35,11 @@ constexpr std::size_t kMaxCurvePoints = 2000;
 constexpr int kScoreBins = 40;
 
 std::string fmt(double v, int digits = 4);
+// The BDT baseline's points (BaselineTable.cpp): parameters, test AUC over folds, the ensemble's
+// background efficiency at the working points, the KS check; "" without a baseline.
+std::string baselineTable(const Summary& s);
+// Its lines of the terminal summary: the best point's AUCs and working points; "" without one.
+std::string baselineText(const Summary& s);
 std::string pm(double mean, double sd, int digits = 4);
 std::string duration(double seconds);
 // A parameter value as stored (TOML text) shown to a reader: strings without their quotes, real

@@ -183,8 +183,10 @@ std::string Builder::html(const std::string& finalDir) const {
       std::vector<std::vector<std::string>> rows;
       for (const auto& c : s.roc) rows.push_back({c.label, fmt(c.auc, 5)});
       for (const auto& c : s.rocWeighted) rows.push_back({c.label, fmt(c.auc, 5)});
+      for (const auto& c : s.baseline.roc) rows.push_back({c.label + " (ensemble of its best point)", fmt(c.auc, 5)});
       b += html::table(std::vector<std::string>{"model", "test AUC"}, rows, "ROC AUC on the held-out test set.");
     }
+    b += baselineTable(s);
     if (!s.ams.empty()) {
       std::vector<std::vector<std::string>> rows;
       for (const auto& c : s.ams)

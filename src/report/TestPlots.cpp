@@ -18,7 +18,12 @@ void Builder::roc() {
   std::vector<bool> isEnsemble;
   std::vector<double> limitS, limitR, limitBlock;
   bool unbounded = false;  // ε_B = 0 somewhere but N_B unknown (an older summary)
-  for (const aggregate::RocCurve& c : s_.roc) {
+  // The network's curves, then the BDT baseline's (campaigns with a [baseline] table).
+  std::vector<const aggregate::RocCurve*> curves;
+  for (const auto& c : s_.roc) curves.push_back(&c);
+  for (const auto& c : s_.baseline.roc) curves.push_back(&c);
+  for (const aggregate::RocCurve* curve : curves) {
+    const aggregate::RocCurve& c = *curve;
     const std::size_t n = std::min(c.signalEfficiency.size(), c.backgroundEfficiency.size());
     if (n == 0) continue;
     double zeroUpTo = -1;  // the largest ε_S with ε_B = 0
@@ -111,7 +116,9 @@ void Builder::roc() {
   std::vector<std::string> lineStyle;
   std::size_t foldIndex = 0;
   for (std::size_t i = 0; i < blocks.size(); ++i)
-    lineStyle.push_back(isEnsemble[i] ? std::string("lw 3.5 lc rgb 'black'") : "lw 1.5 lc rgb " + colour(foldIndex++));
+    lineStyle.push_back(isEnsemble[i]                              ? std::string("lw 3.5 lc rgb 'black'")
+                        : titles[i].rfind("BDT baseline", 0) == 0 ? std::string("lw 3 dt 4 lc rgb '#b2182b'")
+                                                                  : "lw 1.5 lc rgb " + colour(foldIndex++));
   const auto blockColour = [&](std::size_t block) {
     return lineStyle[block].substr(lineStyle[block].find("lc rgb"));
   };

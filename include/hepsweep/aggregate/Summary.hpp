@@ -94,6 +94,27 @@ struct InputFile {
   std::int64_t rows = 0;
 };
 
+// One point of the campaign's BDT baseline ([baseline] grid; docs/baseline.md) over its folds.
+struct BaselinePoint {
+  std::int64_t point = 0;
+  int trees = 0, maxDepth = 0;
+  double learningRate = 0;
+  std::vector<double> foldTestAuc, foldTreesKept;  // by fold
+  double foldMeanTestAuc = 0, foldStdTestAuc = 0, meanValAuc = 0, ensembleTestAuc = 0;
+  // At the summary's working points (Summary::workingPoints' signal efficiencies, in that order):
+  // the ensemble's (mean of the fold models' scores) background efficiency on the test set.
+  std::vector<double> ensembleBackgroundEfficiency;
+  double minKsPValue = 1;  // smallest train-vs-test KS p-value over folds and classes
+  double trainSeconds = 0; // summed over the folds
+};
+
+struct BaselineSummary {
+  std::vector<BaselinePoint> points;  // in point order
+  std::int64_t bestPoint = -1;        // highest mean validation AUC (index into points)
+  std::vector<double> signalEfficiencies;
+  std::vector<RocCurve> roc;          // the best point's ensemble on the test set ("BDT baseline")
+};
+
 struct Summary {
   std::vector<std::string> runDirs;
   // The one run directory is a single training's output directory (`hepsweep train` without a
@@ -155,6 +176,8 @@ struct Summary {
   // Permutation importance (aggregate --importance): the best point first, then with
   // --importance-all-points every other point in rank order. Empty when not asked for.
   std::vector<FeatureImportance> importance;
+  // The BDT baseline trained on the same folds (RUN/baseline/), when the campaign has one.
+  BaselineSummary baseline;
 };
 
 }  // namespace hepsweep::aggregate

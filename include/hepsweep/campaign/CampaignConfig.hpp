@@ -63,11 +63,24 @@ struct ResourcesConfig {
   DataPlacement data = DataPlacement::Auto;
 };
 
+// [baseline]: gradient-boosted trees (XGBoost) trained on the same folds, weights and splits as
+// the network, as items of their own (RUN/baseline/items/<id>/). Off unless method = "xgboost";
+// when off no key of it is dumped, so a campaign without it is the campaign it always was. The
+// lists form a grid (trees x max_depth x learning_rate, last key fastest), one point per combination.
+struct BaselineConfig {
+  bool enabled = false;  // baseline.method = "xgboost"
+  std::vector<int> trees{200};
+  std::vector<int> maxDepth{3};
+  std::vector<double> learningRate{0.1};
+  int earlyStoppingRounds = 0;  // on the validation fold's weighted log loss; 0: off
+};
+
 struct CampaignConfig {
   train::RunConfig run;  // every key of a single training; the search overrides some of them
   CvConfig cv;
   SearchConfig search;
   ResourcesConfig resources;
+  BaselineConfig baseline;
 };
 
 }  // namespace hepsweep::campaign

@@ -1,0 +1,25 @@
+#pragma once
+// The BDT baseline's items (docs/baseline.md): one per point of the [baseline] grid and fold,
+// run after the network's items by the same job, in RUN/baseline/ (a run directory of its own:
+// items/<id>/result.h5 means done, failed.txt failed). Each rank takes items from a shared queue
+// (trees train on one thread: ranks_per_item does not apply). A killed item is trained again by
+// the next run; finished ones are kept.
+#include <cstdint>
+#include <functional>
+
+#include "CampaignData.hpp"
+#include "hepsweep/campaign/Campaign.hpp"
+
+namespace hepsweep::campaign {
+
+struct BaselinePass {
+  std::int64_t total = 0, done = 0, failed = 0, ranHere = 0;
+  bool interrupted = false;
+};
+
+// Collective over `world`. `data` gives the job's data (read on first use); nothing is read when
+// every item is done. Error(Input) when the network's manifest is missing (the network pass writes it).
+BaselinePass runBaseline(const CampaignConfig& c, dist::Communicator& world, const RunOptions& options,
+                         const Logger& log, const std::function<const CampaignData&()>& data);
+
+}  // namespace hepsweep::campaign
