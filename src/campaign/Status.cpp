@@ -1,0 +1,83 @@
+// `hepsweep status`: what a run directory holds, item by item, without MPI or the data.
+#include "hepsweep/campaign/Campaign.hpp"
+
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "ItemStopping.hpp"
+#include "hepsweep/campaign/Options.hpp"
+#include "hepsweep/core/Error.hpp"
+#include "hepsweep/core/Strings.hpp"
+#include "hepsweep/rundir/Manifest.hpp"
+#include "hepsweep/rundir/ResultSchema.hpp"
+#include "hepsweep/rundir/RunDirectory.hpp"
+
+namespace fs = std::filesystem;
+
+namespace hepsweep::campaign {
+
+using rundir::ItemStatus;
+using rundir::readTextFile;
+using rundir::RunDirectory;
+
+StatusReport campaignStatus(const fs::path& runDir) {
+  const RunDirectory dir(runDir);
+  if (!fs::exists(dir.campaignFile()))
+    throwIo("'" + runDir.string() + "' is not a campaign run directory (no campaign.toml)");
+  StatusReport r;
+  // The manifest lists every planned item (a Bayesian search's as they are proposed); without it,
+  // the campaign file's plan.
+  std::vector<std::pair<std::int64_t, std::string>> items;  // id, description
+  std::string campaignSha;
+  bool fromManifest = false;
+  if (fs::exists(dir.manifestFile())) {
+    try {
+      const rundir::Manifest m = rundir::readManifest(dir.manifestFile());
+      for (const auto& it : m.items)
+        items.emplace_back(it.id, "item " + std::to_string(it.id) + " (point " + std::to_string(it.point) + ", fold " +
+                                      std::to_string(it.fold) + ")");
+      campaignSha = m.campaignSha256;
+      fromManifest = true;
+    } catch (const Error& e) {
+      r.problems.push_back(e.what());
+    }
+  }
+  if (!fromManifest) {
+    CampaignConfig c = parseCampaign(readTextFile(dir.campaignFile()), dir.campaignFile().string());
+    c.run.output.dir = runDir.string();  // where a Bayesian search's points are, wherever the run moved
+    for (const auto& it : planItems(c)) items.emplace_back(it.id, it.describe());
+  }
+  for (const auto& [id, what] : items) {
+    ++r.total;
+    switch (dir.status(id)) {
+      case ItemStatus::Done: {
+        // One bad file is reported, never the end of the report.
+        if (const auto problem = rundir::resultProblem(dir.resultFile(id), id, campaignSha)) {
+          ++r.invalid;
+          r.invalidItems.emplace_back(id, *problem);
+          break;
+        }
+        ++r.done;
+        if (stoppedBy(dir.resultFile(id))) {
+          ++r.stopped;
+          r.stoppedItems.push_back(id);
+        }
+        break;
+      }
+      case ItemStatus::Running: ++r.running; break;
+      case ItemStatus::Failed:
+        ++r.failed;
+        r.failures.emplace_back(id, str::trim(dir.failureReason(id).value_or("")));
+        break;
+      case ItemStatus::Pending:
+        ++r.pending;
+        r.pendingItems.push_back(id);
+        break;
+    }
+  }
+  return r;
+}
+
+}  // namespace hepsweep::campaign
