@@ -4,6 +4,8 @@
 // versions, foreign codecs) names file, tree, branch and class; corrupt input (truncation, bad
 // checksum, bad block header, seek past the end, every single-byte change) ends in an Error,
 // never a crash (these run under ASan/UBSan in the asan preset).
+// Long on purpose (~800 lines): each leaf type, codec, refusal and corruption case is a few lines
+// next to the others of its kind, all written through the same RootTestWriter helpers.
 #include "hepsweep/io/RootFile.hpp"
 
 #include <gtest/gtest.h>

@@ -1,6 +1,8 @@
 // The campaign report drawn from a hand-built aggregate::Summary: every picture the page shows
 // exists and is a real PNG, the page parses as XML (Python's xml.dom.minidom, via std::system),
 // user text is escaped, edge cases draw, and a missing gnuplot is a clear error.
+// Long on purpose (~690 lines): one hand-built Summary feeds every section of the page, so the
+// sections' tests share it here rather than rebuilding it in several files.
 #include <gtest/gtest.h>
 
 #include <algorithm>

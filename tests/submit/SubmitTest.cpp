@@ -2,6 +2,8 @@
 // rewrites them), the strict HTCondor checker of CondorChecker.hpp, hostile names that must either
 // reach hepsweep intact or be refused, and the Slurm scripts' signal/requeue logic run with fake
 // hepsweep/scontrol/sbatch commands (no Slurm needed).
+// Long on purpose (~610 lines): the Slurm and HTCondor cases share the golden-file and fake-command
+// helpers defined at the top.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <fcntl.h>
