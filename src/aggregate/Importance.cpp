@@ -50,9 +50,12 @@ struct Fold {
   std::string path;
 };
 
+// importanceGroups by feature list, for the points of one data file.
+using GroupCache = std::map<std::vector<std::string>, std::vector<std::vector<std::string>>>;
+
 FeatureImportance importanceOn(const model::LoadedData& data, const std::string& dataFile, const std::string& dataSha256,
                                const std::vector<std::string>& resultFiles, std::int64_t point, std::uint64_t seed,
-                               const ImportanceOptions& o) {
+                               const ImportanceOptions& o, GroupCache& groupCache) {
   if (resultFiles.empty()) throwInput("point " + std::to_string(point) + " has no result files");
   if (o.repeats < 1) throwConfig("--importance-repeats must be at least 1");
   const data::Dataset& columns = data.file->columns();
@@ -80,7 +83,13 @@ FeatureImportance importanceOn(const model::LoadedData& data, const std::string&
   out.seed = seed;
   out.repeats = o.repeats;
   out.correlationThreshold = o.correlationThreshold;
-  out.members = importanceGroups(features, o.groups, o.correlationThreshold, data.table, tableColumns);
+  // The groups depend only on the features and the data file: with --importance-all-points the
+  // correlations over the whole file are computed once per feature list, not once per point.
+  auto cached = groupCache.find(features);
+  if (cached == groupCache.end())
+    cached = groupCache.emplace(features, importanceGroups(features, o.groups, o.correlationThreshold, data.table,
+                                                           tableColumns)).first;
+  out.members = cached->second;
   for (const auto& g : out.members) out.names.push_back(str::join(g, "+"));
   out.drop.assign(out.members.size(), {});
   std::vector<std::vector<std::size_t>> groupColumns;
@@ -123,22 +132,19 @@ FeatureImportance importanceOn(const model::LoadedData& data, const std::string&
       perms.push_back(permutation(part.val.size(), rng::derive(rng::derive(base, static_cast<std::uint64_t>(fold.fold)),
                                                                static_cast<std::uint64_t>(r))));
     for (std::size_t g = 0; g < out.members.size(); ++g) {
+      // The group's columns as they are, copied once: every repeat shuffles from them, and they
+      // are put back after the last.
+      std::vector<Eigen::VectorXf> original;
+      for (const std::size_t c : groupColumns[g]) original.emplace_back(val.col(static_cast<Eigen::Index>(c)));
       double sum = 0;
       for (const auto& perm : perms) {
-        std::vector<std::vector<float>> original;
-        for (const std::size_t c : groupColumns[g]) {
-          const auto col = static_cast<Eigen::Index>(c);
-          original.emplace_back(part.val.size());
-          for (std::size_t i = 0; i < part.val.size(); ++i) original.back()[i] = val(static_cast<Eigen::Index>(i), col);
-          for (std::size_t i = 0; i < part.val.size(); ++i)
-            val(static_cast<Eigen::Index>(i), col) = original.back()[static_cast<std::size_t>(perm[i])];
+        for (std::size_t m = 0; m < original.size(); ++m) {
+          const auto col = static_cast<Eigen::Index>(groupColumns[g][m]);
+          for (std::size_t i = 0; i < part.val.size(); ++i) val(static_cast<Eigen::Index>(i), col) = original[m][perm[i]];
         }
         sum += baseline - metric();
-        for (std::size_t m = 0; m < groupColumns[g].size(); ++m) {
-          const auto col = static_cast<Eigen::Index>(groupColumns[g][m]);
-          for (std::size_t i = 0; i < part.val.size(); ++i) val(static_cast<Eigen::Index>(i), col) = original[m][i];
-        }
       }
+      for (std::size_t m = 0; m < original.size(); ++m) val.col(static_cast<Eigen::Index>(groupColumns[g][m])) = original[m];
       out.drop[g].push_back(sum / static_cast<double>(o.repeats));
     }
   }
@@ -235,7 +241,8 @@ FeatureImportance pointImportance(const std::vector<std::string>& resultFiles, s
   if (resultFiles.empty()) throwInput("no result files given");
   const rundir::ResultHeader header = rundir::readResultHeader(h5::File::open(resultFiles.front()));
   const model::LoadedData data = loadFor(header.dataFile, header.dataSha256, resultFiles.front());
-  return importanceOn(data, header.dataFile, header.dataSha256, resultFiles, point, seed, o);
+  GroupCache groups;
+  return importanceOn(data, header.dataFile, header.dataSha256, resultFiles, point, seed, o, groups);
 }
 
 void computeImportance(Summary& s, const ImportanceOptions& o) {
@@ -254,8 +261,9 @@ void computeImportance(Summary& s, const ImportanceOptions& o) {
   const std::vector<std::string> firstFiles = filesOf(points.front()->point);
   const model::LoadedData data = loadFor(s.dataFile, s.dataSha256, firstFiles.front());
   const std::uint64_t seed = o.seed.value_or(s.seed);
+  GroupCache groups;
   for (const PointSummary* p : points)
-    s.importance.push_back(importanceOn(data, s.dataFile, s.dataSha256, filesOf(p->point), p->point, seed, o));
+    s.importance.push_back(importanceOn(data, s.dataFile, s.dataSha256, filesOf(p->point), p->point, seed, o, groups));
 }
 
 namespace {
