@@ -131,14 +131,13 @@ class AsyncBayesSource final : public ItemSource {
 // and the number of groups, not on which item finished first; a rerun after a kill first
 // finishes the proposed points, then continues as the uninterrupted run would have.
 RunSummary runBayesRounds(const CampaignConfig& c, const std::string& campaignToml, dist::Communicator& world,
-                          const RunOptions& options, const Logger& log) {
+                          const RunOptions& options, const Logger& log, JobData& job) {
   const auto t0 = Clock::now();
   const RunDirectory dir(c.run.output.dir);
   const fs::path searchFile = search::searchFilePath(dir.root());
   // The first pass checks the run directory (a different campaign is refused before its search
   // state is read) and finishes the points an interrupted run left.
   std::vector<Item> items = planItems(c);
-  JobData job(c, world, log);
   RunSummary summary = runItems(c, campaignToml, world, options, log, items, job);
   std::int64_t ranHere = summary.ranHere;
   std::vector<double> busy = summary.groupBusySeconds;
@@ -184,7 +183,7 @@ RunSummary runBayesRounds(const CampaignConfig& c, const std::string& campaignTo
 // liars (AsyncBayesSource). Groups never wait for each other; the proposals depend on the order in
 // which items finish. A rerun after a kill finishes the points already proposed first.
 RunSummary runBayesAsynchronous(const CampaignConfig& c, const std::string& campaignToml, dist::Communicator& world,
-                                const RunOptions& options, const Logger& log) {
+                                const RunOptions& options, const Logger& log, JobData& job) {
   const auto t0 = Clock::now();
   const RunDirectory dir(c.run.output.dir);
   const fs::path searchFile = search::searchFilePath(dir.root());
@@ -193,7 +192,6 @@ RunSummary runBayesAsynchronous(const CampaignConfig& c, const std::string& camp
   const MakeItemSource makeSource = [&](std::vector<std::int64_t> pending, const JobStamp& stamp) {
     return std::make_unique<AsyncBayesSource>(c, campaignToml, stamp, world, std::move(pending), items, groupIndex, log);
   };
-  JobData job(c, world, log);
   RunSummary summary = runItems(c, campaignToml, world, options, log, items, job, makeSource);
 
   // The last results (a group stopped before observing them) and the totals over every point.

@@ -445,13 +445,13 @@ RunSummary runCampaign(const CampaignConfig& c, const std::string& campaignToml,
   detail::JobData job(c, world, log);
   RunSummary summary;
   if (c.search.method == SearchMethod::Bayes && options.sliceCount == 1)
-    summary = c.search.schedule == BayesSchedule::Rounds ? detail::runBayesRounds(c, campaignToml, world, options, log)
-                                                         : detail::runBayesAsynchronous(c, campaignToml, world, options, log);
+    summary = c.search.schedule == BayesSchedule::Rounds ? detail::runBayesRounds(c, campaignToml, world, options, log, job)
+                                                         : detail::runBayesAsynchronous(c, campaignToml, world, options, log, job);
   else
     summary = detail::runItems(c, campaignToml, world, options, log, planItems(c), job);
   if (c.baseline.enabled && !summary.interrupted) {
-    // After the network's items: the baseline reuses the job's data (a Bayesian search's passes
-    // hold their own, so it is read again there).
+    // After the network's items: the baseline reuses the job's data, read once by the first pass
+    // that trained.
     const BaselinePass b = runBaseline(c, world, options, log, [&]() -> const CampaignData& { return job.get(); });
     summary.total += b.total;
     summary.done += b.done;

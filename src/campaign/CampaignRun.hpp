@@ -159,14 +159,15 @@ void logUtilisation(const RunSummary& summary, const Logger& log);
 // Results are observed only between rounds, by ascending id, so the proposals depend on the seed
 // and the number of groups, not on which item finished first; a rerun after a kill first
 // finishes the proposed points, then continues as the uninterrupted run would have.
+// `job`: the job's data, loaded by the first pass that trains and kept for the baseline after it.
 RunSummary runBayesRounds(const CampaignConfig& c, const std::string& campaignToml, dist::Communicator& world,
-                          const RunOptions& options, const Logger& log);
+                          const RunOptions& options, const Logger& log, JobData& job);
 
 // Bayesian search, asynchronous: a group that finds no unclaimed item of a proposed point proposes
 // the next point at once, from every result observed so far with the running points as constant
 // liars (AsyncBayesSource). Groups never wait for each other; the proposals depend on the order in
 // which items finish. A rerun after a kill finishes the points already proposed first.
 RunSummary runBayesAsynchronous(const CampaignConfig& c, const std::string& campaignToml, dist::Communicator& world,
-                                const RunOptions& options, const Logger& log);
+                                const RunOptions& options, const Logger& log, JobData& job);
 
 }  // namespace hepsweep::campaign::detail
