@@ -53,7 +53,8 @@ bool processGone(long pid) {
   return close != std::string::npos && close + 2 < line.size() && line[close + 2] == 'Z';
 }
 
-AtomicOutput::AtomicOutput(fs::path target) : target_(std::move(target)) {
+AtomicOutput::AtomicOutput(fs::path target, Durability durability)
+    : target_(std::move(target)), durability_(durability) {
   static std::atomic<unsigned> counter{0};
   const fs::path dir = target_.has_parent_path() ? target_.parent_path() : fs::path(".");
   std::error_code ec;
@@ -76,9 +77,13 @@ void AtomicOutput::commit() {
     fs::remove(temporary_, ec);
     throwIo("cannot write " + str::quoted(target_.string(), 300) + ": " + what + ": " + describeErrno(err));
   };
-  if (const int err = syncPath(temporary_, false)) fail("flushing it to the disk failed", err);
+  const bool durable = durability_ == Durability::Durable;
+  // The data first: a rename that reaches the disk before them would name a file of zeros.
+  if (durable)
+    if (const int err = syncPath(temporary_, false)) fail("flushing it to the disk failed", err);
   if (::rename(temporary_.c_str(), target_.c_str()) != 0) fail("renaming the finished file into place failed", errno);
   committed_ = true;
+  if (!durable) return;
   // The rename itself is durable once the directory is: a failure here leaves a complete file.
   syncPath(target_.has_parent_path() ? target_.parent_path() : fs::path("."), true);
 }

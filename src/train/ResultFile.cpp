@@ -319,7 +319,13 @@ void writeCheckpoint(const std::string& path, const Checkpoint& c) {
     std::apply([&](const auto&... cols) { io::h5::writeColumns(h, c.history, io::h5::Deflate::Off, cols...); },
                historyColumns());
     rundir::sealContent(f);
-  });
+  },
+  // Not flushed to the disk (two fsyncs of the four an item paid): a checkpoint only saves time
+  // after a kill, and a kill of the process leaves the page cache, so the file is there whole.
+  // After a crash of the machine it may be missing or older (the item resumes earlier or from its
+  // first epoch) or torn (its content checksum fails, readCheckpoint says so, and the campaign sets
+  // it aside and trains the item from its first epoch): the same results, bit for bit, either way.
+  Durability::Transient);
 }
 
 Checkpoint readCheckpoint(const std::string& path) {

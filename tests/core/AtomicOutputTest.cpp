@@ -66,6 +66,20 @@ TEST(AtomicOutput, CommitRenamesTheTemporaryOverTheTarget) {
   EXPECT_EQ(d.names(), std::vector<std::string>{"out.txt"});
 }
 
+// Without the fsyncs (a checkpoint's commit) the target still gets its content whole by the
+// rename, and nothing else is left in the directory.
+TEST(AtomicOutput, ATransientCommitRenamesTheTemporaryOverTheTarget) {
+  Dir d;
+  const fs::path target = d.path / "checkpoint.h5";
+  writeText(target, "old");
+  AtomicOutput out(target, Durability::Transient);
+  writeText(out.temporary(), "new");
+  EXPECT_EQ(read(target), "old");
+  out.commit();
+  EXPECT_EQ(read(target), "new");
+  EXPECT_EQ(d.names(), std::vector<std::string>{"checkpoint.h5"});
+}
+
 // An exception between creating the temporary and commit() (the writer failing halfway): the
 // temporary is removed and an older target stays as it was.
 TEST(AtomicOutput, AnErrorWhileWritingRemovesTheTemporaryAndKeepsTheOldTarget) {

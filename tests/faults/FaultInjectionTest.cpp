@@ -165,9 +165,10 @@ TEST_F(Faults, DamagedResultFilesAreFoundSetAsideAndRetrained) {
   EXPECT_EQ(run(kCli + " aggregate " + r.string() + " --no-report -o " + (r / "s.h5").string()).status, 0);
 }
 
-// A checkpoint with an impossible epoch count, and another item's checkpoint copied over an
-// unfinished item's: neither is resumed; both are set aside (kept, never deleted) and the items
-// train again from their first epoch.
+// A checkpoint with an impossible epoch count, another item's checkpoint copied over an
+// unfinished item's, and a torn one (its first half: what a machine crash can leave, since
+// checkpoints are written without fsync, Durability::Transient): none is resumed; all are set
+// aside (kept, never deleted) and the items train again from their first epoch.
 TEST_F(Faults, InvalidCheckpointsAreNotResumed) {
   const fs::path r = dir_ / "checkpoints";
   writeCampaign(dir_ / "checkpoints.toml", r.string(), "");
@@ -181,13 +182,17 @@ TEST_F(Faults, InvalidCheckpointsAreNotResumed) {
   // Item 0's checkpoint copied to item 1; item 0's own with epochs_done edited to 1000.
   fs::create_directories(r / "items/000001");
   fs::copy_file(r / "items/000000/checkpoint.h5", r / "items/000001/checkpoint.h5");
+  fs::create_directories(r / "items/000002");
+  fs::copy_file(r / "items/000000/checkpoint.h5", r / "items/000002/checkpoint.h5");
+  fs::resize_file(r / "items/000002/checkpoint.h5", fs::file_size(r / "items/000002/checkpoint.h5") / 2);
   ASSERT_EQ(run(kPython + " -c \"import h5py; h5py.File('" + (r / "items/000000/checkpoint.h5").string() +
                 "', 'r+').attrs['epochs_done'] = 1000\"").status, 0);
   const CliRun train = run(cmd + " -v");
   EXPECT_EQ(train.status, 0) << train.out;
   EXPECT_NE(train.out.find("it is item 0's, not item 1's"), std::string::npos) << train.out;
   EXPECT_NE(train.out.find("records 1000 epochs done"), std::string::npos) << train.out;
-  for (const char* item : {"000000", "000001"}) {
+  EXPECT_NE(train.out.find("item 2 (point 1, fold 0): its checkpoint cannot be resumed"), std::string::npos) << train.out;
+  for (const char* item : {"000000", "000001", "000002"}) {
     EXPECT_TRUE(fs::exists(r / "items" / item / "checkpoint.h5.invalid-1")) << item;
     EXPECT_TRUE(fs::exists(r / "items" / item / "result.h5")) << item;
     EXPECT_EQ(run("/usr/bin/python3 -c \"import h5py, sys; sys.exit(len(h5py.File('" +

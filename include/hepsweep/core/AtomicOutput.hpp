@@ -14,21 +14,30 @@
 
 namespace hepsweep {
 
+// Whether a committed file must survive a crash of the machine (power loss, kernel panic), or only
+// of the process. Durable: fsync before the rename (a name never points at unwritten data) and of
+// the directory after it (the name itself survives). Transient: neither; the rename stays atomic
+// for processes, and after a machine crash the file may be missing, older, or torn. Only for
+// files whose loss costs time, never a result: a checkpoint (a torn one fails its content
+// checksum and is set aside, a missing or older one resumes earlier, with the same results).
+enum class Durability { Durable, Transient };
+
 class AtomicOutput {
  public:
-  explicit AtomicOutput(std::filesystem::path target);
+  explicit AtomicOutput(std::filesystem::path target, Durability durability = Durability::Durable);
   ~AtomicOutput();
   AtomicOutput(const AtomicOutput&) = delete;
   AtomicOutput& operator=(const AtomicOutput&) = delete;
 
   const std::filesystem::path& target() const { return target_; }
   const std::filesystem::path& temporary() const { return temporary_; }
-  // fsync the temporary, rename it over the target, fsync the directory. Error(Io) naming the
-  // target (a full disk says so); the temporary is then removed.
+  // fsync the temporary, rename it over the target, fsync the directory (Transient: the rename
+  // alone). Error(Io) naming the target (a full disk says so); the temporary is then removed.
   void commit();
 
  private:
   std::filesystem::path target_, temporary_;
+  Durability durability_;
   bool committed_ = false;
 };
 

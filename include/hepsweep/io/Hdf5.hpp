@@ -286,9 +286,10 @@ std::string nameTarget(std::string message, const AtomicOutput& out);
 // Write `path` atomically (hepsweep::AtomicOutput): the callback writes a temporary file in the
 // same directory, which is flushed to disk and renamed over `path` only when the callback returned
 // and the file closed cleanly. On any exception the temporary file is removed and the error rethrown.
+// `durability`: see hepsweep::Durability (Transient only for files whose loss costs time alone).
 template <class F>
-void writeAtomically(const std::string& path, F&& fill) {
-  AtomicOutput out(path);
+void writeAtomically(const std::string& path, F&& fill, Durability durability = Durability::Durable) {
+  AtomicOutput out(path, durability);
   try {
     File f = File::create(out.temporary().string());
     fill(f);
