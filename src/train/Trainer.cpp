@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <numeric>
 
@@ -311,6 +312,7 @@ TrainResult Trainer::fit(const std::vector<Callback*>& callbacks) {
       throwNumeric("training diverged at epoch " + std::to_string(epoch) + " (train loss " +
                    std::to_string(rec.trainLoss) + "); try a smaller train.learning_rate");
     const EvalResult v = evaluate(data_.val, false);
+    keepValLogits();
     // A loss that explodes is divergence even while it stays finite (a learning rate of 1e6 ends
     // at val_loss 1e11): beyond 100 times the first epoch's, or 100 x ln 2 (a coin flip's).
     // The first epoch is held to a coin flip's alone: at a learning rate of 1e6 it has exploded.
@@ -356,7 +358,7 @@ TrainResult Trainer::fit(const std::vector<Callback*>& callbacks) {
 
   const auto te = Clock::now();
   result.train = evaluate(data_.train, false);
-  result.val = evaluate(data_.val);
+  result.val = keptValLogits() ? evaluateLogits(data_.val, true) : evaluate(data_.val);
   result.test = evaluate(data_.test);
   result.evaluateSeconds = secondsSince(te);
   return result;
@@ -448,12 +450,40 @@ void Trainer::computeLogits(const SplitData& split, Eigen::VectorXf& logits) {
   if (group_.size() > 1) group_.allreduce(std::span<float>(logits.data(), static_cast<std::size_t>(n)), dist::ReduceOp::Sum);
 }
 
+// The logits depend on the weights and state alone (inference has no dropout, and the chunks
+// are fixed), so equal bits of both give the logits' bits without a forward pass: at the end of
+// training the validation split was just evaluated by the last epoch, unless early stopping
+// restored an earlier epoch's weights (or a callback changed them), which the comparison sees.
+void Trainer::keepValLogits() {
+  std::swap(valLogits_, logits_);
+  valLogitsParams_ = net_.params();
+  valLogitsState_ = net_.state();
+  valLogitsKept_ = true;
+}
+
+bool Trainer::keptValLogits() {
+  const auto same = [](const Eigen::VectorXf& a, const Eigen::VectorXf& b) {
+    return a.size() == b.size() &&
+           (a.size() == 0 || std::memcmp(a.data(), b.data(), static_cast<std::size_t>(a.size()) * sizeof(float)) == 0);
+  };
+  if (!valLogitsKept_ || valLogits_.size() != data_.val.size() || !same(valLogitsParams_, net_.params()) ||
+      !same(valLogitsState_, net_.state()))
+    return false;
+  std::swap(valLogits_, logits_);
+  valLogitsKept_ = false;
+  return true;
+}
+
 EvalResult Trainer::evaluate(const SplitData& split, bool curves) {
+  if (split.size() > 0) computeLogits(split, logits_);
+  return evaluateLogits(split, curves);
+}
+
+EvalResult Trainer::evaluateLogits(const SplitData& split, bool curves) {
   EvalResult r;
   const Eigen::Index n = split.size();
   r.scores.resize(n);
   if (n == 0) return r;
-  computeLogits(split, logits_);
   r.loss = nn::bceWithLogitsValue(logits_.transpose(), split.labels.transpose(), split.weights.transpose(),
                                   static_cast<double>(n));
   nn::sigmoid(logits_, r.scores);

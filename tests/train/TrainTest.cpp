@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <new>
 #include <set>
@@ -146,6 +147,53 @@ TEST(Train, WithoutRestoreBestKeepsLastWeights) {
   const auto r = trainer.fit();
   EXPECT_EQ(r.epochsRun, 6);
   EXPECT_DOUBLE_EQ(r.val.loss, r.history.back().valLoss);
+}
+
+// fit() evaluates the validation split at the end from the last epoch's logits when the network
+// ends with that epoch's weights: its results must be those of a fresh evaluation of the final
+// network, bit for bit, when the last epoch is kept (restore_best with the best epoch last, or
+// restore_best off) and when early stopping restored an earlier epoch (the last epoch's logits
+// would then give the wrong loss).
+TEST(Train, FinalValidationEvaluationEqualsAFreshOne) {
+  const auto bits = [](const auto& a, const auto& b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](double x, double y) {
+             return std::memcmp(&x, &y, sizeof x) == 0;
+           });
+  };
+  const auto ds = blobs(200, 200, 3, 0.3);
+  struct Case {
+    const char* name;
+    int epochs;
+    bool restoreBest;
+    bool lastKept;
+  };
+  for (const Case c : {Case{"best epoch last", 2, true, true}, Case{"restore_best off", 6, false, true},
+                       Case{"earlier epoch restored", 200, true, false}}) {
+    SCOPED_TRACE(c.name);
+    auto cfg = smallConfig();
+    cfg.train.epochs = c.epochs;
+    cfg.train.optimizer.learningRate = 2e-2f;
+    cfg.model.widths = {32, 32};
+    cfg.model.dropout = {0.0f};
+    cfg.train.earlyStopping.patience = 3;
+    cfg.train.earlyStopping.restoreBest = c.restoreBest;
+    const auto prepared = train::prepareData(cfg, ds, "mem", "0");
+    train::Trainer trainer(cfg, prepared);
+    const auto r = trainer.fit();
+    ASSERT_EQ(r.bestEpoch == r.epochsRun, c.lastKept) << "best epoch " << r.bestEpoch << " of " << r.epochsRun;
+    const train::EvalResult fresh = trainer.evaluate(prepared.val);
+    const std::vector<double> scores(r.val.scores.begin(), r.val.scores.end()),
+        freshScores(fresh.scores.begin(), fresh.scores.end());
+    EXPECT_TRUE(bits(std::vector<double>{r.val.loss, r.val.auc, r.val.aucWeighted, r.val.confusion.truePositive,
+                                         r.val.confusion.falsePositive},
+                     std::vector<double>{fresh.loss, fresh.auc, fresh.aucWeighted, fresh.confusion.truePositive,
+                                         fresh.confusion.falsePositive}));
+    EXPECT_TRUE(bits(scores, freshScores));
+    EXPECT_TRUE(bits(r.val.roc.fpr, fresh.roc.fpr) && bits(r.val.roc.tpr, fresh.roc.tpr) &&
+                bits(r.val.roc.threshold, fresh.roc.threshold));
+    EXPECT_TRUE(bits(r.val.bkgEff, fresh.bkgEff));
+    EXPECT_EQ(r.val.loss == r.history.back().valLoss, c.lastKept);
+  }
 }
 
 // Downsampling balances train and validation but leaves the test set's natural mix; the three

@@ -299,6 +299,13 @@ class Trainer {
  private:
   // Sigmoid outputs and logits of a split, computed in fixed chunks shared among the group.
   void computeLogits(const SplitData& split, Eigen::VectorXf& logits);
+  // evaluate() of `split` from its logits, already in logits_.
+  EvalResult evaluateLogits(const SplitData& split, bool curves);
+  // After an epoch's evaluate() of the validation split: keeps its logits with the weights and
+  // state that computed them. At the end: puts them back into logits_ and returns true when the
+  // network still has those weights and state bit for bit (else false: evaluate again).
+  void keepValLogits();
+  bool keptValLogits();
   // Network inputs of `count` events of `split` (indices into it), preprocessed into `out`'s rows
   // from `firstRow` on.
   void gather(const SplitData& split, const data::Index* events, Eigen::Index count, data::FeatureMatrix& out,
@@ -338,6 +345,10 @@ class Trainer {
   std::vector<float> segmentGrads_;       // one gradient buffer per micro-batch this rank computes
   std::vector<float*> segmentGradPtrs_;
   Eigen::VectorXf logits_;
+  // The last epoch's validation logits and the weights and state that computed them: fit()'s final
+  // evaluation of the validation split reuses them when the network it ends with has these bits.
+  Eigen::VectorXf valLogits_, valLogitsParams_, valLogitsState_;
+  bool valLogitsKept_ = false;
   double firstValLoss_ = 0;  // epoch 1's validation loss: the scale divergence is judged on
   data::Preprocessor preprocessor_;
   data::FeatureMatrix evalX_;
