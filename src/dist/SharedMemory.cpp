@@ -30,6 +30,7 @@ class LocalBlock final : public SharedBlock {
     bytes_ = {memory_, bytes};
   }
   ~LocalBlock() override { ::munmap(memory_, size_); }
+  void nodeBarrier() override {}
   void publish(const std::string& error, ErrorCategory category) override {
     if (!error.empty()) throw Error(category, error);
   }
@@ -85,6 +86,12 @@ class MpiBlock final : public SharedBlock {
     if (window_ == MPI_WIN_NULL || !mpi::isActive()) return;
     MPI_Win_unlock_all(window_);
     MPI_Win_free(&window_);
+  }
+
+  void nodeBarrier() override {
+    mpi::check(MPI_Win_sync(window_), "MPI_Win_sync");
+    mpi::check(MPI_Barrier(node_.get()), "MPI_Barrier");
+    mpi::check(MPI_Win_sync(window_), "MPI_Win_sync");
   }
 
   void publish(const std::string& error, ErrorCategory category) override {

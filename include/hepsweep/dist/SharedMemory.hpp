@@ -33,6 +33,10 @@ class SharedBlock {
   int nodeRanks() const { return nodeRanks_; }
   int nodeRank() const { return nodeRank_; }
 
+  // Collective over the ranks of this node: returns once every one of them called it, with what
+  // each wrote before visible to all (e.g. a counter the filler set, before the ranks take from it).
+  virtual void nodeBarrier() = 0;
+
   // Collective over the communicator the block was made on, after the ranks wrote: from then on
   // every rank sees what the ranks of its node wrote. `error` is this rank's failure to write its
   // part (empty: none); when any rank failed, every rank throws Error(category) with the message
