@@ -87,9 +87,9 @@ void reduceGradients(Communicator& group, std::span<float> buffer,
 // (Deterministic: the fixed tree over the ranks' partial sums in rank order), without allocating
 // per call. When the group's ranks share one node, the partial sums go through node-shared memory
 // instead of messages: each rank copies its own into its slot, one barrier, each rank adds all
-// slots in rank order. For two ranks and a 557 KB gradient that is about a copy, an addition and a
-// barrier (~0.07 ms) instead of a rendezvous, a kernel-assisted copy and an addition (~0.26 ms),
-// on every step.
+// slots in rank order. For two ranks and a 557 KB gradient that is a copy, a barrier and an
+// addition, ~0.1 ms per step, instead of ~0.26 ms for MPI_Sendrecv (rendezvous, kernel-assisted
+// copy) and the addition (measured on 2 cores of an AMD EPYC, Open MPI 4.1).
 class GradientExchange {
  public:
   // Collective over `group` (the shared buffers are allocated by the first exchange of a group and
