@@ -6,6 +6,7 @@
 #include <string>
 
 #include "hepsweep/core/Error.hpp"
+#include "hepsweep/dist/SharedMemory.hpp"
 #include "hepsweep/dist/WorkQueue.hpp"
 
 namespace hepsweep::dist {
@@ -79,6 +80,18 @@ void Communicator::sendReceive(int peer, std::span<const float> send, std::span<
 std::unique_ptr<Communicator> Communicator::split(int color, int key) {
   if (color < 0) internal("split: colour " + std::to_string(color) + " must not be negative");
   return splitImpl(color, key);
+}
+
+Communicator::Communicator() = default;
+Communicator::~Communicator() = default;
+
+SharedSlots* Communicator::sharedSlots(std::size_t floats, int copies) {
+  if (size() == 1 || slotsUnavailable_) return nullptr;
+  if (slots_ && slots_->floats() >= floats && slots_->copies() >= copies) return slots_.get();
+  slots_.reset();  // collective: every rank asked for the same sizes
+  slots_ = allocateSlots(*this, floats, copies);
+  slotsUnavailable_ = !slots_;
+  return slots_.get();
 }
 
 std::unique_ptr<WorkQueue> Communicator::makeWorkQueue(std::vector<std::int64_t> items) {

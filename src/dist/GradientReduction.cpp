@@ -6,6 +6,7 @@
 
 #include "hepsweep/core/Error.hpp"
 #include "hepsweep/dist/Communicator.hpp"
+#include "hepsweep/dist/SharedMemory.hpp"
 
 namespace hepsweep::dist {
 
@@ -141,17 +142,14 @@ void allreduceSumFast(Communicator& group, std::span<float> buffer) {
 
 const char* toString(GradientSum s) { return s == GradientSum::Fast ? "fast" : "deterministic"; }
 
-void reduceGradients(Communicator& group, std::span<float> buffer, GradientSum mode) {
+namespace {
+
+// The deterministic exchange by messages; `received`: scratch of buffer.size() floats.
+void reduceByMessages(Communicator& group, std::span<float> buffer, std::span<float> received) {
   const int size = group.size();
-  if (size == 1) return;
-  if (mode == GradientSum::Fast) {
-    allreduceSumFast(group, buffer);
-    return;
-  }
   const int rank = group.rank();
   if (isPowerOfTwo(size)) {
     // After the step with distance d, every rank holds the tree over its aligned block of 2d ranks.
-    std::vector<float> received(buffer.size());
     for (int distance = 1; distance < size; distance *= 2) {
       const int peer = rank ^ distance;
       group.sendReceive(peer, buffer, received);
@@ -174,6 +172,61 @@ void reduceGradients(Communicator& group, std::span<float> buffer, GradientSum m
     parts.emplace_back(part);
   }
   treeSum(parts, buffer);
+}
+
+}  // namespace
+
+void reduceGradients(Communicator& group, std::span<float> buffer, GradientSum mode) {
+  if (group.size() == 1) return;
+  if (mode == GradientSum::Fast) {
+    allreduceSumFast(group, buffer);
+    return;
+  }
+  std::vector<float> received(buffer.size());
+  reduceByMessages(group, buffer, received);
+}
+
+GradientExchange::GradientExchange(Communicator& group, std::size_t length, GradientSum mode)
+    : group_(group), length_(length), mode_(mode), accumulator_(length) {
+  if (group_.size() == 1 || mode_ == GradientSum::Fast) return;
+  // Two copies: a rank may write the next step's partial sum while a slower one still reads this
+  // step's (the barrier of the next step orders the one after).
+  slots_ = group_.sharedSlots(length_, 2);
+  if (!slots_) received_.resize(length_);
+  parts_.resize(static_cast<std::size_t>(group_.size()));
+}
+
+void GradientExchange::reduce(std::span<float> buffer) {
+  if (buffer.size() != length_) {
+    internal("GradientExchange: a buffer of " + std::to_string(buffer.size()) + " floats for an exchange of " +
+             std::to_string(length_));
+  }
+  const int size = group_.size();
+  if (size == 1) return;
+  if (mode_ == GradientSum::Fast) {
+    allreduceSumFast(group_, buffer);
+    return;
+  }
+  if (!slots_) {
+    reduceByMessages(group_, buffer, received_);
+    return;
+  }
+  const int copy = slots_->nextCopy;
+  slots_->nextCopy = (copy + 1) % 2;
+  std::copy(buffer.begin(), buffer.end(), slots_->slot(group_.rank(), copy));
+  slots_->sync();
+  if (size == 2) {
+    // The tree of two parts, lower rank first: what the butterfly's one step gives.
+    const float* left = slots_->slot(0, copy);
+    const float* right = slots_->slot(1, copy);
+    for (std::size_t i = 0; i < length_; ++i) buffer[i] = left[i] + right[i];
+    return;
+  }
+  // treeSum over the ranks' parts in rank order: the butterfly's tree for a power of two, the
+  // gather fallback's otherwise.
+  for (int r = 0; r < size; ++r) parts_[static_cast<std::size_t>(r)] = {slots_->slot(r, copy), length_};
+  for (const auto& part : parts_) accumulator_.add(part);
+  accumulator_.finish(buffer);
 }
 
 }  // namespace hepsweep::dist

@@ -6,6 +6,8 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <exception>
+#include <string>
 
 #include "hepsweep/dist/Communicator.hpp"
 
@@ -120,9 +122,83 @@ class MpiBlock final : public SharedBlock {
   mpi::CommHandle node_;
   MPI_Win window_ = MPI_WIN_NULL;
 };
+
+// Each rank's slots in its own part of the window (alloc_shared_noncontig: on pages of its own,
+// first touched by itself), read by the others through MPI_Win_shared_query's addresses.
+class MpiSlots final : public SharedSlots {
+ public:
+  // `node`: a communicator of all the ranks, on one node, in the ranks' order.
+  MpiSlots(mpi::CommHandle node, std::size_t floats, int copies) : node_(std::move(node)) {
+    floats_ = floats;
+    copies_ = copies;
+    stride_ = (std::max<std::size_t>(floats, 1) + 15) / 16 * 16;  // 64-byte aligned slots
+    int ranks = 0;
+    mpi::check(MPI_Comm_size(node_.get(), &ranks), "MPI_Comm_size");
+    MPI_Info info = MPI_INFO_NULL;
+    mpi::check(MPI_Info_create(&info), "MPI_Info_create");
+    MPI_Info_set(info, "alloc_shared_noncontig", "true");
+    void* mine = nullptr;
+    const auto bytes = static_cast<MPI_Aint>(stride_ * static_cast<std::size_t>(copies) * sizeof(float));
+    const int rc = MPI_Win_allocate_shared(bytes, sizeof(float), info, node_.get(), &mine, &window_);
+    MPI_Info_free(&info);
+    mpi::check(rc, "MPI_Win_allocate_shared (the gradient exchange's node-shared buffers)");
+    mpi::check(MPI_Win_set_errhandler(window_, MPI_ERRORS_RETURN), "MPI_Win_set_errhandler");
+    for (int r = 0; r < ranks; ++r) {
+      MPI_Aint size = 0;
+      int unit = 0;
+      void* base = nullptr;
+      mpi::check(MPI_Win_shared_query(window_, r, &size, &unit, &base), "MPI_Win_shared_query");
+      if (size < bytes)
+        throw Error(ErrorCategory::Internal, "shared slots of " + std::to_string(size) + " bytes, " +
+                                                 std::to_string(bytes) + " asked for");
+      bases_.push_back(static_cast<float*>(base));
+    }
+    mpi::check(MPI_Win_lock_all(MPI_MODE_NOCHECK, window_), "MPI_Win_lock_all");
+  }
+
+  // MPI_Win_free waits for every rank: a rank unwinding from an error (on its way to the job's
+  // abort) leaves the window to the end of the process instead of waiting for ranks that will
+  // never come.
+  ~MpiSlots() override {
+    if (window_ == MPI_WIN_NULL || !mpi::isActive() || std::uncaught_exceptions() > 0) return;
+    MPI_Win_unlock_all(window_);
+    MPI_Win_free(&window_);
+  }
+
+  void sync() override {
+    mpi::check(MPI_Win_sync(window_), "MPI_Win_sync");
+    mpi::check(MPI_Barrier(node_.get()), "MPI_Barrier");
+    mpi::check(MPI_Win_sync(window_), "MPI_Win_sync");
+  }
+
+ private:
+  mpi::CommHandle node_;
+  MPI_Win window_ = MPI_WIN_NULL;
+};
 #endif
 
 }  // namespace
+
+std::unique_ptr<SharedSlots> allocateSlots(Communicator& comm, std::size_t floats, int copies) {
+#if HEPSWEEP_WITH_MPI
+  if (const auto* m = dynamic_cast<const mpi::MpiCommunicator*>(&comm); m && comm.size() > 1) {
+    // Key 0 everywhere: the node communicator keeps the ranks' order. Its size is the whole
+    // communicator's on every rank exactly when all ranks share one node, so all ranks agree.
+    MPI_Comm node = MPI_COMM_NULL;
+    mpi::check(MPI_Comm_split_type(m->comm(), MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node), "MPI_Comm_split_type");
+    mpi::CommHandle handle(node);
+    mpi::check(MPI_Comm_set_errhandler(handle.get(), MPI_ERRORS_RETURN), "MPI_Comm_set_errhandler");
+    int ranks = 0;
+    mpi::check(MPI_Comm_size(handle.get(), &ranks), "MPI_Comm_size");
+    if (ranks != comm.size()) return nullptr;
+    return std::make_unique<MpiSlots>(std::move(handle), floats, copies);
+  }
+#endif
+  (void)comm;
+  (void)floats;
+  (void)copies;
+  return nullptr;
+}
 
 std::unique_ptr<SharedBlock> allocateShared(Communicator& comm, std::size_t bytes) {
 #if HEPSWEEP_WITH_MPI

@@ -115,12 +115,13 @@ void EarlyStopping::load(const Checkpoint& c) {
 
 Trainer::Trainer(const RunConfig& cfg, const PreparedData& data, Logger log, dist::Communicator* group,
                  dist::GradientSum reduction)
-    : cfg_(cfg), data_(data), log_(std::move(log)), group_(group ? *group : local_), reduction_(reduction),
+    : cfg_(cfg), data_(data), log_(std::move(log)), group_(group ? *group : local_),
       net_(makeNetwork(cfg, checkedInputs(cfg, data.preprocess.outputs()))),
       optimizer_(nn::makeOptimizer(cfg.train.optimizer, net_.numParams())),
       early_(cfg.train.earlyStopping),
       schedule_(cfg.train.lrSchedule, cfg.train.optimizer.learningRate, cfg.train.epochs),
       accumulator_(net_.numParams()),
+      exchange_(group_, net_.numParams(), reduction),
       preprocessor_(data.preprocess, data.source.columns) {
   const int m = cfg.train.microBatches;
   if (m < 1) throwConfig("train.micro_batches must be at least 1");
@@ -276,7 +277,7 @@ double Trainer::trainOneEpoch(int epoch) {
       }
       accumulator_.finish(grads);
     }
-    if (group_.size() > 1) dist::reduceGradients(group_, grads, reduction_);
+    exchange_.reduce(grads);
     if (cfg_.train.l1 != 0.0f || cfg_.train.l2 != 0.0f) net_.addPenalty(cfg_.train.l1, cfg_.train.l2);
     optimizer_->step(net_.params(), net_.grads());
     used += b;

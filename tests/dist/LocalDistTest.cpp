@@ -43,7 +43,12 @@ TEST(LocalCommunicator, CollectivesAreIdentities) {
   comm.allreduce(std::span(g), ReduceOp::Sum);
   reduceGradients(comm, g);
   reduceGradients(comm, g, GradientSum::Fast);
+  GradientExchange exchange(comm, g.size());
+  EXPECT_FALSE(exchange.sharedMemory()) << "one rank has nobody to share with";
+  exchange.reduce(g);
   EXPECT_EQ(g, (std::vector<float>{0.5f, 1e-30f}));
+  std::vector<float> wrongLength(3);
+  EXPECT_THROW(exchange.reduce(wrongLength), Error) << "a buffer of another length is a caller's bug";
 
   std::string text = "signal";
   comm.broadcast(text, 0);

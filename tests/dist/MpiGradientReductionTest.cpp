@@ -98,6 +98,58 @@ TEST(MpiGradientReduction, NonPowerOfTwoGroupFallsBackToOrderedTree) {
   }
 }
 
+// The exchange a training keeps for its steps: through node-shared memory (mpiexec runs these
+// tests on one node), the same bits as the serial tree for every power-of-two group size, on
+// successive calls with different data (the two alternating copies of the slots), and for a
+// second exchange made on the same group (the slots handed out again).
+TEST(MpiGradientReduction, SharedMemoryExchangeGivesTheTreeBitsOnEveryStep) {
+  Communicator& comm = world();
+  int layouts = 0;
+  for (int g = 1; g <= comm.size(); g *= 2) {
+    if (comm.size() % g != 0) continue;
+    const GroupLayout layout = makeGroups(comm, g);
+    const MicroBatchRange share = microBatchShare(kMicroBatches, g, layout.group->rank());
+    for (int exchangeNo = 0; exchangeNo < 2; ++exchangeNo) {
+      GradientExchange exchange(*layout.group, kLength);
+      EXPECT_EQ(exchange.sharedMemory(), g > 1) << "G = " << g;
+      for (int step = 0; step < 3; ++step) {
+        const std::uint64_t seed = 1000 + 10 * static_cast<std::uint64_t>(exchangeNo) + static_cast<std::uint64_t>(step);
+        std::vector<std::vector<float>> all;
+        for (int k = 0; k < kMicroBatches; ++k) all.push_back(microBatchGradient(seed, k));
+        MicroBatchAccumulator accumulator(kLength);
+        for (int k = share.first; k < share.first + share.count; ++k) accumulator.add(all[k]);
+        std::vector<float> buffer(kLength);
+        accumulator.finish(buffer);
+        exchange.reduce(buffer);
+        EXPECT_TRUE(sameBits(buffer, serialTree(all, 0, all.size())))
+            << "G = " << g << ", exchange " << exchangeNo << ", step " << step << ", world rank " << comm.rank();
+      }
+    }
+    ++layouts;
+  }
+  EXPECT_GE(layouts, comm.size() >= 2 ? 2 : 1);
+}
+
+// Three ranks through shared memory: ((p0 + p1) + p2), as the message path's gather fallback.
+TEST(MpiGradientReduction, SharedMemoryExchangeOfThreeRanksKeepsTheOrderedTree) {
+  Communicator& comm = world();
+  if (comm.size() < 3) GTEST_SKIP() << "needs at least 3 ranks";
+  const bool inTriple = comm.rank() < 3;
+  auto group = comm.split(inTriple ? 0 : 1);
+  GradientExchange exchange(*group, kLength);
+  EXPECT_EQ(exchange.sharedMemory(), group->size() > 1);
+  for (int step = 0; step < 3; ++step) {
+    std::vector<float> buffer = microBatchGradient(99 + step, comm.rank());
+    exchange.reduce(buffer);
+    if (!inTriple) continue;
+    const auto p0 = microBatchGradient(99 + step, 0), p1 = microBatchGradient(99 + step, 1),
+               p2 = microBatchGradient(99 + step, 2);
+    std::vector<float> expected(kLength);
+    for (std::size_t i = 0; i < kLength; ++i) expected[i] = (p0[i] + p1[i]) + p2[i];
+    EXPECT_TRUE(sameBits(buffer, expected)) << "step " << step << ", world rank " << comm.rank();
+  }
+}
+
 // The fast path is a plain sum: close to the exact sum (not bitwise), and the same on all ranks
 // of the group is not promised, so only the value is checked.
 TEST(MpiGradientReduction, FastModeSums) {

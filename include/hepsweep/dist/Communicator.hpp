@@ -17,13 +17,14 @@
 namespace hepsweep::dist {
 
 class Environment;
+class SharedSlots;
 class WorkQueue;
 
 enum class ReduceOp { Sum, Min, Max };
 
 class Communicator {
  public:
-  virtual ~Communicator() = default;
+  virtual ~Communicator();
   Communicator(const Communicator&) = delete;
   Communicator& operator=(const Communicator&) = delete;
 
@@ -66,9 +67,15 @@ class Communicator {
   // Collective: a queue handing out `items` (the same list on every rank) one at a time, each
   // exactly once, to whichever rank asks first. See WorkQueue.hpp.
   std::unique_ptr<WorkQueue> makeWorkQueue(std::vector<std::int64_t> items);
+  // Collective: `copies` buffers of `floats` floats per rank that every rank of this communicator
+  // reads and writes in place, when all its ranks share one node (SharedMemory.hpp); nullptr when
+  // they do not, and for one rank. The communicator keeps them until it is destroyed and hands
+  // them out again to calls that fit, so a user per item (the gradient exchange of each training)
+  // allocates once per job. Every rank must ask for the same sizes in the same order.
+  SharedSlots* sharedSlots(std::size_t floats, int copies);
 
  protected:
-  Communicator() = default;
+  Communicator();  // out of line, with the destructor: slots_ needs SharedSlots complete
 
  private:
   virtual void broadcastBytes(std::span<std::byte> data, int root) = 0;
@@ -83,6 +90,9 @@ class Communicator {
   virtual std::unique_ptr<WorkQueue> makeWorkQueueImpl(std::vector<std::int64_t> items) = 0;
 
   void checkRoot(int root, const char* what) const;
+
+  std::unique_ptr<SharedSlots> slots_;
+  bool slotsUnavailable_ = false;  // the ranks are not on one node: asked once
 };
 
 // One rank, no MPI: the serial run and the unit tests.

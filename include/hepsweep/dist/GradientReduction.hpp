@@ -16,6 +16,7 @@
 namespace hepsweep::dist {
 
 class Communicator;
+class SharedSlots;
 
 // The fixed tree over n parts, element-wise: n == 1 is the part itself; otherwise the tree of the
 // first p parts plus the tree of the rest, left operand first, where p is the largest power of two
@@ -81,6 +82,33 @@ const char* toString(GradientSum s);  // "deterministic", "fast" (resources.redu
 // G == 1 leaves the buffer unchanged.
 void reduceGradients(Communicator& group, std::span<float> buffer,
                      GradientSum mode = GradientSum::Deterministic);
+
+// reduceGradients for the steps of one training: the same bits on every rank as reduceGradients
+// (Deterministic: the fixed tree over the ranks' partial sums in rank order), without allocating
+// per call. When the group's ranks share one node, the partial sums go through node-shared memory
+// instead of messages: each rank copies its own into its slot, one barrier, each rank adds all
+// slots in rank order. For two ranks and a 557 KB gradient that is a copy, a barrier and an
+// addition, ~0.1 ms per step, instead of ~0.26 ms for MPI_Sendrecv (rendezvous, kernel-assisted
+// copy) and the addition (measured on 2 cores of an AMD EPYC, Open MPI 4.1).
+class GradientExchange {
+ public:
+  // Collective over `group` (the shared buffers are allocated by the first exchange of a group and
+  // kept by it, see Communicator::sharedSlots). `length`: floats of every reduce() call.
+  GradientExchange(Communicator& group, std::size_t length, GradientSum mode = GradientSum::Deterministic);
+  // Collective: as reduceGradients(group, buffer, mode); buffer.size() == length.
+  void reduce(std::span<float> buffer);
+  // Whether the partial sums go through node-shared memory (tests check the path they cover).
+  bool sharedMemory() const noexcept { return slots_ != nullptr; }
+
+ private:
+  Communicator& group_;
+  std::size_t length_;
+  GradientSum mode_;
+  SharedSlots* slots_ = nullptr;  // owned by group_
+  std::vector<float> received_;   // the message path's scratch
+  std::vector<std::span<const float>> parts_;
+  MicroBatchAccumulator accumulator_;
+};
 
 // The Fast mode on its own: one MPI_Allreduce (sum) of the buffer.
 void allreduceSumFast(Communicator& group, std::span<float> buffer);

@@ -11,6 +11,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "hepsweep/core/Error.hpp"
 
@@ -50,6 +51,36 @@ class SharedBlock {
   int nodeRanks_ = 1;
   int nodeRank_ = 0;
 };
+
+// Buffers of floats, `copies` per rank of a communicator whose ranks all share one node, that
+// every rank reads and writes directly (an MPI-3 shared-memory window, each rank's part on its own
+// pages). Made by Communicator::sharedSlots. A rank writes its own slots; after sync() every rank
+// reads what the others wrote before it. A slot read by others must not be written again before
+// they are done with it: users alternate copies between syncs.
+class SharedSlots {
+ public:
+  virtual ~SharedSlots() = default;
+  SharedSlots(const SharedSlots&) = delete;
+  SharedSlots& operator=(const SharedSlots&) = delete;
+  std::size_t floats() const { return floats_; }
+  int copies() const { return copies_; }
+  float* slot(int rank, int copy) const { return bases_[static_cast<std::size_t>(rank)] + static_cast<std::size_t>(copy) * stride_; }
+  // Collective: a barrier of the communicator with the synchronisation of the shared memory.
+  virtual void sync() = 0;
+  // The copy the next exchange writes; kept here, with the memory, so that successive users of
+  // the same slots alternate too.
+  int nextCopy = 0;
+
+ protected:
+  SharedSlots() = default;
+  std::vector<float*> bases_;  // per rank
+  std::size_t floats_ = 0, stride_ = 0;
+  int copies_ = 0;
+};
+
+// Collective over `comm`: the slots when all of comm's ranks (more than one) share one node,
+// nullptr otherwise. Communicator::sharedSlots keeps them; call that instead.
+std::unique_ptr<SharedSlots> allocateSlots(Communicator& comm, std::size_t floats, int copies);
 
 // Collective over `comm`: a block of `bytes` bytes shared per node. Error(Io) naming the size when
 // the node cannot provide it (e.g. a full /dev/shm).

@@ -319,7 +319,6 @@ class Trainer {
   Logger log_;
   dist::LocalCommunicator local_;
   dist::Communicator& group_;
-  dist::GradientSum reduction_;
   nn::Network net_;
   std::unique_ptr<nn::Optimizer> optimizer_;
   EarlyStopping early_;
@@ -328,6 +327,7 @@ class Trainer {
   int epochsDone_ = 0;
   // Preallocated per-step buffers: the loop allocates nothing after the first epoch.
   dist::MicroBatchAccumulator accumulator_;
+  dist::GradientExchange exchange_;  // the group's gradient sum (collective, made with the Trainer)
   Eigen::VectorXf zeros_;
   data::FeatureMatrix batchX_;
   Eigen::RowVectorXf batchY_, batchW_, dlogits_;
