@@ -11,6 +11,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -100,6 +101,23 @@ TEST(HalvingCampaign, AshaDecisionsMatchTheRuleAndRepeat) {
   ASSERT_EQ(r.status, 0) << r.out;
   EXPECT_EQ(lastJson(r)["stopped"], got["stopped"].size());
   EXPECT_EQ(lastJson(r)["stopped_items"], got["stopped"]);
+
+  // The report's rungs: one block per item in rungs.dat (all 6 reached the first rung), the 4 stop
+  // decisions flagged, and the table of the rungs on the page.
+  r = run(kCli + " aggregate " + (dir / "run").string() + " --report " + (dir / "report").string() + " --no-inspect");
+  ASSERT_EQ(r.status, 0) << r.out;
+  std::istringstream dat(readText(dir / "report/rungs.dat"));
+  int blocks = 0, stops = 0;
+  for (std::string line; std::getline(dat, line);) {
+    if (line.rfind("# item ", 0) == 0) ++blocks;
+    double epoch = 0, value = 0, stopped = 0, bracket = 0;
+    if (!line.empty() && line[0] != '#' && std::istringstream(line) >> epoch >> value >> stopped >> bracket && stopped == 1)
+      ++stops;
+  }
+  EXPECT_EQ(blocks, kItems);
+  EXPECT_EQ(stops, 4);
+  EXPECT_NE(readText(dir / "report/index.html").find("rungs.png"), std::string::npos);
+  EXPECT_NE(readText(dir / "report/index.html").find("items reached"), std::string::npos);
 
   const fs::path again = workDir("asha_b");
   r = run(kCli + " train " + writeCampaign(again, "asha").string() + " --quiet");
