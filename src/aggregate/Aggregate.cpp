@@ -33,6 +33,7 @@
 #include "hepsweep/rundir/Manifest.hpp"
 #include "hepsweep/rundir/ResultSchema.hpp"
 #include "hepsweep/rundir/RunDirectory.hpp"
+#include "hepsweep/rundir/Rungs.hpp"
 
 namespace hepsweep::aggregate {
 namespace fs = std::filesystem;
@@ -266,6 +267,8 @@ ItemSummary readItem(const RunInfo& run, std::int64_t id, const std::string& pat
   it.trainLoss = r.trainLoss;
   it.valLoss = r.valLoss;
   it.valAuc = r.valAuc;
+  for (const auto& g : rundir::readRungs(rundir::RunDirectory(run.dir).rungFile(id)))
+    it.rungs.push_back({g.epoch, g.bracket, g.value, g.stopped});
   return it;
 }
 

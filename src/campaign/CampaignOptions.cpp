@@ -119,16 +119,27 @@ std::vector<OptionSpec<CampaignConfig>> campaignOptions() {
                                 "(groups stay busy; proposals depend on the finishing order), or in rounds of one "
                                 "point per group (groups wait for the slowest; exactly reproducible)"));
   out.push_back(enumOption<C>("search.early_stopping.rule", HEPSWEEP_FIELD(search.earlyStopping.rule),
-                                std::vector{search::StoppingRule::None, search::StoppingRule::Median},
-                                "Stop poor items while they train: none, or the median rule (stop an item after "
+                                std::vector{search::StoppingRule::None, search::StoppingRule::Median,
+                                            search::StoppingRule::Asha, search::StoppingRule::Hyperband},
+                                "Stop poor items while they train: none; the median rule (stop an item after "
                                 "epoch e when its best validation value so far is worse than the median of the "
-                                "finished items of the same fold at e; val_loss, or 1 - val_auc for objective "
-                                "val_auc; docs/search.md)"));
+                                "finished items of the same fold at e); asha (asynchronous successive halving: at "
+                                "rungs min_epochs x reduction_factor^k an item continues only if its best value is "
+                                "among the best 1/reduction_factor of the items of its fold that reached the rung); "
+                                "or hyperband (asha in brackets of growing min_epochs, point i in bracket i mod "
+                                "brackets). Values: val_loss, or 1 - val_auc for objective val_auc; docs/search.md"));
   out.push_back(intOption<C>("search.early_stopping.grace_epochs", HEPSWEEP_FIELD(search.earlyStopping.graceEpochs),
                              atLeast(1), "median rule: epochs every item trains before it may be stopped"));
   out.push_back(intOption<C>("search.early_stopping.min_completed",
                              HEPSWEEP_FIELD(search.earlyStopping.minCompleted), atLeast(1),
                              "median rule: finished items of the same fold needed before the rule applies"));
+  out.push_back(intOption<C>("search.early_stopping.min_epochs", HEPSWEEP_FIELD(search.earlyStopping.minEpochs),
+                             atLeast(1),
+                             "asha, hyperband: the first rung (epochs); must be below train.epochs"));
+  out.push_back(intOption<C>("search.early_stopping.reduction_factor",
+                             HEPSWEEP_FIELD(search.earlyStopping.reductionFactor), atLeast(2),
+                             "asha, hyperband: rungs are min_epochs x reduction_factor^k epochs apart, and 1 / "
+                             "reduction_factor of the items reaching a rung continue"));
   out.push_back(spaceOption());
   out.push_back(intOption<C>("resources.ranks_per_item", HEPSWEEP_FIELD(resources.ranksPerItem), atLeast(1),
                              "MPI ranks that train one item (point x fold) together; must divide the number of "
@@ -174,6 +185,20 @@ void detail::checkResources(const RunConfig& run, const ResourcesConfig& res, co
 
 namespace {
 
+// Successive halving judges items at rungs below train.epochs, the same for every point.
+void checkHalving(const CampaignConfig& c, const std::string& in) {
+  const auto& e = c.search.earlyStopping;
+  if (e.rule != search::StoppingRule::Asha && e.rule != search::StoppingRule::Hyperband) return;
+  const std::string rule = formatString(toString(e.rule));
+  if (e.minEpochs >= c.run.train.epochs)
+    throwConfig("search.early_stopping.rule = " + rule + " needs search.early_stopping.min_epochs (" +
+                std::to_string(e.minEpochs) + ") below train.epochs (" + std::to_string(c.run.train.epochs) +
+                "): no item would reach a rung" + in);
+  if (c.search.space.indexOf("train.epochs"))
+    throwConfig("search.early_stopping.rule = " + rule + " takes its rungs from train.epochs, which [search.space] "
+                "searches" + in + "; remove train.epochs from the space");
+}
+
 void validateCampaignImpl(const CampaignConfig& c, const std::string& context) {
   const std::string in = context.empty() ? "" : " (" + context + ")";
   validateRun(c.run, context, c.cv.folds > 1);
@@ -199,6 +224,7 @@ void validateCampaignImpl(const CampaignConfig& c, const std::string& context) {
     throwConfig(std::string(e.what()) + in);
   }
   checkPoints(c, in);
+  checkHalving(c, in);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "ItemStopping.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <span>
@@ -15,26 +16,65 @@ namespace hepsweep::campaign {
 using rundir::ItemStatus;
 using rundir::RunDirectory;
 
+namespace {
+
+bool halving(search::StoppingRule r) { return r == search::StoppingRule::Asha || r == search::StoppingRule::Hyperband; }
+
+// The numeric item directories under RUN/items (the ids), in no particular order.
+std::vector<std::int64_t> itemIds(const RunDirectory& dir) {
+  std::vector<std::int64_t> out;
+  std::error_code ec;
+  fs::directory_iterator it(dir.root() / "items", ec);
+  if (ec) return out;
+  for (const auto& entry : it) {
+    const std::string name = entry.path().filename().string();
+    std::int64_t id = -1;
+    const auto [end, err] = std::from_chars(name.data(), name.data() + name.size(), id);
+    if (err == std::errc() && end == name.data() + name.size() && id >= 0) out.push_back(id);
+  }
+  return out;
+}
+
+}  // namespace
+
 std::optional<std::string> stoppedBy(const fs::path& resultFile) {
   return rundir::readResultSummary(resultFile.string()).stoppedBy;
 }
 
 ItemStopping::ItemStopping(const CampaignConfig& c, const RunDirectory& dir, const Item& item,
                            dist::Communicator& group, const std::vector<train::EpochRecord>& previous)
-    : c_(c), dir_(dir), item_(item), group_(group), rule_(c.search.earlyStopping) {
+    : c_(c), dir_(dir), item_(item), group_(group), rule_(c.search.earlyStopping.rule), median_(c.search.earlyStopping) {
   for (const auto& r : previous) curve_.push_back(c.search.objective.epochValue(r.valLoss, r.valAuc));
+  if (!halving(rule_)) return;
+  brackets_ = search::haltingBrackets(c.search.earlyStopping, c.run.train.epochs);
+  bracket_ = search::bracketOf(item.point, brackets_);
+  rungs_ = search::rungEpochs(c.search.earlyStopping, c.run.train.epochs, bracket_);
+  // A resumed item keeps the decisions it recorded before the kill. One that had decided to stop
+  // at the epoch its checkpoint holds trains no further (its result file was not written yet).
+  std::int64_t stopped[2] = {0, 0};
+  std::string problem;
+  if (group_.rank() == 0) {
+    try {
+      records_ = rundir::readRungs(dir_.rungFile(item.id));
+    } catch (const Error& e) {
+      if (e.category() != ErrorCategory::Input) throw;
+      problem = e.what();
+    }
+    for (const auto& r : records_)
+      if (r.stopped && r.epoch <= static_cast<int>(previous.size())) {
+        stopped[0] = 1;
+        stopped[1] = r.epoch;
+        decision_ = ItemStop{r.epoch, r.value, r.cutoff, static_cast<std::size_t>(r.compared), r.bracket};
+      }
+  }
+  group_.broadcast(problem, 0);
+  if (!problem.empty()) throwInput(problem);
+  group_.broadcast(std::span<std::int64_t>(stopped, 2), 0);
+  stoppedBefore_ = stopped[0] != 0;
 }
 
 void ItemStopping::loadFinishedPeers() {
-  const fs::path items = dir_.root() / "items";
-  std::error_code ec;
-  fs::directory_iterator it(items, ec);
-  if (ec) return;
-  for (const auto& entry : it) {
-    const std::string name = entry.path().filename().string();
-    std::int64_t id = -1;
-    const auto [end, err] = std::from_chars(name.data(), name.data() + name.size(), id);
-    if (err != std::errc() || end != name.data() + name.size() || id < 0) continue;
+  for (const std::int64_t id : itemIds(dir_)) {
     if (id == item_.id || id % c_.cv.folds != item_.fold || seen_.count(id)) continue;
     // The result file is renamed into place whole: existing means finished.
     const fs::path result = dir_.resultFile(id);
@@ -46,18 +86,30 @@ void ItemStopping::loadFinishedPeers() {
     std::vector<double> curve;
     for (std::size_t e = 0; e < r.valLoss.size() && e < r.valAuc.size(); ++e)
       curve.push_back(c_.search.objective.epochValue(r.valLoss[e], r.valAuc[e]));
-    rule_.addCompleted(curve);
+    median_.addCompleted(curve);
   }
 }
 
-train::CallbackResult ItemStopping::onEpochEnd(const train::EpochRecord& rec, nn::Network&) {
-  curve_.push_back(c_.search.objective.epochValue(rec.valLoss, rec.valAuc));
+std::vector<double> ItemStopping::peerRungValues(int epoch) const {
+  std::vector<double> out;
+  std::vector<std::int64_t> ids = itemIds(dir_);
+  std::sort(ids.begin(), ids.end());  // the same order, hence the same message, whatever the directory's
+  for (const std::int64_t id : ids) {
+    if (id == item_.id || id % c_.cv.folds != item_.fold) continue;
+    if (search::bracketOf(id / c_.cv.folds, brackets_) != bracket_) continue;
+    for (const auto& r : rundir::readRungs(dir_.rungFile(id)))
+      if (r.epoch == epoch) out.push_back(r.value);
+  }
+  return out;
+}
+
+train::CallbackResult ItemStopping::medianEpoch() {
   // Files can appear between two ranks' reads: rank 0 decides for the group.
   std::int64_t ints[2] = {0, 0};
   double reals[2] = {0, 0};
   if (group_.rank() == 0) {
     loadFinishedPeers();
-    const search::StopDecision d = rule_.check(curve_);
+    const search::StopDecision d = median_.check(curve_);
     ints[0] = d.stop ? 1 : 0;
     ints[1] = static_cast<std::int64_t>(d.compared);
     reals[0] = d.value;
@@ -66,31 +118,86 @@ train::CallbackResult ItemStopping::onEpochEnd(const train::EpochRecord& rec, nn
   group_.broadcast(std::span<std::int64_t>(ints, 2), 0);
   group_.broadcast(std::span<double>(reals, 2), 0);
   if (ints[0] == 0) return train::CallbackResult::Continue;
-  search::StopDecision d;
-  d.stop = true;
-  d.epoch = rec.epoch;
-  d.value = reals[0];
-  d.median = reals[1];
-  d.compared = static_cast<std::size_t>(ints[1]);
-  decision_ = d;
+  decision_ = ItemStop{static_cast<int>(curve_.size()), reals[0], reals[1], static_cast<std::size_t>(ints[1]), 0};
   return train::CallbackResult::Stop;
+}
+
+train::CallbackResult ItemStopping::rungEpoch(int epoch) {
+  std::int64_t ints[2] = {0, 0};
+  double reals[2] = {0, 0};
+  std::string problem;
+  if (group_.rank() == 0) {
+    const auto recorded = std::find_if(records_.begin(), records_.end(), [&](const auto& r) { return r.epoch == epoch; });
+    rundir::RungRecord r;
+    if (recorded != records_.end()) {
+      r = *recorded;  // decided before a kill: the same decision again, whatever the peers hold now
+    } else {
+      try {
+        const search::RungDecision d =
+            search::rungDecision(epoch, search::runningBest(curve_).back(), peerRungValues(epoch),
+                                 c_.search.earlyStopping.reductionFactor);
+        r = rundir::RungRecord{epoch, bracket_, d.value, d.cutoff, static_cast<std::int64_t>(d.compared), d.stop};
+        records_.push_back(r);
+        // Written before the decision takes effect: peers see the value, a resume sees the decision.
+        rundir::writeRungs(dir_.rungFile(item_.id), records_);
+      } catch (const Error& e) {
+        // Another item's malformed rungs.txt: this item fails, naming the file (not a hang of the group).
+        if (e.category() != ErrorCategory::Input) throw;
+        problem = e.what();
+      }
+    }
+    ints[0] = r.stopped ? 1 : 0;
+    ints[1] = r.compared;
+    reals[0] = r.value;
+    reals[1] = r.cutoff;
+  }
+  group_.broadcast(problem, 0);
+  if (!problem.empty()) throwInput(problem);
+  group_.broadcast(std::span<std::int64_t>(ints, 2), 0);
+  group_.broadcast(std::span<double>(reals, 2), 0);
+  if (ints[0] == 0) return train::CallbackResult::Continue;
+  decision_ = ItemStop{epoch, reals[0], reals[1], static_cast<std::size_t>(ints[1]), bracket_};
+  return train::CallbackResult::Stop;
+}
+
+train::CallbackResult ItemStopping::onEpochEnd(const train::EpochRecord& rec, nn::Network&) {
+  curve_.push_back(c_.search.objective.epochValue(rec.valLoss, rec.valAuc));
+  if (!halving(rule_)) return medianEpoch();
+  if (std::find(rungs_.begin(), rungs_.end(), rec.epoch) == rungs_.end()) return train::CallbackResult::Continue;
+  return rungEpoch(rec.epoch);
 }
 
 void ItemStopping::record(train::RunRecord& rec) const {
   if (!decision_) return;
-  rec.textAttrs.emplace_back(kStoppedByAttr, kMedianRuleName);
+  const bool median = !halving(rule_);
+  rec.textAttrs.emplace_back(kStoppedByAttr, median ? kMedianRuleName
+                                             : rule_ == search::StoppingRule::Asha ? kAshaName : kHyperbandName);
   rec.intAttrs.emplace_back("stopped_epoch", decision_->epoch);
   rec.intAttrs.emplace_back("stopped_compared", static_cast<std::int64_t>(decision_->compared));
   rec.realAttrs.emplace_back("stopped_value", decision_->value);
-  rec.realAttrs.emplace_back("stopped_median", decision_->median);
+  if (median) {
+    rec.realAttrs.emplace_back("stopped_median", decision_->reference);
+    return;
+  }
+  rec.realAttrs.emplace_back("stopped_cutoff", decision_->reference);
+  rec.intAttrs.emplace_back("stopped_bracket", decision_->bracket);
 }
 
 std::string ItemStopping::describe() const {
   if (!decision_) return "";
-  return "stopped by the median rule after epoch " + std::to_string(decision_->epoch) + ": best " +
-         std::string(c_.search.objective.epochQuantity()) + " " + search::formatReal(decision_->value) + " > median " +
-         search::formatReal(decision_->median) + " of " + std::to_string(decision_->compared) +
-         " finished item(s) of fold " + std::to_string(item_.fold);
+  const std::string value = "best " + std::string(c_.search.objective.epochQuantity()) + " " +
+                            search::formatReal(decision_->value);
+  if (!halving(rule_))
+    return "stopped by the median rule after epoch " + std::to_string(decision_->epoch) + ": " + value +
+           " > median " + search::formatReal(decision_->reference) + " of " + std::to_string(decision_->compared) +
+           " finished item(s) of fold " + std::to_string(item_.fold);
+  const std::size_t keep =
+      std::max<std::size_t>(1, decision_->compared / static_cast<std::size_t>(c_.search.earlyStopping.reductionFactor));
+  return std::string("stopped by ") + (rule_ == search::StoppingRule::Asha ? "asha" : "hyperband") + " at the rung of epoch " +
+         std::to_string(decision_->epoch) + (rule_ == search::StoppingRule::Hyperband ? " (bracket " + std::to_string(decision_->bracket) + ")" : "") +
+         ": " + value + " > cutoff " + search::formatReal(decision_->reference) + " (the best " + std::to_string(keep) +
+         " of " + std::to_string(decision_->compared) + " value(s) at the rung in fold " + std::to_string(item_.fold) +
+         " continue)";
 }
 
 std::unique_ptr<ItemStopping> makeItemStopping(const CampaignConfig& c, const RunDirectory& dir, const Item& item,

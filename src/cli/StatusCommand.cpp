@@ -100,7 +100,7 @@ int statusCommand(const Args& args, dist::Environment&) {
               static_cast<long long>(r.total), static_cast<long long>(r.done), static_cast<long long>(r.running),
               static_cast<long long>(r.failed), static_cast<long long>(r.pending));
   if (r.stopped > 0)
-    std::printf("  %lld of the done items were stopped early by the median rule ([search.early_stopping])\n",
+    std::printf("  %lld of the done items were stopped early by the [search.early_stopping] rule\n",
                 static_cast<long long>(r.stopped));
   for (const auto& [item, reason] : r.failures) std::printf("  item %lld failed: %s\n", static_cast<long long>(item), reason.c_str());
   if (r.invalid > 0)

@@ -88,6 +88,7 @@ ReportResult writeReport(const Summary& s, const std::string& dir, const ReportO
   b.scores();
   b.trace();
   b.parameters();
+  b.rungs();
   b.importance();
   b.draw();
   b.inputs();

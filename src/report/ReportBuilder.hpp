@@ -117,6 +117,7 @@ class Builder {
   void scores();
   void trace();
   void parameters();
+  void rungs();  // RungPlots.cpp
   void draw();
   void inputs();
   void importance();  // ImportancePlot.cpp
@@ -137,6 +138,7 @@ class Builder {
   std::vector<Plot> plots_;
   std::vector<std::string> notes_;  // things the page should say it could not draw
   LinkedPage inputs_;
+  std::string rungTable_;  // successive halving's rungs (rungs()), "" without
 };
 
 }  // namespace hepsweep::report::detail

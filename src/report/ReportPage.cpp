@@ -241,7 +241,7 @@ std::string Builder::html(const std::string& finalDir) const {
 
   // Search.
   {
-    std::string b = figures("search");
+    std::string b = figures("search") + rungTable_;
     if (b.empty()) b = html::paragraph("No items.");
     body += html::section("search", "Search", b);
   }

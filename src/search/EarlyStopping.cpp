@@ -8,9 +8,20 @@
 
 namespace hepsweep::search {
 
-const char* toString(StoppingRule r) { return r == StoppingRule::Median ? "median" : "none"; }
+const char* toString(StoppingRule r) {
+  switch (r) {
+    case StoppingRule::Median: return "median";
+    case StoppingRule::Asha: return "asha";
+    case StoppingRule::Hyperband: return "hyperband";
+    case StoppingRule::None: break;
+  }
+  return "none";
+}
 
-std::vector<std::string> earlyStoppingRules() { return {toString(StoppingRule::None), toString(StoppingRule::Median)}; }
+std::vector<std::string> earlyStoppingRules() {
+  return {toString(StoppingRule::None), toString(StoppingRule::Median), toString(StoppingRule::Asha),
+          toString(StoppingRule::Hyperband)};
+}
 
 std::vector<double> runningBest(std::span<const double> curve) {
   std::vector<double> out;
@@ -66,6 +77,61 @@ StopDecision MedianStoppingRule::check(std::span<const double> running) const {
   d.median = *m;
   d.compared = completed_.size();
   d.stop = d.value > d.median;
+  return d;
+}
+
+namespace {
+
+void checkHalving(const EarlyStoppingOptions& o) {
+  if (o.minEpochs < 1)
+    throwConfig("search.early_stopping.min_epochs must be >= 1 (got " + std::to_string(o.minEpochs) + ")");
+  if (o.reductionFactor < 2)
+    throwConfig("search.early_stopping.reduction_factor must be >= 2 (got " + std::to_string(o.reductionFactor) + ")");
+}
+
+}  // namespace
+
+int haltingBrackets(const EarlyStoppingOptions& o, int maxEpochs) {
+  checkHalving(o);
+  if (maxEpochs < 1) throwConfig("train.epochs must be >= 1 (got " + std::to_string(maxEpochs) + ")");
+  if (o.rule != StoppingRule::Hyperband) return 1;
+  // Integer powers: log() would put r*eta^s == maxEpochs on either side by rounding.
+  int s = 0;
+  for (std::int64_t first = o.minEpochs; first * o.reductionFactor <= maxEpochs; first *= o.reductionFactor) ++s;
+  return s + 1;
+}
+
+int bracketOf(std::int64_t point, int brackets) {
+  if (brackets < 1 || point < 0)
+    throw Error(ErrorCategory::Internal, "bracketOf(" + std::to_string(point) + ", " + std::to_string(brackets) + ")");
+  return static_cast<int>(point % brackets);
+}
+
+std::vector<int> rungEpochs(const EarlyStoppingOptions& o, int maxEpochs, int bracket) {
+  checkHalving(o);
+  std::vector<int> out;
+  std::int64_t epoch = o.minEpochs;
+  for (int s = 0; s < bracket && epoch < maxEpochs; ++s) epoch *= o.reductionFactor;
+  for (; epoch < maxEpochs; epoch *= o.reductionFactor) out.push_back(static_cast<int>(epoch));
+  return out;
+}
+
+RungDecision rungDecision(int epoch, double value, std::span<const double> others, int reductionFactor) {
+  if (reductionFactor < 2)
+    throwConfig("search.early_stopping.reduction_factor must be >= 2 (got " + std::to_string(reductionFactor) + ")");
+  const auto finite = [](double v) { return std::isfinite(v) ? v : std::numeric_limits<double>::infinity(); };
+  std::vector<double> all;
+  all.reserve(others.size() + 1);
+  for (const double v : others) all.push_back(finite(v));
+  RungDecision d;
+  d.epoch = epoch;
+  d.value = finite(value);
+  all.push_back(d.value);
+  d.compared = all.size();
+  const std::size_t keep = std::max<std::size_t>(1, all.size() / static_cast<std::size_t>(reductionFactor));
+  std::nth_element(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(keep - 1), all.end());
+  d.cutoff = all[keep - 1];
+  d.stop = d.value > d.cutoff;
   return d;
 }
 

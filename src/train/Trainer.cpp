@@ -302,6 +302,8 @@ TrainResult Trainer::fit(const std::vector<Callback*>& callbacks) {
     stop = early_.epochsWithoutImprovement() >= cfg_.train.earlyStopping.patience;
     result.stoppedEarly = stop;
   }
+  for (const Callback* cb : callbacks)
+    if (!history_.empty() && cb->finishedBefore()) stop = result.stoppedEarly = true;
 
   for (int epoch = epochsDone_ + 1; epoch <= cfg_.train.epochs && !stop; ++epoch) {
     const auto te = Clock::now();

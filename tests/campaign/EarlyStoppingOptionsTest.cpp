@@ -65,3 +65,33 @@ TEST(EarlyStoppingOptions, ErrorsNameKeyAndValue) {
   e = errorOf(kBase + "[search.early_stopping]\nmin_complete = 2\n");
   EXPECT_NE(e.find("min_completed"), std::string::npos) << e;  // did you mean
 }
+
+// Successive halving's keys: defaults, read into the config, and the campaign-level checks (a
+// first rung that no item reaches, rungs from a searched train.epochs, eta < 2) refused by name.
+TEST(EarlyStoppingOptions, HalvingKeysAndChecks) {
+  const CampaignConfig d = parseCampaign(kBase, "es.toml");
+  EXPECT_EQ(d.search.earlyStopping.minEpochs, 1);
+  EXPECT_EQ(d.search.earlyStopping.reductionFactor, 3);
+  const CampaignConfig c = parseCampaign(
+      kBase + "[search.early_stopping]\nrule = \"hyperband\"\nmin_epochs = 2\nreduction_factor = 4\n", "es.toml",
+      {"train.epochs=20"});
+  EXPECT_EQ(c.search.earlyStopping.rule, hepsweep::search::StoppingRule::Hyperband);
+  EXPECT_EQ(c.search.earlyStopping.minEpochs, 2);
+  EXPECT_EQ(c.search.earlyStopping.reductionFactor, 4);
+  EXPECT_EQ(toToml(parseCampaign(toToml(c), "dump")), toToml(c));
+  EXPECT_EQ(parseCampaign(kBase, "es.toml", {"search.early_stopping.rule=asha"}).search.earlyStopping.rule,
+            hepsweep::search::StoppingRule::Asha);
+
+  std::string e = errorOf(kBase, {"search.early_stopping.rule=asha", "search.early_stopping.min_epochs=20",
+                                  "train.epochs=20"});
+  EXPECT_NE(e.find("search.early_stopping.min_epochs (20) below train.epochs (20)"), std::string::npos) << e;
+  e = errorOf(kBase + "\"train.epochs\" = [10, 20]\n", {"search.early_stopping.rule=hyperband"});
+  EXPECT_NE(e.find("searches"), std::string::npos) << e;
+  EXPECT_NE(e.find("train.epochs"), std::string::npos) << e;
+  e = errorOf(kBase, {"search.early_stopping.reduction_factor=1"});
+  EXPECT_NE(e.find("search.early_stopping.reduction_factor"), std::string::npos) << e;
+  // The median rule ignores the halving keys: min_epochs >= train.epochs is fine there.
+  EXPECT_EQ(errorOf(kBase, {"search.early_stopping.rule=median", "search.early_stopping.min_epochs=50",
+                            "train.epochs=20"}),
+            "");
+}

@@ -226,30 +226,34 @@ TEST(BayesCampaign, RanksByTheBackgroundEfficiencyObjective) {
   }
 }
 
-// With the median rule on, points whose folds it stopped are recorded in search.h5
+// With the median rule or asha on, points whose folds it stopped are recorded in search.h5
 // (points/stopped_folds = how many of the point's items carry stopped_by) and counted by status.
 // The space has a hopeless learning rate (1e-7) beside good ones, so some fold is stopped.
 TEST(BayesCampaign, RecordsPointsWithStoppedFolds) {
-  const fs::path dir = workDir("bayes_stopped");
-  const fs::path toml = writeCampaign(dir, 3, "", "\"train.learning_rate\" = [0.02, 0.01, 1e-7]\n",
-                                      "[search.early_stopping]\nrule = \"median\"\ngrace_epochs = 1\nmin_completed = 1\n");
-  CliRun r = run(kCli + " train " + toml.string() + " --set train.epochs=4 --quiet");
-  ASSERT_EQ(r.status, 0) << r.out;
-  const nlohmann::json points = pointsAndItems(dir / "run", 2);
-  ASSERT_EQ(points.size(), 3u);
-  std::int64_t stoppedPoints = 0, stoppedFolds = 0;
-  for (const auto& p : points) {
-    std::int64_t n = 0;
-    for (const auto& it : p["items"]) n += it["stopped"].get<bool>() ? 1 : 0;
-    EXPECT_EQ(p["stopped_folds"], n) << points.dump();
-    stoppedPoints += n > 0 ? 1 : 0;
-    stoppedFolds += n;
+  for (const std::string rule : {"rule = \"median\"\ngrace_epochs = 1\nmin_completed = 1\n",
+                                 "rule = \"asha\"\nmin_epochs = 1\nreduction_factor = 2\n"}) {
+    SCOPED_TRACE(rule);
+    const fs::path dir = workDir(rule.find("asha") == std::string::npos ? "bayes_stopped" : "bayes_stopped_asha");
+    const fs::path toml = writeCampaign(dir, 3, "", "\"train.learning_rate\" = [0.02, 0.01, 1e-7]\n",
+                                        "[search.early_stopping]\n" + rule);
+    CliRun r = run(kCli + " train " + toml.string() + " --set train.epochs=4 --quiet");
+    ASSERT_EQ(r.status, 0) << r.out;
+    const nlohmann::json points = pointsAndItems(dir / "run", 2);
+    ASSERT_EQ(points.size(), 3u);
+    std::int64_t stoppedPoints = 0, stoppedFolds = 0;
+    for (const auto& p : points) {
+      std::int64_t n = 0;
+      for (const auto& it : p["items"]) n += it["stopped"].get<bool>() ? 1 : 0;
+      EXPECT_EQ(p["stopped_folds"], n) << points.dump();
+      stoppedPoints += n > 0 ? 1 : 0;
+      stoppedFolds += n;
+    }
+    ASSERT_GT(stoppedFolds, 0) << "no fold was stopped: the test checks nothing; " << points.dump();
+    r = run(kCli + " status " + (dir / "run").string() + " --json");
+    ASSERT_EQ(r.status, 0) << r.out;
+    EXPECT_EQ(lastJson(r)["search"]["stopped_points"], stoppedPoints);
+    EXPECT_EQ(lastJson(r)["stopped"], stoppedFolds);
   }
-  ASSERT_GT(stoppedFolds, 0) << "no fold was stopped: the test checks nothing; " << points.dump();
-  r = run(kCli + " status " + (dir / "run").string() + " --json");
-  ASSERT_EQ(r.status, 0) << r.out;
-  EXPECT_EQ(lastJson(r)["search"]["stopped_points"], stoppedPoints);
-  EXPECT_EQ(lastJson(r)["stopped"], stoppedFolds);
 }
 
 // schedule = "rounds" interrupted part-way (kill -9 right after the first model-based point's

@@ -124,5 +124,5 @@ TEST(MedianRule, ShorterCompletedCurvesExtendFlat) {
 TEST(MedianRule, RejectsBadOptions) {
   EXPECT_THROW(MedianStoppingRule(medianOptions(0, 1)), Error);
   EXPECT_THROW(MedianStoppingRule(medianOptions(1, 0)), Error);
-  EXPECT_EQ(earlyStoppingRules(), (std::vector<std::string>{"none", "median"}));
+  EXPECT_EQ(earlyStoppingRules(), (std::vector<std::string>{"none", "median", "asha", "hyperband"}));
 }

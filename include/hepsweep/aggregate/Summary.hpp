@@ -26,6 +26,14 @@ struct ItemSummary {
   // Per-epoch history, for the loss curves.
   std::vector<double> trainLoss, valLoss, valAuc;
   std::string resultFile;         // path of its result.h5
+  // Successive halving ([search.early_stopping] asha, hyperband): the rungs it reached, from its
+  // rungs.txt (empty for other rules; not kept in summary.h5).
+  struct Rung {
+    int epoch = 0, bracket = 0;
+    double value = 0;  // its best per-epoch value so far there (val_loss, or 1 - val_auc)
+    bool stopped = false;
+  };
+  std::vector<Rung> rungs;
   std::int64_t campaignPoint = -1;  // point id inside its own run directory (point_id attribute)
 };
 

@@ -36,7 +36,7 @@ std::vector<Item> planItems(const CampaignConfig& c);
 std::unique_ptr<search::Searcher> makeSearcher(const CampaignConfig& c);
 // The items in `dir` as the search reads them (c.cv.folds items per point): a finished item's
 // objective is the metrics/objective of its result file, which must be c.search.objective's, and
-// it counts as stopped when the median rule stopped it; a failed item is a failure. Error(Input)
+// it counts as stopped when an early-stopping rule stopped it; a failed item is a failure. Error(Input)
 // naming the result file when it does not store c.search.objective.
 search::ItemResults searchItems(const CampaignConfig& c, const rundir::RunDirectory& dir);
 // A Bayesian campaign's search: restored from dir's search.h5 (new when there is none), every

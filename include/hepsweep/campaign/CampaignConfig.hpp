@@ -42,7 +42,7 @@ struct SearchConfig {
   // "bkg_eff@sig_eff=X".
   metrics::Objective objective;
   search::Space space;  // the [search.space] table, in file order
-  // [search.early_stopping]: stop poor items during training (median rule; off by default).
+  // [search.early_stopping]: stop poor items during training (median rule, asha or hyperband; off by default).
   search::EarlyStoppingOptions earlyStopping;
 };
 

@@ -13,6 +13,7 @@
 //   RUN/items/<id>/checkpoint.h5   the last finished epoch of an unfinished item
 //   RUN/items/<id>/heartbeat       touched every epoch by the rank writing the item
 //   RUN/items/<id>/log.txt         one line per epoch
+//   RUN/items/<id>/rungs.txt       successive halving: the item's value and decision per rung (Rungs.hpp)
 //   RUN/claims/<slice>/owner       host, pid and start of the process running that slice
 #include <cstdint>
 #include <filesystem>
@@ -41,6 +42,7 @@ class RunDirectory {
   std::filesystem::path failedFile(std::int64_t item) const { return itemDir(item) / "failed.txt"; }
   std::filesystem::path logFile(std::int64_t item) const { return itemDir(item) / "log.txt"; }
   std::filesystem::path heartbeatFile(std::int64_t item) const { return itemDir(item) / "heartbeat"; }
+  std::filesystem::path rungFile(std::int64_t item) const { return itemDir(item) / "rungs.txt"; }
 
   // Status from the files: done (result), failed (failed.txt), running (heartbeat younger than
   // `staleSeconds`), else pending (with or without a checkpoint).

@@ -15,7 +15,18 @@
 // The caller decides which curves are comparable (the campaign compares items of the same fold,
 // whose validation splits are the same) and which count as completed (runs that ended on their
 // own; runs stopped by this rule are not reference curves: they end early by construction).
+//
+// Asynchronous successive halving (ASHA, Li et al., MLSys 2020), as a stopping rule (as Ray Tune's
+// ASHAScheduler): rungs at epochs r, r*eta, r*eta^2, ... below the maximum R (train.epochs). When a
+// run reaches a rung it records its value there (its running best) and continues only if that value
+// is among the best max(1, floor(n / eta)) of the n values recorded at that rung so far by
+// comparable runs, itself included (a tie with the cutoff continues); otherwise it is stopped. Runs
+// that reach a rung early compare against few values: the first always continues (asynchronous
+// promotion, no waiting for a full rung). Hyperband (Li et al., JMLR 2018) runs brackets
+// s = 0 .. s_max, s_max = floor(log_eta(R / r)): bracket s has its first rung at r*eta^s, and point
+// i belongs to bracket i mod (s_max + 1); runs are compared within their bracket only.
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
@@ -23,13 +34,15 @@
 
 namespace hepsweep::search {
 
-enum class StoppingRule { None, Median };
-const char* toString(StoppingRule r);  // "none", "median"
+enum class StoppingRule { None, Median, Asha, Hyperband };
+const char* toString(StoppingRule r);  // "none", "median", "asha", "hyperband"
 
 struct EarlyStoppingOptions {
   StoppingRule rule = StoppingRule::None;  // None: off
-  int graceEpochs = 5;        // epochs every run trains before the rule may stop it (>= 1)
-  int minCompleted = 3;       // completed curves needed before the rule applies (>= 1)
+  int graceEpochs = 5;        // median: epochs every run trains before the rule may stop it (>= 1)
+  int minCompleted = 3;       // median: completed curves needed before the rule applies (>= 1)
+  int minEpochs = 1;          // asha, hyperband: r, the first rung (>= 1)
+  int reductionFactor = 3;    // asha, hyperband: eta, 1 / eta of the runs at a rung continue (>= 2)
 };
 
 // The rules EarlyStoppingOptions::rule accepts, in the order listed in messages.
@@ -70,5 +83,30 @@ class MedianStoppingRule {
   EarlyStoppingOptions options_;
   std::vector<std::vector<double>> completed_;  // running bests
 };
+
+// Successive halving's brackets for runs of at most `maxEpochs` epochs: 1 for asha, s_max + 1 for
+// hyperband (s_max = the largest s with r*eta^s <= maxEpochs; 0 when r >= maxEpochs). Error(Config)
+// for r < 1, eta < 2 or maxEpochs < 1.
+int haltingBrackets(const EarlyStoppingOptions& options, int maxEpochs);
+
+// The bracket of point `point` (0-based): point mod brackets.
+int bracketOf(std::int64_t point, int brackets);
+
+// The rung epochs of `bracket`, ascending: r*eta^(bracket + k) for k = 0, 1, ... while below
+// maxEpochs (a run that reaches maxEpochs is finished, not judged). Empty when none is.
+std::vector<int> rungEpochs(const EarlyStoppingOptions& options, int maxEpochs, int bracket);
+
+struct RungDecision {
+  bool stop = false;
+  int epoch = 0;             // the rung
+  double value = 0;          // the run's running best there
+  double cutoff = 0;         // the k-th best value at the rung, k = max(1, floor(compared / eta))
+  std::size_t compared = 0;  // values at the rung, the run's own included
+};
+
+// The decision of a run reaching rung `epoch` with running best `value`, given the values that
+// comparable runs recorded at that rung before it (`others`, not including its own). Non-finite
+// values count as +infinity. Error(Config) for eta < 2.
+RungDecision rungDecision(int epoch, double value, std::span<const double> others, int reductionFactor);
 
 }  // namespace hepsweep::search

@@ -220,6 +220,9 @@ class Callback {
   virtual ~Callback() = default;
   virtual CallbackResult onEpochEnd(const EpochRecord& rec, nn::Network& net) = 0;
   virtual void onTrainEnd(nn::Network& /*net*/) {}
+  // True when this callback had already stopped training at the epoch a resumed run starts from
+  // (its decision outlived the kill that came before the end): fit() then trains no epoch.
+  virtual bool finishedBefore() const { return false; }
 };
 
 // Keeps the weights of the best epoch by the monitored quantity, and stops after `patience`
