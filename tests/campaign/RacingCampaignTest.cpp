@@ -102,6 +102,26 @@ TEST(RacingCampaign, HopelessPointsAreRacedOutAfterFoldZero) {
   EXPECT_EQ(s["failed"], 0);
   EXPECT_NE(run(kCli + " status " + (dir / "run").string()).out.find("4 item(s) raced out"), std::string::npos);
 
+  // aggregate needs no --allow-incomplete: it ranks the complete points and lists the raced-out ones
+  // after them, with the folds they trained.
+  const CliRun agg = run(kCli + " aggregate " + (dir / "run").string() + " --no-report -o " +
+                         (dir / "summary.h5").string());
+  ASSERT_EQ(agg.status, 0) << agg.out;
+  EXPECT_NE(agg.out.find("4 item(s) raced out"), std::string::npos) << agg.out;
+  const fs::path py = dir / "points.py";
+  std::ofstream(py) << "import h5py, json, sys\n"
+                       "f = h5py.File(sys.argv[1])\np = f['points']\n"
+                       "print(json.dumps({'rank': p['rank'][:].tolist(), 'folds_done': p['folds_done'][:].tolist(),\n"
+                       "  'folds_raced_out': p['folds_raced_out'][:].tolist(), 'complete': p['complete'][:].tolist(),\n"
+                       "  'raced_out': len(f['raced_out'])}))\n";
+  const CliRun pts = run("/usr/bin/python3 " + py.string() + " " + (dir / "summary.h5").string());
+  ASSERT_EQ(pts.status, 0) << pts.out;
+  const auto p = lastJson(pts);
+  EXPECT_EQ(p["complete"], nlohmann::json({1, 1, 0, 0})) << p.dump();
+  EXPECT_EQ(p["folds_done"], nlohmann::json({3, 3, 1, 1})) << p.dump();
+  EXPECT_EQ(p["folds_raced_out"], nlohmann::json({0, 0, 2, 2})) << p.dump();
+  EXPECT_EQ(p["raced_out"], 4);
+
   // A second run with the same seed races out the same items; a rerun in place trains nothing.
   const fs::path again = workDir("racing_again");
   ASSERT_EQ(run(kCli + " train " + writeCampaign(again, kRacing).string() + " --quiet").status, 0);
@@ -144,4 +164,40 @@ TEST(RacingCampaign, KillNineAfterADecisionResumes) {
   EXPECT_EQ(lastJson(again)["raced_out"], 4);
   expectRaced(dir / "run");
   EXPECT_EQ(statusOf(dir / "run")["pending"], 0);
+}
+
+// A Bayesian search in rounds with racing: a raced-out point is observed (not left pending) with
+// the mean of the folds it trained, so the search reaches its budget.
+TEST(RacingCampaign, BayesRoundsObserveRacedOutPoints) {
+  const fs::path dir = workDir("racing_bayes");
+  const fs::path p = dir / "campaign.toml";
+  std::ofstream(p) << "seed = 5\n[data]\nfile = \"" << exampleData().string()
+                   << "\"\nsplit = { train = 0.6, val = 0.2, test = 0.2 }\n"
+                      "[model]\nwidths = [8]\n[train]\nbatch_size = 64\nepochs = 3\nearly_stopping = { enabled = false }\n"
+                      "[output]\ndir = \"" << (dir / "run").string() << "\"\n[cv]\nfolds = 3\n"
+                      "[search]\nmethod = \"bayes\"\nschedule = \"rounds\"\nbudget = 6\ninitial_points = 6\n"
+                   << kRacing << "[search.space]\n\"train.learning_rate\" = { min = 1e-7, max = 0.05, log = true }\n";
+  const CliRun r = run(kCli + " train " + p.string() + " --json --quiet");
+  ASSERT_EQ(r.status, 0) << r.out;
+  const auto s = statusOf(dir / "run");
+  EXPECT_EQ(s["search"]["observed"], 6) << s.dump();
+  EXPECT_EQ(s["pending"], 0) << s.dump();
+  // search.h5's objective of each point is the mean of the result files it has.
+  const fs::path py = dir / "check.py";
+  std::ofstream(py) << "import h5py, sys, os\n"
+                       "d = sys.argv[1]; f = h5py.File(d + '/search.h5'); bad = 0; raced = 0\n"
+                       "for i, (pid, obj) in enumerate(zip(f['points/id'][:], f['points/objective'][:])):\n"
+                       "    vals = []\n"
+                       "    for fold in range(3):\n"
+                       "        item = d + '/items/%06d/' % (pid * 3 + fold)\n"
+                       "        if os.path.exists(item + 'raced_out.txt'): raced += 1; continue\n"
+                       "        vals.append(float(h5py.File(item + 'result.h5')['metrics/objective'][()]))\n"
+                       "    bad += abs(sum(vals) / len(vals) - obj) > 1e-12\n"
+                       "print(bad, raced)\n";
+  const CliRun chk = run("/usr/bin/python3 " + py.string() + " " + (dir / "run").string());
+  ASSERT_EQ(chk.status, 0) << chk.out;
+  int bad = -1, raced = -1;
+  ASSERT_EQ(std::sscanf(chk.out.c_str(), "%d %d", &bad, &raced), 2) << chk.out;
+  EXPECT_EQ(bad, 0) << chk.out;
+  EXPECT_EQ(raced, s["raced_out"].get<int>());
 }
