@@ -313,13 +313,21 @@ Summary collect(const std::vector<std::string>& runDirs, const CollectOptions& o
   std::map<std::string, std::int64_t> pointIndex;
   std::vector<Parameters> pointParameters;
   std::map<std::pair<std::int64_t, int>, std::size_t> seen;  // (point, fold) -> index into items
+  std::vector<std::string> racedOutKeys;  // the point of each raced-out item
   for (const RunInfo& run : runs) {
     for (std::int64_t id : itemIds(run)) {
       const rundir::RunDirectory layout(run.dir);
       const std::string result = resultFileOf(run, id).string();
       if (!fs::exists(result)) {
         const fs::path failed = layout.failedFile(id);
-        if (fs::exists(failed)) {
+        if (fs::exists(layout.racedOutFile(id))) {
+          // Skipped on purpose by racing: its point is listed with the folds it trained, ranked
+          // after the complete points.
+          std::string reason = readText(layout.racedOutFile(id));
+          while (!reason.empty() && (reason.back() == '\n' || reason.back() == '\r')) reason.pop_back();
+          s.racedOut.push_back(layout.racedOutFile(id).string() + ": " + reason);
+          if (const auto m = run.manifest.find(id); m != run.manifest.end()) racedOutKeys.push_back(pointKey(m->second.overrides));
+        } else if (fs::exists(failed)) {
           std::string reason = readText(failed);
           while (!reason.empty() && (reason.back() == '\n' || reason.back() == '\r')) reason.pop_back();
           problems.push_back(failed.string() + ": failed: " + reason);
@@ -368,6 +376,8 @@ Summary collect(const std::vector<std::string>& runDirs, const CollectOptions& o
     ps.point = static_cast<std::int64_t>(p);
     ps.parameters = pointParameters[p];
     ps.foldsExpected = s.folds;
+    for (const auto& key : racedOutKeys)
+      if (const auto at = pointIndex.find(key); at != pointIndex.end() && at->second == ps.point) ++ps.foldsRacedOut;
     std::vector<double> objectives;
     std::vector<std::string> names;
     std::map<std::string, std::vector<double>> values;
@@ -390,6 +400,7 @@ Summary collect(const std::vector<std::string>& runDirs, const CollectOptions& o
   }
   // NaN objectives (should a file hold one) rank last rather than breaking the ordering.
   std::sort(s.points.begin(), s.points.end(), [](const PointSummary& a, const PointSummary& b) {
+    if (a.complete() != b.complete()) return a.complete();  // the ranking is of complete points
     const double x = std::isnan(a.objectiveMean) ? std::numeric_limits<double>::infinity() : a.objectiveMean;
     const double y = std::isnan(b.objectiveMean) ? std::numeric_limits<double>::infinity() : b.objectiveMean;
     if (x != y) return x < y;

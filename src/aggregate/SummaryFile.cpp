@@ -88,6 +88,7 @@ void writePoints(const Group& g, const Summary& s, const std::vector<std::string
                    h5::column<std::int64_t>("folds_done", &PointSummary::foldsDone),
                    h5::column<std::int64_t>("folds_expected", &PointSummary::foldsExpected),
                    h5::column<std::int64_t>("complete", [](const PointSummary& p) { return p.complete() ? 1 : 0; }),
+                   h5::column<std::int64_t>("folds_raced_out", &PointSummary::foldsRacedOut),
                    h5::column<double>("objective_mean", &PointSummary::objectiveMean),
                    h5::column<double>("objective_std", &PointSummary::objectiveStd));
   for (const auto& m : metrics) {
@@ -265,6 +266,7 @@ void writeSummaryFile(const std::string& path, const Summary& s, const std::stri
     f.setAttr("best_point", s.bestPoint);
     strings(f, "run_dirs", s.runDirs);
     strings(f, "incomplete", s.incomplete);
+    strings(f, "raced_out", s.racedOut);
     strings(f, "parameter_names", params);
     strings(f, "metric_names", metrics);
     writeItems(f.createGroup("items"), s, params, metrics);

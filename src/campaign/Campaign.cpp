@@ -203,7 +203,8 @@ SliceWork claimSlice(const CampaignConfig& c, const std::string& campaignToml, d
           s = ItemStatus::Pending;
         }
       }
-      if (s == ItemStatus::Done || (s == ItemStatus::Failed && !options.retryFailed)) continue;
+      if (s == ItemStatus::Done || s == ItemStatus::RacedOut || (s == ItemStatus::Failed && !options.retryFailed))
+        continue;
       work.pending.push_back(it.id);
     }
   });
@@ -236,6 +237,7 @@ RunSummary summarise(const std::vector<Item>& items, const RunDirectory& dir, co
     const ItemStatus s = dir.status(it.id, 0);
     summary.done += s == ItemStatus::Done;
     summary.failed += s == ItemStatus::Failed;
+    summary.racedOut += s == ItemStatus::RacedOut;
   }
   // Items trained by this job: each group's leader counts its own.
   std::int64_t ran[1] = {groups.leader ? ranHere : 0};
@@ -246,7 +248,7 @@ RunSummary summarise(const std::vector<Item>& items, const RunDirectory& dir, co
     if (busy >= 0) summary.groupBusySeconds.push_back(busy);
   std::int64_t stopped[1] = {interrupted ? 1 : 0};
   world.allreduce(std::span<std::int64_t>(stopped, 1), dist::ReduceOp::Max);
-  summary.interrupted = stopped[0] != 0 && summary.done + summary.failed < summary.total;
+  summary.interrupted = stopped[0] != 0 && summary.done + summary.failed + summary.racedOut < summary.total;
   return summary;
 }
 
@@ -332,12 +334,20 @@ RunSummary runItems(const CampaignConfig& c, const std::string& campaignToml, di
   double busySeconds = 0;
   bool interrupted = false;
   {
+    // Racing needs one job to hand out all of a point's folds: a slice (--items I/N) only skips the
+    // items already raced out.
+    const bool racing = c.search.racing.enabled && options.sliceCount == 1;
     const std::unique_ptr<ItemSource> source =
-        makeSource ? makeSource(work.pending, job.stamp) : std::make_unique<QueueSource>(world, items, work.pending);
+        makeSource    ? makeSource(work.pending, job.stamp)
+        : racing      ? makeRacingSource(c, world, items, work.pending, options, log)
+                      : std::make_unique<QueueSource>(world, items, work.pending);
     progress.report(true);
     while (!(interrupted = stopAgreed(*groups.group, options))) {
       const std::optional<Item> next = source->next(*groups.group, groups.leader);
-      if (!next) break;
+      if (!next) {
+        interrupted = stopAgreed(*groups.group, options);  // a racing source gives up waiting on a stop
+        break;
+      }
       const auto itemStart = Clock::now();
       const ItemRunner::Outcome outcome = runner.run(*next, [&] {
         source->poll();
@@ -419,6 +429,7 @@ search::ItemResults searchItems(const CampaignConfig& c, const RunDirectory& dir
       }
     }
     if (fs::exists(root->failedFile(id))) return search::ItemOutcome{};
+    if (fs::exists(root->racedOutFile(id))) return search::ItemOutcome{std::nullopt, false, true};
     return std::nullopt;
   };
   return {c.cv.folds, read};

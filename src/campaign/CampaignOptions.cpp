@@ -118,6 +118,15 @@ std::vector<OptionSpec<CampaignConfig>> campaignOptions() {
                                 "bayes with several rank groups: propose a point whenever a group runs out of items "
                                 "(groups stay busy; proposals depend on the finishing order), or in rounds of one "
                                 "point per group (groups wait for the slowest; exactly reproducible)"));
+  out.push_back(boolOption<C>("search.racing.enabled", HEPSWEEP_FIELD(search.racing.enabled),
+                              "Race points across folds: train fold 0 first and each further fold only while the point "
+                              "can still be the best (mean - z * pooled fold spread / sqrt(folds) not worse than the "
+                              "best complete point's mean); skipped folds are recorded as raced out (docs/search.md)"));
+  out.push_back(floatOption<C>("search.racing.z", HEPSWEEP_FIELD(search.racing.z), atLeast(0),
+                               "racing: standard errors between a point's mean and the bound compared with the best "
+                               "(1.645: one-sided 95 %; larger races out fewer points)"));
+  out.push_back(intOption<C>("search.racing.min_folds", HEPSWEEP_FIELD(search.racing.minFolds), atLeast(1),
+                             "racing: folds every point trains before it may be raced out"));
   out.push_back(enumOption<C>("search.early_stopping.rule", HEPSWEEP_FIELD(search.earlyStopping.rule),
                                 std::vector{search::StoppingRule::None, search::StoppingRule::Median,
                                             search::StoppingRule::Asha, search::StoppingRule::Hyperband},
@@ -225,6 +234,13 @@ void validateCampaignImpl(const CampaignConfig& c, const std::string& context) {
   }
   checkPoints(c, in);
   checkHalving(c, in);
+  if (s.racing.enabled && c.cv.folds < 2)
+    throwConfig("search.racing races points across their folds but cv.folds = " + std::to_string(c.cv.folds) + in +
+                "; set cv.folds >= 2, or racing.enabled = false");
+  if (s.racing.enabled && s.method == SearchMethod::Bayes && s.schedule == BayesSchedule::Asynchronous)
+    throwConfig("search.racing needs search.schedule = \"rounds\" with search.method = \"bayes\"" + in +
+                ": the asynchronous schedule hands out every fold of a point without waiting for the previous "
+                "one; set schedule = \"rounds\" in [search], or racing.enabled = false");
 }
 
 }  // namespace

@@ -63,6 +63,13 @@ class ItemSource {
 using MakeItemSource =
     std::function<std::unique_ptr<ItemSource>(std::vector<std::int64_t> pending, const JobStamp& stamp)>;
 
+// Racing across folds (search.racing, RacingSource.cpp): each point's folds in order, each handed
+// out once the previous one finished and the point is still in the race; the items it skips are
+// marked raced out in the run directory. Collective over `world`; `pending` in id order.
+std::unique_ptr<ItemSource> makeRacingSource(const CampaignConfig& c, dist::Communicator& world,
+                                             const std::vector<Item>& items, std::vector<std::int64_t> pending,
+                                             const RunOptions& options, const Logger& log);
+
 // The job's data, loaded by the first pass that has items to train and kept for the passes after
 // it (the rounds of a Bayesian search). get() is collective: every rank calls it at the same point.
 class JobData {

@@ -135,7 +135,7 @@ void ProgressReporter::report(bool force) {
   const double since = std::chrono::duration<double>(Clock::now() - last_).count();
   if (!force && since < options_.progressSeconds) return;
   last_ = Clock::now();
-  std::int64_t done = 0, failed = 0, running = 0, total = 0;
+  std::int64_t done = 0, failed = 0, running = 0, total = 0, racedOut = 0;
   for (const auto& it : items_) {  // an asynchronous search adds items as it goes
     if (it.id % options_.sliceCount != options_.sliceIndex) continue;
     ++total;
@@ -143,12 +143,13 @@ void ProgressReporter::report(bool force) {
       case ItemStatus::Done: ++done; break;
       case ItemStatus::Failed: ++failed; break;
       case ItemStatus::Running: ++running; break;
+      case ItemStatus::RacedOut: ++racedOut; break;
       case ItemStatus::Pending: break;
     }
   }
   const double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
   const std::int64_t ranNow = done + failed - alreadyFinished_;
-  const std::int64_t left = total - done - failed;
+  const std::int64_t left = total - done - failed - racedOut;  // raced-out items never train
   const double eta = ranNow > 0 ? elapsed / static_cast<double>(ranNow) * static_cast<double>(left) : -1;
   options_.progress.info("[" + slice_ + "] items " + std::to_string(done) + " done, " + std::to_string(running) +
                          " running, " + std::to_string(failed) + " failed of " + std::to_string(total) +

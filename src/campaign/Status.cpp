@@ -71,6 +71,10 @@ StatusReport campaignStatus(const fs::path& runDir) {
         ++r.failed;
         r.failures.emplace_back(id, str::trim(dir.failureReason(id).value_or("")));
         break;
+      case ItemStatus::RacedOut:
+        ++r.racedOut;
+        r.racedOutItems.push_back(id);
+        break;
       case ItemStatus::Pending:
         ++r.pending;
         r.pendingItems.push_back(id);

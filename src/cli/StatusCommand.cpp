@@ -58,9 +58,9 @@ int statusCommand(const Args& args, dist::Environment&) {
   po::options_description opts(
       "usage: hepsweep status RUN_DIR [options]\n\n"
       "Count the items of a campaign that are done, running (a heartbeat in the last 10 minutes),\n"
-      "failed (with the reason) and pending. Reads only the run directory's files.\n\noptions");
+      "failed (with the reason), pending and raced out (search.racing). Reads only the run directory's files.\n\noptions");
   opts.add_options()("help,h", "print this help and exit")(
-      "json", "print one JSON object with total, done, stopped, stopped_items, running, failed, pending, failures, pending_items, invalid, invalid_items, problems and search (a Bayesian search's progress and best point, or null)");
+      "json", "print one JSON object with total, done, stopped, stopped_items, running, failed, pending, raced_out, raced_out_items, failures, pending_items, invalid, invalid_items, problems and search (a Bayesian search's progress and best point, or null)");
   std::string runDir;
   po::variables_map vm;
   if (!parseArgs(args, opts, runDir, vm)) return 0;
@@ -83,6 +83,8 @@ int statusCommand(const Args& args, dist::Environment&) {
     j["running"] = r.running;
     j["failed"] = r.failed;
     j["pending"] = r.pending;
+    j["raced_out"] = r.racedOut;
+    j["raced_out_items"] = r.racedOutItems;
     nlohmann::ordered_json failures = nlohmann::ordered_json::array();
     for (const auto& [item, reason] : r.failures) failures.push_back({{"item", item}, {"reason", reason}});
     j["failures"] = failures;
@@ -102,6 +104,9 @@ int statusCommand(const Args& args, dist::Environment&) {
   if (r.stopped > 0)
     std::printf("  %lld of the done items were stopped early by the [search.early_stopping] rule\n",
                 static_cast<long long>(r.stopped));
+  if (r.racedOut > 0)
+    std::printf("  %lld item(s) raced out (search.racing: their points lost the race across folds; never trained)\n",
+                static_cast<long long>(r.racedOut));
   for (const auto& [item, reason] : r.failures) std::printf("  item %lld failed: %s\n", static_cast<long long>(item), reason.c_str());
   if (r.invalid > 0)
     std::printf("%lld item(s) have an invalid result file (the next `hepsweep train` moves it aside and trains the "

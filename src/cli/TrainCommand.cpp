@@ -158,6 +158,7 @@ int runCampaignCommand(const campaign::CampaignConfig& c, const po::variables_ma
     j["total"] = s.total;
     j["done"] = s.done;
     j["failed"] = s.failed;
+    j["raced_out"] = s.racedOut;
     j["ran_here"] = s.ranHere;
     j["seconds"] = s.seconds;
     std::cout << j.dump() << std::endl;
@@ -165,6 +166,8 @@ int runCampaignCommand(const campaign::CampaignConfig& c, const po::variables_ma
     std::printf("campaign: %lld of %lld items done, %lld failed (%lld run now) in %.1f s; run directory %s\n",
                 static_cast<long long>(s.done), static_cast<long long>(s.total), static_cast<long long>(s.failed),
                 static_cast<long long>(s.ranHere), s.seconds, s.runDir.string().c_str());
+    if (s.racedOut > 0)
+      std::printf("racing: %lld items raced out (search.racing; never trained)\n", static_cast<long long>(s.racedOut));
     if (s.failed > 0)
       std::printf("see `hepsweep status %s` for the failures (exit status %d)\n", s.runDir.string().c_str(),
                   campaign::kFailedItemsExitCode);

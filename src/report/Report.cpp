@@ -21,6 +21,8 @@ std::string textSummary(const Summary& s) {
   o << (s.singleTraining ? "hepsweep summary of a single training: " : "hepsweep campaign summary: ") << (s.runDirs.empty() ? std::string("(no run directory)") : str::join(s.runDirs, ", ")) << "\n";
   o << "  " << s.points.size() << " points, " << s.items.size() << " items";
   if (!s.incomplete.empty()) o << ", " << s.incomplete.size() << " incomplete item(s) left out";
+  if (!s.racedOut.empty())
+    o << ", " << s.racedOut.size() << " item(s) raced out (search.racing; their points rank after the complete ones)";
   const metrics::ObjectiveDisplay obj = metrics::displayObjective(s.objective);
   o << "; ranked by " << obj.quantity << " (objective " << s.objective << ", "
     << (obj.higherIsBetter ? "higher" : "lower") << " is better)\n";

@@ -121,7 +121,8 @@ std::string Builder::html(const std::string& finalDir) const {
       for (std::size_t k = 0; k < keys.size(); ++k) r.push_back(shown[k][i]);
       r.push_back(pm(obj.shown(p.objectiveMean), p.objectiveStd));
       r.push_back(p.foldsExpected > 0 && p.foldsDone != p.foldsExpected
-                      ? std::to_string(p.foldsDone) + " of " + std::to_string(p.foldsExpected) + " (incomplete)"
+                      ? std::to_string(p.foldsDone) + " of " + std::to_string(p.foldsExpected) +
+                            (p.foldsRacedOut > 0 ? " (raced out)" : " (incomplete)")
                       : std::to_string(p.foldsDone));
       for (const auto& m : metricNames) {
         std::string cell;

@@ -34,6 +34,7 @@ const char* toString(ItemStatus s) {
     case ItemStatus::Running: return "running";
     case ItemStatus::Done: return "done";
     case ItemStatus::Failed: return "failed";
+    case ItemStatus::RacedOut: return "raced out";
   }
   return "?";
 }
@@ -72,6 +73,7 @@ fs::path RunDirectory::itemDir(std::int64_t item) const {
 ItemStatus RunDirectory::status(std::int64_t item, double staleSeconds) const {
   if (fs::exists(resultFile(item))) return ItemStatus::Done;
   if (fs::exists(failedFile(item))) return ItemStatus::Failed;
+  if (fs::exists(racedOutFile(item))) return ItemStatus::RacedOut;
   if (ageSeconds(heartbeatFile(item)) < staleSeconds) {
     // A heartbeat written on this host by a process that is gone (killed) is no longer running.
     std::string host;
@@ -93,6 +95,11 @@ void RunDirectory::markFailed(std::int64_t item, const std::string& reason) cons
   writeTextFile(failedFile(item), reason + "\n");
   std::error_code ec;
   fs::remove(heartbeatFile(item), ec);
+}
+
+void RunDirectory::markRacedOut(std::int64_t item, const std::string& reason) const {
+  fs::create_directories(itemDir(item));
+  writeTextFile(racedOutFile(item), reason + "\n");
 }
 
 void RunDirectory::touchHeartbeat(std::int64_t item) const {

@@ -100,6 +100,7 @@ std::optional<PointResult> pointResult(std::int64_t point, const ItemResults& it
   for (int fold = 0; fold < items.folds; ++fold) {
     const std::optional<ItemOutcome> item = items.read(point * items.folds + fold);
     if (!item) return std::nullopt;
+    if (item->racedOut) continue;
     if (!item->objective || !std::isfinite(*item->objective)) failed = true;
     else values.push_back(*item->objective);
     r.stoppedFolds += item->stopped ? 1 : 0;
@@ -107,11 +108,13 @@ std::optional<PointResult> pointResult(std::int64_t point, const ItemResults& it
   if (failed) return r;
   double sum = 0;
   for (const double v : values) sum += v;
-  r.objective = sum / items.folds;
-  if (items.folds >= 2) {
+  if (values.empty()) return r;  // every fold raced out: cannot happen (fold 0 always trains); failed if it did
+  const auto n = static_cast<double>(values.size());
+  r.objective = sum / n;
+  if (values.size() >= 2) {
     double ss = 0;
     for (const double v : values) ss += (v - *r.objective) * (v - *r.objective);
-    r.standardError = std::sqrt(ss / (items.folds - 1)) / std::sqrt(static_cast<double>(items.folds));
+    r.standardError = std::sqrt(ss / (n - 1)) / std::sqrt(n);
   }
   return r;
 }

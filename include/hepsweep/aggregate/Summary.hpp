@@ -43,8 +43,13 @@ struct PointSummary {
   int foldsDone = 0;
   double objectiveMean = 0, objectiveStd = 0;          // over folds (std with ddof = 1; 0 for one fold)
   std::vector<std::pair<std::string, double>> metricMean, metricStd;
-  int rank = 0;  // 1 = best by objectiveMean
-  int foldsExpected = 0;  // the campaign's cv.folds; foldsDone < foldsExpected only with --allow-incomplete
+  // 1 = best by objectiveMean among the complete points; incomplete points (raced out, or
+  // --allow-incomplete) rank after every complete one, by their partial mean.
+  int rank = 0;
+  // The campaign's cv.folds; foldsDone < foldsExpected when racing (search.racing) skipped folds or
+  // under --allow-incomplete.
+  int foldsExpected = 0;
+  int foldsRacedOut = 0;  // folds racing across folds skipped: the mean is over the foldsDone trained
   bool complete() const { return foldsDone == foldsExpected; }
 };
 
@@ -137,6 +142,7 @@ struct Summary {
   std::int64_t nSignal = 0, nBackground = 0, nTrain = 0, nVal = 0, nTest = 0;
   double wallSeconds = 0;                // sum of the items' training seconds
   std::vector<std::string> incomplete;   // items skipped under --allow-incomplete, with why
+  std::vector<std::string> racedOut;     // items racing across folds skipped (search.racing), with why
 
   std::vector<ItemSummary> items;        // in (run dir, item id) order: the search trace
   std::vector<PointSummary> points;      // sorted by rank

@@ -71,6 +71,7 @@ inline constexpr int kFailedItemsExitCode = 6;
 
 struct RunSummary {
   std::int64_t total = 0, done = 0, failed = 0, ranHere = 0;
+  std::int64_t racedOut = 0;  // items racing across folds skipped (search.racing): never trained
   double seconds = 0;
   std::filesystem::path runDir;
   bool interrupted = false;  // stopped on RunOptions::stopRequested with items left to do
@@ -97,6 +98,9 @@ struct StatusReport {
   // Done items that [search.early_stopping]'s rule stopped (counted in `done` too).
   std::int64_t stopped = 0;
   std::vector<std::int64_t> stoppedItems;
+  // Items racing across folds (search.racing) skipped: never trained, not pending, not failed.
+  std::int64_t racedOut = 0;
+  std::vector<std::int64_t> racedOutItems;
   std::vector<std::pair<std::int64_t, std::string>> failures;  // item, reason
   std::vector<std::int64_t> pendingItems;
 };

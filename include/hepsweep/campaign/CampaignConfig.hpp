@@ -10,6 +10,7 @@
 #include "hepsweep/metrics/Objective.hpp"
 #include "hepsweep/search/Bayes.hpp"
 #include "hepsweep/search/EarlyStopping.hpp"
+#include "hepsweep/search/Racing.hpp"
 #include "hepsweep/search/Space.hpp"
 #include "hepsweep/train/Config.hpp"
 
@@ -44,6 +45,9 @@ struct SearchConfig {
   search::Space space;  // the [search.space] table, in file order
   // [search.early_stopping]: stop poor items during training (median rule, asha or hyperband; off by default).
   search::EarlyStoppingOptions earlyStopping;
+  // [search.racing]: train a point's folds one after the other and skip the rest once it cannot be
+  // the best (search/Racing.hpp; off by default).
+  search::RacingOptions racing;
 };
 
 // Where a job keeps the campaign's data while it trains items (docs/train.md, "Memory"):

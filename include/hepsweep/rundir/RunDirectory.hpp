@@ -10,6 +10,7 @@
 //   RUN/manifest.h5                items (id, point, fold, overrides), seed, version, input sha256
 //   RUN/items/<id>/result.h5       a finished item (its existence means done)
 //   RUN/items/<id>/failed.txt      a failed item and why
+//   RUN/items/<id>/raced_out.txt   an item skipped by racing across folds (search.racing) and why
 //   RUN/items/<id>/checkpoint.h5   the last finished epoch of an unfinished item
 //   RUN/items/<id>/heartbeat       touched every epoch by the rank writing the item
 //   RUN/items/<id>/log.txt         one line per epoch
@@ -23,7 +24,9 @@
 
 namespace hepsweep::rundir {
 
-enum class ItemStatus { Pending, Running, Done, Failed };
+// RacedOut: never trained, on purpose: its point lost the race across folds (search.racing), so
+// it is neither pending (no run trains it) nor failed.
+enum class ItemStatus { Pending, Running, Done, Failed, RacedOut };
 const char* toString(ItemStatus s);
 
 class RunDirectory {
@@ -43,13 +46,16 @@ class RunDirectory {
   std::filesystem::path logFile(std::int64_t item) const { return itemDir(item) / "log.txt"; }
   std::filesystem::path heartbeatFile(std::int64_t item) const { return itemDir(item) / "heartbeat"; }
   std::filesystem::path rungFile(std::int64_t item) const { return itemDir(item) / "rungs.txt"; }
+  std::filesystem::path racedOutFile(std::int64_t item) const { return itemDir(item) / "raced_out.txt"; }
 
-  // Status from the files: done (result), failed (failed.txt), running (heartbeat younger than
+  // Status from the files: done (result), failed (failed.txt), raced out (raced_out.txt), running (heartbeat younger than
   // `staleSeconds`), else pending (with or without a checkpoint).
   ItemStatus status(std::int64_t item, double staleSeconds = 600) const;
   std::optional<std::string> failureReason(std::int64_t item) const;
 
   void markFailed(std::int64_t item, const std::string& reason) const;
+  // Records that racing skips the item (written once, by the hand-out that decided it).
+  void markRacedOut(std::int64_t item, const std::string& reason) const;
   void touchHeartbeat(std::int64_t item) const;
   void appendLog(std::int64_t item, const std::string& line) const;
   // Remove everything hepsweep wrote (campaign, manifest, items, claims); other files stay.

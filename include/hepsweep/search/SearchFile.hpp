@@ -41,6 +41,9 @@ std::optional<std::string> readSearchStateJson(const std::filesystem::path& path
 struct ItemOutcome {
   std::optional<double> objective;  // the item's validation objective; nullopt: the item failed
   bool stopped = false;             // the early-stopping rule cut its training short
+  // Never trained: racing across folds (Racing.hpp) skipped it. The point's result is then the
+  // mean over the folds it trained.
+  bool racedOut = false;
 };
 
 // The campaign's items as the search sees them. The campaign supplies `read` (it knows the
@@ -51,10 +54,12 @@ struct ItemResults {
 };
 
 struct PointResult {
-  std::optional<double> objective;  // mean over folds; nullopt: a fold failed or was not finite
+  // Mean over the folds trained (all of them, unless racing skipped some); nullopt: a fold failed
+  // or was not finite.
+  std::optional<double> objective;
   std::int64_t stoppedFolds = 0;
-  // With 2 or more folds: the standard error of the mean, s / sqrt(folds) with s the folds'
-  // sample standard deviation (n - 1); nullopt with one fold or a failure.
+  // With 2 or more folds trained: the standard error of the mean, s / sqrt(n) with s the sample
+  // standard deviation (n - 1) of the n folds trained; nullopt with one fold or a failure.
   std::optional<double> standardError{};
 };
 

@@ -1,0 +1,168 @@
+// Racing across folds (search.racing) as an item source for runItems: a point's folds are handed
+// out one after the other, each only once the previous one has finished and the point is still in
+// the race (search/Racing.hpp). The decision is taken by the group that asks for work, under a lock
+// shared by all ranks, from the result files: no rank is dedicated to it, and what it decided is in
+// the run directory (raced_out.txt of each skipped item), so a resume after kill -9 neither trains
+// those items nor forgets the decision.
+#include <chrono>
+#include <filesystem>
+#include <cstdio>
+#include <map>
+#include <span>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "CampaignRun.hpp"
+#include "hepsweep/core/Error.hpp"
+#include "hepsweep/core/Strings.hpp"
+#include "hepsweep/dist/SharedLock.hpp"
+#include "hepsweep/search/Racing.hpp"
+#include "hepsweep/search/SearchFile.hpp"
+
+namespace fs = std::filesystem;
+
+namespace hepsweep::campaign::detail {
+namespace {
+
+class RacingSource final : public ItemSource {
+ public:
+  // Collective over `world`. `pending`: the items of this pass still to train, in id order; register
+  // i of the lock is 1 once pending[i] was handed out in this job.
+  RacingSource(const CampaignConfig& c, dist::Communicator& world, const std::vector<Item>& items,
+               std::vector<std::int64_t> pending, const RunOptions& options, const Logger& log)
+      : c_(c), dir_(c.run.output.dir), items_(items), pending_(std::move(pending)), options_(options), log_(log),
+        results_(searchItems(c, dir_)), lock_(dist::makeSharedLock(world, std::max<std::size_t>(1, pending_.size()))) {}
+
+  std::optional<Item> next(dist::Communicator& group, bool leader) override {
+    // "" nothing left; "I<index>" the pending item; "E<category> <message>" the leader's error.
+    std::string message;
+    if (leader) {
+      try {
+        message = waitForItem();
+      } catch (const Error& e) {
+        message = "E" + std::to_string(static_cast<int>(e.category())) + " " + e.what();
+      }
+    }
+    group.broadcast(message, 0);
+    if (message.empty()) return std::nullopt;
+    if (message[0] == 'E') {
+      const auto space = message.find(' ');
+      throw Error(static_cast<ErrorCategory>(std::stoi(message.substr(1, space - 1))), message.substr(space + 1));
+    }
+    return items_.at(static_cast<std::size_t>(pending_.at(std::stoul(message.substr(1)))));
+  }
+
+  void poll() override { lock_->poll(); }
+
+ private:
+  enum class Claim { Item, Wait, None };
+
+  // The leader's loop: a group waits (polling, so other groups' lock requests progress) only while
+  // every remaining item waits for a fold still training on another group.
+  std::string waitForItem() {
+    for (;;) {
+      std::size_t index = 0;
+      const Claim claim = claimOne(index);
+      if (claim == Claim::Item) return "I" + std::to_string(index);
+      if (claim == Claim::None) return {};
+      if (options_.stopRequested != nullptr && options_.stopRequested->load()) return {};
+      const auto until = Clock::now() + std::chrono::milliseconds(200);
+      while (Clock::now() < until) {
+        lock_->poll();
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+    }
+  }
+
+  // A finished item's outcome (cached: a result file does not change once written); nullopt while
+  // it is unfinished.
+  std::optional<search::ItemOutcome> outcome(std::int64_t id) {
+    if (const auto it = finished_.find(id); it != finished_.end()) return it->second;
+    auto o = results_.read(id);
+    if (o) finished_.emplace(id, *o);
+    return o;
+  }
+
+  Claim claimOne(std::size_t& index) {
+    const int k = c_.cv.folds;
+    dist::SharedLock::Guard guard = lock_->acquire();
+    // Every point's finished folds, for the reference (best complete mean, pooled spread).
+    const std::size_t pointCount = items_.size() / static_cast<std::size_t>(k);
+    std::vector<search::RacePoint> points(pointCount);
+    std::vector<int> finishedFolds(pointCount, 0);  // folds finished in a row from fold 0 (done, failed or raced out)
+    std::vector<bool> racedOut(pointCount, false);
+    for (const Item& it : items_) {
+      const auto p = static_cast<std::size_t>(it.point);
+      const auto o = outcome(it.id);
+      if (!o) continue;
+      if (o->racedOut) racedOut[p] = true;
+      else if (o->objective) points[p].folds.push_back(*o->objective);
+      else points[p].failed = true;
+      if (finishedFolds[p] == it.fold) ++finishedFolds[p];
+    }
+    const search::RaceReference reference = search::raceReference(points, k);
+
+    bool inFlight = false;
+    for (std::size_t i = 0; i < pending_.size(); ++i) {
+      const Item& it = items_.at(static_cast<std::size_t>(pending_[i]));
+      const auto p = static_cast<std::size_t>(it.point);
+      if (guard.get(i) != 0) {
+        inFlight = inFlight || !outcome(it.id);
+        continue;
+      }
+      if (outcome(it.id)) continue;
+      if (racedOut[p]) {
+        // A job killed while it wrote the point's markers: the point's decision stands for this fold
+        // too, with the reason recorded on its other folds.
+        std::string why;
+        for (int f = 0; f < k && why.empty(); ++f)
+          if (const auto marker = dir_.racedOutFile(it.point * k + f); fs::exists(marker))
+            why = str::trim(rundir::readTextFile(marker));
+        dir_.markRacedOut(it.id, why + " (recorded by the next job: the deciding one stopped first)");
+        continue;
+      }
+      if (finishedFolds[p] < it.fold) continue;  // the previous fold is not finished yet
+      if (const auto decision = search::raceOut(points[p], reference, k, c_.search.racing)) {
+        // Every fold of the point from this one on is skipped; none of them was handed out (a
+        // point's folds go out one at a time, in order).
+        const std::string why = decision->describe();
+        for (int f = it.fold; f < k; ++f) {
+          const std::int64_t id = it.point * k + f;
+          if (outcome(id)) continue;
+          dir_.markRacedOut(id, why);
+        }
+        racedOut[p] = true;
+        log_.info("racing: point " + std::to_string(it.point) + " " + why + "; folds " + std::to_string(it.fold) +
+                  ".." + std::to_string(k - 1) + " skipped");
+        continue;
+      }
+      guard.set(i, 1);
+      guard.commit();
+      index = i;
+      return Claim::Item;
+    }
+    guard.commit();
+    return inFlight ? Claim::Wait : Claim::None;
+  }
+
+  const CampaignConfig& c_;
+  RunDirectory dir_;
+  const std::vector<Item>& items_;
+  std::vector<std::int64_t> pending_;
+  const RunOptions& options_;
+  const Logger& log_;
+  search::ItemResults results_;
+  std::map<std::int64_t, search::ItemOutcome> finished_;
+  std::unique_ptr<dist::SharedLock> lock_;
+};
+
+}  // namespace
+
+std::unique_ptr<ItemSource> makeRacingSource(const CampaignConfig& c, dist::Communicator& world,
+                                             const std::vector<Item>& items, std::vector<std::int64_t> pending,
+                                             const RunOptions& options, const Logger& log) {
+  return std::make_unique<RacingSource>(c, world, items, std::move(pending), options, log);
+}
+
+}  // namespace hepsweep::campaign::detail
