@@ -257,7 +257,7 @@ TEST(CampaignSections, FlattenMatchesDump) {
   EXPECT_EQ(flat.size(), flattenOptions(c.run).size() + 4 /*cv.folds, method, budget, objective*/ +
                              7 /*bayes: initial_points, initial_design, acquisition, xi, kappa, liar, schedule*/ +
                              4 /*bayes: model_points, refit_every, fold_noise, recommend*/ +
-                             3 /*early_stopping: rule, grace_epochs, min_completed*/ +
+                             5 /*early_stopping: rule, grace_epochs, min_completed, min_epochs, reduction_factor*/ +
                              3 /*racing: enabled, z, min_folds*/ +
                              c.search.space.size() + 3 /*resources*/);
 }
