@@ -179,6 +179,9 @@ void validateCampaignImpl(const CampaignConfig& c, const std::string& context) {
   validateRun(c.run, context, c.cv.folds > 1);
   checkResources(c.run, c.resources, in);
   checkBaseline(c, in);
+  if (!c.run.data.parameter.empty() && c.resources.data == DataPlacement::Rows)
+    throwConfig("data.parameter needs the data in memory (resources.data = \"node\" or \"auto\"), not \"rows\"" + in +
+                ": the background's drawn parameter values are written into the job's copy of the table");
   const auto& s = c.search;
   if (s.method == SearchMethod::None) {
     if (!s.space.empty())
