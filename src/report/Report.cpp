@@ -73,6 +73,7 @@ std::string textSummary(const Summary& s) {
     if (minP < 0.01) o << "    warning: a p-value below 0.01: train and test scores differ (overtraining?)\n";
   }
   o << importanceText(s);
+  o << parametrisedText(s);
   o << baselineText(s);
   for (const auto& why : s.incomplete) o << "  incomplete: " << why << "\n";
   return o.str();
@@ -89,6 +90,7 @@ ReportResult writeReport(const Summary& s, const std::string& dir, const ReportO
   b.trace();
   b.parameters();
   b.importance();
+  b.parametrised();
   b.draw();
   b.inputs();
   const std::string finalDir = staged.finalPath();
