@@ -208,9 +208,16 @@ ApplySummary applyModel(const ApplyOptions& o, const Logger& log) {
       src.rows = src.info.rows;
       src.hasIds = src.info.hasIds;
       src.idColumn = src.info.idColumn;
-      for (const std::string& f : m.featureNames)
-        if (std::find(src.info.featureNames.begin(), src.info.featureNames.end(), f) == src.info.featureNames.end())
-          lacks("input '" + path + "'", f, src.info.featureNames);
+      for (std::size_t j = 0; j < m.featureNames.size(); ++j) {
+        const std::string& f = m.featureNames[j];
+        if (std::find(src.info.featureNames.begin(), src.info.featureNames.end(), f) != src.info.featureNames.end())
+          continue;
+        if (isSet(j))
+          throwInput("apply --parameter " + f + "=...: the HDF5 input '" + path + "' has no column " + str::quoted(f) +
+                     " to overwrite; convert the data with one (any value), or give a text or ROOT input, which "
+                     "need not have it");
+        lacks("input '" + path + "'", f, src.info.featureNames);
+      }
       for (const std::string& k : o.keep) {
         const auto& names = src.info.featureNames;
         const auto it = std::find(names.begin(), names.end(), k);

@@ -14,7 +14,9 @@ Checks, each of which fails on the bug named:
 - summary.h5 of aggregate carries the per-value AUC of the best point (mean of the folds), and the
   report has the per-value plot and section;
 - a text input without the mass column, scored with --parameter mass=600, gives the same scores
-  as the HDF5 input with its column overwritten.
+  as the HDF5 input with its column overwritten;
+- malformed --parameter arguments, an unknown name and an HDF5 input without the column are
+  refused with a message saying so and the usage/input exit code.
 
 usage: param_example.py HEPSWEEP SOURCE_DIR WORK_DIR
 """
@@ -131,6 +133,21 @@ def main():
     run(hepsweep, "apply", os.path.join(sweep, "best-model.h5"), text, "--parameter", "mass=600", "-o", scored_text)
     with h5py.File(scored) as a, h5py.File(scored_text) as b:
         assert np.array_equal(a["score"][:], b["score"][:])
+
+    # Bad --parameter arguments: a clear error and the exit code of a usage (2) or input (3) error.
+    best = os.path.join(sweep, "best-model.h5")
+    for args, code, text in ((["--parameter", "mass"], 2, "expected NAME=VALUE"),
+                             (["--parameter", "mas=500"], 2, "did you mean 'mass'"),
+                             (["--parameter", "mass=abc"], 2, "expected NAME=VALUE")):
+        r = subprocess.run([hepsweep, "apply", best, data, "-o", os.path.join(work, "bad.h5")] + args,
+                           capture_output=True, text=True)
+        assert r.returncode == code and text in r.stderr, (args, r.returncode, r.stderr)
+    nomass_h5 = os.path.join(work, "nomass.h5")
+    run(hepsweep, "convert", text, "--label", "label", "-o", nomass_h5)
+    r = subprocess.run([hepsweep, "apply", best, nomass_h5, "--parameter", "mass=500", "-o",
+                        os.path.join(work, "bad.h5")], capture_output=True, text=True)
+    assert r.returncode == 3 and "has no column 'mass' to overwrite" in r.stderr, (r.returncode, r.stderr)
+
     aucs = per_fold[0][2]
     print("ok: per-mass AUC", ", ".join("%.3f" % a for a in aucs), "(500 GeV held out)")
 
