@@ -136,12 +136,12 @@ def main():
 
     # Bad --parameter arguments: a clear error and the exit code of a usage (2) or input (3) error.
     best = os.path.join(sweep, "best-model.h5")
-    for args, code, text in ((["--parameter", "mass"], 2, "expected NAME=VALUE"),
+    for args, code, message in ((["--parameter", "mass"], 2, "expected NAME=VALUE"),
                              (["--parameter", "mas=500"], 2, "did you mean 'mass'"),
                              (["--parameter", "mass=abc"], 2, "expected NAME=VALUE")):
         r = subprocess.run([hepsweep, "apply", best, data, "-o", os.path.join(work, "bad.h5")] + args,
                            capture_output=True, text=True)
-        assert r.returncode == code and text in r.stderr, (args, r.returncode, r.stderr)
+        assert r.returncode == code and message in r.stderr, (args, r.returncode, r.stderr)
     nomass_h5 = os.path.join(work, "nomass.h5")
     run(hepsweep, "convert", text, "--label", "label", "-o", nomass_h5)
     r = subprocess.run([hepsweep, "apply", best, nomass_h5, "--parameter", "mass=500", "-o",
