@@ -14,6 +14,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "hepsweep/aggregate/ParameterSummaryFile.hpp"
 #include "hepsweep/core/Error.hpp"
 #include "hepsweep/core/Sha256.hpp"
 #include "hepsweep/core/Strings.hpp"
@@ -120,6 +121,7 @@ void detail::evaluateBest(Summary& s, const CollectOptions& o) {
     if (file.exists("model/feature_names")) s.features = file.readStrings("model/feature_names");
   }
   s.overtrainingNote = scores.trainNote;
+  s.parametrised = readParameterSummary(files);
   const model::FoldScores::Split none;
   s.splitCounts.push_back(countSplit("train", scores.train.empty() ? none.labels : scores.train.front().labels,
                                      scores.train.empty() ? none.weights : scores.train.front().weights));

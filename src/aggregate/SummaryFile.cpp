@@ -3,6 +3,7 @@
 #include <map>
 #include <set>
 
+#include "hepsweep/aggregate/ParameterSummaryFile.hpp"
 #include "hepsweep/aggregate/Aggregate.hpp"
 #include "hepsweep/aggregate/Importance.hpp"
 #include "hepsweep/aggregate/Baseline.hpp"
@@ -275,6 +276,7 @@ void writeSummaryFile(const std::string& path, const Summary& s, const std::stri
     writeBest(f.createGroup("best"), s);
     writeOvertraining(f.createGroup("overtraining"), s);
     writeImportance(f, s.importance);
+    writeParameterSummary(f, s.parametrised);
     writeProvenance(f.createGroup("provenance"), s);
     writeBaseline(f, s);
   });

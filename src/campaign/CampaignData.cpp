@@ -7,6 +7,7 @@
 #include "hepsweep/core/Error.hpp"
 #include "hepsweep/core/Memory.hpp"
 #include "hepsweep/core/Strings.hpp"
+#include "hepsweep/data/Parametrise.hpp"
 
 namespace hepsweep::campaign {
 namespace {
@@ -113,6 +114,23 @@ CampaignData::CampaignData(const std::string& path, DataPlacement placement, dis
   log.info("data: " + path + ": " + std::to_string(layout.rows) + " events x " + std::to_string(layout.cols) +
            " features, " + megabytes(layout.bytes()) + " held once per node (shared by " +
            std::to_string(block_->nodeRanks()) + " rank(s) here)");
+}
+
+void CampaignData::parametrise(const std::string& parameter, std::uint64_t seed, const std::vector<double>& heldOut,
+                               const Logger& log) {
+  if (!inMemory())
+    throwConfig("data.parameter needs the data in memory, but the job reads rows from the file (resources.data = "
+                "\"rows\", or \"auto\" found too little memory): set resources.data = \"node\"");
+  const auto cols = static_cast<data::Index>(header_.featureNames.size());
+  const data::Index column = header_.featureColumns(std::vector<std::string>{parameter}).front();
+  const auto n = static_cast<std::size_t>(events_.rows()) * static_cast<std::size_t>(cols);
+  parametrised_.assign(events_.features, events_.features + n);
+  const data::ParameterDraw d = data::drawBackgroundParameter(parametrised_.data(), events_.rows(), cols,
+                                                              events_.labels, column, seed, heldOut);
+  events_.features = parametrised_.data();
+  log.info("data: parameter " + str::quoted(parameter) + ": " + std::to_string(d.signalValues.size()) +
+           " signal value(s); " + std::to_string(d.background) + " background events drew theirs from " +
+           std::to_string(d.pool) + " signal events (a copy of the table per rank)");
 }
 
 }  // namespace hepsweep::campaign

@@ -37,12 +37,19 @@ class CampaignData {
   // Bytes of the copy a node holds (0 in rows mode).
   std::uint64_t sharedBytes() const { return block_ ? block_->bytes().size() : 0; }
 
+  // data.parameter: this rank's own copy of the table with the background's parameter values
+  // drawn (data/Parametrise.hpp); the node's shared copy stays as the file has it. Error(Config)
+  // in rows mode.
+  void parametrise(const std::string& parameter, std::uint64_t seed, const std::vector<double>& heldOut,
+                   const Logger& log);
+
  private:
   data::Dataset header_;  // feature names and missing-value information, no rows
   data::EventTable events_;
   std::unique_ptr<dist::SharedBlock> block_;  // node mode
   std::unique_ptr<io::DatasetRows> reader_;   // rows mode: also holds labels, weights, ids
   std::vector<std::uint64_t> keys_;           // rows mode
+  std::vector<float> parametrised_;           // data.parameter: the table with the drawn values
 };
 
 }  // namespace hepsweep::campaign

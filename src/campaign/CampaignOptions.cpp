@@ -213,6 +213,14 @@ void validateCampaignImpl(const CampaignConfig& c, const std::string& context) {
   validateRun(c.run, context, c.cv.folds > 1);
   checkResources(c.run, c.resources, in);
   checkBaseline(c, in);
+  if (!c.run.data.parameter.empty() && c.resources.data == DataPlacement::Rows)
+    throwConfig("data.parameter needs the data in memory (resources.data = \"node\" or \"auto\"), not \"rows\"" + in +
+                ": the background's drawn parameter values are written into the job's copy of the table");
+  // The draw is made once per job from the base configuration: a point may not change it.
+  for (const char* key : {"data.parameter", "data.held_out"})
+    if (!c.run.data.parameter.empty() && c.search.space.indexOf(key))
+      throwConfig(std::string("search.space may not vary ") + key + " of a parametrised network" + in +
+                  ": the background's parameter values are drawn once per job, from the base configuration");
   const auto& s = c.search;
   if (s.method == SearchMethod::None) {
     if (!s.space.empty())

@@ -76,7 +76,11 @@ class JobData {
  public:
   JobData(const CampaignConfig& c, dist::Communicator& world, const Logger& log) : c_(c), world_(world), log_(log) {}
   const CampaignData& get() {
-    if (!data_) data_ = std::make_unique<CampaignData>(c_.run.data.file, c_.resources.data, world_, log_);
+    if (!data_) {
+      data_ = std::make_unique<CampaignData>(c_.run.data.file, c_.resources.data, world_, log_);
+      if (!c_.run.data.parameter.empty())
+        data_->parametrise(c_.run.data.parameter, c_.run.seed, c_.run.data.heldOut, log_);
+    }
     return *data_;
   }
   // Rank 0's, established once per job (the data file hashed at most once).

@@ -15,6 +15,7 @@
 #include "hepsweep/core/Error.hpp"
 #include "hepsweep/core/Strings.hpp"
 #include "hepsweep/rundir/ResultSchema.hpp"
+#include "hepsweep/train/ParameterMetrics.hpp"
 #include "hepsweep/train/ResultFile.hpp"
 #include "hepsweep/train/Trainer.hpp"
 
@@ -235,6 +236,11 @@ void ItemRunner::writeResult(const Item& item, const CampaignConfig& itemCampaig
                                   rundir::fromAssignments(item.overrides), dir_.root().string(),
                                   c_.resources.ranksPerItem, stamp_.campaignSha};
   if (stopping) stopping->record(rec);
+  std::optional<train::ParameterMetrics> perValue;
+  if (!itemCampaign.run.data.parameter.empty()) {
+    perValue = train::parameterMetrics(itemCampaign.run, prepared, trainer.network());
+    rec.writeExtra = [&](const io::h5::File& f) { train::writeParameterMetrics(f, itemCampaign.run, *perValue); };
+  }
   const auto writing = Clock::now();
   train::writeResultFile(dir_.resultFile(item.id).string(), itemCampaign.run, rec, prepared, result,
                          trainer.network());

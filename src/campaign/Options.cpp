@@ -118,7 +118,9 @@ std::string toToml(const RunConfig& config) {
 
 std::vector<std::pair<std::string, std::string>> flattenOptions(const RunConfig& config) {
   std::vector<std::pair<std::string, std::string>> out;
-  for (const auto& o : runTable().options) out.emplace_back(o.key, o.format(config));
+  // Keys left out of the dump while unset (data.parameter, data.held_out) are left out here too.
+  for (const auto& o : runTable().options)
+    if (!o.present || o.present(config)) out.emplace_back(o.key, o.format(config));
   return out;
 }
 

@@ -1,5 +1,6 @@
 // The training keys of the campaign file: their declarations (one per option: type, bounds, doc)
 // and the rules between them.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -51,6 +52,27 @@ OptionSpec<RunConfig> classWeightOption() {
   return s;
 }
 
+// data.parameter and data.held_out: written to the resolved configuration only when set, so a
+// campaign without a parameter dumps (and stores in every result file) the same text as before.
+OptionSpec<RunConfig> parameterOption() {
+  OptionSpec<RunConfig> s = stringOption<RunConfig>(
+      "data.parameter", HEPSWEEP_FIELD(data.parameter),
+      "Parametrised network (docs/parametrised.md): the input feature that is a physics parameter (e.g. \"mass\"); "
+      "signal events keep their value, background events get values drawn from the signal's (seeded by seed and "
+      "the event's row). Per-value AUC and background efficiencies are reported. Unset: an ordinary classifier");
+  s.present = [](const RunConfig& c) { return !c.data.parameter.empty(); };
+  return s;
+}
+
+OptionSpec<RunConfig> heldOutOption() {
+  OptionSpec<RunConfig> s = floatListOption<RunConfig>(
+      "data.held_out", HEPSWEEP_FIELD(data.heldOut), Bounds{},
+      "With data.parameter: parameter values whose signal events are removed from training and validation (and "
+      "never drawn for background there), to test the interpolation on the test split");
+  s.present = [](const RunConfig& c) { return !c.data.heldOut.empty(); };
+  return s;
+}
+
 std::vector<OptionSpec<RunConfig>> runOptions() {
   using C = RunConfig;
   using data::BalanceMode, data::ScalerKind, data::FitOn, data::MissingPolicy;
@@ -73,6 +95,9 @@ std::vector<OptionSpec<RunConfig>> runOptions() {
                      "Fraction of each class used for validation (early stopping, model choice)"),
       floatOption<C>("data.split.test", HEPSWEEP_FIELD(data.split.test), closed(0, 1),
                      "Fraction of each class held out for the final metrics; the three fractions sum to 1"),
+
+      parameterOption(),
+      heldOutOption(),
 
       enumOption<C>("preprocess.scaler", HEPSWEEP_FIELD(preprocess.scaler),
                     std::vector{ScalerKind::None, ScalerKind::Standard, ScalerKind::Pca, ScalerKind::PcaUnscaled},
@@ -250,6 +275,20 @@ void detail::validateRun(const RunConfig& c, const std::string& context, bool fo
   if (c.train.earlyStopping.enabled && s.val == 0.0 && !foldsGiveValidation)
     throwConfig("train.early_stopping needs validation rows but data.split.val = 0" + in +
                 "; give data.split.val > 0 or set train.early_stopping.enabled = false");
+
+  if (!c.data.heldOut.empty() && c.data.parameter.empty())
+    throwConfig("data.held_out lists parameter values but data.parameter is not set" + in +
+                "; name the parameter feature, e.g. parameter = \"mass\" in [data]");
+  // aggregate reads the scores from the result files: recomputing them from the data file would
+  // score the background with the file's parameter column, not with the values drawn for it.
+  if (!c.data.parameter.empty() && c.output.scores != train::ScoreOutput::All)
+    throwConfig("data.parameter needs output.scores = \"all\"" + in +
+                ": the background's drawn parameter values live in the training only, so aggregate must read every "
+                "split's scores from the result files instead of recomputing them from the data file");
+  if (!c.data.parameter.empty() && !c.data.features.empty() &&
+      std::find(c.data.features.begin(), c.data.features.end(), c.data.parameter) == c.data.features.end())
+    throwConfig("data.parameter = " + str::quoted(c.data.parameter) + " is not among data.features" + in +
+                ": the parameter is an input of the network; add it to data.features");
 
   const auto& m = c.model;
   std::size_t layers = m.widths.size();

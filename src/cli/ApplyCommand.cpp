@@ -1,6 +1,9 @@
 // `hepsweep apply`: the options_description below is the single declaration of the options;
 // --help prints it and docs/apply.md documents every name in it (a test checks that).
 #include <boost/program_options.hpp>
+#include <charconv>
+#include <cmath>
+#include <system_error>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -49,6 +52,10 @@ po::options_description makeOptions() {
         "copy these input columns to the output beside the score, e.g. --keep label,weight,mass (text and ROOT "
         "inputs: any column; HDF5 inputs: a feature, label or weight; HDF5 output: /kept/COL as float32; CSV: "
         "columns COL, text fields as they are; repeatable)")
+    ("parameter", po::value<std::vector<std::string>>()->composing()->value_name("NAME=VALUE"),
+        "parametrised networks: set the model's input NAME to VALUE for every event, e.g. --parameter mass=500 "
+        "(text and ROOT inputs need not have the column; an HDF5 input's column is overwritten; repeatable; "
+        "docs/parametrised.md)")
     ("sep", po::value<std::string>()->default_value("auto")->value_name("SEP"), "text inputs: field separator, as for convert --sep")
     ("chunk-rows", po::value<std::int64_t>()->default_value(16384)->value_name("N"),
         "events read and scored per block (a multiple of 1024; it changes memory use, never the scores)")
@@ -91,6 +98,8 @@ int applyBaselineCommand(const po::variables_map& vm, const std::vector<std::str
     if (vm[other].as<bool>())
       throwConfig(std::string("apply --baseline: --") + other + " applies to networks only (the baseline always "
                   "writes /fold_scores, as HDF5)");
+  if (vm.count("parameter"))
+    throwConfig("apply --baseline: --parameter applies to networks only (the baseline scores the file's columns)");
   model::BaselineApplyOptions o;
   o.runDir = pos[0];
   o.input = pos[1];
@@ -150,6 +159,18 @@ int applyCommand(const Args& args, dist::Environment&) {
   if (vm.count("keep"))
     for (const std::string& list : vm["keep"].as<std::vector<std::string>>())
       for (const std::string& name : str::split(list, ',')) o.keep.push_back(name);
+  if (vm.count("parameter"))
+    for (const std::string& spec : vm["parameter"].as<std::vector<std::string>>()) {
+      const auto eq = spec.find('=');
+      const std::string name = eq == std::string::npos ? std::string() : spec.substr(0, eq);
+      const std::string text = eq == std::string::npos ? std::string() : spec.substr(eq + 1);
+      float value = 0;
+      const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+      if (name.empty() || text.empty() || ec != std::errc() || end != text.data() + text.size() || !std::isfinite(value))
+        throwConfig("apply --parameter " + str::quoted(spec) + ": expected NAME=VALUE with a finite number, e.g. "
+                    "--parameter mass=500");
+      o.setFeatures.emplace_back(name, value);
+    }
   o.separator = vm["sep"].as<std::string>();
   o.chunkRows = vm["chunk-rows"].as<std::int64_t>();
   o.threads = vm["threads"].as<int>();

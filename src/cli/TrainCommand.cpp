@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "Commands.hpp"
@@ -25,6 +26,7 @@
 #include "hepsweep/model/Model.hpp"
 #include "hepsweep/rundir/RunDirectory.hpp"
 #include "hepsweep/nn/Kernel.hpp"
+#include "hepsweep/train/ParameterMetrics.hpp"
 #include "hepsweep/train/ResultFile.hpp"
 #include "hepsweep/train/Trainer.hpp"
 
@@ -251,6 +253,11 @@ int trainCommand(const Args& args, dist::Environment& env) {
   train::RunRecord record;
   record.configToml = configToml;
   record.commandLine = invocation();
+  std::optional<train::ParameterMetrics> perValue;
+  if (!cfg.data.parameter.empty()) {
+    perValue = train::parameterMetrics(cfg, data, trainer.network());
+    record.writeExtra = [&](const io::h5::File& f) { train::writeParameterMetrics(f, cfg, *perValue); };
+  }
   train::writeResultFile(resultPath.string(), cfg, record, data, result, trainer.network());
   rundir::writeTextFile(outDir / "config.toml", configToml);
   // The model file of this one model, as aggregate writes a campaign's best point (one writer, one

@@ -3,6 +3,8 @@
 #include "hepsweep/model/Apply.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -63,6 +65,10 @@ struct Source {
   // Per --keep column: HDF5 inputs: its index in info.featureNames, or kKeepLabels/kKeepWeights;
   // streamed inputs: its position in `columns`.
   std::vector<std::ptrdiff_t> keepAt;
+  // Streamed inputs: per model feature, its position in `columns`, or -1 when --parameter sets it;
+  // the id column's position.
+  std::vector<std::ptrdiff_t> featureAt;
+  std::size_t featuresRead = 0, idAt = 0;
   bool streamed() const { return format != "hdf5"; }
 };
 constexpr std::ptrdiff_t kKeepLabels = -1, kKeepWeights = -2;
@@ -179,6 +185,16 @@ ApplySummary applyModel(const ApplyOptions& o, const Logger& log) {
     return s.inputs[in].sha256;
   };
   const io::Separator separator = io::Separator::parse(o.separator);
+  // --parameter: per model feature, the value it is set to (NaN: read from the input).
+  std::vector<float> setTo(m.featureNames.size(), std::numeric_limits<float>::quiet_NaN());
+  for (const auto& [name, value] : o.setFeatures) {
+    const auto it = std::find(m.featureNames.begin(), m.featureNames.end(), name);
+    if (it == m.featureNames.end())
+      throwConfig("apply --parameter " + name + "=...: " + str::quoted(name) + " is not an input of the model" +
+                  str::didYouMean(name, m.featureNames) + " (its features: " + str::join(m.featureNames, ", ") + ")");
+    setTo[static_cast<std::size_t>(it - m.featureNames.begin())] = value;
+  }
+  const auto isSet = [&](std::size_t j) { return !std::isnan(setTo[j]); };
   for (const std::string& path : o.inputs) {
     Source src;
     src.path = path;
@@ -192,9 +208,16 @@ ApplySummary applyModel(const ApplyOptions& o, const Logger& log) {
       src.rows = src.info.rows;
       src.hasIds = src.info.hasIds;
       src.idColumn = src.info.idColumn;
-      for (const std::string& f : m.featureNames)
-        if (std::find(src.info.featureNames.begin(), src.info.featureNames.end(), f) == src.info.featureNames.end())
-          lacks("input '" + path + "'", f, src.info.featureNames);
+      for (std::size_t j = 0; j < m.featureNames.size(); ++j) {
+        const std::string& f = m.featureNames[j];
+        if (std::find(src.info.featureNames.begin(), src.info.featureNames.end(), f) != src.info.featureNames.end())
+          continue;
+        if (isSet(j))
+          throwInput("apply --parameter " + f + "=...: the HDF5 input '" + path + "' has no column " + str::quoted(f) +
+                     " to overwrite; convert the data with one (any value), or give a text or ROOT input, which "
+                     "need not have it");
+        lacks("input '" + path + "'", f, src.info.featureNames);
+      }
       for (const std::string& k : o.keep) {
         const auto& names = src.info.featureNames;
         const auto it = std::find(names.begin(), names.end(), k);
@@ -212,11 +235,18 @@ ApplySummary applyModel(const ApplyOptions& o, const Logger& log) {
       const io::InputReader r = io::InputReader::open(path, separator);
       src.format = r.isRoot() ? "root" : "text";
       if (r.tree() && !r.tree()->friendWarning().empty()) log.warning("apply: " + r.tree()->friendWarning());
-      for (const std::string& f : m.featureNames) {
+      for (std::size_t j = 0; j < m.featureNames.size(); ++j) {
+        const std::string& f = m.featureNames[j];
+        if (isSet(j)) {
+          src.featureAt.push_back(-1);
+          continue;
+        }
         if (r.column(f) < 0 && !(r.tree() && r.tree()->unsupportedBranch(f))) lacks(r.where(), f, r.columnNames());
         r.requireColumn(f, "the model's features");
+        src.featureAt.push_back(static_cast<std::ptrdiff_t>(src.columns.size()));
+        src.columns.push_back(f);
       }
-      src.columns = m.featureNames;
+      src.featuresRead = src.idAt = src.columns.size();
       if (!o.idColumn.empty()) {
         r.requireColumn(o.idColumn, "--id");
         src.columns.push_back(o.idColumn);
@@ -325,10 +355,24 @@ ApplySummary applyModel(const ApplyOptions& o, const Logger& log) {
       io::DatasetBlocks file(src.path, o.threads);
       ParallelScorer scorer(m, file.info().featureNames, o.threads);
       const auto width = static_cast<Eigen::Index>(file.info().featureNames.size());
+      // --parameter: the file's columns of the features it sets, overwritten in a copy of each block.
+      std::vector<std::pair<Eigen::Index, float>> overwrite;
+      for (std::size_t j = 0; j < m.featureNames.size(); ++j)
+        if (isSet(j))
+          overwrite.emplace_back(std::find(file.info().featureNames.begin(), file.info().featureNames.end(),
+                                           m.featureNames[j]) - file.info().featureNames.begin(), setTo[j]);
+      std::vector<float> copy;
       for (std::int64_t first = 0; first < src.rows; first += o.chunkRows) {
         const std::int64_t count = std::min(o.chunkRows, src.rows - first);
         const io::DatasetBlocks::Block data = file.read(first, count);
-        scorer.score(data.features, width, count, b.perFold);
+        const float* features = data.features;
+        if (!overwrite.empty()) {
+          copy.assign(data.features, data.features + count * width);
+          for (std::int64_t i = 0; i < count; ++i)
+            for (const auto& [col, value] : overwrite) copy[static_cast<std::size_t>(i * width + col)] = value;
+          features = copy.data();
+        }
+        scorer.score(features, width, count, b.perFold);
         b.ids = data.ids;
         b.labels = data.labels;
         b.weights = data.weights;
@@ -349,12 +393,12 @@ ApplySummary applyModel(const ApplyOptions& o, const Logger& log) {
       io::InputReader r = io::InputReader::open(src.path, separator);
       std::vector<std::size_t> columns;
       for (std::size_t c = 0; c < src.columns.size(); ++c)
-        columns.push_back(r.requireColumn(src.columns[c], c < m.featureNames.size() ? "the model's features"
+        columns.push_back(r.requireColumn(src.columns[c], c < src.featuresRead ? "the model's features"
                                                           : src.columns[c] == src.idColumn ? "--id" : "--keep"));
       r.select(std::move(columns));
       data::FeatureMatrix x(o.chunkRows, nf);
       std::vector<std::int64_t> ids(src.hasIds ? static_cast<std::size_t>(o.chunkRows) : 0);
-      const std::size_t idAt = m.featureNames.size();
+      const std::size_t idAt = src.idAt;
       const std::size_t nk = src.keepAt.size();
       // CSV output copies the fields as they are (labels such as "s"/"b" included); HDF5 output
       // stores numbers.
@@ -380,7 +424,10 @@ ApplySummary applyModel(const ApplyOptions& o, const Logger& log) {
       for (std::int64_t first = 0; more; first += o.chunkRows) {
         Eigen::Index count = 0;
         while (count < o.chunkRows && (more = r.next())) {
-          for (Eigen::Index j = 0; j < nf; ++j) x(count, j) = r.feature(static_cast<std::size_t>(j), false);
+          for (Eigen::Index j = 0; j < nf; ++j) {
+            const std::ptrdiff_t at = src.featureAt[static_cast<std::size_t>(j)];
+            x(count, j) = at < 0 ? setTo[static_cast<std::size_t>(j)] : r.feature(static_cast<std::size_t>(at), false);
+          }
           if (src.hasIds) ids[static_cast<std::size_t>(count)] = r.integer(idAt);
           keepRow(count);
           ++count;

@@ -75,6 +75,7 @@ std::string textSummary(const Summary& s) {
     if (minP < 0.01) o << "    warning: a p-value below 0.01: train and test scores differ (overtraining?)\n";
   }
   o << importanceText(s);
+  o << parametrisedText(s);
   o << baselineText(s);
   for (const auto& why : s.incomplete) o << "  incomplete: " << why << "\n";
   return o.str();
@@ -92,6 +93,7 @@ ReportResult writeReport(const Summary& s, const std::string& dir, const ReportO
   b.parameters();
   b.rungs();
   b.importance();
+  b.parametrised();
   b.draw();
   b.inputs();
   const std::string finalDir = staged.finalPath();

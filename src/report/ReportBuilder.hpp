@@ -99,6 +99,8 @@ std::string yieldDescription(const Summary& s);
 
 // The permutation importance in the text summary ("" without it).
 std::string importanceText(const Summary& s);
+// The test AUC per parameter value of a parametrised network ("" without one).
+std::string parametrisedText(const Summary& s);
 
 struct Plot {
   std::string stem, alt, caption;
@@ -122,6 +124,8 @@ class Builder {
   void inputs();
   void importance();  // ImportancePlot.cpp
   std::string importanceSection() const;
+  void parametrised();  // ParameterPlot.cpp
+  std::string parametrisedSection() const;
   std::string html(const std::string& finalDir) const;
 
  private:

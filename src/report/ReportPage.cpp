@@ -25,6 +25,7 @@ std::string Builder::html(const std::string& finalDir) const {
           html::link("#test", "Test set") + " " + html::link("#overtraining", "Overtraining") + " " +
           html::link("#training", "Training") + " " + html::link("#search", "Search") + " " +
           (s.importance.empty() ? std::string() : html::link("#importance", "Feature importance") + " ") +
+          (s.parametrised.empty() ? std::string() : html::link("#parametrised", "Per parameter value") + " ") +
           (o_.inputsPage ? html::link("#inputs", "Input data") + " " : std::string()) +
           html::link("#provenance", "What was run") + "</nav>\n";
 
@@ -248,6 +249,7 @@ std::string Builder::html(const std::string& finalDir) const {
   }
 
   body += importanceSection();
+  body += parametrisedSection();
 
   // Input data.
   if (o_.inputsPage) {

@@ -4,6 +4,7 @@
 #include "hepsweep/train/Trainer.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <numeric>
 
 #include "hepsweep/core/Error.hpp"
@@ -11,6 +12,7 @@
 #include "hepsweep/core/Sha256.hpp"
 #include "hepsweep/core/Strings.hpp"
 #include "hepsweep/data/LabelCopy.hpp"
+#include "hepsweep/data/Parametrise.hpp"
 #include "hepsweep/io/DatasetFile.hpp"
 
 namespace hepsweep::train {
@@ -38,6 +40,24 @@ void scaleByClass(SplitData& s, double signal, double background) {
 
 std::span<const float> span(const Eigen::VectorXf& v) { return {v.data(), static_cast<std::size_t>(v.size())}; }
 
+// data.held_out: the signal events of those parameter values leave the training and validation
+// splits (they stay in the test split, where the per-value metrics evaluate them).
+void removeHeldOut(const RunConfig& cfg, const data::EventTable& events, data::Partition& part) {
+  if (!events.features)
+    throwConfig("data.held_out needs the data in memory (resources.data = \"node\")");
+  const auto stride = static_cast<data::Index>(events.header->featureNames.size());
+  const data::Index column = events.header->featureColumns(std::vector<std::string>{cfg.data.parameter}).front();
+  const auto keep = [&](data::Index r) {
+    return events.labels[static_cast<std::size_t>(r)] <= 0.5f ||
+           !data::isHeldOut(events.features[r * stride + column], cfg.data.heldOut);
+  };
+  for (auto* rows : {&part.train, &part.val}) {
+    std::vector<data::Index> kept;
+    std::copy_if(rows->begin(), rows->end(), std::back_inserter(kept), keep);
+    *rows = std::move(kept);
+  }
+}
+
 // Everything but the feature values: the splits of `rule`, balancing and class weights, the
 // preprocessing fitted through `reader` (whose columns are `selected`'s). `selected`: the input
 // features' names and missing-value information.
@@ -61,6 +81,7 @@ PreparedData prepareSplits(const RunConfig& cfg, const data::EventTable& events,
   }
 
   data::Partition part = data::itemPartition(events.labels, events.keys, rule);
+  if (!cfg.data.heldOut.empty()) removeHeldOut(cfg, events, part);
   p.balanceFactors = data::balanceFactors(part.train, events.labels, events.weights, cfg.data.balance);
 
   const auto fit = [&] {
@@ -167,6 +188,10 @@ PreparedData prepareData(const RunConfig& cfg, const Logger& log) {
   const data::Dataset& columns = file.columns();
   data::FeatureMatrix table(file.rows(), static_cast<Eigen::Index>(columns.featureNames.size()));
   io::readFeatureTable(cfg.data.file, {table.data(), static_cast<std::size_t>(table.size())});
+  if (!cfg.data.parameter.empty())
+    data::drawBackgroundParameter(table.data(), table.rows(), table.cols(), span(columns.labels),
+                                  columns.featureColumns(std::vector<std::string>{cfg.data.parameter}).front(),
+                                  cfg.seed, cfg.data.heldOut);
   const std::vector<std::uint64_t> keys = data::foldKeys(columns.ids, static_cast<std::size_t>(file.rows()));
   data::EventTable events;
   events.header = &columns;

@@ -272,6 +272,7 @@ void writeResultFile(const std::string& path, const RunConfig& cfg, const RunRec
     const auto model = f.createGroup("model");
     model.writeStrings("feature_names", data.featureNames);
     rundir::writeNetwork(model, net);
+    if (run.writeExtra) run.writeExtra(f);
     rundir::sealContent(f);
   });
 }

@@ -182,5 +182,16 @@ TEST(CampaignSectionErrors, FoldsRules) {
   EXPECT_HAS(loadError(std::string(kMinimalCampaign) + "[cv]\nfold = 3\n"), "did you mean 'cv.folds'?");
 }
 
+
+// A parametrised network's draw is made once per job: refused in rows mode, and a search may not
+// vary the parameter or the held-out values.
+TEST(CampaignSectionErrors, ParametrisedNetworkRules) {
+  const std::string param = std::string(kMinimalCampaign) + "parameter = \"mass\"\nheld_out = [500.0]\n[output]\nscores = \"all\"\n";
+  EXPECT_HAS(loadError(param, {"resources.data=rows"}), "data.parameter needs the data in memory");
+  EXPECT_HAS(loadError(param + "[search]\nmethod = \"grid\"\n[search.space]\n\"data.held_out\" = [[500.0], [600.0]]\n"),
+             "search.space may not vary data.held_out of a parametrised network");
+  EXPECT_NO_THROW(parseCampaign(param, "ship.toml", {}));
+}
+
 }  // namespace
 }  // namespace hepsweep::campaign

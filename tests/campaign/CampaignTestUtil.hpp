@@ -39,6 +39,8 @@ inline void expectSameConfig(const train::RunConfig& a, const train::RunConfig& 
   EXPECT_EQ(a.data.file, b.data.file);
   EXPECT_EQ(a.data.features, b.data.features);
   EXPECT_EQ(a.data.balance, b.data.balance);
+  EXPECT_EQ(a.data.parameter, b.data.parameter);
+  EXPECT_EQ(a.data.heldOut, b.data.heldOut);
   EXPECT_EQ(a.data.split.train, b.data.split.train);
   EXPECT_EQ(a.data.split.val, b.data.split.val);
   EXPECT_EQ(a.data.split.test, b.data.split.test);

@@ -150,5 +150,26 @@ TEST(CampaignErrors, BadSetSyntax) {
   EXPECT_HAS(configError([&] { parse(kMinimal, {"train.epochs=3\nseed=1"}); }), "bad --set");
 }
 
+
+// data.parameter and data.held_out (docs/parametrised.md): the rules that make them usable, and
+// the dump of a campaign without them unchanged (result files of binary campaigns stay the same).
+TEST(CampaignErrors, ParameterRules) {
+  EXPECT_HAS(configError([&] { parse(kMinimal + "held_out = [500.0]\n"); }),
+             "data.held_out lists parameter values but data.parameter is not set");
+  EXPECT_HAS(configError([&] { parse(kMinimal + "parameter = \"mass\"\n"); }),
+             "data.parameter needs output.scores = \"all\"");
+  EXPECT_HAS(configError([&] {
+               parse(kMinimal + "parameter = \"mass\"\nfeatures = [\"pt\"]\n[output]\nscores = \"all\"\n");
+             }),
+             "data.parameter = 'mass' is not among data.features");
+  const train::RunConfig c =
+      parse(kMinimal + "parameter = \"mass\"\nheld_out = [500.0, 650]\n[output]\nscores = \"all\"\n");
+  EXPECT_EQ(c.data.parameter, "mass");
+  EXPECT_EQ(c.data.heldOut, (std::vector<double>{500.0, 650.0}));
+  EXPECT_NE(toToml(c).find("parameter = \"mass\""), std::string::npos) << toToml(c);
+  EXPECT_EQ(toToml(parse(kMinimal)).find("parameter"), std::string::npos) << toToml(parse(kMinimal));
+  EXPECT_EQ(toToml(parse(kMinimal)).find("held_out"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace hepsweep::campaign

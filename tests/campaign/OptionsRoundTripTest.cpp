@@ -23,6 +23,8 @@ RunConfig everythingChanged() {
   c.data.features = {"pt", "eta", "m_{jj}"};
   c.data.balance = data::BalanceMode::Reweight;
   c.data.split = {0.7, 0.2, 0.1};  // 0.7 + 0.2 + 0.1 != 1 exactly in binary; still within 1e-6
+  c.data.parameter = "pt";
+  c.data.heldOut = {500.0, 612.5};
   c.preprocess.scaler = data::ScalerKind::Pca;
   c.preprocess.pcaComponents = 5;
   c.preprocess.whiten = true;
@@ -65,6 +67,7 @@ RunConfig everythingChanged() {
   c.metrics.signalEfficiencies = {0.25, 1.0};
   c.metrics.threshold = 0.75;
   c.output.dir = "runs/ü/x";
+  c.output.scores = train::ScoreOutput::All;  // data.parameter needs every split's scores
   return c;
 }
 

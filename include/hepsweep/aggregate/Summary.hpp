@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "hepsweep/aggregate/FeatureImportance.hpp"
+#include "hepsweep/aggregate/ParameterSummary.hpp"
 
 namespace hepsweep::aggregate {
 
@@ -192,6 +193,8 @@ struct Summary {
   std::vector<FeatureImportance> importance;
   // The BDT baseline trained on the same folds (RUN/baseline/), when the campaign has one.
   BaselineSummary baseline;
+  // Parametrised networks: the best point's AUC and background efficiencies per parameter value.
+  ParameterSummary parametrised;
 };
 
 }  // namespace hepsweep::aggregate

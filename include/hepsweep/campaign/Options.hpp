@@ -59,7 +59,8 @@ void validateRunConfig(const train::RunConfig& config);
 // dumped again. Floating-point values are written in their shortest exact form.
 std::string toToml(const train::RunConfig& config);
 
-// (key, TOML value text) for every declared key, in declaration order; e.g. for HDF5 attributes.
+// (key, TOML value text) for every declared key the dump writes (unset optional keys are left out),
+// in declaration order; e.g. for HDF5 attributes.
 std::vector<std::pair<std::string, std::string>> flattenOptions(const train::RunConfig& config);
 
 // ---- a campaign: the training keys + [cv], [search], [search.space], [resources] --------------

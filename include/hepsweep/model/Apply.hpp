@@ -7,6 +7,7 @@
 // written under a temporary name and renamed at the end.
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "hepsweep/core/Log.hpp"
@@ -34,6 +35,10 @@ struct ApplyOptions {
   // count); text and ROOT inputs are read and scored on one.
   int threads = 1;
   std::string commandLine;
+  // --parameter NAME=VALUE (parametrised networks, docs/parametrised.md): the model's input NAME
+  // set to VALUE for every event. Text and ROOT inputs need not have the column; an HDF5 input's
+  // column is overwritten.
+  std::vector<std::pair<std::string, float>> setFeatures;
 };
 
 struct AppliedInput {

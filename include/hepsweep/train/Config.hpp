@@ -17,6 +17,10 @@ struct DataConfig {
   std::vector<std::string> features;  // empty: all features of the file, in file order
   data::BalanceMode balance = data::BalanceMode::None;
   data::SplitFractions split;
+  // Parametrised network (docs/parametrised.md): the input feature that is a physics parameter
+  // (empty: none); background events take values drawn from the signal's (data/Parametrise.hpp).
+  std::string parameter;
+  std::vector<double> heldOut;  // parameter values whose signal events are kept out of training and validation
 };
 
 // The per-epoch validation quantity early stopping and the plateau schedule watch.

@@ -2,6 +2,7 @@
 // The result file of one training run (layout documented in docs/hdf5-layout.md). Written to a
 // temporary name and renamed when complete, so a file with the final name is always whole.
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -24,6 +25,8 @@ struct RunRecord {
   std::vector<std::pair<std::string, std::string>> textAttrs{};
   std::vector<std::pair<std::string, std::int64_t>> intAttrs{};
   std::vector<std::pair<std::string, double>> realAttrs{};
+  // Extra groups (e.g. "parametrised"), written after the rest, inside the atomic write.
+  std::function<void(const io::h5::File&)> writeExtra{};
 };
 
 // Points of the stored ROC and AMS curves at most (rundir format 2): the curves' shape and the
