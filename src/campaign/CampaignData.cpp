@@ -39,6 +39,7 @@ CampaignData::CampaignData(const std::string& path, DataPlacement placement, dis
   header_.featureNames = info.featureNames;
   header_.features.resize(0, static_cast<Eigen::Index>(info.featureNames.size()));
   header_.missingValue = info.missingValue;
+  header_.classNames = info.classNames;
   if (info.missingValue && info.missingFeatures.size() != info.featureNames.size())
     header_.missingFeatures = info.missingFeatures;
   const Layout layout{static_cast<std::size_t>(info.rows), info.featureNames.size()};

@@ -185,6 +185,10 @@ PreparedData prepareData(const RunConfig& cfg, const data::EventTable& events, c
                          PreprocessFits* fits) {
   if (!events.features) throw Error(ErrorCategory::Internal, "prepareData: the event table holds no features");
   const data::Dataset& header = *events.header;
+  // Class indices 0 .. K-1 are not signal/background labels: refused until the softmax network trains on them.
+  if (header.multiClass())
+    throwConfig("'" + dataFile + "' is a multi-class file (" + std::to_string(header.classNames.size()) + " classes: " +
+                str::join(header.classNames, ", ") + "); training multi-class networks is not supported yet");
   const auto stride = static_cast<data::Index>(header.featureNames.size());
   std::vector<data::Index> cols = selectedColumns(cfg, header);
   const data::TableRowReader reader(events.features, events.rows(), stride, cols);
