@@ -589,9 +589,15 @@ std::string summaryText(const ConvertSummary& s) {
     if (s.otherLabelValues) t += ", " + std::to_string(s.otherLabelValues) + " rows with other values";
     t += ".";
   }
-  if (!s.weightColumn.empty())
+  if (!s.weightColumn.empty() && !s.classNames.empty()) {
+    t += " Sum of weights (" + str::quoted(s.weightColumn) + "):";
+    for (std::size_t k = 0; k < s.classNames.size(); ++k)
+      t += std::string(k ? "," : "") + " " + s.classNames[k] + " " + shortDouble(s.classWeights[k]);
+    t += ".";
+  } else if (!s.weightColumn.empty()) {
     t += " Sum of weights (" + str::quoted(s.weightColumn) + "): signal " + shortDouble(s.sumWeightsSignal) +
          ", background " + shortDouble(s.sumWeightsBackground) + ".";
+  }
   for (const auto& in : s.inputs) {
     const auto k = static_cast<std::size_t>(in.inputClass);
     const std::string cls = !s.classNames.empty()                   ? "class " + s.classNames[k]

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "IoTestUtil.hpp"
+#include "TestPaths.hpp"  // HEPSWEEP_SHARED_DATA
 #include "hepsweep/core/Error.hpp"
 #include "hepsweep/io/Convert.hpp"
 #include "hepsweep/io/DatasetFile.hpp"
@@ -51,6 +52,8 @@ TEST(MultiClassConvert, ClassIndicesNamesAndCounts) {
   EXPECT_EQ(s.classRows, (std::vector<std::int64_t>{2, 3, 1}));
   EXPECT_EQ(s.classWeights, (std::vector<double>{2.0, 9.0, -1.0}));
   EXPECT_NE(summaryText(s).find("2 pi_mu, 3 rho_mu, 1 background"), std::string::npos) << summaryText(s);
+  EXPECT_NE(summaryText(s).find("Sum of weights ('w'): pi_mu 2, rho_mu 9, background -1."), std::string::npos)
+      << summaryText(s);
 
   const data::Dataset ds = readDataset(o.output);
   EXPECT_EQ(ds.classNames, s.classNames);
@@ -153,4 +156,27 @@ TEST(MultiClassConvert, LabelsOutsideTheClassesAreRefused) {
   EXPECT_NE(message("nonames.h5").find("'n_classes' is 3"), std::string::npos);
   make("fewnames.h5", {0, 2, 1}, 3, {"a", "b"});
   EXPECT_NE(message("fewnames.h5").find("'class_names' has 2 entries"), std::string::npos);
+}
+
+// The three SHiP mini-school samples of examples/ship/multiclass.md (SOURCE.md: 4257 HNL -> pi mu,
+// 3372 HNL -> rho mu, 3639 background rows): classes in --class order, rows class by class.
+TEST(MultiClassConvert, ShipMiniSchoolThreeClasses) {
+  const std::string dir = std::string(HEPSWEEP_SHARED_DATA) + "/ship_hnl/Mini-school/";
+  if (!std::filesystem::exists(dir + "kinematic_variables_HNLtoRhomu.dat.gz"))
+    GTEST_SKIP() << "needs ../shared/data/ship_hnl/Mini-school (absent)";
+  TempDir d;
+  ConvertOptions o;
+  o.classes = {{"pi_mu", {dir + "kinematic_variables_HNLtoPimu.dat.gz"}},
+               {"rho_mu", {dir + "kinematic_variables_HNLtoRhomu.dat.gz"}},
+               {"background", {dir + "kinematic_variables_Back.dat.gz"}}};
+  o.drop = {"Good Reco", "Event Type"};
+  o.output = d / "ship3.h5";
+  const ConvertSummary s = convert(o);
+  EXPECT_EQ(s.classRows, (std::vector<std::int64_t>{4257, 3372, 3639}));
+  const data::Dataset ds = readDataset(o.output);
+  ASSERT_EQ(ds.cols(), 16);
+  EXPECT_EQ(ds.labels[0], 0.0f);
+  EXPECT_EQ(ds.labels[4257], 1.0f);
+  EXPECT_EQ(ds.labels[4257 + 3372], 2.0f);
+  EXPECT_EQ(ds.labels[ds.rows() - 1], 2.0f);
 }
