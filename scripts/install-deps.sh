@@ -18,6 +18,9 @@ packages=(
   libxgboost-dev python3-xgboost
   gnuplot-nox hdf5-tools
   python3 python3-numpy python3-h5py python3-onnx
+  # python3-sklearn: the multi-class metrics test checks one-vs-rest AUCs and the confusion
+  # matrix against scikit-learn's on the same scores.
+  python3-sklearn
   # libFuzzer for the ROOT reader's fuzz run in scripts/test.sh (~37 MB download, about a minute).
   clang-14 libclang-rt-14-dev
   # qemu-x86_64 emulates older CPUs (x86-64-v2, baseline) for test_nn_kernel_cpu: the binary and

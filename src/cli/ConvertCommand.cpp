@@ -23,12 +23,14 @@ constexpr const char* kUsage =
     "Usage: hepsweep convert --signal FILE... --background FILE... -o OUT.h5 [options]\n"
     "       hepsweep convert FILE... --label COLUMN [--signal-value V] -o OUT.h5 [options]\n"
     "       hepsweep convert --signal sig.root:TREE --background bkg.root:TREE -o OUT.h5 [options]\n"
+    "       hepsweep convert --class NAME=FILE[,FILE...] --class ... (three or more) -o OUT.h5 [options]\n"
     "\n"
     "Convert text ntuples (CSV, tab-, space- or \", \"-separated; plain or .gz) or flat ROOT TTrees\n"
     "(FILE.root:TREE, or FILE.root alone when it holds one tree; no ROOT installation needed) into one HDF5\n"
     "dataset file (features, labels, weights, feature_names, provenance; see docs/hdf5-layout.md).\n"
     "The class of each row comes from the file it is in (--signal/--background) or from a label\n"
-    "column (--label). Inputs are streamed; on any error no output file is left behind.\n";
+    "column (--label); with --class, a multi-class file holds one named class per --class.\n"
+    "Inputs are streamed; on any error no output file is left behind.\n";
 
 // "--features a,b --features c" -> {a, b, c}; names are trimmed, empty entries rejected.
 std::vector<std::string> splitList(const std::vector<std::string>& values, const char* option) {
@@ -50,6 +52,9 @@ po::options_description makeOptions() {
         "input file(s) whose rows are all signal")
     ("background", po::value<std::vector<std::string>>()->multitoken()->composing()->value_name("FILE..."),
         "input file(s) whose rows are all background")
+    ("class", po::value<std::vector<std::string>>()->composing()->value_name("NAME=FILE[,FILE...]"),
+        "one class of a multi-class file and its input files; repeat for each class (three or more; "
+        "labels are the class indices 0, 1, ... in the order given, names in /class_names)")
     ("input", po::value<std::vector<std::string>>()->composing()->value_name("FILE..."),
         "input file(s) labelled by --label (also accepted positionally)")
     ("output,o", po::value<std::string>()->value_name("OUT.h5"), "output HDF5 file (written to a temporary name, then renamed)")
@@ -89,6 +94,11 @@ nlohmann::json toJson(const io::ConvertSummary& s) {
   j["rows"] = s.rows;
   j["n_signal"] = s.nSignal;
   j["n_background"] = s.nBackground;
+  if (!s.classNames.empty()) {
+    j["classes"] = nlohmann::json::array();
+    for (std::size_t k = 0; k < s.classNames.size(); ++k)
+      j["classes"].push_back({{"name", s.classNames[k]}, {"rows", s.classRows[k]}, {"sum_weights", s.classWeights[k]}});
+  }
   j["n_features"] = s.featureNames.size();
   j["features"] = s.featureNames;
   j["sum_weights_signal"] = s.sumWeightsSignal;
@@ -146,11 +156,18 @@ int convertCommand(const Args& args, dist::Environment&) {
   o.signalFiles = list("signal");
   o.backgroundFiles = list("background");
   o.labelledFiles = list("input");
+  for (const std::string& c : list("class")) {
+    const auto eq = c.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == c.size())
+      throwConfig("--class " + str::quoted(c) + " is not NAME=FILE[,FILE...]");
+    o.classes.push_back({std::string(str::trim(c.substr(0, eq))), splitList({c.substr(eq + 1)}, "--class")});
+  }
   o.output = text("output");
   if (o.output.empty()) throwConfig("convert: -o OUT.h5 is required (see hepsweep convert --help)");
   std::vector<std::string> inputs = o.signalFiles;
   inputs.insert(inputs.end(), o.backgroundFiles.begin(), o.backgroundFiles.end());
   inputs.insert(inputs.end(), o.labelledFiles.begin(), o.labelledFiles.end());
+  for (const io::ClassFiles& c : o.classes) inputs.insert(inputs.end(), c.files.begin(), c.files.end());
   refuseOutputOverInput(o.output, inputs, "-o");
   // The same events as both classes would teach the network nothing and look like a perfect
   // separation failure: certainly a slip of the command line.

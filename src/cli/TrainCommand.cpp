@@ -239,6 +239,9 @@ int trainCommand(const Args& args, dist::Environment& env) {
 
   const auto t0 = std::chrono::steady_clock::now();
   const train::PreparedData data = train::prepareData(cfg, log);
+  if (!data.classNames.empty())
+    throwConfig("'" + cfg.data.file + "' is a multi-class file (" + std::to_string(data.classNames.size()) +
+                " classes); `hepsweep train` writes signal/background results and does not support it yet");
   if (const std::string w = train::weightImbalanceWarning(cfg, data); !w.empty()) log.warning(w);
   if (const std::string w = train::labelCopyWarning(data); !w.empty()) log.warning(w);
   train::Trainer trainer(cfg, data, log);

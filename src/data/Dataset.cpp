@@ -29,6 +29,7 @@ Dataset Dataset::subset(std::span<const Index> rowIndices) const {
 
   Dataset out;
   out.featureNames = featureNames;
+  out.classNames = classNames;
   out.missingValue = missingValue;
   out.missingFeatures = missingFeatures;
   out.features.resize(n, cols());
@@ -67,6 +68,7 @@ std::vector<Index> Dataset::featureColumns(std::span<const std::string> names) c
 
 Dataset Dataset::featureHeader(std::span<const Index> columns) const {
   Dataset out;
+  out.classNames = classNames;
   out.missingValue = missingValue;
   out.features.resize(0, static_cast<Index>(columns.size()));
   for (const Index j : columns) out.featureNames.push_back(featureNames[static_cast<std::size_t>(j)]);

@@ -19,7 +19,9 @@ namespace hepsweep::data {
 
 namespace {
 
-const char* className(int c) { return c == 1 ? "signal" : "background"; }
+std::string className(int c, int classes = 2) {
+  return classes > 2 ? "class " + std::to_string(c) : c == 1 ? "signal" : "background";
+}
 
 std::string number(double v) {
   std::ostringstream os;
@@ -27,12 +29,22 @@ std::string number(double v) {
   return os.str();
 }
 
-// 0 or 1; anything else is a data error (labels come from files users wrote).
+// 0 or 1, or a class index of a multi-class file (its readers checked it against n_classes);
+// anything else is a data error (labels come from files users wrote).
 int classOf(float label, std::size_t position) {
   if (label == 1.0f) return 1;
   if (label == 0.0f) return 0;
+  if (label >= 2.0f && label < 128.0f && label == std::floor(label)) return static_cast<int>(label);
   throwInput("label at row " + std::to_string(position) + " is " + number(label) +
-             "; labels must be 0 (background) or 1 (signal)");
+             "; labels must be 0 (background) or 1 (signal), or class indices of a multi-class file");
+}
+
+// The number of classes: 2 for signal/background, the largest class index + 1 for multi-class
+// labels.
+int classCount(std::span<const float> labels) {
+  int k = 2;
+  for (std::size_t i = 0; i < labels.size(); ++i) k = std::max(k, classOf(labels[i], i) + 1);
+  return k;
 }
 
 void validateFractions(const SplitFractions& f) {
@@ -64,19 +76,21 @@ enum Part : std::uint8_t { kTrain = 0, kVal = 1, kTest = 2 };
 // of sorting every list (the sorts were most of an item's split time at a million events).
 std::vector<std::uint8_t> splitParts(std::span<const float> labels, const SplitFractions& f, std::uint64_t seed) {
   validateFractions(f);
-  std::array<std::vector<Index>, 2> byClass;
+  const int classes = classCount(labels);
+  std::vector<std::vector<Index>> byClass(static_cast<std::size_t>(classes));
   for (std::size_t i = 0; i < labels.size(); ++i)
     byClass[static_cast<std::size_t>(classOf(labels[i], i))].push_back(static_cast<Index>(i));
 
   std::vector<std::uint8_t> part(labels.size(), kTest);
   const std::uint64_t splitKey = rng::streamKey(seed, rng::Stream::Split);
-  for (int c = 0; c < 2; ++c) {
+  for (int c = 0; c < classes; ++c) {
     auto& rows = byClass[static_cast<std::size_t>(c)];
     const auto n = static_cast<Index>(rows.size());
     if (n == 0)
-      throwInput(std::string("no ") + className(c) + " events (label " + std::to_string(c) +
-                 ") among the " + std::to_string(labels.size()) +
-                 " rows: a signal-vs-background classifier needs both classes");
+      throwInput(std::string("no ") + className(c, classes) + " events (label " + std::to_string(c) +
+                 ") among the " + std::to_string(labels.size()) + " rows: " +
+                 (classes > 2 ? "a multi-class classifier needs every class"
+                              : "a signal-vs-background classifier needs both classes"));
     rng::shuffle(rows.data(), static_cast<std::uint64_t>(n), rng::derive(splitKey, static_cast<std::uint64_t>(c)));
 
     Index nTrain = std::min<Index>(n, std::llround(f.train * static_cast<double>(n)));
@@ -88,8 +102,8 @@ std::vector<std::uint8_t> splitParts(std::span<const float> labels, const SplitF
         {{"train", f.train, nTrain}, {"val", f.val, nVal}, {"test", f.test, nTest}}};
     for (const auto& [name, frac, count] : parts)
       if (frac > 0.0 && count == 0)
-        throwInput(std::string("the ") + name + " part of the " + className(c) + " class would be empty: " +
-                   std::to_string(n) + " " + className(c) + " events with fraction " + number(frac) +
+        throwInput(std::string("the ") + name + " part of the " + className(c, classes) + " class would be empty: " +
+                   std::to_string(n) + " " + className(c, classes) + " events with fraction " + number(frac) +
                    "; provide more events or raise that fraction");
 
     for (Index k = 0; k < nTrain; ++k) part[static_cast<std::size_t>(rows[static_cast<std::size_t>(k)])] = kTrain;
@@ -136,46 +150,71 @@ std::vector<Index> balanceRows(std::span<const Index> rows, std::span<const floa
   std::vector<Index> out(rows.begin(), rows.end());
   if (mode != BalanceMode::Downsample) return out;
 
-  std::array<std::vector<std::size_t>, 2> positions;  // positions within `rows`, per class
+  const int classes = classCount(labels);
+  std::vector<std::vector<std::size_t>> positions(static_cast<std::size_t>(classes));  // within `rows`, per class
   for (std::size_t k = 0; k < rows.size(); ++k) {
     const auto r = static_cast<std::size_t>(rows[k]);
     if (r >= labels.size())
       throw Error(ErrorCategory::Internal, "balanceRows: row " + std::to_string(r) + " outside the labels");
     positions[static_cast<std::size_t>(classOf(labels[r], r))].push_back(k);
   }
-  for (int c = 0; c < 2; ++c)
+  for (int c = 0; c < classes; ++c)
     if (positions[static_cast<std::size_t>(c)].empty())
-      throwInput(std::string("cannot downsample: the rows to balance contain no ") + className(c) + " events");
-
-  const std::size_t major = positions[1].size() > positions[0].size() ? 1 : 0;
-  auto& big = positions[major];
-  const std::size_t keepCount = positions[1 - major].size();
-  rng::shuffle(big.data(), big.size(), rng::streamKey(seed, rng::Stream::Balance));
+      throwInput(std::string("cannot downsample: the rows to balance contain no ") + className(c, classes) + " events");
 
   std::vector<char> keep(rows.size(), 1);
-  for (std::size_t i = keepCount; i < big.size(); ++i) keep[big[i]] = 0;
+  if (classes == 2) {
+    const std::size_t major = positions[1].size() > positions[0].size() ? 1 : 0;
+    auto& big = positions[major];
+    const std::size_t keepCount = positions[1 - major].size();
+    rng::shuffle(big.data(), big.size(), rng::streamKey(seed, rng::Stream::Balance));
+    for (std::size_t i = keepCount; i < big.size(); ++i) keep[big[i]] = 0;
+  } else {
+    // Every class cut to the smallest one's size, each by its own seeded permutation.
+    std::size_t keepCount = rows.size();
+    for (const auto& p : positions) keepCount = std::min(keepCount, p.size());
+    for (std::size_t c = 0; c < positions.size(); ++c) {
+      auto& p = positions[c];
+      rng::shuffle(p.data(), p.size(), rng::derive(rng::streamKey(seed, rng::Stream::Balance), c));
+      for (std::size_t i = keepCount; i < p.size(); ++i) keep[p[i]] = 0;
+    }
+  }
   out.clear();
   for (std::size_t k = 0; k < rows.size(); ++k)
     if (keep[k]) out.push_back(rows[k]);
   return out;
 }
 
-ClassFactors balanceFactors(std::span<const Index> rows, std::span<const float> labels,
-                            std::span<const float> weights, BalanceMode mode) {
-  if (mode != BalanceMode::Reweight) return {};
-  std::array<double, 2> sum{0.0, 0.0};
+std::vector<double> classBalanceFactors(std::span<const Index> rows, std::span<const float> labels,
+                                        std::span<const float> weights, BalanceMode mode) {
+  const int classes = classCount(labels);
+  if (mode != BalanceMode::Reweight) return std::vector<double>(static_cast<std::size_t>(classes), 1.0);
+  std::vector<double> sum(static_cast<std::size_t>(classes), 0.0);
   for (const Index row : rows) {
     const auto r = static_cast<std::size_t>(row);
     if (r >= labels.size() || (!weights.empty() && r >= weights.size()))
       throw Error(ErrorCategory::Internal, "balanceFactors: row " + std::to_string(r) + " outside the data");
     sum[static_cast<std::size_t>(classOf(labels[r], r))] += weights.empty() ? 1.0 : static_cast<double>(weights[r]);
   }
-  for (int c = 0; c < 2; ++c)
+  for (int c = 0; c < classes; ++c)
     if (!(sum[static_cast<std::size_t>(c)] > 0.0))
-      throwInput(std::string("cannot reweight: the summed weight of the ") + className(c) + " events is " +
+      throwInput(std::string("cannot reweight: the summed weight of the ") + className(c, classes) + " events is " +
                  number(sum[static_cast<std::size_t>(c)]) + " (must be > 0; check the weight column)");
-  const double total = sum[0] + sum[1];
-  return ClassFactors{total / (2.0 * sum[1]), total / (2.0 * sum[0])};
+  double total = 0.0;
+  for (const double v : sum) total += v;
+  std::vector<double> f;
+  for (const double v : sum) f.push_back(total / (static_cast<double>(classes) * v));
+  return f;
+}
+
+ClassFactors balanceFactors(std::span<const Index> rows, std::span<const float> labels,
+                            std::span<const float> weights, BalanceMode mode) {
+  if (mode != BalanceMode::Reweight) return {};
+  const std::vector<double> f = classBalanceFactors(rows, labels, weights, mode);
+  if (f.size() != 2)
+    throw Error(ErrorCategory::Internal, "balanceFactors: " + std::to_string(f.size()) +
+                                             " classes; multi-class labels take classBalanceFactors");
+  return ClassFactors{f[1], f[0]};
 }
 
 int foldOf(std::uint64_t key, int folds, std::uint64_t seed) {

@@ -85,8 +85,28 @@ void checkOutputWritable(const std::string& output) {
   if (fs::is_directory(output, ec)) throwIo("cannot write output '" + output + "': it is a directory");
 }
 
+// --class: named classes by file, alone (no other way of giving classes), three or more.
+void validateClasses(const ConvertOptions& o) {
+  if (!o.signalFiles.empty() || !o.backgroundFiles.empty() || !o.labelledFiles.empty() || !o.labelColumn.empty())
+    throwConfig("--class gives every class by its files; it cannot be combined with --signal, --background, "
+                "--label or positional input files");
+  if (o.classes.size() < 3)
+    throwConfig("--class given for " + std::to_string(o.classes.size()) +
+                " class(es); a multi-class file needs three or more (for two classes use --signal and --background)");
+  if (o.classes.size() > kMaxClasses)
+    throwConfig("--class given for " + std::to_string(o.classes.size()) + " classes; at most " +
+                std::to_string(kMaxClasses) + " are supported");
+  std::set<std::string> names;
+  for (const ClassFiles& c : o.classes) {
+    if (c.name.empty()) throwConfig("--class needs NAME=FILE[,FILE...]; a class has an empty name");
+    if (!names.insert(c.name).second) throwConfig("--class names the class " + str::quoted(c.name) + " twice");
+    if (c.files.empty()) throwConfig("--class " + str::quoted(c.name) + " has no files");
+  }
+}
+
 void validateOptions(const ConvertOptions& o) {
   if (o.output.empty()) throwConfig("no output file: pass -o OUT.h5");
+  if (!o.classes.empty()) validateClasses(o);
   const bool byFile = !o.signalFiles.empty() || !o.backgroundFiles.empty();
   if (byFile && !o.labelledFiles.empty())
     throwConfig("give either --signal/--background files (class by file) or input files with --label COLUMN "
@@ -96,7 +116,7 @@ void validateOptions(const ConvertOptions& o) {
     throwConfig("--label " + str::quoted(o.labelColumn) +
                 " takes the class from a column, but --signal/--background already give it by file; "
                 "pass the input files without --signal/--background, or drop --label");
-  if (!byFile && o.labelledFiles.empty())
+  if (!byFile && o.labelledFiles.empty() && o.classes.empty())
     throwConfig("no input files: pass --signal FILE... --background FILE..., or FILE... --label COLUMN");
   if (!o.labelledFiles.empty() && o.labelColumn.empty())
     throwConfig("input files given without --signal/--background need --label COLUMN to say which rows are signal");
@@ -292,11 +312,16 @@ class ChunkBuffer {
   // Where the caller writes the features of the row that the next push() completes.
   float* nextRow() { return chunk_->features.data() + n_ * nf_; }
   // Completes that row, counts its class into `in` and `sum`, and hands the chunk over when full.
-  void push(bool signal, float weight, std::int64_t id, ConvertedInput& in, ConvertSummary& sum) {
-    chunk_->labels[n_] = signal ? 1 : 0;
+  // `label` is 1 (signal) or 0 (background), or the class index of a multi-class file, which
+  // is counted per class into `sum` (classRows not empty).
+  void push(std::int8_t label, float weight, std::int64_t id, ConvertedInput& in, ConvertSummary& sum) {
+    chunk_->labels[n_] = label;
     chunk_->weights[n_] = weight;
     if (idOut_) chunk_->ids[n_] = id;
-    if (signal) {
+    if (!sum.classRows.empty()) {
+      ++sum.classRows[static_cast<std::size_t>(label)];
+      sum.classWeights[static_cast<std::size_t>(label)] += weight;
+    } else if (label == 1) {
       ++in.nSignal;
       sum.sumWeightsSignal += weight;
     } else {
@@ -398,11 +423,12 @@ ConvertedInput readRows(const InputFile& in, const ConvertOptions& o, const std:
   while (r.next()) {
     float* row = out.nextRow();
     for (std::size_t j = 0; j < nf; ++j) row[j] = r.feature(j, o.allowNonFinite);
-    const bool signal = byLabel ? labelRule.isSignal(r.text(labelAt)) : in.cls == InputClass::Signal;
+    // By file, the class is the input's: Signal (1), Background (0) or a class index.
+    const std::int8_t label = byLabel ? (labelRule.isSignal(r.text(labelAt)) ? 1 : 0) : static_cast<std::int8_t>(in.cls);
     const float w = hasWeights ? r.weight(weightAt) : 1.0f;
     const std::int64_t id = hasIds ? r.integer(idAt) : 0;
-    labelCopies.add({row, nf}, signal ? 1.0f : 0.0f);
-    out.push(signal, w, id, ci, sum);
+    if (sum.classRows.empty()) labelCopies.add({row, nf}, static_cast<float>(label));
+    out.push(label, w, id, ci, sum);
   }
   ci.rows = r.rowsRead();
   if (ci.rows == 0) throwInput("file '" + in.path + "' has a header line but no data rows");
@@ -438,6 +464,8 @@ ConvertSummary convert(const ConvertOptions& o, const Logger& log) {
   for (const auto& p : o.signalFiles) inputs.push_back({p, InputClass::Signal, {}, {}});
   for (const auto& p : o.backgroundFiles) inputs.push_back({p, InputClass::Background, {}, {}});
   for (const auto& p : o.labelledFiles) inputs.push_back({p, InputClass::FromLabelColumn, {}, {}});
+  for (std::size_t k = 0; k < o.classes.size(); ++k)
+    for (const auto& p : o.classes[k].files) inputs.push_back({p, static_cast<InputClass>(k), {}, {}});
   std::vector<std::string> warnings;
   for (auto& in : inputs) {
     if (const auto spec = parseRootInputSpec(in.path)) openRootInput(in, *spec, o, warnings);
@@ -457,6 +485,9 @@ ConvertSummary convert(const ConvertOptions& o, const Logger& log) {
   sum.weightColumn = o.weightColumn;
   sum.featureNames = features;
   sum.warnings = warnings;
+  for (const ClassFiles& c : o.classes) sum.classNames.push_back(c.name);
+  sum.classRows.assign(o.classes.size(), 0);
+  sum.classWeights.assign(o.classes.size(), 0.0);
   LabelRule labelRule(o.signalValue);
   const bool hasWeights = !o.weightColumn.empty();
   const bool hasIds = !o.idColumn.empty();
@@ -475,7 +506,7 @@ ConvertSummary convert(const ConvertOptions& o, const Logger& log) {
     }
     out.flush();
 
-    if (sum.nSignal == 0 || sum.nBackground == 0) {
+    if (sum.classRows.empty() && (sum.nSignal == 0 || sum.nBackground == 0)) {
       std::string msg = std::string("no ") + (sum.nSignal == 0 ? "signal" : "background") + " rows in the input";
       if (!o.labelColumn.empty()) {
         msg += ": label column " + str::quoted(o.labelColumn) + " values";
@@ -499,8 +530,15 @@ ConvertSummary convert(const ConvertOptions& o, const Logger& log) {
       f.setAttr("label_column", o.labelColumn, "labels");
       f.setAttr("signal_value", o.signalValue, "labels");
     }
-    f.setAttr("n_signal", sum.nSignal);
-    f.setAttr("n_background", sum.nBackground);
+    if (sum.classNames.empty()) {
+      f.setAttr("n_signal", sum.nSignal);
+      f.setAttr("n_background", sum.nBackground);
+    } else {
+      // Multi-class: /labels holds class indices; the names and counts say which is which.
+      f.setAttr("n_classes", static_cast<std::int64_t>(sum.classNames.size()));
+      f.writeStrings("class_names", sum.classNames);
+      f.write<std::int64_t>("class_rows", sum.classRows, false);
+    }
     f.setAttr("format", std::string(kDatasetFormat));
     f.setAttr("format_version", kDatasetFormatVersion);
 
@@ -532,8 +570,13 @@ ConvertSummary convert(const ConvertOptions& o, const Logger& log) {
 }
 
 std::string summaryText(const ConvertSummary& s) {
-  std::string t = "Converted " + std::to_string(s.rows) + " rows (" + std::to_string(s.nSignal) + " signal, " +
-                  std::to_string(s.nBackground) + " background) with " + std::to_string(s.featureNames.size()) +
+  std::string counts = std::to_string(s.nSignal) + " signal, " + std::to_string(s.nBackground) + " background";
+  if (!s.classNames.empty()) {
+    counts.clear();
+    for (std::size_t k = 0; k < s.classNames.size(); ++k)
+      counts += (k ? ", " : "") + std::to_string(s.classRows[k]) + " " + s.classNames[k];
+  }
+  std::string t = "Converted " + std::to_string(s.rows) + " rows (" + counts + ") with " + std::to_string(s.featureNames.size()) +
                   " features from " + std::to_string(s.inputs.size()) + " file" + (s.inputs.size() == 1 ? "" : "s") +
                   " into '" + s.output + "' in " + fixed2(s.seconds) + " s.";
   if (!s.labelCounts.empty()) {
@@ -546,13 +589,21 @@ std::string summaryText(const ConvertSummary& s) {
     if (s.otherLabelValues) t += ", " + std::to_string(s.otherLabelValues) + " rows with other values";
     t += ".";
   }
-  if (!s.weightColumn.empty())
+  if (!s.weightColumn.empty() && !s.classNames.empty()) {
+    t += " Sum of weights (" + str::quoted(s.weightColumn) + "):";
+    for (std::size_t k = 0; k < s.classNames.size(); ++k)
+      t += std::string(k ? "," : "") + " " + s.classNames[k] + " " + shortDouble(s.classWeights[k]);
+    t += ".";
+  } else if (!s.weightColumn.empty()) {
     t += " Sum of weights (" + str::quoted(s.weightColumn) + "): signal " + shortDouble(s.sumWeightsSignal) +
          ", background " + shortDouble(s.sumWeightsBackground) + ".";
+  }
   for (const auto& in : s.inputs) {
-    const char* cls = in.inputClass == InputClass::Signal       ? "signal"
-                      : in.inputClass == InputClass::Background ? "background"
-                                                                : "labelled";
+    const auto k = static_cast<std::size_t>(in.inputClass);
+    const std::string cls = !s.classNames.empty()                   ? "class " + s.classNames[k]
+                            : in.inputClass == InputClass::Signal     ? "signal"
+                            : in.inputClass == InputClass::Background ? "background"
+                                                                      : "labelled";
     const std::string how = in.format == "root" ? "ROOT tree " + str::quoted(in.tree) : in.separator;
     t += " '" + in.path + "': " + std::to_string(in.rows) + " rows (" + cls + ", " + how + ").";
   }

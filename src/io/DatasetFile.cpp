@@ -83,6 +83,17 @@ Opened open(const std::string& path) {
   }
   info.nSignal = intAttrOr(f, "n_signal", 0);
   info.nBackground = intAttrOr(f, "n_background", 0);
+  if (f.hasAttr("n_classes")) {
+    const std::int64_t k = f.attrInt("n_classes");
+    if (k < 3 || k > 127 || !f.exists("class_names"))
+      notADataset(path, "root attribute 'n_classes' is " + std::to_string(k) +
+                            " (a multi-class file has 3 to 127 classes and a 'class_names' dataset)");
+    info.classNames = f.readStrings("class_names");
+    if (static_cast<std::int64_t>(info.classNames.size()) != k)
+      notADataset(path, "'class_names' has " + std::to_string(info.classNames.size()) + " entries but 'n_classes' is " +
+                            std::to_string(k));
+    if (f.exists("class_rows")) info.classRows = f.read<std::int64_t>("class_rows");
+  }
 
   if (f.exists("provenance")) {
     const h5::Group p = f.openGroup("provenance");
@@ -127,21 +138,29 @@ std::vector<std::size_t> selectColumns(const DatasetInfo& info, const std::vecto
   return cols;
 }
 
+// A label outside the file's classes: 0/1 for a binary file, 0 .. n_classes - 1 for a multi-class one.
+void checkLabel(const DatasetInfo& info, std::size_t row, std::int8_t label) {
+  const std::size_t k = info.classNames.size();
+  if (k == 0 ? (label != 0 && label != 1) : (label < 0 || static_cast<std::size_t>(label) >= k))
+    throwInput("'" + info.path + "': labels[" + std::to_string(row) + "] is " + std::to_string(label) +
+               (k == 0 ? std::string(", expected 0 (background) or 1 (signal)")
+                       : ", expected a class index from 0 to " + std::to_string(k - 1) + " (n_classes = " +
+                             std::to_string(k) + ")"));
+}
+
 // Labels, weights, ids, names and missing-value information of rows [first, first + count), for
 // the columns `cols`; the feature matrix is left empty (count x 0).
 data::Dataset loadColumns(const Opened& o, const std::vector<std::size_t>& cols, std::int64_t first, std::int64_t count) {
   const DatasetInfo& info = o.info;
-  const std::string& path = info.path;
   const auto f0 = static_cast<std::size_t>(first), n = static_cast<std::size_t>(count);
   data::Dataset d;
   for (auto c : cols) d.featureNames.push_back(info.featureNames[c]);
+  d.classNames = info.classNames;
 
   const auto labels = o.file.readRows<std::int8_t>("labels", f0, n);
   d.labels.resize(count);
   for (std::size_t i = 0; i < n; ++i) {
-    if (labels[i] != 0 && labels[i] != 1)
-      throwInput("'" + path + "': labels[" + std::to_string(f0 + i) + "] is " + std::to_string(labels[i]) +
-                 ", expected 0 (background) or 1 (signal)");
+    checkLabel(info, f0 + i, labels[i]);
     d.labels[static_cast<Eigen::Index>(i)] = labels[i];
   }
   const auto weights = o.file.readRows<float>("weights", f0, n);
@@ -478,12 +497,7 @@ DatasetBlocks::Block DatasetBlocks::read(std::int64_t first, std::int64_t count)
   im.weights.plan(f0, n, im.weightBuf.data(), im.tasks);
   if (im.ids) im.ids->plan(f0, n, im.idBuf.data(), im.tasks);
   im.runTasks();
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::int8_t l = im.labelBuf[i];
-    if (l != 0 && l != 1)
-      throwInput("'" + info.path + "': labels[" + std::to_string(f0 + i) + "] is " + std::to_string(l) +
-                 ", expected 0 (background) or 1 (signal)");
-  }
+  for (std::size_t i = 0; i < n; ++i) checkLabel(info, f0 + i, im.labelBuf[i]);
   Block b;
   b.first = first;
   b.rows = count;

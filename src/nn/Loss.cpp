@@ -1,6 +1,7 @@
 #include "hepsweep/nn/Loss.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 
 #include "hepsweep/core/Error.hpp"
@@ -44,6 +45,34 @@ double weightedSum(const float* z, const float* y, const float* w, Eigen::Index 
   return sum / normalizer;
 }
 
+// The categorical cross-entropy's sum, and its gradient when `dlogits` is given.
+double crossEntropySum(const Eigen::Ref<const Eigen::MatrixXf>& z, const Eigen::Ref<const Eigen::RowVectorXf>& y,
+                       const Eigen::Ref<const Eigen::RowVectorXf>& w, double normalizer,
+                       Eigen::Ref<Eigen::MatrixXf>* dlogits) {
+  const Eigen::Index k = z.rows(), n = z.cols();
+  double sum = 0.0;
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const float label = y[i];
+    const auto c = static_cast<Eigen::Index>(label);
+    if (!(label >= 0.0f) || static_cast<float>(c) != label || c >= k)
+      throw Error(ErrorCategory::Internal, "softmaxCrossEntropy: label " + std::to_string(label) + " of event " +
+                                               std::to_string(i) + " is not a class index of " + std::to_string(k));
+    const double m = z.col(i).maxCoeff();
+    double s = 0.0;
+    for (Eigen::Index j = 0; j < k; ++j) s += std::exp(static_cast<double>(z(j, i)) - m);
+    const double wi = w.size() ? static_cast<double>(w[i]) : 1.0;
+    sum += wi * (std::log(s) - (static_cast<double>(z(c, i)) - m));
+    if (dlogits) {
+      const double f = wi / normalizer;
+      for (Eigen::Index j = 0; j < k; ++j) {
+        const double p = std::exp(static_cast<double>(z(j, i)) - m) / s;
+        (*dlogits)(j, i) = static_cast<float>(f * (p - (j == c ? 1.0 : 0.0)));
+      }
+    }
+  }
+  return sum / normalizer;
+}
+
 }  // namespace
 
 double bceWithLogits(const Eigen::Ref<const Eigen::RowVectorXf>& logits,
@@ -65,6 +94,25 @@ double bceWithLogitsValue(const Eigen::Ref<const Eigen::RowVectorXf>& logits,
   const Eigen::Index n = logits.size();
   checkShapes(n, labels.size(), weights.size(), normalizer, "bceWithLogitsValue");
   return weightedSum(logits.data(), labels.data(), weights.size() ? weights.data() : nullptr, n, normalizer, nullptr);
+}
+
+double softmaxCrossEntropy(const Eigen::Ref<const Eigen::MatrixXf>& logits,
+                           const Eigen::Ref<const Eigen::RowVectorXf>& labels,
+                           const Eigen::Ref<const Eigen::RowVectorXf>& weights, double normalizer,
+                           Eigen::Ref<Eigen::MatrixXf> dlogits) {
+  checkShapes(logits.cols(), labels.size(), weights.size(), normalizer, "softmaxCrossEntropy");
+  if (dlogits.rows() != logits.rows() || dlogits.cols() != logits.cols())
+    throw Error(ErrorCategory::Internal, "softmaxCrossEntropy: dlogits is " + std::to_string(dlogits.rows()) + " x " +
+                                             std::to_string(dlogits.cols()) + " for " + std::to_string(logits.rows()) +
+                                             " x " + std::to_string(logits.cols()) + " logits");
+  return crossEntropySum(logits, labels, weights, normalizer, &dlogits);
+}
+
+double softmaxCrossEntropyValue(const Eigen::Ref<const Eigen::MatrixXf>& logits,
+                                const Eigen::Ref<const Eigen::RowVectorXf>& labels,
+                                const Eigen::Ref<const Eigen::RowVectorXf>& weights, double normalizer) {
+  checkShapes(logits.cols(), labels.size(), weights.size(), normalizer, "softmaxCrossEntropyValue");
+  return crossEntropySum(logits, labels, weights, normalizer, nullptr);
 }
 
 }  // namespace hepsweep::nn

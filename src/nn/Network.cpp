@@ -58,6 +58,8 @@ struct Buffers {
 
 struct Network::Impl {
   int inputs = 0;
+  int outputs = 1;                    // > 1: one logit per class (multi-class), in outMulti
+  Matrix outMulti;                    // outputs x capacity
   ModelConfig cfg;
   ActParams ap;
   std::vector<DenseLayerView> views;  // hidden layers, then the output layer
@@ -106,6 +108,7 @@ struct Network::Impl {
     }
     input.resize(inputs, n);
     outBuf.resize(n);
+    if (outputs > 1) outMulti.resize(outputs, n);
     capacity = n;
   }
 
@@ -115,6 +118,19 @@ struct Network::Impl {
   void backpropSegments(const Eigen::Ref<const RowVector>& dlogits, std::span<const Eigen::Index> ends,
                         std::span<float* const> out);
   void checkBackward(Eigen::Index dlogits) const;
+  // The hidden layers' gradients and deltas from the last hidden layer's delta down (binary and
+  // multi-class share it).
+  void backHidden(Eigen::Index n, Eigen::Ref<Matrix>* inputGrad);
+  // Multi-class output layer (outputs > 1): logits = W a + b into outMulti; its backward from
+  // dlogits (outputs x n) into `g`, over columns [c0, c0 + len).
+  void runMultiOutput(const float* prev, Eigen::Index prevStride, Eigen::Index n);
+  void multiOutputGrads(const float* dl, Eigen::Index ldd, Eigen::Index c0, int len, float* g);
+  // delta of the last hidden layer (or inputGrad) = W_out^T dlogits, times its local derivative.
+  void multiOutputDelta(const float* dl, Eigen::Index ldd, int n, Eigen::Ref<Matrix>* inputGrad);
+  void backpropMulti(const Eigen::Ref<const Matrix>& dlogits, Eigen::Ref<Matrix>* inputGrad);
+  void backpropSegmentsMulti(const Eigen::Ref<const Matrix>& dlogits, std::span<const Eigen::Index> ends,
+                             std::span<float* const> out);
+  void checkSegments(std::span<const Eigen::Index> ends, std::span<float* const> out) const;
 
   // dW += delta(:, c0 .. c0+n) prev(:, c0 .. c0+n)^T and the bias sums of those columns, for hidden
   // layer l, into `g` (a parameter-layout gradient buffer).
@@ -234,8 +250,10 @@ void Network::Impl::run(const Eigen::Ref<const Matrix>& x, bool training, const 
     prevStride = w;
   }
   const DenseLayerView& o = views.back();
-  kern::active().dotColumns(o.inputs, static_cast<int>(n), params.data() + o.weightOffset, prev, prevStride,
-                            params[static_cast<Eigen::Index>(o.biasOffset)], outBuf.data());
+  if (outputs > 1) runMultiOutput(prev, prevStride, n);
+  else
+    kern::active().dotColumns(o.inputs, static_cast<int>(n), params.data() + o.weightOffset, prev, prevStride,
+                              params[static_cast<Eigen::Index>(o.biasOffset)], outBuf.data());
   lastN = n;
   lastTraining = training;
 }
@@ -315,7 +333,12 @@ void Network::Impl::backprop(const Eigen::Ref<const RowVector>& dlogits, Eigen::
     kt.outerDelta(views[L - 1].outputs, nn, params.data() + o.weightOffset, dlogits.data(), b.deriv.data(),
                   b.delta.data());
   }
-  for (std::size_t l = L; l-- > 0;) {
+  backHidden(n, inputGrad);
+}
+
+void Network::Impl::backHidden(Eigen::Index n, Eigen::Ref<Matrix>* inputGrad) {
+  const int nn = static_cast<int>(n);
+  for (std::size_t l = hidden(); l-- > 0;) {
     const DenseLayerView& v = views[l];
     Buffers& b = bufs[l];
     const int w = v.outputs;
@@ -359,12 +382,7 @@ void Network::Impl::backprop(const Eigen::Ref<const RowVector>& dlogits, Eigen::
 void Network::Impl::backpropSegments(const Eigen::Ref<const RowVector>& dlogits, std::span<const Eigen::Index> ends,
                                      std::span<float* const> out) {
   checkBackward(dlogits.size());
-  if (cfg.batchNorm) bug("backwardSegments: batch normalisation takes its statistics over the whole batch");
-  if (ends.size() != out.size() || ends.empty() || ends.back() != lastN)
-    bug("backwardSegments: " + std::to_string(ends.size()) + " segment ends for " + std::to_string(out.size()) +
-        " gradient buffers and a batch of " + std::to_string(lastN));
-  for (std::size_t s = 0; s < ends.size(); ++s)
-    if (ends[s] < (s ? ends[s - 1] : 0)) bug("backwardSegments: segment ends are not ascending");
+  checkSegments(ends, out);
   const Eigen::Index n = lastN;
   const int nn = static_cast<int>(n);
   const std::size_t L = hidden();
@@ -394,9 +412,120 @@ void Network::Impl::backpropSegments(const Eigen::Ref<const RowVector>& dlogits,
   }
 }
 
-Network::Network(int inputs, const ModelConfig& cfg, std::uint64_t initKey) : impl_(std::make_unique<Impl>()) {
+void Network::Impl::checkSegments(std::span<const Eigen::Index> ends, std::span<float* const> out) const {
+  if (cfg.batchNorm) bug("backwardSegments: batch normalisation takes its statistics over the whole batch");
+  if (ends.size() != out.size() || ends.empty() || ends.back() != lastN)
+    bug("backwardSegments: " + std::to_string(ends.size()) + " segment ends for " + std::to_string(out.size()) +
+        " gradient buffers and a batch of " + std::to_string(lastN));
+  for (std::size_t s = 0; s < ends.size(); ++s)
+    if (ends[s] < (s ? ends[s - 1] : 0)) bug("backwardSegments: segment ends are not ascending");
+}
+
+void Network::Impl::runMultiOutput(const float* prev, Eigen::Index prevStride, Eigen::Index n) {
+  const DenseLayerView& o = views.back();
+  kern::GemmArgs g;
+  g.m = outputs;
+  g.n = static_cast<int>(n);
+  g.k = o.inputs;
+  g.a = params.data() + o.weightOffset;
+  g.lda = outputs;
+  g.b = prev;
+  g.ldb = prevStride;
+  g.c = outMulti.data();
+  g.ldc = outputs;
+  gemm(g);
+  MatMap(outMulti.data(), outputs, n).colwise() += vec(params, o.biasOffset, outputs);
+}
+
+void Network::Impl::multiOutputGrads(const float* dl, Eigen::Index ldd, Eigen::Index c0, int len, float* g) {
+  const DenseLayerView& o = views.back();
+  const std::size_t L = hidden();
+  const float* prev = L ? bufs[L - 1].act.data() : input.data();
+  kern::GemmArgs a;  // dW += dlogits prev^T
+  a.m = outputs;
+  a.n = o.inputs;
+  a.k = len;
+  a.a = dl + c0 * ldd;
+  a.lda = ldd;
+  a.b = prev + c0 * o.inputs;
+  a.ldb = o.inputs;
+  a.bTrans = true;
+  a.c = g + o.weightOffset;
+  a.ldc = outputs;
+  a.accumulate = true;
+  gemm(a);
+  Eigen::Map<const Matrix, 0, Eigen::OuterStride<>> d(dl + c0 * ldd, outputs, len, Eigen::OuterStride<>(ldd));
+  VecMap(g + o.biasOffset, outputs) += d.rowwise().sum();
+}
+
+void Network::Impl::multiOutputDelta(const float* dl, Eigen::Index ldd, int n, Eigen::Ref<Matrix>* inputGrad) {
+  const DenseLayerView& o = views.back();
+  const std::size_t L = hidden();
+  kern::GemmArgs g;
+  g.m = o.inputs;
+  g.n = n;
+  g.k = outputs;
+  g.a = params.data() + o.weightOffset;
+  g.lda = outputs;
+  g.aTrans = true;
+  g.b = dl;
+  g.ldb = ldd;
+  if (L > 0) {
+    g.c = bufs[L - 1].delta.data();
+    g.ldc = o.inputs;
+    g.scale = bufs[L - 1].deriv.data();
+  } else {
+    g.c = inputGrad->data();
+    g.ldc = inputGrad->outerStride();
+  }
+  gemm(g);
+}
+
+void Network::Impl::backpropMulti(const Eigen::Ref<const Matrix>& dlogits, Eigen::Ref<Matrix>* inputGrad) {
+  checkBackward(dlogits.cols());
+  if (dlogits.rows() != outputs)
+    bug("backward: " + std::to_string(dlogits.rows()) + " logit rows for " + std::to_string(outputs) + " outputs");
+  const Eigen::Index n = lastN;
+  if (inputGrad && (inputGrad->rows() != inputs || inputGrad->cols() != n))
+    bug("backward: input gradient matrix has the wrong shape");
+  multiOutputGrads(dlogits.data(), dlogits.outerStride(), 0, static_cast<int>(n), grads.data());
+  if (hidden() == 0 && !inputGrad) return;
+  multiOutputDelta(dlogits.data(), dlogits.outerStride(), static_cast<int>(n), inputGrad);
+  backHidden(n, inputGrad);
+}
+
+void Network::Impl::backpropSegmentsMulti(const Eigen::Ref<const Matrix>& dlogits, std::span<const Eigen::Index> ends,
+                                          std::span<float* const> out) {
+  checkBackward(dlogits.cols());
+  if (dlogits.rows() != outputs)
+    bug("backwardSegments: " + std::to_string(dlogits.rows()) + " logit rows for " + std::to_string(outputs) +
+        " outputs");
+  checkSegments(ends, out);
+  for (float* g : out) std::fill(g, g + params.size(), 0.0f);
+  for (std::size_t s = 0; s < ends.size(); ++s) {
+    const Eigen::Index c0 = s ? ends[s - 1] : 0;
+    multiOutputGrads(dlogits.data(), dlogits.outerStride(), c0, static_cast<int>(ends[s] - c0), out[s]);
+  }
+  const std::size_t L = hidden();
+  if (L == 0) return;
+  const int nn = static_cast<int>(lastN);
+  multiOutputDelta(dlogits.data(), dlogits.outerStride(), nn, nullptr);
+  for (std::size_t l = L; l-- > 0;) {
+    const float* prev = l ? bufs[l - 1].act.data() : input.data();
+    for (std::size_t s = 0; s < ends.size(); ++s) {
+      const Eigen::Index c0 = s ? ends[s - 1] : 0;
+      layerWeightGrads(l, prev, c0, static_cast<int>(ends[s] - c0), out[s]);
+    }
+    if (l > 0) propagateDelta(l, nn, nullptr);
+  }
+}
+
+Network::Network(int inputs, const ModelConfig& cfg, std::uint64_t initKey, int outputs)
+    : impl_(std::make_unique<Impl>()) {
   Impl& m = *impl_;
   if (inputs <= 0) throwConfig("network needs at least one input feature, got " + std::to_string(inputs));
+  if (outputs < 1) throwConfig("network needs at least one output, got " + std::to_string(outputs));
+  m.outputs = outputs;
   const std::vector<int> widths = cfg.hiddenWidths();
   if (!std::isfinite(cfg.leakySlope))
     throwConfig("model: leaky_relu slope must be a finite number");
@@ -419,7 +548,7 @@ Network::Network(int inputs, const ModelConfig& cfg, std::uint64_t initKey) : im
     const bool out = l == widths.size();
     DenseLayerView v;
     v.inputs = fanIn;
-    v.outputs = out ? 1 : widths[l];
+    v.outputs = out ? outputs : widths[l];
     v.activation = out ? Activation::Linear : cfg.activation;
     v.dropout = out ? 0.0f : cfg.dropoutOf(l);
     v.batchNorm = !out && cfg.batchNorm;
@@ -489,6 +618,7 @@ Network::Network(Network&&) noexcept = default;
 Network& Network::operator=(Network&&) noexcept = default;
 
 int Network::inputs() const { return impl_->inputs; }
+int Network::outputs() const { return impl_->outputs; }
 const ModelConfig& Network::config() const { return impl_->cfg; }
 std::size_t Network::numParams() const { return static_cast<std::size_t>(impl_->params.size()); }
 ParamVector& Network::params() { return impl_->params; }
@@ -501,6 +631,7 @@ const std::vector<DenseLayerView>& Network::layers() const { return impl_->views
 
 const RowVector& Network::forward(const Eigen::Ref<const Matrix>& x, bool training, const DropoutContext& dropout) {
   Impl& m = *impl_;
+  if (m.outputs > 1) bug("forward: a network of " + std::to_string(m.outputs) + " outputs runs through forwardMulti");
   m.run(x, training, dropout);
   const Eigen::Index n = x.cols();
   RowVector* slot = nullptr;
@@ -513,6 +644,38 @@ const RowVector& Network::forward(const Eigen::Ref<const Matrix>& x, bool traini
   }
   *slot = m.outBuf.head(n);
   return *slot;
+}
+
+Eigen::Ref<const Matrix> Network::forwardMulti(const Eigen::Ref<const Matrix>& x, bool training,
+                                               const DropoutContext& dropout) {
+  Impl& m = *impl_;
+  if (m.outputs == 1) bug("forwardMulti: a network of one output runs through forward");
+  m.run(x, training, dropout);
+  return m.outMulti.leftCols(x.cols());
+}
+
+void Network::backwardMulti(const Eigen::Ref<const Matrix>& dlogits) { impl_->backpropMulti(dlogits, nullptr); }
+
+void Network::backwardMulti(const Eigen::Ref<const Matrix>& dlogits, Eigen::Ref<Matrix> inputGrad) {
+  impl_->backpropMulti(dlogits, &inputGrad);
+}
+
+void Network::backwardSegmentsMulti(const Eigen::Ref<const Matrix>& dlogits, std::span<const Eigen::Index> segmentEnds,
+                                    std::span<float* const> segmentGrads) {
+  impl_->backpropSegmentsMulti(dlogits, segmentEnds, segmentGrads);
+}
+
+void Network::predictMulti(const Eigen::Ref<const Matrix>& x, Eigen::Ref<Matrix> probabilities, int batchSize) {
+  Impl& m = *impl_;
+  if (batchSize <= 0) bug("predictMulti: batch size must be positive, got " + std::to_string(batchSize));
+  if (m.outputs == 1 || probabilities.rows() != m.outputs || probabilities.cols() != x.cols())
+    bug("predictMulti: a " + std::to_string(probabilities.rows()) + " x " + std::to_string(probabilities.cols()) +
+        " output for " + std::to_string(x.cols()) + " events and " + std::to_string(m.outputs) + " outputs");
+  for (Eigen::Index off = 0; off < x.cols(); off += batchSize) {
+    const Eigen::Index nb = std::min<Eigen::Index>(batchSize, x.cols() - off);
+    m.run(x.middleCols(off, nb), false, {});
+    for (Eigen::Index i = 0; i < nb; ++i) softmax(m.outMulti.col(i), probabilities.col(off + i));
+  }
 }
 
 void Network::backward(const Eigen::Ref<const RowVector>& dlogits) { impl_->backprop(dlogits, nullptr); }
@@ -557,6 +720,7 @@ double Network::addPenalty(float l1, float l2) {
 
 void Network::predict(const Eigen::Ref<const Matrix>& x, Eigen::Ref<Eigen::VectorXf> scores, int batchSize) {
   Impl& m = *impl_;
+  if (m.outputs > 1) bug("predict: a network of " + std::to_string(m.outputs) + " outputs predicts through predictMulti");
   if (batchSize <= 0) bug("predict: batch size must be positive, got " + std::to_string(batchSize));
   if (scores.size() != x.cols())
     bug("predict: " + std::to_string(scores.size()) + " score slots for " + std::to_string(x.cols()) + " events");

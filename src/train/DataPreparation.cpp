@@ -58,55 +58,9 @@ void removeHeldOut(const RunConfig& cfg, const data::EventTable& events, data::P
   }
 }
 
-// Everything but the feature values: the splits of `rule`, balancing and class weights, the
-// preprocessing fitted through `reader` (whose columns are `selected`'s). `selected`: the input
-// features' names and missing-value information.
-PreparedData prepareSplits(const RunConfig& cfg, const data::EventTable& events, const data::Dataset& selected,
-                           const data::RowReader& reader, const data::SplitRule& rule, const std::string& dataFile,
-                           const std::string& sha256, const Logger& log, const std::vector<data::Index>& columns,
-                           PreprocessFits* fits) {
-  PreparedData p;
-  p.dataFile = dataFile;
-  p.dataSha256 = sha256;
-  p.featureNames = selected.featureNames;
-  p.split = rule;
-  const auto rows = static_cast<std::size_t>(events.rows());
-  p.dataRows = events.rows();
-  p.keyIsId = events.keysAreIds;
-  if (events.weights.size() != rows || events.keys.size() != rows)
-    throw Error(ErrorCategory::Internal, "prepareData: labels, weights and keys differ in length");
-  for (std::size_t i = 0; i < rows; ++i) {
-    p.hasWeights = p.hasWeights || events.weights[i] != 1.0f;
-    (events.labels[i] > 0.5f ? p.nSignalInput : p.nBackgroundInput) += 1;
-  }
-
-  data::Partition part = data::itemPartition(events.labels, events.keys, rule);
-  if (!cfg.data.heldOut.empty()) removeHeldOut(cfg, events, part);
-  p.balanceFactors = data::balanceFactors(part.train, events.labels, events.weights, cfg.data.balance);
-
-  const auto fit = [&] {
-    std::vector<data::Index> fitRows;
-    if (cfg.preprocess.fitOn == data::FitOn::All) {
-      fitRows.resize(rows);
-      std::iota(fitRows.begin(), fitRows.end(), data::Index{0});
-    } else {
-      fitRows = part.train;
-    }
-    // Every rank fits on all fit rows (streamed in blocks), so all get the same parameters.
-    return data::fitPreprocess(selected, reader, fitRows, cfg.preprocess);
-  };
-  if (fits) {
-    const PreprocessFits::Key key{cfg.preprocess.fitOn == data::FitOn::All ? data::SplitRule{} : rule, columns,
-                                  cfg.preprocess};
-    p.preprocess = fits->get(key, fit);
-  } else {
-    p.preprocess = fit();
-  }
-
-  p.train = makeSplit(events, std::move(part.train));
-  p.val = makeSplit(events, std::move(part.val));
-  p.test = makeSplit(events, std::move(part.test));
-
+// Signal/background: balance factors (already in p.balanceFactors) and class weights applied to
+// the training and validation weights, and the classes' summed training weights checked.
+void weighSignalBackground(const RunConfig& cfg, PreparedData& p) {
   // Class weights multiply the training weights only, as Keras' class_weight does.
   double cs = cfg.train.classWeightSignal, cb = cfg.train.classWeightBackground;
   if (cfg.train.classWeightAuto) {
@@ -141,6 +95,94 @@ PreparedData prepareSplits(const RunConfig& cfg, const data::EventTable& events,
 
   p.trainWeightSignal = sumS;
   p.trainWeightBackground = sumB;
+}
+
+// Multi-class: the balance factor of each class on the training and validation weights, and
+// train.class_weight = "auto" as n / (K n_k) per class (Keras' class_weight, sklearn's
+// "balanced"); explicit signal/background class weights mean nothing here and are refused.
+void weighClasses(const RunConfig& cfg, PreparedData& p, const std::vector<double>& balance) {
+  const std::size_t k = p.classNames.size();
+  if (cfg.train.classWeightSignal != 1.0 || cfg.train.classWeightBackground != 1.0)
+    throwConfig("train.class_weight gives signal/background weights, but '" + p.dataFile + "' has " +
+                std::to_string(k) + " classes (" + str::join(p.classNames, ", ") +
+                "); use train.class_weight = \"auto\" or data.balance = \"reweight\"");
+  std::vector<double> counts(k, 0.0);
+  for (Eigen::Index i = 0; i < p.train.size(); ++i) counts[static_cast<std::size_t>(p.train.labels[i])] += 1;
+  const auto scale = [&](SplitData& s, const std::vector<double>& f) {
+    for (Eigen::Index i = 0; i < s.size(); ++i)
+      s.weights[i] = static_cast<float>(s.weights[i] * f[static_cast<std::size_t>(s.labels[i])]);
+  };
+  scale(p.train, balance);
+  scale(p.val, balance);
+  if (cfg.train.classWeightAuto) {
+    std::vector<double> auto_(k, 1.0);
+    for (std::size_t c = 0; c < k; ++c)
+      if (counts[c] > 0) auto_[c] = static_cast<double>(p.train.size()) / (static_cast<double>(k) * counts[c]);
+    scale(p.train, auto_);
+  }
+  std::vector<double> sums(k, 0.0);
+  for (Eigen::Index i = 0; i < p.train.size(); ++i) sums[static_cast<std::size_t>(p.train.labels[i])] += p.train.weights[i];
+  for (std::size_t c = 0; c < k; ++c)
+    if (p.train.size() > 0 && !(sums[c] > 0))
+      throwInput("the " + p.classNames[c] + " events (class " + std::to_string(c) +
+                 ") of the training split have a summed weight of " + str::formatDouble(sums[c], "%g") +
+                 ": the network cannot learn that class. Check the weight column of the data file");
+}
+
+// Everything but the feature values: the splits of `rule`, balancing and class weights, the
+// preprocessing fitted through `reader` (whose columns are `selected`'s). `selected`: the input
+// features' names and missing-value information.
+PreparedData prepareSplits(const RunConfig& cfg, const data::EventTable& events, const data::Dataset& selected,
+                           const data::RowReader& reader, const data::SplitRule& rule, const std::string& dataFile,
+                           const std::string& sha256, const Logger& log, const std::vector<data::Index>& columns,
+                           PreprocessFits* fits) {
+  PreparedData p;
+  p.dataFile = dataFile;
+  p.dataSha256 = sha256;
+  p.featureNames = selected.featureNames;
+  p.split = rule;
+  const auto rows = static_cast<std::size_t>(events.rows());
+  p.dataRows = events.rows();
+  p.keyIsId = events.keysAreIds;
+  if (events.weights.size() != rows || events.keys.size() != rows)
+    throw Error(ErrorCategory::Internal, "prepareData: labels, weights and keys differ in length");
+  for (std::size_t i = 0; i < rows; ++i) {
+    p.hasWeights = p.hasWeights || events.weights[i] != 1.0f;
+    (events.labels[i] > 0.5f ? p.nSignalInput : p.nBackgroundInput) += 1;
+  }
+
+  data::Partition part = data::itemPartition(events.labels, events.keys, rule);
+  if (!cfg.data.heldOut.empty()) removeHeldOut(cfg, events, part);
+  p.classNames = selected.classNames;
+  std::vector<double> classFactors;
+  if (p.classNames.empty()) p.balanceFactors = data::balanceFactors(part.train, events.labels, events.weights, cfg.data.balance);
+  else classFactors = data::classBalanceFactors(part.train, events.labels, events.weights, cfg.data.balance);
+
+  const auto fit = [&] {
+    std::vector<data::Index> fitRows;
+    if (cfg.preprocess.fitOn == data::FitOn::All) {
+      fitRows.resize(rows);
+      std::iota(fitRows.begin(), fitRows.end(), data::Index{0});
+    } else {
+      fitRows = part.train;
+    }
+    // Every rank fits on all fit rows (streamed in blocks), so all get the same parameters.
+    return data::fitPreprocess(selected, reader, fitRows, cfg.preprocess);
+  };
+  if (fits) {
+    const PreprocessFits::Key key{cfg.preprocess.fitOn == data::FitOn::All ? data::SplitRule{} : rule, columns,
+                                  cfg.preprocess};
+    p.preprocess = fits->get(key, fit);
+  } else {
+    p.preprocess = fit();
+  }
+
+  p.train = makeSplit(events, std::move(part.train));
+  p.val = makeSplit(events, std::move(part.val));
+  p.test = makeSplit(events, std::move(part.test));
+
+  if (p.classNames.empty()) weighSignalBackground(cfg, p);
+  else weighClasses(cfg, p, classFactors);
   if (p.train.size() == 0) throwConfig("the training split is empty; check data.split");
   if (p.val.size() == 0) throwConfig("the validation split is empty; early stopping and the best-weights checkpoint need one (data.split.val > 0)");
   log.info("data: " + std::to_string(rows) + " events (" + std::to_string(p.nSignalInput) + " signal, " +

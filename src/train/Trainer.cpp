@@ -14,6 +14,7 @@
 #include "hepsweep/core/Random.hpp"
 #include "hepsweep/core/Strings.hpp"
 #include "hepsweep/dist/GradientReduction.hpp"
+#include "hepsweep/metrics/MultiClass.hpp"
 #include "hepsweep/nn/Loss.hpp"
 #include "hepsweep/nn/Optimizer.hpp"
 #include "hepsweep/nn/Sigmoid.hpp"
@@ -64,8 +65,8 @@ void checkNetworkFits(const RunConfig& cfg, std::int64_t inputs) {
   }
 }
 
-nn::Network makeNetwork(const RunConfig& cfg, int inputs) {
-  return nn::Network(inputs, cfg.model, rng::streamKey(cfg.seed, rng::Stream::Init));
+nn::Network makeNetwork(const RunConfig& cfg, int inputs, int outputs = 1) {
+  return nn::Network(inputs, cfg.model, rng::streamKey(cfg.seed, rng::Stream::Init), outputs);
 }
 
 EarlyStopping::EarlyStopping(const EarlyStoppingConfig& cfg) : cfg_(cfg) {
@@ -116,7 +117,7 @@ void EarlyStopping::load(const Checkpoint& c) {
 Trainer::Trainer(const RunConfig& cfg, const PreparedData& data, Logger log, dist::Communicator* group,
                  dist::GradientSum reduction)
     : cfg_(cfg), data_(data), log_(std::move(log)), group_(group ? *group : local_),
-      net_(makeNetwork(cfg, checkedInputs(cfg, data.preprocess.outputs()))),
+      net_(makeNetwork(cfg, checkedInputs(cfg, data.preprocess.outputs()), data.outputs())),
       optimizer_(nn::makeOptimizer(cfg.train.optimizer, net_.numParams())),
       early_(cfg.train.earlyStopping),
       schedule_(cfg.train.lrSchedule, cfg.train.optimizer.learningRate, cfg.train.epochs),
@@ -138,6 +139,7 @@ Trainer::Trainer(const RunConfig& cfg, const PreparedData& data, Logger log, dis
   batchY_.resize(b);
   batchW_.resize(b);
   dlogits_.resize(b);
+  if (net_.outputs() > 1) dlogitsMulti_.resize(net_.outputs(), b);
   batchCounter_.resize(static_cast<std::size_t>(b));
   const auto mine = static_cast<std::size_t>(dist::microBatchShare(m, group_.size(), group_.rank()).count);
   segments_.reserve(mine);
@@ -227,7 +229,9 @@ double Trainer::trainOneEpoch(int epoch) {
       total += m;
       segments_.push_back({k, total});
     }
-    if (total > 0 && !cfg_.model.batchNorm) {
+    if (total > 0 && net_.outputs() > 1) {
+      multiClassStep(b, total, dropoutKey);
+    } else if (total > 0 && !cfg_.model.batchNorm) {
       // Row-major (total x features) rows are a column-major (features x total) matrix.
       const Eigen::Map<const Eigen::MatrixXf> x(batchX_.data(), features, total);
       const nn::DropoutContext dropout{dropoutKey, {batchCounter_.data(), static_cast<std::size_t>(total)}};
@@ -288,6 +292,43 @@ double Trainer::trainOneEpoch(int epoch) {
   double lossSum = 0;
   for (double v : lossSlots_) lossSum += v;
   return used > 0 ? lossSum / static_cast<double>(used) : 0.0;
+}
+
+void Trainer::multiClassStep(Eigen::Index b, Eigen::Index total, std::uint64_t dropoutKey) {
+  const Eigen::Index features = preprocessor_.outputs();
+  const auto lossOf = [&](const Eigen::Ref<const Eigen::MatrixXf>& logits, Eigen::Index c0, Eigen::Index m,
+                          Eigen::Ref<Eigen::MatrixXf> d) {
+    // Normalised by the whole batch: the micro-batch gradients add up to the batch gradient.
+    return nn::softmaxCrossEntropy(logits, batchY_.segment(c0, m), batchW_.segment(c0, m), static_cast<double>(b), d);
+  };
+  if (!cfg_.model.batchNorm) {
+    const Eigen::Map<const Eigen::MatrixXf> x(batchX_.data(), features, total);
+    const nn::DropoutContext dropout{dropoutKey, {batchCounter_.data(), static_cast<std::size_t>(total)}};
+    const Eigen::Ref<const Eigen::MatrixXf> logits = net_.forwardMulti(x, /*training=*/true, dropout);
+    segmentEnds_.clear();
+    for (std::size_t s = 0; s < segments_.size(); ++s) {
+      const Eigen::Index c0 = s ? segments_[s - 1].end : 0, m = segments_[s].end - c0;
+      const double loss = lossOf(logits.middleCols(c0, m), c0, m, dlogitsMulti_.middleCols(c0, m));
+      lossSlots_[static_cast<std::size_t>(segments_[s].slot)] += loss * static_cast<double>(b);
+      segmentEnds_.push_back(segments_[s].end);
+    }
+    net_.backwardSegmentsMulti(dlogitsMulti_.leftCols(total), segmentEnds_,
+                               std::span<float* const>(segmentGradPtrs_.data(), segments_.size()));
+    return;
+  }
+  // Batch normalisation takes its statistics over each micro-batch: one forward per micro-batch.
+  const std::span<float> grads(net_.grads().data(), static_cast<std::size_t>(net_.grads().size()));
+  for (std::size_t s = 0; s < segments_.size(); ++s) {
+    const Eigen::Index c0 = s ? segments_[s - 1].end : 0, m = segments_[s].end - c0;
+    const Eigen::Map<const Eigen::MatrixXf> x(batchX_.row(c0).data(), features, m);
+    const nn::DropoutContext dropout{dropoutKey, {batchCounter_.data() + c0, static_cast<std::size_t>(m)}};
+    net_.zeroGrads();
+    const Eigen::Ref<const Eigen::MatrixXf> logits = net_.forwardMulti(x, /*training=*/true, dropout);
+    const double loss = lossOf(logits, c0, m, dlogitsMulti_.leftCols(m));
+    net_.backwardMulti(dlogitsMulti_.leftCols(m));
+    if (segmentGradPtrs_[s] != grads.data()) std::copy(grads.begin(), grads.end(), segmentGradPtrs_[s]);
+    lossSlots_[static_cast<std::size_t>(segments_[s].slot)] += loss * static_cast<double>(b);
+  }
 }
 
 TrainResult Trainer::fit(const std::vector<Callback*>& callbacks) {
@@ -453,11 +494,57 @@ void Trainer::computeLogits(const SplitData& split, Eigen::VectorXf& logits) {
   if (group_.size() > 1) group_.allreduce(std::span<float>(logits.data(), static_cast<std::size_t>(n)), dist::ReduceOp::Sum);
 }
 
+void Trainer::computeLogitsMulti(const SplitData& split, Eigen::MatrixXf& logits) {
+  const Eigen::Index n = split.size();
+  const Eigen::Index features = preprocessor_.outputs();
+  constexpr Eigen::Index kChunk = kEvalChunk;
+  logits.setZero(net_.outputs(), n);
+  const Eigen::Index chunks = (n + kChunk - 1) / kChunk;
+  for (Eigen::Index c = group_.rank(); c < chunks; c += group_.size()) {
+    const Eigen::Index start = c * kChunk, b = std::min(kChunk, n - start);
+    const float* inputs = preprocessed(split);
+    if (!inputs) {
+      std::iota(evalEvents_.begin(), evalEvents_.begin() + b, start);
+      gather(split, evalEvents_.data(), b, evalX_);
+    }
+    const Eigen::Map<const Eigen::MatrixXf> x(inputs ? inputs + start * features : evalX_.data(), features, b);
+    logits.middleCols(start, b) = net_.forwardMulti(x, false);
+  }
+  if (group_.size() > 1)
+    group_.allreduce(std::span<float>(logits.data(), static_cast<std::size_t>(logits.size())), dist::ReduceOp::Sum);
+}
+
+EvalResult Trainer::evaluateMulti(const SplitData& split, bool curves) {
+  EvalResult r;
+  const Eigen::Index n = split.size();
+  const auto k = static_cast<std::size_t>(net_.outputs());
+  r.probabilities.resize(net_.outputs(), n);
+  if (n == 0) return r;
+  computeLogitsMulti(split, logitsMulti_);
+  r.loss = nn::softmaxCrossEntropyValue(logitsMulti_, split.labels.transpose(), split.weights.transpose(),
+                                        static_cast<double>(n));
+  for (Eigen::Index i = 0; i < n; ++i) nn::softmax(logitsMulti_.col(i), r.probabilities.col(i));
+  if (!std::isfinite(r.loss) || !r.probabilities.allFinite())
+    throwNumeric("the network's output is not finite (loss " + std::to_string(r.loss) +
+                 "): training diverged, or the inputs hold non-finite values; try a smaller train.learning_rate");
+  const std::span<const float> p(r.probabilities.data(), static_cast<std::size_t>(r.probabilities.size()));
+  const auto labels = span(split.labels), weights = span(split.weights);
+  r.aucPerClass = metrics::oneVsRestAuc(p, k, labels);
+  r.auc = metrics::meanOneVsRestAuc(p, k, labels);
+  if (!curves) return r;
+  r.aucPerClassWeighted = metrics::oneVsRestAuc(p, k, labels, weights);
+  r.aucWeighted = metrics::meanOneVsRestAuc(p, k, labels, weights);
+  r.unitWeights = (split.weights.array() == 1.0f).all();
+  r.confusionMatrix = metrics::confusionMatrix(p, k, labels, weights);
+  return r;
+}
+
 // The logits depend on the weights and state alone (inference has no dropout, and the chunks
 // are fixed), so equal bits of both give the logits' bits without a forward pass: at the end of
 // training the validation split was just evaluated by the last epoch, unless early stopping
 // restored an earlier epoch's weights (or a callback changed them), which the comparison sees.
 void Trainer::keepValLogits() {
+  if (net_.outputs() > 1) return;  // multi-class logits are logitsMulti_: evaluated again
   std::swap(valLogits_, logits_);
   valLogitsParams_ = net_.params();
   valLogitsState_ = net_.state();
@@ -478,6 +565,7 @@ bool Trainer::keptValLogits() {
 }
 
 EvalResult Trainer::evaluate(const SplitData& split, bool curves) {
+  if (net_.outputs() > 1) return evaluateMulti(split, curves);
   if (split.size() > 0) computeLogits(split, logits_);
   return evaluateLogits(split, curves);
 }

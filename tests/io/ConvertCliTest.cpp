@@ -1,7 +1,7 @@
 // End-to-end tests of `hepsweep convert` as a user runs it: --help versus docs/convert.md, the
 // printed summary (text, --json, --quiet), exit codes and messages, the recorded command line,
-// and that memory does not grow with the input size (peak RSS on a 50 MB text input and a ROOT
-// tree of 51 MB of values) nor with the number of ROOT inputs.
+// multi-class files from --class, and that memory does not grow with the input size (peak RSS on
+// a 50 MB text input and a ROOT tree of 51 MB of values) nor with the number of ROOT inputs.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
@@ -397,4 +397,36 @@ TEST(ConvertCli, RootMemoryDoesNotGrowWithInputSizeOrCount) {
   const long manyKb = peakKb(many, "many.h5");
   EXPECT_LT(manyKb - oneKb, 10 * 1024) << "peak RSS " << oneKb << " kB (2 inputs) vs " << manyKb << " kB (30 inputs)";
   EXPECT_EQ(hepsweep::io::readDatasetInfo(d / "many.h5").rows, 30 * 20'000);
+}
+
+// --class NAME=FILE[,FILE...] from the command line: files split at commas, classes in order,
+// the JSON summary's classes[], and a malformed or lone --class refused with exit code 2.
+TEST(ConvertCli, MultiClassByClassOption) {
+  TempDir d;
+  writeFile(d / "a.csv", "x,y\n1,2\n3,4\n");
+  writeFile(d / "b1.csv", "x,y\n5,6\n");
+  writeFile(d / "b2.csv", "x,y\n7,8\n");
+  writeFile(d / "c.csv", "x,y\n9,10\n");
+  const std::string out = d / "out.h5";
+  const CliRun r = convertCli(d, "--class 'pi mu=" + std::string(d / "a.csv") + "' --class rho=" + std::string(d / "b1.csv") +
+                                     "," + std::string(d / "b2.csv") + " --class bkg=" + std::string(d / "c.csv") +
+                                     " -o '" + out + "' --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["classes"].size(), 3u);
+  EXPECT_EQ(j["classes"][0]["name"], "pi mu");
+  EXPECT_EQ(j["classes"][1]["rows"], 2);
+  EXPECT_EQ(j["classes"][2]["sum_weights"], 1.0);
+  const hepsweep::io::DatasetInfo info = hepsweep::io::readDatasetInfo(out);
+  EXPECT_EQ(info.classNames, (std::vector<std::string>{"pi mu", "rho", "bkg"}));
+  EXPECT_EQ(info.inputClass, (std::vector<std::int8_t>{0, 1, 1, 2}));
+
+  const CliRun bad = convertCli(d, "--class " + std::string(d / "a.csv") + " -o '" + std::string(d / "x.h5") + "'");
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.err.find("is not NAME=FILE"), std::string::npos) << bad.err;
+  const CliRun two = convertCli(d, "--class a=" + std::string(d / "a.csv") + " --class b=" + std::string(d / "c.csv") +
+                                       " -o '" + std::string(d / "x.h5") + "'");
+  EXPECT_EQ(two.code, 2);
+  EXPECT_NE(two.err.find("three or more"), std::string::npos) << two.err;
+  EXPECT_FALSE(std::filesystem::exists(d / "x.h5"));
 }

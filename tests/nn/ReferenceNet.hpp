@@ -30,9 +30,9 @@ inline double activation(Activation a, double y, const hepsweep::nn::ModelConfig
   return 0.0;
 }
 
-// Logits (one per column of x). `params`/`state` use the layout described by net.layers().
+// Logits (outputs x columns of x). `params`/`state` use the layout described by net.layers().
 // In training mode the updated running statistics are written to *newState when given.
-inline VectorXd logits(const hepsweep::nn::Network& net, const VectorXd& params, const VectorXd& state,
+inline MatrixXd logitMatrix(const hepsweep::nn::Network& net, const VectorXd& params, const VectorXd& state,
                        const MatrixXd& x, bool training, std::uint64_t dropKey = 0,
                        std::span<const std::uint64_t> counters = {}, VectorXd* newState = nullptr) {
   const auto& cfg = net.config();
@@ -51,7 +51,7 @@ inline VectorXd logits(const hepsweep::nn::Network& net, const VectorXd& params,
                a(k, i);
         z(j, i) = s;
       }
-    if (l + 1 == layers.size()) return z.row(0).transpose();
+    if (l + 1 == layers.size()) return z;
     if (v.batchNorm) {
       for (int j = 0; j < v.outputs; ++j) {
         double mean, var;
@@ -88,6 +88,13 @@ inline VectorXd logits(const hepsweep::nn::Network& net, const VectorXd& params,
       }
   }
   return {};
+}
+
+// The logit of a single-output network, one per column of x.
+inline VectorXd logits(const hepsweep::nn::Network& net, const VectorXd& params, const VectorXd& state,
+                       const MatrixXd& x, bool training, std::uint64_t dropKey = 0,
+                       std::span<const std::uint64_t> counters = {}, VectorXd* newState = nullptr) {
+  return logitMatrix(net, params, state, x, training, dropKey, counters, newState).row(0).transpose();
 }
 
 }  // namespace reference

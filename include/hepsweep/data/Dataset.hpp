@@ -19,7 +19,8 @@ using FeatureMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen
 struct Dataset {
   std::vector<std::string> featureNames;
   FeatureMatrix features;           // rows = events, cols = features
-  Eigen::VectorXf labels;           // 1 = signal, 0 = background
+  Eigen::VectorXf labels;           // 1 = signal, 0 = background; multi-class: class index 0 .. K-1
+  std::vector<std::string> classNames;  // multi-class only (K >= 3 names); empty: binary
   Eigen::VectorXf weights;          // per-event weights (1 when the input had none); may be negative
   std::vector<std::int64_t> ids;    // event numbers when the input had an id column, else empty
   std::optional<float> missingValue;       // marker of missing values (e.g. -999), if any
@@ -28,6 +29,7 @@ struct Dataset {
   Index rows() const { return features.rows(); }
   Index cols() const { return features.cols(); }
   bool hasIds() const { return !ids.empty(); }
+  bool multiClass() const { return !classNames.empty(); }
   // Position of a feature by name, or -1.
   Index featureIndex(const std::string& name) const;
   // Whether feature j uses the missing-value marker.

@@ -26,7 +26,9 @@ struct Partition {
 // (all to val when test == 0).
 // Throws Error(Config) when fractions are outside [0, 1], train or val is 0, or they do not
 // sum to 1 (within 1e-6); Error(Input) when a class is empty, a label is not 0/1, or a part with
-// a non-zero fraction would get no rows of some class.
+// a non-zero fraction would get no rows of some class. Labels may also be the class indices of a
+// multi-class file (0 .. K-1, K = the largest + 1, every class present): each class is split the
+// same way, class c keyed derive(.., c), so signal/background splits are those of two classes.
 Partition stratifiedSplit(std::span<const float> labels, const SplitFractions& f, std::uint64_t seed);
 
 // The fold of an event in k-fold cross-validation: a pure function of (seed, key, k), where the
@@ -47,7 +49,8 @@ BalanceMode parseBalanceMode(const std::string& s);  // throws Error(Config)
 const char* toString(BalanceMode m);
 
 // Downsample: keep all rows of the minority class and a seeded random subset of equal size of the
-// majority class (the returned rows keep their input order, so ascending input stays ascending;
+// majority class (multi-class labels: of every other class, class c permuted by the stream
+// derive(streamKey(seed, Balance), c)) (the returned rows keep their input order, so ascending input stays ascending;
 // Error(Input) when a class is absent). None/Reweight: the rows unchanged.
 std::vector<Index> balanceRows(std::span<const Index> rows, std::span<const float> labels,
                                BalanceMode mode, std::uint64_t seed);
@@ -56,9 +59,16 @@ std::vector<Index> balanceRows(std::span<const Index> rows, std::span<const floa
 // over `rows`, keeping the total summed weight; (1, 1) for other modes. Weights are summed with
 // their signs (negative weights included); weights empty = 1 each. Error(Input) when a class's
 // summed weight is <= 0.
+// Signal/background labels only (multi-class labels: Error(Internal); see classBalanceFactors).
 struct ClassFactors { double signal = 1.0, background = 1.0; };
 ClassFactors balanceFactors(std::span<const Index> rows, std::span<const float> labels,
                             std::span<const float> weights, BalanceMode mode);
+// The same for K classes (class indices 0 .. K-1, K = the largest label + 1, at least 2): one
+// factor per class, total / (K * sum_k), so that every class carries the same summed weight over
+// `rows` and the total is kept; all 1 for other modes. For signal/background labels the factors
+// are {background, signal} of balanceFactors. Error(Input) when a class's summed weight is <= 0.
+std::vector<double> classBalanceFactors(std::span<const Index> rows, std::span<const float> labels,
+                                        std::span<const float> weights, BalanceMode mode);
 
 // Everything that decides an item's rows: result files store this rule (and a digest of the rows
 // it gave) instead of the index lists, and aggregate/apply rebuild the rows from it.

@@ -18,13 +18,24 @@
 
 namespace hepsweep::io {
 
-// Class of an input file: decided by the file, or per row from the label column.
+// Class of an input file: decided by the file, or per row from the label column. With --class
+// (several named classes) an input's class is its class index k >= 0, stored as InputClass{k}:
+// the values of /labels, where class 0 and 1 of a binary file are Background and Signal.
 enum class InputClass : std::int8_t { Background = 0, Signal = 1, FromLabelColumn = -1 };
+
+// --class NAME=FILE[,FILE...]: one named class of a multi-class file, in the order given.
+struct ClassFiles {
+  std::string name;
+  std::vector<std::string> files;
+};
+// At most this many classes (labels are int8).
+inline constexpr std::size_t kMaxClasses = 100;
 
 struct ConvertOptions {
   std::vector<std::string> signalFiles;      // --signal: every row is signal
   std::vector<std::string> backgroundFiles;  // --background: every row is background
   std::vector<std::string> labelledFiles;    // positional: class from --label column
+  std::vector<ClassFiles> classes;           // --class: three or more named classes (multi-class file)
   std::string labelColumn;                   // --label
   std::string signalValue = "1";             // --signal-value
   std::string weightColumn;                  // --weight (empty: all weights 1)
@@ -77,6 +88,9 @@ struct ConvertSummary {
   double sumWeightsSignal = 0;
   double sumWeightsBackground = 0;
   std::vector<LabelCount> labelCounts;  // at most kMaxLabelCounts distinct values listed
+  std::vector<std::string> classNames;  // multi-class (--class) only: one per class
+  std::vector<std::int64_t> classRows;  // rows of each class
+  std::vector<double> classWeights;     // sum of weights of each class
   std::int64_t otherLabelValues = 0;    // rows whose label text was beyond that list
   double seconds = 0;
   std::size_t threads = 0;  // threads that compressed the output (the calling one included)

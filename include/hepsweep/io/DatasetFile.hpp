@@ -37,7 +37,11 @@ struct DatasetInfo {
   std::vector<std::string> inputAbsolutePaths;
   std::vector<std::string> inputSha256;
   std::vector<std::int64_t> inputRows;
-  std::vector<std::int8_t> inputClass;  // 1 signal, 0 background, -1 label column
+  std::vector<std::int8_t> inputClass;  // 1 signal, 0 background, -1 label column; multi-class: class index
+  // Multi-class files only (empty for a binary file): the class names (label k is classNames[k])
+  // and the rows of each class.
+  std::vector<std::string> classNames;
+  std::vector<std::int64_t> classRows;
   std::string commandLine;
   std::string version;
   std::string created;
@@ -104,7 +108,7 @@ class DatasetBlocks {
   struct Block {
     std::int64_t first = 0, rows = 0;
     const float* features = nullptr;      // rows x info().featureNames.size(), row-major
-    const std::int8_t* labels = nullptr;  // 1 signal, 0 background
+    const std::int8_t* labels = nullptr;  // 1 signal, 0 background; multi-class: the class index
     const float* weights = nullptr;
     const std::int64_t* ids = nullptr;    // null when the file has no ids
   };

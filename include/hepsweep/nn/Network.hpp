@@ -1,5 +1,7 @@
 #pragma once
-// A dense feed-forward classifier with one logit output. All trainable parameters live in one
+// A dense feed-forward classifier with one logit output (binary), or one logit per class
+// (multi-class: forwardMulti, backwardMulti, predictMulti; the binary calls refuse it and the
+// other way round). All trainable parameters live in one
 // contiguous buffer (and their gradients in another of the same layout), so an optimiser step or
 // a gradient all-reduce is a single call on a single vector. Layers hold views into the buffers.
 //
@@ -43,7 +45,9 @@ struct DenseLayerView {
 class Network {
  public:
   // Parameters are initialised from rng streams derived from `initKey`.
-  Network(int inputs, const ModelConfig& cfg, std::uint64_t initKey);
+  // `outputs` > 1: a multi-class network, one logit per class (its output layer initialised as
+  // the others, with fan-out `outputs`); 1, the default, is the binary network, unchanged.
+  Network(int inputs, const ModelConfig& cfg, std::uint64_t initKey, int outputs = 1);
   ~Network();
   Network(Network&&) noexcept;
   Network& operator=(Network&&) noexcept;
@@ -51,6 +55,7 @@ class Network {
   Network& operator=(const Network&) = delete;
 
   int inputs() const;
+  int outputs() const;
   const ModelConfig& config() const;
   std::size_t numParams() const;
 
@@ -87,6 +92,17 @@ class Network {
   // normalisation (its statistics are the batch's: Error(Internal)); grads() is not touched.
   void backwardSegments(const Eigen::Ref<const RowVector>& dlogits, std::span<const Eigen::Index> segmentEnds,
                         std::span<float* const> segmentGrads);
+
+  // Multi-class (outputs() > 1) counterparts of forward, backward, backwardSegments and predict:
+  // logits and their gradients are (outputs x batch) matrices, predictMulti writes the softmax
+  // probabilities (outputs x events). The logits stay valid until the next forward call.
+  Eigen::Ref<const Matrix> forwardMulti(const Eigen::Ref<const Matrix>& x, bool training,
+                                        const DropoutContext& dropout = {});
+  void backwardMulti(const Eigen::Ref<const Matrix>& dlogits);
+  void backwardMulti(const Eigen::Ref<const Matrix>& dlogits, Eigen::Ref<Matrix> inputGrad);
+  void backwardSegmentsMulti(const Eigen::Ref<const Matrix>& dlogits, std::span<const Eigen::Index> segmentEnds,
+                             std::span<float* const> segmentGrads);
+  void predictMulti(const Eigen::Ref<const Matrix>& x, Eigen::Ref<Matrix> probabilities, int batchSize = 4096);
 
   void zeroGrads();
 

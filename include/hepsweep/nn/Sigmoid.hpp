@@ -20,4 +20,15 @@ inline void sigmoid(const Eigen::Ref<const Eigen::VectorXf>& logits, Eigen::Vect
   for (Eigen::Index i = 0; i < logits.size(); ++i) out[i] = sigmoid(logits[i]);
 }
 
+// The softmax of a multi-class network's logits, shared as sigmoid is: probabilities[k] =
+// exp(z_k - max z) / sum_j exp(z_j - max z), summed in double in class order (no overflow; the
+// same bits wherever it is called).
+inline void softmax(const Eigen::Ref<const Eigen::VectorXf>& logits, Eigen::Ref<Eigen::VectorXf> probabilities) {
+  const float m = logits.maxCoeff();
+  double sum = 0.0;
+  for (Eigen::Index k = 0; k < logits.size(); ++k) sum += std::exp(static_cast<double>(logits[k] - m));
+  for (Eigen::Index k = 0; k < logits.size(); ++k)
+    probabilities[k] = static_cast<float>(std::exp(static_cast<double>(logits[k] - m)) / sum);
+}
+
 }  // namespace hepsweep::nn

@@ -85,6 +85,12 @@ data::SplitRule splitRule(const RunConfig& cfg, int folds = 1, int fold = 0);
 
 struct PreparedData {
   std::vector<std::string> featureNames;  // input features, in the order the model expects
+  // Multi-class data (labels are class indices): the class names; empty for signal/background.
+  // Balance and class-weight factors are then per class and applied to the split weights; the
+  // signal/background fields below (balanceFactors, trainFactors, nSignalInput, ...) do not apply.
+  std::vector<std::string> classNames;
+  // The network's outputs: 1 (a logit) for signal/background, one per class for multi-class.
+  int outputs() const { return classNames.empty() ? 1 : static_cast<int>(classNames.size()); }
   data::PreprocessParams preprocess;
   SplitData train, val, test;
   FeatureSource source;
@@ -182,6 +188,12 @@ struct EvalResult {
   std::vector<double> bkgEffWeighted;
   metrics::Confusion confusion;    // at cfg.metrics.threshold (weighted by the event weights)
   Eigen::VectorXf scores;          // sigmoid outputs, one per event of the split
+  // Multi-class networks (scores empty): softmax outputs (classes x events), the one-vs-rest AUC
+  // of each class (auc is their mean, aucWeighted the mean of the weighted ones) and the
+  // argmax confusion matrix (classes x classes row-major, true x predicted, weighted).
+  Eigen::MatrixXf probabilities;
+  std::vector<double> aucPerClass, aucPerClassWeighted;
+  std::vector<double> confusionMatrix;
 
   // Background efficiency at `signalEfficiency` on the weighted ROC; NaN when that is undefined.
   double weightedBkgEffAt(double signalEfficiency) const;
@@ -309,6 +321,12 @@ class Trainer {
   // network still has those weights and state bit for bit (else false: evaluate again).
   void keepValLogits();
   bool keptValLogits();
+  // Multi-class: the logits (classes x events) of a split, in the same chunks.
+  void computeLogitsMulti(const SplitData& split, Eigen::MatrixXf& logits);
+  EvalResult evaluateMulti(const SplitData& split, bool curves);
+  // Multi-class: forward, cross-entropy and backward of this rank's micro-batches of the step
+  // (the `total` events gathered in batchX_), each micro-batch's gradient into its buffer.
+  void multiClassStep(Eigen::Index batch, Eigen::Index total, std::uint64_t dropoutKey);
   // Network inputs of `count` events of `split` (indices into it), preprocessed into `out`'s rows
   // from `firstRow` on.
   void gather(const SplitData& split, const data::Index* events, Eigen::Index count, data::FeatureMatrix& out,
@@ -352,6 +370,7 @@ class Trainer {
   // evaluation of the validation split reuses them when the network it ends with has these bits.
   Eigen::VectorXf valLogits_, valLogitsParams_, valLogitsState_;
   bool valLogitsKept_ = false;
+  Eigen::MatrixXf dlogitsMulti_, logitsMulti_;  // multi-class: (classes x batch), (classes x split)
   double firstValLoss_ = 0;  // epoch 1's validation loss: the scale divergence is judged on
   data::Preprocessor preprocessor_;
   data::FeatureMatrix evalX_;
