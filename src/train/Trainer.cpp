@@ -470,13 +470,13 @@ void Trainer::gather(const SplitData& split, const data::Index* events, Eigen::I
   }
 }
 
-void Trainer::computeLogits(const SplitData& split, Eigen::VectorXf& logits) {
+// Fixed chunks, dealt round-robin to the group's ranks: an event's outputs are computed in the
+// same chunk at the same position whatever the group size, so they have the same bits.
+template <class F>
+void Trainer::forEachEvalChunk(const SplitData& split, F&& f) {
   const Eigen::Index n = split.size();
   const Eigen::Index features = preprocessor_.outputs();
-  // Fixed chunks, dealt round-robin to the group's ranks: an event's logit is computed in the
-  // same chunk at the same position whatever the group size, so it has the same bits.
   constexpr Eigen::Index kChunk = kEvalChunk;
-  logits.setZero(n);
   const Eigen::Index chunks = (n + kChunk - 1) / kChunk;
   for (Eigen::Index c = group_.rank(); c < chunks; c += group_.size()) {
     const Eigen::Index start = c * kChunk, b = std::min(kChunk, n - start);
@@ -488,28 +488,26 @@ void Trainer::computeLogits(const SplitData& split, Eigen::VectorXf& logits) {
     }
     // Row-major rows of events start.. are a column-major (features x b) matrix in place.
     const Eigen::Map<const Eigen::MatrixXf> x(inputs ? inputs + start * features : evalX_.data(), features, b);
-    logits.segment(start, b) = net_.forward(x, false).transpose();
+    f(start, b, x);
   }
+}
+
+void Trainer::computeLogits(const SplitData& split, Eigen::VectorXf& logits) {
+  const Eigen::Index n = split.size();
+  logits.setZero(n);
+  forEachEvalChunk(split, [&](Eigen::Index start, Eigen::Index b, const Eigen::Map<const Eigen::MatrixXf>& x) {
+    logits.segment(start, b) = net_.forward(x, false).transpose();
+  });
   // Every entry is non-zero on one rank only: the sum is exact in any order.
   if (group_.size() > 1) group_.allreduce(std::span<float>(logits.data(), static_cast<std::size_t>(n)), dist::ReduceOp::Sum);
 }
 
+// Multi-class: the (classes x events) logits in the same chunks.
 void Trainer::computeLogitsMulti(const SplitData& split, Eigen::MatrixXf& logits) {
-  const Eigen::Index n = split.size();
-  const Eigen::Index features = preprocessor_.outputs();
-  constexpr Eigen::Index kChunk = kEvalChunk;
-  logits.setZero(net_.outputs(), n);
-  const Eigen::Index chunks = (n + kChunk - 1) / kChunk;
-  for (Eigen::Index c = group_.rank(); c < chunks; c += group_.size()) {
-    const Eigen::Index start = c * kChunk, b = std::min(kChunk, n - start);
-    const float* inputs = preprocessed(split);
-    if (!inputs) {
-      std::iota(evalEvents_.begin(), evalEvents_.begin() + b, start);
-      gather(split, evalEvents_.data(), b, evalX_);
-    }
-    const Eigen::Map<const Eigen::MatrixXf> x(inputs ? inputs + start * features : evalX_.data(), features, b);
+  logits.setZero(net_.outputs(), split.size());
+  forEachEvalChunk(split, [&](Eigen::Index start, Eigen::Index b, const Eigen::Map<const Eigen::MatrixXf>& x) {
     logits.middleCols(start, b) = net_.forwardMulti(x, false);
-  }
+  });
   if (group_.size() > 1)
     group_.allreduce(std::span<float>(logits.data(), static_cast<std::size_t>(logits.size())), dist::ReduceOp::Sum);
 }

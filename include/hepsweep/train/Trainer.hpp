@@ -314,6 +314,9 @@ class Trainer {
  private:
   // Sigmoid outputs and logits of a split, computed in fixed chunks shared among the group.
   void computeLogits(const SplitData& split, Eigen::VectorXf& logits);
+  // f(start, count, inputs) for each of this rank's fixed evaluation chunks of `split`.
+  template <class F>
+  void forEachEvalChunk(const SplitData& split, F&& f);
   // evaluate() of `split` from its logits, already in logits_.
   EvalResult evaluateLogits(const SplitData& split, bool curves);
   // After an epoch's evaluate() of the validation split: keeps its logits with the weights and
