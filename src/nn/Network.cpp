@@ -125,8 +125,6 @@ struct Network::Impl {
   // dlogits (outputs x n) into `g`, over columns [c0, c0 + len).
   void runMultiOutput(const float* prev, Eigen::Index prevStride, Eigen::Index n);
   void multiOutputGrads(const float* dl, Eigen::Index ldd, Eigen::Index c0, int len, float* g);
-  // delta of the last hidden layer (or inputGrad) = W_out^T dlogits, times its local derivative.
-  void multiOutputDelta(const float* dl, Eigen::Index ldd, int n, Eigen::Ref<Matrix>* inputGrad);
   void backpropMulti(const Eigen::Ref<const Matrix>& dlogits, Eigen::Ref<Matrix>* inputGrad);
   void backpropSegmentsMulti(const Eigen::Ref<const Matrix>& dlogits, std::span<const Eigen::Index> ends,
                              std::span<float* const> out);
@@ -135,8 +133,11 @@ struct Network::Impl {
   // dW += delta(:, c0 .. c0+n) prev(:, c0 .. c0+n)^T and the bias sums of those columns, for hidden
   // layer l, into `g` (a parameter-layout gradient buffer).
   void layerWeightGrads(std::size_t l, const float* prev, Eigen::Index c0, int n, float* g);
-  // delta of layer l - 1 (or inputGrad) = W_l^T delta_l, times layer l - 1's local derivative.
-  void propagateDelta(std::size_t l, int n, Eigen::Ref<Matrix>* inputGrad);
+  // delta of layer l - 1 (or inputGrad) = W_l^T delta_l, times layer l - 1's local derivative;
+  // delta_l is bufs[l].delta, or `delta` (leading dimension ld): the multi-class output layer's
+  // dlogits, with l = the output layer.
+  void propagateDelta(std::size_t l, int n, Eigen::Ref<Matrix>* inputGrad, const float* delta = nullptr,
+                      Eigen::Index ld = 0);
 
   // dlogits' sum for the output bias, as Eigen sums a row vector that starts at an aligned
   // address: the same bits wherever the segment lies in the batch.
@@ -284,7 +285,8 @@ void Network::Impl::layerWeightGrads(std::size_t l, const float* prev, Eigen::In
   gemm(a);
 }
 
-void Network::Impl::propagateDelta(std::size_t l, int n, Eigen::Ref<Matrix>* inputGrad) {
+void Network::Impl::propagateDelta(std::size_t l, int n, Eigen::Ref<Matrix>* inputGrad, const float* delta,
+                                   Eigen::Index ld) {
   const DenseLayerView& v = views[l];
   kern::GemmArgs g;
   g.m = v.inputs;
@@ -293,8 +295,8 @@ void Network::Impl::propagateDelta(std::size_t l, int n, Eigen::Ref<Matrix>* inp
   g.a = params.data() + v.weightOffset;
   g.lda = v.outputs;
   g.aTrans = true;
-  g.b = bufs[l].delta.data();
-  g.ldb = v.outputs;
+  g.b = delta ? delta : bufs[l].delta.data();
+  g.ldb = delta ? ld : v.outputs;
   if (l > 0) {
     g.c = bufs[l - 1].delta.data();
     g.ldc = v.inputs;
@@ -458,29 +460,6 @@ void Network::Impl::multiOutputGrads(const float* dl, Eigen::Index ldd, Eigen::I
   VecMap(g + o.biasOffset, outputs) += d.rowwise().sum();
 }
 
-void Network::Impl::multiOutputDelta(const float* dl, Eigen::Index ldd, int n, Eigen::Ref<Matrix>* inputGrad) {
-  const DenseLayerView& o = views.back();
-  const std::size_t L = hidden();
-  kern::GemmArgs g;
-  g.m = o.inputs;
-  g.n = n;
-  g.k = outputs;
-  g.a = params.data() + o.weightOffset;
-  g.lda = outputs;
-  g.aTrans = true;
-  g.b = dl;
-  g.ldb = ldd;
-  if (L > 0) {
-    g.c = bufs[L - 1].delta.data();
-    g.ldc = o.inputs;
-    g.scale = bufs[L - 1].deriv.data();
-  } else {
-    g.c = inputGrad->data();
-    g.ldc = inputGrad->outerStride();
-  }
-  gemm(g);
-}
-
 void Network::Impl::backpropMulti(const Eigen::Ref<const Matrix>& dlogits, Eigen::Ref<Matrix>* inputGrad) {
   checkBackward(dlogits.cols());
   if (dlogits.rows() != outputs)
@@ -490,7 +469,7 @@ void Network::Impl::backpropMulti(const Eigen::Ref<const Matrix>& dlogits, Eigen
     bug("backward: input gradient matrix has the wrong shape");
   multiOutputGrads(dlogits.data(), dlogits.outerStride(), 0, static_cast<int>(n), grads.data());
   if (hidden() == 0 && !inputGrad) return;
-  multiOutputDelta(dlogits.data(), dlogits.outerStride(), static_cast<int>(n), inputGrad);
+  propagateDelta(views.size() - 1, static_cast<int>(n), inputGrad, dlogits.data(), dlogits.outerStride());
   backHidden(n, inputGrad);
 }
 
@@ -509,7 +488,7 @@ void Network::Impl::backpropSegmentsMulti(const Eigen::Ref<const Matrix>& dlogit
   const std::size_t L = hidden();
   if (L == 0) return;
   const int nn = static_cast<int>(lastN);
-  multiOutputDelta(dlogits.data(), dlogits.outerStride(), nn, nullptr);
+  propagateDelta(views.size() - 1, nn, nullptr, dlogits.data(), dlogits.outerStride());
   for (std::size_t l = L; l-- > 0;) {
     const float* prev = l ? bufs[l - 1].act.data() : input.data();
     for (std::size_t s = 0; s < ends.size(); ++s) {
