@@ -124,6 +124,9 @@ struct Network::Impl {
   // Multi-class output layer (outputs > 1): logits = W a + b into outMulti; its backward from
   // dlogits (outputs x n) into `g`, over columns [c0, c0 + len).
   void runMultiOutput(const float* prev, Eigen::Index prevStride, Eigen::Index n);
+  // out (v.outputs x n, leading dimension v.outputs) = W_v prev, the layer's product before bias
+  // and activation (hidden layers and the multi-class output layer).
+  void layerProduct(const DenseLayerView& v, const float* prev, Eigen::Index prevStride, Eigen::Index n, float* out);
   void multiOutputGrads(const float* dl, Eigen::Index ldd, Eigen::Index c0, int len, float* g);
   void backpropMulti(const Eigen::Ref<const Matrix>& dlogits, Eigen::Ref<Matrix>* inputGrad);
   void backpropSegmentsMulti(const Eigen::Ref<const Matrix>& dlogits, std::span<const Eigen::Index> ends,
@@ -172,19 +175,7 @@ void Network::Impl::run(const Eigen::Ref<const Matrix>& x, bool training, const 
     Buffers& b = bufs[l];
     const int w = v.outputs;
     MatMap a(b.act.data(), w, n);
-    {
-      kern::GemmArgs g;
-      g.m = w;
-      g.n = static_cast<int>(n);
-      g.k = v.inputs;
-      g.a = params.data() + v.weightOffset;
-      g.lda = w;
-      g.b = prev;
-      g.ldb = prevStride;
-      g.c = a.data();
-      g.ldc = w;
-      gemm(g);
-    }
+    layerProduct(v, prev, prevStride, n, a.data());
 
     kern::LayerArgs k;
     k.rows = w;
@@ -423,19 +414,24 @@ void Network::Impl::checkSegments(std::span<const Eigen::Index> ends, std::span<
     if (ends[s] < (s ? ends[s - 1] : 0)) bug("backwardSegments: segment ends are not ascending");
 }
 
-void Network::Impl::runMultiOutput(const float* prev, Eigen::Index prevStride, Eigen::Index n) {
-  const DenseLayerView& o = views.back();
+void Network::Impl::layerProduct(const DenseLayerView& v, const float* prev, Eigen::Index prevStride, Eigen::Index n,
+                                 float* out) {
   kern::GemmArgs g;
-  g.m = outputs;
+  g.m = v.outputs;
   g.n = static_cast<int>(n);
-  g.k = o.inputs;
-  g.a = params.data() + o.weightOffset;
-  g.lda = outputs;
+  g.k = v.inputs;
+  g.a = params.data() + v.weightOffset;
+  g.lda = v.outputs;
   g.b = prev;
   g.ldb = prevStride;
-  g.c = outMulti.data();
-  g.ldc = outputs;
+  g.c = out;
+  g.ldc = v.outputs;
   gemm(g);
+}
+
+void Network::Impl::runMultiOutput(const float* prev, Eigen::Index prevStride, Eigen::Index n) {
+  const DenseLayerView& o = views.back();
+  layerProduct(o, prev, prevStride, n, outMulti.data());
   MatMap(outMulti.data(), outputs, n).colwise() += vec(params, o.biasOffset, outputs);
 }
 
