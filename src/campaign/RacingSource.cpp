@@ -84,66 +84,51 @@ class RacingSource final : public ItemSource {
     return o;
   }
 
+  // The decision is search::claimRaceItem's (the simulator replays the same); this records what it
+  // decided in the run directory and claims the item under the lock.
   Claim claimOne(std::size_t& index) {
     const int k = c_.cv.folds;
     dist::SharedLock::Guard guard = lock_->acquire();
-    // Every point's finished folds, for the reference (best complete mean, pooled spread).
-    const std::size_t pointCount = items_.size() / static_cast<std::size_t>(k);
-    std::vector<search::RacePoint> points(pointCount);
-    std::vector<int> finishedFolds(pointCount, 0);  // folds finished in a row from fold 0 (done, failed or raced out)
-    std::vector<bool> racedOut(pointCount, false);
-    for (const Item& it : items_) {
-      const auto p = static_cast<std::size_t>(it.point);
-      const auto o = outcome(it.id);
-      if (!o) continue;
-      if (o->racedOut) racedOut[p] = true;
-      else if (o->objective) points[p].folds.push_back(*o->objective);
-      else points[p].failed = true;
-      if (finishedFolds[p] == it.fold) ++finishedFolds[p];
-    }
-    const search::RaceReference reference = search::raceReference(points, k);
-
-    bool inFlight = false;
+    std::vector<search::RaceQueueEntry> queue(pending_.size());
     for (std::size_t i = 0; i < pending_.size(); ++i) {
       const Item& it = items_.at(static_cast<std::size_t>(pending_[i]));
-      const auto p = static_cast<std::size_t>(it.point);
-      if (guard.get(i) != 0) {
-        inFlight = inFlight || !outcome(it.id);
-        continue;
-      }
-      if (outcome(it.id)) continue;
-      if (racedOut[p]) {
+      if (it.id != it.point * k + it.fold)
+        throw Error(ErrorCategory::Internal, "racing: item " + std::to_string(it.id) + " is not point * folds + fold");
+      queue[i] = {it.id, guard.get(i) != 0};
+    }
+    const search::ItemResults finished{k, [this](std::int64_t id) { return outcome(id); }};
+    const search::RaceClaim claim = search::claimRaceItem(
+        queue, static_cast<std::int64_t>(items_.size() / static_cast<std::size_t>(k)), finished, c_.search.racing);
+    for (const search::RaceAction& a : claim.racedOut) {
+      if (!a.decision) {
         // A job killed while it wrote the point's markers: the point's decision stands for this fold
         // too, with the reason recorded on its other folds.
         std::string why;
         for (int f = 0; f < k && why.empty(); ++f)
-          if (const auto marker = dir_.racedOutFile(it.point * k + f); fs::exists(marker))
+          if (const auto marker = dir_.racedOutFile(a.point * k + f); fs::exists(marker))
             why = str::trim(rundir::readTextFile(marker));
-        dir_.markRacedOut(it.id, why + " (recorded by the next job: the deciding one stopped first)");
+        dir_.markRacedOut(a.point * k + a.fromFold, why + " (recorded by the next job: the deciding one stopped first)");
         continue;
       }
-      if (finishedFolds[p] < it.fold) continue;  // the previous fold is not finished yet
-      if (const auto decision = search::raceOut(points[p], reference, k, c_.search.racing)) {
-        // Every fold of the point from this one on is skipped; none of them was handed out (a
-        // point's folds go out one at a time, in order).
-        const std::string why = decision->describe();
-        for (int f = it.fold; f < k; ++f) {
-          const std::int64_t id = it.point * k + f;
-          if (outcome(id)) continue;
-          dir_.markRacedOut(id, why);
-        }
-        racedOut[p] = true;
-        log_.info("racing: point " + std::to_string(it.point) + " " + why + "; folds " + std::to_string(it.fold) +
-                  ".." + std::to_string(k - 1) + " skipped");
-        continue;
+      // Every fold of the point from this one on is skipped; none of them was handed out (a
+      // point's folds go out one at a time, in order).
+      const std::string why = a.decision->describe();
+      for (int f = a.fromFold; f < k; ++f) {
+        const std::int64_t id = a.point * k + f;
+        if (outcome(id)) continue;
+        dir_.markRacedOut(id, why);
       }
-      guard.set(i, 1);
-      guard.commit();
-      index = i;
-      return Claim::Item;
+      log_.info("racing: point " + std::to_string(a.point) + " " + why + "; folds " + std::to_string(a.fromFold) +
+                ".." + std::to_string(k - 1) + " skipped");
+    }
+    if (claim.kind == search::RaceClaim::Kind::Item) {
+      guard.set(claim.index, 1);
+      index = claim.index;
     }
     guard.commit();
-    return inFlight ? Claim::Wait : Claim::None;
+    return claim.kind == search::RaceClaim::Kind::Item ? Claim::Item
+           : claim.kind == search::RaceClaim::Kind::Wait ? Claim::Wait
+                                                         : Claim::None;
   }
 
   const CampaignConfig& c_;

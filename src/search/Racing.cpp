@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <numeric>
 
+#include "hepsweep/core/Error.hpp"
+
 namespace hepsweep::search {
 
 namespace {
@@ -49,6 +51,59 @@ std::optional<RaceDecision> raceOut(const RacePoint& point, const RaceReference&
   // Strictly worse: a point whose bound ties the best stays in the race.
   if (!(d.bound > d.best)) return std::nullopt;
   return d;
+}
+
+RaceClaim claimRaceItem(const std::vector<RaceQueueEntry>& queue, std::int64_t points, const ItemResults& results,
+                        const RacingOptions& options) {
+  const int k = results.folds;
+  if (k < 1 || points < 0) throw Error(ErrorCategory::Internal, "claimRaceItem: folds " + std::to_string(k));
+  const auto pointCount = static_cast<std::size_t>(points);
+  // Every point's finished folds, for the reference (best complete mean, pooled spread).
+  std::vector<RacePoint> race(pointCount);
+  std::vector<int> finishedFolds(pointCount, 0);  // folds finished in a row from fold 0 (done, failed or raced out)
+  std::vector<bool> racedOut(pointCount, false), decidedNow(pointCount, false);
+  for (std::int64_t id = 0; id < points * k; ++id) {
+    const auto p = static_cast<std::size_t>(id / k);
+    const auto o = results.read(id);
+    if (!o) continue;
+    if (o->racedOut) racedOut[p] = true;
+    else if (o->objective) race[p].folds.push_back(*o->objective);
+    else race[p].failed = true;
+    if (finishedFolds[p] == id % k) ++finishedFolds[p];
+  }
+  const RaceReference reference = raceReference(race, k);
+
+  RaceClaim claim;
+  bool inFlight = false;
+  for (std::size_t i = 0; i < queue.size(); ++i) {
+    const std::int64_t id = queue[i].item;
+    if (id < 0 || id >= points * k)
+      throw Error(ErrorCategory::Internal, "claimRaceItem: item " + std::to_string(id) + " outside the pass");
+    const auto p = static_cast<std::size_t>(id / k);
+    const int fold = static_cast<int>(id % k);
+    const bool finished = results.read(id).has_value();
+    if (queue[i].handedOut) {
+      inFlight = inFlight || !finished;
+      continue;
+    }
+    if (finished) continue;
+    if (racedOut[p]) {
+      // Decided in this call: the caller records every later fold with the decision.
+      if (!decidedNow[p]) claim.racedOut.push_back({static_cast<std::int64_t>(p), fold, std::nullopt});
+      continue;
+    }
+    if (finishedFolds[p] < fold) continue;  // the previous fold is not finished yet
+    if (auto decision = raceOut(race[p], reference, k, options)) {
+      claim.racedOut.push_back({static_cast<std::int64_t>(p), fold, std::move(decision)});
+      racedOut[p] = decidedNow[p] = true;
+      continue;
+    }
+    claim.kind = RaceClaim::Kind::Item;
+    claim.index = i;
+    return claim;
+  }
+  claim.kind = inFlight ? RaceClaim::Kind::Wait : RaceClaim::Kind::None;
+  return claim;
 }
 
 std::string RaceDecision::describe() const {

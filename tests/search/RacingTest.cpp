@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
+#include <optional>
 
 #include "hepsweep/metrics/Objective.hpp"
 #include "hepsweep/search/Racing.hpp"
@@ -111,4 +113,58 @@ TEST(Racing, DirectionFollowsTheStoredObjective) {
   const auto rl = search::raceReference(lossRef, 3);
   EXPECT_TRUE(search::raceOut({{storedLoss(0.60)}}, rl, 3, on()).has_value()) << "a much larger loss is raced out";
   EXPECT_FALSE(search::raceOut({{storedLoss(0.10)}}, rl, 3, on()).has_value()) << "a smaller loss stays";
+}
+
+using search::claimRaceItem;
+using search::ItemOutcome;
+using search::ItemResults;
+using search::RaceClaim;
+using search::RacingOptions;
+
+// The racing hand-out the campaign and the simulator share, on 2 points x 3 folds. Point 0 is
+// complete with folds {1, 1.2, 0.8} (best mean 1, spread 0.2); point 1's fold 0 (5) is finished,
+// fold 1 is next: its bound 5 - 1.645 * 0.2 > 1 raced it out (folds 1 and 2, one action), and with
+// nothing else to hand out and nothing in flight the claim is None. Without point 1's fold 0, its
+// fold 1 waits while fold 0 trains (Wait), and a fresh point's fold 0 goes out (Item).
+TEST(Racing, ClaimHandsOutFoldsInOrderAndRacesOutBeforeTheNextFold) {
+  std::map<std::int64_t, double> done{{0, 1.0}, {1, 1.2}, {2, 0.8}, {3, 5.0}};
+  const ItemResults results{3, [&](std::int64_t id) -> std::optional<ItemOutcome> {
+                              const auto it = done.find(id);
+                              if (it == done.end()) return std::nullopt;
+                              return ItemOutcome{it->second, false, false};
+                            }};
+  const RacingOptions racing = on();
+  RaceClaim c = claimRaceItem({{4, false}, {5, false}}, 2, results, racing);
+  EXPECT_EQ(c.kind, RaceClaim::Kind::None);
+  ASSERT_EQ(c.racedOut.size(), 1u);
+  EXPECT_EQ(c.racedOut[0].point, 1);
+  EXPECT_EQ(c.racedOut[0].fromFold, 1);
+  ASSERT_TRUE(c.racedOut[0].decision);
+  EXPECT_NEAR(c.racedOut[0].decision->bound, 5 - 1.645 * 0.2, 1e-12);
+
+  // Racing off: the same fold goes out.
+  c = claimRaceItem({{4, false}, {5, false}}, 2, results, RacingOptions{});
+  EXPECT_EQ(c.kind, RaceClaim::Kind::Item);
+  EXPECT_EQ(c.index, 0u);
+  EXPECT_TRUE(c.racedOut.empty());
+
+  done.erase(3);
+  c = claimRaceItem({{3, true}, {4, false}, {5, false}}, 2, results, racing);
+  EXPECT_EQ(c.kind, RaceClaim::Kind::Wait);
+  c = claimRaceItem({{3, true}, {4, false}, {5, false}, {6, false}, {7, false}}, 3, results, racing);
+  EXPECT_EQ(c.kind, RaceClaim::Kind::Item);
+  EXPECT_EQ(c.index, 3u);
+
+  // A point raced out before (fold 1 says so) whose fold 2 was not recorded: one action without a
+  // decision, for that item only.
+  done[3] = 5.0;
+  const ItemResults marked{3, [&](std::int64_t id) -> std::optional<ItemOutcome> {
+                             if (id == 4) return ItemOutcome{std::nullopt, false, true};
+                             return results.read(id);
+                           }};
+  c = claimRaceItem({{5, false}}, 2, marked, racing);
+  ASSERT_EQ(c.racedOut.size(), 1u);
+  EXPECT_FALSE(c.racedOut[0].decision);
+  EXPECT_EQ(c.racedOut[0].fromFold, 2);
+  EXPECT_EQ(c.kind, RaceClaim::Kind::None);
 }

@@ -17,10 +17,13 @@
 // easier than the others). b is treated as known; it is itself a mean over k folds, so the rule
 // is slightly aggressive when k is small. Without a complete point, or while no point has two
 // folds (s unknown), nothing is raced out.
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "hepsweep/search/SearchFile.hpp"
 
 namespace hepsweep::search {
 
@@ -59,5 +62,42 @@ struct RaceDecision {
 // nullopt when it goes on (complete, failed, fewer than minFolds folds, or no reference yet).
 std::optional<RaceDecision> raceOut(const RacePoint& point, const RaceReference& reference, int folds,
                                     const RacingOptions& options);
+
+// The racing hand-out: which item a rank group trains next, shared by the campaign (RacingSource,
+// under the run's lock, results read from the run directory) and the scheduler simulator
+// (Simulator.hpp), so that the simulator replays the decisions the campaign takes.
+//
+// `queue`: the items still to train in this pass, in id order (item = point * folds + fold), each
+// flagged when it was handed out already; `points`: the points of the pass (their items are
+// 0 .. points * folds - 1); `results`: what is finished (racedOut outcomes included). A point's
+// folds go out one at a time, in order: fold f only once folds 0 .. f-1 are finished. Before fold f
+// goes out the point is judged by raceOut() against the reference of every finished item; a point
+// raced out then has its folds f .. folds - 1 skipped.
+struct RaceQueueEntry {
+  std::int64_t item = 0;
+  bool handedOut = false;
+};
+
+// A point raced out while looking for an item: the caller records it (folds fromFold .. folds - 1
+// not finished yet). `decision` is nullopt when the point was raced out before (a finished item of
+// it says so) and only item point * folds + fromFold lacks the record: a job stopped while it wrote
+// the records.
+struct RaceAction {
+  std::int64_t point = 0;
+  int fromFold = 0;
+  std::optional<RaceDecision> decision;
+};
+
+struct RaceClaim {
+  enum class Kind { Item, Wait, None };
+  Kind kind = Kind::None;  // Item: queue[index] goes out; Wait: only items waiting for a fold still
+                           // training remain; None: nothing left for this pass
+  std::size_t index = 0;
+  std::vector<RaceAction> racedOut;  // in queue order, to record before the item goes out
+};
+
+// Error(Internal) for folds < 1 or an item outside the pass.
+RaceClaim claimRaceItem(const std::vector<RaceQueueEntry>& queue, std::int64_t points, const ItemResults& results,
+                        const RacingOptions& options);
 
 }  // namespace hepsweep::search
