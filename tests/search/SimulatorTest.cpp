@@ -4,6 +4,8 @@
 
 #include <cmath>
 #include <string>
+#include <tuple>
+#include <vector>
 
 #include "SearchTestUtil.hpp"
 #include "hepsweep/search/Bayes.hpp"
@@ -121,6 +123,180 @@ TEST(Simulator, BadOptionsAreErrors) {
   EXPECT_TRUE(contains(errorOf([&] { simulate(s, bowl, o); }), "groups"));
   o.groups = 2;
   o.medianItemSeconds = 0;
+  EXPECT_TRUE(contains(errorOf([&] { simulate(s, bowl, o); }), "median"));
+}
+
+// Learning curves by point id (the random searcher's points differ in x, not in what the test
+// gives them); fold f adds `foldStep` * f to every value.
+ItemCurve byId(std::vector<std::vector<double>> curves, double foldStep = 0) {
+  return [curves = std::move(curves), foldStep](const Point& p, int fold) {
+    std::vector<double> c = curves.at(static_cast<std::size_t>(p.id));
+    for (double& v : c) v += foldStep * fold;
+    return c;
+  };
+}
+
+// ASHA replayed on curves worked out by hand: 1 group (items one after the other), 9 epochs of
+// 1 s, rungs at epochs 1 and 3 (r = 1, eta = 3), keep the best max(1, floor(n / 3)) of the n values
+// at a rung:
+//   point 0: first at rung 1 (5) and rung 3 (3): continues to epoch 9, objective 1;
+//   point 1: rung 1 value 6 against {5}: cutoff 5, stopped at epoch 1, objective 6;
+//   point 2: rung 1 value 4 against {5, 6}: continues; rung 3 value 3.2 against {3}: stopped;
+//   point 3: rung 1 value 4.5 against {5, 6, 4}: keep 1, cutoff 4, stopped.
+// These are the decisions `hepsweep train` takes on the same curves in the same order (both call
+// rungEpochs and rungDecision). Catches a simulator that judges at the wrong epochs, compares with
+// values recorded later, or counts a stopped item's epochs in full.
+TEST(Simulator, AshaReplayStopsWhatTheRungRuleStops) {
+  RandomSearcher s(line(), 4, 3);
+  SimulationOptions o;
+  o.groups = 1;
+  o.epochs = 9;
+  o.medianItemSeconds = 9;
+  o.itemSpread = 0;
+  o.proposalSeconds = 0;
+  o.earlyStopping.rule = StoppingRule::Asha;
+  o.earlyStopping.minEpochs = 1;
+  o.earlyStopping.reductionFactor = 3;
+  const SimulationResult r = simulate(s,
+                                      byId({{5, 4, 3, 2, 1, 1, 1, 1, 1},
+                                            {6, 6, 6, 6, 6, 6, 6, 6, 6},
+                                            {4, 3.5, 3.2, 3, 0.5, 0.5, 0.5, 0.5, 0.5},
+                                            {4.5, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1}}),
+                                      o);
+  EXPECT_EQ(r.items, 4);
+  EXPECT_EQ(r.stoppedItems, 3);
+  EXPECT_EQ(r.epochs, 9 + 1 + 3 + 1);
+  EXPECT_DOUBLE_EQ(r.wallSeconds, 14);
+  ASSERT_EQ(s.observations().size(), 4u);
+  const std::vector<double> objective{1, 6, 3.2, 4.5};
+  const std::vector<std::int64_t> stopped{0, 1, 1, 1};
+  for (const Observation& ob : s.observations()) {
+    ASSERT_TRUE(ob.objective);
+    EXPECT_DOUBLE_EQ(*ob.objective, objective.at(static_cast<std::size_t>(ob.id))) << "point " << ob.id;
+    EXPECT_EQ(ob.stoppedFolds, stopped.at(static_cast<std::size_t>(ob.id))) << "point " << ob.id;
+  }
+  // The trace's one step: point 0, observed when it ended after 9 epochs (9 s).
+  ASSERT_EQ(r.trace.size(), 1u);
+  EXPECT_EQ(r.trace[0].id, 0);
+  EXPECT_EQ(r.trace[0].epochs, 9);
+  EXPECT_DOUBLE_EQ(r.trace[0].seconds, 9);
+}
+
+// Hyperband with R = 9, r = 1, eta = 3 has brackets 0, 1, 2 with first rungs at 1, 3 and 9: the
+// point of bracket 2 (point 2, the worst curve) has no rung below 9 epochs and trains in full;
+// point 1 (bracket 1) is alone at its rung 3 and continues; point 3 (bracket 0) is judged against
+// point 0 only at rung 1 and stopped. Catches brackets mixed up in the comparison.
+TEST(Simulator, HyperbandComparesWithinABracket) {
+  RandomSearcher s(line(), 4, 3);
+  SimulationOptions o;
+  o.groups = 1;
+  o.epochs = 9;
+  o.medianItemSeconds = 9;
+  o.itemSpread = 0;
+  o.proposalSeconds = 0;
+  o.earlyStopping.rule = StoppingRule::Hyperband;
+  const std::vector<double> good(9, 1.0), bad(9, 7.0);
+  const SimulationResult r = simulate(s, byId({good, bad, bad, bad}), o);
+  EXPECT_EQ(r.stoppedItems, 1);
+  EXPECT_EQ(r.epochs, 9 + 9 + 9 + 1);
+}
+
+// Racing replayed through claimRaceItem with the rounds schedule, 2 groups, 3 folds, 2 points a
+// round. Round 1 (points 0, 1) has no complete point: nothing is raced out; point 0's folds
+// {1, 1.2, 0.8} (mean 1) and point 1's {2, 2.2, 1.8} give the pooled spread 0.2. Round 2: point
+// 2's fold 0 is 5, so before its fold 1 the bound 5 - 1.645 * 0.2 > 1: folds 1 and 2 are skipped
+// and its result is 5; point 3's folds {1.1, 0.9, 1.0} stay in the race. Catches folds handed out
+// before the previous one finished, a race decided without the reference, and raced-out folds
+// trained or counted.
+TEST(Simulator, RacingReplaySkipsTheFoldsTheCampaignWouldSkip) {
+  RandomSearcher s(line(), 4, 5);
+  SimulationOptions o;
+  o.groups = 2;
+  o.folds = 3;
+  o.epochs = 1;
+  o.medianItemSeconds = 10;
+  o.itemSpread = 0;
+  o.proposalSeconds = 0;
+  o.schedule = SimulatedSchedule::Rounds;
+  o.racing.enabled = true;
+  const std::vector<std::vector<double>> folds{{1, 1.2, 0.8}, {2, 2.2, 1.8}, {5, 5, 5}, {1.1, 0.9, 1.0}};
+  const SimulationResult r = simulate(
+      s, [&](const Point& p, int fold) { return std::vector<double>{folds.at(static_cast<std::size_t>(p.id)).at(static_cast<std::size_t>(fold))}; },
+      o);
+  EXPECT_EQ(r.racedOutItems, 2);
+  EXPECT_EQ(r.items, 10);
+  EXPECT_EQ(r.proposals, 4);
+  ASSERT_TRUE(s.finished());
+  const std::vector<double> expected{1, 2, 5, 1};
+  for (const Observation& ob : s.observations()) {
+    ASSERT_TRUE(ob.objective);
+    EXPECT_NEAR(*ob.objective, expected.at(static_cast<std::size_t>(ob.id)), 1e-12) << "point " << ob.id;
+  }
+  // Round 1: 6 items of 10 s on 2 groups, a point's folds one after the other (point 0 on one
+  // group, point 1 on the other): 30 s. Round 2: point 2's fold 0 and point 3's folds: 30 s.
+  EXPECT_DOUBLE_EQ(r.wallSeconds, 60);
+}
+
+// Without racing the rounds schedule trains every fold and waits for the round's last item.
+TEST(Simulator, RoundsWithoutRacingTrainEveryFold) {
+  RandomSearcher s(line(), 4, 5);
+  SimulationOptions o;
+  o.groups = 2;
+  o.folds = 3;
+  o.medianItemSeconds = 10;
+  o.itemSpread = 0;
+  o.proposalSeconds = 1;
+  o.schedule = SimulatedSchedule::Rounds;
+  const SimulationResult r = simulate(s, bowl, o);
+  EXPECT_EQ(r.items, 12);
+  EXPECT_EQ(r.racedOutItems, 0);
+  // Two rounds of 6 items on 2 groups (30 s each), each after a batch of 2 proposals (2 s).
+  EXPECT_DOUBLE_EQ(r.wallSeconds, 64);
+}
+
+// The same seed gives the same proposals, decisions and trace with ASHA on several groups (the
+// decisions depend on which item reaches a rung first, hence on the drawn durations); another seed
+// gives other durations. Catches an unseeded draw or an order that depends on memory layout.
+TEST(Simulator, AshaAndRacingReplaysAreDeterministicUnderTheSeed) {
+  const auto run = [](std::uint64_t seed, SimulatedSchedule schedule, bool racing) {
+    BayesOptions b;
+    b.initialPoints = 5;
+    b.acquisition = AcquisitionKind::EI;
+    auto s = std::make_unique<BayesSearcher>(line(), 16, 21, b);
+    SimulationOptions o;
+    o.groups = 3;
+    o.folds = 2;
+    o.epochs = 9;
+    o.proposalSeconds = 1;
+    o.seed = seed;
+    o.schedule = schedule;
+    o.racing.enabled = racing;
+    o.earlyStopping.rule = StoppingRule::Asha;
+    const ItemCurve curve = [](const Point& p, int fold) {
+      std::vector<double> c;
+      for (int e = 1; e <= 9; ++e) c.push_back(bowl(p, fold) + std::exp(-e / (1 + 5 * p.values[1].number)));
+      return c;
+    };
+    const SimulationResult r = simulate(*s, curve, o);
+    return std::make_tuple(stateToJson(s->state()), r.wallSeconds, r.epochs, r.stoppedItems, r.racedOutItems);
+  };
+  for (const bool racing : {false, true}) {
+    const auto schedule = racing ? SimulatedSchedule::Rounds : SimulatedSchedule::Asynchronous;
+    const auto a = run(4, schedule, racing);
+    EXPECT_EQ(a, run(4, schedule, racing));
+    EXPECT_GT(std::get<3>(a), 0) << "ASHA stopped nothing: the test does not exercise it";
+    EXPECT_NE(std::get<1>(a), std::get<1>(run(5, schedule, racing)));
+  }
+}
+
+TEST(Simulator, RacingNeedsRoundsAndMedianIsNotReplayed) {
+  RandomSearcher s(line(), 4, 3);
+  SimulationOptions o;
+  o.folds = 3;
+  o.racing.enabled = true;
+  EXPECT_TRUE(contains(errorOf([&] { simulate(s, bowl, o); }), "rounds"));
+  o.racing.enabled = false;
+  o.earlyStopping.rule = StoppingRule::Median;
   EXPECT_TRUE(contains(errorOf([&] { simulate(s, bowl, o); }), "median"));
 }
 
