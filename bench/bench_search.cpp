@@ -13,6 +13,11 @@
 //                                        CPU seconds per proposal, median over REPEATS (3) searches
 //   bench_search simulate GROUPS BUDGET FOLDS MEDIAN_S SPREAD MODEL_POINTS REFIT_EVERY
 //                                        one line: utilisation, proposals/s, regret vs wall time
+//   bench_search fidelity PROBLEM SEEDS EPOCH_BUDGET GROUPS [TABLE.csv]
+//                                        lines {"problem","method","seed","trace":[[epochs, seconds,
+//                                        regret], ...]}: random, GP, GP + ASHA and GP + racing in the
+//                                        simulator on learning curves (PROBLEM branin, hartmann6:
+//                                        synthetic; table: the CSV of make_ship_table.sh)
 #include <Eigen/Core>
 
 #include <algorithm>
@@ -21,6 +26,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <fstream>
+#include <functional>
+#include <limits>
+#include <sstream>
+#include <stdexcept>
 #include <numbers>
 #include <string>
 #include <vector>
@@ -266,6 +276,193 @@ int timing(int repeats, int maxObservations) {
   return 0;
 }
 
+// Multi-fidelity in the simulator. Every item is a learning curve of kEpochs epochs:
+//   synthetic (Branin, Hartmann-6): value(e) = f(x) + c exp(-e / tau(x)) + fold offset + epoch noise,
+//     tau = 1 + 8 u (u: the last coordinate in the unit cube), so slow starters exist and the early
+//     epochs rank points imperfectly (ASHA's low-fidelity bias); the fold offset (sd foldSd, fixed
+//     per point and fold) is the fold-to-fold spread racing exploits, the epoch noise (sd epochSd)
+//     makes curves non-monotone. Regret: f(x) of the incumbent minus the known minimum.
+//   table: the recorded SHiP campaign (make_ship_table.sh): a proposed point is replaced by the
+//     nearest recorded point in the unit cube (Space::toUnit), whose 5 folds' curves are replayed.
+//     Regret: the incumbent row's fold-mean of its final running-best validation loss, minus the
+//     smallest over the rows.
+// The incumbent is the searcher's best observation (racing: partial points count with the mean of
+// their trained folds; ASHA: stopped folds with their value at the rung), as `hepsweep status`
+// reports it.
+constexpr int kEpochs = 27;
+constexpr double kSecondsPerEpoch = 10;
+
+struct CurveModel {
+  double c, foldSd, epochSd;
+};
+
+struct Table {
+  Space space;
+  int folds = 0, epochs = 0;
+  std::vector<std::vector<double>> units;                 // per point: unit-cube coordinates
+  std::vector<std::vector<std::vector<double>>> curves;   // per point, per fold
+  std::vector<double> truth;                              // per point: fold-mean final running best
+  double best = 0;
+
+  std::size_t nearest(const Point& p) const {
+    std::size_t best = 0;
+    double bestD = std::numeric_limits<double>::infinity();
+    for (std::size_t i = 0; i < units.size(); ++i) {
+      double d = 0;
+      for (std::size_t j = 0; j < units[i].size(); ++j) {
+        const double u = space[j].toUnit(p.values[j]) - units[i][j];
+        d += u * u;
+      }
+      if (d < bestD) bestD = d, best = i;
+    }
+    return best;
+  }
+};
+
+Space shipSpace() {
+  return Space({Dimension::integer("model.width", 8, 128, true), Dimension::integer("model.depth", 1, 4),
+                Dimension::real("train.learning_rate", 1e-4, 3e-2, true), Dimension::real("model.dropout", 0, 0.5)});
+}
+
+Table readTable(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error(path + ": cannot read");
+  Table t{shipSpace(), 0, 0, {}, {}, {}, 0};
+  std::string line;
+  int lineNo = 0, header = 0;
+  while (std::getline(in, line)) {
+    ++lineNo;
+    if (line.empty() || line[0] == '#') continue;
+    std::vector<std::string> cells;
+    std::stringstream ss(line);
+    for (std::string c; std::getline(ss, c, ',');) cells.push_back(c);
+    if (header++ == 0) {
+      t.epochs = static_cast<int>(cells.size()) - 6;
+      if (t.epochs < 1 || cells[2] != "model.width") throw std::runtime_error(path + ": not a make_ship_table.sh CSV");
+      continue;
+    }
+    if (static_cast<int>(cells.size()) != 6 + t.epochs)
+      throw std::runtime_error(path + ":" + std::to_string(lineNo) + ": " + std::to_string(cells.size()) + " cells");
+    const auto point = static_cast<std::size_t>(std::stoll(cells[0]));
+    const int fold = std::stoi(cells[1]);
+    if (point >= t.curves.size()) {
+      t.curves.resize(point + 1);
+      t.units.resize(point + 1);
+    }
+    if (fold == 0)
+      for (std::size_t j = 0; j < 4; ++j) t.units[point].push_back(t.space[j].toUnit(t.space[j].parse(cells[2 + j])));
+    std::vector<double> curve;
+    for (int e = 0; e < t.epochs; ++e) curve.push_back(std::stod(cells[static_cast<std::size_t>(6 + e)]));
+    t.curves[point].push_back(std::move(curve));
+    t.folds = std::max(t.folds, fold + 1);
+  }
+  t.best = std::numeric_limits<double>::infinity();
+  for (const auto& folds : t.curves) {
+    if (static_cast<int>(folds.size()) != t.folds) throw std::runtime_error(path + ": a point without all its folds");
+    double sum = 0;
+    for (const auto& c : folds) sum += runningBest(c).back();
+    t.truth.push_back(sum / t.folds);
+    t.best = std::min(t.best, t.truth.back());
+  }
+  return t;
+}
+
+int fidelity(const std::string& problem, int seeds, std::int64_t epochBudget, int groups, const std::string& tablePath) {
+  std::optional<Table> table;
+  const Problem* pr = nullptr;
+  CurveModel model{};
+  if (problem == "table") {
+    table = readTable(tablePath);
+  } else {
+    for (const Problem& p : problems)
+      if (problem == p.name) pr = &p;
+    if (pr == nullptr) throw std::runtime_error("unknown problem " + problem);
+    model = problem == "branin" ? CurveModel{30, 1.0, 0.3} : CurveModel{1.5, 0.05, 0.02};
+  }
+  const int folds = table ? table->folds : 3;
+  const int epochs = table ? std::min(table->epochs, kEpochs) : kEpochs;
+  const Space space = table ? table->space : pr->space();
+  struct Method {
+    const char* name;
+    bool bayes, asha, racing;
+  };
+  const std::array<Method, 4> methods{{{"random", false, false, false},
+                                       {"gp", true, false, false},
+                                       {"gp_asha", true, true, false},
+                                       {"gp_racing", true, false, true}}};
+  for (int seed = 1; seed <= seeds; ++seed)
+    for (const Method& m : methods) {
+      const auto useed = static_cast<std::uint64_t>(seed);
+      const std::uint64_t noiseKey = rng::streamKey(1000 + useed, rng::Stream::Misc);
+      ItemCurve curve;
+      std::function<double(const Point&)> regretOf;
+      if (table) {
+        curve = [&](const Point& p, int fold) {
+          return table->curves[table->nearest(p)][static_cast<std::size_t>(fold)];
+        };
+        regretOf = [&](const Point& p) { return table->truth[table->nearest(p)] - table->best; };
+      } else {
+        curve = [&, noiseKey](const Point& p, int fold) {
+          const std::vector<double> x = numbers(p);
+          const double f = pr->f(x);
+          const double u = space[space.size() - 1].toUnit(p.values.back());
+          const double tau = 1 + 8 * u;
+          const auto item = static_cast<std::uint64_t>(p.id * folds + fold);
+          const std::uint64_t k = rng::derive(noiseKey, item);
+          const double offset = model.foldSd * rng::normal(k, 0);
+          std::vector<double> c;
+          for (int e = 1; e <= epochs; ++e)
+            c.push_back(f + model.c * std::exp(-e / tau) + offset + model.epochSd * rng::normal(k, static_cast<std::uint64_t>(e)));
+          return c;
+        };
+        regretOf = [&](const Point& p) { return pr->f(numbers(p)) - pr->min; };
+      }
+      std::unique_ptr<Searcher> s;
+      // Far more points than the epoch budget lets any method train: the epoch budget ends the run.
+      const std::int64_t points = epochBudget;
+      if (m.bayes) {
+        BayesOptions o;
+        o.acquisition = AcquisitionKind::EI;
+        o.refitEvery = 10;  // the bench's CPU time, not the simulated one (proposals cost a fixed 1 s)
+        s = std::make_unique<BayesSearcher>(space, points, useed, o);
+      } else {
+        s = std::make_unique<RandomSearcher>(space, points, useed);
+      }
+      SimulationOptions so;
+      so.groups = groups;
+      so.folds = folds;
+      so.epochs = epochs;
+      so.medianItemSeconds = kSecondsPerEpoch * epochs;
+      so.itemSpread = 0.3;
+      so.proposalSeconds = 1;
+      so.seed = useed;
+      so.epochBudget = epochBudget;
+      if (m.asha) {
+        so.earlyStopping.rule = StoppingRule::Asha;
+        so.earlyStopping.minEpochs = 1;
+        so.earlyStopping.reductionFactor = 3;
+      }
+      if (m.racing) {
+        so.schedule = SimulatedSchedule::Rounds;
+        so.racing.enabled = true;
+      }
+      const double cpu0 = cpuSeconds();
+      const SimulationResult r = simulate(*s, curve, so);
+      std::printf("{\"problem\": \"%s\", \"method\": \"%s\", \"seed\": %d, \"groups\": %d, \"folds\": %d, "
+                  "\"epochs_per_item\": %d, \"epoch_budget\": %lld, \"seconds_per_epoch\": %g, \"items\": %lld, "
+                  "\"stopped\": %lld, \"raced_out\": %lld, \"points\": %zu, \"cpu_s\": %.2f, \"trace\": [",
+                  problem.c_str(), m.name, seed, groups, folds, epochs, static_cast<long long>(epochBudget),
+                  kSecondsPerEpoch, static_cast<long long>(r.items), static_cast<long long>(r.stoppedItems),
+                  static_cast<long long>(r.racedOutItems), s->proposedCount(), cpuSeconds() - cpu0);
+      for (std::size_t i = 0; i < r.trace.size(); ++i)
+        std::printf("%s[%lld, %.1f, %.6g]", i ? ", " : "", static_cast<long long>(r.trace[i].epochs), r.trace[i].seconds,
+                    regretOf(s->point(r.trace[i].id)));
+      std::printf("]}\n");
+      std::fflush(stdout);
+    }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -278,12 +475,21 @@ int main(int argc, char** argv) {
   if (mode == "simulate" && argc == 9)
     return simulateRun(std::atoi(argv[2]), std::atoi(argv[3]), std::atoi(argv[4]), std::atof(argv[5]),
                        std::atof(argv[6]), std::atoll(argv[7]), std::atoll(argv[8]));
+  if (mode == "fidelity" && (argc == 6 || argc == 7)) {
+    try {
+      return fidelity(argv[2], std::atoi(argv[3]), std::atoll(argv[4]), std::atoi(argv[5]), argc == 7 ? argv[6] : "");
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "bench_search fidelity: %s\n", e.what());
+      return 1;
+    }
+  }
   if (mode == "local" && argc == 6)
     return local(std::atoi(argv[2]), std::atoi(argv[3]), std::atoll(argv[4]), std::atoi(argv[5]));
   if (mode == "timing" && argc <= 4)
     return timing(argc >= 3 ? std::max(1, std::atoi(argv[2])) : 3, argc == 4 ? std::atoi(argv[3]) : 2000);
   std::fprintf(stderr, "usage: bench_search regret SEEDS BUDGET | bench_search local SEEDS BUDGET MODEL_POINTS PENDING | "
                "bench_search timing [REPEATS [MAX_OBSERVATIONS]] | "
-               "bench_search simulate GROUPS BUDGET FOLDS MEDIAN_S SPREAD MODEL_POINTS REFIT_EVERY\n");
+               "bench_search simulate GROUPS BUDGET FOLDS MEDIAN_S SPREAD MODEL_POINTS REFIT_EVERY | "
+               "bench_search fidelity PROBLEM SEEDS EPOCH_BUDGET GROUPS [TABLE.csv]\n");
   return 2;
 }
