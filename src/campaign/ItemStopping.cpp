@@ -95,8 +95,7 @@ std::vector<double> ItemStopping::peerRungValues(int epoch) const {
   std::vector<std::int64_t> ids = itemIds(dir_);
   std::sort(ids.begin(), ids.end());  // the same order, hence the same message, whatever the directory's
   for (const std::int64_t id : ids) {
-    if (id == item_.id || id % c_.cv.folds != item_.fold) continue;
-    if (search::bracketOf(id / c_.cv.folds, brackets_) != bracket_) continue;
+    if (id == item_.id || !search::rungPeers(id, item_.id, c_.cv.folds, brackets_)) continue;
     for (const auto& r : rundir::readRungs(dir_.rungFile(id)))
       if (r.epoch == epoch) out.push_back(r.value);
   }

@@ -107,6 +107,11 @@ int bracketOf(std::int64_t point, int brackets) {
   return static_cast<int>(point % brackets);
 }
 
+bool rungPeers(std::int64_t a, std::int64_t b, int folds, int brackets) {
+  if (folds < 1) throw Error(ErrorCategory::Internal, "rungPeers: folds " + std::to_string(folds));
+  return a % folds == b % folds && bracketOf(a / folds, brackets) == bracketOf(b / folds, brackets);
+}
+
 std::vector<int> rungEpochs(const EarlyStoppingOptions& o, int maxEpochs, int bracket) {
   checkHalving(o);
   std::vector<int> out;

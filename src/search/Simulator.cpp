@@ -7,6 +7,7 @@
 #include <queue>
 #include <string>
 #include <tuple>
+#include <utility>
 
 #include "hepsweep/core/Error.hpp"
 #include "hepsweep/core/Random.hpp"
@@ -79,8 +80,8 @@ SimulationResult simulate(Searcher& searcher, const ItemCurve& curveOf, const Si
   std::vector<std::vector<int>> rungs(static_cast<std::size_t>(brackets));
   if (halvingOn)
     for (int b = 0; b < brackets; ++b) rungs[static_cast<std::size_t>(b)] = rungEpochs(o.earlyStopping, o.epochs, b);
-  // Values recorded at each (fold, bracket, rung epoch), in the order the items reached it.
-  std::map<std::tuple<int, int, int>, std::vector<double>> rungValues;
+  // (item, value) recorded at each rung epoch, in the order the items reached it.
+  std::map<int, std::vector<std::pair<std::int64_t, double>>> rungValues;
 
   std::vector<std::optional<Run>> runs;
   const ItemResults results{o.folds, [&](std::int64_t item) -> std::optional<ItemOutcome> {
@@ -192,9 +193,12 @@ SimulationResult simulate(Searcher& searcher, const ItemCurve& curveOf, const Si
       Run& run = *runs[static_cast<std::size_t>(e.item)];
       const int epoch = rungs[static_cast<std::size_t>(run.bracket)][run.nextRung++];
       const double value = run.best[static_cast<std::size_t>(epoch) - 1];
-      auto& peers = rungValues[{static_cast<int>(e.item % o.folds), run.bracket, epoch}];
+      auto& recorded = rungValues[epoch];
+      std::vector<double> peers;
+      for (const auto& [item, v] : recorded)
+        if (rungPeers(item, e.item, o.folds, brackets)) peers.push_back(v);
       const RungDecision d = rungDecision(epoch, value, peers, o.earlyStopping.reductionFactor);
-      peers.push_back(value);
+      recorded.emplace_back(e.item, value);
       if (d.stop) {
         run.stopped = true;
         ++r.stoppedItems;

@@ -129,3 +129,15 @@ TEST(SuccessiveHalving, RejectsBadOptions) {
   EXPECT_THROW(haltingBrackets(halving(StoppingRule::Hyperband, 1, 3), 0), Error);
   EXPECT_THROW(rungDecision(1, 0.1, Values{}, 1), Error);
 }
+
+// Rung peers (what the campaign and the simulator compare an item with): 3 folds, items 0 and 3 are
+// fold 0 of points 0 and 1. With one bracket they are peers; with two, points 0 and 1 fall in
+// brackets 0 and 1 and are not, while point 2 (item 6) shares point 0's bracket. Another fold
+// (item 4) is never a peer. Catches a comparison across folds or across brackets.
+TEST(SuccessiveHalving, RungPeersShareFoldAndBracket) {
+  EXPECT_TRUE(rungPeers(0, 3, 3, 1));
+  EXPECT_FALSE(rungPeers(0, 4, 3, 1));
+  EXPECT_FALSE(rungPeers(0, 3, 3, 2));
+  EXPECT_TRUE(rungPeers(0, 6, 3, 2));
+  EXPECT_FALSE(rungPeers(1, 6, 3, 2));
+}

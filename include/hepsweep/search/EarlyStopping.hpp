@@ -92,6 +92,11 @@ int haltingBrackets(const EarlyStoppingOptions& options, int maxEpochs);
 // The bracket of point `point` (0-based): point mod brackets.
 int bracketOf(std::int64_t point, int brackets);
 
+// Whether items `a` and `b` (item = point * folds + fold) compare their values at a rung: the same
+// fold (the same validation split) and the same bracket. The campaign (ItemStopping) and the
+// scheduler simulator pick an item's rung peers with it.
+bool rungPeers(std::int64_t a, std::int64_t b, int folds, int brackets);
+
 // The rung epochs of `bracket`, ascending: r*eta^(bracket + k) for k = 0, 1, ... while below
 // maxEpochs (a run that reaches maxEpochs is finished, not judged). Empty when none is.
 std::vector<int> rungEpochs(const EarlyStoppingOptions& options, int maxEpochs, int bracket);
