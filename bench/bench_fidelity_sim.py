@@ -150,6 +150,10 @@ def cell(values):
     values = sorted(values)
     if len(values) == 1:
         return f"{values[0]:.3g}"
+    if any(math.isinf(v) for v in values):
+        # Interpolating between a number and inf gives nan: the nearest rank instead.
+        q = [values[round(f * (len(values) - 1))] for f in (0.25, 0.5, 0.75)]
+        return f"{q[1]:.3g} ({q[0]:.3g}–{q[2]:.3g})"
     q = statistics.quantiles(values, n=4, method="inclusive")
     return f"{statistics.median(values):.3g} ({q[0]:.3g}–{q[2]:.3g})"
 
