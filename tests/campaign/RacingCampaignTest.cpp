@@ -5,7 +5,8 @@
 // their folds; `status` counts them as raced out (not pending, not failed), the same seed gives
 // the same raced-out set, 2 rank groups (MPI) race out the same points, and a job killed right
 // after a decision resumes without training the skipped folds. An asynchronous Bayesian search with
-// racing killed by kill -9 after a decision resumes to the same search as an uninterrupted run.
+// racing killed by kill -9 after a decision resumes to the same search as an uninterrupted run, and
+// two slices run one after the other race out the items each decides.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -280,4 +281,33 @@ TEST(RacingCampaign, AsyncBayesKillNineAfterADecisionResumesToTheSameSearch) {
     for (std::string line; std::getline(log, line);) firstEpochs += line.rfind("epoch 1 ", 0) == 0;
     EXPECT_LE(firstEpochs, 1) << "item " << id << " trained twice";
   }
+}
+
+// Two slices (--items 0/2, then 1/2, as two batch jobs): slice 0 trains folds 0 and 2 of points 0
+// and 2 and fold 1 of points 1 and 3, with no complete point yet, so nothing is raced out; slice 1
+// decides each of its items when it takes it, from its point's folds finished by then: point 0
+// completes, fold 1 of point 2 loses on its folds 0 and 2, fold 0 of point 3 loses on its fold 1,
+// and fold 2 of point 3 follows (its point lost already). Catches slices that never race, that
+// skip items of another slice, or that train an item of a point already raced out.
+TEST(RacingCampaign, SlicesDecideTheirOwnItems) {
+  const fs::path dir = workDir("racing_slices");
+  const fs::path toml = writeCampaign(dir, kRacing);
+  CliRun r = run(kCli + " train " + toml.string() + " --items 0/2 --json --quiet");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_EQ(lastJson(r)["raced_out"], 0) << r.out;
+  EXPECT_EQ(lastJson(r)["ran_here"], 6) << r.out;
+  r = run(kCli + " train " + toml.string() + " --items 1/2 --json --quiet");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_EQ(lastJson(r)["raced_out"], 3) << r.out;
+  EXPECT_EQ(lastJson(r)["ran_here"], 3) << r.out;
+  const auto s = statusOf(dir / "run");
+  EXPECT_EQ(s["raced_out_items"], nlohmann::json({7, 9, 11})) << s.dump();
+  EXPECT_EQ(s["pending"], 0) << s.dump();
+  EXPECT_EQ(s["done"], 9) << s.dump();
+  EXPECT_NE(readText(dir / "run/items/000007/raced_out.txt").find("raced out after 2 fold(s)"), std::string::npos);
+  EXPECT_NE(readText(dir / "run/items/000011/raced_out.txt").find("raced out after 1 fold(s)"), std::string::npos);
+  // The whole campaign again: nothing left to train.
+  r = run(kCli + " train " + toml.string() + " --json --quiet");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_EQ(lastJson(r)["ran_here"], 0) << r.out;
 }
