@@ -334,13 +334,14 @@ RunSummary runItems(const CampaignConfig& c, const std::string& campaignToml, di
   double busySeconds = 0;
   bool interrupted = false;
   {
-    // Racing needs one job to hand out all of a point's folds: a slice (--items I/N) only skips the
-    // items already raced out.
-    const bool racing = c.search.racing.enabled && options.sliceCount == 1;
+    // Racing in one job hands out a point's folds in order; a slice (--items I/N) cannot wait for
+    // folds in other slices, so it decides each of its own items when it takes it.
+    const bool racing = c.search.racing.enabled;
     const std::unique_ptr<ItemSource> source =
-        makeSource    ? makeSource(work.pending, job.stamp)
-        : racing      ? makeRacingSource(c, world, items, work.pending, options, log)
-                      : std::make_unique<QueueSource>(world, items, work.pending);
+        makeSource                            ? makeSource(work.pending, job.stamp)
+        : racing && options.sliceCount == 1 ? makeRacingSource(c, world, items, work.pending, options, log)
+        : racing ? makeSliceRacingSource(c, items, std::make_unique<QueueSource>(world, items, work.pending), log)
+                 : std::make_unique<QueueSource>(world, items, work.pending);
     progress.report(true);
     while (!(interrupted = stopAgreed(*groups.group, options))) {
       const std::optional<Item> next = source->next(*groups.group, groups.leader);

@@ -245,10 +245,6 @@ void validateCampaignImpl(const CampaignConfig& c, const std::string& context) {
   if (s.racing.enabled && c.cv.folds < 2)
     throwConfig("search.racing races points across their folds but cv.folds = " + std::to_string(c.cv.folds) + in +
                 "; set cv.folds >= 2, or racing.enabled = false");
-  if (s.racing.enabled && s.method == SearchMethod::Bayes && s.schedule == BayesSchedule::Asynchronous)
-    throwConfig("search.racing needs search.schedule = \"rounds\" with search.method = \"bayes\"" + in +
-                ": the asynchronous schedule hands out every fold of a point without waiting for the previous "
-                "one; set schedule = \"rounds\" in [search], or racing.enabled = false");
 }
 
 }  // namespace

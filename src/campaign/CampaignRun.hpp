@@ -70,6 +70,12 @@ std::unique_ptr<ItemSource> makeRacingSource(const CampaignConfig& c, dist::Comm
                                              const std::vector<Item>& items, std::vector<std::int64_t> pending,
                                              const RunOptions& options, const Logger& log);
 
+// Racing in a slice (--items I/N, RacingSource.cpp): the slice's items from `queue`, each decided
+// by the rule when a group takes it, from its point's other folds finished by then; an item that
+// loses is marked raced out (only the slice that owns an item decides it) and the next one taken.
+std::unique_ptr<ItemSource> makeSliceRacingSource(const CampaignConfig& c, const std::vector<Item>& items,
+                                                  std::unique_ptr<ItemSource> queue, const Logger& log);
+
 // The job's data, loaded by the first pass that has items to train and kept for the passes after
 // it (the rounds of a Bayesian search). get() is collective: every rank calls it at the same point.
 class JobData {

@@ -6,6 +6,7 @@
 #include <span>
 
 #include "hepsweep/core/Error.hpp"
+#include "hepsweep/core/Strings.hpp"
 #include "hepsweep/rundir/ResultSchema.hpp"
 #include "hepsweep/search/Space.hpp"
 
@@ -45,7 +46,38 @@ ItemStopping::ItemStopping(const CampaignConfig& c, const RunDirectory& dir, con
                            dist::Communicator& group, const std::vector<train::EpochRecord>& previous)
     : c_(c), dir_(dir), item_(item), group_(group), rule_(c.search.earlyStopping.rule), median_(c.search.earlyStopping) {
   for (const auto& r : previous) curve_.push_back(c.search.objective.epochValue(r.valLoss, r.valAuc));
-  if (!halving(rule_)) return;
+  if (!halving(rule_)) {
+    // The peers are fixed when the item first starts; a resumed item that had decided to stop at
+    // the epoch its checkpoint holds decides so again (the same curve, the same peers) and trains
+    // no further.
+    std::int64_t ints[2] = {0, 0};
+    double reals[2] = {0, 0};
+    std::string problem;
+    if (group_.rank() == 0) {
+      try {
+        loadMedianPeers();
+      } catch (const Error& e) {
+        if (e.category() != ErrorCategory::Input) throw;
+        problem = e.what();
+      }
+      if (problem.empty() && !curve_.empty()) {
+        const search::StopDecision d = median_.check(curve_);
+        ints[0] = d.stop ? 1 : 0;
+        ints[1] = static_cast<std::int64_t>(d.compared);
+        reals[0] = d.value;
+        reals[1] = d.median;
+      }
+    }
+    group_.broadcast(problem, 0);
+    if (!problem.empty()) throwInput(problem);
+    group_.broadcast(std::span<std::int64_t>(ints, 2), 0);
+    group_.broadcast(std::span<double>(reals, 2), 0);
+    if (ints[0] != 0) {
+      stoppedBefore_ = true;
+      decision_ = ItemStop{static_cast<int>(curve_.size()), reals[0], reals[1], static_cast<std::size_t>(ints[1]), 0};
+    }
+    return;
+  }
   brackets_ = search::haltingBrackets(c.search.earlyStopping, c.run.train.epochs);
   bracket_ = search::bracketOf(item.point, brackets_);
   rungs_ = search::rungEpochs(c.search.earlyStopping, c.run.train.epochs, bracket_);
@@ -73,13 +105,36 @@ ItemStopping::ItemStopping(const CampaignConfig& c, const RunDirectory& dir, con
   stoppedBefore_ = stopped[0] != 0;
 }
 
-void ItemStopping::loadFinishedPeers() {
-  for (const std::int64_t id : itemIds(dir_)) {
-    if (id == item_.id || id % c_.cv.folds != item_.fold || seen_.count(id)) continue;
+void ItemStopping::loadMedianPeers() {
+  const fs::path file = dir_.medianPeersFile(item_.id);
+  std::vector<std::int64_t> peers;
+  if (fs::exists(file)) {
+    const std::vector<std::string> lines = str::split(rundir::readTextFile(file), '\n');
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+      const std::string line(str::trim(lines[i]));
+      if (line.empty() || line[0] == '#') continue;
+      std::int64_t id = -1;
+      const auto [end, err] = std::from_chars(line.data(), line.data() + line.size(), id);
+      if (err != std::errc() || end != line.data() + line.size() || id < 0)
+        throwInput(file.string() + " line " + std::to_string(i + 1) + ": " + str::quoted(line) +
+                   " is not an item id; delete the file to take the peers finished now");
+      peers.push_back(id);
+    }
+  } else {
     // The result file is renamed into place whole: existing means finished.
+    for (const std::int64_t id : itemIds(dir_))
+      if (id != item_.id && id % c_.cv.folds == item_.fold && fs::exists(dir_.resultFile(id))) peers.push_back(id);
+    std::sort(peers.begin(), peers.end());
+    std::string text = "# median rule (search.early_stopping): the items of fold " + std::to_string(item_.fold) +
+                       " finished when item " + std::to_string(item_.id) + " started; its decisions use only these\n";
+    for (const std::int64_t id : peers) text += std::to_string(id) + "\n";
+    fs::create_directories(file.parent_path());
+    rundir::writeTextFile(file, text);
+  }
+  for (const std::int64_t id : peers) {
     const fs::path result = dir_.resultFile(id);
+    // Set aside since (an invalid result file, trained again): not a reference any more.
     if (!fs::exists(result)) continue;
-    seen_.insert(id);
     const rundir::ResultSummary r = rundir::readResultSummary(result.string());
     // Items stopped by the rule ended early by construction: their curves are not references.
     if (r.stoppedBy) continue;
@@ -107,7 +162,6 @@ train::CallbackResult ItemStopping::medianEpoch() {
   std::int64_t ints[2] = {0, 0};
   double reals[2] = {0, 0};
   if (group_.rank() == 0) {
-    loadFinishedPeers();
     const search::StopDecision d = median_.check(curve_);
     ints[0] = d.stop ? 1 : 0;
     ints[1] = static_cast<std::int64_t>(d.compared);

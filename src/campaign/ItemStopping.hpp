@@ -1,8 +1,10 @@
 #pragma once
 // Early stopping of poor campaign items ([search.early_stopping]): the search module's rules
 // (search/EarlyStopping.hpp) fed from the run directory and turned into a train::Callback for one
-// item. The median rule compares the item with the learning curves of the finished items of the
-// same fold, read from their result files; successive halving (asha, hyperband) with the values
+// item. The median rule compares the item with the learning curves of the items of the same fold
+// that had finished when the item started (listed in its median_peers.txt, so that a resumed item
+// compares with the same curves and decides as it would have without the kill), read from their
+// result files; successive halving (asha, hyperband) with the values
 // the items of the same fold and bracket recorded at the same rung, read from their rungs.txt
 // (rundir/Rungs.hpp), which each item writes when it reaches a rung, while it still trains.
 #include <cstdint>
@@ -57,8 +59,9 @@ class ItemStopping : public train::Callback {
                const std::vector<train::EpochRecord>& previous);
 
   train::CallbackResult onEpochEnd(const train::EpochRecord& rec, nn::Network& net) override;
-  // A rung decision to stop was recorded at the resumed epoch (the job was killed after it but
-  // before the result file was written): no further epoch is trained.
+  // A decision to stop was taken at the resumed epoch (the job was killed after it but before the
+  // result file was written: a rung's recorded decision, or the median rule's, which depends only
+  // on the curve and the peers fixed at the start): no further epoch is trained.
   bool finishedBefore() const override { return stoppedBefore_; }
 
   // The decision that stopped the item, if any.
@@ -73,7 +76,9 @@ class ItemStopping : public train::Callback {
  private:
   train::CallbackResult medianEpoch();
   train::CallbackResult rungEpoch(int epoch);
-  void loadFinishedPeers();
+  // The median rule's peers: read from median_peers.txt, or (the item's first start) the items of
+  // its fold finished now, written there. Their curves go into median_ (rank 0 only).
+  void loadMedianPeers();
   // The values recorded at rung `epoch` by the other items of this item's fold and bracket.
   std::vector<double> peerRungValues(int epoch) const;
 
@@ -84,7 +89,6 @@ class ItemStopping : public train::Callback {
   search::StoppingRule rule_;
   search::MedianStoppingRule median_;
   std::vector<double> curve_;
-  std::set<std::int64_t> seen_;  // peers read (or skipped as stopped by the rule)
   // Successive halving: the item's bracket and rungs, the brackets of the campaign, and the
   // records of its rungs.txt (rank 0 only).
   int brackets_ = 1, bracket_ = 0;

@@ -142,7 +142,100 @@ class RacingSource final : public ItemSource {
   std::unique_ptr<dist::SharedLock> lock_;
 };
 
+// Racing in a slice (--items I/N): the slice's items come from its queue in id order, and a
+// point's folds are in different slices, which may run at different times: no slice can wait for
+// another's fold, nor skip folds another slice owns. So each item is decided by the slice that
+// owns it, when one of its groups takes it, from the point's other folds finished by then (any of
+// them: folds are exchangeable) and the campaign's reference; only its own marker is written. No
+// lock is needed: nothing but the owner decides an item, and the reference only grows.
+class SliceRacingSource final : public ItemSource {
+ public:
+  SliceRacingSource(const CampaignConfig& c, const std::vector<Item>& items, std::unique_ptr<ItemSource> queue,
+                    const Logger& log)
+      : c_(c), dir_(c.run.output.dir), items_(items), queue_(std::move(queue)), log_(log),
+        results_(searchItems(c, dir_)) {}
+
+  std::optional<Item> next(dist::Communicator& group, bool leader) override {
+    for (;;) {
+      std::optional<Item> item = queue_->next(group, leader);
+      if (!item) return item;
+      // "" train it; "R" raced out; "E<category> <message>" the leader's error.
+      std::string verdict;
+      if (leader) {
+        try {
+          verdict = decide(*item) ? "R" : "";
+        } catch (const Error& e) {
+          verdict = "E" + std::to_string(static_cast<int>(e.category())) + " " + e.what();
+        }
+      }
+      group.broadcast(verdict, 0);
+      if (verdict.empty()) return item;
+      if (verdict[0] == 'E') {
+        const auto space = verdict.find(' ');
+        throw Error(static_cast<ErrorCategory>(std::stoi(verdict.substr(1, space - 1))), verdict.substr(space + 1));
+      }
+    }
+  }
+
+  void poll() override { queue_->poll(); }
+
+ private:
+  // Whether `item` is raced out (its marker then written).
+  bool decide(const Item& item) {
+    const int k = c_.cv.folds;
+    const std::size_t pointCount = items_.size() / static_cast<std::size_t>(k);
+    std::vector<search::RacePoint> points(pointCount);
+    std::string lost;  // the reason recorded on another fold of the item's point, if it lost already
+    for (const Item& it : items_) {
+      if (it.id == item.id) continue;
+      const auto o = outcome(it.id);
+      if (!o) continue;
+      const auto p = static_cast<std::size_t>(it.point);
+      if (o->racedOut) {
+        if (it.point == item.point && lost.empty()) lost = str::trim(rundir::readTextFile(dir_.racedOutFile(it.id)));
+      } else if (o->objective) {
+        points[p].folds.push_back(*o->objective);
+      } else {
+        points[p].failed = true;
+      }
+    }
+    std::string why;
+    if (!lost.empty()) {
+      why = lost;
+    } else if (const auto decision = search::raceOut(points.at(static_cast<std::size_t>(item.point)),
+                                                      search::raceReference(points, k), k, c_.search.racing)) {
+      why = decision->describe();
+    } else {
+      return false;
+    }
+    dir_.markRacedOut(item.id, why);
+    log_.info("racing: " + item.describe() + " skipped (its point " + why + ")");
+    return true;
+  }
+
+  // Trained and raced-out outcomes are cached (they never change).
+  std::optional<search::ItemOutcome> outcome(std::int64_t id) {
+    if (const auto it = finished_.find(id); it != finished_.end()) return it->second;
+    auto o = results_.read(id);
+    if (o && (o->objective || o->racedOut)) finished_.emplace(id, *o);
+    return o;
+  }
+
+  const CampaignConfig& c_;
+  RunDirectory dir_;
+  const std::vector<Item>& items_;
+  std::unique_ptr<ItemSource> queue_;
+  const Logger& log_;
+  search::ItemResults results_;
+  std::map<std::int64_t, search::ItemOutcome> finished_;
+};
+
 }  // namespace
+
+std::unique_ptr<ItemSource> makeSliceRacingSource(const CampaignConfig& c, const std::vector<Item>& items,
+                                                  std::unique_ptr<ItemSource> queue, const Logger& log) {
+  return std::make_unique<SliceRacingSource>(c, items, std::move(queue), log);
+}
 
 std::unique_ptr<ItemSource> makeRacingSource(const CampaignConfig& c, dist::Communicator& world,
                                              const std::vector<Item>& items, std::vector<std::int64_t> pending,

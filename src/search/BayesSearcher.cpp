@@ -290,8 +290,17 @@ std::optional<BayesSearcher::TrainingData> BayesSearcher::trainingData(std::int6
       t.rowNoise(row) = se->second * se->second;
     const auto it = results.find(static_cast<std::int64_t>(kept[i]));
     if (it == results.end()) {
-      pendingRows.push_back(row);
       ++t.pending;
+      // A partial result is data, noisier the fewer folds it has: fitted (and believed by "kb")
+      // with its own variance rather than replaced by the liar's value.
+      if (const auto in = interim().find(static_cast<std::int64_t>(kept[i])); in != interim().end()) {
+        if (t.rowNoise.size() == 0) t.rowNoise = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(kept.size()));
+        t.targets(row) = in->second.mean;
+        t.rowNoise(row) = in->second.variance;
+        realRows.push_back(row);
+        continue;
+      }
+      pendingRows.push_back(row);
       continue;
     }
     realRows.push_back(row);

@@ -3,9 +3,11 @@
 // started). With rule = "median" that item is stopped after the grace epochs and recorded as such
 // (result.h5 attributes, status count), with the median the test recomputes from the other items'
 // histories; with the rule off (the default) nothing is stopped and every item runs every epoch.
+// An item killed and resumed after later items of its fold finished decides as without the kill.
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -121,4 +123,72 @@ TEST(EarlyStoppingCampaign, OffByDefaultStopsNothing) {
   }
   r = run(kCli + " status " + (dir / "run").string() + " --json");
   EXPECT_EQ(lastJson(r)["stopped"], 0);
+}
+
+namespace {
+
+// One fold, items in id order: 0, 1 good, 2 hopeless (1e-7), 3, 4 good. With min_completed = 2,
+// item 2 is compared with items 0 and 1 and stopped at the grace epoch; item 3, finished on its
+// own, would move the median (and the count) if it counted for it.
+fs::path writeResumeCampaign(const fs::path& dir) {
+  const fs::path p = dir / "campaign.toml";
+  std::ofstream(p) << "seed = 3\n[data]\nfile = \"" << exampleData().string()
+                   << "\"\nsplit = { train = 0.6, val = 0.2, test = 0.2 }\n"
+                      "[model]\nwidths = [32, 32]\n[train]\nbatch_size = 16\nepochs = 4\n"
+                      "early_stopping = { enabled = false }\n[output]\ndir = \"" << (dir / "run").string()
+                   << "\"\n[search]\nmethod = \"grid\"\n"
+                      "[search.space]\n\"train.learning_rate\" = [0.01, 0.005, 1e-7, 0.02, 0.03]\n"
+                      "[search.early_stopping]\nrule = \"median\"\ngrace_epochs = 3\nmin_completed = 2\n";
+  return p;
+}
+
+// Item 2's result attributes and epochs, as h5py reads them (repr keeps every digit).
+std::string itemTwo(const fs::path& runDir) {
+  const fs::path py = runDir.parent_path() / "item_two.py";
+  std::ofstream(py) << "import h5py, sys\n"
+                       "f = h5py.File(sys.argv[1] + '/items/000002/result.h5', 'r'); a = f.attrs\n"
+                       "print(repr(a.get('stopped_by')), repr(a.get('stopped_epoch')), repr(a.get('stopped_compared')),\n"
+                       "      repr(float(a.get('stopped_median', 0.0))), repr(float(a.get('stopped_value', 0.0))),\n"
+                       "      int(f['metrics/epochs_run'][()]))\n";
+  const CliRun r = run("/usr/bin/python3 " + py.string() + " " + runDir.string());
+  EXPECT_EQ(r.status, 0) << r.out;
+  return r.out;
+}
+
+}  // namespace
+
+// Item 2 killed (kill -9) after its first epoch; items 3 and 4 trained meanwhile (other slices, as
+// batch arrays do); then item 2 resumed. It decides as in the uninterrupted run: stopped at the
+// same epoch by the same median of the same 2 items (its median_peers.txt lists 0 and 1). Catches
+// the reference items read again at each epoch (items 3 and 4 would count: 4 compared, another
+// median).
+TEST(EarlyStoppingCampaign, MedianRuleDecidesTheSameAfterAKillAndLaterPeers) {
+  const fs::path whole = workDir("stopping_resume_whole");
+  CliRun r = run(kCli + " train " + writeResumeCampaign(whole).string() + " --json --quiet");
+  ASSERT_EQ(r.status, 0) << r.out;
+  const std::string expected = itemTwo(whole / "run");
+  ASSERT_NE(expected.find("'median_rule' 3 2 "), std::string::npos) << expected;
+
+  const fs::path dir = workDir("stopping_resume_kill");
+  const fs::path toml = writeResumeCampaign(dir);
+  const int st = interruptWhen(kCli + " train " + toml.string() + " --quiet", dir / "run/items/000002/log.txt", 1, SIGKILL);
+  ASSERT_NE(st, -1000);
+  ASSERT_FALSE(fs::exists(dir / "run/items/000002/result.h5")) << "the kill came after item 2 had finished";
+  ASSERT_FALSE(fs::exists(dir / "run/items/000003/result.h5"));
+  EXPECT_EQ(readText(dir / "run/items/000002/median_peers.txt").substr(readText(dir / "run/items/000002/median_peers.txt").find('\n') + 1),
+            "0\n1\n");
+  for (const char* slice : {"3/5", "4/5"}) {
+    r = run(kCli + " train " + toml.string() + " --items " + slice + " --quiet");
+    ASSERT_EQ(r.status, 0) << slice << ": " << r.out;
+  }
+  ASSERT_TRUE(fs::exists(dir / "run/items/000004/result.h5"));
+  ASSERT_FALSE(fs::exists(dir / "run/items/000002/result.h5"));
+  // Item 3 finished on its own: a reference item for any item that started after it, so it would
+  // change item 2's comparison if it counted.
+  const CliRun stopped = run(kCli + " status " + (dir / "run").string() + " --json");
+  ASSERT_EQ(stopped.status, 0) << stopped.out;
+  for (const auto& id : lastJson(stopped)["stopped_items"]) EXPECT_NE(id, 3) << stopped.out;
+  r = run(kCli + " train " + toml.string() + " --json --quiet");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_EQ(itemTwo(dir / "run"), expected);
 }

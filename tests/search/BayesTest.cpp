@@ -496,6 +496,52 @@ TEST(BayesSearcher, LiarValuesOfPendingPoints) {
   }
 }
 
+// A pending point with an interim result (racing: the mean of the folds it has) is fitted at that
+// mean with its variance as its own noise, for every liar, and a pending point without one keeps
+// the liar's value; "kb" believes the other pending points from a fit that includes the interim
+// row. Catches an interim result ignored (the liar's value instead), fitted without its noise, or
+// left out of the believer's fit.
+TEST(BayesSearcher, InterimResultsOfPendingPointsAreFittedWithTheirNoise) {
+  const Space space({Dimension::real("a", 0, 1), Dimension::real("b", 0, 1)});
+  const std::vector<double> results{0.4, 0.7, 0.9, 0.2, 0.6};
+  for (const std::string liar : {"cl_min", "kb"}) {
+    BayesOptions o = opts(5, "EI");
+    o.liar = liarNamed(liar);
+    BayesSearcher s(space, 20, 11, o);
+    for (const Point& p : s.propose(5)) s.observe(p.id, results[static_cast<std::size_t>(p.id)]);
+    s.propose(2);  // points 5 and 6 pending
+    const auto before = s.nextTrainingData();
+    ASSERT_TRUE(before) << liar;
+    s.setInterim({{5, Interim{0.55, 0.01}}, {3, Interim{5.0, 1.0}}});  // 3 is observed: ignored
+    const auto data = s.nextTrainingData();
+    ASSERT_TRUE(data) << liar;
+    EXPECT_EQ(data->pending, 2) << liar;
+    EXPECT_EQ(data->observed, 5) << liar;
+    EXPECT_DOUBLE_EQ(data->targets(5), 0.55) << liar;
+    ASSERT_EQ(data->rowNoise.size(), 7) << liar;
+    EXPECT_DOUBLE_EQ(data->rowNoise(5), 0.01) << liar;
+    EXPECT_DOUBLE_EQ(data->rowNoise(6), 0.0) << liar;
+    EXPECT_DOUBLE_EQ(data->targets(3), 0.2) << liar;
+    if (liar == "cl_min") {
+      EXPECT_DOUBLE_EQ(data->targets(6), 0.2);
+    } else {
+      // The believer saw the interim row: its belief at point 6 moved.
+      EXPECT_NE(data->targets(6), before->targets(6));
+      ASSERT_EQ(data->believerTheta.size(), 4);
+      const gp::GaussianProcess believer(data->inputs.topRows(6), data->targets.head(6), data->believerTheta, true,
+                                         Eigen::VectorXd(data->rowNoise.head(6)));
+      Eigen::VectorXd mean, sd;
+      believer.predict(data->inputs.bottomRows(1), mean, sd);
+      EXPECT_NEAR(data->targets(6), mean(0), 1e-12);
+    }
+    // The next proposal is fitted to these targets with this noise (its recorded likelihood).
+    s.propose(1);
+    const gp::GaussianProcess plain = refit(*data, s.models().back());
+    const gp::GaussianProcess noisy(data->inputs, data->targets, plain.theta(), true, data->rowNoise);
+    EXPECT_NEAR(noisy.logMarginalLikelihood(), s.models().back().logLikelihood, 1e-9) << liar;
+  }
+}
+
 // gp_hedge as scikit-optimize: after each result, every acquisition's gain drops by the new
 // model's predicted mean at the point that acquisition proposed last time. Checked against the
 // model rebuilt from its training data and recorded hyperparameters, over two updates (the

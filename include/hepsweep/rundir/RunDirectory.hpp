@@ -15,6 +15,8 @@
 //   RUN/items/<id>/heartbeat       touched every epoch by the rank writing the item
 //   RUN/items/<id>/log.txt         one line per epoch
 //   RUN/items/<id>/rungs.txt       successive halving: the item's value and decision per rung (Rungs.hpp)
+//   RUN/items/<id>/median_peers.txt  median rule: the items of its fold finished when it started, one
+//                                  id a line ('#' lines are comments); its decisions use only these
 //   RUN/claims/<slice>/owner       host, pid and start of the process running that slice
 #include <cstdint>
 #include <filesystem>
@@ -47,6 +49,7 @@ class RunDirectory {
   std::filesystem::path heartbeatFile(std::int64_t item) const { return itemDir(item) / "heartbeat"; }
   std::filesystem::path rungFile(std::int64_t item) const { return itemDir(item) / "rungs.txt"; }
   std::filesystem::path racedOutFile(std::int64_t item) const { return itemDir(item) / "raced_out.txt"; }
+  std::filesystem::path medianPeersFile(std::int64_t item) const { return itemDir(item) / "median_peers.txt"; }
 
   // Status from the files: done (result), failed (failed.txt), raced out (raced_out.txt), running (heartbeat younger than
   // `staleSeconds`), else pending (with or without a checkpoint).

@@ -16,7 +16,9 @@
 //   observed points: their objective;
 //   failed points (objective nullopt): the worst (largest) objective observed, so the search
 //     moves away from them without an invented number;
-//   pending points (proposed, not yet observed): the liar's value, so several points proposed
+//   pending points with a partial result (Searcher::setInterim; racing across folds): its mean,
+//     with its variance as the row's own noise (on top of the fitted white noise);
+//   other pending points (proposed, not yet observed): the liar's value, so several points proposed
 //     before their results are known get distinct proposals: the minimum (cl_min), mean
 //     (cl_mean) or maximum (cl_max) of the observed objectives (constant liar), or (kb, kriging
 //     believer) the posterior mean at the point of a GP fitted to the observed and failed points
@@ -136,9 +138,9 @@ class BayesSearcher final : public Searcher {
   // points succeeded: the next point is then random).
   struct TrainingData {
     Eigen::MatrixXd inputs;   // one row per proposed point, by id (model input columns)
-    Eigen::VectorXd targets;  // observed: objective; failed: worst observed; pending: the liar's value
-    // foldNoise: each row's known noise variance (squared standard error; 0 for failed and
-    // pending rows and points without one); empty otherwise.
+    Eigen::VectorXd targets;  // observed: objective; failed: worst observed; pending: interim mean or the liar's value
+    // foldNoise or interim results: each row's known noise variance (squared standard error, or
+    // the interim variance; 0 for failed and liar rows and points without one); empty otherwise.
     Eigen::VectorXd rowNoise;
     std::int64_t observed = 0, failed = 0, pending = 0;
     double best = 0, worst = 0;  // smallest and largest observed objective

@@ -24,6 +24,7 @@
 //           Otherwise draws are independent (duplicates of reals have probability ~0).
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -68,6 +69,15 @@ struct ModelRecord {
   std::vector<std::vector<double>> hedgeCandidates;  // gp_hedge: the optimum of each, model inputs
 
   bool operator==(const ModelRecord&) const = default;
+};
+
+// What is known of a pending point before its result (racing across folds: the mean of the folds
+// it has trained so far), with the variance of that estimate.
+struct Interim {
+  double mean = 0;
+  double variance = 0;
+
+  bool operator==(const Interim&) const = default;
 };
 
 struct State {
@@ -126,6 +136,13 @@ class Searcher {
   // with search.recommend = "model": the observed point of best posterior mean).
   virtual std::optional<Observation> recommended() const { return best(); }
 
+  // Partial results of pending points, for the next proposals: a model-based searcher (bayes) fits
+  // such a point at its mean with its variance as the point's own noise, instead of the liar's
+  // value. Not part of state(): the caller sets them again from its results before proposing (the
+  // campaign reads them from the run directory). Entries of points not pending are ignored.
+  void setInterim(std::map<std::int64_t, Interim> interim) { interim_ = std::move(interim); }
+  const std::map<std::int64_t, Interim>& interim() const { return interim_; }
+
   State state() const;
   // On a searcher that has proposed nothing yet. Error(Config) when the state belongs to another
   // method or seed, when a saved point differs from the one this searcher proposes for that id
@@ -154,6 +171,7 @@ class Searcher {
   std::vector<Point> proposals_;
   std::vector<Observation> observations_;
   std::vector<bool> observed_;  // by id
+  std::map<std::int64_t, Interim> interim_;
 };
 
 class GridSearcher final : public Searcher {
