@@ -28,7 +28,8 @@ constexpr const char* kUsage =
     "preprocessing and network, averaged over the folds (the ensemble). INPUT is an HDF5 file from\n"
     "`hepsweep convert`, any text/CSV/.gz ntuple that convert reads, or a flat ROOT tree as\n"
     "file.root:tree (file.root alone when it holds one tree); features are matched by name.\n"
-    "Row order (and the id column) is kept. Large inputs are streamed. See docs/apply.md.\n";
+    "Row order (and the id column) is kept. Large inputs are streamed. A multi-class model writes\n"
+    "the probability of each class (/score of shape (events, K), /class_names). See docs/apply.md.\n";
 
 po::options_description makeOptions() {
   po::options_description d("Options", 100, 50);
