@@ -136,12 +136,12 @@ void trainItem(const CampaignConfig& c, const BaselineItem& item, const Campaign
   dir.appendLog(item.id, "done: test AUC " + std::to_string(m.testAuc));
 }
 
-// Why an existing result cannot be kept (another campaign's, unreadable), or nothing.
-std::optional<std::string> baselineResultProblem(const fs::path& path, const BaselineItem& item,
-                                                 const std::string& campaignSha) {
+}  // namespace
+
+std::optional<std::string> baselineResultProblem(const fs::path& path, std::int64_t id, const std::string& campaignSha) {
   try {
     const baseline::StoredResult s = baseline::readResult(path.string(), false);
-    if (s.record.id != item.id) return "it is item " + std::to_string(s.record.id) + "'s";
+    if (s.record.id != id) return "it is item " + std::to_string(s.record.id) + "'s";
     if (s.record.campaignSha256 != campaignSha) return "it belongs to another campaign (campaign sha256 " +
                                                        s.record.campaignSha256 + ")";
     return std::nullopt;
@@ -150,7 +150,12 @@ std::optional<std::string> baselineResultProblem(const fs::path& path, const Bas
   }
 }
 
-}  // namespace
+std::vector<std::pair<std::int64_t, std::string>> baselineItemList(const CampaignConfig& c) {
+  std::vector<std::pair<std::int64_t, std::string>> out;
+  if (!c.baseline.enabled) return out;
+  for (const BaselineItem& it : planBaseline(c)) out.emplace_back(it.id, it.describe());
+  return out;
+}
 
 BaselinePass runBaseline(const CampaignConfig& c, dist::Communicator& world, const RunOptions& options,
                          const Logger& log, const std::function<const CampaignData&()>& data) {
@@ -185,7 +190,7 @@ BaselinePass runBaseline(const CampaignConfig& c, dist::Communicator& world, con
       ++pass.total;
       ItemStatus s = dir.status(it.id, 0);
       if (s == ItemStatus::Done) {
-        if (const auto problem = baselineResultProblem(dir.resultFile(it.id), it, manifest.campaignSha256)) {
+        if (const auto problem = baselineResultProblem(dir.resultFile(it.id), it.id, manifest.campaignSha256)) {
           const fs::path aside = rundir::setAside(dir.resultFile(it.id));
           log.warning(it.describe() + ": its result file is invalid (" + *problem + "); moved to '" +
                       aside.string() + "', training the item again");

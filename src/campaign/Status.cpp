@@ -2,10 +2,12 @@
 #include "hepsweep/campaign/Campaign.hpp"
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "BaselineItems.hpp"
 #include "ItemStopping.hpp"
 #include "hepsweep/campaign/Options.hpp"
 #include "hepsweep/core/Error.hpp"
@@ -21,6 +23,43 @@ namespace hepsweep::campaign {
 using rundir::ItemStatus;
 using rundir::readTextFile;
 using rundir::RunDirectory;
+
+namespace {
+
+BaselineStatus baselineStatus(const CampaignConfig& c, const fs::path& root, const std::string& campaignSha) {
+  BaselineStatus b;
+  b.enabled = c.baseline.enabled;
+  const RunDirectory dir(root);
+  for (const auto& [id, what] : baselineItemList(c)) {
+    ++b.total;
+    switch (dir.status(id)) {
+      case ItemStatus::Done:
+        // Without the manifest's campaign checksum only the file itself is checked.
+        if (auto problem = baselineResultProblem(dir.resultFile(id), id, campaignSha)) {
+          if (!campaignSha.empty() || problem->find("another campaign") == std::string::npos) {
+            ++b.invalid;
+            b.invalidItems.emplace_back(id, *problem);
+            break;
+          }
+        }
+        ++b.done;
+        break;
+      case ItemStatus::Running: ++b.running; break;
+      case ItemStatus::Failed:
+        ++b.failed;
+        b.failures.emplace_back(id, str::trim(dir.failureReason(id).value_or("")));
+        break;
+      case ItemStatus::RacedOut:  // baseline items are never raced: a stray marker leaves the item to train
+      case ItemStatus::Pending:
+        ++b.pending;
+        b.pendingItems.push_back(id);
+        break;
+    }
+  }
+  return b;
+}
+
+}  // namespace
 
 StatusReport campaignStatus(const fs::path& runDir) {
   const RunDirectory dir(runDir);
@@ -44,11 +83,16 @@ StatusReport campaignStatus(const fs::path& runDir) {
       r.problems.push_back(e.what());
     }
   }
-  if (!fromManifest) {
-    CampaignConfig c = parseCampaign(readTextFile(dir.campaignFile()), dir.campaignFile().string());
-    c.run.output.dir = runDir.string();  // where a Bayesian search's points are, wherever the run moved
-    for (const auto& it : planItems(c)) items.emplace_back(it.id, it.describe());
-  }
+  std::optional<CampaignConfig> config;
+  const auto campaign = [&]() -> const CampaignConfig& {
+    if (!config) {
+      config = parseCampaign(readTextFile(dir.campaignFile()), dir.campaignFile().string());
+      config->run.output.dir = runDir.string();  // where a Bayesian search's points are, wherever the run moved
+    }
+    return *config;
+  };
+  if (!fromManifest)
+    for (const auto& it : planItems(campaign())) items.emplace_back(it.id, it.describe());
   for (const auto& [id, what] : items) {
     ++r.total;
     switch (dir.status(id)) {
@@ -80,6 +124,12 @@ StatusReport campaignStatus(const fs::path& runDir) {
         r.pendingItems.push_back(id);
         break;
     }
+  }
+  // The baseline's items, from the campaign's [baseline] grid and RUN/baseline.
+  try {
+    r.baseline = baselineStatus(campaign(), dir.root() / "baseline", campaignSha);
+  } catch (const Error& e) {
+    r.problems.push_back(e.what());
   }
   return r;
 }

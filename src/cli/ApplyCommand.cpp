@@ -28,7 +28,8 @@ constexpr const char* kUsage =
     "preprocessing and network, averaged over the folds (the ensemble). INPUT is an HDF5 file from\n"
     "`hepsweep convert`, any text/CSV/.gz ntuple that convert reads, or a flat ROOT tree as\n"
     "file.root:tree (file.root alone when it holds one tree); features are matched by name.\n"
-    "Row order (and the id column) is kept. Large inputs are streamed. See docs/apply.md.\n";
+    "Row order (and the id column) is kept. Large inputs are streamed. A multi-class model writes\n"
+    "the probability of each class (/score of shape (events, K), /class_names). See docs/apply.md.\n";
 
 po::options_description makeOptions() {
   po::options_description d("Options", 100, 50);
@@ -43,7 +44,8 @@ po::options_description makeOptions() {
     ("csv", po::bool_switch(), "write CSV text instead of HDF5")
     ("baseline", po::value<std::int64_t>()->value_name("POINT"),
      "score with the campaign's BDT baseline instead of a network: MODEL is then the run directory and POINT a point "
-     "of its [baseline] grid; one HDF5 input; writes /scores (mean of the fold models) and /fold_scores (docs/baseline.md)")
+     "of its [baseline] grid; one input (HDF5, text/CSV or ROOT, as for networks; --sep and --id apply); writes /scores "
+     "(mean of the fold models) and /fold_scores, as HDF5 (docs/baseline.md)")
     ("at-signal-efficiency", po::value<std::vector<double>>()->composing()->value_name("X"),
         "add a pass/fail column pass_at_X: score >= the threshold giving signal efficiency X on the model's "
         "held-out test set (repeatable)")
@@ -88,11 +90,11 @@ nlohmann::json toJson(const model::ApplySummary& s) {
   return j;
 }
 
-// --baseline POINT: RUN_DIR INPUT.h5 -o OUT.h5 with the BDT baseline (the network's options other
+// --baseline POINT: RUN_DIR INPUT -o OUT.h5 with the BDT baseline (the network's options other
 // than -o, --quiet and --verbose do not apply to it and are refused by their absence of effect).
 int applyBaselineCommand(const po::variables_map& vm, const std::vector<std::string>& pos, const Args& args) {
   if (pos.size() != 2)
-    throwConfig("apply --baseline: give the campaign's run directory and one HDF5 input (see hepsweep apply --help)");
+    throwConfig("apply --baseline: give the campaign's run directory and one input (see hepsweep apply --help)");
   if (!vm.count("output")) throwConfig("apply: -o OUTPUT is required (see hepsweep apply --help)");
   for (const char* other : {"per-fold", "out-of-fold", "csv"})
     if (vm[other].as<bool>())
@@ -105,6 +107,8 @@ int applyBaselineCommand(const po::variables_map& vm, const std::vector<std::str
   o.input = pos[1];
   o.output = vm["output"].as<std::string>();
   o.point = vm["baseline"].as<std::int64_t>();
+  o.separator = vm["sep"].as<std::string>();
+  if (vm.count("id")) o.idColumn = vm["id"].as<std::string>();
   refuseOutputOverInput(o.output, std::vector<std::string>{o.input}, "-o");
   o.commandLine = invocation().empty() ? str::shellJoin(args) : invocation();
   const Logger log = vm["verbose"].as<bool>() ? Logger::toStderr(LogLevel::Debug) : Logger::toStderr(LogLevel::Warning);

@@ -24,12 +24,14 @@ constexpr const char* kUsage =
     "       hepsweep convert FILE... --label COLUMN [--signal-value V] -o OUT.h5 [options]\n"
     "       hepsweep convert --signal sig.root:TREE --background bkg.root:TREE -o OUT.h5 [options]\n"
     "       hepsweep convert --class NAME=FILE[,FILE...] --class ... (three or more) -o OUT.h5 [options]\n"
+    "       hepsweep convert FILE... --label COLUMN --multi-class [--class-names A,B,C] -o OUT.h5 [options]\n"
     "\n"
     "Convert text ntuples (CSV, tab-, space- or \", \"-separated; plain or .gz) or flat ROOT TTrees\n"
     "(FILE.root:TREE, or FILE.root alone when it holds one tree; no ROOT installation needed) into one HDF5\n"
     "dataset file (features, labels, weights, feature_names, provenance; see docs/hdf5-layout.md).\n"
     "The class of each row comes from the file it is in (--signal/--background) or from a label\n"
-    "column (--label); with --class, a multi-class file holds one named class per --class.\n"
+    "column (--label); with --class, a multi-class file holds one named class per --class, and with\n"
+    "--multi-class the --label column holds each row's class index (or name, --class-names).\n"
     "Inputs are streamed; on any error no output file is left behind.\n";
 
 // "--features a,b --features c" -> {a, b, c}; names are trimmed, empty entries rejected.
@@ -61,6 +63,13 @@ po::options_description makeOptions() {
     ("label", po::value<std::string>()->value_name("COLUMN"), "column holding the class of each row (not a feature)")
     ("signal-value", po::value<std::string>()->default_value("1")->value_name("V"),
         "label value meaning signal (text equal after trimming, or numerically equal); anything else is background")
+    ("multi-class", po::bool_switch(),
+        "the --label column holds each row's class index 0, 1, ..., K-1 (integers, three or more classes, none "
+        "without rows): a multi-class file whose class names are the indices (\"0\", \"1\", ...) unless "
+        "--class-names gives them")
+    ("class-names", po::value<std::vector<std::string>>()->composing()->value_name("A,B,C,..."),
+        "names of the classes of a multi-class --label column, in index order (implies --multi-class); the "
+        "column may hold the indices 0..K-1 or these names")
     ("weight", po::value<std::string>()->value_name("COLUMN"), "column of per-event weights (negative weights are kept; not a feature)")
     ("id", po::value<std::string>()->value_name("COLUMN"), "column of integer event numbers, stored exactly as int64 in /ids (not a feature)")
     ("features", po::value<std::vector<std::string>>()->composing()->value_name("A,B,..."),
@@ -180,6 +189,11 @@ int convertCommand(const Args& args, dist::Environment&) {
     }
   o.labelColumn = text("label");
   o.signalValue = text("signal-value");
+  o.multiClassLabels = vm["multi-class"].as<bool>();
+  o.classNames = splitList(list("class-names"), "--class-names");
+  if ((o.multiClassLabels || !o.classNames.empty()) && !vm["signal-value"].defaulted())
+    throwConfig("--signal-value names the signal of a binary label column; with --multi-class/--class-names every "
+                "value of the --label column is a class");
   o.weightColumn = text("weight");
   o.idColumn = text("id");
   o.features = splitList(list("features"), "--features");

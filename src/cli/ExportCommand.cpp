@@ -93,10 +93,11 @@ int exportCommand(const Args& args, dist::Environment&) {
     j["bytes"] = s.bytes;
     j["features"] = m.featureNames;
     j["test_outputs"] = std::vector<float>(s.tests.scores.data(), s.tests.scores.data() + s.tests.scores.size());
+    if (!m.classNames.empty()) j["class_names"] = m.classNames;  // test_outputs: K per vector, row by row
     std::cout << j.dump() << "\n";
   } else {
     std::cout << "Exported the " << what << " of '" << modelPath << "' as " << format << " to '" << s.output << "' ("
-              << s.bytes << " bytes, " << s.tests.scores.size() << " test vectors, " << m.featureNames.size()
+              << s.bytes << " bytes, " << s.tests.inputs.rows() << " test vectors, " << m.featureNames.size()
               << " input features).\n";
   }
   return 0;

@@ -20,7 +20,8 @@ int inspectCommand(const Args& args, dist::Environment&) {
       "separation <S^2> (as TMVA) and the single-feature AUC, ranked, with features compatible with\n"
       "no separation flagged; weighted correlation matrices per class and the pairs whose correlation\n"
       "differs most; warnings for constant, duplicated and label-leaking columns. DATA.h5 is the\n"
-      "output of `hepsweep convert`.\n\noptions");
+      "output of `hepsweep convert`. A multi-class file (convert --class) is inspected class by class,\n"
+      "each class against all the others (the report: one page per class and a page side by side).\n\noptions");
   std::string reportDir;
   inspect::Options o;
   opts.add_options()("help,h", "print this help and exit")(
@@ -41,6 +42,18 @@ int inspectCommand(const Args& args, dist::Environment&) {
   if (o.topPairs < 0) throwConfig("--top-pairs must be >= 0, got " + std::to_string(o.topPairs));
 
   const data::Dataset ds = io::readDataset(file);
+  if (ds.multiClass()) {
+    const inspect::ClassInspection r = inspect::inspectClasses(ds, file, o);
+    std::string index;
+    if (!reportDir.empty()) index = inspect::writeReport(r, ds, reportDir);
+    if (vm.count("json")) {
+      std::cout << inspect::toJson(r, -1, index) << std::endl;
+      return 0;
+    }
+    std::cout << inspect::textSummary(r);
+    if (!index.empty()) std::cout << "\nreport: " << index << "\n";
+    return 0;
+  }
   const inspect::Inspection r = inspect::inspect(ds, file, o);
   std::string index;
   if (!reportDir.empty()) index = inspect::writeReport(r, ds, reportDir);

@@ -52,15 +52,46 @@ nlohmann::ordered_json searchProgress(const std::string& runDir) {
   return j;
 }
 
+nlohmann::ordered_json baselineJson(const campaign::BaselineStatus& b) {
+  if (!b.enabled) return nullptr;
+  nlohmann::ordered_json j;
+  j["total"] = b.total;
+  j["done"] = b.done;
+  j["running"] = b.running;
+  j["failed"] = b.failed;
+  j["pending"] = b.pending;
+  j["pending_items"] = b.pendingItems;
+  nlohmann::ordered_json failures = nlohmann::ordered_json::array(), invalid = nlohmann::ordered_json::array();
+  for (const auto& [item, reason] : b.failures) failures.push_back({{"item", item}, {"reason", reason}});
+  for (const auto& [item, reason] : b.invalidItems) invalid.push_back({{"item", item}, {"reason", reason}});
+  j["failures"] = failures;
+  j["invalid"] = b.invalid;
+  j["invalid_items"] = invalid;
+  return j;
+}
+
+void printBaseline(const campaign::BaselineStatus& b) {
+  if (!b.enabled) return;
+  std::printf("baseline (BDT, RUN_DIR/baseline): %lld items: %lld done, %lld running, %lld failed, %lld pending\n",
+              static_cast<long long>(b.total), static_cast<long long>(b.done), static_cast<long long>(b.running),
+              static_cast<long long>(b.failed), static_cast<long long>(b.pending));
+  for (const auto& [item, reason] : b.failures)
+    std::printf("  baseline item %lld failed: %s\n", static_cast<long long>(item), reason.c_str());
+  for (const auto& [item, reason] : b.invalidItems)
+    std::printf("  baseline item %lld has an invalid result file (trained again by the next `hepsweep train`): %s\n",
+                static_cast<long long>(item), reason.c_str());
+}
+
 }  // namespace
 
 int statusCommand(const Args& args, dist::Environment&) {
   po::options_description opts(
       "usage: hepsweep status RUN_DIR [options]\n\n"
       "Count the items of a campaign that are done, running (a heartbeat in the last 10 minutes),\n"
-      "failed (with the reason), pending and raced out (search.racing). Reads only the run directory's files.\n\noptions");
+      "failed (with the reason), pending and raced out (search.racing), and the BDT baseline's items\n"
+      "([baseline]) apart. Reads only the run directory's files.\n\noptions");
   opts.add_options()("help,h", "print this help and exit")(
-      "json", "print one JSON object with total, done, stopped, stopped_items, running, failed, pending, raced_out, raced_out_items, failures, pending_items, invalid, invalid_items, problems and search (a Bayesian search's progress and best point, or null)");
+      "json", "print one JSON object with total, done, stopped, stopped_items, running, failed, pending, raced_out, raced_out_items, failures, pending_items, invalid, invalid_items, problems, search (a Bayesian search's progress and best point, or null) and baseline (the BDT baseline's total, done, running, failed, pending, pending_items, failures, invalid and invalid_items, or null without a [baseline] table)");
   std::string runDir;
   po::variables_map vm;
   if (!parseArgs(args, opts, runDir, vm)) return 0;
@@ -95,6 +126,7 @@ int statusCommand(const Args& args, dist::Environment&) {
     j["invalid_items"] = invalid;
     j["problems"] = r.problems;
     j["search"] = search;
+    j["baseline"] = baselineJson(r.baseline);
     std::cout << j.dump() << std::endl;
     return 0;
   }
@@ -113,6 +145,7 @@ int statusCommand(const Args& args, dist::Environment&) {
                 "item again):\n", static_cast<long long>(r.invalid));
   for (const auto& [item, reason] : r.invalidItems)
     std::printf("  item %lld: %s\n", static_cast<long long>(item), reason.c_str());
+  printBaseline(r.baseline);
   for (const auto& p : r.problems) std::printf("warning: %s\n", p.c_str());
   if (const auto& s = search; !s.is_null()) {
     std::printf("search: %s, %lld of %lld points proposed, %lld observed (%lld failed)\n",

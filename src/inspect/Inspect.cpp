@@ -44,6 +44,9 @@ std::vector<std::string> names(const data::Dataset& ds, std::initializer_list<st
 }  // namespace
 
 Inspection inspect(const data::Dataset& ds, const std::string& file, const Options& options) {
+  if (ds.multiClass())
+    throwInput(file + ": a multi-class data file (" + std::to_string(ds.classNames.size()) +
+               " classes): inspect it class by class with inspectClasses");
   Inspection r;
   r.file = file;
   r.options = options;

@@ -104,9 +104,30 @@ void validateClasses(const ConvertOptions& o) {
   }
 }
 
+// --multi-class / --class-names: classes from the --label column.
+void validateLabelClasses(const ConvertOptions& o) {
+  const std::string opt = o.classNames.empty() ? "--multi-class" : "--class-names";
+  if (!o.classes.empty() || !o.signalFiles.empty() || !o.backgroundFiles.empty())
+    throwConfig(opt + " takes the classes from the --label column; it cannot be combined with --class, --signal or "
+                "--background (which give the class by file)");
+  if (o.labelColumn.empty()) throwConfig(opt + " needs --label COLUMN, the column that holds each row's class");
+  if (!o.classNames.empty() && o.classNames.size() < 3)
+    throwConfig("--class-names gives " + std::to_string(o.classNames.size()) +
+                " class(es); a multi-class file needs three or more (for two classes use --label with --signal-value)");
+  if (o.classNames.size() > kMaxClasses)
+    throwConfig("--class-names gives " + std::to_string(o.classNames.size()) + " classes; at most " +
+                std::to_string(kMaxClasses) + " are supported");
+  std::set<std::string> names;
+  for (const std::string& n : o.classNames) {
+    if (n.empty()) throwConfig("--class-names has an empty name");
+    if (!names.insert(n).second) throwConfig("--class-names names the class " + str::quoted(n) + " twice");
+  }
+}
+
 void validateOptions(const ConvertOptions& o) {
   if (o.output.empty()) throwConfig("no output file: pass -o OUT.h5");
-  if (!o.classes.empty()) validateClasses(o);
+  if (!o.classes.empty() && !(o.multiClassLabels || !o.classNames.empty())) validateClasses(o);
+  if (o.multiClassLabels || !o.classNames.empty()) validateLabelClasses(o);
   const bool byFile = !o.signalFiles.empty() || !o.backgroundFiles.empty();
   if (byFile && !o.labelledFiles.empty())
     throwConfig("give either --signal/--background files (class by file) or input files with --label COLUMN "
@@ -216,6 +237,31 @@ std::vector<std::string> chooseFeatures(const ConvertOptions& o, const std::vect
                (o.commonColumns ? " and keeping only the columns common to all inputs" : ""));
   return features;
 }
+
+// The class index of a multi-class label field: an integer 0 .. K-1, or one of the class names.
+class ClassLabelRule {
+ public:
+  explicit ClassLabelRule(const ConvertOptions& o) : names_(o.classNames), column_(o.labelColumn) {}
+  // `where`: the input and row, for the error.
+  std::int8_t classOf(std::string_view raw, const std::string& where) const {
+    const std::string_view text = str::trim(raw);
+    for (std::size_t k = 0; k < names_.size(); ++k)
+      if (text == names_[k]) return static_cast<std::int8_t>(k);
+    const std::size_t limit = names_.empty() ? kMaxClasses : names_.size();
+    double d = 0;
+    if (tryParseDouble(text, d) && d >= 0 && d < static_cast<double>(limit) && d == std::floor(d))
+      return static_cast<std::int8_t>(d);
+    throwInput(where + ": label column " + str::quoted(column_) + " holds " + str::quoted(text) +
+               (names_.empty() ? ", which is not a class index (an integer from 0 to " + std::to_string(limit - 1) +
+                                     "; give --class-names to use names)"
+                               : ", which is neither a class index 0-" + std::to_string(limit - 1) +
+                                     " nor a class name (--class-names " + str::join(names_, ",") + ")"));
+  }
+
+ private:
+  std::vector<std::string> names_;
+  std::string column_;
+};
 
 // Decides signal/background from the text of a label field, and counts the distinct values.
 class LabelRule {
@@ -382,8 +428,29 @@ class ChunkBuffer {
 };
 
 // Rows of one input (text or ROOT) into the chunk buffer, with convert's checks.
+// After the rows of --multi-class / --class-names: names, K >= 3 and no class without rows.
+void checkLabelClasses(const ConvertOptions& o, ConvertSummary& sum) {
+  const std::size_t k = sum.classRows.size();
+  const auto seen = [&] {
+    std::string s;
+    for (std::size_t c = 0; c < k; ++c)
+      if (sum.classRows[c] > 0) s += (s.empty() ? "" : ", ") + std::to_string(c) + " x" + std::to_string(sum.classRows[c]);
+    return s;
+  };
+  if (k < 3)
+    throwInput("--multi-class: label column " + str::quoted(o.labelColumn) + " holds the class indices " + seen() +
+               ": fewer than three classes; for two classes drop --multi-class (signal: --signal-value)");
+  if (sum.classNames.empty())
+    for (std::size_t c = 0; c < k; ++c) sum.classNames.push_back(std::to_string(c));
+  for (std::size_t c = 0; c < k; ++c)
+    if (sum.classRows[c] == 0)
+      throwInput("label column " + str::quoted(o.labelColumn) + " has no row of class " + std::to_string(c) + " (" +
+                 str::quoted(sum.classNames[c]) + "); the classes must be 0-" + std::to_string(k - 1) +
+                 " without gaps (rows per class index: " + seen() + ")");
+}
+
 ConvertedInput readRows(const InputFile& in, const ConvertOptions& o, const std::vector<std::string>& features,
-                        LabelRule& labelRule, ConvertSummary& sum, ChunkBuffer& out, data::LabelCopyFinder& labelCopies,
+                        LabelRule& labelRule, const ClassLabelRule* classRule, ConvertSummary& sum, ChunkBuffer& out, data::LabelCopyFinder& labelCopies,
                         std::size_t threads, const Logger& log) {
   // With threads to spare, the input's SHA-256 is one more thread, off the reading thread's path.
   InputReader r = InputReader::open(in.path, o.separator, o.blockSize, threads > 1);
@@ -424,10 +491,21 @@ ConvertedInput readRows(const InputFile& in, const ConvertOptions& o, const std:
     float* row = out.nextRow();
     for (std::size_t j = 0; j < nf; ++j) row[j] = r.feature(j, o.allowNonFinite);
     // By file, the class is the input's: Signal (1), Background (0) or a class index.
-    const std::int8_t label = byLabel ? (labelRule.isSignal(r.text(labelAt)) ? 1 : 0) : static_cast<std::int8_t>(in.cls);
+    std::int8_t label = static_cast<std::int8_t>(in.cls);
+    if (byLabel && classRule) {
+      const std::string_view text = r.text(labelAt);
+      label = classRule->classOf(text, [&] { return r.where() + " row " + std::to_string(r.rowsRead()); }());
+      // Without --class-names the number of classes is known at the end: grow as indices appear.
+      if (static_cast<std::size_t>(label) >= sum.classRows.size()) {
+        sum.classRows.resize(static_cast<std::size_t>(label) + 1, 0);
+        sum.classWeights.resize(static_cast<std::size_t>(label) + 1, 0.0);
+      }
+    } else if (byLabel) {
+      label = labelRule.isSignal(r.text(labelAt)) ? 1 : 0;
+    }
     const float w = hasWeights ? r.weight(weightAt) : 1.0f;
     const std::int64_t id = hasIds ? r.integer(idAt) : 0;
-    if (sum.classRows.empty()) labelCopies.add({row, nf}, static_cast<float>(label));
+    if (sum.classRows.empty() && !classRule) labelCopies.add({row, nf}, static_cast<float>(label));
     out.push(label, w, id, ci, sum);
   }
   ci.rows = r.rowsRead();
@@ -489,6 +567,13 @@ ConvertSummary convert(const ConvertOptions& o, const Logger& log) {
   sum.classRows.assign(o.classes.size(), 0);
   sum.classWeights.assign(o.classes.size(), 0.0);
   LabelRule labelRule(o.signalValue);
+  const bool labelClasses = o.multiClassLabels || !o.classNames.empty();
+  const ClassLabelRule classRule(o);
+  if (labelClasses) {
+    sum.classNames = o.classNames;
+    sum.classRows.assign(o.classNames.size(), 0);
+    sum.classWeights.assign(o.classNames.size(), 0.0);
+  }
   const bool hasWeights = !o.weightColumn.empty();
   const bool hasIds = !o.idColumn.empty();
   const std::size_t chunkRows = chunkRowsFor(nf);
@@ -498,7 +583,8 @@ ConvertSummary convert(const ConvertOptions& o, const Logger& log) {
   h5::writeAtomically(o.output, [&](h5::File& f) {
     ChunkBuffer out(f, nf, chunkRows, hasIds, o.compressionLevel, sum.threads);
     for (const auto& in : inputs) {
-      ConvertedInput ci = readRows(in, o, features, labelRule, sum, out, labelCopies, sum.threads, log);
+      ConvertedInput ci =
+          readRows(in, o, features, labelRule, labelClasses ? &classRule : nullptr, sum, out, labelCopies, sum.threads, log);
       sum.nSignal += ci.nSignal;
       sum.nBackground += ci.nBackground;
       sum.rows += ci.rows;
@@ -506,6 +592,7 @@ ConvertSummary convert(const ConvertOptions& o, const Logger& log) {
     }
     out.flush();
 
+    if (labelClasses) checkLabelClasses(o, sum);
     if (sum.classRows.empty() && (sum.nSignal == 0 || sum.nBackground == 0)) {
       std::string msg = std::string("no ") + (sum.nSignal == 0 ? "signal" : "background") + " rows in the input";
       if (!o.labelColumn.empty()) {
@@ -528,7 +615,7 @@ ConvertSummary convert(const ConvertOptions& o, const Logger& log) {
     if (hasIds) f.setAttr("id_column", o.idColumn, "ids");
     if (!o.labelColumn.empty()) {
       f.setAttr("label_column", o.labelColumn, "labels");
-      f.setAttr("signal_value", o.signalValue, "labels");
+      if (!labelClasses) f.setAttr("signal_value", o.signalValue, "labels");
     }
     if (sum.classNames.empty()) {
       f.setAttr("n_signal", sum.nSignal);
@@ -600,7 +687,9 @@ std::string summaryText(const ConvertSummary& s) {
   }
   for (const auto& in : s.inputs) {
     const auto k = static_cast<std::size_t>(in.inputClass);
-    const std::string cls = !s.classNames.empty()                   ? "class " + s.classNames[k]
+    // A multi-class file's inputs are one class each (--class), or labelled row by row (--multi-class).
+    const std::string cls = in.inputClass == InputClass::FromLabelColumn ? "labelled"
+                            : !s.classNames.empty()                   ? "class " + s.classNames[k]
                             : in.inputClass == InputClass::Signal     ? "signal"
                             : in.inputClass == InputClass::Background ? "background"
                                                                       : "labelled";

@@ -123,7 +123,7 @@ class ParallelScorer {
       scorers_[0]->scoreTable(table, stride, rows, perFold);
       return;
     }
-    perFold.resize(rows, scorers_[0]->folds());
+    perFold.resize(rows, static_cast<Eigen::Index>(scorers_[0]->folds()) * scorers_[0]->classes());
     std::vector<std::exception_ptr> errors(static_cast<std::size_t>(parts));
     const auto run = [&](Eigen::Index p) {
       const Eigen::Index lo = std::min(rows, chunks * p / parts * chunk);
@@ -171,6 +171,11 @@ ApplySummary applyModel(const ApplyOptions& o, const Logger& log) {
   }
 
   const Model m = readModel(o.modelPath);
+  const int classes = scoreColumns(m);
+  if (classes > 1 && !o.signalEfficiencies.empty())
+    throwConfig("apply: --at-signal-efficiency cuts a binary model's score; '" + o.modelPath + "' is a " +
+                std::to_string(classes) + "-class model (" + str::join(m.classNames, ", ") +
+                "): cut on the probability of a class (the output's score[:, k]) instead");
   ApplySummary s;
   s.output = o.output;
   s.modelSha256 = sha256File(o.modelPath);
@@ -208,6 +213,11 @@ ApplySummary applyModel(const ApplyOptions& o, const Logger& log) {
       src.rows = src.info.rows;
       src.hasIds = src.info.hasIds;
       src.idColumn = src.info.idColumn;
+      // Labels are class indices: they mean the model's classes only when the names agree.
+      if (!src.info.classNames.empty() && src.info.classNames != m.classNames)
+        log.warning("apply: '" + path + "' labels the classes " + str::join(src.info.classNames, ", ") + ", the model " +
+                    (m.classNames.empty() ? std::string("is binary") : "has " + str::join(m.classNames, ", ")) +
+                    ": its /labels are copied as they are");
       for (std::size_t j = 0; j < m.featureNames.size(); ++j) {
         const std::string& f = m.featureNames[j];
         if (std::find(src.info.featureNames.begin(), src.info.featureNames.end(), f) != src.info.featureNames.end())
@@ -284,6 +294,7 @@ ApplySummary applyModel(const ApplyOptions& o, const Logger& log) {
 
   Layout layout;
   layout.folds = m.numFolds();
+  layout.classNames = m.classNames;
   layout.perFold = o.perFold;
   layout.outOfFold = o.outOfFold;
   layout.ids = true;
@@ -316,7 +327,7 @@ ApplySummary applyModel(const ApplyOptions& o, const Logger& log) {
   // row in its input (the fold key without ids).
   const auto finishBlock = [&](std::int64_t first, std::int64_t count) {
     b.rows = count;
-    b.score = ensembleMean(b.perFold);
+    b.score = classes == 1 ? ensembleMean(b.perFold) : ensembleMean(b.perFold, classes);
     if (!layout.ids) b.ids = nullptr;
     if (o.outOfFold) {
       b.fold.assign(static_cast<std::size_t>(count), -1);
@@ -329,7 +340,7 @@ ApplySummary applyModel(const ApplyOptions& o, const Logger& log) {
         }
         const int k = m.foldRule.foldOf(static_cast<std::uint64_t>(key));
         b.fold[si] = static_cast<std::int8_t>(k);
-        b.score[i] = b.perFold(i, k);
+        for (int c = 0; c < classes; ++c) b.score[i * classes + c] = b.perFold(i, k * classes + c);
         ++s.outOfFoldCounts[static_cast<std::size_t>(k)];
       }
     }

@@ -91,11 +91,20 @@ class Hdf5Writer final : public Writer {
     f.setAttr("model_sha256", modelSha_);
     f.setAttr("has_ids", static_cast<std::int64_t>(layout_.ids));
     f.setAttr("has_labels", static_cast<std::int64_t>(layout_.labels));
+    const bool multi = layout_.classes() > 1;
+    const std::string what = multi ? "softmax probabilities (one column per class, /class_names order)" : "sigmoid score";
     f.setAttr("score", std::string(layout_.outOfFold
-        ? "sigmoid score of the fold model that never trained on the event (fold); held-out test events (fold = -1): mean of the fold models"
-        : "mean of the fold models' sigmoid scores"));
+        ? what + " of the fold model that never trained on the event (fold); held-out test events (fold = -1): mean of the fold models"
+        : "mean of the fold models' " + what));
+    if (multi) {
+      f.setAttr("classes", static_cast<std::int64_t>(layout_.classes()));
+      f.writeStrings("class_names", layout_.classNames);
+    }
     if (layout_.ids) f.setAttr("id_column", layout_.idColumn, "ids");
-    if (layout_.perFold) f.setAttr("columns", std::string("fold 0, fold 1, ... (model of fold k)"), "fold_scores");
+    if (layout_.perFold)
+      f.setAttr("columns", std::string(multi ? "fold 0 class 0, fold 0 class 1, ..., fold 1 class 0, ... (column k * classes + c: "
+                                               "model of fold k, class c; reshape to (rows, folds, classes))"
+                                             : "fold 0, fold 1, ... (model of fold k)"), "fold_scores");
     if (layout_.outOfFold) f.setAttr("meaning", std::string("fold model that scored the event; -1 = held-out test event, ensemble mean"), "fold");
     for (std::size_t w = 0; w < layout_.efficiencies.size(); ++w) {
       const std::string name = passName(layout_.efficiencies[w]);
@@ -128,8 +137,9 @@ class Hdf5Writer final : public Writer {
       const auto make = [](auto& a, const h5::Group& g, const std::string& name, std::size_t cols = 0) {
         a.emplace(g, name, cols, kOutputChunkRows, kOutputDeflate);
       };
-      make(score, f, "score");
-      if (l.perFold) make(perFold, f, "fold_scores", static_cast<std::size_t>(l.folds));
+      const auto classes = static_cast<std::size_t>(l.classes());
+      make(score, f, "score", classes > 1 ? classes : 0);
+      if (l.perFold) make(perFold, f, "fold_scores", static_cast<std::size_t>(l.folds) * classes);
       if (l.outOfFold) make(fold, f, "fold");
       if (l.ids) make(ids, f, "ids");
       if (l.labels) {
@@ -181,9 +191,13 @@ class CsvWriter final : public Writer {
     if (!out_) throwIo("cannot create '" + file_.temporary().string() + "': " + std::strerror(errno));
     std::vector<std::string> cols;
     if (l.ids) cols.push_back(l.idColumn.empty() ? "id" : l.idColumn);
-    cols.push_back("score");
+    if (l.classes() == 1) cols.push_back("score");
+    for (const std::string& c : l.classNames) cols.push_back(csvField("score_" + c));
     if (l.perFold)
-      for (int k = 0; k < l.folds; ++k) cols.push_back("score_fold_" + std::to_string(k));
+      for (int k = 0; k < l.folds; ++k) {
+        if (l.classes() == 1) cols.push_back("score_fold_" + std::to_string(k));
+        for (const std::string& c : l.classNames) cols.push_back(csvField("score_fold_" + std::to_string(k) + "_" + c));
+      }
     if (l.outOfFold) cols.push_back("fold");
     for (double e : l.efficiencies) cols.push_back(passName(e));
     if (l.labels) {
@@ -208,12 +222,13 @@ class CsvWriter final : public Writer {
       line.clear();
       const auto si = static_cast<std::size_t>(i);
       if (layout_.ids) line += std::to_string(b.ids[si]) + ",";
-      line += shortest(b.score[i]);
+      const int classes = layout_.classes();
+      for (int c = 0; c < classes; ++c) line += (c ? "," : "") + shortest(b.score[i * classes + c]);
       if (layout_.perFold)
-        for (int k = 0; k < layout_.folds; ++k) line += "," + shortest(b.perFold(i, k));
+        for (Eigen::Index k = 0; k < b.perFold.cols(); ++k) line += "," + shortest(b.perFold(i, k));
       if (layout_.outOfFold) line += "," + std::to_string(static_cast<int>(b.fold[si]));
       for (const auto& p : b.pass) line += p[si] ? ",1" : ",0";
-      if (layout_.labels) line += (b.labels[si] ? ",1," : ",0,") + shortest(b.weights[si]);
+      if (layout_.labels) line += "," + std::to_string(static_cast<int>(b.labels[si])) + "," + shortest(b.weights[si]);
       const std::size_t nk = layout_.keep.size();
       for (std::size_t c = 0; c < nk; ++c) {
         line += ',';

@@ -23,11 +23,11 @@ std::string passName(double eff);
 struct Block {
   std::int64_t rows = 0;
   const std::int64_t* ids = nullptr;  // null: no ids
-  Eigen::VectorXf score;
-  data::FeatureMatrix perFold;
+  Eigen::VectorXf score;            // multi-class: K per event, event-major
+  data::FeatureMatrix perFold;      // rows x folds (multi-class: rows x folds * K, fold-major)
   std::vector<std::int8_t> fold;                    // out-of-fold only
   std::vector<std::vector<std::int8_t>> pass;       // per working point
-  const std::int8_t* labels = nullptr;              // 1 signal, 0 background (HDF5 inputs)
+  const std::int8_t* labels = nullptr;              // 1 signal, 0 background; multi-class: the class (HDF5 inputs)
   const float* weights = nullptr;
   // --keep columns: rows x columns, or (streamed inputs written as CSV) their fields as read,
   // row by row.
@@ -38,6 +38,8 @@ struct Block {
 
 struct Layout {
   int folds = 0;
+  std::vector<std::string> classNames;  // multi-class models: score has one column per class
+  int classes() const { return classNames.empty() ? 1 : static_cast<int>(classNames.size()); }
   bool perFold = false, outOfFold = false, ids = false, labels = false;
   std::string idColumn;
   std::vector<double> efficiencies, thresholds;

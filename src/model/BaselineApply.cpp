@@ -1,15 +1,76 @@
 #include "hepsweep/model/BaselineApply.hpp"
 
 #include <chrono>
+#include <fstream>
 
 #include "hepsweep/baseline/Booster.hpp"
 #include "hepsweep/baseline/Result.hpp"
 #include "hepsweep/core/Error.hpp"
 #include "hepsweep/core/Sha256.hpp"
+#include "hepsweep/core/Strings.hpp"
+#include "hepsweep/io/InputReader.hpp"
+#include "hepsweep/io/RootFile.hpp"
+#include "hepsweep/io/TextReader.hpp"
 #include "hepsweep/io/DatasetFile.hpp"
 #include "hepsweep/io/Hdf5.hpp"
 
 namespace hepsweep::model {
+namespace {
+
+bool isHdf5File(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char sig[8] = {};
+  if (!in.read(sig, 8)) return false;
+  return std::string(sig, 8) == std::string("\x89HDF\r\n\x1a\n", 8);
+}
+
+// The input's values of `names`, row-major, and its ids (empty without), read as network apply
+// reads it: HDF5 data files whole, text and ROOT inputs through io::InputReader.
+struct Table {
+  std::vector<float> values;
+  std::int64_t rows = 0;
+  std::vector<std::int64_t> ids;
+  std::string sha256;
+};
+
+Table readTable(const BaselineApplyOptions& o, const std::vector<std::string>& names, const Logger& log) {
+  Table t;
+  const auto cols = static_cast<std::int64_t>(names.size());
+  if (isHdf5File(o.input)) {
+    if (!o.idColumn.empty())
+      throwConfig("apply --baseline --id " + o.idColumn + ": '" + o.input + "' is an HDF5 data file, whose ids are its "
+                  "/ids (--id is for text and ROOT inputs)");
+    const data::Dataset ds = io::readDataset(o.input, names);
+    t.rows = ds.rows();
+    t.values.resize(static_cast<std::size_t>(t.rows * cols));
+    for (std::int64_t r = 0; r < t.rows; ++r)
+      for (std::int64_t j = 0; j < cols; ++j) t.values[static_cast<std::size_t>(r * cols + j)] = ds.features(r, j);
+    t.ids = ds.ids;
+    t.sha256 = sha256File(o.input);
+    return t;
+  }
+  io::InputReader r = io::InputReader::open(o.input, io::Separator::parse(o.separator));
+  if (r.tree() && !r.tree()->friendWarning().empty()) log.warning("apply --baseline: " + r.tree()->friendWarning());
+  std::vector<std::size_t> selected;
+  for (const std::string& f : names) {
+    if (r.column(f) < 0 && !(r.tree() && r.tree()->unsupportedBranch(f)))
+      throwInput("apply --baseline: " + r.where() + " lacks feature " + str::quoted(f) + ", which the baseline needs" +
+                 str::didYouMean(f, r.columnNames()) + " (its features: " + str::join(names, ", ") + ")");
+    selected.push_back(r.requireColumn(f, "the baseline's features"));
+  }
+  if (!o.idColumn.empty()) selected.push_back(r.requireColumn(o.idColumn, "--id"));
+  r.select(std::move(selected));
+  // Missing values arrive as the marker the trees were trained with, or NaN: both become missing.
+  while (r.next()) {
+    for (std::size_t j = 0; j < names.size(); ++j) t.values.push_back(r.feature(j, true));
+    if (!o.idColumn.empty()) t.ids.push_back(r.integer(names.size()));
+  }
+  t.rows = r.rowsRead();
+  t.sha256 = r.finishSha256();
+  return t;
+}
+
+}  // namespace
 
 BaselineApplySummary applyBaseline(const BaselineApplyOptions& o, const Logger& log) {
   const auto start = std::chrono::steady_clock::now();
@@ -27,11 +88,9 @@ BaselineApplySummary applyBaseline(const BaselineApplyOptions& o, const Logger& 
                std::to_string(folds.size()) + " of its " + std::to_string(k) +
                " fold models finished; run the campaign to its end first");
   const std::vector<std::string>& names = folds.front().featureNames;
-  const data::Dataset ds = io::readDataset(o.input, names);
-  const std::int64_t rows = ds.rows(), cols = ds.cols();
-  std::vector<float> table(static_cast<std::size_t>(rows * cols));
-  for (std::int64_t r = 0; r < rows; ++r)
-    for (std::int64_t j = 0; j < cols; ++j) table[static_cast<std::size_t>(r * cols + j)] = ds.features(r, j);
+  Table input = readTable(o, names, log);
+  const std::int64_t rows = input.rows, cols = static_cast<std::int64_t>(names.size());
+  std::vector<float>& table = input.values;
   // The marker the model was trained with, not the input's: the trees learnt where it goes.
   baseline::markMissing(table, folds.front().missingValue, folds.front().usesMissing);
   const baseline::Matrix m(table, rows, cols);
@@ -58,11 +117,11 @@ BaselineApplySummary applyBaseline(const BaselineApplyOptions& o, const Logger& 
     f.setAttr("max_depth", static_cast<std::int64_t>(folds.front().params.maxDepth));
     f.setAttr("learning_rate", folds.front().params.learningRate);
     f.setAttr("input", o.input);
-    f.setAttr("input_sha256", sha256File(o.input));
+    f.setAttr("input_sha256", input.sha256);
     f.setAttr("command_line", o.commandLine);
     f.write<float>("scores", scores);
     f.write2d<float>("fold_scores", perFold.data(), static_cast<std::size_t>(rows), static_cast<std::size_t>(k));
-    if (ds.hasIds()) f.write<std::int64_t>("ids", ds.ids);
+    if (!input.ids.empty()) f.write<std::int64_t>("ids", input.ids);
   });
   log.info("scored " + std::to_string(rows) + " events of '" + o.input + "' with baseline point " +
            std::to_string(o.point) + " (" + std::to_string(k) + " fold models)");

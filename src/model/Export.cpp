@@ -149,7 +149,8 @@ std::vector<std::int64_t> foldColumns(const Model& m, const FoldModel& f) {
   return identity ? std::vector<std::int64_t>{} : cols;
 }
 
-// One fold's preprocessing and network; returns the name of its (N, 1) sigmoid output.
+// One fold's preprocessing and network; returns the name of its (N, 1) sigmoid output, or for a
+// multi-class fold its (N, K) softmax output.
 std::string addFold(OnnxGraph& g, const Model& m, const FoldModel& f) {
   const std::string p = "fold" + std::to_string(f.fold) + "_";
   const data::PreprocessParams& pp = f.preprocess;
@@ -233,6 +234,7 @@ std::string addFold(OnnxGraph& g, const Model& m, const FoldModel& f) {
       case nn::Activation::Linear: break;
     }
   }
+  if (f.outputs > 1) return g.node("Softmax", {cur}, p + "score", {{"axis", kAttrInt, 0, 1, {}}});
   return g.node("Sigmoid", {cur}, p + "score");
 }
 
@@ -252,14 +254,21 @@ nlohmann::json vectorsJson(const TestVectors& t, nlohmann::json& outputs) {
     nlohmann::json row = nlohmann::json::array();
     for (Eigen::Index j = 0; j < t.inputs.cols(); ++j) row.push_back(static_cast<double>(t.inputs(i, j)));
     inputs.push_back(row);
-    outputs.push_back(static_cast<double>(t.scores[i]));
+    if (t.classes == 1) {
+      outputs.push_back(static_cast<double>(t.scores[i]));
+      continue;
+    }
+    nlohmann::json probabilities = nlohmann::json::array();
+    for (int c = 0; c < t.classes; ++c) probabilities.push_back(static_cast<double>(t.scores[i * t.classes + c]));
+    outputs.push_back(probabilities);
   }
   return inputs;
 }
 
 std::string describe(const Model& m, int fold) {
   return fold >= 0 ? "fold " + std::to_string(fold) + " of " + std::to_string(m.numFolds())
-                   : "ensemble: mean of the " + std::to_string(m.numFolds()) + " fold models' sigmoid scores";
+                   : "ensemble: mean of the " + std::to_string(m.numFolds()) + " fold models' " +
+                         (m.classNames.empty() ? "sigmoid scores" : "softmax probabilities");
 }
 
 // ---- lwtnn ----------------------------------------------------------------------------------------
@@ -352,7 +361,17 @@ TestVectors makeTestVectors(const Model& m, int fold, int count) {
   Scorer scorer(m);
   data::FeatureMatrix perFold;
   scorer.scoreFolds(t.inputs, perFold);
-  t.scores = fold >= 0 ? Eigen::VectorXf(perFold.col(fold)) : ensembleMean(perFold);
+  t.classes = scoreColumns(m);
+  if (t.classes == 1) {
+    t.scores = fold >= 0 ? Eigen::VectorXf(perFold.col(fold)) : ensembleMean(perFold);
+    return t;
+  }
+  if (fold < 0) {
+    t.scores = ensembleMean(perFold, t.classes);
+    return t;
+  }
+  const data::FeatureMatrix own = perFold.middleCols(static_cast<Eigen::Index>(fold) * t.classes, t.classes);
+  t.scores = Eigen::Map<const Eigen::VectorXf>(own.data(), own.size());
   return t;
 }
 
@@ -361,15 +380,25 @@ std::string exportOnnx(const Model& m, const ExportOptions& o) {
   OnnxGraph g;
   std::vector<std::string> outs;
   for (int k : folds) outs.push_back(addFold(g, m, m.folds[static_cast<std::size_t>(k)]));
-  const std::string mean = outs.size() == 1 ? outs[0] : g.node("Mean", outs, "ensemble_mean");
-  g.node("Reshape", {mean, g.constant("score_shape", std::vector<std::int64_t>{-1}, {1}, kInt64)}, "score");
+  const auto classes = static_cast<std::int64_t>(scoreColumns(m));
+  if (classes == 1) {
+    const std::string mean = outs.size() == 1 ? outs[0] : g.node("Mean", outs, "ensemble_mean");
+    g.node("Reshape", {mean, g.constant("score_shape", std::vector<std::int64_t>{-1}, {1}, kInt64)}, "score");
+  } else {
+    // (N, K) already: the Mean of one fold's output is that output, under the graph's output name.
+    g.node("Mean", outs, "score");
+  }
 
   const auto nF = static_cast<std::int64_t>(m.featureNames.size());
   const Pb input = OnnxGraph::valueInfo("features", kFloat, {"N", ""}, {0, nF});
-  const Pb output = OnnxGraph::valueInfo("score", kFloat, {"N"}, {0});
-  const std::string doc = "hepsweep classifier (" + describe(m, o.fold) + "). Input 'features': float32 [N, " +
-                          std::to_string(nF) + "] in the order of metadata 'feature_names'; output 'score': float32 [N], "
-                          "the signal probability (sigmoid).";
+  const Pb output = classes == 1 ? OnnxGraph::valueInfo("score", kFloat, {"N"}, {0})
+                                 : OnnxGraph::valueInfo("score", kFloat, {"N", ""}, {0, classes});
+  const std::string doc =
+      "hepsweep classifier (" + describe(m, o.fold) + "). Input 'features': float32 [N, " + std::to_string(nF) +
+      "] in the order of metadata 'feature_names'; output 'score': " +
+      (classes == 1 ? std::string("float32 [N], the signal probability (sigmoid).")
+                    : "float32 [N, " + std::to_string(classes) +
+                          "], the softmax probability of each class, in the order of metadata 'class_names'.");
 
   Pb model;
   model.int64(1, 7);  // IR version 7 (ONNX 1.8), the first with opset 13
@@ -387,7 +416,7 @@ std::string exportOnnx(const Model& m, const ExportOptions& o) {
   const TestVectors t = makeTestVectors(m, o.fold, o.testVectors);
   nlohmann::json outputs;
   const nlohmann::json inputs = vectorsJson(t, outputs);
-  const std::vector<std::pair<std::string, std::string>> meta = {
+  std::vector<std::pair<std::string, std::string>> meta = {
       {"feature_names", nlohmann::json(m.featureNames).dump()},
       {"test_inputs", inputs.dump()},
       {"test_outputs", outputs.dump()},
@@ -398,6 +427,7 @@ std::string exportOnnx(const Model& m, const ExportOptions& o) {
       {"source_model_sha256", o.modelSha256},
       {"training_data_sha256", m.dataSha256},
   };
+  if (classes > 1) meta.emplace_back("class_names", nlohmann::json(m.classNames).dump());
   for (const auto& [k, v] : meta) {
     Pb e;
     e.bytes(1, k);
@@ -408,6 +438,9 @@ std::string exportOnnx(const Model& m, const ExportOptions& o) {
 }
 
 std::string exportLwtnn(const Model& m, const ExportOptions& o) {
+  if (!m.classNames.empty())
+    throwConfig("export --format lwtnn: the model has " + std::to_string(m.classNames.size()) +
+                " classes (a softmax output); this export writes lwtnn's binary sigmoid network only: use --format onnx");
   const std::vector<int> folds = exportedFolds(m, o.fold);
   const auto nF = static_cast<Eigen::Index>(m.featureNames.size());
   for (int k : folds) {

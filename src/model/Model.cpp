@@ -42,6 +42,7 @@ void checkFormat(const h5::File& f, const std::string& path, const char* format,
 void fillNetwork(FoldModel& f, const rundir::StoredNetwork& n) {
   f.network = n.config;
   f.inputs = n.inputs;
+  f.outputs = n.outputs;
   f.params = n.params;
   f.state = n.state;
 }
@@ -142,6 +143,10 @@ int FoldRule::foldOf(std::uint64_t key) const { return data::foldOf(key, folds, 
 double Model::thresholdAt(double signalEfficiency) const {
   if (!(signalEfficiency >= 0.0 && signalEfficiency <= 1.0))
     throwConfig("signal efficiency " + std::to_string(signalEfficiency) + " must lie in [0, 1]");
+  if (!classNames.empty())
+    throwConfig("a working point (signal efficiency " + std::to_string(signalEfficiency) +
+                ") is a cut on a binary model's score; this model has " + std::to_string(classNames.size()) +
+                " classes: cut on the probability of the class wanted instead");
   if (testScores.empty()) throwInput("the model holds no test-set scores to measure a threshold on");
   const metrics::Roc roc = metrics::rocCurve(std::span<const float>(testScores), std::span<const float>(testLabels));
   return metrics::thresholdAtSigEff(roc, signalEfficiency);
@@ -219,7 +224,7 @@ Model fromResultFiles(const std::vector<std::string>& paths, const FoldScores* g
 }
 
 nn::Network buildNetwork(const FoldModel& f) {
-  nn::Network net(f.inputs, f.network, 0);
+  nn::Network net(f.inputs, f.network, 0, f.outputs);
   if (net.params().size() != f.params.size() || net.state().size() != f.state.size())
     throwInput("fold " + std::to_string(f.fold) + ": the stored parameters do not fit its network configuration");
   net.params() = f.params;
@@ -238,9 +243,32 @@ void writeModel(const std::string& path, const Model& m) {
     f.setAttr("data_file", m.dataFile);
     f.setAttr("data_sha256", m.dataSha256);
     f.setAttr("folds", static_cast<std::int64_t>(m.numFolds()));
-    f.setAttr("ensemble", std::string("mean of the fold models' sigmoid scores"));
+    const int classes = scoreColumns(m);
+    f.setAttr("ensemble", std::string(classes > 1 ? "mean of the fold models' softmax probabilities, per class"
+                                                  : "mean of the fold models' sigmoid scores"));
     f.setAttr("ensemble_test_auc", m.ensembleTestAuc);
     f.writeStrings("feature_names", m.featureNames);
+    if (classes > 1) {
+      for (const FoldModel& fm : m.folds)
+        if (fm.outputs != classes)
+          throw Error(ErrorCategory::Internal, "writeModel: fold " + std::to_string(fm.fold) + " has " +
+                                                   std::to_string(fm.outputs) + " outputs for " + std::to_string(classes) +
+                                                   " classes");
+      f.writeStrings("class_names", m.classNames);
+      f.setAttr("classes", static_cast<std::int64_t>(classes));
+    }
+    // Multi-class test scores are (events x K), as h5py users index them: scores[:, k].
+    const auto writeScores = [classes](const h5::Group& g, const std::string& name, const std::vector<float>& v) {
+      if (classes == 1) {
+        g.write<float>(name, asSpan(v));
+        return;
+      }
+      const auto k = static_cast<std::size_t>(classes);
+      if (v.size() % k != 0)
+        throw Error(ErrorCategory::Internal, "writeModel: " + std::to_string(v.size()) + " test scores for " +
+                                                 std::to_string(k) + " classes");
+      g.write2d<float>(name, v.data(), v.size() / k, k);
+    };
 
     const h5::Group rule = f.createGroup("fold_rule");
     const FoldRule& r = m.foldRule;
@@ -262,7 +290,7 @@ void writeModel(const std::string& path, const Model& m) {
     const h5::Group test = f.createGroup("test");
     test.write<float>("labels", asSpan(m.testLabels));
     test.write<float>("weights", asSpan(m.testWeights));
-    test.write<float>("scores", asSpan(m.testScores));
+    writeScores(test, "scores", m.testScores);
 
     const h5::Group wp = f.createGroup("working_points");
     std::vector<double> eff, thr, bkg;
@@ -287,7 +315,7 @@ void writeModel(const std::string& path, const Model& m) {
       const h5::Group net = g.createGroup("model");
       net.writeStrings("feature_names", m.featureNames);
       rundir::writeNetwork(net, buildNetwork(fm));
-      g.write<float>("test_scores", asSpan(fm.testScores));
+      writeScores(g, "test_scores", fm.testScores);
     }
   });
 }
@@ -304,6 +332,13 @@ Model readModel(const std::string& path) {
   m.dataSha256 = f.attrString("data_sha256");
   m.ensembleTestAuc = f.attrDouble("ensemble_test_auc");
   m.featureNames = f.readStrings("feature_names");
+  if (f.exists("class_names")) {
+    m.classNames = f.readStrings("class_names");
+    if (m.classNames.size() < 2)
+      throwInput("'" + path + "': /class_names holds " + std::to_string(m.classNames.size()) +
+                 " names; a multi-class model has at least two classes");
+  }
+  const int classes = scoreColumns(m);
 
   const h5::Group rule = f.openGroup("fold_rule");
   FoldRule& r = m.foldRule;
@@ -343,10 +378,15 @@ Model readModel(const std::string& path) {
     fm.testAuc = g.attrDouble("test_auc");
     fm.preprocess = rundir::readPreprocess(g.openGroup("preprocess"));
     fillNetwork(fm, rundir::readNetwork(g.openGroup("model")));
+    if (fm.outputs != classes)
+      throwInput("'" + path + "': fold " + std::to_string(k) + "'s network has " + std::to_string(fm.outputs) +
+                 " outputs, but the model has " +
+                 (classes > 1 ? std::to_string(classes) + " classes (/class_names)" : std::string("no /class_names (binary: one output)")));
     fm.testScores = g.read<float>("test_scores");
     m.folds.push_back(std::move(fm));
   }
-  if (m.testScores.size() != m.testLabels.size() || r.testRows.size() != m.testLabels.size())
+  if (m.testScores.size() != m.testLabels.size() * static_cast<std::size_t>(classes) ||
+      r.testRows.size() != m.testLabels.size())
     throwInput("'" + path + "': the test-set datasets have different lengths");
   return m;
 }
@@ -362,8 +402,8 @@ void FoldScorer::scoreChunks(const data::FeatureMatrix& table, const data::Index
                              Eigen::VectorXf& out) {
   // As train::Trainer::computeLogits/evaluate: fixed chunks, inference mode, then the sigmoid
   // over the whole vector in float (so the vectorised and scalar tail positions agree).
-  logits_.setZero(n);
-  const Eigen::Index features = buffer_.cols();
+  const Eigen::Index k = fold_.outputs;
+  logits_.setZero(n * k);
   for (Eigen::Index start = 0; start < n; start += kChunkRows) {
     const Eigen::Index b = std::min(kChunkRows, n - start);
     for (Eigen::Index i = 0; i < b; ++i) {
@@ -373,26 +413,41 @@ void FoldScorer::scoreChunks(const data::FeatureMatrix& table, const data::Index
                                                  std::to_string(table.rows()) + " rows");
       pre_.applyRow(table.row(r).data(), buffer_.row(i).data());
     }
-    const Eigen::Map<const Eigen::MatrixXf> xc(buffer_.data(), features, b);
-    logits_.segment(start, b) = net_.forward(xc, false).transpose();
+    forwardChunk(b, start);
   }
-  sigmoidOfLogits(out);
+  if (k > 1) softmaxOfLogits(out);
+  else sigmoidOfLogits(out);
+}
+
+void FoldScorer::forwardChunk(Eigen::Index b, Eigen::Index start) {
+  const Eigen::Map<const Eigen::MatrixXf> xc(buffer_.data(), buffer_.cols(), b);
+  if (fold_.outputs == 1) {
+    logits_.segment(start, b) = net_.forward(xc, false).transpose();
+    return;
+  }
+  // (K x b) column-major: event-major, as the scores are laid out.
+  Eigen::Map<Eigen::MatrixXf>(logits_.data() + start * fold_.outputs, fold_.outputs, b) = net_.forwardMulti(xc, false);
 }
 
 void FoldScorer::scoreTable(const float* table, Eigen::Index stride, Eigen::Index n, Eigen::VectorXf& out) {
-  logits_.resize(n);
-  const Eigen::Index features = buffer_.cols();
+  logits_.resize(n * fold_.outputs);
   for (Eigen::Index start = 0; start < n; start += kChunkRows) {
     const Eigen::Index b = std::min(kChunkRows, n - start);
     pre_.applyConsecutive(table + start * stride, stride, b, buffer_.data());
-    const Eigen::Map<const Eigen::MatrixXf> xc(buffer_.data(), features, b);
-    logits_.segment(start, b) = net_.forward(xc, false).transpose();
+    forwardChunk(b, start);
   }
-  sigmoidOfLogits(out);
+  if (fold_.outputs > 1) softmaxOfLogits(out);
+  else sigmoidOfLogits(out);
 }
 
 void FoldScorer::sigmoidOfLogits(Eigen::VectorXf& out) {
   nn::sigmoid(logits_, out);
+}
+
+void FoldScorer::softmaxOfLogits(Eigen::VectorXf& out) {
+  const Eigen::Index k = fold_.outputs;
+  out.resize(logits_.size());
+  for (Eigen::Index i = 0; i < logits_.size(); i += k) nn::softmax(logits_.segment(i, k), out.segment(i, k));
 }
 
 std::vector<float> FoldScorer::scoreRows(const data::FeatureMatrix& table, std::span<const data::Index> rows) {
@@ -408,8 +463,11 @@ void FoldScorer::scoreAll(const data::FeatureMatrix& table, Eigen::VectorXf& out
 Scorer::Scorer(const Model& m) : Scorer(m, m.featureNames) {}
 
 Scorer::Scorer(const Model& m, std::span<const std::string> tableColumns)
-    : model_(m), tableColumns_(tableColumns.size()) {
+    : model_(m), tableColumns_(tableColumns.size()), classes_(scoreColumns(m)) {
   for (const FoldModel& f : m.folds) {
+    if (f.outputs != classes_)
+      throwInput("fold " + std::to_string(f.fold) + "'s network has " + std::to_string(f.outputs) +
+                 " outputs for a model of " + std::to_string(classes_) + " score columns");
     for (const auto& name : f.preprocess.inputNames)
       if (std::find(m.featureNames.begin(), m.featureNames.end(), name) == m.featureNames.end())
         throwInput("fold " + std::to_string(f.fold) + "'s preprocessing needs feature " + str::quoted(name) +
@@ -430,21 +488,28 @@ void Scorer::scoreTable(const float* table, Eigen::Index stride, Eigen::Index ro
   if (stride < static_cast<Eigen::Index>(tableColumns_))
     throw Error(ErrorCategory::Internal, "Scorer: rows of " + std::to_string(stride) + " floats for a table of " +
                                              std::to_string(tableColumns_) + " columns");
-  perFold.resize(rows, folds());
+  perFold.resize(rows, static_cast<Eigen::Index>(folds()) * classes_);
   for (int k = 0; k < folds(); ++k) {
     folds_[static_cast<std::size_t>(k)]->scoreTable(table, stride, rows, scores_);
-    perFold.col(k) = scores_;
+    if (classes_ == 1) perFold.col(k) = scores_;
+    else perFold.middleCols(static_cast<Eigen::Index>(k) * classes_, classes_) =
+             Eigen::Map<const data::FeatureMatrix>(scores_.data(), rows, classes_);
   }
 }
 
-Eigen::VectorXf ensembleMean(const data::FeatureMatrix& perFold) {
-  Eigen::VectorXf out(perFold.rows());
-  const auto k = static_cast<double>(perFold.cols());
-  for (Eigen::Index i = 0; i < perFold.rows(); ++i) {
-    double s = 0;
-    for (Eigen::Index j = 0; j < perFold.cols(); ++j) s += static_cast<double>(perFold(i, j));
-    out[i] = static_cast<float>(s / k);
-  }
+Eigen::VectorXf ensembleMean(const data::FeatureMatrix& perFold, int classes) {
+  if (classes < 1 || perFold.cols() % classes != 0)
+    throw Error(ErrorCategory::Internal, "ensembleMean: " + std::to_string(perFold.cols()) + " columns for " +
+                                             std::to_string(classes) + " classes");
+  const Eigen::Index c = classes, folds = perFold.cols() / c;
+  Eigen::VectorXf out(perFold.rows() * c);
+  const auto k = static_cast<double>(folds);
+  for (Eigen::Index i = 0; i < perFold.rows(); ++i)
+    for (Eigen::Index q = 0; q < c; ++q) {
+      double s = 0;
+      for (Eigen::Index j = 0; j < folds; ++j) s += static_cast<double>(perFold(i, j * c + q));
+      out[i * c + q] = static_cast<float>(s / k);
+    }
   return out;
 }
 

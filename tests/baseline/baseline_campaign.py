@@ -7,13 +7,17 @@
    fold by less than twice that;
 2. a rerun into another run directory gives the same trees and scores, bit for bit, and a rerun
    of a run directory missing one item's result trains that item alone, to the same bytes;
-3. `hepsweep apply --baseline` reproduces each fold's stored test scores bit for bit;
+3. `hepsweep apply --baseline` reproduces each fold's stored test scores bit for bit, and scores
+   the text (CSV.gz) sample itself as the HDF5 file converted from it;
 4. a campaign without [baseline] writes no baseline and no [baseline] key;
+6. `hepsweep status` lists the baseline's items apart: done, pending (a result removed) and
+   invalid (a damaged result), in text and JSON; null without [baseline];
 5. aggregate's summary.h5 (/baseline) and report (AUC table, ROC plot) hold the BDT beside the
    network, its ensemble AUC that of the mean of the fold scores.
 
 Usage: baseline_campaign.py HEPSWEEP SOURCE_DIR WORK_DIR. Exit 77 (skipped) without python3-xgboost.
 """
+import json
 import os
 import shutil
 import subprocess
@@ -145,12 +149,25 @@ lost = files_b[2]
 with h5py.File(lost, "r") as r:
     lost_model = r["model"][()].tobytes()
 os.remove(lost)
+# 6. status sees the missing item as pending.
+lost_id = int(os.path.basename(os.path.dirname(lost)))
+st = json.loads(run("status", "b", "--json").stdout)["baseline"]
+assert (st["total"], st["done"], st["pending"], st["pending_items"]) == (FOLDS, FOLDS - 1, 1, [lost_id]), st
+assert "baseline (BDT" in run("status", "b").stdout
 kept = {p: os.stat(p).st_mtime_ns for p in files_b if p != lost}
 run("train", campaign("b"))
 assert os.path.exists(lost), "the rerun did not train the missing baseline item"
 with h5py.File(lost, "r") as r:
     assert r["model"][()].tobytes() == lost_model, "the retrained item differs"
 assert all(os.stat(p).st_mtime_ns == t for p, t in kept.items()), "the rerun rewrote finished items"
+st = json.loads(run("status", "b", "--json").stdout)["baseline"]
+assert (st["done"], st["pending"], st["failed"], st["invalid"]) == (FOLDS, 0, 0, 0), st
+# A damaged result file is reported as invalid, naming the item.
+with open(files_b[0], "r+b") as f:
+    f.write(b"garbage!")
+st = json.loads(run("status", "b", "--json").stdout)["baseline"]
+damaged_id = int(os.path.basename(os.path.dirname(files_b[0])))
+assert (st["done"], st["invalid"]) == (FOLDS - 1, 1) and st["invalid_items"][0]["item"] == damaged_id, st
 
 # 3. apply --baseline reproduces each fold's test scores.
 run("apply", "--baseline", "0", "a", "higgs.h5", "-o", "scored.h5")
@@ -163,6 +180,11 @@ for k, path in enumerate(files_a):
         assert int(r.attrs["fold"]) == k
     assert np.array_equal(fold_scores[rows, k], stored), f"apply's fold {k} scores differ from {path}'s test scores"
 assert np.allclose(mean, fold_scores.mean(axis=1), rtol=0, atol=1e-6)
+# 3b. The text sample as it is (CSV.gz, the label column ignored): the same scores, bit for bit.
+run("apply", "--baseline", "0", "a", sample, "-o", "scored-text.h5")
+with h5py.File(os.path.join(work, "scored-text.h5"), "r") as f:
+    assert f["fold_scores"][()].tobytes() == fold_scores.tobytes(), "the CSV input scores differently from its HDF5"
+    assert f["scores"][()].tobytes() == mean.tobytes()
 
 # 5. aggregate: summary.h5's /baseline and the report put the BDT next to the network.
 run("aggregate", "a", "-o", "summary.h5")
@@ -191,4 +213,6 @@ run("train", campaign("plain", baseline=False))
 assert not os.path.exists(os.path.join(work, "plain", "baseline")), "a campaign without [baseline] wrote one"
 with open(os.path.join(work, "plain", "campaign.toml")) as f:
     assert "[baseline]" not in f.read(), "campaign.toml of a campaign without [baseline] has the section"
+assert json.loads(run("status", "plain", "--json").stdout)["baseline"] is None
+assert "baseline" not in run("status", "plain").stdout
 print("ok")

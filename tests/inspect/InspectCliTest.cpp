@@ -133,3 +133,34 @@ TEST(InspectCli, MissingFileIsAnError) {
   EXPECT_NE(r.status, 0);
   EXPECT_NE(r.out.find("/nonexistent/data.h5"), std::string::npos) << r.out;
 }
+
+// A multi-class file (convert --multi-class) through the command: the text names every class,
+// --json has the classes and one one-vs-rest inspection per class (x separates class 1 alone),
+// and --report writes a page per class and the side-by-side page linking them.
+TEST(InspectCli, MultiClassFileClassByClass) {
+  const fs::path dir = workDir("inspect_multiclass");
+  std::ofstream csv(dir / "mc.csv");
+  csv << "x,y,proc\n";
+  for (int i = 0; i < 60; ++i) csv << (i % 3 == 1 ? 10 + i % 7 : i % 5) << "," << (i * 7) % 11 << "," << i % 3 << "\n";
+  csv.close();
+  const auto c = run(kCli + " convert " + (dir / "mc.csv").string() + " --label proc --class-names pi,rho,bkg -o " +
+                     (dir / "mc.h5").string());
+  ASSERT_EQ(c.status, 0) << c.out;
+  const auto t = run(kCli + " inspect " + (dir / "mc.h5").string());
+  ASSERT_EQ(t.status, 0) << t.out;
+  for (const char* s : {"3 classes", "== class 0: pi ==", "== class 2: bkg =="}) EXPECT_NE(t.out.find(s), std::string::npos) << s;
+  const auto r = run(kCli + " inspect " + (dir / "mc.h5").string() + " --json");
+  ASSERT_EQ(r.status, 0) << r.out;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["classes"][1]["name"], "rho");
+  EXPECT_EQ(j["classes"][1]["events"], 20);
+  EXPECT_EQ(j["one_vs_rest"]["rho"]["n_signal"], 20);
+  EXPECT_DOUBLE_EQ(j["one_vs_rest"]["rho"]["features"][0]["auc"].get<double>(), 1.0);
+  if (std::system("command -v gnuplot > /dev/null 2>&1") != 0) GTEST_SKIP() << "the report needs gnuplot on PATH";
+  const auto rep = run(kCli + " inspect " + (dir / "mc.h5").string() + " --report " + (dir / "report").string());
+  ASSERT_EQ(rep.status, 0) << rep.out;
+  const std::string html = readText(dir / "report" / "index.html");
+  for (const char* s : {"class_0/index.html", "class_2/index.html", "AUC rho"}) EXPECT_NE(html.find(s), std::string::npos) << s;
+  for (int k = 0; k < 3; ++k) EXPECT_TRUE(isPng(dir / "report" / ("class_" + std::to_string(k)) / "distributions.png")) << k;
+  EXPECT_EQ(nlohmann::json::parse(readText(dir / "report" / "inspect.json"))["classes"].size(), 3u);
+}

@@ -440,3 +440,58 @@ TEST(InspectReport, ManyFeaturesAreLimitedToTheMostSeparating) {
   EXPECT_NE(slurp(dir / "index.html").find("cover the 20 features with the largest separation, of 300"), std::string::npos);
   EXPECT_NE(slurp(dir / "correlation_signal.gp").find("f294"), std::string::npos);
 }
+
+// A multi-class file is inspected class by class: class c against the other two. Feature `a`
+// separates class 1 alone (shifted up), `b` class 2 alone; class 0 differs in neither, so its
+// one-vs-rest AUCs mirror the others'. The one-vs-rest moments are the class's own and those of
+// the other classes pooled; inspect() itself refuses the file (it would mistake class 1 for signal).
+TEST(Inspect, MultiClassFilesAreInspectedEachClassAgainstTheRest) {
+  std::vector<float> a, b, y, w;
+  std::mt19937 gen(3);
+  std::normal_distribution<float> g;
+  for (int i = 0; i < 600; ++i) {
+    const int c = i % 3;
+    y.push_back(static_cast<float>(c));
+    a.push_back(g(gen) + (c == 1 ? 3.0f : 0.0f));
+    b.push_back(g(gen) + (c == 2 ? 3.0f : 0.0f));
+    w.push_back(c == 0 ? 2.0f : 1.0f);
+  }
+  data::Dataset ds = makeDataset({"a", "b"}, {a, b}, y, w);
+  ds.classNames = {"hnl_pimu", "hnl_rhomu", "background"};
+  EXPECT_THROW(inspect::inspect(ds, "mc.h5"), Error);
+  const inspect::ClassInspection r = inspect::inspectClasses(ds, "mc.h5");
+  ASSERT_EQ(r.oneVsRest.size(), 3u);
+  EXPECT_EQ(r.classRows, (std::vector<std::int64_t>{200, 200, 200}));
+  EXPECT_DOUBLE_EQ(r.classWeights[0], 400.0);
+  EXPECT_EQ(r.oneVsRest[1].nSignal, 200);
+  EXPECT_EQ(r.oneVsRest[1].nBackground, 400);
+  EXPECT_EQ(r.oneVsRest[1].features[r.oneVsRest[1].ranking[0]].name, "a");
+  EXPECT_EQ(r.oneVsRest[2].features[r.oneVsRest[2].ranking[0]].name, "b");
+  EXPECT_GT(feature(r.oneVsRest[1], "a").auc, 0.9);
+  EXPECT_GT(feature(r.oneVsRest[2], "b").auc, 0.9);
+  EXPECT_LT(feature(r.oneVsRest[0], "a").auc, 0.4);  // class 0 lies below the pooled rest in a
+  // Class 1's own mean of `a` (around 3) against the others' (around 0, class 0 weighted twice).
+  double own = 0, rest = 0, restW = 0;
+  for (std::size_t i = 0; i < y.size(); ++i) {
+    if (y[i] == 1.0f) own += a[i] / 200.0;
+    else {
+      rest += w[i] * a[i];
+      restW += w[i];
+    }
+  }
+  EXPECT_NEAR(feature(r.oneVsRest[1], "a").signal.moments.mean, own, 1e-5);
+  EXPECT_NEAR(feature(r.oneVsRest[1], "a").background.moments.mean, rest / restW, 1e-5);
+  const auto j = nlohmann::json::parse(inspect::toJson(r));
+  EXPECT_EQ(j["classes"][2]["name"], "background");
+  EXPECT_EQ(j["classes"][0]["events"], 200);
+  EXPECT_TRUE(j["one_vs_rest"].contains("hnl_rhomu"));
+  EXPECT_NE(inspect::textSummary(r).find("== class 2: background =="), std::string::npos);
+  // A class without events: refused naming it.
+  for (auto& v : ds.labels) v = v == 2.0f ? 0.0f : v;
+  try {
+    inspect::inspectClasses(ds, "mc.h5");
+    FAIL() << "a class without events was inspected";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("'background'"), std::string::npos) << e.what();
+  }
+}

@@ -180,3 +180,93 @@ TEST(MultiClassConvert, ShipMiniSchoolThreeClasses) {
   EXPECT_EQ(ds.labels[4257 + 3372], 2.0f);
   EXPECT_EQ(ds.labels[ds.rows() - 1], 2.0f);
 }
+
+// --multi-class: the --label column's class indices become the labels; the names are the indices
+// unless --class-names gives them, and then the column may also hold the names.
+TEST(MultiClassConvert, LabelColumnWithClassIndicesOrNames) {
+  TempDir d;
+  writeFile(d / "mixed.csv", "x,cls,w\n1,2,1\n2,0,1\n3,1.0,2\n4, 1 ,1\n5,0,3\n");
+  ConvertOptions o;
+  o.labelledFiles = {d / "mixed.csv"};
+  o.labelColumn = "cls";
+  o.weightColumn = "w";
+  o.multiClassLabels = true;
+  o.output = d / "idx.h5";
+  ConvertSummary s = convert(o);
+  EXPECT_EQ(s.classNames, (std::vector<std::string>{"0", "1", "2"}));
+  EXPECT_EQ(s.classRows, (std::vector<std::int64_t>{2, 2, 1}));
+  EXPECT_EQ(s.classWeights, (std::vector<double>{4.0, 3.0, 1.0}));
+  const std::string text = summaryText(s);
+  EXPECT_NE(text.find("2 0, 2 1, 1 2"), std::string::npos) << text;
+  EXPECT_NE(text.find("5 rows (labelled"), std::string::npos) << text;
+  data::Dataset ds = readDataset(o.output);
+  EXPECT_EQ(ds.classNames, s.classNames);
+  const float labels[5] = {2, 0, 1, 1, 0};
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(ds.labels[i], labels[i]) << i;
+  EXPECT_FALSE(h5::File::open(o.output).hasAttr("signal_value", "labels"));
+
+  writeFile(d / "named.csv", "x,cls\n1,bkg\n2,0\n3,rho\n4,pi\n");
+  o.labelledFiles = {d / "named.csv"};
+  o.weightColumn.clear();
+  o.multiClassLabels = false;
+  o.classNames = {"pi", "rho", "bkg"};
+  o.output = d / "named.h5";
+  s = convert(o);
+  EXPECT_EQ(s.classRows, (std::vector<std::int64_t>{2, 1, 1}));
+  ds = readDataset(o.output);
+  EXPECT_EQ(ds.classNames, o.classNames);
+  const float named[4] = {2, 0, 1, 0};
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(ds.labels[i], named[i]) << i;
+}
+
+// Errors name the file, the row and the value; a class without rows (a gap) and fewer than three
+// classes are refused, and no output is left behind.
+TEST(MultiClassConvert, LabelColumnErrors) {
+  TempDir d;
+  const auto inputError = [&](const std::string& csv, std::vector<std::string> names = {}) {
+    writeFile(d / "in.csv", csv);
+    ConvertOptions o;
+    o.labelledFiles = {d / "in.csv"};
+    o.labelColumn = "cls";
+    o.multiClassLabels = true;
+    o.classNames = std::move(names);
+    o.output = d / "out.h5";
+    try {
+      convert(o);
+    } catch (const Error& e) {
+      EXPECT_EQ(e.category(), ErrorCategory::Input) << e.what();
+      EXPECT_FALSE(std::filesystem::exists(o.output));
+      return std::string(e.what());
+    }
+    ADD_FAILURE() << "convert succeeded on " << csv;
+    return std::string();
+  };
+  std::string e = inputError("x,cls\n1,0\n2,1\n3,1.5\n");
+  EXPECT_NE(e.find("in.csv"), std::string::npos) << e;
+  EXPECT_NE(e.find("row 3"), std::string::npos) << e;
+  EXPECT_NE(e.find("'1.5'"), std::string::npos) << e;
+  e = inputError("x,cls\n1,0\n2,-1\n");
+  EXPECT_NE(e.find("'-1'"), std::string::npos) << e;
+  e = inputError("x,cls\n1,0\n2,signal\n");
+  EXPECT_NE(e.find("--class-names"), std::string::npos) << e;
+  e = inputError("x,cls\n1,0\n2,1\n3,3\n");  // no class 2
+  EXPECT_NE(e.find("no row of class 2"), std::string::npos) << e;
+  EXPECT_NE(e.find("0 x1, 1 x1, 3 x1"), std::string::npos) << e;
+  e = inputError("x,cls\n1,0\n2,1\n");
+  EXPECT_NE(e.find("fewer than three classes"), std::string::npos) << e;
+  e = inputError("x,cls\n1,a\n2,b\n3,3\n", {"a", "b", "c"});  // 3 is not an index of three classes
+  EXPECT_NE(e.find("neither a class index 0-2 nor a class name"), std::string::npos) << e;
+  e = inputError("x,cls\n1,a\n2,b\n", {"a", "b", "c"});
+  EXPECT_NE(e.find("no row of class 2 ('c')"), std::string::npos) << e;
+
+  ConvertOptions o;
+  o.labelledFiles = {d / "in.csv"};
+  o.output = d / "out.h5";
+  o.multiClassLabels = true;
+  EXPECT_NE(failure(o).find("needs --label"), std::string::npos);
+  o.labelColumn = "cls";
+  o.classNames = {"a", "b"};
+  EXPECT_NE(failure(o).find("three or more"), std::string::npos);
+  o.classNames = {"a", "b", "a"};
+  EXPECT_NE(failure(o).find("twice"), std::string::npos);
+}

@@ -78,6 +78,11 @@ def run_onnx(model, x):
             out = np.logaddexp(0, ins[0])
         elif op == "Sigmoid":
             out = sigmoid(ins[0])
+        elif op == "Softmax":
+            axis = a["axis"].i if "axis" in a else -1
+            z = ins[0] - np.max(ins[0], axis=axis, keepdims=True)
+            e = np.exp(z.astype(np.float64))
+            out = (e / np.sum(e, axis=axis, keepdims=True)).astype(np.float32)
         elif op == "Mean":
             out = sum(ins) / len(ins)
         elif op == "Reshape":
@@ -144,6 +149,16 @@ def main():
         meta = {p.key: p.value for p in model.metadata_props}
         if model.graph.input[0].name != "features" or model.graph.output[0].name != "score":
             fail("input/output names are not features/score")
+        # Multi-class models: output [N, K] with K = len(class_names); binary ones [N].
+        dims = model.graph.output[0].type.tensor_type.shape.dim
+        if "class_names" in meta:
+            k = len(json.loads(meta["class_names"]))
+            if len(dims) != 2 or dims[1].dim_value != k:
+                fail("a %d-class model's output shape is not [N, %d]" % (k, k))
+            if model.graph.node[-1].op_type != "Mean" or not any(n.op_type == "Softmax" for n in model.graph.node):
+                fail("a multi-class model's graph does not end in Softmax outputs averaged by Mean")
+        elif len(dims) != 1:
+            fail("a binary model's output is not [N]")
         run = lambda x: run_onnx(model, x)
     elif kind == "lwtnn":
         with open(path) as f:

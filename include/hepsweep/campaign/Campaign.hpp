@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "hepsweep/campaign/CampaignConfig.hpp"
@@ -88,6 +89,15 @@ struct RunSummary {
 RunSummary runCampaign(const CampaignConfig& c, const std::string& campaignToml, dist::Communicator& world,
                        const RunOptions& options, const Logger& log);
 
+// The BDT baseline's items (a [baseline] table; RUN/baseline/items/<id>), counted as the network's.
+struct BaselineStatus {
+  bool enabled = false;  // the campaign has a [baseline] table (method = "xgboost")
+  std::int64_t total = 0, done = 0, running = 0, failed = 0, pending = 0, invalid = 0;
+  std::vector<std::pair<std::int64_t, std::string>> failures;      // item, reason
+  std::vector<std::pair<std::int64_t, std::string>> invalidItems;  // item, why its result.h5 is not kept
+  std::vector<std::int64_t> pendingItems;
+};
+
 struct StatusReport {
   std::int64_t total = 0, done = 0, running = 0, failed = 0, pending = 0;
   // Items whose result file fails its checks (unreadable, another item's, changed since written):
@@ -103,6 +113,7 @@ struct StatusReport {
   std::vector<std::int64_t> racedOutItems;
   std::vector<std::pair<std::int64_t, std::string>> failures;  // item, reason
   std::vector<std::int64_t> pendingItems;
+  BaselineStatus baseline;
 };
 // Reads only: nothing in the run directory is created or changed.
 StatusReport campaignStatus(const std::filesystem::path& runDir);

@@ -87,7 +87,8 @@ struct Inspection {
   Options options;
 };
 
-// Throws Error(Input) when a class is absent or has summed weight <= 0.
+// Throws Error(Input) when a class is absent or has summed weight <= 0, and for a multi-class
+// data set (inspectClasses reads those).
 Inspection inspect(const data::Dataset& ds, const std::string& file, const Options& options = {});
 
 // Every number of the inspection as JSON text (NaN as null; `indent` < 0: one line, as
@@ -102,5 +103,25 @@ std::string textSummary(const Inspection& r);
 // gnuplot scripts and data files, and DIR/inspect.json. Needs gnuplot on PATH (Error(Io) otherwise).
 // Returns the path of index.html.
 std::string writeReport(const Inspection& r, const data::Dataset& ds, const std::string& dir);
+
+// A multi-class data file (`convert --class`): each class against all the others, as the K-class
+// network's class-k output separates it. oneVsRest[k] is inspect() of the data with class k as
+// "signal" and every other class as "background"; its `file` names the class.
+struct ClassInspection {
+  std::string file;
+  std::vector<std::string> classNames;
+  std::vector<std::int64_t> classRows;
+  std::vector<double> classWeights;  // summed event weights
+  std::vector<Inspection> oneVsRest;
+};
+// Error(Input) for a binary data set, a class without events or whose summed weight is <= 0.
+ClassInspection inspectClasses(const data::Dataset& ds, const std::string& file, const Options& options = {});
+// {"file", "classes": [{"name", "events", "sum_weights"}], "one_vs_rest": {NAME: inspect's JSON}}
+// (and "report" when not empty).
+std::string toJson(const ClassInspection& r, int indent = -1, const std::string& report = "");
+std::string textSummary(const ClassInspection& r);
+// DIR/index.html (the classes, each feature's separation of every class) and, per class k,
+// DIR/class_<k>/ as writeReport draws it. Returns the path of DIR/index.html.
+std::string writeReport(const ClassInspection& r, const data::Dataset& ds, const std::string& dir);
 
 }  // namespace hepsweep::inspect

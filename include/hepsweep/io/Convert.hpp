@@ -38,6 +38,12 @@ struct ConvertOptions {
   std::vector<ClassFiles> classes;           // --class: three or more named classes (multi-class file)
   std::string labelColumn;                   // --label
   std::string signalValue = "1";             // --signal-value
+  // --multi-class / --class-names: the --label column holds the class of each row of a
+  // multi-class file: its index 0 .. K-1 (an integer), or with classNames one of the names.
+  // K = classNames.size(), or without names the largest index + 1 (names "0", "1", ...); every
+  // class must have rows (no gaps) and K >= 3.
+  bool multiClassLabels = false;
+  std::vector<std::string> classNames;       // --class-names (implies multiClassLabels)
   std::string weightColumn;                  // --weight (empty: all weights 1)
   std::string idColumn;                      // --id (empty: no ids)
   std::vector<std::string> features;         // --features: exactly these, in this order

@@ -1,10 +1,11 @@
 #pragma once
 // `hepsweep export`: a best-model.h5 as experiment software runs it (docs/export.md).
 // - ONNX (opset 13, IR version 7): input "features" float[N, F] (the model's features in order),
-//   output "score" float[N]. Each fold's preprocessing is explicit (missing-value imputation with
+//   output "score" float[N] (multi-class models: float[N, K], the softmax probabilities in the
+//   order of metadata "class_names"). Each fold's preprocessing is explicit (missing-value imputation with
 //   Equal/Where, indicators with Gather/Equal/Cast/Concat, scaling with Sub/Mul in double as
 //   hepsweep computes it, PCA with MatMul), then Gemm, BatchNormalization and the activations in
-//   float, Sigmoid; the ensemble is the Mean of the fold outputs. The protobuf is written by a
+//   float, Sigmoid (multi-class: Softmax over the classes); the ensemble is the Mean of the fold outputs. The protobuf is written by a
 //   small encoder here (no ONNX library needed).
 // - lwtnn JSON (lwtnn's "sequential" network format): inputs with name/offset/scale, dense layers
 //   (weights n_out x n_in row-major, bias, activation), batch normalisation folded into the dense
@@ -34,6 +35,7 @@ struct ExportOptions {
 struct TestVectors {
   data::FeatureMatrix inputs;  // rows x model features
   Eigen::VectorXf scores;      // hepsweep's score of each row (ensemble or the exported fold)
+  int classes = 1;             // multi-class: scores holds K probabilities per row, row-major
 };
 
 // A few deterministic, plausible feature vectors (around each feature's training mean, spread by

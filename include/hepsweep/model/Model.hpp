@@ -33,6 +33,7 @@ struct FoldModel {
   // activation and its constants, batch normalisation and its epsilon, dropout per layer).
   nn::ModelConfig network;
   int inputs = 0;            // network inputs = preprocess.outputs()
+  int outputs = 1;           // network outputs: 1 (binary, a sigmoid score) or K (multi-class, softmax)
   Eigen::VectorXf params;    // nn::Network::params() layout
   Eigen::VectorXf state;     // batch-norm running statistics (nn::Network::state() layout)
   std::vector<float> testScores;  // scores/test of the result file (split order), for checks
@@ -72,6 +73,7 @@ struct WorkingPoint {
 
 struct Model {
   std::vector<std::string> featureNames;  // input features, in the order the model expects
+  std::vector<std::string> classNames;  // multi-class: class names in output order (empty: binary)
   std::vector<FoldModel> folds;           // fold order (fold 0, 1, ...)
   FoldRule foldRule;
   std::string campaignToml;               // the resolved campaign (result files' `config`)
@@ -90,6 +92,10 @@ struct Model {
   // metrics::thresholdAtSigEff); Error(Config) outside [0, 1].
   double thresholdAt(double signalEfficiency) const;
 };
+
+// Scores per event: 1 for a binary model (the sigmoid score), K for a multi-class model (the K
+// softmax probabilities, in classNames order).
+inline int scoreColumns(const Model& m) { return m.classNames.empty() ? 1 : static_cast<int>(m.classNames.size()); }
 
 // One fold's model as its result file stores it (preprocessing, network, validation and test
 // metrics); testScores stays empty. Error(Input) naming the file.
@@ -115,6 +121,8 @@ nn::Network buildNetwork(const FoldModel& f);
 // rows in fixed 1024-event chunks from the first row given, each event preprocessed on its own
 // (data::Preprocessor), forward in inference mode, then the sigmoid over the whole vector in
 // float. The rows of a split, given in split order, reproduce its scores bit for bit.
+// A multi-class fold (outputs K > 1) gives K softmax probabilities per event (nn::softmax, as
+// the training's evaluation), event-major: event i's are out[i * K .. i * K + K).
 class FoldScorer {
  public:
   static constexpr Eigen::Index kChunkRows = 1024;
@@ -129,7 +137,9 @@ class FoldScorer {
 
  private:
   void scoreChunks(const data::FeatureMatrix& table, const data::Index* rows, Eigen::Index n, Eigen::VectorXf& out);
+  void forwardChunk(Eigen::Index b, Eigen::Index start);  // buffer_'s first b rows, into logits_ from event start
   void sigmoidOfLogits(Eigen::VectorXf& out);  // of logits_, over the whole vector
+  void softmaxOfLogits(Eigen::VectorXf& out);  // multi-class: of each event's K logits in logits_
   const FoldModel& fold_;
   nn::Network net_;
   data::Preprocessor pre_;
@@ -149,8 +159,9 @@ class Scorer {
   // missing one), so no column is copied into the model's order.
   Scorer(const Model& m, std::span<const std::string> tableColumns);
   int folds() const { return static_cast<int>(folds_.size()); }
+  int classes() const { return classes_; }  // scoreColumns(model)
   // `x`: raw feature values (rows x model features, model order). Writes (rows x folds) sigmoid
-  // scores. Call with row counts that are multiples of kChunkRows except for the last block of
+  // scores; multi-class: (rows x folds * K), fold k's K probabilities in columns [k K, k K + K). Call with row counts that are multiples of kChunkRows except for the last block of
   // a stream, to keep the chunk layout of one long call.
   void scoreFolds(const data::FeatureMatrix& x, data::FeatureMatrix& perFold);
   // The same for `rows` consecutive rows of a row-major table with `stride` floats per row whose
@@ -160,11 +171,14 @@ class Scorer {
  private:
   const Model& model_;
   std::size_t tableColumns_;
+  int classes_ = 1;
   std::vector<std::unique_ptr<FoldScorer>> folds_;  // each reads the model's feature order by name
   Eigen::VectorXf scores_;
 };
 
 // Mean of the fold scores of each row (summed in fold order in double, then rounded to float).
-Eigen::VectorXf ensembleMean(const data::FeatureMatrix& perFold);
+// `classes` K > 1: perFold is (rows x folds * K) as Scorer writes it; the result holds each
+// class's mean, event-major (rows * K values).
+Eigen::VectorXf ensembleMean(const data::FeatureMatrix& perFold, int classes = 1);
 
 }  // namespace hepsweep::model
