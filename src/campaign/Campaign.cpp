@@ -138,76 +138,80 @@ class QueueSource final : public ItemSource {
   std::unique_ptr<dist::WorkQueue> queue_;
 };
 
-// Collective over the world. Rank 0 checks the run directory against this campaign and its data,
-// claims the slice and lists the items still to do; every rank gets its verdict and job.stamp.
-SliceWork claimSlice(const CampaignConfig& c, const std::string& campaignToml, dist::Communicator& world,
-                     const RunOptions& options, const Logger& log, const std::vector<Item>& items, RunDirectory& dir,
-                     const std::string& slice, JobStamp& stamp) {
-  SliceWork work;
-  onRankZero(world, [&] {
-    dir.create();
-    removeStaleTemporaries(dir.root());
-    // Claimed first: --fresh never clears a directory that another process is working in.
-    dir.claim(slice);
-    if (stamp.campaignSha.empty()) stamp.campaignSha = campaignIdentity(c);
-    std::optional<rundir::Manifest> previous;
-    if (options.fresh) {
-      const auto others = dir.otherLiveClaims();
-      if (!others.empty())
-        throwConfig("--fresh refused: run directory '" + dir.root().string() + "' is in use by other processes (slices " +
-                    str::join(others, ", ") + "); wait for them to end, or stop them, before starting it again");
-      dir.clear();
-      std::error_code ec;
-      fs::remove(search::searchFilePath(dir.root()), ec);
-    } else if (fs::exists(dir.campaignFile())) {
-      if (fs::exists(dir.manifestFile())) previous = readManifestOf(dir);
-      checkSameCampaign(dir, c, previous);
-      // Without its state a Bayesian search would propose new points under the ids of finished
-      // ones, whose results would then be counted for the wrong points.
-      if (c.search.method == SearchMethod::Bayes && previous && !previous->items.empty() &&
-          !fs::exists(search::searchFilePath(dir.root())))
-        throwInput("'" + search::searchFilePath(dir.root()).string() + "' is missing, but the manifest lists " +
-                   std::to_string(previous->items.size()) + " items of this Bayesian search: without it the search "
-                   "cannot continue. Restore it from a copy, or start the search again (--fresh)");
-    }
-    // The data: trusted without hashing when size and time are those the manifest recorded.
-    if (stamp.dataSha.empty()) {
-      const auto [size, mtime] = sizeAndTime(c.run.data.file);
-      const bool unchanged = previous && previous->dataSize == size && previous->dataMtime == mtime && size > 0;
-      stamp.dataSha = unchanged ? previous->dataSha256 : sha256File(c.run.data.file);
-      stamp.dataSize = size;
-      stamp.dataMtime = mtime;
-    }
-    if (previous && previous->dataSha256 != stamp.dataSha)
-      throwInput("the data file '" + c.run.data.file + "' has changed since this campaign started: its sha256 is now " +
-                 stamp.dataSha + ", the run directory's manifest records " + previous->dataSha256 +
-                 "; resuming would mix results of two data sets. Put the original file back, or start a new "
-                 "output.dir (or --fresh)");
-    if (!fs::exists(dir.campaignFile())) writeTextFile(dir.campaignFile(), campaignToml);
-    // A Bayesian search's items grow by rounds: the manifest follows them.
-    if (!fs::exists(dir.manifestFile()) || c.search.method == SearchMethod::Bayes)
-      writeManifest(dir, c, campaignToml, items, stamp);
+// Rank 0's part of the claim: it checks the run directory against this campaign and its data
+// (hashing the data unless the manifest's size and time vouch for it), claims the slice, writes the
+// manifest and lists the items still to do into `work`.
+void claimOnRankZero(const CampaignConfig& c, const std::string& campaignToml, const RunOptions& options,
+                     const Logger& log, const std::vector<Item>& items, RunDirectory& dir, const std::string& slice,
+                     JobStamp& stamp, SliceWork& work) {
+  dir.create();
+  removeStaleTemporaries(dir.root());
+  // Claimed first: --fresh never clears a directory that another process is working in.
+  dir.claim(slice);
+  if (stamp.campaignSha.empty()) stamp.campaignSha = campaignIdentity(c);
+  std::optional<rundir::Manifest> previous;
+  if (options.fresh) {
+    const auto others = dir.otherLiveClaims();
+    if (!others.empty())
+      throwConfig("--fresh refused: run directory '" + dir.root().string() + "' is in use by other processes (slices " +
+                  str::join(others, ", ") + "); wait for them to end, or stop them, before starting it again");
+    dir.clear();
+    std::error_code ec;
+    fs::remove(search::searchFilePath(dir.root()), ec);
+  } else if (fs::exists(dir.campaignFile())) {
+    if (fs::exists(dir.manifestFile())) previous = readManifestOf(dir);
+    checkSameCampaign(dir, c, previous);
+    // Without its state a Bayesian search would propose new points under the ids of finished
+    // ones, whose results would then be counted for the wrong points.
+    if (c.search.method == SearchMethod::Bayes && previous && !previous->items.empty() &&
+        !fs::exists(search::searchFilePath(dir.root())))
+      throwInput("'" + search::searchFilePath(dir.root()).string() + "' is missing, but the manifest lists " +
+                 std::to_string(previous->items.size()) + " items of this Bayesian search: without it the search "
+                 "cannot continue. Restore it from a copy, or start the search again (--fresh)");
+  }
+  // The data: trusted without hashing when size and time are those the manifest recorded.
+  if (stamp.dataSha.empty()) {
+    const auto [size, mtime] = sizeAndTime(c.run.data.file);
+    const bool unchanged = previous && previous->dataSize == size && previous->dataMtime == mtime && size > 0;
+    stamp.dataSha = unchanged ? previous->dataSha256 : sha256File(c.run.data.file);
+    stamp.dataSize = size;
+    stamp.dataMtime = mtime;
+  }
+  if (previous && previous->dataSha256 != stamp.dataSha)
+    throwInput("the data file '" + c.run.data.file + "' has changed since this campaign started: its sha256 is now " +
+               stamp.dataSha + ", the run directory's manifest records " + previous->dataSha256 +
+               "; resuming would mix results of two data sets. Put the original file back, or start a new "
+               "output.dir (or --fresh)");
+  if (!fs::exists(dir.campaignFile())) writeTextFile(dir.campaignFile(), campaignToml);
+  // A Bayesian search's items grow by rounds: the manifest follows them.
+  if (!fs::exists(dir.manifestFile()) || c.search.method == SearchMethod::Bayes)
+    writeManifest(dir, c, campaignToml, items, stamp);
 
-    // Items of this slice that still need work. A result file that fails its checks (unreadable,
-    // another item's, changed since written) is moved aside, never deleted, and its item trained again.
-    for (const auto& it : items) {
-      if (it.id % options.sliceCount != options.sliceIndex) continue;
-      ++work.inSlice;
-      ItemStatus s = dir.status(it.id, 0);
-      if (s == ItemStatus::Done) {
-        if (const auto problem = rundir::resultProblem(dir.resultFile(it.id), it.id, stamp.campaignSha)) {
-          const fs::path aside = rundir::setAside(dir.resultFile(it.id));
-          log.warning(it.describe() + ": its result file is invalid (" + *problem + "); moved to '" + aside.string() +
-                      "', training the item again");
-          dir.appendLog(it.id, "result file set aside as " + aside.filename().string() + ": " + *problem);
-          s = ItemStatus::Pending;
-        }
+  // Items of this slice that still need work. A result file that fails its checks (unreadable,
+  // another item's, changed since written) is moved aside, never deleted, and its item trained again.
+  for (const auto& it : items) {
+    if (it.id % options.sliceCount != options.sliceIndex) continue;
+    ++work.inSlice;
+    ItemStatus s = dir.status(it.id, 0);
+    if (s == ItemStatus::Done) {
+      if (const auto problem = rundir::resultProblem(dir.resultFile(it.id), it.id, stamp.campaignSha)) {
+        const fs::path aside = rundir::setAside(dir.resultFile(it.id));
+        log.warning(it.describe() + ": its result file is invalid (" + *problem + "); moved to '" + aside.string() +
+                    "', training the item again");
+        dir.appendLog(it.id, "result file set aside as " + aside.filename().string() + ": " + *problem);
+        s = ItemStatus::Pending;
       }
-      if (s == ItemStatus::Done || s == ItemStatus::RacedOut || (s == ItemStatus::Failed && !options.retryFailed))
-        continue;
-      work.pending.push_back(it.id);
     }
-  });
+    if (s == ItemStatus::Done || s == ItemStatus::RacedOut || (s == ItemStatus::Failed && !options.retryFailed))
+      continue;
+    work.pending.push_back(it.id);
+  }
+}
+
+// Collective over the world: rank 0's claim (its error, thrown on every rank, or its job.stamp and
+// items still to do) on every rank.
+SliceWork shareClaim(dist::Communicator& world, RankZeroOutcome claimed, JobStamp& stamp, SliceWork work) {
+  shareOutcome(world, std::move(claimed));
   world.broadcast(stamp.dataSha, 0);
   world.broadcast(stamp.campaignSha, 0);
   {
@@ -316,7 +320,32 @@ RunSummary runItems(const CampaignConfig& c, const std::string& campaignToml, di
     throwConfig("--items I/N needs 0 <= I < N, got " + std::to_string(options.sliceIndex) + "/" + std::to_string(options.sliceCount));
   RunDirectory dir(c.run.output.dir);
   const std::string slice = options.sliceCount == 1 ? "all" : std::to_string(options.sliceIndex) + "-of-" + std::to_string(options.sliceCount);
-  const SliceWork work = claimSlice(c, campaignToml, world, options, log, items, dir, slice, job.stamp);
+  // A pass that starts the run directory afresh (--fresh, or no campaign in it yet) trains every item
+  // of its slice, so it needs the data: then every rank starts reading them while rank 0 checks and
+  // claims the directory (the data's sha256, the manifest's fsyncs: 0.1-0.4 s that the other ranks
+  // spent waiting), and the node's ranks decode the parts rank 0 has no time for. Otherwise the claim
+  // comes first, as only it tells whether any item is left to train. Either way rank 0's outcome
+  // reaches every rank through shareClaim.
+  const bool slicePlanned = std::any_of(items.begin(), items.end(), [&](const Item& it) {
+    return it.id % options.sliceCount == options.sliceIndex;
+  });
+  std::int64_t fresh[1] = {0};
+  if (!job.loaded() && (slicePlanned || makeSource)) {
+    std::error_code ec;
+    // A missing data file is the claim's error to report, as before.
+    if (world.rank() == 0)
+      fresh[0] = (options.fresh || !fs::exists(dir.campaignFile(), ec)) && fs::is_regular_file(c.run.data.file, ec);
+    world.broadcast(std::span<std::int64_t>(fresh, 1), 0);
+  }
+  SliceWork claimedWork;
+  RankZeroOutcome claimed;
+  const auto claim = [&] {
+    if (world.rank() == 0)
+      claimed = captureError([&] { claimOnRankZero(c, campaignToml, options, log, items, dir, slice, job.stamp, claimedWork); });
+  };
+  if (fresh[0] != 0) job.get(claim);
+  else claim();
+  const SliceWork work = shareClaim(world, std::move(claimed), job.stamp, std::move(claimedWork));
   const dist::GroupLayout groups = dist::makeGroups(world, c.resources.ranksPerItem);
 
   // The data are read once per job (an asynchronous search finds its items as it goes).

@@ -42,7 +42,7 @@ bool fitsEveryNode(std::uint64_t bytes, dist::Communicator& world) {
 }  // namespace
 
 CampaignData::CampaignData(const std::string& path, DataPlacement placement, dist::Communicator& world,
-                           const Logger& log) {
+                           const Logger& log, const std::function<void()>& meanwhile) {
   // Every rank needs the names and the missing-value information; they are a few strings.
   const io::DatasetInfo info = io::readDatasetInfo(path);
   header_.featureNames = info.featureNames;
@@ -64,6 +64,7 @@ CampaignData::CampaignData(const std::string& path, DataPlacement placement, dis
   events_.keysAreIds = info.hasIds;
 
   if (placement == DataPlacement::Rows) {
+    if (meanwhile) meanwhile();
     reader_ = std::make_unique<io::DatasetRows>(path);
     const data::Dataset& c = reader_->columns();
     keys_ = data::foldKeys(c.ids, layout.rows);
@@ -88,6 +89,7 @@ CampaignData::CampaignData(const std::string& path, DataPlacement placement, dis
   const auto taken = [&] { return std::atomic_ref<std::uint64_t>(*reinterpret_cast<std::uint64_t*>(base + layout.taken())); };
   if (block_->filler()) taken().store(0);
   block_->nodeBarrier();
+  if (meanwhile) meanwhile();
   try {
     if (block_->filler()) {
       prefaultForWrite({base, layout.features()});

@@ -9,6 +9,7 @@
 // Only the split, the preprocessing fit (shared by the items of a fold: train::PreprocessFits) and
 // the training differ between items.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,7 +26,11 @@ namespace hepsweep::campaign {
 class CampaignData {
  public:
   // Collective over `world`. Error(Input/Io) on every rank when the file cannot be read.
-  CampaignData(const std::string& path, DataPlacement placement, dist::Communicator& world, const Logger& log);
+  // `meanwhile` (if set) is called once on every rank after the read has begun and must not throw:
+  // work a rank has to do anyway (world rank 0's run-directory checks) then overlaps the other
+  // ranks' decoding, and in node mode the node's ranks decode the parts it leaves.
+  CampaignData(const std::string& path, DataPlacement placement, dist::Communicator& world, const Logger& log,
+               const std::function<void()>& meanwhile = {});
   CampaignData(const CampaignData&) = delete;
   CampaignData& operator=(const CampaignData&) = delete;
 

@@ -81,14 +81,16 @@ std::unique_ptr<ItemSource> makeSliceRacingSource(const CampaignConfig& c, const
 class JobData {
  public:
   JobData(const CampaignConfig& c, dist::Communicator& world, const Logger& log) : c_(c), world_(world), log_(log) {}
-  const CampaignData& get() {
+  // Collective. `meanwhile`: see CampaignData's constructor (used by the first call only).
+  const CampaignData& get(const std::function<void()>& meanwhile = {}) {
     if (!data_) {
-      data_ = std::make_unique<CampaignData>(c_.run.data.file, c_.resources.data, world_, log_);
+      data_ = std::make_unique<CampaignData>(c_.run.data.file, c_.resources.data, world_, log_, meanwhile);
       if (!c_.run.data.parameter.empty())
         data_->parametrise(c_.run.data.parameter, c_.run.seed, c_.run.data.heldOut, log_);
     }
     return *data_;
   }
+  bool loaded() const { return data_ != nullptr; }
   // Rank 0's, established once per job (the data file hashed at most once).
   JobStamp stamp;
 

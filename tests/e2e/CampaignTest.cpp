@@ -235,3 +235,16 @@ TEST(CampaignMpi, NonDividingGroupSizeIsRefused) {
   EXPECT_NE(r.status, 0);
   EXPECT_NE(r.out.find("does not divide"), std::string::npos) << r.out;
 }
+
+// A new run directory's claim runs on rank 0 while the ranks read the data: when it fails (here
+// the run directory cannot be made, its parent is a file), every rank stops with rank 0's error
+// once the read is done, not a hang (ctest's timeout) and not a data error.
+TEST(CampaignMpi, AClaimThatFailsDuringTheDataReadStopsEveryRank) {
+  const fs::path dir = workDir("camp_mpi_claim");
+  std::ofstream(dir / "not-a-dir") << "a file\n";
+  const fs::path runDir = dir / "not-a-dir" / "run";
+  const fs::path toml = writeCampaign(dir, campaignText(runDir, 3, "[resources]\ndata = \"node\"\n"));
+  const CliRun r = run(mpiexec(2) + kCli + " train " + toml.string() + " --fresh");
+  EXPECT_NE(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("cannot create run directory '" + runDir.string() + "'"), std::string::npos) << r.out;
+}

@@ -2,15 +2,18 @@
 // copy, which they fill together (each rank decodes a share of the feature table's chunks), and
 // every rank reads from it exactly what one process reads from the file (features, labels,
 // weights, fold keys); "rows" reads the same events through the file. A chunk that a rank other
-// than the first fails to decode is an error on every rank, not a hang.
+// than the first fails to decode is an error on every rank, not a hang. Rank 0's own work during the
+// read (the run directory's claim) runs once and leaves the copy exact.
 #include <gtest/gtest.h>
 #include <unistd.h>
 #include <hdf5.h>
 
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "CampaignData.hpp"
@@ -114,6 +117,34 @@ TEST(CampaignDataMpi, CopyFilledByEveryRankIsBitwiseTheSingleRankLoad) {
   for (data::Index i = 0; i < ref.rows(); ++i)
     for (data::Index j = 0; j < ref.cols(); ++j)
       ASSERT_EQ(std::memcmp(&b.features[i * ref.cols() + j], &ref.features(i, j), sizeof(float)), 0) << i << " " << j;
+  world().barrier();
+  if (world().rank() == 0) fs::remove_all(fs::path(path).parent_path());
+}
+
+// Work that world rank 0 does during the read (the campaign's run-directory claim) runs once on
+// every rank, in both placements, and a late rank 0 (its work takes a while, so the other ranks
+// take the parts it would have decoded) still leaves the node's copy bitwise the one-process load.
+TEST(CampaignDataMpi, WorkDuringTheReadRunsOnceAndALateRankZeroLeavesTheCopyExact) {
+  const std::string path = sharedDataFile();
+  dist::LocalCommunicator self;
+  const CampaignData alone(path, DataPlacement::Node, self, Logger{});
+  for (const DataPlacement placement : {DataPlacement::Node, DataPlacement::Rows}) {
+    int calls = 0;
+    const auto meanwhile = [&] {
+      ++calls;
+      if (world().rank() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    };
+    const CampaignData d(path, placement, world(), Logger{}, meanwhile);
+    EXPECT_EQ(calls, 1) << "rank " << world().rank();
+    ASSERT_EQ(d.events().rows(), kRows);
+    const auto rows = static_cast<std::size_t>(kRows);
+    EXPECT_EQ(std::memcmp(alone.events().labels.data(), d.events().labels.data(), rows * sizeof(float)), 0);
+    EXPECT_EQ(std::memcmp(alone.events().keys.data(), d.events().keys.data(), rows * sizeof(std::uint64_t)), 0);
+    if (placement == DataPlacement::Node) {
+      const std::size_t cols = alone.events().header->featureNames.size();
+      EXPECT_EQ(std::memcmp(alone.events().features, d.events().features, rows * cols * sizeof(float)), 0);
+    }
+  }
   world().barrier();
   if (world().rank() == 0) fs::remove_all(fs::path(path).parent_path());
 }
