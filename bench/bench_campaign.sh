@@ -151,6 +151,7 @@ Reproduce: \`bench/bench_campaign.sh ${ORIG_ARGS[*]}\`
 | hepsweep | \`$("$HEPSWEEP_BIN" --version | head -1)\`; kernel $("$HEPSWEEP_BIN" --version | sed -n 's/^kernel: //p') |
 | MPI | $(mpiexec --version | head -1) |
 | OPENBLAS_CORETYPE | ${OPENBLAS_CORETYPE:-(unset)} |
+| HEPSWEEP_NODE_BARRIER | ${HEPSWEEP_NODE_BARRIER:-(unset: yield)} |
 | item runs | medians of $REPEATS, 1 rank and 2 ranks alternating; $SCHED; 1-minute load average before each repeat: ${LOADS[*]} |
 
 | measurement | 1 rank | 2 ranks | figure |

@@ -187,13 +187,19 @@ void reduceGradients(Communicator& group, std::span<float> buffer, GradientSum m
 }
 
 GradientExchange::GradientExchange(Communicator& group, std::size_t length, GradientSum mode)
-    : group_(group), length_(length), mode_(mode), accumulator_(length) {
+    : group_(group), length_(length), mode_(mode), own_{0, length}, accumulator_(length) {
   if (group_.size() == 1 || mode_ == GradientSum::Fast) return;
   // Two copies: a rank may write the next step's partial sum while a slower one still reads this
   // step's (the barrier of the next step orders the one after).
   slots_ = group_.sharedSlots(length_, 2);
   if (!slots_) received_.resize(length_);
-  parts_.resize(static_cast<std::size_t>(group_.size()));
+  if (!slots_) return;
+  // Boundaries on 16 floats (the slots are 64-byte aligned): no cache line is written by two ranks.
+  const auto g = static_cast<std::size_t>(group_.size());
+  const auto boundary = [&](std::size_t r) { return r == g ? length_ : length_ * r / g / 16 * 16; };
+  for (std::size_t r = 0; r < g; ++r) ranges_.push_back({boundary(r), boundary(r + 1) - boundary(r)});
+  own_ = ranges_[static_cast<std::size_t>(group_.rank())];
+  ownAccumulator_ = MicroBatchAccumulator(own_.count);
 }
 
 void GradientExchange::reduce(std::span<float> buffer) {
@@ -215,18 +221,90 @@ void GradientExchange::reduce(std::span<float> buffer) {
   slots_->nextCopy = (copy + 1) % 2;
   std::copy(buffer.begin(), buffer.end(), slots_->slot(group_.rank(), copy));
   slots_->sync();
+  sumSlots(copy, {0, length_}, buffer.data(), accumulator_);
+}
+
+// The sum of the slots' `range` (rank order, the fixed tree) into out[0, range.count).
+void GradientExchange::sumSlots(int copy, Range range, float* out, MicroBatchAccumulator& acc) {
+  const int size = group_.size();
   if (size == 2) {
     // The tree of two parts, lower rank first: what the butterfly's one step gives.
-    const float* left = slots_->slot(0, copy);
-    const float* right = slots_->slot(1, copy);
-    for (std::size_t i = 0; i < length_; ++i) buffer[i] = left[i] + right[i];
+    const float* left = slots_->slot(0, copy) + range.first;
+    const float* right = slots_->slot(1, copy) + range.first;
+    for (std::size_t i = 0; i < range.count; ++i) out[i] = left[i] + right[i];
     return;
   }
   // treeSum over the ranks' parts in rank order: the butterfly's tree for a power of two, the
-  // gather fallback's otherwise.
-  for (int r = 0; r < size; ++r) parts_[static_cast<std::size_t>(r)] = {slots_->slot(r, copy), length_};
-  for (const auto& part : parts_) accumulator_.add(part);
-  accumulator_.finish(buffer);
+  // gather fallback's otherwise. Element-wise, so a range of it has the bits of the whole.
+  for (int r = 0; r < size; ++r) acc.add({slots_->slot(r, copy) + range.first, range.count});
+  acc.finish({out, range.count});
+}
+
+float* GradientExchange::partialSlot() const noexcept {
+  return slots_ ? slots_->slot(group_.rank(), slots_->nextCopy) : nullptr;
+}
+
+void GradientExchange::reduceOwnRange(const float* partial, std::span<float> out) {
+  if (out.size() != length_) {
+    internal("GradientExchange: a buffer of " + std::to_string(out.size()) + " floats for an exchange of " +
+             std::to_string(length_));
+  }
+  if (!slots_) {
+    if (partial != out.data()) std::copy(partial, partial + length_, out.data());
+    reduce(out);
+    return;
+  }
+  const int copy = slots_->nextCopy;
+  slots_->nextCopy = (copy + 1) % 2;
+  lastCopy_ = copy;
+  float* mine = slots_->slot(group_.rank(), copy);
+  if (partial != mine) std::copy(partial, partial + length_, mine);
+  slots_->sync();
+  sumSlots(copy, own_, out.data() + own_.first, ownAccumulator_);
+}
+
+void GradientExchange::shareOwnRanges(std::span<float> values) {
+  if (!slots_) return;
+  if (values.size() != length_) {
+    internal("GradientExchange: " + std::to_string(values.size()) + " values shared by an exchange of " +
+             std::to_string(length_));
+  }
+  // This rank's slot of the last reduce: the others read only their own ranges of it, so this
+  // rank's range is free; the copy the next reduce writes is the other one.
+  std::copy_n(values.data() + own_.first, own_.count, slots_->slot(group_.rank(), lastCopy_) + own_.first);
+  slots_->sync();
+  for (int r = 0; r < group_.size(); ++r) {
+    if (r == group_.rank()) continue;
+    const Range& range = ranges_[static_cast<std::size_t>(r)];
+    std::copy_n(slots_->slot(r, lastCopy_) + range.first, range.count, values.data() + range.first);
+  }
+}
+
+void GradientExchange::gatherOwnRanges(std::span<const std::span<float>> vectors) {
+  if (!slots_) return;
+  for (const auto& v : vectors) {
+    if (v.size() != length_)
+      internal("GradientExchange: a vector of " + std::to_string(v.size()) + " values gathered by an exchange of " +
+               std::to_string(length_));
+  }
+  // Up to two vectors per round (the two copies), with a barrier before each round (no rank still
+  // reads the slots from before) and after it (none writes them before all have read).
+  for (std::size_t done = 0; done < vectors.size(); done += 2) {
+    slots_->sync();
+    const std::size_t n = std::min<std::size_t>(2, vectors.size() - done);
+    for (std::size_t k = 0; k < n; ++k)
+      std::copy_n(vectors[done + k].data() + own_.first, own_.count,
+                  slots_->slot(group_.rank(), static_cast<int>(k)) + own_.first);
+    slots_->sync();
+    for (std::size_t k = 0; k < n; ++k) {
+      for (int r = 0; r < group_.size(); ++r) {
+        if (r == group_.rank()) continue;
+        const Range& range = ranges_[static_cast<std::size_t>(r)];
+        std::copy_n(slots_->slot(r, static_cast<int>(k)) + range.first, range.count, vectors[done + k].data() + range.first);
+      }
+    }
+  }
+  if (!vectors.empty()) slots_->sync();
 }
 
 }  // namespace hepsweep::dist

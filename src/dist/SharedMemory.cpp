@@ -1,12 +1,20 @@
 #include "hepsweep/dist/SharedMemory.hpp"
 
+#include <linux/futex.h>
+#include <sched.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <climits>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <new>
 #include <string>
 
 #include "hepsweep/dist/Communicator.hpp"
@@ -123,22 +131,90 @@ class MpiBlock final : public SharedBlock {
   MPI_Win window_ = MPI_WIN_NULL;
 };
 
+// How the ranks of the gradient exchange wait for each other at a step's barrier.
+enum class BarrierWait {
+  Yield,  // spin, then sched_yield until released: never asleep, no wake-up latency
+  Futex,  // spin, then sleep in the kernel (futex) until the last rank wakes the sleepers
+  Mpi     // MPI_Barrier (Open MPI polls its progress engine, never yielding)
+};
+
+// HEPSWEEP_NODE_BARRIER = yield | futex | mpi, for measurements (bench/RESULTS.md); default yield.
+BarrierWait barrierWait() {
+  const char* v = std::getenv("HEPSWEEP_NODE_BARRIER");
+  if (!v || !*v || std::strcmp(v, "yield") == 0) return BarrierWait::Yield;
+  if (std::strcmp(v, "futex") == 0) return BarrierWait::Futex;
+  if (std::strcmp(v, "mpi") == 0) return BarrierWait::Mpi;
+  throw Error(ErrorCategory::Config, std::string("HEPSWEEP_NODE_BARRIER = \"") + v +
+                                         "\" is not one of yield, futex, mpi");
+}
+
+// A barrier of the ranks of one node in their shared memory: the last rank to arrive resets the
+// count and advances the generation; the others wait for the generation to change. One cache
+// line, written by every rank once per barrier. (MPI_Barrier through Open MPI's shared-memory
+// transport costs several messages per barrier and spins in the progress engine: with other work
+// on the node a waiting rank keeps its core from it.)
+struct alignas(64) NodeBarrierWord {
+  std::atomic<std::uint32_t> arrived;
+  std::atomic<std::uint32_t> generation;
+  std::atomic<std::uint32_t> sleepers;
+};
+static_assert(std::atomic<std::uint32_t>::is_always_lock_free, "process-shared atomics need lock-free ones");
+
+inline void cpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
+void nodeBarrier(NodeBarrierWord& w, std::uint32_t ranks, BarrierWait wait) {
+  // Read before arriving: the generation cannot advance before this rank has arrived.
+  const std::uint32_t generation = w.generation.load(std::memory_order_acquire);
+  if (w.arrived.fetch_add(1, std::memory_order_acq_rel) + 1 == ranks) {
+    w.arrived.store(0, std::memory_order_relaxed);  // before the release below: no rank is inside
+    w.generation.store(generation + 1, std::memory_order_seq_cst);
+    if (wait == BarrierWait::Futex && w.sleepers.load(std::memory_order_seq_cst) > 0)
+      ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&w.generation), FUTEX_WAKE, INT_MAX, nullptr, nullptr, 0);
+    return;
+  }
+  // Tens of microseconds of spinning (2000 pause instructions: ~50 us on a Zen core, ~100 us on
+  // a recent Xeon's): a partner that is a little behind (the usual case of two ranks with a core
+  // each) releases this rank without a system call.
+  for (int i = 0; i < 2000; ++i) {
+    if (w.generation.load(std::memory_order_acquire) != generation) return;
+    cpuRelax();
+  }
+  if (wait == BarrierWait::Yield) {
+    while (w.generation.load(std::memory_order_acquire) == generation) ::sched_yield();
+    return;
+  }
+  w.sleepers.fetch_add(1, std::memory_order_seq_cst);
+  // The kernel sleeps only while the word still holds this generation: a release between the
+  // check and the call returns at once (EAGAIN), and the releasing rank saw sleepers > 0.
+  while (w.generation.load(std::memory_order_seq_cst) == generation)
+    ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&w.generation), FUTEX_WAIT, generation, nullptr, nullptr, 0);
+  w.sleepers.fetch_sub(1, std::memory_order_seq_cst);
+}
+
 // Each rank's slots in its own part of the window (alloc_shared_noncontig: on pages of its own,
-// first touched by itself), read by the others through MPI_Win_shared_query's addresses.
+// first touched by itself), read by the others through MPI_Win_shared_query's addresses. Rank 0's
+// part begins with the barrier word of sync().
 class MpiSlots final : public SharedSlots {
  public:
   // `node`: a communicator of all the ranks, on one node, in the ranks' order.
-  MpiSlots(mpi::CommHandle node, std::size_t floats, int copies) : node_(std::move(node)) {
+  MpiSlots(mpi::CommHandle node, std::size_t floats, int copies) : node_(std::move(node)), wait_(barrierWait()) {
     floats_ = floats;
     copies_ = copies;
     stride_ = (std::max<std::size_t>(floats, 1) + 15) / 16 * 16;  // 64-byte aligned slots
     int ranks = 0;
     mpi::check(MPI_Comm_size(node_.get(), &ranks), "MPI_Comm_size");
+    ranks_ = static_cast<std::uint32_t>(ranks);
     MPI_Info info = MPI_INFO_NULL;
     mpi::check(MPI_Info_create(&info), "MPI_Info_create");
     MPI_Info_set(info, "alloc_shared_noncontig", "true");
     void* mine = nullptr;
-    const auto bytes = static_cast<MPI_Aint>(stride_ * static_cast<std::size_t>(copies) * sizeof(float));
+    const auto bytes = static_cast<MPI_Aint>(stride_ * static_cast<std::size_t>(copies) * sizeof(float) + kHeader);
     const int rc = MPI_Win_allocate_shared(bytes, sizeof(float), info, node_.get(), &mine, &window_);
     MPI_Info_free(&info);
     mpi::check(rc, "MPI_Win_allocate_shared (the gradient exchange's node-shared buffers)");
@@ -151,9 +227,14 @@ class MpiSlots final : public SharedSlots {
       if (size < bytes)
         throw Error(ErrorCategory::Internal, "shared slots of " + std::to_string(size) + " bytes, " +
                                                  std::to_string(bytes) + " asked for");
-      bases_.push_back(static_cast<float*>(base));
+      bases_.push_back(reinterpret_cast<float*>(static_cast<std::byte*>(base) + kHeader));
+      if (r == 0) word_ = static_cast<NodeBarrierWord*>(base);
     }
     mpi::check(MPI_Win_lock_all(MPI_MODE_NOCHECK, window_), "MPI_Win_lock_all");
+    int rank = 0;
+    mpi::check(MPI_Comm_rank(node_.get(), &rank), "MPI_Comm_rank");
+    if (rank == 0) new (word_) NodeBarrierWord{{0}, {0}, {0}};
+    syncByMpi();  // the word is set before any rank uses it
   }
 
   // MPI_Win_free waits for every rank: a rank unwinding from an error (on its way to the job's
@@ -165,15 +246,30 @@ class MpiSlots final : public SharedSlots {
     MPI_Win_free(&window_);
   }
 
+  // The atomics' acquire and release order the slots' plain stores and loads around the barrier
+  // (MPI_Win_sync, which the MPI-3 model asks for, is a memory fence in Open MPI's osc/sm).
   void sync() override {
+    if (wait_ == BarrierWait::Mpi) {
+      syncByMpi();
+      return;
+    }
+    nodeBarrier(*word_, ranks_, wait_);
+  }
+
+ private:
+  static constexpr std::size_t kHeader = 64;  // the barrier word, in rank 0's part
+
+  void syncByMpi() {
     mpi::check(MPI_Win_sync(window_), "MPI_Win_sync");
     mpi::check(MPI_Barrier(node_.get()), "MPI_Barrier");
     mpi::check(MPI_Win_sync(window_), "MPI_Win_sync");
   }
 
- private:
   mpi::CommHandle node_;
   MPI_Win window_ = MPI_WIN_NULL;
+  BarrierWait wait_;
+  std::uint32_t ranks_ = 1;
+  NodeBarrierWord* word_ = nullptr;
 };
 #endif
 

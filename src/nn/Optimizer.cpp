@@ -41,11 +41,15 @@ class LrCache {
   bool valid_ = false;
 };
 
-void checkSize(Eigen::Index params, Eigen::Index grads, std::size_t expected, const char* who) {
+void checkSize(Eigen::Index params, Eigen::Index grads, std::size_t expected, std::size_t first, std::size_t count,
+               const char* who) {
   if (params != grads || static_cast<std::size_t>(params) != expected)
     throw Error(ErrorCategory::Internal, std::string(who) + ": optimizer built for " + std::to_string(expected) +
                                              " parameters, step called with " + std::to_string(params) +
                                              " parameters and " + std::to_string(grads) + " gradients");
+  if (first > expected || count > expected - first)
+    throw Error(ErrorCategory::Internal, std::string(who) + ": step of elements " + std::to_string(first) + " to " +
+                                             std::to_string(first + count) + " of " + std::to_string(expected));
 }
 
 void checkState(const Optimizer::State& s, const std::vector<std::string>& names,
@@ -65,6 +69,7 @@ void checkState(const Optimizer::State& s, const std::vector<std::string>& names
 
 class Adam final : public Optimizer {
  public:
+  using Optimizer::step;
   Adam(const OptimizerConfig& cfg, std::size_t n)
       : beta1_(decimalDouble(cfg.beta1)), beta2_(decimalDouble(cfg.beta2)), eps_(decimalDouble(cfg.epsilon)),
         m_(Eigen::VectorXf::Zero(static_cast<Eigen::Index>(n))),
@@ -72,8 +77,9 @@ class Adam final : public Optimizer {
     lr_ = cfg.learningRate;
   }
 
-  void step(Eigen::Ref<Eigen::VectorXf> params, const Eigen::Ref<const Eigen::VectorXf>& grads) override {
-    checkSize(params.size(), grads.size(), static_cast<std::size_t>(m_.size()), "Adam");
+  void step(Eigen::Ref<Eigen::VectorXf> params, const Eigen::Ref<const Eigen::VectorXf>& grads, std::size_t first,
+            std::size_t count) override {
+    checkSize(params.size(), grads.size(), static_cast<std::size_t>(m_.size()), first, count, "Adam");
     ++t_;
     const double t = static_cast<double>(t_);
     const double bias1 = 1.0 - std::pow(beta1_, t);
@@ -84,12 +90,14 @@ class Adam final : public Optimizer {
     const float bias2Sqrt = static_cast<float>(std::sqrt(bias2));
     const float eps = static_cast<float>(eps_);
     const float negStep = static_cast<float>(-(lr_cache_.get(lr_) / bias1));
-    kern::AdamArgs a{params.data(), m_.data(), v_.data(), grads.data(), params.size(),
+    const auto f = static_cast<Eigen::Index>(first);
+    kern::AdamArgs a{params.data() + f, m_.data() + f, v_.data() + f, grads.data() + f, static_cast<Eigen::Index>(count),
                      b1, oneMinusB1, b2, oneMinusB2, bias2Sqrt, eps, negStep, 0.0f, 0.0f};
     kern::active().adam(a);
   }
 
   State saveState() const override { return State{t_, {"exp_avg", "exp_avg_sq"}, {m_, v_}}; }
+  std::vector<Eigen::VectorXf*> parameterState() override { return {&m_, &v_}; }
 
   void loadState(const State& s) override {
     checkState(s, {"exp_avg", "exp_avg_sq"}, {m_.size(), v_.size()}, "Adam");
@@ -109,6 +117,7 @@ class Adam final : public Optimizer {
 // there (fixed upstream in pytorch/pytorch#92699); we do not copy that bug.
 class NAdam final : public Optimizer {
  public:
+  using Optimizer::step;
   NAdam(const OptimizerConfig& cfg, std::size_t n)
       : beta1_(decimalDouble(cfg.beta1)), beta2_(decimalDouble(cfg.beta2)), eps_(decimalDouble(cfg.epsilon)),
         psi_(decimalDouble(cfg.momentumDecay)),
@@ -117,8 +126,9 @@ class NAdam final : public Optimizer {
     lr_ = cfg.learningRate;
   }
 
-  void step(Eigen::Ref<Eigen::VectorXf> params, const Eigen::Ref<const Eigen::VectorXf>& grads) override {
-    checkSize(params.size(), grads.size(), static_cast<std::size_t>(m_.size()), "NAdam");
+  void step(Eigen::Ref<Eigen::VectorXf> params, const Eigen::Ref<const Eigen::VectorXf>& grads, std::size_t first,
+            std::size_t count) override {
+    checkSize(params.size(), grads.size(), static_cast<std::size_t>(m_.size()), first, count, "NAdam");
     ++t_;
     const double t = static_cast<double>(t_);
     const double bias2 = 1.0 - std::pow(beta2_, t);
@@ -134,7 +144,8 @@ class NAdam final : public Optimizer {
     const float b2 = static_cast<float>(beta2_), oneMinusB2 = static_cast<float>(1.0 - beta2_);
     const float bias2Sqrt = static_cast<float>(std::sqrt(bias2));
     const float eps = static_cast<float>(eps_);
-    kern::AdamArgs a{params.data(), m_.data(), v_.data(), grads.data(), params.size(),
+    const auto f = static_cast<Eigen::Index>(first);
+    kern::AdamArgs a{params.data() + f, m_.data() + f, v_.data() + f, grads.data() + f, static_cast<Eigen::Index>(count),
                      b1, oneMinusB1, b2, oneMinusB2, bias2Sqrt, eps, 0.0f, gradStep, avgStep};
     kern::active().nadam(a);
   }
@@ -142,6 +153,8 @@ class NAdam final : public Optimizer {
   State saveState() const override {
     return State{t_, {"exp_avg", "exp_avg_sq", "mu_product"}, {m_, v_, Eigen::VectorXf::Constant(1, muProduct_)}};
   }
+  // mu_product is a scalar every rank computes alike.
+  std::vector<Eigen::VectorXf*> parameterState() override { return {&m_, &v_}; }
 
   void loadState(const State& s) override {
     checkState(s, {"exp_avg", "exp_avg_sq", "mu_product"}, {m_.size(), v_.size(), 1}, "NAdam");
@@ -161,25 +174,33 @@ class NAdam final : public Optimizer {
 // torch.optim.SGD with dampening 0: the first step seeds the buffer with the gradient itself.
 class Sgd final : public Optimizer {
  public:
+  using Optimizer::step;
   Sgd(const OptimizerConfig& cfg, std::size_t n)
       : momentum_(decimalDouble(cfg.momentum)), nesterov_(cfg.nesterov),
         buf_(Eigen::VectorXf::Zero(cfg.momentum != 0.0f ? static_cast<Eigen::Index>(n) : 0)), n_(n) {
     lr_ = cfg.learningRate;
   }
 
-  void step(Eigen::Ref<Eigen::VectorXf> params, const Eigen::Ref<const Eigen::VectorXf>& grads) override {
-    checkSize(params.size(), grads.size(), n_, "SGD");
+  void step(Eigen::Ref<Eigen::VectorXf> params, const Eigen::Ref<const Eigen::VectorXf>& grads, std::size_t first,
+            std::size_t count) override {
+    checkSize(params.size(), grads.size(), n_, first, count, "SGD");
     kern::SgdArgs a;
-    a.params = params.data();
-    a.buf = momentum_ == 0.0 ? nullptr : buf_.data();
-    a.grads = grads.data();
-    a.n = params.size();
+    const auto f = static_cast<Eigen::Index>(first);
+    a.params = params.data() + f;
+    a.buf = momentum_ == 0.0 ? nullptr : buf_.data() + f;
+    a.grads = grads.data() + f;
+    a.n = static_cast<Eigen::Index>(count);
     a.negLr = static_cast<float>(-lr_cache_.get(lr_));
     a.momentum = static_cast<float>(momentum_);
     a.nesterov = nesterov_;
     a.first = t_ == 0;
     kern::active().sgd(a);
     ++t_;
+  }
+
+  std::vector<Eigen::VectorXf*> parameterState() override {
+    if (momentum_ == 0.0) return {};
+    return {&buf_};
   }
 
   State saveState() const override {

@@ -196,9 +196,10 @@ double Trainer::trainOneEpoch(int epoch) {
   const std::span<float> grads(net_.grads().data(), static_cast<std::size_t>(net_.grads().size()));
   std::fill(lossSlots_.begin(), lossSlots_.end(), 0.0);
   // One micro-batch per step on this rank: its gradient is the rank's sum as it stands, written
-  // straight into grads() (the accumulator would copy it in and out).
+  // straight where the exchange reads it (the accumulator would copy it in and out).
   const bool single = mine.count == 1;
   if (single) segmentGradPtrs_.assign(1, grads.data());
+  const dist::GradientExchange::Range own = exchange_.ownRange();
 
   Eigen::Index used = 0;
   for (Eigen::Index start = 0; start < n; start += batch) {
@@ -206,6 +207,10 @@ double Trainer::trainOneEpoch(int epoch) {
     // Batch statistics need at least two events per micro-batch; like drop_last, skip a
     // remainder too small for that.
     if (cfg_.model.batchNorm && b < 2 * micro) continue;
+    // This rank's partial sum of the step: in a group on one node, its node-shared slot, which the
+    // other ranks read (no copy into it); otherwise grads().
+    float* const partial = exchange_.sharded() ? exchange_.partialSlot() : grads.data();
+    if (single) segmentGradPtrs_[0] = partial;
     // Micro-batch k takes the next k*b/M .. (k+1)*b/M events of slot k, whichever rank computes it.
     // This rank's micro-batches are gathered side by side and run through the network at once:
     // every event's activations and deltas are the bits a forward of its micro-batch alone gives,
@@ -258,16 +263,16 @@ double Trainer::trainOneEpoch(int epoch) {
         const double loss = nn::bceWithLogits(logits, batchY_.segment(c0, m), batchW_.segment(c0, m),
                                               static_cast<double>(b), dlogits_.head(m));
         net_.backward(dlogits_.head(m));
-        if (!single) std::copy(grads.begin(), grads.end(), segmentGradPtrs_[s]);
+        if (segmentGradPtrs_[s] != grads.data()) std::copy(grads.begin(), grads.end(), segmentGradPtrs_[s]);
         lossSlots_[static_cast<std::size_t>(segments_[s].slot)] += loss * static_cast<double>(b);
       }
     }
     if (single) {
-      if (segments_.empty()) net_.zeroGrads();
+      if (segments_.empty()) std::fill_n(partial, grads.size(), 0.0f);
     } else if (segments_.size() == static_cast<std::size_t>(mine.count)) {
       // Every slot of this rank has events: the fixed tree summed in the segments' own buffers.
       dist::treeSumInPlace(std::span<float* const>(segmentGradPtrs_.data(), segments_.size()), grads.size(),
-                           grads.data());
+                           partial);
     } else {
       // The micro-batch gradients in slot order (zeros for an empty one), summed as a fixed tree.
       std::size_t next = 0;
@@ -279,12 +284,23 @@ double Trainer::trainOneEpoch(int epoch) {
           accumulator_.add(zeros);
         }
       }
-      accumulator_.finish(grads);
+      accumulator_.finish({partial, grads.size()});
     }
-    exchange_.reduce(grads);
+    // The group's sum, and the step, in this rank's range of the parameters (all of them unless the
+    // exchange is sharded); the ranges then go to every rank. The penalty's gradient and every
+    // optimiser are element-wise: the bits of a whole step on one rank.
+    exchange_.reduceOwnRange(partial, grads);
     if (cfg_.train.l1 != 0.0f || cfg_.train.l2 != 0.0f) net_.addPenalty(cfg_.train.l1, cfg_.train.l2);
-    optimizer_->step(net_.params(), net_.grads());
+    optimizer_->step(net_.params(), net_.grads(), own.first, own.count);
+    exchange_.shareOwnRanges({net_.params().data(), static_cast<std::size_t>(net_.params().size())});
     used += b;
+  }
+  // The optimiser's moments are current only in each rank's range: made whole on every rank once
+  // per epoch, for the checkpoint the writing rank may take now.
+  if (exchange_.sharded()) {
+    std::vector<std::span<float>> state;
+    for (Eigen::VectorXf* v : optimizer_->parameterState()) state.emplace_back(v->data(), static_cast<std::size_t>(v->size()));
+    exchange_.gatherOwnRanges(state);
   }
   // Each slot is non-zero on exactly one rank, so the sum is exact whatever the reduction order,
   // and the slots are then added in a fixed order: the same loss for any group size.

@@ -130,6 +130,63 @@ TEST(MpiGradientReduction, SharedMemoryExchangeGivesTheTreeBitsOnEveryStep) {
   EXPECT_GE(layouts, comm.size() >= 2 ? 2 : 1);
 }
 
+// The sharded step a training takes (reduceOwnRange, an update of the own range, shareOwnRanges,
+// and once per epoch gatherOwnRanges), for every group size that fits the world, 3 included: the
+// own ranges tile the buffer on 16-float boundaries, each holds the bits of the whole reduce(),
+// the partial sum is read from partialSlot() without a copy, and after sharing (and gathering, three
+// vectors: two rounds) every rank holds every rank's update. A range summed or copied from the
+// wrong rank or copy, or a step writing where another rank reads, changes the bits.
+TEST(MpiGradientReduction, ShardedStepGivesTheBitsOfTheWholeStepOnEveryRank) {
+  Communicator& comm = world();
+  for (int g = 1; g <= comm.size(); ++g) {
+    if (comm.size() % g != 0 && g != 3) continue;
+    const int colour = comm.rank() / g;
+    auto group = comm.split(colour);  // with G = 3 of 4 ranks, the last group has one rank
+    GradientExchange whole(*group, kLength);
+    GradientExchange sharded(*group, kLength);
+    EXPECT_EQ(sharded.sharded(), group->size() > 1) << "G = " << g;
+    const GradientExchange::Range own = sharded.ownRange();
+    EXPECT_EQ(own.first % 16, 0u);
+    EXPECT_LE(own.first + own.count, kLength);
+    if (!sharded.sharded()) {
+      EXPECT_EQ(own.count, kLength);
+    }
+    std::vector<float> params = microBatchGradient(7, 100);  // the same start on every rank
+    for (int step = 0; step < 3; ++step) {
+      const std::uint64_t seed = 500 + static_cast<std::uint64_t>(step);
+      std::vector<float> expected = microBatchGradient(seed, group->rank());
+      whole.reduce(expected);
+      const std::vector<float> mine = microBatchGradient(seed, group->rank());
+      std::vector<float> out(kLength, -1.0f);
+      float* slot = sharded.partialSlot();
+      EXPECT_EQ(slot != nullptr, sharded.sharded());
+      if (slot) std::copy(mine.begin(), mine.end(), slot);
+      else std::copy(mine.begin(), mine.end(), out.begin());
+      sharded.reduceOwnRange(slot ? slot : out.data(), out);
+      EXPECT_TRUE(sameBits({out.data() + own.first, own.count}, {expected.data() + own.first, own.count}))
+          << "G = " << g << ", step " << step << ", world rank " << comm.rank();
+      // A step of the own range; every rank then must hold the whole step's result.
+      std::vector<float> reference = params;
+      for (std::size_t i = 0; i < kLength; ++i) reference[i] = reference[i] - 0.5f * expected[i];
+      for (std::size_t i = own.first; i < own.first + own.count; ++i) params[i] = params[i] - 0.5f * out[i];
+      sharded.shareOwnRanges(params);
+      EXPECT_TRUE(sameBits(params, reference)) << "G = " << g << ", step " << step << ", world rank " << comm.rank();
+    }
+    // Three state vectors current in the own ranges only (rank-specific values elsewhere).
+    std::vector<std::vector<float>> state(3, std::vector<float>(kLength)), truth = state;
+    for (std::size_t k = 0; k < 3; ++k) {
+      truth[k] = microBatchGradient(900 + k, 0);
+      state[k] = microBatchGradient(950 + k, group->rank() + 1);
+      std::copy_n(truth[k].begin() + static_cast<std::ptrdiff_t>(own.first), own.count,
+                  state[k].begin() + static_cast<std::ptrdiff_t>(own.first));
+    }
+    std::vector<std::span<float>> spans(state.begin(), state.end());
+    sharded.gatherOwnRanges(spans);
+    for (std::size_t k = 0; k < 3; ++k)
+      EXPECT_TRUE(sameBits(state[k], truth[k])) << "G = " << g << ", vector " << k << ", world rank " << comm.rank();
+  }
+}
+
 // Three ranks through shared memory: ((p0 + p1) + p2), as the message path's gather fallback.
 TEST(MpiGradientReduction, SharedMemoryExchangeOfThreeRanksKeepsTheOrderedTree) {
   Communicator& comm = world();

@@ -227,6 +227,38 @@ TEST(CampaignMpi, GroupsOfOneTwoAndFourTrainIdenticalWeights) {
   }
 }
 
+// A group of 2 steps each rank's half of the parameters (and of the optimiser's moments), so the
+// checkpoint the writing rank takes must hold the other rank's half too (gathered at each epoch's
+// end): stopped by SIGUSR1 (what Slurm sends before the walltime: a checkpoint at the epoch
+// boundary; SIGKILL would leave the launched ranks dying after the launcher, racing the second
+// run) once item 0 has logged 3 epochs, and run again, the group resumes item 0 from it and every
+// item ends identical to the serial run. Moments missing from the checkpoint would change the
+// resumed steps' bits.
+TEST(CampaignMpi, GroupOfTwoStoppedAndResumedGivesIdenticalResults) {
+  auto text = [&](const fs::path& d, const std::string& extra) {
+    std::string t = campaignText(d / "run", 8, extra);
+    t.replace(t.find("\"model.widths\" = [[16, 8], [8]]"), std::string("\"model.widths\" = [[16, 8], [8]]").size(),
+              "\"model.widths\" = [[64, 64], [32, 32]]");
+    t.replace(t.find("batch_size = 64"), 15, "batch_size = 16");
+    return t;
+  };
+  const fs::path ref = workDir("camp_mpi_kill_ref");
+  ASSERT_EQ(run(kCli + " train " + writeCampaign(ref, text(ref, "")).string() + " --quiet").status, 0);
+  const fs::path dir = workDir("camp_mpi_kill");
+  const fs::path toml = writeCampaign(dir, text(dir, "[resources]\nranks_per_item = 2\n"));
+  ASSERT_NE(interruptWhen(mpiexec(2) + kCli + " train " + toml.string() + " --quiet", dir / "run/items/000000/log.txt", 3,
+                          SIGUSR1),
+            -1000);
+  ASSERT_TRUE(fs::exists(dir / "run/items/000000/checkpoint.h5")) << "stopped without item 0's checkpoint";
+  ASSERT_FALSE(fs::exists(dir / "run/items/000000/result.h5")) << "item 0 finished before the stop: nothing resumed";
+  const CliRun again = run(mpiexec(2) + kCli + " train " + toml.string() + " --quiet");
+  ASSERT_EQ(again.status, 0) << again.out;
+  for (const char* item : {"000000", "000001", "000002", "000003"}) {
+    const CliRun cmp = compareResults(ref / "run/items" / item / "result.h5", dir / "run/items" / item / "result.h5");
+    EXPECT_EQ(cmp.status, 0) << "item " << item << ":\n" << cmp.out;
+  }
+}
+
 // ranks_per_item must divide the number of ranks: a clear error, not a hang.
 TEST(CampaignMpi, NonDividingGroupSizeIsRefused) {
   const fs::path dir = workDir("camp_mpi_bad");

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cmath>
+#include <memory>
 #include <vector>
 
 #include "hepsweep/core/Error.hpp"
@@ -220,6 +221,56 @@ TEST(NnOptimizer, SaveLoadContinuesBitIdentically) {
       EXPECT_NE((pc - pd).cwiseAbs().maxCoeff(), 0.0f);
     }
   }
+}
+
+// Steps of ranges (what the ranks of a group take, one range each) against whole steps: after
+// each step every element and every per-parameter state vector has the whole step's bits once
+// all ranges are stepped, and elements outside the range are not touched. parameterState() is the
+// state saveState() stores (the vectors a group gathers for checkpoints).
+TEST(NnOptimizer, StepsOfRangesGiveTheBitsOfWholeSteps) {
+  OptimizerConfig sgd = config(OptimizerKind::Sgd, 0.1f);
+  sgd.momentum = 0.9f;
+  for (const OptimizerConfig& c : {config(OptimizerKind::Adam, 0.01f), config(OptimizerKind::NAdam, 0.01f), sgd,
+                                   config(OptimizerKind::Sgd, 0.1f)}) {
+    SCOPED_TRACE(toString(c.kind));
+    const int n = 37;  // ranges of 16, 16 and 5 (a vector body and a tail in each kernel)
+    auto grad = [&](int t) {
+      VectorXf g(n);
+      for (int i = 0; i < n; ++i) g[i] = std::sin(0.7f * static_cast<float>(i + 1) * static_cast<float>(t + 1));
+      return g;
+    };
+    auto whole = makeOptimizer(c, n);
+    std::vector<std::unique_ptr<Optimizer>> parts;  // one per "rank", each stepping one range
+    for (int r = 0; r < 3; ++r) parts.push_back(makeOptimizer(c, n));
+    const std::array<std::pair<std::size_t, std::size_t>, 3> ranges{{{0, 16}, {16, 16}, {32, 5}}};
+    VectorXf pw = VectorXf::LinSpaced(n, -1.0f, 1.0f), pr = pw;
+    for (int t = 0; t < 6; ++t) {
+      whole->step(pw, grad(t));
+      for (std::size_t r = 0; r < 3; ++r) {
+        const VectorXf before = pr;
+        parts[r]->step(pr, grad(t), ranges[r].first, ranges[r].second);
+        for (int i = 0; i < n; ++i) {
+          const auto u = static_cast<std::size_t>(i);
+          if (u < ranges[r].first || u >= ranges[r].first + ranges[r].second) {
+            EXPECT_EQ(pr[i], before[i]) << i;
+          }
+        }
+      }
+      for (int i = 0; i < n; ++i) EXPECT_EQ(pw[i], pr[i]) << "step " << t << " element " << i;
+    }
+    const auto state = whole->parameterState();
+    EXPECT_EQ(state.size(), whole->saveState().vectors.size() - (c.kind == OptimizerKind::NAdam ? 1 : 0));
+    for (std::size_t k = 0; k < state.size(); ++k) {
+      for (std::size_t r = 0; r < 3; ++r) {
+        const VectorXf& mine = *parts[r]->parameterState()[k];
+        for (std::size_t i = ranges[r].first; i < ranges[r].first + ranges[r].second; ++i)
+          EXPECT_EQ(mine[static_cast<Eigen::Index>(i)], (*state[k])[static_cast<Eigen::Index>(i)]) << "vector " << k << " element " << i;
+      }
+    }
+  }
+  auto adam = makeOptimizer(config(OptimizerKind::Adam, 0.01f), 4);
+  VectorXf p = VectorXf::Zero(4);
+  EXPECT_THROW(adam->step(p, VectorXf::Ones(4), 2, 3), Error);
 }
 
 // NAdam's checkpoint carries mu_product: restoring moments and step alone is not enough.

@@ -90,8 +90,20 @@ void reduceGradients(Communicator& group, std::span<float> buffer,
 // slots in rank order. For two ranks and a 557 KB gradient that is a copy, a barrier and an
 // addition, ~0.1 ms per step, instead of ~0.26 ms for MPI_Sendrecv (rendezvous, kernel-assisted
 // copy) and the addition (measured on 2 cores of an AMD EPYC, Open MPI 4.1).
+//
+// Sharded steps (node-shared memory only): each rank owns a range of the buffer (ownRange(), about
+// length/G floats, cut on 64-byte boundaries), sums only that range (reduceOwnRange), updates its
+// part of the parameters there (an element-wise optimiser step gives the same bits whichever rank
+// computes an element), and shareOwnRanges hands every rank's updated range to all. Per step and
+// rank that replaces the sum and the optimiser step over all parameters by 1/G of them, for one
+// more barrier and a copy of the others' ranges. Elsewhere (messages, Fast, G == 1) the own range
+// is the whole buffer and shareOwnRanges does nothing, so callers need no second code path.
 class GradientExchange {
  public:
+  struct Range {
+    std::size_t first = 0, count = 0;
+  };
+
   // Collective over `group` (the shared buffers are allocated by the first exchange of a group and
   // kept by it, see Communicator::sharedSlots). `length`: floats of every reduce() call.
   GradientExchange(Communicator& group, std::size_t length, GradientSum mode = GradientSum::Deterministic);
@@ -100,14 +112,38 @@ class GradientExchange {
   // Whether the partial sums go through node-shared memory (tests check the path they cover).
   bool sharedMemory() const noexcept { return slots_ != nullptr; }
 
+  // Whether reduceOwnRange leaves part of the sum to the other ranks (sharedMemory()).
+  bool sharded() const noexcept { return slots_ != nullptr; }
+  // The part of the buffer this rank sums and updates: the whole buffer unless sharded().
+  Range ownRange() const noexcept { return own_; }
+  // Where this rank may write its partial sum for the next reduceOwnRange, which then copies
+  // nothing (the backward pass or the micro-batch tree writes there directly); null unless
+  // sharded(). Valid until that call.
+  float* partialSlot() const noexcept;
+  // Collective: the sum over the group's ranks of their partial sums `partial` (length floats, this
+  // rank's; may be partialSlot() or out.data()) into out[ownRange()]; the rest of `out` is left
+  // unspecified. The same bits as reduce() over those elements.
+  void reduceOwnRange(const float* partial, std::span<float> out);
+  // Collective, after reduceOwnRange: every rank's own range of `values` (length floats, which it
+  // may have changed since) copied to the other ranks' `values`. Nothing unless sharded().
+  void shareOwnRanges(std::span<float> values);
+  // Collective: the same for vectors a sharded step leaves current only in each rank's own range
+  // (the optimiser's moments), at any point between steps. Each of length floats.
+  void gatherOwnRanges(std::span<const std::span<float>> vectors);
+
  private:
+  void sumSlots(int copy, Range range, float* out, MicroBatchAccumulator& acc);
+
   Communicator& group_;
   std::size_t length_;
   GradientSum mode_;
   SharedSlots* slots_ = nullptr;  // owned by group_
+  Range own_;
+  std::vector<Range> ranges_;     // every rank's own range
+  int lastCopy_ = 0;              // the slots' copy of the last reduceOwnRange
   std::vector<float> received_;   // the message path's scratch
-  std::vector<std::span<const float>> parts_;
-  MicroBatchAccumulator accumulator_;
+  MicroBatchAccumulator accumulator_;     // reduce()'s tree (G > 2)
+  MicroBatchAccumulator ownAccumulator_{0};  // reduceOwnRange()'s
 };
 
 // The Fast mode on its own: one MPI_Allreduce (sum) of the buffer.

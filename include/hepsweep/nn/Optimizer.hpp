@@ -15,7 +15,18 @@ class Optimizer {
  public:
   virtual ~Optimizer() = default;
   // One update of `params` from `grads` with the current learning rate.
-  virtual void step(Eigen::Ref<Eigen::VectorXf> params, const Eigen::Ref<const Eigen::VectorXf>& grads) = 0;
+  void step(Eigen::Ref<Eigen::VectorXf> params, const Eigen::Ref<const Eigen::VectorXf>& grads) {
+    step(params, grads, 0, static_cast<std::size_t>(params.size()));
+  }
+  // The same step for the elements [first, first + count) alone: params, grads and the per-parameter
+  // state elsewhere are neither read nor written (the step counter advances as for a whole step).
+  // Every rule is element-wise, so the ranks of a group that step one range each get the bits of
+  // a whole step (dist::GradientExchange::reduceOwnRange).
+  virtual void step(Eigen::Ref<Eigen::VectorXf> params, const Eigen::Ref<const Eigen::VectorXf>& grads,
+                    std::size_t first, std::size_t count) = 0;
+  // The per-parameter state vectors (numParams() floats each, e.g. Adam's moments): after steps of
+  // ranges, current only in the range each rank stepped; the caller gathers them.
+  virtual std::vector<Eigen::VectorXf*> parameterState() = 0;
   void setLearningRate(float lr) { lr_ = lr; }
   float learningRate() const { return lr_; }
   std::int64_t steps() const { return t_; }
