@@ -337,7 +337,11 @@ StoredNetwork readNetwork(const h5::Group& g) {
     const auto shape = g.shape(name + "/W");
     if (shape.size() != 2) throwInput(g.where(name + "/W") + " is not a 2-D (outputs x inputs) matrix");
     if (l == layers - 1) {
-      if (shape[0] != 1) throwInput(g.where(name + "/W") + ": the output layer must have one unit");
+      // One unit: the signal/background logit; K >= 3: a multi-class network's logits.
+      if (shape[0] == 2 || shape[0] < 1)
+        throwInput(g.where(name + "/W") + ": the output layer has " + std::to_string(shape[0]) +
+                   " units; a hepsweep network has one (signal/background) or one per class (3 or more)");
+      s.outputs = static_cast<int>(shape[0]);
       break;
     }
     cfg.widths.push_back(static_cast<int>(shape[0]));
@@ -352,7 +356,7 @@ StoredNetwork readNetwork(const h5::Group& g) {
   cfg.batchNormEpsilon = static_cast<float>(g.attrDouble("batch_norm_epsilon"));
   cfg.batchNormMomentum = static_cast<float>(g.attrDouble("batch_norm_momentum"));
   // The layout comes from rebuilding the described network; each layer's values go where it says.
-  nn::Network net(s.inputs, cfg, 0);
+  nn::Network net(s.inputs, cfg, 0, s.outputs);
   s.params = Eigen::VectorXf::Zero(net.params().size());
   s.state = net.state();
   const auto fill = [&](const std::string& name, std::size_t count, Eigen::VectorXf& into, std::size_t offset) {
@@ -387,7 +391,7 @@ StoredNetwork readNetwork(const h5::Group& g) {
 }
 
 nn::Network buildNetwork(const StoredNetwork& s) {
-  nn::Network net(s.inputs, s.config, 0);
+  nn::Network net(s.inputs, s.config, 0, s.outputs);
   if (net.params().size() != s.params.size() || net.state().size() != s.state.size())
     throw Error(ErrorCategory::Internal, "stored parameters do not fit their network configuration");
   net.params() = s.params;

@@ -33,6 +33,7 @@ struct FoldModel {
   // activation and its constants, batch normalisation and its epsilon, dropout per layer).
   nn::ModelConfig network;
   int inputs = 0;            // network inputs = preprocess.outputs()
+  int outputs = 1;           // network outputs: 1 (a logit), or one per class (multi-class)
   Eigen::VectorXf params;    // nn::Network::params() layout
   Eigen::VectorXf state;     // batch-norm running statistics (nn::Network::state() layout)
   std::vector<float> testScores;  // scores/test of the result file (split order), for checks
@@ -72,6 +73,7 @@ struct WorkingPoint {
 
 struct Model {
   std::vector<std::string> featureNames;  // input features, in the order the model expects
+  std::vector<std::string> classNames;  // multi-class: class names in output order (empty: binary)
   std::vector<FoldModel> folds;           // fold order (fold 0, 1, ...)
   FoldRule foldRule;
   std::string campaignToml;               // the resolved campaign (result files' `config`)
@@ -82,6 +84,9 @@ struct Model {
   // The held-out test set (same rows for every fold): labels, weights and the ensemble score
   // (mean of the fold scores), in testRows order.
   std::vector<float> testLabels, testWeights, testScores;
+  // Multi-class (testScores empty): the ensemble's class probabilities of the test events (mean
+  // of the fold models' softmax outputs), events x classes row-major.
+  std::vector<float> testScoresMulti;
   double ensembleTestAuc = 0;
   std::vector<WorkingPoint> workingPoints;  // at the campaign's metrics.signal_efficiencies
 

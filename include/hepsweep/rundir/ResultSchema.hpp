@@ -113,6 +113,7 @@ void writeNetwork(const io::h5::Group& g, const nn::Network& net);
 struct StoredNetwork {
   nn::ModelConfig config;  // enough to rebuild the parameter layout exactly
   int inputs = 0;
+  int outputs = 1;  // 1: a logit (signal/background); K: one logit per class (multi-class)
   Eigen::VectorXf params, state;  // nn::Network::params() / state() layouts
 };
 // Error(Input) naming the group when the layers do not form a hepsweep network.
