@@ -61,6 +61,15 @@ def check_results(run_dir, names):
     if not files:
         fail(f"no result files in {run_dir}/items")
     for path in files:
+        check_result_file(path, names)
+    print(f"{len(files)} result files: per-class AUCs and confusion matrices equal scikit-learn's")
+
+
+def check_result_file(path, names):
+    import h5py
+    import numpy as np
+    from sklearn.metrics import confusion_matrix
+    if True:
         with h5py.File(path, "r") as f:
             if int(f.attrs["n_classes"]) != len(names) or list(f["class_names"].asstr()[:]) != names:
                 fail(f"{path}: classes {f.attrs.get('n_classes')} {f['class_names'][:]} != {names}")
@@ -88,7 +97,6 @@ def check_results(run_dir, names):
                     fail(f"{path}: roc/class_{k} is not {names[k]}'s curve of bounded size")
             if m["objective"].attrs["name"] not in ("val_loss", "val_auc"):
                 fail(f"{path}: objective {m['objective'].attrs['name']}")
-    print(f"{len(files)} result files: per-class AUCs and confusion matrices equal scikit-learn's")
 
 
 def check_summary(run_dir, names, report_dir, cwd):
@@ -123,9 +131,9 @@ def check_summary(run_dir, names, report_dir, cwd):
         close(best["confusion_weighted"][:], confusion_matrix(y, ens.argmax(axis=1), labels=range(len(names)),
                                                              sample_weight=w), 1e-6, "summary.h5 best/confusion_weighted")
         aucs = best["auc_per_class"][:]
-    model = os.path.join(run_dir, "best-model.h5")
-    if not os.path.isfile(model):
-        fail("no best-model.h5")
+    # A campaign's best-model.h5, or the model.h5 a single training wrote (aggregate keeps it).
+    if not any(os.path.isfile(os.path.join(run_dir, m)) for m in ("best-model.h5", "model.h5")):
+        fail(f"no best-model.h5 (or model.h5) in {run_dir}")
     for f in ["index.html", "multiclass-roc.png", "multiclass-roc-linear.png", "multiclass-confusion.png"] + \
              [f"multiclass-discriminant-{k}.png" for k in range(len(names))]:
         if not os.path.isfile(os.path.join(report_dir, f)):
@@ -163,6 +171,18 @@ def toy(binary, work):
     aucs = check_summary(os.path.join(work, "run"), names, os.path.join(work, "run", "report"), work)
     if min(aucs) < 0.8:
         fail(f"the toy's classes are well separated, the ensemble's AUCs {aucs} should exceed 0.8")
+    # A single training (no folds, no search): its result file and model.h5, then aggregated alone.
+    with open(os.path.join(work, "single.toml"), "w") as f:
+        f.write('seed = 5\n[data]\nfile = "toy.h5"\n[model]\nwidths = [16]\n[train]\nepochs = 10\nbatch_size = 64\n'
+                'learning_rate = 1e-2\n[output]\ndir = "single"\n')
+    out = run([binary, "train", "single.toml", "--quiet"], work)
+    if "a against the rest: test AUC" not in out:
+        fail("hepsweep train does not print the per-class test AUCs")
+    check_result_file(os.path.join(work, "single", "result.h5"), names)
+    if not os.path.isfile(os.path.join(work, "single", "model.h5")):
+        fail("hepsweep train wrote no model.h5")
+    run([binary, "aggregate", "single", "--no-inspect"], work)
+    check_summary(os.path.join(work, "single"), names, os.path.join(work, "single", "report"), work)
     return 0
 
 
