@@ -59,8 +59,8 @@ void readMultiClass(const h5::File& f, const std::string& path, std::size_t k, F
   else if (names != out.classNames)
     throwInput(path + " and the first fold's result file have different classes: they are not folds of one point");
   if (!f.exists("scores/test"))
-    throwInput(path + " is a multi-class result without scores/test (output.scores = \"none\"): its class "
-               "probabilities are not recomputed; train with output.scores = \"test\" or \"all\"");
+    throwInput(path + " is a multi-class result without scores/test: its class probabilities are not recomputed "
+               "from the model; train it again (multi-class result files keep them whatever output.scores says)");
   std::size_t rows = 0, cols = 0;
   std::vector<float> p = f.read2d<float>("scores/test", rows, cols);
   std::vector<std::int64_t> testRows = f.read<std::int64_t>("scores/test_rows");
