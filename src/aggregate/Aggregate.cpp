@@ -418,6 +418,14 @@ Summary collect(const std::vector<std::string>& runDirs, const CollectOptions& o
   s.nTrain = nSplit[0];
   s.nVal = nSplit[1];
   s.nTest = nSplit[2];
+  if (!s.multiClass.empty() && !s.bestItems.empty()) {
+    // No signal/background split counts: the best point's first fold says how many events it had.
+    for (const auto& [name, v] : s.items[static_cast<std::size_t>(s.bestItems.front())].metrics) {
+      if (name == "n_train") s.nTrain = static_cast<std::int64_t>(v);
+      if (name == "n_val") s.nVal = static_cast<std::int64_t>(v);
+      if (name == "n_test") s.nTest = static_cast<std::int64_t>(v);
+    }
+  }
   // The data file's own provenance, when it is still where the campaign read it.
   try {
     const io::DatasetInfo info = io::readDatasetInfo(s.dataFile);

@@ -121,6 +121,10 @@ void detail::evaluateBest(Summary& s, const CollectOptions& o) {
     if (file.exists("model/feature_names")) s.features = file.readStrings("model/feature_names");
   }
   s.overtrainingNote = scores.trainNote;
+  if (!scores.classNames.empty()) {
+    evaluateBestMulti(s, o, scores, foldItems);
+    return;
+  }
   s.parametrised = readParameterSummary(files);
   const model::FoldScores::Split none;
   s.splitCounts.push_back(countSplit("train", scores.train.empty() ? none.labels : scores.train.front().labels,
@@ -226,6 +230,10 @@ AmsCurve toAmsCurve(const metrics::AmsScan& full, std::string label) {
 // per-class factor luminosity x scale x N_c / n_c without re-deriving the campaign's split.
 void detail::evaluateAms(Summary& s) {
   if (s.bestItems.empty() || s.testLabels.empty()) return;
+  if (!s.multiClass.empty()) {
+    s.amsNote = "Multi-class campaign: the AMS is a signal-against-background quantity; none is computed.";
+    return;
+  }
   const ItemSummary& first = s.items[static_cast<std::size_t>(s.bestItems.front())];
   double expectedSignal = NAN, expectedBackground = NAN;
   for (const auto& [k, v] : first.metrics) {

@@ -145,6 +145,52 @@ void writeAms(const Group& best, const Summary& s) {
   }
 }
 
+// A multi-class best point (docs/hdf5-layout.md): per-class one-vs-rest AUCs, curves and
+// background efficiencies, the confusion matrices and the test probabilities (events x classes).
+void writeMultiClassBest(const Group& g, const Summary& s) {
+  const MultiClassSummary& m = s.multiClass;
+  const std::size_t k = m.classNames.size(), folds = m.foldAuc.size();
+  strings(g, "class_names", m.classNames);
+  g.write<double>("auc_per_class", std::span<const double>(m.ensembleAuc), false);
+  g.write<double>("auc_per_class_weighted", std::span<const double>(m.ensembleAucWeighted), false);
+  std::vector<double> foldAuc;
+  for (const auto& a : m.foldAuc) foldAuc.insert(foldAuc.end(), a.begin(), a.end());
+  g.write2d<double>("fold_auc_per_class", foldAuc.data(), folds, k, false);
+  g.write<double>("fold_mean_auc_per_class", std::span<const double>(m.foldMeanAuc), false);
+  g.write<double>("fold_std_auc_per_class", std::span<const double>(m.foldStdAuc), false);
+  g.write2d<double>("confusion", m.confusion.data(), k, k, false);
+  g.write2d<double>("confusion_weighted", m.confusionWeighted.data(), k, k, false);
+  g.write<double>("signal_efficiency", std::span<const double>(m.signalEfficiencies), false);
+  std::vector<double> eff;
+  for (const auto& e : m.backgroundEfficiency) eff.insert(eff.end(), e.begin(), e.end());
+  g.write2d<double>("background_efficiency", eff.data(), k, m.signalEfficiencies.size(), false);
+  std::vector<std::string> splits;
+  std::vector<std::int64_t> counts;
+  for (const auto& [split, n] : m.classCounts) {
+    splits.push_back(split);
+    counts.insert(counts.end(), n.begin(), n.end());
+  }
+  strings(g, "class_count_splits", splits);
+  g.write2d<std::int64_t>("class_counts", counts.data(), splits.size(), k, false);
+  const auto roc = g.createGroup("roc");
+  for (std::size_t c = 0; c < m.roc.size(); ++c) {
+    const auto r = roc.createGroup("class_" + std::to_string(c));
+    r.setAttr("label", m.roc[c].label);
+    r.setAttr("auc", m.roc[c].auc);
+    column(r, "signal_efficiency", m.roc[c].signalEfficiency);
+    column(r, "background_efficiency", m.roc[c].backgroundEfficiency);
+    column(r, "threshold", m.roc[c].threshold);
+  }
+  const auto test = g.createGroup("test");
+  column(test, "rows", s.testRows);
+  column(test, "labels", s.testLabels);
+  column(test, "weights", s.testWeights);
+  test.write2d<float>("ensemble_score", m.ensembleTestScores.data(), s.testRows.size(), k);
+  for (std::size_t f = 0; f < m.foldTestScores.size(); ++f)
+    test.write2d<float>("fold_" + std::to_string(s.items[static_cast<std::size_t>(s.bestItems[f])].fold) + "_score",
+                        m.foldTestScores[f].data(), s.testRows.size(), k);
+}
+
 void writeBest(const Group& g, const Summary& s) {
   // Whether the best point's per-event scores were recomputed from its fold models (output.scores
   // = "none"), and why the overtraining check is missing when it is.
@@ -169,6 +215,10 @@ void writeBest(const Group& g, const Summary& s) {
                    h5::column<std::int64_t>("folds", [&](auto i) { return itemOf(i).fold; }),
                    h5::column<std::string>("result_files", [&](auto i) { return itemOf(i).resultFile; }));
 
+  if (!s.multiClass.empty()) {
+    writeMultiClassBest(g, s);
+    return;
+  }
   const auto wp = g.createGroup("working_points");
   h5::writeColumns(wp, s.workingPoints, kDeflate, h5::column<double>("signal_efficiency", &WorkingPoint::signalEfficiency),
                    h5::column<double>("ensemble_background_efficiency", &WorkingPoint::ensembleBackgroundEfficiency),
@@ -265,6 +315,10 @@ void writeSummaryFile(const std::string& path, const Summary& s, const std::stri
     f.setAttr("n_test", s.nTest);
     f.setAttr("wall_seconds", s.wallSeconds);
     f.setAttr("best_point", s.bestPoint);
+    if (!s.multiClass.empty()) {
+      f.setAttr("n_classes", static_cast<std::int64_t>(s.multiClass.classNames.size()));
+      strings(f, "class_names", s.multiClass.classNames);
+    }
     strings(f, "run_dirs", s.runDirs);
     strings(f, "incomplete", s.incomplete);
     strings(f, "raced_out", s.racedOut);

@@ -102,8 +102,45 @@ void checkSameCampaign(const RunDirectory& dir, const CampaignConfig& c, const s
 
 // Every fold must validate on events of both classes: refused up front, before any item directory
 // is made, when cv.folds exceeds what the smaller class has outside the test hold-out.
+}  // namespace
+}  // namespace detail
+
+// Multi-class data (docs/campaign.md "Multi-class campaigns"): the objective is the validation
+// loss (categorical cross-entropy) or the mean one-vs-rest validation AUC; what is defined for a
+// signal against a background only is refused by its key, before any item trains.
+void checkMultiClass(const CampaignConfig& c, const std::vector<std::string>& names) {
+  if (names.empty()) return;
+  const std::string what = "'" + c.run.data.file + "' is a multi-class file (" + std::to_string(names.size()) +
+                           " classes: " + str::join(names, ", ") + ")";
+  const metrics::Objective::Kind kind = c.search.objective.kind();
+  if (kind != metrics::Objective::Kind::ValLoss && kind != metrics::Objective::Kind::ValAuc)
+    throwConfig("search.objective = " + str::quoted(c.search.objective.name()) + " is defined for signal against "
+                "background only, but " + what + "; use \"val_loss\" (categorical cross-entropy, the default) or "
+                "\"val_auc\" (mean one-vs-rest AUC)");
+  if (c.baseline.enabled)
+    throwConfig("[baseline] trains signal-against-background trees, but " + what + "; remove the [baseline] table");
+  if (!c.run.data.parameter.empty())
+    throwConfig("data.parameter (parametrised networks) needs signal/background data, but " + what);
+}
+
+namespace detail {
+namespace {
+
 void checkFolds(const CampaignConfig& c, const data::EventTable& events) {
   if (c.cv.folds <= 1) return;
+  if (!events.header->classNames.empty()) {
+    std::vector<std::int64_t> perClass(events.header->classNames.size(), 0);
+    for (const float l : events.labels) ++perClass.at(static_cast<std::size_t>(l));
+    const auto smallest = std::min_element(perClass.begin(), perClass.end()) - perClass.begin();
+    const auto outside = static_cast<std::int64_t>(static_cast<double>(perClass[static_cast<std::size_t>(smallest)]) *
+                                                   (1.0 - c.run.data.split.test));
+    if (c.cv.folds > outside)
+      throwConfig("cv.folds = " + std::to_string(c.cv.folds) + " but class " +
+                  str::quoted(events.header->classNames[static_cast<std::size_t>(smallest)]) + " has only " +
+                  std::to_string(outside) + " events outside the test split: every fold needs events of every class; "
+                  "use fewer folds");
+    return;
+  }
   std::int64_t counts[2] = {0, 0};
   for (const float l : events.labels) ++counts[l > 0.5f ? 1 : 0];
   const double outside = 1.0 - c.run.data.split.test;
@@ -351,6 +388,7 @@ RunSummary runItems(const CampaignConfig& c, const std::string& campaignToml, di
   // The data are read once per job (an asynchronous search finds its items as it goes).
   const CampaignData* data = work.pending.empty() && !makeSource ? nullptr : &job.get();
   if (data) {
+    checkMultiClass(c, data->events().header->classNames);
     checkFolds(c, data->events());
     const std::size_t columns = data->events().header->featureNames.size();
     train::checkNetworkFits(c.run, static_cast<std::int64_t>(c.run.data.features.empty() ? columns

@@ -49,11 +49,6 @@ CampaignData::CampaignData(const std::string& path, DataPlacement placement, dis
   header_.features.resize(0, static_cast<Eigen::Index>(info.featureNames.size()));
   header_.missingValue = info.missingValue;
   header_.classNames = info.classNames;
-  // The network and its evaluation handle multi-class data (train::Trainer); result files, the
-  // aggregation and apply do not yet: refused before any item trains.
-  if (!info.classNames.empty())
-    throwConfig("'" + path + "' is a multi-class file (" + std::to_string(info.classNames.size()) + " classes: " +
-                str::join(info.classNames, ", ") + "); campaigns on multi-class data are not supported yet");
   if (info.missingValue && info.missingFeatures.size() != info.featureNames.size())
     header_.missingFeatures = info.missingFeatures;
   const Layout layout{static_cast<std::size_t>(info.rows), info.featureNames.size()};

@@ -182,6 +182,12 @@ int aggregateCommand(const Args& args, dist::Environment&) {
   if (withReport && reportDir.empty()) reportDir = (first / "report").string();
 
   aggregate::Summary s = aggregate::collect(runDirs, co);
+  // The importance is the drop of a signal/background validation AUC under fold models scored
+  // with one sigmoid output each: not defined here for K softmax outputs.
+  if (importance.enabled && !s.multiClass.empty())
+    throwConfig("--importance is defined for signal/background campaigns; " + str::quoted(s.dataFile) + " has " +
+                std::to_string(s.multiClass.classNames.size()) + " classes (" + str::join(s.multiClass.classNames, ", ") +
+                ")");
   if (importance.enabled) aggregate::computeImportance(s, importance);
   // A single training's model file is the model.h5 `train` wrote next to its result: aggregate
   // rewrites that one file (same writer, same content) rather than add a second copy beside it.
@@ -228,6 +234,11 @@ int aggregateCommand(const Args& args, dist::Environment&) {
     scores.testLabels = s.testLabels;
     scores.testWeights = s.testWeights;
     scores.test = s.foldTestScores;
+    if (!s.multiClass.empty()) {
+      scores.classNames = s.multiClass.classNames;
+      scores.testMulti = s.multiClass.foldTestScores;
+      scores.test.assign(scores.testMulti.size(), {});
+    }
     model::writeModel(modelPath, model::fromResultFiles(foldFiles, &scores));
     writtenModel = modelPath;
   } else {
@@ -269,6 +280,19 @@ int aggregateCommand(const Args& args, dist::Environment&) {
                      {"fold_mean_background_efficiency", w.foldMeanBackgroundEfficiency},
                      {"fold_std_background_efficiency", w.foldStdBackgroundEfficiency}});
     j["working_points"] = wps;
+    if (!s.multiClass.empty()) {
+      const aggregate::MultiClassSummary& m = s.multiClass;
+      j["classes"] = m.classNames;
+      j["ensemble_test_auc_per_class"] = m.ensembleAuc;
+      j["fold_mean_test_auc_per_class"] = m.foldMeanAuc;
+      j["fold_std_test_auc_per_class"] = m.foldStdAuc;
+      const std::size_t k = m.classNames.size();
+      nlohmann::ordered_json cm = nlohmann::ordered_json::array();
+      for (std::size_t t = 0; t < k; ++t)
+        cm.push_back(std::vector<double>(m.confusion.begin() + static_cast<std::ptrdiff_t>(t * k),
+                                         m.confusion.begin() + static_cast<std::ptrdiff_t>((t + 1) * k)));
+      j["confusion"] = cm;
+    }
     // The AMS at its maximising cut on the test set, for the ensemble and each fold model.
     nlohmann::ordered_json ams = nlohmann::ordered_json::array();
     for (const auto& c : s.ams)

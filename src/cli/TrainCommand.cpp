@@ -100,6 +100,57 @@ void catchStopSignals() {
 // single training whose campaign has physics settings: event weights in the data, a [metrics]
 // luminosity or scale, or the AMS as the objective. Without them the AMS of raw event counts means
 // little and is not printed.
+// A multi-class training's summary: the mean and per-class one-vs-rest test AUCs and the argmax
+// accuracy (the signal-efficiency working points and the AMS are signal/background quantities).
+void printMultiClass(const train::RunConfig& cfg, const train::PreparedData& data, const train::TrainResult& result,
+                     const fs::path& resultPath, const fs::path& modelPath, const fs::path& outDir, bool json,
+                     double wall) {
+  const std::size_t k = data.classNames.size();
+  double diagonal = 0, total = 0;
+  for (std::size_t t = 0; t < k; ++t)
+    for (std::size_t q = 0; q < k; ++q) {
+      total += result.test.confusionMatrix[t * k + q];
+      if (t == q) diagonal += result.test.confusionMatrix[t * k + q];
+    }
+  const double accuracy = total > 0 ? diagonal / total : std::nan("");
+  if (json) {
+    nlohmann::ordered_json j;
+    j["classes"] = data.classNames;
+    j["test_auc"] = result.test.auc;
+    j["test_auc_per_class"] = result.test.aucPerClass;
+    j["test_auc_weighted"] = result.test.aucWeighted;
+    j["val_auc"] = result.val.auc;
+    j["val_loss"] = result.val.loss;
+    j["test_loss"] = result.test.loss;
+    j["accuracy"] = accuracy;
+    j["best_epoch"] = result.bestEpoch;
+    j["epochs_run"] = result.epochsRun;
+    j["stopped_early"] = result.stoppedEarly;
+    j["train_seconds"] = result.trainSeconds;
+    j["samples_per_second"] = result.samplesPerSecond;
+    j["wall_seconds"] = wall;
+    j["n_train"] = data.train.size();
+    j["n_val"] = data.val.size();
+    j["n_test"] = data.test.size();
+    j["seed"] = cfg.seed;
+    j["result"] = fs::absolute(resultPath).string();
+    j["model"] = fs::absolute(modelPath).string();
+    std::cout << j.dump() << std::endl;
+    return;
+  }
+  std::printf("\ntest AUC %.4f, mean of %zu one-vs-rest AUCs (val AUC %.4f), best epoch %d of %d run%s\n",
+              result.test.auc, k, result.val.auc, result.bestEpoch, result.epochsRun,
+              result.stoppedEarly ? " (early stopping)" : "");
+  for (std::size_t c = 0; c < k; ++c)
+    std::printf("  %s against the rest: test AUC %.4f\n", data.classNames[c].c_str(), result.test.aucPerClass[c]);
+  std::printf("accuracy of the most probable class: %.4f\n", accuracy);
+  std::printf("%lld train / %lld val / %lld test events; training loop %.2f s (%.0f samples/s)\n",
+              static_cast<long long>(data.train.size()), static_cast<long long>(data.val.size()),
+              static_cast<long long>(data.test.size()), result.trainSeconds, result.samplesPerSecond);
+  std::printf("result: %s\nmodel:  %s (`hepsweep aggregate %s` draws the report)\n", resultPath.string().c_str(),
+              modelPath.string().c_str(), outDir.string().c_str());
+}
+
 struct Significance {
   bool shown = false;
   train::TestSignificance values{};
@@ -239,9 +290,7 @@ int trainCommand(const Args& args, dist::Environment& env) {
 
   const auto t0 = std::chrono::steady_clock::now();
   const train::PreparedData data = train::prepareData(cfg, log);
-  if (!data.classNames.empty())
-    throwConfig("'" + cfg.data.file + "' is a multi-class file (" + std::to_string(data.classNames.size()) +
-                " classes); `hepsweep train` writes signal/background results and does not support it yet");
+  campaign::checkMultiClass(campaignCfg, data.classNames);
   if (const std::string w = train::weightImbalanceWarning(cfg, data); !w.empty()) log.warning(w);
   if (const std::string w = train::labelCopyWarning(data); !w.empty()) log.warning(w);
   train::Trainer trainer(cfg, data, log);
@@ -273,7 +322,17 @@ int trainCommand(const Args& args, dist::Environment& env) {
     scores.testLabels.assign(data.test.labels.data(), data.test.labels.data() + data.test.labels.size());
     scores.testWeights.assign(data.test.weights.data(), data.test.weights.data() + data.test.weights.size());
     scores.test.emplace_back(result.test.scores.data(), result.test.scores.data() + result.test.scores.size());
+    if (!data.classNames.empty()) {
+      scores.classNames = data.classNames;
+      const Eigen::MatrixXf& p = result.test.probabilities;  // classes x events: events x classes row-major
+      scores.testMulti.emplace_back(p.data(), p.data() + p.size());
+    }
     model::writeModel(modelPath.string(), model::fromResultFiles({resultPath.string()}, &scores));
+  }
+  if (!data.classNames.empty()) {
+    printMultiClass(cfg, data, result, resultPath, modelPath, outDir, json,
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    return 0;
   }
   const Significance significance = significanceOf(campaignCfg, data, resultPath);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -49,6 +49,38 @@ FoldScores::Split labelsOf(const data::Dataset& columns, const std::vector<data:
 
 std::vector<float> readFloats(const h5::File& f, const std::string& name) { return f.read<float>(name); }
 
+// Fold k's stored multi-class test probabilities into `out` (checked against fold 0's events).
+void readMultiClass(const h5::File& f, const std::string& path, std::size_t k, FoldScores& out) {
+  const std::vector<std::string> names = f.readStrings("class_names");
+  if (static_cast<std::int64_t>(names.size()) != f.attrInt("n_classes"))
+    throwInput(path + ": class_names holds " + std::to_string(names.size()) + " names but n_classes is " +
+               std::to_string(f.attrInt("n_classes")));
+  if (k == 0) out.classNames = names;
+  else if (names != out.classNames)
+    throwInput(path + " and the first fold's result file have different classes: they are not folds of one point");
+  if (!f.exists("scores/test"))
+    throwInput(path + " is a multi-class result without scores/test: its class probabilities are not recomputed "
+               "from the model; train it again (multi-class result files keep them whatever output.scores says)");
+  std::size_t rows = 0, cols = 0;
+  std::vector<float> p = f.read2d<float>("scores/test", rows, cols);
+  std::vector<std::int64_t> testRows = f.read<std::int64_t>("scores/test_rows");
+  std::vector<float> labels = readFloats(f, "scores/test_labels"), weights = readFloats(f, "scores/test_weights");
+  if (cols != names.size() || rows != testRows.size() || labels.size() != rows || weights.size() != rows)
+    throwInput(path + ": scores/test is " + std::to_string(rows) + " x " + std::to_string(cols) + ", expected events x " +
+               std::to_string(names.size()) + " with as many labels, weights and rows");
+  if (k == 0) {
+    out.testRows = std::move(testRows);
+    out.testLabels = std::move(labels);
+    out.testWeights = std::move(weights);
+    if (f.exists("scores/val_labels")) out.firstVal = {{}, readFloats(f, "scores/val_labels"), readFloats(f, "scores/val_weights")};
+  } else if (testRows != out.testRows || labels != out.testLabels || weights != out.testWeights) {
+    throwInput("the fold models were tested on different events: the test sets of the first fold and " + path +
+               " differ; their scores cannot be averaged");
+  }
+  out.test.emplace_back();
+  out.testMulti.push_back(std::move(p));
+}
+
 }  // namespace
 
 FoldScores foldScores(const std::vector<std::string>& resultFiles, bool withTrain) {
@@ -60,6 +92,13 @@ FoldScores foldScores(const std::vector<std::string>& resultFiles, bool withTrai
     const h5::File f = h5::File::open(path);
     const rundir::ResultHeader header = rundir::readResultHeader(f);
     const bool v1 = header.formatVersion == 1;
+    if (f.hasAttr("n_classes")) {
+      readMultiClass(f, path, k, out);
+      continue;
+    }
+    if (!out.classNames.empty())
+      throwInput(path + " is a signal/background result but " + resultFiles[0] + " a multi-class one: they are not "
+                 "folds of one point");
     const bool storedTest = f.exists("scores/test") && (v1 || f.exists("scores/test_rows"));
     const bool storedTrain = f.exists("scores/train");
     std::vector<std::int64_t> testRows;
@@ -127,6 +166,10 @@ FoldScores foldScores(const std::vector<std::string>& resultFiles, bool withTrai
     }
     out.test.push_back(std::move(test));
     if (withTrain) out.train.push_back(std::move(train));
+  }
+  if (!out.classNames.empty()) {
+    out.train.clear();
+    out.trainNote = "Multi-class: no train-against-test overtraining check.";
   }
   if (!out.trainNote.empty()) out.train.clear();
   return out;

@@ -15,6 +15,7 @@
 #include "hepsweep/io/DatasetFile.hpp"
 #include "hepsweep/io/Hdf5.hpp"
 #include "hepsweep/metrics/Metrics.hpp"
+#include "hepsweep/metrics/MultiClass.hpp"
 #include "hepsweep/rundir/ResultSchema.hpp"
 #include "hepsweep/nn/Sigmoid.hpp"
 
@@ -55,6 +56,7 @@ struct ResultContents {
   std::vector<std::string> featureNames;
   data::SplitFractions split;
   std::vector<double> signalEfficiencies;
+  std::vector<std::string> classNames;  // multi-class result files (n_classes, /class_names)
 };
 
 ResultContents readResult(const std::string& path) {
@@ -65,6 +67,17 @@ ResultContents readResult(const std::string& path) {
   r.folds = r.header.item ? r.header.item->folds : 1;
   r.featureNames = f.readStrings("model/feature_names");
   r.signalEfficiencies = f.read<double>("metrics/signal_efficiency");
+  if (f.hasAttr("n_classes")) {
+    r.classNames = f.readStrings("class_names");
+    if (static_cast<std::int64_t>(r.classNames.size()) != f.attrInt("n_classes") ||
+        static_cast<int>(r.classNames.size()) != r.fold.outputs)
+      throwInput("'" + path + "': n_classes is " + std::to_string(f.attrInt("n_classes")) + ", class_names holds " +
+                 std::to_string(r.classNames.size()) + " names and the network has " + std::to_string(r.fold.outputs) +
+                 " outputs; they must agree");
+  } else if (r.fold.outputs != 1) {
+    throwInput("'" + path + "': the network has " + std::to_string(r.fold.outputs) +
+               " outputs but the file records no classes (n_classes, class_names)");
+  }
   if (r.header.formatVersion >= 2) {
     r.split = rundir::readSplitRecord(f.openGroup("split")).rule.fractions;
   } else {
@@ -118,6 +131,28 @@ void computeTestSummary(Model& m, const std::vector<double>& signalEfficiencies)
   const metrics::Roc roc = metrics::rocCurve(scores, labels);
   for (double e : signalEfficiencies)
     m.workingPoints.push_back({e, metrics::thresholdAtSigEff(roc, e), metrics::bkgEffAtSigEff(roc, e)});
+}
+
+// Multi-class: the ensemble's test probabilities (the fold models' softmax outputs averaged per
+// event and class, summed in fold order in double as ensembleMean does) and its mean one-vs-rest
+// AUC; the signal-efficiency working points do not apply.
+void multiClassTestSummary(Model& m, const FoldScores& scores) {
+  const std::size_t k = m.classNames.size(), n = m.testLabels.size();
+  if (scores.testMulti.size() != m.folds.size())
+    throw Error(ErrorCategory::Internal, "fromResultFiles: multi-class test scores of " +
+                                             std::to_string(scores.testMulti.size()) + " folds for " +
+                                             std::to_string(m.folds.size()) + " result files");
+  std::vector<double> sum(n * k, 0.0);
+  for (const auto& fold : scores.testMulti) {
+    if (fold.size() != n * k) throw Error(ErrorCategory::Internal, "fromResultFiles: a fold's test scores are not events x classes");
+    for (std::size_t i = 0; i < n * k; ++i) sum[i] += fold[i];
+  }
+  m.testScores.resize(n * k);
+  for (std::size_t i = 0; i < n * k; ++i)
+    m.testScores[i] = static_cast<float>(sum[i] / static_cast<double>(scores.testMulti.size()));
+  for (std::size_t f = 0; f < m.folds.size(); ++f) m.folds[f].testScores = scores.testMulti[f];
+  m.workingPoints.clear();
+  m.ensembleTestAuc = n == 0 ? 0.0 : metrics::meanOneVsRestAuc(m.testScores, k, m.testLabels);
 }
 
 }  // namespace
@@ -187,6 +222,7 @@ Model fromResultFiles(const std::vector<std::string>& paths, const FoldScores* g
                  std::to_string(i) + "; pass the result files in fold order (0, 1, ...)");
     if (i == 0) {
       m.featureNames = r.featureNames;
+      m.classNames = r.classNames;
       m.campaignToml = r.header.config;
       m.trainVersion = r.header.version;
       m.dataFile = r.header.dataFile;
@@ -201,6 +237,7 @@ Model fromResultFiles(const std::vector<std::string>& paths, const FoldScores* g
         throwInput("'" + p + "' and '" + first + "' differ in " + what + ": they are not folds of one point");
       };
       if (r.featureNames != m.featureNames) differs("their features");
+      if (r.classNames != m.classNames) differs("their classes (class_names)");
       if (r.header.seed != m.foldRule.seed) differs("their seed");
       if (r.header.dataSha256 != m.dataSha256) differs("their data file (sha256)");
       if (r.fold.itemOverrides != m.folds[0].itemOverrides) differs("their search point (item_overrides)");
@@ -218,7 +255,8 @@ Model fromResultFiles(const std::vector<std::string>& paths, const FoldScores* g
   m.testWeights = scores.testWeights;
   for (std::size_t k = 0; k < m.folds.size(); ++k) m.folds[k].testScores = scores.test[k];
   recordKeys(m);
-  computeTestSummary(m, efficiencies);
+  if (m.classNames.empty()) computeTestSummary(m, efficiencies);
+  else multiClassTestSummary(m, scores);
   m.version = versionString();
   return m;
 }

@@ -36,6 +36,19 @@ std::string textSummary(const Summary& s) {
     }
     o << "\n";
   }
+  if (!s.multiClass.empty()) {
+    const aggregate::MultiClassSummary& m = s.multiClass;
+    o << "  test AUC (mean of one-vs-rest): ensemble " << fmt(s.ensembleTestAuc, 5) << ", fold models "
+      << pm(s.foldMeanTestAuc, s.foldStdTestAuc, 5) << "\n";
+    const std::size_t k = m.classNames.size();
+    for (std::size_t c = 0; c < k; ++c) {
+      double row = 0;
+      for (std::size_t p = 0; p < k; ++p) row += m.confusion[c * k + p];
+      o << "    " << m.classNames[c] << " vs rest: AUC " << fmt(m.ensembleAuc[c], 5) << " (folds "
+        << pm(m.foldMeanAuc[c], m.foldStdAuc[c], 5) << "), efficiency at the argmax "
+        << fmt(row > 0 ? m.confusion[c * k + c] / row : NAN, 4) << "\n";
+    }
+  }
   if (!s.roc.empty())
     o << "  test AUC: ensemble " << fmt(s.ensembleTestAuc, 5) << ", fold models " << pm(s.foldMeanTestAuc, s.foldStdTestAuc, 5) << "\n";
   if (!s.ams.empty()) {
@@ -94,6 +107,7 @@ ReportResult writeReport(const Summary& s, const std::string& dir, const ReportO
   b.rungs();
   b.importance();
   b.parametrised();
+  b.multiClass();
   b.draw();
   b.inputs();
   const std::string finalDir = staged.finalPath();

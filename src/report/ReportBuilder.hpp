@@ -125,6 +125,8 @@ class Builder {
   void importance();  // ImportancePlot.cpp
   std::string importanceSection() const;
   void parametrised();  // ParameterPlot.cpp
+  void multiClass();    // MultiClassPlots.cpp
+  std::string multiClassSection() const;
   std::string parametrisedSection() const;
   std::string html(const std::string& finalDir) const;
 

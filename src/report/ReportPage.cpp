@@ -22,7 +22,8 @@ std::string Builder::html(const std::string& finalDir) const {
   body += "<p class=\"muted\">" + html::escape("Written " + utcTimestamp() + " by " + versionString() + " into " + finalDir) +
           "</p>\n";
   body += "<nav>" + html::link("#result", "Result") + " " + html::link("#points", "Top points") + " " +
-          html::link("#test", "Test set") + " " + html::link("#overtraining", "Overtraining") + " " +
+          html::link("#test", "Test set") + " " +
+          (s.multiClass.empty() ? std::string() : html::link("#multiclass", "Classes") + " ") + html::link("#overtraining", "Overtraining") + " " +
           html::link("#training", "Training") + " " + html::link("#search", "Search") + " " +
           (s.importance.empty() ? std::string() : html::link("#importance", "Feature importance") + " ") +
           (s.parametrised.empty() ? std::string() : html::link("#parametrised", "Per parameter value") + " ") +
@@ -62,6 +63,12 @@ std::string Builder::html(const std::string& finalDir) const {
       }
     } else {
       kv.emplace_back("best point", "none (no complete point)");
+    }
+    if (!s.multiClass.empty()) {
+      kv.emplace_back("classes", str::join(s.multiClass.classNames, ", "));
+      kv.emplace_back("ensemble test AUC (mean of one-vs-rest)", fmt(s.ensembleTestAuc, 5));
+      kv.emplace_back("fold models' test AUC (mean of one-vs-rest)",
+                      pm(s.foldMeanTestAuc, s.foldStdTestAuc, 5) + " (mean \xC2\xB1 std)");
     }
     if (!s.roc.empty()) {
       kv.emplace_back("ensemble test AUC", fmt(s.ensembleTestAuc, 5));
@@ -248,6 +255,7 @@ std::string Builder::html(const std::string& finalDir) const {
     body += html::section("search", "Search", b);
   }
 
+  body += multiClassSection();
   body += importanceSection();
   body += parametrisedSection();
 
@@ -296,7 +304,7 @@ std::string Builder::html(const std::string& finalDir) const {
                        rows,
                        "Events per class and split (of the best point's first fold; train and validation weights "
                        "after class balancing, test weights as in the data).");
-    } else {
+    } else if (s.multiClass.empty()) {  // multi-class: the counts per class are in "Classes"
       const std::vector<std::vector<std::string>> rows{
           {"signal", std::to_string(s.nSignal)}, {"background", std::to_string(s.nBackground)},
           {"training split", std::to_string(s.nTrain)}, {"validation split", std::to_string(s.nVal)},

@@ -10,6 +10,7 @@
 namespace hepsweep::report::detail {
 
 void Builder::roc() {
+  if (!s_.multiClass.empty()) return;  // per-class curves: multiClass()
   // Without a background event passing a cut, ε_B = 0 is only known to be below 1/N_B: the
   // rejection is a lower limit, N_B (the test set's background events), not infinite.
   const double nBackground = testBackgroundEvents(s_);

@@ -337,8 +337,10 @@ StoredNetwork readNetwork(const h5::Group& g) {
     const auto shape = g.shape(name + "/W");
     if (shape.size() != 2) throwInput(g.where(name + "/W") + " is not a 2-D (outputs x inputs) matrix");
     if (l == layers - 1) {
-      // One unit: the binary network's logit; K >= 2: a multi-class network's K logits.
-      if (shape[0] < 1) throwInput(g.where(name + "/W") + ": the output layer has no unit");
+      // One unit: the signal/background logit; K >= 3: a multi-class network's logits.
+      if (shape[0] == 2 || shape[0] < 1)
+        throwInput(g.where(name + "/W") + ": the output layer has " + std::to_string(shape[0]) +
+                   " units; a hepsweep network has one (signal/background) or one per class (3 or more)");
       s.outputs = static_cast<int>(shape[0]);
       break;
     }

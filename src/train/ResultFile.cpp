@@ -172,6 +172,80 @@ void writePhysicsMetrics(const io::h5::Group& f, const io::h5::Group& m, const R
   if (!note.empty()) m.setAttr("note", note);
 }
 
+// Multi-class: a split's softmax outputs as an (events, classes) float32 dataset (row-major:
+// event i's K probabilities in row i, as numpy's scores[i] and PyTorch's softmax(dim=1) give them;
+// the (classes x events) column-major Eigen matrix has that very layout) with the class-index
+// labels, weights and data-file rows.
+void writeSplitProbabilities(const io::h5::Group& scores, const std::string& name, const SplitData& s,
+                             const EvalResult& e) {
+  scores.write2d<float>(name, e.probabilities.data(), static_cast<std::size_t>(e.probabilities.cols()),
+                        static_cast<std::size_t>(e.probabilities.rows()));
+  scores.write<float>(name + "_labels", asSpan(s.labels));
+  scores.write<float>(name + "_weights", asSpan(s.weights));
+  scores.write<std::int64_t>(name + "_rows", asSpan(s.rows));
+}
+
+// Row-major (rows x cols) copy of per-row vectors (NaN where a row is short).
+std::vector<double> rowMajor(const std::vector<std::vector<double>>& rows, std::size_t cols) {
+  std::vector<double> out(rows.size() * cols, std::numeric_limits<double>::quiet_NaN());
+  for (std::size_t r = 0; r < rows.size(); ++r)
+    for (std::size_t c = 0; c < cols && c < rows[r].size(); ++c) out[r * cols + c] = rows[r][c];
+  return out;
+}
+
+// The multi-class parts of a result file (docs/hdf5-layout.md): per-class one-vs-rest ROC curves,
+// AUCs and background efficiencies, the argmax confusion matrix, and the objective (validation
+// loss or mean one-vs-rest AUC; the campaign refuses the signal/background objectives).
+void writeMultiClassMetrics(const io::h5::File& f, const io::h5::Group& m, const RunConfig& cfg,
+                            const PreparedData& data, const TrainResult& r) {
+  const std::size_t k = data.classNames.size(), e = cfg.metrics.signalEfficiencies.size();
+  const std::span<const double> efficiencies = asSpan(cfg.metrics.signalEfficiencies);
+  const auto roc = f.createGroup("roc");
+  roc.setAttr("curves", std::string("one-vs-rest: class_<k> = class k's probability, class k against all others (test split, unweighted)"));
+  for (std::size_t c = 0; c < k; ++c) {
+    const auto g = roc.createGroup("class_" + std::to_string(c));
+    g.setAttr("class_name", data.classNames[c]);
+    const metrics::Roc& curve = r.test.rocPerClass.at(c);
+    if (!curve.fpr.empty()) {
+      writeRoc(g, curve, efficiencies);
+      continue;
+    }
+    // A class absent from the test split (or the only one in it) has no curve: empty datasets.
+    const std::vector<double> none;
+    g.setAttr("points_full", std::int64_t{0});
+    for (const char* name : {"fpr", "tpr", "threshold"}) g.write<double>(name, asSpan(none));
+  }
+  m.writeScalar("test_auc", r.test.auc);
+  m.writeScalar("test_auc_weighted", r.test.aucWeighted);
+  m.writeScalar("test_loss", r.test.loss);
+  m.writeScalar("val_auc", r.val.auc);
+  m.writeScalar("val_loss", r.val.loss);
+  m.writeScalar("train_auc", r.train.auc);
+  m.writeScalar("train_loss", r.train.loss);
+  m.write<double>("auc_per_class", asSpan(r.test.aucPerClass), false);
+  m.write<double>("auc_per_class_weighted", asSpan(r.test.aucPerClassWeighted), false);
+  m.write<double>("val_auc_per_class", asSpan(r.val.aucPerClass), false);
+  m.write<double>("signal_efficiency", efficiencies, false);
+  const std::vector<double> eff = rowMajor(r.test.bkgEffPerClass, e);
+  m.write2d<double>("background_efficiency", eff.data(), k, e, false);
+  m.write2d<double>("confusion", r.test.confusionMatrix.data(), k, k, false);
+  double diagonal = 0, total = 0;
+  for (std::size_t t = 0; t < k; ++t)
+    for (std::size_t q = 0; q < k; ++q) {
+      total += r.test.confusionMatrix[t * k + q];
+      if (t == q) diagonal += r.test.confusionMatrix[t * k + q];
+    }
+  m.writeScalar("accuracy", total > 0 ? diagonal / total : std::numeric_limits<double>::quiet_NaN());
+  const metrics::Objective& obj = cfg.metrics.objective;
+  const double objective = obj.compute(r.val.loss, r.val.auc, std::numeric_limits<double>::quiet_NaN(),
+                                       [](double) { return std::numeric_limits<double>::quiet_NaN(); });
+  m.writeScalar("objective", objective);
+  m.setAttr("name", obj.name(), "objective");
+  if (std::isnan(objective))
+    m.setAttr("note", "The objective " + str::quoted(obj.name()) +
+                          " is undefined (NaN): the search counts this item as failed.");
+}
+
 }  // namespace
 
 const char* toString(ScoreOutput s) {
@@ -199,6 +273,40 @@ rundir::SplitRecord splitRecord(const PreparedData& data) {
   return r;
 }
 
+namespace {
+
+// Multi-class result body: class names, the (events, classes) scores, the split record and the
+// metrics (writeMultiClassMetrics) with the scalars every result file has.
+void writeMultiClassBody(const io::h5::File& f, const RunConfig& cfg, const PreparedData& data, const TrainResult& r) {
+  f.setAttr("n_classes", static_cast<std::int64_t>(data.classNames.size()));
+  f.writeStrings("class_names", data.classNames);
+  // The test probabilities are always kept (output.scores = "none" acts as "test"): aggregate
+  // builds the fold ensemble from them and, unlike a sigmoid score, does not recompute them.
+  {
+    const ScoreOutput kept = cfg.output.scores == ScoreOutput::All ? ScoreOutput::All : ScoreOutput::Test;
+    const auto scores = f.createGroup("scores");
+    scores.setAttr("kept", std::string(toString(kept)));
+    writeSplitProbabilities(scores, "test", data.test, r.test);
+    if (kept == ScoreOutput::All) {
+      writeSplitProbabilities(scores, "val", data.val, r.val);
+      writeSplitProbabilities(scores, "train", data.train, r.train);
+    }
+  }
+  rundir::writeSplitRecord(f.createGroup("split"), splitRecord(data));
+  const auto m = f.createGroup("metrics");
+  writeMultiClassMetrics(f, m, cfg, data, r);
+  m.writeScalar("best_epoch", static_cast<std::int64_t>(r.bestEpoch));
+  m.writeScalar("epochs_run", static_cast<std::int64_t>(r.epochsRun));
+  m.writeScalar("stopped_early", static_cast<std::int64_t>(r.stoppedEarly));
+  m.writeScalar("train_seconds", r.trainSeconds);
+  m.writeScalar("samples_per_second", r.samplesPerSecond);
+  m.writeScalar("n_train", static_cast<std::int64_t>(data.train.size()));
+  m.writeScalar("n_val", static_cast<std::int64_t>(data.val.size()));
+  m.writeScalar("n_test", static_cast<std::int64_t>(data.test.size()));
+}
+
+}  // namespace
+
 void writeResultFile(const std::string& path, const RunConfig& cfg, const RunRecord& run,
                      const PreparedData& data, const TrainResult& r, const nn::Network& net) {
   io::h5::writeAtomically(path, [&](io::h5::File& f) {
@@ -222,51 +330,55 @@ void writeResultFile(const std::string& path, const RunConfig& cfg, const RunRec
                            io::h5::column<std::int64_t>("epoch", &EpochRecord::epoch), cols...);
     }, historyColumns());
 
-    const std::span<const double> efficiencies = asSpan(cfg.metrics.signalEfficiencies);
-    writeRoc(f.createGroup("roc"), r.test.roc, efficiencies);
-    if (data.hasWeights && !r.test.weightedRoc().fpr.empty())
-      writeRoc(f.createGroup("roc_weighted"), r.test.weightedRoc(), efficiencies);
+    if (!data.classNames.empty()) {
+      writeMultiClassBody(f, cfg, data, r);
+    } else {
+      const std::span<const double> efficiencies = asSpan(cfg.metrics.signalEfficiencies);
+      writeRoc(f.createGroup("roc"), r.test.roc, efficiencies);
+      if (data.hasWeights && !r.test.weightedRoc().fpr.empty())
+        writeRoc(f.createGroup("roc_weighted"), r.test.weightedRoc(), efficiencies);
 
-    if (cfg.output.scores != ScoreOutput::None) {
-      const auto scores = f.createGroup("scores");
-      scores.setAttr("kept", std::string(toString(cfg.output.scores)));
-      writeSplitScores(scores, "test", data.test, r.test);
-      if (cfg.output.scores == ScoreOutput::All) {
-        writeSplitScores(scores, "val", data.val, r.val);
-        writeSplitScores(scores, "train", data.train, r.train);
+      if (cfg.output.scores != ScoreOutput::None) {
+        const auto scores = f.createGroup("scores");
+        scores.setAttr("kept", std::string(toString(cfg.output.scores)));
+        writeSplitScores(scores, "test", data.test, r.test);
+        if (cfg.output.scores == ScoreOutput::All) {
+          writeSplitScores(scores, "val", data.val, r.val);
+          writeSplitScores(scores, "train", data.train, r.train);
+        }
       }
-    }
-    rundir::writeSplitRecord(f.createGroup("split"), splitRecord(data));
+      rundir::writeSplitRecord(f.createGroup("split"), splitRecord(data));
 
-    const auto m = f.createGroup("metrics");
-    m.writeScalar("test_auc", r.test.auc);
-    m.writeScalar("test_auc_weighted", r.test.aucWeighted);
-    m.writeScalar("test_loss", r.test.loss);
-    m.writeScalar("val_auc", r.val.auc);
-    m.writeScalar("val_loss", r.val.loss);
-    m.writeScalar("train_auc", r.train.auc);
-    m.writeScalar("train_loss", r.train.loss);
-    m.write<double>("signal_efficiency", asSpan(cfg.metrics.signalEfficiencies), false);
-    m.write<double>("background_efficiency", asSpan(r.test.bkgEff), false);
-    std::vector<double> rejection;
-    for (double e : r.test.bkgEff) rejection.push_back(e > 0 ? 1.0 / e : std::numeric_limits<double>::infinity());
-    m.write<double>("background_rejection", asSpan(rejection), false);
-    m.write<double>("background_efficiency_weighted", asSpan(r.test.bkgEffWeighted), false);
-    m.writeScalar("threshold", cfg.metrics.threshold);
-    m.writeScalar("accuracy", r.test.confusion.accuracy());
-    // scikit-learn's layout: [[TN, FP], [FN, TP]].
-    const double cm[4] = {r.test.confusion.trueNegative, r.test.confusion.falsePositive,
-                          r.test.confusion.falseNegative, r.test.confusion.truePositive};
-    m.write2d<double>("confusion", cm, 2, 2, false);
-    m.writeScalar("best_epoch", static_cast<std::int64_t>(r.bestEpoch));
-    m.writeScalar("epochs_run", static_cast<std::int64_t>(r.epochsRun));
-    m.writeScalar("stopped_early", static_cast<std::int64_t>(r.stoppedEarly));
-    m.writeScalar("train_seconds", r.trainSeconds);
-    m.writeScalar("samples_per_second", r.samplesPerSecond);
-    m.writeScalar("n_train", static_cast<std::int64_t>(data.train.size()));
-    m.writeScalar("n_val", static_cast<std::int64_t>(data.val.size()));
-    m.writeScalar("n_test", static_cast<std::int64_t>(data.test.size()));
-    writePhysicsMetrics(f, m, cfg, data, r);
+      const auto m = f.createGroup("metrics");
+      m.writeScalar("test_auc", r.test.auc);
+      m.writeScalar("test_auc_weighted", r.test.aucWeighted);
+      m.writeScalar("test_loss", r.test.loss);
+      m.writeScalar("val_auc", r.val.auc);
+      m.writeScalar("val_loss", r.val.loss);
+      m.writeScalar("train_auc", r.train.auc);
+      m.writeScalar("train_loss", r.train.loss);
+      m.write<double>("signal_efficiency", asSpan(cfg.metrics.signalEfficiencies), false);
+      m.write<double>("background_efficiency", asSpan(r.test.bkgEff), false);
+      std::vector<double> rejection;
+      for (double e : r.test.bkgEff) rejection.push_back(e > 0 ? 1.0 / e : std::numeric_limits<double>::infinity());
+      m.write<double>("background_rejection", asSpan(rejection), false);
+      m.write<double>("background_efficiency_weighted", asSpan(r.test.bkgEffWeighted), false);
+      m.writeScalar("threshold", cfg.metrics.threshold);
+      m.writeScalar("accuracy", r.test.confusion.accuracy());
+      // scikit-learn's layout: [[TN, FP], [FN, TP]].
+      const double cm[4] = {r.test.confusion.trueNegative, r.test.confusion.falsePositive,
+                            r.test.confusion.falseNegative, r.test.confusion.truePositive};
+      m.write2d<double>("confusion", cm, 2, 2, false);
+      m.writeScalar("best_epoch", static_cast<std::int64_t>(r.bestEpoch));
+      m.writeScalar("epochs_run", static_cast<std::int64_t>(r.epochsRun));
+      m.writeScalar("stopped_early", static_cast<std::int64_t>(r.stoppedEarly));
+      m.writeScalar("train_seconds", r.trainSeconds);
+      m.writeScalar("samples_per_second", r.samplesPerSecond);
+      m.writeScalar("n_train", static_cast<std::int64_t>(data.train.size()));
+      m.writeScalar("n_val", static_cast<std::int64_t>(data.val.size()));
+      m.writeScalar("n_test", static_cast<std::int64_t>(data.test.size()));
+      writePhysicsMetrics(f, m, cfg, data, r);
+    }
 
     rundir::writePreprocess(f.createGroup("preprocess"), data.preprocess);
     const auto model = f.createGroup("model");

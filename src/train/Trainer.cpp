@@ -550,6 +550,15 @@ EvalResult Trainer::evaluateMulti(const SplitData& split, bool curves) {
   r.aucWeighted = metrics::meanOneVsRestAuc(p, k, labels, weights);
   r.unitWeights = (split.weights.array() == 1.0f).all();
   r.confusionMatrix = metrics::confusionMatrix(p, k, labels, weights);
+  for (std::size_t c = 0; c < k; ++c) {
+    // A class absent from the split (or alone in it) has no curve (auc NaN): left empty.
+    r.rocPerClass.push_back(std::isnan(r.aucPerClass[c]) ? metrics::Roc{} : metrics::oneVsRestRoc(p, k, labels, c));
+    std::vector<double> eff;
+    for (double e : cfg_.metrics.signalEfficiencies)
+      eff.push_back(r.rocPerClass.back().fpr.empty() ? std::numeric_limits<double>::quiet_NaN()
+                                                     : metrics::bkgEffAtSigEff(r.rocPerClass.back(), e));
+    r.bkgEffPerClass.push_back(std::move(eff));
+  }
   return r;
 }
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "CampaignTestUtil.hpp"
+#include "hepsweep/campaign/Campaign.hpp"
 
 namespace hepsweep::campaign {
 namespace {
@@ -191,6 +192,25 @@ TEST(CampaignSectionErrors, ParametrisedNetworkRules) {
   EXPECT_HAS(loadError(param + "[search]\nmethod = \"grid\"\n[search.space]\n\"data.held_out\" = [[500.0], [600.0]]\n"),
              "search.space may not vary data.held_out of a parametrised network");
   EXPECT_NO_THROW(parseCampaign(param, "ship.toml", {}));
+}
+
+// Multi-class data: the signal/background objectives are refused naming the key, as are
+// [baseline] and data.parameter; val_loss and val_auc pass; binary data (no class names) is not
+// checked at all.
+TEST(CampaignSectionErrors, MultiClassRefusesSignalBackgroundKeys) {
+  const std::vector<std::string> classes{"pi_mu", "rho_mu", "background"};
+  const auto refused = [&](const std::vector<std::string>& overrides) {
+    const CampaignConfig c = parseCampaign(kMinimalCampaign, "ship.toml", overrides);
+    EXPECT_NO_THROW(checkMultiClass(c, {}));
+    return configError([&] { checkMultiClass(c, classes); });
+  };
+  EXPECT_HAS(refused({"search.objective=\"ams\""}), "search.objective = 'ams' is defined for signal against background only");
+  EXPECT_HAS(refused({"search.objective=\"ams\""}), "3 classes: pi_mu, rho_mu, background");
+  EXPECT_HAS(refused({"search.objective=\"bkg_eff@sig_eff=0.8\""}), "search.objective = 'bkg_eff@sig_eff=0.8'");
+  for (const std::string objective : {"val_loss", "val_auc"}) {
+    const CampaignConfig c = parseCampaign(kMinimalCampaign, "ship.toml", {"search.objective=\"" + objective + "\""});
+    EXPECT_NO_THROW(checkMultiClass(c, classes)) << objective;
+  }
 }
 
 }  // namespace

@@ -5,12 +5,19 @@
 // summed training weight.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cmath>
+#include <cstring>
 
 #include "hepsweep/core/Error.hpp"
 #include "hepsweep/core/Random.hpp"
 #include "hepsweep/metrics/MultiClass.hpp"
+#include "hepsweep/rundir/ResultSchema.hpp"
+#include "hepsweep/train/ResultFile.hpp"
 #include "hepsweep/train/Trainer.hpp"
+
+#include <filesystem>
 
 using namespace hepsweep;
 
@@ -146,4 +153,55 @@ TEST(MultiClassTrain, PerClassBalanceAndClassWeights) {
   cfg.train.classWeightAuto = false;
   cfg.train.classWeightSignal = 2.0;
   EXPECT_THROW(train::prepareData(cfg, ds, "mem", "0"), Error);
+}
+
+// The result file of a multi-class training (docs/hdf5-layout.md): class names, the (events,
+// classes) float32 probabilities, per-class AUCs, background efficiencies and ROC curves as the
+// evaluation computed them, the confusion matrix, the objective (validation loss), and a network
+// with one output per class that reproduces the stored probabilities when rebuilt.
+TEST(MultiClassTrain, ResultFileHoldsPerClassMetricsAndScores) {
+  const auto ds = blobs(200, 2.0);
+  auto cfg = smallConfig();
+  cfg.train.epochs = 4;
+  cfg.metrics.signalEfficiencies = {0.5, 0.9};
+  const auto prepared = train::prepareData(cfg, ds, "mem", "0");
+  train::Trainer trainer(cfg, prepared);
+  const auto r = trainer.fit();
+  const std::string path = (std::filesystem::temp_directory_path() /
+                            ("hepsweep-mc-result-" + std::to_string(::getpid()) + ".h5")).string();
+  train::RunRecord rec;
+  rec.configToml = "seed = 7\n";
+  train::writeResultFile(path, cfg, rec, prepared, r, trainer.network());
+  const io::h5::File f = io::h5::File::open(path);
+  EXPECT_EQ(f.attrInt("n_classes"), 3);
+  EXPECT_EQ(f.readStrings("class_names"), ds.classNames);
+  std::size_t rows = 0, cols = 0;
+  const std::vector<float> p = f.read2d<float>("scores/test", rows, cols);
+  ASSERT_EQ(rows, static_cast<std::size_t>(prepared.test.size()));
+  ASSERT_EQ(cols, 3u);
+  // Row i = event i's probabilities: the (classes x events) matrix's bytes.
+  EXPECT_EQ(0, std::memcmp(p.data(), r.test.probabilities.data(), p.size() * sizeof(float)));
+  EXPECT_EQ(f.read<double>("metrics/auc_per_class"), r.test.aucPerClass);
+  EXPECT_EQ(f.readScalarDouble("metrics/test_auc"), r.test.auc);
+  EXPECT_EQ(f.readScalarDouble("metrics/objective"), r.val.loss);  // the default objective: val_loss
+  EXPECT_EQ(f.read2d<double>("metrics/confusion", rows, cols), r.test.confusionMatrix);
+  EXPECT_EQ(rows, 3u);
+  const std::vector<double> eff = f.read2d<double>("metrics/background_efficiency", rows, cols);
+  ASSERT_EQ(rows, 3u);
+  ASSERT_EQ(cols, 2u);
+  const std::span<const float> probs(r.test.probabilities.data(), static_cast<std::size_t>(r.test.probabilities.size()));
+  for (std::size_t c = 0; c < 3; ++c) {
+    const metrics::Roc roc = metrics::oneVsRestRoc(probs, 3, span(prepared.test.labels), c);
+    EXPECT_EQ(eff[c * 2], metrics::bkgEffAtSigEff(roc, 0.5)) << c;
+    EXPECT_EQ(eff[c * 2 + 1], metrics::bkgEffAtSigEff(roc, 0.9)) << c;
+    EXPECT_EQ(f.openGroup("roc/class_" + std::to_string(c)).attrString("class_name"), ds.classNames[c]);
+  }
+  // No signal/background quantities in a multi-class file.
+  EXPECT_FALSE(f.exists("metrics/ams"));
+  const rundir::StoredNetwork stored = rundir::readNetwork(f.openGroup("model"));
+  EXPECT_EQ(stored.outputs, 3);
+  nn::Network net = rundir::buildNetwork(stored);
+  EXPECT_EQ(net.outputs(), 3);
+  EXPECT_TRUE((net.params().array() == trainer.network().params().array()).all());
+  std::filesystem::remove(path);
 }

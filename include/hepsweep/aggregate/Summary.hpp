@@ -129,6 +129,31 @@ struct BaselineSummary {
   std::vector<RocCurve> roc;          // the best point's ensemble on the test set ("BDT baseline")
 };
 
+// A multi-class campaign's best point on the held-out test set (docs/aggregate.md): the fold
+// models' softmax outputs, their ensemble (the mean per event and class), one-vs-rest curves and
+// AUCs per class, and the argmax confusion matrix. Empty classNames: a signal/background campaign.
+struct MultiClassSummary {
+  std::vector<std::string> classNames;
+  // events x classes row-major, in Summary::testRows order.
+  std::vector<float> ensembleTestScores;
+  std::vector<std::vector<float>> foldTestScores;  // by fold, as Summary::bestItems
+  std::vector<double> ensembleAuc, ensembleAucWeighted;  // per class, one-vs-rest
+  std::vector<std::vector<double>> foldAuc;              // by fold, per class
+  std::vector<double> foldMeanAuc, foldStdAuc;           // per class, over the folds
+  // classes x classes row-major: entry (t, p) = test events of true class t whose most probable
+  // class (ensemble) is p; `confusionWeighted` sums their weights instead.
+  std::vector<double> confusion, confusionWeighted;
+  std::vector<RocCurve> roc;  // the ensemble's one-vs-rest curve per class (label: the class name)
+  std::vector<double> signalEfficiencies;
+  // Per class, at each signal efficiency: the ensemble's one-vs-rest background efficiency (the
+  // other classes' fraction passing the cut on this class's probability).
+  std::vector<std::vector<double>> backgroundEfficiency;
+  // Events of each class per split ("train", "val", "test"; of the best point's first fold, from
+  // its stored labels); train/val only when its result file kept them.
+  std::vector<std::pair<std::string, std::vector<std::int64_t>>> classCounts;
+  bool empty() const { return classNames.empty(); }
+};
+
 struct Summary {
   std::vector<std::string> runDirs;
   // The one run directory is a single training's output directory (`hepsweep train` without a
@@ -195,6 +220,9 @@ struct Summary {
   BaselineSummary baseline;
   // Parametrised networks: the best point's AUC and background efficiencies per parameter value.
   ParameterSummary parametrised;
+  // Multi-class campaigns: the per-class evaluation (roc, workingPoints, overtraining and ams stay
+  // empty; ensembleTestAuc and foldMean/StdTestAuc are the mean one-vs-rest AUCs).
+  MultiClassSummary multiClass;
 };
 
 }  // namespace hepsweep::aggregate

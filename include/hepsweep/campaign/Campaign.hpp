@@ -28,6 +28,12 @@ struct Item {
   std::string describe() const;        // "item 7 (point 1, fold 2): model.dropout=0.25 ..."
 };
 
+// Multi-class data (classNames: the data file's, empty for signal/background): Error(Config)
+// naming the key for what only a signal against a background defines (search.objective other
+// than val_loss/val_auc, [baseline], data.parameter). Campaigns check before their first item,
+// `hepsweep train` before it trains.
+void checkMultiClass(const CampaignConfig& c, const std::vector<std::string>& classNames);
+
 // The items of a campaign in id order (grid and random searches propose every point up front).
 std::vector<Item> planItems(const CampaignConfig& c);
 

@@ -32,6 +32,12 @@ struct FoldScores {
   // The first fold's validation events (labels and weights after balancing), for split counts.
   Split firstVal;
   bool recomputed = false;  // some scores were recomputed from the data file
+  // Multi-class result files (root attribute n_classes): the class names, and per fold the
+  // stored test probabilities, events x classes row-major (scores/test). `test` then holds an
+  // empty vector per fold and `train` stays empty: the probabilities are read, never recomputed
+  // (a multi-class campaign keeps output.scores = "test" or "all").
+  std::vector<std::string> classNames;
+  std::vector<std::vector<float>> testMulti;
 };
 
 // Error(Input) naming the file when a result file cannot be read, the folds were not tested on the

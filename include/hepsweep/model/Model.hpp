@@ -82,7 +82,8 @@ struct Model {
   std::string created;                    // UTC time the model file was written
   std::string dataFile, dataSha256;       // the training data file
   // The held-out test set (same rows for every fold): labels, weights and the ensemble score
-  // (mean of the fold scores), in testRows order.
+  // (mean of the fold scores), in testRows order; multi-class: the ensemble's class probabilities
+  // (mean of the fold models' softmax outputs), events x classes row-major, as FoldModel::testScores.
   std::vector<float> testLabels, testWeights, testScores;
   double ensembleTestAuc = 0;
   std::vector<WorkingPoint> workingPoints;  // at the campaign's metrics.signal_efficiencies

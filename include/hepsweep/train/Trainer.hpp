@@ -194,6 +194,10 @@ struct EvalResult {
   Eigen::MatrixXf probabilities;
   std::vector<double> aucPerClass, aucPerClassWeighted;
   std::vector<double> confusionMatrix;
+  // With curves: each class's one-vs-rest ROC (unweighted) and its background efficiency (the
+  // other classes' fraction passing) at each cfg.metrics.signalEfficiencies, by class.
+  std::vector<metrics::Roc> rocPerClass;
+  std::vector<std::vector<double>> bkgEffPerClass;
 
   // Background efficiency at `signalEfficiency` on the weighted ROC; NaN when that is undefined.
   double weightedBkgEffAt(double signalEfficiency) const;
