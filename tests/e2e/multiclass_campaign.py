@@ -26,6 +26,9 @@ import sys
 SKIP = 77
 
 
+BINARY = None  # the hepsweep binary under test (main sets it)
+
+
 def fail(msg):
     print("FAILED: " + msg)
     sys.exit(1)
@@ -131,9 +134,26 @@ def check_summary(run_dir, names, report_dir, cwd):
         close(best["confusion_weighted"][:], confusion_matrix(y, ens.argmax(axis=1), labels=range(len(names)),
                                                              sample_weight=w), 1e-6, "summary.h5 best/confusion_weighted")
         aucs = best["auc_per_class"][:]
-    # A campaign's best-model.h5, or the model.h5 a single training wrote (aggregate keeps it).
-    if not any(os.path.isfile(os.path.join(run_dir, m)) for m in ("best-model.h5", "model.h5")):
+    # A campaign's best-model.h5, or the model.h5 a single training wrote (aggregate keeps it):
+    # it must read back, and `apply` on the training data must give the summary's ensemble
+    # probabilities on the test rows (the same fold models, preprocessing and mean).
+    models = [os.path.join(run_dir, m) for m in ("best-model.h5", "model.h5") if os.path.isfile(os.path.join(run_dir, m))]
+    if not models:
         fail(f"no best-model.h5 (or model.h5) in {run_dir}")
+    with h5py.File(models[0], "r") as m:
+        if list(m["class_names"].asstr()[:]) != names:
+            fail(f"{models[0]}: /class_names is not {names}")
+        test_rows = m["fold_rule/test_rows"][:]
+        close(m["test/scores"][:].reshape(len(test_rows), len(names)), ens, 1e-7, f"{models[0]} /test/scores")
+        data_file = m.attrs["data_file"]
+    data_file = data_file.decode() if isinstance(data_file, bytes) else data_file
+    scored = os.path.join(run_dir, "applied.h5")
+    run([BINARY, "apply", models[0], os.path.join(cwd, data_file) if not os.path.isabs(data_file) else data_file,
+         "-o", scored], cwd)
+    with h5py.File(scored, "r") as a:
+        if list(a["class_names"].asstr()[:]) != names:
+            fail("apply: /class_names differ from the model's")
+        close(a["score"][:][test_rows], ens, 1e-6, "apply /score on the test rows (against the summary's ensemble)")
     for f in ["index.html", "multiclass-roc.png", "multiclass-roc-linear.png", "multiclass-confusion.png"] + \
              [f"multiclass-discriminant-{k}.png" for k in range(len(names))]:
         if not os.path.isfile(os.path.join(report_dir, f)):
@@ -231,6 +251,8 @@ def main():
     if shutil.which("gnuplot") is None:
         print("skipped: no gnuplot on PATH (the report)")
         return SKIP
+    global BINARY
+    BINARY = os.path.abspath(sys.argv[2])
     if sys.argv[1] == "toy":
         return toy(os.path.abspath(sys.argv[2]), sys.argv[3])
     return ship(os.path.abspath(sys.argv[2]), *sys.argv[3:6])
