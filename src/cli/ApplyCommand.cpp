@@ -102,6 +102,13 @@ int applyBaselineCommand(const po::variables_map& vm, const std::vector<std::str
                   "writes /fold_scores, as HDF5)");
   if (vm.count("parameter"))
     throwConfig("apply --baseline: --parameter applies to networks only (the baseline scores the file's columns)");
+  // Options the baseline has no use for are refused rather than ignored: a user who asked for
+  // kept columns, a working-point column or a JSON summary would otherwise get none of them.
+  for (const char* other : {"keep", "at-signal-efficiency"})
+    if (vm.count(other))
+      throwConfig(std::string("apply --baseline: --") + other + " applies to networks only (the baseline writes "
+                  "/scores and /fold_scores; docs/baseline.md)");
+  if (vm["json"].as<bool>()) throwConfig("apply --baseline: --json applies to networks only");
   model::BaselineApplyOptions o;
   o.runDir = pos[0];
   o.input = pos[1];

@@ -186,6 +186,13 @@ with h5py.File(os.path.join(work, "scored-text.h5"), "r") as f:
     assert f["fold_scores"][()].tobytes() == fold_scores.tobytes(), "the CSV input scores differently from its HDF5"
     assert f["scores"][()].tobytes() == mean.tobytes()
 
+# 3c. Network-only options are refused by name, not silently ignored.
+for extra in (["--keep", "x0"], ["--at-signal-efficiency", "0.5"], ["--json"], ["--per-fold"]):
+    p = subprocess.run([hepsweep, "apply", "--baseline", "0", "a", "higgs.h5", "-o", "refused.h5", *extra],
+                       cwd=work, capture_output=True, text=True)
+    assert p.returncode != 0 and extra[0] in p.stderr, f"apply --baseline {extra}: {p.returncode} {p.stderr}"
+    assert not os.path.exists(os.path.join(work, "refused.h5")), f"apply --baseline {extra} wrote an output"
+
 # 5. aggregate: summary.h5's /baseline and the report put the BDT next to the network.
 run("aggregate", "a", "-o", "summary.h5")
 scores = []
