@@ -77,6 +77,7 @@ epochs = $EPOCHS
 early_stopping = { enabled = false }
 [output]
 dir = "$WORK/unused"
+scores = "all"   # the split's rows, for the PyTorch reference (torch_reference.py trains on them)
 TOML
 
 for ((r = 0; r < REPEATS; r++)); do
@@ -132,7 +133,7 @@ def result(path):
     with h5py.File(path, "r") as f:
         sec = float(np.asarray(f["metrics/train_seconds"][...]).reshape(-1)[0])
         ep = int(np.asarray(f["metrics/epochs_run"][...]).reshape(-1)[0])
-        n = [len(f[f"split/{p}"]) for p in ("train", "val")]
+        n = [int(f["split"].attrs[f"n_{p}"]) for p in ("train", "val")]  # sizes after balancing
     return sec, ep, n
 def flops(n_train, n_val, epochs):
     return epochs * (n_train * (6 * P - 2 * P1) + n_val * 2 * P)
