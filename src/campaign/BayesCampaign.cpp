@@ -202,20 +202,8 @@ class AsyncRacingSource final : public ItemSource {
   }
 
   std::optional<Item> next(dist::Communicator& group, bool leader) override {
-    std::string text;
-    if (leader) {
-      try {
-        text = waitForItem();
-      } catch (const Error& e) {
-        text = "E" + std::to_string(static_cast<int>(e.category())) + " " + e.what();
-      }
-    }
-    group.broadcast(text, 0);
+    const std::string text = leaderAnswer(group, leader, [this] { return waitForItem(); });
     if (text.empty()) return std::nullopt;
-    if (text[0] == 'E') {
-      const auto space = text.find(' ');
-      throw Error(static_cast<ErrorCategory>(std::stoi(text.substr(1, space - 1))), text.substr(space + 1));
-    }
     return decodeItem(text.substr(1));
   }
 

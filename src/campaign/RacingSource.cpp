@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "CampaignRun.hpp"
+#include "RankZero.hpp"
 #include "hepsweep/core/Error.hpp"
 #include "hepsweep/core/Strings.hpp"
 #include "hepsweep/dist/SharedLock.hpp"
@@ -35,21 +36,9 @@ class RacingSource final : public ItemSource {
         results_(searchItems(c, dir_)), lock_(dist::makeSharedLock(world, std::max<std::size_t>(1, pending_.size()))) {}
 
   std::optional<Item> next(dist::Communicator& group, bool leader) override {
-    // "" nothing left; "I<index>" the pending item; "E<category> <message>" the leader's error.
-    std::string message;
-    if (leader) {
-      try {
-        message = waitForItem();
-      } catch (const Error& e) {
-        message = "E" + std::to_string(static_cast<int>(e.category())) + " " + e.what();
-      }
-    }
-    group.broadcast(message, 0);
+    // "" nothing left; "I<index>" the pending item.
+    const std::string message = leaderAnswer(group, leader, [this] { return waitForItem(); });
     if (message.empty()) return std::nullopt;
-    if (message[0] == 'E') {
-      const auto space = message.find(' ');
-      throw Error(static_cast<ErrorCategory>(std::stoi(message.substr(1, space - 1))), message.substr(space + 1));
-    }
     return items_.at(static_cast<std::size_t>(pending_.at(std::stoul(message.substr(1)))));
   }
 
@@ -159,21 +148,9 @@ class SliceRacingSource final : public ItemSource {
     for (;;) {
       std::optional<Item> item = queue_->next(group, leader);
       if (!item) return item;
-      // "" train it; "R" raced out; "E<category> <message>" the leader's error.
-      std::string verdict;
-      if (leader) {
-        try {
-          verdict = decide(*item) ? "R" : "";
-        } catch (const Error& e) {
-          verdict = "E" + std::to_string(static_cast<int>(e.category())) + " " + e.what();
-        }
-      }
-      group.broadcast(verdict, 0);
+      // "" train it; "R" raced out.
+      const std::string verdict = leaderAnswer(group, leader, [&] { return std::string(decide(*item) ? "R" : ""); });
       if (verdict.empty()) return item;
-      if (verdict[0] == 'E') {
-        const auto space = verdict.find(' ');
-        throw Error(static_cast<ErrorCategory>(std::stoi(verdict.substr(1, space - 1))), verdict.substr(space + 1));
-      }
     }
   }
 

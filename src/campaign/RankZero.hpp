@@ -46,4 +46,16 @@ void onRankZero(dist::Communicator& world, F&& f) {
   shareOutcome(world, std::move(out));
 }
 
+// Collective over `group`: the leader (its rank 0) computes an answer that every rank receives; an
+// Error the leader throws is thrown on every rank instead of leaving the others waiting.
+template <class F>
+std::string leaderAnswer(dist::Communicator& group, bool leader, F&& f) {
+  std::string answer;
+  RankZeroOutcome out;
+  if (leader) out = captureError([&] { answer = f(); });
+  group.broadcast(answer, 0);
+  shareOutcome(group, std::move(out));
+  return answer;
+}
+
 }  // namespace hepsweep::campaign
