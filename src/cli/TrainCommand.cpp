@@ -100,6 +100,20 @@ void catchStopSignals() {
 // single training whose campaign has physics settings: event weights in the data, a [metrics]
 // luminosity or scale, or the AMS as the objective. Without them the AMS of raw event counts means
 // little and is not printed.
+// The JSON fields a single training prints whatever its classes: epochs, timing and split sizes.
+void addRunSummary(nlohmann::ordered_json& j, const train::TrainResult& result, const train::PreparedData& data,
+                   double wall) {
+  j["best_epoch"] = result.bestEpoch;
+  j["epochs_run"] = result.epochsRun;
+  j["stopped_early"] = result.stoppedEarly;
+  j["train_seconds"] = result.trainSeconds;
+  j["samples_per_second"] = result.samplesPerSecond;
+  j["wall_seconds"] = wall;
+  j["n_train"] = data.train.size();
+  j["n_val"] = data.val.size();
+  j["n_test"] = data.test.size();
+}
+
 // A multi-class training's summary: the mean and per-class one-vs-rest test AUCs and the argmax
 // accuracy (the signal-efficiency working points and the AMS are signal/background quantities).
 void printMultiClass(const train::RunConfig& cfg, const train::PreparedData& data, const train::TrainResult& result,
@@ -123,15 +137,7 @@ void printMultiClass(const train::RunConfig& cfg, const train::PreparedData& dat
     j["val_loss"] = result.val.loss;
     j["test_loss"] = result.test.loss;
     j["accuracy"] = accuracy;
-    j["best_epoch"] = result.bestEpoch;
-    j["epochs_run"] = result.epochsRun;
-    j["stopped_early"] = result.stoppedEarly;
-    j["train_seconds"] = result.trainSeconds;
-    j["samples_per_second"] = result.samplesPerSecond;
-    j["wall_seconds"] = wall;
-    j["n_train"] = data.train.size();
-    j["n_val"] = data.val.size();
-    j["n_test"] = data.test.size();
+    addRunSummary(j, result, data, wall);
     j["seed"] = cfg.seed;
     j["result"] = fs::absolute(resultPath).string();
     j["model"] = fs::absolute(modelPath).string();
@@ -344,15 +350,7 @@ int trainCommand(const Args& args, dist::Environment& env) {
     j["val_auc"] = result.val.auc;
     j["val_loss"] = result.val.loss;
     j["test_loss"] = result.test.loss;
-    j["best_epoch"] = result.bestEpoch;
-    j["epochs_run"] = result.epochsRun;
-    j["stopped_early"] = result.stoppedEarly;
-    j["train_seconds"] = result.trainSeconds;
-    j["samples_per_second"] = result.samplesPerSecond;
-    j["wall_seconds"] = wall;
-    j["n_train"] = data.train.size();
-    j["n_val"] = data.val.size();
-    j["n_test"] = data.test.size();
+    addRunSummary(j, result, data, wall);
     j["signal_efficiency"] = cfg.metrics.signalEfficiencies;
     j["background_efficiency"] = result.test.bkgEff;
     j["accuracy"] = result.test.confusion.accuracy();

@@ -120,6 +120,18 @@ TestSignificance readTestSignificance(const std::string& path) {
 
 namespace {
 
+// metrics/: the AUC and loss of each split, binary and multi-class alike (for multi-class the AUC
+// is the mean one-vs-rest AUC), in the order binary result files have always had.
+void writeLossAndAuc(const io::h5::Group& m, const TrainResult& r) {
+  m.writeScalar("test_auc", r.test.auc);
+  m.writeScalar("test_auc_weighted", r.test.aucWeighted);
+  m.writeScalar("test_loss", r.test.loss);
+  m.writeScalar("val_auc", r.val.auc);
+  m.writeScalar("val_loss", r.val.loss);
+  m.writeScalar("train_auc", r.train.auc);
+  m.writeScalar("train_loss", r.train.loss);
+}
+
 // Test-set significance at the AMS-maximising cut (metrics/ams*, the curve in /ams_curve), the
 // validation AMS, and the campaign objective's value (metrics/objective, smaller is better). An
 // undefined AMS is NaN with the reason in the attribute metrics/@note, never a failed training;
@@ -215,13 +227,7 @@ void writeMultiClassMetrics(const io::h5::File& f, const io::h5::Group& m, const
     g.setAttr("points_full", std::int64_t{0});
     for (const char* name : {"fpr", "tpr", "threshold"}) g.write<double>(name, asSpan(none));
   }
-  m.writeScalar("test_auc", r.test.auc);
-  m.writeScalar("test_auc_weighted", r.test.aucWeighted);
-  m.writeScalar("test_loss", r.test.loss);
-  m.writeScalar("val_auc", r.val.auc);
-  m.writeScalar("val_loss", r.val.loss);
-  m.writeScalar("train_auc", r.train.auc);
-  m.writeScalar("train_loss", r.train.loss);
+  writeLossAndAuc(m, r);
   m.write<double>("auc_per_class", asSpan(r.test.aucPerClass), false);
   m.write<double>("auc_per_class_weighted", asSpan(r.test.aucPerClassWeighted), false);
   m.write<double>("val_auc_per_class", asSpan(r.val.aucPerClass), false);
@@ -350,13 +356,7 @@ void writeResultFile(const std::string& path, const RunConfig& cfg, const RunRec
       rundir::writeSplitRecord(f.createGroup("split"), splitRecord(data));
 
       const auto m = f.createGroup("metrics");
-      m.writeScalar("test_auc", r.test.auc);
-      m.writeScalar("test_auc_weighted", r.test.aucWeighted);
-      m.writeScalar("test_loss", r.test.loss);
-      m.writeScalar("val_auc", r.val.auc);
-      m.writeScalar("val_loss", r.val.loss);
-      m.writeScalar("train_auc", r.train.auc);
-      m.writeScalar("train_loss", r.train.loss);
+      writeLossAndAuc(m, r);
       m.write<double>("signal_efficiency", asSpan(cfg.metrics.signalEfficiencies), false);
       m.write<double>("background_efficiency", asSpan(r.test.bkgEff), false);
       std::vector<double> rejection;
