@@ -10,14 +10,13 @@
 #include "hepsweep/core/Error.hpp"
 #include "hepsweep/metrics/Metrics.hpp"
 #include "hepsweep/metrics/MultiClass.hpp"
+#include "hepsweep/model/Model.hpp"
 
 namespace hepsweep::aggregate {
 
 using namespace detail;
 
 namespace {
-
-constexpr std::size_t kCurvePoints = 2000;  // as the signal/background curves (rundir format 2)
 
 std::vector<std::int64_t> classCounts(const std::vector<float>& labels, std::size_t classes) {
   std::vector<std::int64_t> n(classes, 0);
@@ -42,18 +41,16 @@ void detail::evaluateBestMulti(Summary& s, const CollectOptions& o, const model:
   m.classCounts.emplace_back("test", classCounts(s.testLabels, k));
   if (!scores.firstVal.labels.empty()) m.classCounts.emplace_back("val", classCounts(scores.firstVal.labels, k));
 
-  std::vector<double> sum(n * k, 0.0), foldMean;
+  std::vector<double> foldMean;
   for (std::size_t f = 0; f < foldItems.size(); ++f) {
     const std::vector<float>& p = scores.testMulti.at(f);
-    for (std::size_t i = 0; i < n * k; ++i) sum[i] += p[i];
     m.foldAuc.push_back(metrics::oneVsRestAuc(p, k, labels));
     foldMean.push_back(metrics::meanOneVsRestAuc(p, k, labels));
     m.foldTestScores.push_back(p);
   }
-  // Summed in fold order in double, then rounded to float: as model::ensembleMean.
-  m.ensembleTestScores.resize(n * k);
-  for (std::size_t i = 0; i < n * k; ++i)
-    m.ensembleTestScores[i] = static_cast<float>(sum[i] / static_cast<double>(foldItems.size()));
+  m.ensembleTestScores = model::ensembleMean(m.foldTestScores);
+  if (m.ensembleTestScores.size() != n * k)
+    throw Error(ErrorCategory::Internal, "evaluateBestMulti: the folds' test scores are not events x classes");
   const std::span<const float> ens(m.ensembleTestScores);
   m.ensembleAuc = metrics::oneVsRestAuc(ens, k, labels);
   m.ensembleAucWeighted = metrics::oneVsRestAuc(ens, k, labels, weights);
@@ -69,7 +66,7 @@ void detail::evaluateBestMulti(Summary& s, const CollectOptions& o, const model:
       eff.assign(o.signalEfficiencies.size(), std::numeric_limits<double>::quiet_NaN());
     } else {
       const metrics::Roc roc = metrics::oneVsRestRoc(ens, k, labels, c);
-      const metrics::Roc thin = metrics::thinRoc(roc, o.signalEfficiencies, kCurvePoints);
+      const metrics::Roc thin = metrics::thinRoc(roc, o.signalEfficiencies);
       m.roc.push_back(RocCurve{m.classNames[c], thin.tpr, thin.fpr, metrics::auc(roc), thin.threshold});
       for (const double e : o.signalEfficiencies) eff.push_back(metrics::bkgEffAtSigEff(roc, e));
     }

@@ -42,8 +42,8 @@ int inspectCommand(const Args& args, dist::Environment&) {
   if (o.topPairs < 0) throwConfig("--top-pairs must be >= 0, got " + std::to_string(o.topPairs));
 
   const data::Dataset ds = io::readDataset(file);
-  if (ds.multiClass()) {
-    const inspect::ClassInspection r = inspect::inspectClasses(ds, file, o);
+  // A multi-class file is inspected class against class; the printing is the same for both kinds.
+  const auto emit = [&](const auto& r) {
     std::string index;
     if (!reportDir.empty()) index = inspect::writeReport(r, ds, reportDir);
     if (vm.count("json")) {
@@ -53,17 +53,9 @@ int inspectCommand(const Args& args, dist::Environment&) {
     std::cout << inspect::textSummary(r);
     if (!index.empty()) std::cout << "\nreport: " << index << "\n";
     return 0;
-  }
-  const inspect::Inspection r = inspect::inspect(ds, file, o);
-  std::string index;
-  if (!reportDir.empty()) index = inspect::writeReport(r, ds, reportDir);
-  if (vm.count("json")) {
-    std::cout << inspect::toJson(r, -1, index) << std::endl;
-    return 0;
-  }
-  std::cout << inspect::textSummary(r);
-  if (!index.empty()) std::cout << "\nreport: " << index << "\n";
-  return 0;
+  };
+  if (ds.multiClass()) return emit(inspect::inspectClasses(ds, file, o));
+  return emit(inspect::inspect(ds, file, o));
 }
 
 }  // namespace hepsweep::cli

@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <mutex>
 #include <new>
 #include <type_traits>
@@ -477,6 +478,13 @@ File& File::operator=(File&& o) noexcept {
     writes_ = std::move(o.writes_);
   }
   return *this;
+}
+
+bool hasHdf5Signature(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char sig[8] = {};
+  if (!in.read(sig, 8)) return false;
+  return std::string(sig, 8) == std::string("\x89HDF\r\n\x1a\n", 8);
 }
 
 File File::open(const std::string& path, Mode mode) {

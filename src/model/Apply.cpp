@@ -11,7 +11,6 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <future>
 #include <memory>
 #include <optional>
@@ -41,13 +40,6 @@ namespace {
 
 namespace fs = std::filesystem;
 namespace h5 = io::h5;
-
-bool isHdf5File(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  char sig[8] = {};
-  if (!in.read(sig, 8)) return false;
-  return std::string(sig, 8) == std::string("\x89HDF\r\n\x1a\n", 8);
-}
 
 // One input as the scorer reads it: an HDF5 dataset file read block by block, or a text/ROOT
 // input streamed row by row (only the model's features and the id column are parsed).
@@ -207,7 +199,7 @@ ApplySummary applyModel(const ApplyOptions& o, const Logger& log) {
       throwInput("apply: " + where + " lacks feature " + str::quoted(f) + ", which the model needs" +
                  str::didYouMean(f, names) + " (the model's features: " + str::join(m.featureNames, ", ") + ")");
     };
-    if (isHdf5File(path)) {
+    if (io::h5::hasHdf5Signature(path)) {
       src.format = "hdf5";
       src.info = io::readDatasetInfo(path);
       src.rows = src.info.rows;

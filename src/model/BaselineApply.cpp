@@ -1,7 +1,6 @@
 #include "hepsweep/model/BaselineApply.hpp"
 
 #include <chrono>
-#include <fstream>
 
 #include "hepsweep/baseline/Booster.hpp"
 #include "hepsweep/baseline/Result.hpp"
@@ -17,13 +16,6 @@
 namespace hepsweep::model {
 namespace {
 
-bool isHdf5File(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  char sig[8] = {};
-  if (!in.read(sig, 8)) return false;
-  return std::string(sig, 8) == std::string("\x89HDF\r\n\x1a\n", 8);
-}
-
 // The input's values of `names`, row-major, and its ids (empty without), read as network apply
 // reads it: HDF5 data files whole, text and ROOT inputs through io::InputReader.
 struct Table {
@@ -36,7 +28,7 @@ struct Table {
 Table readTable(const BaselineApplyOptions& o, const std::vector<std::string>& names, const Logger& log) {
   Table t;
   const auto cols = static_cast<std::int64_t>(names.size());
-  if (isHdf5File(o.input)) {
+  if (io::h5::hasHdf5Signature(o.input)) {
     if (!o.idColumn.empty())
       throwConfig("apply --baseline --id " + o.idColumn + ": '" + o.input + "' is an HDF5 data file, whose ids are its "
                   "/ids (--id is for text and ROOT inputs)");

@@ -142,14 +142,9 @@ void multiClassTestSummary(Model& m, const FoldScores& scores) {
     throw Error(ErrorCategory::Internal, "fromResultFiles: multi-class test scores of " +
                                              std::to_string(scores.testMulti.size()) + " folds for " +
                                              std::to_string(m.folds.size()) + " result files");
-  std::vector<double> sum(n * k, 0.0);
-  for (const auto& fold : scores.testMulti) {
+  for (const auto& fold : scores.testMulti)
     if (fold.size() != n * k) throw Error(ErrorCategory::Internal, "fromResultFiles: a fold's test scores are not events x classes");
-    for (std::size_t i = 0; i < n * k; ++i) sum[i] += fold[i];
-  }
-  m.testScores.resize(n * k);
-  for (std::size_t i = 0; i < n * k; ++i)
-    m.testScores[i] = static_cast<float>(sum[i] / static_cast<double>(scores.testMulti.size()));
+  m.testScores = ensembleMean(scores.testMulti);
   for (std::size_t f = 0; f < m.folds.size(); ++f) m.folds[f].testScores = scores.testMulti[f];
   m.workingPoints.clear();
   m.ensembleTestAuc = n == 0 ? 0.0 : metrics::meanOneVsRestAuc(m.testScores, k, m.testLabels);
@@ -533,6 +528,20 @@ void Scorer::scoreTable(const float* table, Eigen::Index stride, Eigen::Index ro
     else perFold.middleCols(static_cast<Eigen::Index>(k) * classes_, classes_) =
              Eigen::Map<const data::FeatureMatrix>(scores_.data(), rows, classes_);
   }
+}
+
+std::vector<float> ensembleMean(const std::vector<std::vector<float>>& folds) {
+  const std::size_t n = folds.empty() ? 0 : folds.front().size();
+  std::vector<double> sum(n, 0.0);
+  for (const auto& fold : folds) {
+    if (fold.size() != n)
+      throw Error(ErrorCategory::Internal, "ensembleMean: fold vectors of " + std::to_string(fold.size()) + " and " +
+                                               std::to_string(n) + " values");
+    for (std::size_t i = 0; i < n; ++i) sum[i] += fold[i];
+  }
+  std::vector<float> mean(n);
+  for (std::size_t i = 0; i < n; ++i) mean[i] = static_cast<float>(sum[i] / static_cast<double>(folds.size()));
+  return mean;
 }
 
 Eigen::VectorXf ensembleMean(const data::FeatureMatrix& perFold, int classes) {

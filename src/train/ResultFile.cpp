@@ -132,6 +132,18 @@ void writeLossAndAuc(const io::h5::Group& m, const TrainResult& r) {
   m.writeScalar("train_loss", r.train.loss);
 }
 
+// metrics/: the epochs, timing and split sizes of a run, binary and multi-class alike.
+void writeRunCounts(const io::h5::Group& m, const TrainResult& r, const PreparedData& data) {
+  m.writeScalar("best_epoch", static_cast<std::int64_t>(r.bestEpoch));
+  m.writeScalar("epochs_run", static_cast<std::int64_t>(r.epochsRun));
+  m.writeScalar("stopped_early", static_cast<std::int64_t>(r.stoppedEarly));
+  m.writeScalar("train_seconds", r.trainSeconds);
+  m.writeScalar("samples_per_second", r.samplesPerSecond);
+  m.writeScalar("n_train", static_cast<std::int64_t>(data.train.size()));
+  m.writeScalar("n_val", static_cast<std::int64_t>(data.val.size()));
+  m.writeScalar("n_test", static_cast<std::int64_t>(data.test.size()));
+}
+
 // Test-set significance at the AMS-maximising cut (metrics/ams*, the curve in /ams_curve), the
 // validation AMS, and the campaign objective's value (metrics/objective, smaller is better). An
 // undefined AMS is NaN with the reason in the attribute metrics/@note, never a failed training;
@@ -301,14 +313,7 @@ void writeMultiClassBody(const io::h5::File& f, const RunConfig& cfg, const Prep
   rundir::writeSplitRecord(f.createGroup("split"), splitRecord(data));
   const auto m = f.createGroup("metrics");
   writeMultiClassMetrics(f, m, cfg, data, r);
-  m.writeScalar("best_epoch", static_cast<std::int64_t>(r.bestEpoch));
-  m.writeScalar("epochs_run", static_cast<std::int64_t>(r.epochsRun));
-  m.writeScalar("stopped_early", static_cast<std::int64_t>(r.stoppedEarly));
-  m.writeScalar("train_seconds", r.trainSeconds);
-  m.writeScalar("samples_per_second", r.samplesPerSecond);
-  m.writeScalar("n_train", static_cast<std::int64_t>(data.train.size()));
-  m.writeScalar("n_val", static_cast<std::int64_t>(data.val.size()));
-  m.writeScalar("n_test", static_cast<std::int64_t>(data.test.size()));
+  writeRunCounts(m, r, data);
 }
 
 }  // namespace
@@ -369,14 +374,7 @@ void writeResultFile(const std::string& path, const RunConfig& cfg, const RunRec
       const double cm[4] = {r.test.confusion.trueNegative, r.test.confusion.falsePositive,
                             r.test.confusion.falseNegative, r.test.confusion.truePositive};
       m.write2d<double>("confusion", cm, 2, 2, false);
-      m.writeScalar("best_epoch", static_cast<std::int64_t>(r.bestEpoch));
-      m.writeScalar("epochs_run", static_cast<std::int64_t>(r.epochsRun));
-      m.writeScalar("stopped_early", static_cast<std::int64_t>(r.stoppedEarly));
-      m.writeScalar("train_seconds", r.trainSeconds);
-      m.writeScalar("samples_per_second", r.samplesPerSecond);
-      m.writeScalar("n_train", static_cast<std::int64_t>(data.train.size()));
-      m.writeScalar("n_val", static_cast<std::int64_t>(data.val.size()));
-      m.writeScalar("n_test", static_cast<std::int64_t>(data.test.size()));
+      writeRunCounts(m, r, data);
       writePhysicsMetrics(f, m, cfg, data, r);
     }
 

@@ -49,6 +49,10 @@ void silenceErrors();
 std::string errorStack();
 
 class File;
+
+// Whether `path` starts with HDF5's 8-byte signature: an input to read as HDF5 rather than as text
+// or ROOT. False when the file cannot be read.
+bool hasHdf5Signature(const std::string& path);
 class Group {
  public:
   Group() = default;

@@ -181,5 +181,9 @@ class Scorer {
 // `classes` K > 1: perFold is (rows x folds * K) as Scorer writes it; the result holds each
 // class's mean, event-major (rows * K values).
 Eigen::VectorXf ensembleMean(const data::FeatureMatrix& perFold, int classes = 1);
+// The same mean over fold vectors of equal length (e.g. the folds' stored multi-class test
+// probabilities, events x classes): element by element, in fold order in double, then float.
+// Error(Internal) when the lengths differ.
+std::vector<float> ensembleMean(const std::vector<std::vector<float>>& folds);
 
 }  // namespace hepsweep::model
