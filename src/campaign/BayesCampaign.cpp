@@ -11,7 +11,6 @@
 #include <set>
 #include <span>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "RankZero.hpp"
@@ -216,11 +215,7 @@ class AsyncRacingSource final : public ItemSource {
       std::string text = claim();
       if (text != "W") return text;
       if (options_.stopRequested != nullptr && options_.stopRequested->load()) return {};
-      const auto until = Clock::now() + std::chrono::milliseconds(200);
-      while (Clock::now() < until) {
-        lock_->poll();
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-      }
+      lock_->pollFor(std::chrono::milliseconds(200));
     }
   }
 

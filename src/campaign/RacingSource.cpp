@@ -10,7 +10,6 @@
 #include <map>
 #include <span>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "CampaignRun.hpp"
@@ -56,11 +55,7 @@ class RacingSource final : public ItemSource {
       if (claim == Claim::Item) return "I" + std::to_string(index);
       if (claim == Claim::None) return {};
       if (options_.stopRequested != nullptr && options_.stopRequested->load()) return {};
-      const auto until = Clock::now() + std::chrono::milliseconds(200);
-      while (Clock::now() < until) {
-        lock_->poll();
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-      }
+      lock_->pollFor(std::chrono::milliseconds(200));
     }
   }
 

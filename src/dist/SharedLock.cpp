@@ -1,11 +1,20 @@
 #include "hepsweep/dist/SharedLock.hpp"
 
 #include <string>
+#include <thread>
 #include <utility>
 
 #include "hepsweep/core/Error.hpp"
 
 namespace hepsweep::dist {
+
+void SharedLock::pollFor(std::chrono::milliseconds duration) {
+  const auto until = std::chrono::steady_clock::now() + duration;
+  while (std::chrono::steady_clock::now() < until) {
+    poll();
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
 
 SharedLock::Guard SharedLock::acquire() {
   if (held_) throw Error(ErrorCategory::Internal, "shared lock: acquired again by the rank that holds it");

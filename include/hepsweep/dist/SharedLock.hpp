@@ -12,6 +12,7 @@
 // for others to get the lock, which poll() (and any collective) does.
 //
 // The lock is not recursive: acquiring it again while this rank holds it is a bug (Internal).
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -34,6 +35,9 @@ class SharedLock {
   Guard acquire();
   // Lets the MPI library serve other ranks' lock requests; cheap, never blocks.
   virtual void poll() {}
+  // Waits `duration` while polling every 10 ms: how a rank that holds no lock waits for work
+  // another rank is finishing, without stalling that rank's lock requests.
+  void pollFor(std::chrono::milliseconds duration);
   std::size_t registerCount() const noexcept { return registers_; }
 
  protected:
