@@ -1,6 +1,7 @@
 #include "hepsweep/core/Version.hpp"
 
 #include "hepsweep/BuildInfo.hpp"
+#include "hepsweep/GitDescribe.hpp"
 
 namespace hepsweep {
 
