@@ -3,6 +3,7 @@
 # rebuild, and every output file would then record the wrong commit. The file is rewritten only
 # when the text changes, so an unchanged commit recompiles nothing.
 #   cmake -DSOURCE_DIR=... -DOUTPUT=... [-DGIT_EXECUTABLE=...] -P GitDescribe.cmake
+cmake_minimum_required(VERSION 3.25)
 set(describe "")
 if(GIT_EXECUTABLE AND EXISTS "${SOURCE_DIR}/.git")
   execute_process(COMMAND "${GIT_EXECUTABLE}" describe --always --dirty --abbrev=12
