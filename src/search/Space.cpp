@@ -111,13 +111,13 @@ std::string formatReal(double x) {
   return s;
 }
 
-Dimension Dimension::real(std::string key, double min, double max, bool log,
-                          std::optional<std::int64_t> steps) {
-  checkRange(key, Kind::Real, min, max, log);
+Dimension Dimension::numeric(std::string key, Kind kind, double min, double max, bool log,
+                             std::optional<std::int64_t> steps) {
+  checkRange(key, kind, min, max, log);
   checkSteps(key, steps);
   Dimension d;
   d.key_ = std::move(key);
-  d.kind_ = Kind::Real;
+  d.kind_ = kind;
   d.min_ = min;
   d.max_ = max;
   d.log_ = log;
@@ -125,18 +125,14 @@ Dimension Dimension::real(std::string key, double min, double max, bool log,
   return d;
 }
 
+Dimension Dimension::real(std::string key, double min, double max, bool log,
+                          std::optional<std::int64_t> steps) {
+  return numeric(std::move(key), Kind::Real, min, max, log, steps);
+}
+
 Dimension Dimension::integer(std::string key, double min, double max, bool log,
                              std::optional<std::int64_t> steps) {
-  checkRange(key, Kind::Integer, min, max, log);
-  checkSteps(key, steps);
-  Dimension d;
-  d.key_ = std::move(key);
-  d.kind_ = Kind::Integer;
-  d.min_ = min;
-  d.max_ = max;
-  d.log_ = log;
-  d.steps_ = steps;
-  return d;
+  return numeric(std::move(key), Kind::Integer, min, max, log, steps);
 }
 
 Dimension Dimension::choices(std::string key, std::vector<std::string> tomlTexts) {

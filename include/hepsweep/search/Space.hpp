@@ -99,6 +99,9 @@ class Dimension {
 
  private:
   Dimension() = default;
+  // real() and integer() differ only in the kind they check and record.
+  static Dimension numeric(std::string key, Kind kind, double min, double max, bool log,
+                           std::optional<std::int64_t> steps);
   std::string key_;
   Kind kind_ = Kind::Real;
   double min_ = 0, max_ = 0;
