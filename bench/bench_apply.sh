@@ -21,13 +21,16 @@ usage: bench/bench_apply.sh [--append FILE] [--events N] [--repeats N] [--thread
   --repeats N    runs per program and input, interleaved; medians reported (default 5)
   --threads N    apply --threads N; the reference gets N torch threads (default 1)
 Environment: HEPSWEEP_BIN (binary to use instead of building the default `release` preset),
-  PYTHON (default /usr/bin/python3), OPENBLAS_CORETYPE (passed to PyTorch's OpenBLAS when set).
+  PYTHON (default /usr/bin/python3), OPENBLAS_CORETYPE (passed to PyTorch's OpenBLAS when set; when
+  unset and OpenBLAS falls back to a core below the CPU's, bench/openblas_core.sh sets it).
 EOF2
 }
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$SCRIPT_DIR/.." && pwd)
 PY=${PYTHON:-/usr/bin/python3}
+# shellcheck source=openblas_core.sh
+source "$SCRIPT_DIR/openblas_core.sh"
 APPEND="" EVENTS=1000000 REPEATS=5 THREADS=1
 ORIG_ARGS=("$@")
 while [[ $# -gt 0 ]]; do
@@ -158,7 +161,7 @@ Reproduce: `{E['REPRO']}` (hepsweep binary: {E['BUILD_NOTE']})
 |---|---|
 | CPU | {E['CPU']} (flags: {E['FLAGS'].strip()}; load average before {E['LOAD_BEFORE']}, after {E['LOAD_AFTER']}) |
 | hepsweep | `{E['VERSION']}`; kernel {E['KERNEL']}; `apply --threads {E['THREADS']}` |
-| PyTorch | {t0['torch_version']}, {t0['threads']} thread(s); BLAS: {t0['blas']}; h5py {h5py.__version__}, numpy {np.__version__} |
+| PyTorch | {t0['torch_version']}, {t0['threads']} thread(s); BLAS: {t0['blas']}{' (' + E['OPENBLAS_CORE_NOTE'] + ')' if E.get('OPENBLAS_CORE_NOTE') else ''}; h5py {h5py.__version__}, numpy {np.__version__} |
 
 {t0['rows']:,} HIGGS-like events (bench/make_higgs_like.py), 28 features; best-model.h5 of 2 folds of
 28-25-20-1 (relu, standard scaler). Both programs read the features, labels and weights, apply each

@@ -16,6 +16,9 @@ set -euo pipefail
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$SCRIPT_DIR/.." && pwd)
 PYTHON=${PYTHON:-/usr/bin/python3}
+PY=$PYTHON
+# shellcheck source=openblas_core.sh
+source "$SCRIPT_DIR/openblas_core.sh"
 APPEND=""
 EVENTS=1000000
 REPEATS=3

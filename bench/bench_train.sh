@@ -33,6 +33,8 @@ EOF
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$SCRIPT_DIR/.." && pwd)
 PY=${PYTHON:-/usr/bin/python3}
+# shellcheck source=openblas_core.sh
+source "$SCRIPT_DIR/openblas_core.sh"
 DATA=${SHARED_DATA:-$ROOT/../shared/data}
 APPEND=""
 EPOCHS=200
@@ -254,7 +256,7 @@ Reproduce: `{E['REPRO']}` (hepsweep binary: {E['BUILD_NOTE']})
 | hepsweep | `{E['VERSION']}`; kernel {E['KERNEL'] or 'not reported (binary before kernel dispatch)'} |
 | g++ | {E['GXX']} |
 | PyTorch | {first_torch['torch_version']} (Python {first_torch['python']}); {parallel}; BLAS: {first_torch.get('blas', 'not recorded')} |
-| OPENBLAS_CORETYPE | {first_torch['OPENBLAS_CORETYPE']} |
+| OPENBLAS_CORETYPE | {first_torch['OPENBLAS_CORETYPE']}{' (' + os.environ['OPENBLAS_CORE_NOTE'] + ')' if os.environ.get('OPENBLAS_CORE_NOTE') else ''} |
 | threads | 1 each (hepsweep: OMP_NUM_THREADS=1; torch: set_num_threads(1), set_num_interop_threads(1), OPENBLAS_NUM_THREADS=1) |
 
 **Accuracy**: tutorial campaign (balance downsample, split 0.34/0.33/0.33, standard scaler, Adam 1e-3,

@@ -20,13 +20,16 @@ usage: bench/bench_wide.sh [--append FILE] [--epochs N] [--repeats N] [--levels 
   --levels "..."  HEPSWEEP_KERNEL values to time (default "portable v3 auto"; auto = best level)
 Environment: HEPSWEEP_BIN (binary to use instead of building the default `release` preset),
   PYTHON (default /usr/bin/python3), SHARED_DATA (default <repo>/../shared/data),
-  OPENBLAS_CORETYPE (passed to PyTorch's OpenBLAS when set).
+  OPENBLAS_CORETYPE (passed to PyTorch's OpenBLAS when set; when unset and OpenBLAS falls back
+  to a core below the CPU's, bench/openblas_core.sh sets it).
 EOF2
 }
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$SCRIPT_DIR/.." && pwd)
 PY=${PYTHON:-/usr/bin/python3}
+# shellcheck source=openblas_core.sh
+source "$SCRIPT_DIR/openblas_core.sh"
 DATA=${SHARED_DATA:-$ROOT/../shared/data}
 APPEND="" EPOCHS=10 REPEATS=3 LEVELS="portable v3 auto"
 ORIG_ARGS=("$@")
@@ -158,7 +161,7 @@ Reproduce: `{E['REPRO']}` (hepsweep binary: {E['BUILD_NOTE']})
 |---|---|
 | CPU | {E['CPU']} (flags: {E['FLAGS'].strip()}; load average before the report {E['LOAD']}) |
 | hepsweep | `{E['VERSION']}` |
-| PyTorch | {t0['torch_version']}, 1 thread; BLAS: {t0.get('blas', 'unknown')}; OPENBLAS_CORETYPE {t0['OPENBLAS_CORETYPE']} |
+| PyTorch | {t0['torch_version']}, 1 thread; BLAS: {t0.get('blas', 'unknown')}; OPENBLAS_CORETYPE {t0['OPENBLAS_CORETYPE']}{' (' + os.environ['OPENBLAS_CORE_NOTE'] + ')' if os.environ.get('OPENBLAS_CORE_NOTE') else ''} |
 | torch.mm, 1 thread, GFLOP/s | {', '.join(f'{k}: {v:.1f}' for k, v in mm.items())} (peak {peak:.1f}) |
 
 28-256-256-256-1 (relu, no dropout, Adam 1e-3), batch 1024, {t0['n_train']} training and {t0['n_val']} validation
