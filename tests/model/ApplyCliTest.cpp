@@ -99,7 +99,8 @@ TEST(ApplyCli, TestSetScoresAreBitExact) {
 // The same for the HDF5 path (chunks decoded outside HDF5, possibly on several threads, the
 // preprocessing reading the file's own columns): the test events converted to HDF5, compressed
 // or not, give every fold's scores/test back bit for bit, and the output is the same whatever
-// the thread count and block size.
+// the thread count and block size: every dataset's values (the output's chunks are compressed on
+// the threads, and blocks of 1024 or 3072 rows fill its 8192-row chunks across blocks).
 TEST(ApplyCli, TestSetScoresAreBitExactFromHdf5WithAnyThreadCount) {
   CliCampaign& c = cliCampaign();
   const data::Dataset ds = io::readDataset(c.data);
@@ -118,6 +119,7 @@ TEST(ApplyCli, TestSetScoresAreBitExactFromHdf5WithAnyThreadCount) {
   std::vector<std::vector<float>> want;
   for (std::size_t f = 0; f < 3; ++f) want.push_back(io::h5::File::open(c.results[f]).read<float>("scores/test"));
   std::vector<float> reference;
+  std::string referenceDigest;
   for (const std::string level : {"4", "0"}) {
     const std::string h5 = c.dir->file("test-events-" + level + ".h5");
     CliResult r = run(kCli + " convert " + c.dir->file("test-events-h5.csv") + " --label label --id event -q " +
@@ -142,6 +144,13 @@ TEST(ApplyCli, TestSetScoresAreBitExactFromHdf5WithAnyThreadCount) {
       EXPECT_EQ(std::memcmp(score.data(), reference.data(), score.size() * sizeof(float)), 0) << options;
       const auto ids = file.read<std::int64_t>("ids");
       for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(ids[i], ds.ids[static_cast<std::size_t>(rows[i])]);
+      const auto labels = file.read<std::int8_t>("labels");
+      for (std::size_t i = 0; i < n; ++i)
+        ASSERT_EQ(labels[i], static_cast<std::int8_t>(ds.labels[static_cast<Eigen::Index>(rows[i])])) << i;
+      // The provenance names the input, which differs between the two levels.
+      const std::string digest = file.contentDigest({"provenance/input_paths", "provenance/input_sha256"});
+      if (referenceDigest.empty()) referenceDigest = digest;
+      EXPECT_EQ(digest, referenceDigest) << "level " << level << ", " << options;
     }
   }
 }
