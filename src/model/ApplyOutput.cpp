@@ -221,9 +221,12 @@ class Hdf5Writer final : public Writer {
       f.setAttr("meaning", std::string("input columns kept by --keep, as float32, one dataset per column"), "kept");
     columns_->finish();
     const h5::Group p = f.createGroup("provenance");
+    const std::string checksum = toString(options_.checksum);
     h5::writeColumns(p, s.inputs, h5::Deflate::Off, h5::column<std::string>("input_paths", &AppliedInput::path),
-                     h5::column<std::string>("input_sha256", &AppliedInput::sha256),
+                     h5::column<std::string>("input_" + checksum, &AppliedInput::checksum),
                      h5::column<std::int64_t>("input_rows", &AppliedInput::rows));
+    // Which of input_xxh128 / input_sha256 the file has, for readers that accept either.
+    p.setAttr("input_checksum", checksum);
     p.setAttr("command_line", options_.commandLine);
     p.setAttr("version", versionString());
     p.setAttr("created", utcTimestamp());
