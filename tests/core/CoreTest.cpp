@@ -116,10 +116,22 @@ TEST(Xxh128, KnownVectorsInXxhsumsCanonicalForm) {
     gen *= 11400714785074694797ull;
   }
   EXPECT_EQ(xxh128Hex(buf), "e89c0f6ff369b427cb37aeb9e5d361ed");
-  Xxh128 pieces;  // the same bytes in uneven pieces
-  for (std::size_t at = 0, step = 1; at < buf.size(); at += step, step = step * 3 % 97 + 1)
-    pieces.update(buf.data() + at, std::min(step, buf.size() - at));
-  EXPECT_EQ(pieces.hexDigest(), "e89c0f6ff369b427cb37aeb9e5d361ed");
+  // Every implementation this CPU runs (AVX-512, AVX2, SSE2 builds of the same code), whole and in
+  // uneven pieces, and once more after the digest reset the state.
+  const std::vector<std::string> impls = Xxh128::implementations();
+  ASSERT_FALSE(impls.empty());
+  EXPECT_EQ(impls.back(), "sse2");
+  for (const std::string& impl : impls) {
+    Xxh128 whole(impl);
+    whole.update(buf.data(), buf.size());
+    EXPECT_EQ(whole.hexDigest(), "e89c0f6ff369b427cb37aeb9e5d361ed") << impl;
+    EXPECT_EQ(whole.hexDigest(), "99aa06d3014798d86001c324468d497f") << impl;
+    Xxh128 pieces(impl);
+    for (std::size_t at = 0, step = 1; at < buf.size(); at += step, step = step * 3 % 97 + 1)
+      pieces.update(buf.data() + at, std::min(step, buf.size() - at));
+    EXPECT_EQ(pieces.hexDigest(), "e89c0f6ff369b427cb37aeb9e5d361ed") << impl;
+  }
+  EXPECT_THROW(Xxh128("md5"), Error);
 
   const std::string path = testing::TempDir() + "/xxh_buf.bin";
   std::ofstream(path, std::ios::binary) << buf;

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace hepsweep {
 
@@ -18,7 +19,12 @@ ChecksumKind parseChecksumKind(const std::string& name, const std::string& what)
 
 class Xxh128 {
  public:
-  Xxh128();
+  Xxh128();  // the fastest implementation this CPU runs
+  // A given implementation (one of implementations()): every one gives the same digest.
+  explicit Xxh128(const std::string& implementation);
+  // The implementations this build has and this CPU runs, fastest first: "avx512", "avx2",
+  // "sse2" (libxxhash's vector code compiled for each x86-64 level).
+  static std::vector<std::string> implementations();
   ~Xxh128();
   Xxh128(Xxh128&&) noexcept;
   Xxh128& operator=(Xxh128&&) noexcept;
