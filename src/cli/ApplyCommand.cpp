@@ -62,11 +62,11 @@ po::options_description makeOptions() {
     ("chunk-rows", po::value<std::int64_t>()->default_value(16384)->value_name("N"),
         "events read and scored per block (a multiple of 1024; it changes memory use, never the scores)")
     ("threads", po::value<int>()->default_value(1)->value_name("N"),
-        "HDF5 inputs: threads that decompress and score each block (the output is identical for any N); "
-        "text and ROOT inputs use one")
+        "HDF5 inputs: threads that decompress and score each block and compress the output's chunks (the output's "
+        "values are identical for any N); text and ROOT inputs use one")
     ("checksum", po::value<std::string>()->default_value("xxh128")->value_name("KIND"),
-        "checksum of each input recorded in the output (/provenance/input_KIND): xxh128 (XXH3-128, as `xxhsum -H2`; "
-        "tens of GB/s) or sha256 (as `sha256sum`; about 2 GB/s)")
+        "checksum of each input recorded in the output (/provenance/input_KIND): xxh128 (XXH3-128, as `xxhsum -H2`; faster than "
+        "the file is read) or sha256 (as `sha256sum`; about 2 GB/s)")
     ("quiet,q", po::bool_switch(), "print nothing on success")
     ("json", po::bool_switch(), "print the summary as one JSON object")
     ("verbose,v", po::bool_switch(), "log each input to stderr");

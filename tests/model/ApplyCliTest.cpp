@@ -12,6 +12,8 @@
 
 #include "../e2e/CliRun.hpp"
 #include "ModelTestUtil.hpp"
+#include "hepsweep/core/Checksum.hpp"
+#include "hepsweep/core/Sha256.hpp"
 #include "hepsweep/core/Strings.hpp"
 #include "hepsweep/io/DatasetFile.hpp"
 #include "hepsweep/io/Hdf5.hpp"
@@ -180,6 +182,25 @@ TEST(ApplyCli, OutOfFoldOnTheTrainingFile) {
   }
   EXPECT_EQ(out.attrString("mode"), "out_of_fold");
   EXPECT_EQ(out.attrString("model_sha256").size(), 64u);
+}
+
+// --checksum reaches the output and the JSON summary under the kind's name, and an unknown kind
+// is refused naming the option (not silently replaced by the default).
+TEST(ApplyCli, ChecksumOptionNamesTheKindInTheOutputAndJson) {
+  CliCampaign& c = cliCampaign();
+  const std::string out = c.dir->file("checksum.h5");
+  CliResult r = run(kCli + " apply " + c.model + " " + c.data + " --checksum sha256 --json -o " + out);
+  ASSERT_EQ(r.status, 0) << r.out;
+  const std::string sha = sha256File(c.data);
+  EXPECT_NE(r.out.find("\"input_checksum\":\"sha256\""), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"sha256\":\"" + sha + "\""), std::string::npos) << r.out;
+  EXPECT_EQ(io::h5::File::open(out).openGroup("provenance").readStrings("input_sha256"), std::vector<std::string>{sha});
+  r = run(kCli + " apply " + c.model + " " + c.data + " --json -o " + out);
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("\"xxh128\":\"" + xxh128File(c.data) + "\""), std::string::npos) << r.out;
+  r = run(kCli + " apply " + c.model + " " + c.data + " --checksum md5 -o " + out);
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.out.find("apply --checksum 'md5': expected xxh128 or sha256"), std::string::npos) << r.out;
 }
 
 TEST(ApplyCli, CsvWithWorkingPointAndMissingFeatureError) {
