@@ -69,7 +69,7 @@ class ChunkQueue {
     std::function<void(const Chunk&)> write;
   };
   explicit ChunkQueue(int threads) {
-    for (int t = 0; t < threads; ++t) compressors_.emplace_back(kOutputDeflate);
+    for (int t = 0; t < threads; ++t) compressors_.emplace_back(kOutputDeflate, true);
   }
   // A chunk to fill in, queued for the next run().
   Chunk& add() {
