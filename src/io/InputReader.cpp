@@ -151,6 +151,11 @@ std::string InputReader::finishSha256() {
   return impl_->rootSha ? impl_->rootSha->hexDigest() : sha256File(impl_->rootFile);
 }
 
+std::string InputReader::finishChecksum(ChecksumKind kind) {
+  if (kind == ChecksumKind::Sha256) return finishSha256();
+  return xxh128File(impl_->text ? impl_->input : impl_->rootFile);
+}
+
 std::string InputReader::separatorName() const { return impl_->text ? impl_->text->separator().describe() : "root"; }
 bool InputReader::gzipped() const { return impl_->text && impl_->text->gzipped(); }
 double InputReader::decompressSeconds() const { return impl_->root ? impl_->root->decompressSeconds() : 0.0; }

@@ -20,6 +20,7 @@
 #include <unordered_set>
 
 #include "hepsweep/core/AtomicOutput.hpp"
+#include "hepsweep/core/Checksum.hpp"
 #include "hepsweep/core/Error.hpp"
 #include "hepsweep/core/Sha256.hpp"
 #include "hepsweep/core/Strings.hpp"
@@ -172,14 +173,15 @@ ApplySummary applyModel(const ApplyOptions& o, const Logger& log) {
   s.output = o.output;
   s.modelSha256 = sha256File(o.modelPath);
   s.folds = m.numFolds();
+  s.checksum = o.checksum;
 
   // Inputs: HDF5 datasets block by block; text and ROOT inputs streamed through io::InputReader.
   // All are opened (and their columns checked) before anything is scored.
   std::vector<Source> sources;
   std::vector<std::future<std::string>> hashes(o.inputs.size());
   const auto hashOf = [&](std::size_t in) {
-    if (hashes[in].valid()) s.inputs[in].sha256 = hashes[in].get();
-    return s.inputs[in].sha256;
+    if (hashes[in].valid()) s.inputs[in].checksum = hashes[in].get();
+    return s.inputs[in].checksum;
   };
   const io::Separator separator = io::Separator::parse(o.separator);
   // --parameter: per model feature, the value it is set to (NaN: read from the input).
@@ -268,11 +270,12 @@ ApplySummary applyModel(const ApplyOptions& o, const Logger& log) {
     AppliedInput a;
     a.path = src.path;
     a.format = src.format;
-    // Text inputs are hashed while they are read; ROOT files after (io::InputReader::finishSha256);
+    // Streamed inputs are hashed while or after they are read (io::InputReader::finishChecksum);
     // HDF5 files here, or on a thread of their own beside the scoring when there are threads.
     if (!src.streamed()) {
-      if (o.threads > 1) hashes[sources.size()] = std::async(std::launch::async, [path] { return sha256File(path); });
-      else a.sha256 = sha256File(path);
+      if (o.threads > 1)
+        hashes[sources.size()] = std::async(std::launch::async, [path, kind = o.checksum] { return checksumFile(path, kind); });
+      else a.checksum = checksumFile(path, o.checksum);
     }
     a.rows = src.rows;
     a.hasIds = src.hasIds;
@@ -280,7 +283,10 @@ ApplySummary applyModel(const ApplyOptions& o, const Logger& log) {
     sources.push_back(std::move(src));
   }
   if (o.outOfFold) checkOutOfFold(m, sources);
-  if (o.outOfFold && m.foldRule.key == FoldKey::RowIndex && hashOf(0) != m.dataSha256)
+  // The model records its training data's SHA-256; the input is hashed so once more only here,
+  // where checkOutOfFold has already found it has the training data's rows.
+  if (o.outOfFold && m.foldRule.key == FoldKey::RowIndex &&
+      (o.checksum == ChecksumKind::Sha256 ? hashOf(0) : sha256File(sources[0].path)) != m.dataSha256)
     log.warning("apply: '" + sources[0].path + "' is not byte-identical to the training data file (sha256 differs); "
                 "its row indices are taken to mean the same events");
 
@@ -445,7 +451,7 @@ ApplySummary applyModel(const ApplyOptions& o, const Logger& log) {
       }
       src.rows = r.rowsRead();
       s.inputs[in].rows = src.rows;
-      s.inputs[in].sha256 = r.finishSha256();
+      s.inputs[in].checksum = r.finishChecksum(o.checksum);
     }
     log.debug("apply: scored '" + src.path + "' (" + std::to_string(src.rows) + " events)");
   }

@@ -463,12 +463,20 @@ void FoldScorer::forwardChunk(Eigen::Index b, Eigen::Index start) {
 }
 
 void FoldScorer::scoreTable(const float* table, Eigen::Index stride, Eigen::Index n, Eigen::VectorXf& out) {
-  logits_.resize(n * fold_.outputs);
-  for (Eigen::Index start = 0; start < n; start += kChunkRows) {
-    const Eigen::Index b = std::min(kChunkRows, n - start);
-    pre_.applyConsecutive(table + start * stride, stride, b, buffer_.data());
-    forwardChunk(b, start);
-  }
+  beginTable(n);
+  for (Eigen::Index start = 0; start < n; start += kChunkRows)
+    scoreTableChunk(table, stride, start, std::min(kChunkRows, n - start));
+  finishTable(out);
+}
+
+void FoldScorer::beginTable(Eigen::Index rows) { logits_.resize(rows * fold_.outputs); }
+
+void FoldScorer::scoreTableChunk(const float* table, Eigen::Index stride, Eigen::Index start, Eigen::Index b) {
+  pre_.applyConsecutive(table + start * stride, stride, b, buffer_.data());
+  forwardChunk(b, start);
+}
+
+void FoldScorer::finishTable(Eigen::VectorXf& out) {
   if (fold_.outputs > 1) softmaxOfLogits(out);
   else sigmoidOfLogits(out);
 }
@@ -522,8 +530,13 @@ void Scorer::scoreTable(const float* table, Eigen::Index stride, Eigen::Index ro
     throw Error(ErrorCategory::Internal, "Scorer: rows of " + std::to_string(stride) + " floats for a table of " +
                                              std::to_string(tableColumns_) + " columns");
   perFold.resize(rows, static_cast<Eigen::Index>(folds()) * classes_);
+  // Chunk by chunk, every fold in turn: the chunk's raw rows (1024 x the table's columns) are
+  // read from memory once and stay in the core's cache for the other folds.
+  for (const auto& f : folds_) f->beginTable(rows);
+  for (Eigen::Index start = 0; start < rows; start += kChunkRows)
+    for (const auto& f : folds_) f->scoreTableChunk(table, stride, start, std::min(kChunkRows, rows - start));
   for (int k = 0; k < folds(); ++k) {
-    folds_[static_cast<std::size_t>(k)]->scoreTable(table, stride, rows, scores_);
+    folds_[static_cast<std::size_t>(k)]->finishTable(scores_);
     if (classes_ == 1) perFold.col(k) = scores_;
     else perFold.middleCols(static_cast<Eigen::Index>(k) * classes_, classes_) =
              Eigen::Map<const data::FeatureMatrix>(scores_.data(), rows, classes_);

@@ -8,6 +8,7 @@
 #include <set>
 #include <vector>
 
+#include "hepsweep/core/Checksum.hpp"
 #include "hepsweep/core/Error.hpp"
 #include "hepsweep/core/Random.hpp"
 #include "hepsweep/core/Sha256.hpp"
@@ -98,6 +99,68 @@ TEST(Sha256, KnownVectors) {
   std::ofstream(path) << "abc";
   EXPECT_EQ(sha256File(path), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   std::remove(path.c_str());
+}
+
+// XXH128 in its canonical (big-endian) hex, as `xxhsum -H2` prints it, against xxHash's own sanity
+// vectors (cli/xsum_sanity_check.c, which every xxhsum build checks itself with): the empty input
+// { low64 0x6001C324468D497F, high64 0x99AA06D3014798D8 } and 2367 bytes of its test buffer
+// { 0xCB37AEB9E5D361ED, 0xE89C0F6FF369B427 } (3 blocks, last stripe overlapping). A digest
+// printed low half first, or little-endian, fails both. The file variant, read in 256 KiB blocks,
+// must give the one-shot digest of the same bytes across several blocks and an odd tail.
+TEST(Xxh128, KnownVectorsInXxhsumsCanonicalForm) {
+  EXPECT_EQ(xxh128Hex(""), "99aa06d3014798d86001c324468d497f");
+  std::string buf(2367, '\0');
+  std::uint64_t gen = 2654435761u;  // xxhsum's XSUM_fillTestBuffer: PRIME32, times PRIME64 per byte
+  for (char& c : buf) {
+    c = static_cast<char>(gen >> 56);
+    gen *= 11400714785074694797ull;
+  }
+  EXPECT_EQ(xxh128Hex(buf), "e89c0f6ff369b427cb37aeb9e5d361ed");
+  // Every implementation this CPU runs (AVX-512, AVX2, SSE2 builds of the same code), whole and in
+  // uneven pieces, and once more after the digest reset the state.
+  const std::vector<std::string> impls = Xxh128::implementations();
+  ASSERT_FALSE(impls.empty());
+  EXPECT_EQ(impls.back(), "sse2");
+  for (const std::string& impl : impls) {
+    Xxh128 whole(impl);
+    whole.update(buf.data(), buf.size());
+    EXPECT_EQ(whole.hexDigest(), "e89c0f6ff369b427cb37aeb9e5d361ed") << impl;
+    EXPECT_EQ(whole.hexDigest(), "99aa06d3014798d86001c324468d497f") << impl;
+    Xxh128 pieces(impl);
+    for (std::size_t at = 0, step = 1; at < buf.size(); at += step, step = step * 3 % 97 + 1)
+      pieces.update(buf.data() + at, std::min(step, buf.size() - at));
+    EXPECT_EQ(pieces.hexDigest(), "e89c0f6ff369b427cb37aeb9e5d361ed") << impl;
+  }
+  EXPECT_THROW(Xxh128("md5"), Error);
+
+  const std::string path = testing::TempDir() + "/xxh_buf.bin";
+  std::ofstream(path, std::ios::binary) << buf;
+  EXPECT_EQ(xxh128File(path), "e89c0f6ff369b427cb37aeb9e5d361ed");
+  EXPECT_EQ(checksumFile(path, ChecksumKind::Xxh128), "e89c0f6ff369b427cb37aeb9e5d361ed");
+  EXPECT_EQ(checksumFile(path, ChecksumKind::Sha256), sha256File(path));
+  std::string big;
+  for (int i = 0; i < 700; ++i) big += buf;  // 1.66 MB: 6 full blocks and a partial one
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << big;
+  EXPECT_EQ(xxh128File(path), xxh128Hex(big));
+  std::remove(path.c_str());
+  try {
+    xxh128File("/nonexistent/dir/file.h5");
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.category(), ErrorCategory::Io);
+    EXPECT_NE(std::string(e.what()).find("/nonexistent/dir/file.h5"), std::string::npos);
+  }
+}
+
+TEST(Xxh128, ChecksumKindNamesRoundTripAndOthersAreRefused) {
+  for (ChecksumKind k : {ChecksumKind::Xxh128, ChecksumKind::Sha256}) EXPECT_EQ(parseChecksumKind(toString(k), "x"), k);
+  try {
+    parseChecksumKind("md5", "apply --checksum");
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.category(), ErrorCategory::Config);
+    EXPECT_NE(std::string(e.what()).find("apply --checksum 'md5'"), std::string::npos);
+  }
 }
 
 TEST(Sha256, MissingFileIsAnIoErrorNamingIt) {

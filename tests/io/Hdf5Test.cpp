@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <span>
+#include <type_traits>
 #include <numeric>
 #include <vector>
 
@@ -172,6 +173,86 @@ TEST(Hdf5, ChunkCompressorIsDeterministicAndPadsWithZeros) {
   EXPECT_EQ(std::memcmp(outA.data(), zeroTail.data(), chunk), 0);
   EXPECT_THROW(none.compress(bytes(v.size()), chunk - 4, 4, outA), Error);
   EXPECT_THROW(h5::ChunkCompressor(10), Error);
+}
+
+// skipNoise: random leading byte planes go as stored blocks before libdeflate's part, and a chunk
+// equal to the previous one reuses its bytes. What HDF5 (zlib) and ChunkDecoder (libdeflate)
+// inflate must be the values written, for: scores in (0, 1) (two random planes stored), random
+// int64 (every plane stored: the last stored block is the final one), 4-wide random floats (a
+// stored prefix of 98304 bytes: two stored blocks), a constant column (reused) and short last
+// chunks. A wrong block header, length, final bit or Adler-32 fails the reads.
+TEST(Hdf5, ChunkCompressorSkippingNoiseWritesWhatZlibAndLibdeflateRead) {
+  const std::size_t chunkRows = 8192, rows = 3 * chunkRows + 1000;
+  std::uint64_t state = 12345;
+  const auto next = [&] {  // splitmix64: every bit of every output random
+    std::uint64_t z = (state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+  };
+  std::vector<float> score(rows), wide(rows * 4), ones(rows, 1.0f);
+  std::vector<std::int64_t> noise(rows);
+  for (std::size_t i = 0; i < rows; ++i) {
+    score[i] = static_cast<float>(next() >> 40) / 16777216.0f;
+    noise[i] = static_cast<std::int64_t>(next());
+    for (std::size_t j = 0; j < 4; ++j) {
+      const auto bits = static_cast<std::uint32_t>(next() >> 32) & 0x3fffffffu;  // finite, no NaN
+      std::memcpy(&wide[i * 4 + j], &bits, 4);
+    }
+  }
+  const std::string path = tempPath("noise.h5");
+  std::size_t plainScoreBytes = 0, noiseScoreBytes = 0, storedNoiseBytes = 0;
+  h5::writeAtomically(path, [&](h5::File& file) {
+    h5::ChunkWriter<float> sw(file, "score", 0, chunkRows, 1), ww(file, "wide", 4, chunkRows, 1), ow(file, "ones", 0, chunkRows, 1);
+    h5::ChunkWriter<std::int64_t> nw(file, "noise", 0, chunkRows, 1);
+    h5::ChunkCompressor z(1, true), plain(1);
+    std::vector<std::byte> out, ref;
+    for (std::size_t r = 0; r < rows; r += chunkRows) {
+      const std::size_t n = std::min(chunkRows, rows - r);
+      z.compress(std::as_bytes(std::span(score.data() + r, n)), sw.chunkBytes(), 4, out);
+      plain.compress(std::as_bytes(std::span(score.data() + r, n)), sw.chunkBytes(), 4, ref);
+      noiseScoreBytes += out.size();
+      plainScoreBytes += ref.size();
+      sw.write(out, n);
+      z.compress(std::as_bytes(std::span(wide.data() + r * 4, n * 4)), ww.chunkBytes(), 4, out);
+      ww.write(out, n);
+      z.compress(std::as_bytes(std::span(ones.data() + r, n)), ow.chunkBytes(), 4, out);
+      ow.write(out, n);
+      z.compress(std::as_bytes(std::span(noise.data() + r, n)), nw.chunkBytes(), 8, out);
+      if (n == chunkRows) storedNoiseBytes = out.size();
+      nw.write(out, n);
+    }
+  });
+  // Stored: 2 header bytes, one block (5 bytes + 65535) per 65535 bytes, the Adler-32.
+  EXPECT_EQ(storedNoiseBytes, 2 + 65536 + 5 * 2 + 4);
+  EXPECT_LT(noiseScoreBytes, plainScoreBytes * 102 / 100);  // the random planes held nothing to gain
+  const h5::File file = h5::File::open(path);
+  EXPECT_EQ(file.read<float>("score"), score);
+  EXPECT_EQ(file.read<float>("wide"), wide);
+  EXPECT_EQ(file.read<float>("ones"), ones);
+  EXPECT_EQ(file.read<std::int64_t>("noise"), noise);
+  h5::ChunkDecoder d;
+  const auto viaLibdeflate = [&](const std::string& name, auto* out, std::size_t width) {
+    using T = std::remove_pointer_t<decltype(out)>;
+    h5::ChunkReader<T> reader(file, name);
+    ASSERT_TRUE(reader.decodable()) << name;
+    typename h5::ChunkReader<T>::Stored stored;
+    std::vector<T> chunk(chunkRows * width);
+    for (std::size_t c = 0; c < reader.chunks(); ++c) {
+      reader.readStored(c, stored);
+      reader.decode(stored, d, chunk.data());
+      const std::size_t n = std::min(chunkRows, rows - c * chunkRows) * width;
+      std::copy(chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(n), out + c * chunkRows * width);
+    }
+  };
+  std::vector<float> s2(rows), w2(rows * 4);
+  std::vector<std::int64_t> n2(rows);
+  viaLibdeflate("score", s2.data(), 1);
+  viaLibdeflate("wide", w2.data(), 4);
+  viaLibdeflate("noise", n2.data(), 1);
+  EXPECT_EQ(s2, score);
+  EXPECT_EQ(w2, wide);
+  EXPECT_EQ(n2, noise);
 }
 
 // Chunks go in row order and only the last may be short: a chunk after a short one is a bug in

@@ -12,6 +12,8 @@
 
 #include "../e2e/CliRun.hpp"
 #include "ModelTestUtil.hpp"
+#include "hepsweep/core/Checksum.hpp"
+#include "hepsweep/core/Sha256.hpp"
 #include "hepsweep/core/Strings.hpp"
 #include "hepsweep/io/DatasetFile.hpp"
 #include "hepsweep/io/Hdf5.hpp"
@@ -99,7 +101,8 @@ TEST(ApplyCli, TestSetScoresAreBitExact) {
 // The same for the HDF5 path (chunks decoded outside HDF5, possibly on several threads, the
 // preprocessing reading the file's own columns): the test events converted to HDF5, compressed
 // or not, give every fold's scores/test back bit for bit, and the output is the same whatever
-// the thread count and block size.
+// the thread count and block size: every dataset's values (the output's chunks are compressed on
+// the threads, and blocks of 1024 or 3072 rows fill its 8192-row chunks across blocks).
 TEST(ApplyCli, TestSetScoresAreBitExactFromHdf5WithAnyThreadCount) {
   CliCampaign& c = cliCampaign();
   const data::Dataset ds = io::readDataset(c.data);
@@ -118,6 +121,7 @@ TEST(ApplyCli, TestSetScoresAreBitExactFromHdf5WithAnyThreadCount) {
   std::vector<std::vector<float>> want;
   for (std::size_t f = 0; f < 3; ++f) want.push_back(io::h5::File::open(c.results[f]).read<float>("scores/test"));
   std::vector<float> reference;
+  std::string referenceDigest;
   for (const std::string level : {"4", "0"}) {
     const std::string h5 = c.dir->file("test-events-" + level + ".h5");
     CliResult r = run(kCli + " convert " + c.dir->file("test-events-h5.csv") + " --label label --id event -q " +
@@ -142,6 +146,13 @@ TEST(ApplyCli, TestSetScoresAreBitExactFromHdf5WithAnyThreadCount) {
       EXPECT_EQ(std::memcmp(score.data(), reference.data(), score.size() * sizeof(float)), 0) << options;
       const auto ids = file.read<std::int64_t>("ids");
       for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(ids[i], ds.ids[static_cast<std::size_t>(rows[i])]);
+      const auto labels = file.read<std::int8_t>("labels");
+      for (std::size_t i = 0; i < n; ++i)
+        ASSERT_EQ(labels[i], static_cast<std::int8_t>(ds.labels[static_cast<Eigen::Index>(rows[i])])) << i;
+      // The provenance names the input, which differs between the two levels.
+      const std::string digest = file.contentDigest({"provenance/input_paths", "provenance/input_xxh128"});
+      if (referenceDigest.empty()) referenceDigest = digest;
+      EXPECT_EQ(digest, referenceDigest) << "level " << level << ", " << options;
     }
   }
 }
@@ -171,6 +182,25 @@ TEST(ApplyCli, OutOfFoldOnTheTrainingFile) {
   }
   EXPECT_EQ(out.attrString("mode"), "out_of_fold");
   EXPECT_EQ(out.attrString("model_sha256").size(), 64u);
+}
+
+// --checksum reaches the output and the JSON summary under the kind's name, and an unknown kind
+// is refused naming the option (not silently replaced by the default).
+TEST(ApplyCli, ChecksumOptionNamesTheKindInTheOutputAndJson) {
+  CliCampaign& c = cliCampaign();
+  const std::string out = c.dir->file("checksum.h5");
+  CliResult r = run(kCli + " apply " + c.model + " " + c.data + " --checksum sha256 --json -o " + out);
+  ASSERT_EQ(r.status, 0) << r.out;
+  const std::string sha = sha256File(c.data);
+  EXPECT_NE(r.out.find("\"input_checksum\":\"sha256\""), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"sha256\":\"" + sha + "\""), std::string::npos) << r.out;
+  EXPECT_EQ(io::h5::File::open(out).openGroup("provenance").readStrings("input_sha256"), std::vector<std::string>{sha});
+  r = run(kCli + " apply " + c.model + " " + c.data + " --json -o " + out);
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("\"xxh128\":\"" + xxh128File(c.data) + "\""), std::string::npos) << r.out;
+  r = run(kCli + " apply " + c.model + " " + c.data + " --checksum md5 -o " + out);
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.out.find("apply --checksum 'md5': expected xxh128 or sha256"), std::string::npos) << r.out;
 }
 
 TEST(ApplyCli, CsvWithWorkingPointAndMissingFeatureError) {

@@ -126,7 +126,7 @@ TEST(ApplyRoot, BundledTreeScoresBitExactlyLikeTheSameEventsAsCsv) {
   ASSERT_EQ(s.inputs.size(), 1u);
   EXPECT_EQ(s.inputs[0].format, "root");
   EXPECT_EQ(s.inputs[0].rows, 22344);
-  EXPECT_EQ(s.inputs[0].sha256, sha256File(root));
+  EXPECT_EQ(s.inputs[0].checksum, xxh128File(root));
 
   o.inputs = {d.file("same.csv")};
   o.output = d.file("csv.h5");

@@ -8,7 +8,9 @@
 #include <sstream>
 
 #include "ModelTestUtil.hpp"
+#include "hepsweep/core/Checksum.hpp"
 #include "hepsweep/core/Error.hpp"
+#include "hepsweep/core/Sha256.hpp"
 #include "hepsweep/core/Strings.hpp"
 #include "hepsweep/data/Split.hpp"
 #include "hepsweep/io/DatasetFile.hpp"
@@ -161,6 +163,50 @@ TEST(Apply, OutOfFoldByRowIndexOnTheTrainingFile) {
     const int k = data::foldOf(i, 3, 99);
     ASSERT_EQ(fold[i], k) << "row " << i;
     ASSERT_FLOAT_EQ(score[i], sigmoid(kLogits[static_cast<std::size_t>(k)]));
+  }
+}
+
+// The input checksums of the output's provenance (xxh128 by default, sha256 on request, the kind
+// named by an attribute), and the warning that an input given for row-index folds is not the
+// training data file: it compares SHA-256 with the model's record whatever --checksum says, so
+// it must fire for a file that differs and stay silent for the very file, under both kinds.
+TEST(Apply, RecordsTheChosenChecksumAndWarnsWhenTheRowIndexInputIsNotTheTrainingFile) {
+  TempDir d("checksum");
+  const std::string input = convertEvents(d, "events", 300, false);
+  Model m = constantFoldModel(FoldKey::RowIndex, {0, 7, 99}, 300);
+  m.dataSha256 = std::string(64, '0');  // another file's
+  writeModel(d.file("model.h5"), m);
+  ApplyOptions o;
+  o.modelPath = d.file("model.h5");
+  o.inputs = {input};
+  o.outOfFold = true;
+  std::vector<std::string> warnings;
+  const Logger log([&](LogLevel, const std::string& msg) { warnings.push_back(msg); }, LogLevel::Warning);
+  for (const ChecksumKind kind : {ChecksumKind::Xxh128, ChecksumKind::Sha256}) {
+    const std::string name = toString(kind);
+    o.checksum = kind;
+    o.output = d.file("scored-" + name + ".h5");
+    warnings.clear();
+    const ApplySummary s = applyModel(o, log);
+    ASSERT_EQ(warnings.size(), 1u) << name;
+    EXPECT_NE(warnings[0].find("not byte-identical to the training data file"), std::string::npos) << warnings[0];
+    const std::string want = kind == ChecksumKind::Sha256 ? sha256File(input) : xxh128File(input);
+    EXPECT_EQ(want.size(), kind == ChecksumKind::Sha256 ? 64u : 32u);
+    EXPECT_EQ(s.inputs[0].checksum, want);
+    const auto f = io::h5::File::open(o.output);
+    const io::h5::Group p = f.openGroup("provenance");
+    EXPECT_EQ(p.attrString("input_checksum"), name);
+    EXPECT_EQ(p.readStrings("input_" + name), std::vector<std::string>{want});
+    EXPECT_FALSE(p.exists(kind == ChecksumKind::Sha256 ? "input_xxh128" : "input_sha256"));
+  }
+  m.dataSha256 = sha256File(input);  // the training data file itself: no warning
+  writeModel(d.file("model.h5"), m);
+  for (const ChecksumKind kind : {ChecksumKind::Xxh128, ChecksumKind::Sha256}) {
+    o.checksum = kind;
+    o.output = d.file("same.h5");
+    warnings.clear();
+    applyModel(o, log);
+    EXPECT_TRUE(warnings.empty()) << toString(kind) << ": " << (warnings.empty() ? "" : warnings[0]);
   }
 }
 

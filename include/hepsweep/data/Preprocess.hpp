@@ -115,6 +115,11 @@ class Preprocessor {
   bool direct_ = false;       // no imputation, no indicators, no PCA: one pass per event
   bool identity_ = false;     // columns_[j] == j: input feature j is raw column j
   std::vector<float> gathered_;  // one raw row in input order (applyConsecutive)
+  // Standard scaler: mean and scale repeated for repRows_ rows, repRows_ * outputs() a multiple
+  // of 8, so that consecutive rows stored back to back are scaled as one flat array in whole
+  // vectors, with no per-row remainder (applyConsecutive).
+  std::vector<double> meanRep_, scaleRep_;
+  Index repRows_ = 1;
 };
 
 // Apply to the given rows of `ds`, writing (rows.size() x params.outputs()) into `out`. Input

@@ -176,7 +176,12 @@ class BlockReader {
 class ChunkCompressor {
  public:
   // deflateLevel 1-9 (libdeflate's levels, 1 fastest), or 0: no filters, the bytes stored as they are.
-  explicit ChunkCompressor(int deflateLevel);
+  // skipNoise: the leading byte planes of the shuffled chunk that look random (more than 7.7 bits
+  // of entropy per byte: the low mantissa bytes of float scores) go into the zlib stream as
+  // stored blocks instead of through the compressor, which is slowest on them and saves under
+  // 4 % of their bytes; and a chunk equal to the one before (constant weights) reuses its
+  // filtered bytes. Any zlib reader inflates the same values.
+  explicit ChunkCompressor(int deflateLevel, bool skipNoise = false);
   ~ChunkCompressor();
   ChunkCompressor(ChunkCompressor&& o) noexcept;
   ChunkCompressor& operator=(ChunkCompressor&& o) noexcept;
@@ -192,8 +197,11 @@ class ChunkCompressor {
 
  private:
   int level_;
+  bool skipNoise_ = false;
   libdeflate_compressor* c_ = nullptr;
   std::vector<std::byte> shuffled_;
+  std::vector<std::byte> lastData_, lastOut_;  // skipNoise: the previous chunk and its bytes
+  std::size_t lastChunkBytes_ = 0, lastElemSize_ = 0;
 };
 
 // A dataset laid out as RowAppender lays it out (chunks of chunkRows rows, shuffle + deflate at

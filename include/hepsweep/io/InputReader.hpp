@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "hepsweep/core/Checksum.hpp"
 #include "hepsweep/io/RootFile.hpp"
 #include "hepsweep/io/TextReader.hpp"
 
@@ -60,6 +61,9 @@ class InputReader {
 
   // After next() returned false: hex SHA-256 of the file's bytes (the ROOT file for trees).
   std::string finishSha256();
+  // After next() returned false: the file's checksum of that kind (XXH128: a read of the file
+  // after its rows, at tens of GB/s beside the parsing).
+  std::string finishChecksum(ChecksumKind kind);
   // Text: how fields were separated ("comma", ...); ROOT: "root".
   std::string separatorName() const;
   bool gzipped() const;

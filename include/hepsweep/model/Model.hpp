@@ -135,6 +135,12 @@ class FoldScorer {
   // Scores of `rows` consecutive rows of a row-major raw table (`stride` floats per row, columns
   // as `tableColumns`) into `out` (resized): scoreAll without the table being a FeatureMatrix.
   void scoreTable(const float* table, Eigen::Index stride, Eigen::Index rows, Eigen::VectorXf& out);
+  // scoreTable in steps, for a caller that interleaves folds chunk by chunk: beginTable(rows),
+  // then scoreTableChunk for every chunk in order (start = 0, kChunkRows, ...; b = its rows),
+  // then finishTable(out). The same bits as scoreTable.
+  void beginTable(Eigen::Index rows);
+  void scoreTableChunk(const float* table, Eigen::Index stride, Eigen::Index start, Eigen::Index b);
+  void finishTable(Eigen::VectorXf& out);
 
  private:
   void scoreChunks(const data::FeatureMatrix& table, const data::Index* rows, Eigen::Index n, Eigen::VectorXf& out);
