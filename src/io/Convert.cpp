@@ -512,7 +512,7 @@ ConvertedInput readRows(const InputFile& in, const ConvertOptions& o, const std:
   if (ci.rows == 0) throwInput("file '" + in.path + "' has a header line but no data rows");
   ci.gzipped = r.gzipped();
   ci.decompressSeconds = r.decompressSeconds();
-  ci.sha256 = r.finishSha256();
+  ci.sha256 = r.finishChecksum();
   log.debug("convert: " + r.where() + ": " + std::to_string(ci.rows) + " rows" +
             (r.isRoot() ? ", " + std::to_string(r.basketBytesRead()) + " basket bytes read, " +
                            std::to_string(ci.decompressSeconds) + " s decompressing"

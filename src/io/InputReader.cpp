@@ -23,6 +23,7 @@ struct InputReader::Impl {
   std::optional<RootRowReader> root;
   std::string rootFile;
   bool hashInBackground = false;
+  ChecksumKind checksum = ChecksumKind::Sha256;
   std::optional<BackgroundSha256> rootSha;  // started by select() when hashing in the background
   std::string rootWhere;
   std::vector<std::string> rootColumns;
@@ -57,17 +58,18 @@ InputReader::InputReader(InputReader&&) noexcept = default;
 InputReader& InputReader::operator=(InputReader&&) noexcept = default;
 
 InputReader InputReader::open(const std::string& input, const Separator& separator, std::size_t blockSize,
-                          bool hashInBackground) {
+                              bool hashInBackground, ChecksumKind checksum) {
   auto impl = std::make_unique<Impl>();
   impl->input = input;
-  impl->hashInBackground = hashInBackground;
+  impl->hashInBackground = hashInBackground && checksum == ChecksumKind::Sha256;
+  impl->checksum = checksum;
   if (const auto spec = parseRootInputSpec(input)) {
     const RootTree& t = impl->tree.emplace(RootFile(spec->file).tree(spec->tree));
     impl->rootFile = t.filePath();
     impl->rootWhere = t.where();
     impl->rootColumns = t.columnNames();
   } else {
-    impl->text.emplace(input, separator, blockSize, hashInBackground);
+    impl->text.emplace(input, separator, blockSize, impl->hashInBackground, checksum);
   }
   return InputReader(std::move(impl));
 }
@@ -143,17 +145,13 @@ std::string_view InputReader::text(std::size_t k) {
 
 std::int64_t InputReader::rowsRead() const { return impl_->rows; }
 
-std::string InputReader::finishSha256() {
+std::string InputReader::finishChecksum() {
   // A ROOT file is read once more for its hash (after the rows, or alongside them on a thread of
   // its own): the tree reader reads only the selected branches' baskets, branch by branch, so the
   // file's bytes never pass through it in order (text is hashed as it is read).
-  if (impl_->text) return impl_->text->finishSha256();
-  return impl_->rootSha ? impl_->rootSha->hexDigest() : sha256File(impl_->rootFile);
-}
-
-std::string InputReader::finishChecksum(ChecksumKind kind) {
-  if (kind == ChecksumKind::Sha256) return finishSha256();
-  return xxh128File(impl_->text ? impl_->input : impl_->rootFile);
+  if (impl_->text) return impl_->text->finishChecksum();
+  if (impl_->rootSha) return impl_->rootSha->hexDigest();
+  return checksumFile(impl_->rootFile, impl_->checksum);
 }
 
 std::string InputReader::separatorName() const { return impl_->text ? impl_->text->separator().describe() : "root"; }

@@ -12,6 +12,7 @@
 #include <optional>
 #include <unordered_map>
 
+#include "hepsweep/core/Checksum.hpp"
 #include "hepsweep/core/Error.hpp"
 #include "hepsweep/core/Sha256.hpp"
 #include "hepsweep/core/Strings.hpp"
@@ -56,6 +57,7 @@ struct ByteSource::Impl {
   std::FILE* file = nullptr;
   Sha256 sha;
   std::optional<BackgroundSha256> backgroundSha;  // instead of sha, when hashing on a thread
+  std::optional<Xxh128> xxh;                      // instead of sha, for ChecksumKind::Xxh128
   std::vector<unsigned char> raw;
   std::size_t rawPos = 0, rawLen = 0;
   bool rawEof = false;
@@ -78,7 +80,8 @@ struct ByteSource::Impl {
       if (std::ferror(file)) throwIo("read error on '" + path + "': " + std::strerror(errno));
       rawEof = true;
     }
-    if (backgroundSha) backgroundSha->update(raw.data(), n);
+    if (xxh) xxh->update(raw.data(), n);
+    else if (backgroundSha) backgroundSha->update(raw.data(), n);
     else sha.update(raw.data(), n);
     rawTotal += n;
     rawPos = 0;
@@ -138,13 +141,14 @@ struct ByteSource::Impl {
   }
 };
 
-ByteSource::ByteSource(std::string path, std::size_t blockSize, bool hashInBackground)
+ByteSource::ByteSource(std::string path, std::size_t blockSize, bool hashInBackground, ChecksumKind checksum)
     : impl_(std::make_unique<Impl>()) {
   Impl& s = *impl_;
   s.path = std::move(path);
   s.file = std::fopen(s.path.c_str(), "rb");
   if (!s.file) throwIo("cannot open input file '" + s.path + "': " + std::strerror(errno));
-  if (hashInBackground) s.backgroundSha.emplace();
+  if (checksum == ChecksumKind::Xxh128) s.xxh.emplace();
+  else if (hashInBackground) s.backgroundSha.emplace();
   s.raw.resize(std::max<std::size_t>(blockSize, 64));
   s.refill();
   if (s.rawLen >= 2 && s.raw[0] == 0x1f && s.raw[1] == 0x8b) {
@@ -167,9 +171,10 @@ bool ByteSource::gzipped() const { return impl_->gzip; }
 std::uint64_t ByteSource::rawBytes() const { return impl_->rawTotal; }
 const std::string& ByteSource::path() const { return impl_->path; }
 
-std::string ByteSource::finishSha256() {
+std::string ByteSource::finishChecksum() {
   while (impl_->refill()) {
   }
+  if (impl_->xxh) return impl_->xxh->hexDigest();
   return impl_->backgroundSha ? impl_->backgroundSha->hexDigest() : impl_->sha.hexDigest();
 }
 
@@ -266,8 +271,8 @@ struct TextReader::Impl {
   std::unordered_map<std::string, std::size_t> index;
   Separator sep;
 
-  Impl(const std::string& path, std::size_t block, bool hashInBackground)
-      : src(path, block, hashInBackground), blockSize(block) {}
+  Impl(const std::string& path, std::size_t block, bool hashInBackground, ChecksumKind checksum)
+      : src(path, block, hashInBackground, checksum), blockSize(block) {}
 
   // The next line without its terminator; false at the end of the data.
   bool nextLine(std::string_view& out) {
@@ -314,8 +319,9 @@ struct TextReader::Impl {
   }
 };
 
-TextReader::TextReader(const std::string& path, Separator sep, std::size_t blockSize, bool hashInBackground)
-    : impl_(std::make_unique<Impl>(path, std::max<std::size_t>(blockSize, 64), hashInBackground)) {
+TextReader::TextReader(const std::string& path, Separator sep, std::size_t blockSize, bool hashInBackground,
+                       ChecksumKind checksum)
+    : impl_(std::make_unique<Impl>(path, std::max<std::size_t>(blockSize, 64), hashInBackground, checksum)) {
   Impl& r = *impl_;
   std::string_view line;
   if (!r.nextNonBlank(line)) throwInput("file '" + path + "' is empty (no header line)");
@@ -384,7 +390,7 @@ bool TextReader::next(std::vector<std::string_view>& fields) {
   return true;
 }
 
-std::string TextReader::finishSha256() { return impl_->src.finishSha256(); }
+std::string TextReader::finishChecksum() { return impl_->src.finishChecksum(); }
 
 // ---------------------------------------------------------------------------------------------
 // Numbers

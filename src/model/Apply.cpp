@@ -399,7 +399,7 @@ ApplySummary applyModel(const ApplyOptions& o, const Logger& log) {
       }
     } else {
       Scorer scorer(m);
-      io::InputReader r = io::InputReader::open(src.path, separator);
+      io::InputReader r = io::InputReader::open(src.path, separator, std::size_t{1} << 20, false, o.checksum);
       std::vector<std::size_t> columns;
       for (std::size_t c = 0; c < src.columns.size(); ++c)
         columns.push_back(r.requireColumn(src.columns[c], c < src.featuresRead ? "the model's features"
@@ -451,7 +451,7 @@ ApplySummary applyModel(const ApplyOptions& o, const Logger& log) {
       }
       src.rows = r.rowsRead();
       s.inputs[in].rows = src.rows;
-      s.inputs[in].checksum = r.finishChecksum(o.checksum);
+      s.inputs[in].checksum = r.finishChecksum();
     }
     log.debug("apply: scored '" + src.path + "' (" + std::to_string(src.rows) + " events)");
   }

@@ -58,7 +58,7 @@ Table readTable(const BaselineApplyOptions& o, const std::vector<std::string>& n
     if (!o.idColumn.empty()) t.ids.push_back(r.integer(names.size()));
   }
   t.rows = r.rowsRead();
-  t.sha256 = r.finishSha256();
+  t.sha256 = r.finishChecksum();
   return t;
 }
 

@@ -12,6 +12,7 @@
 #include "IoTestUtil.hpp"
 #include "RootTestWriter.hpp"
 #include "hepsweep/core/Error.hpp"
+#include "hepsweep/core/Checksum.hpp"
 #include "hepsweep/core/Sha256.hpp"
 #include "hepsweep/io/Convert.hpp"
 
@@ -97,8 +98,29 @@ TEST(InputReader, RootAndCsvGiveTheSameValues) {
   EXPECT_EQ(fromRoot.evt.back(), 4294967296LL + kRows - 1);
   EXPECT_EQ(root.rowsRead(), kRows);
   EXPECT_EQ(text.rowsRead(), kRows);
-  EXPECT_EQ(root.finishSha256(), sha256File(d / "t.root"));
-  EXPECT_EQ(text.finishSha256(), sha256File(d / "same.csv"));
+  EXPECT_EQ(root.finishChecksum(), sha256File(d / "t.root"));
+  EXPECT_EQ(text.finishChecksum(), sha256File(d / "same.csv"));
+}
+
+// Would catch apply's --checksum xxh128 recording a hash of part of the file (a gzip input hashed
+// after decompression, or the rows left unread), or SHA-256 under the XXH128 name; the background
+// SHA-256 thread must give the same digest as hashing in read().
+TEST(InputReader, ChecksumKindIsTheWholeFileOfThatKind) {
+  TempDir d;
+  writeInputs(d);
+  for (const bool background : {false, true}) {
+    for (const char* input : {"t.root", "same.csv"}) {
+      SCOPED_TRACE(std::string(input) + (background ? ", in the background" : ""));
+      InputReader x = InputReader::open(d / input, Separator{}, 64, background, ChecksumKind::Xxh128);
+      InputReader s = InputReader::open(d / input, Separator{}, 64, background, ChecksumKind::Sha256);
+      x.select({x.requireColumn("a", "--features")});
+      s.select({s.requireColumn("a", "--features")});
+      ASSERT_TRUE(x.next());  // one row only: the rest must still be hashed
+      ASSERT_TRUE(s.next());
+      EXPECT_EQ(x.finishChecksum(), xxh128File(d / input));
+      EXPECT_EQ(s.finishChecksum(), sha256File(d / input));
+    }
+  }
 }
 
 // Would catch every field being parsed (the "junk" column is never selected, so it must not

@@ -38,7 +38,7 @@ ReadAll readAll(const std::string& path, Separator sep = {}, std::size_t block =
     out.rows.emplace_back(f.begin(), f.end());
     out.lines.push_back(r.lineNumber());
   }
-  out.sha = r.finishSha256();
+  out.sha = r.finishChecksum();
   return out;
 }
 

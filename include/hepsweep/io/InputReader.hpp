@@ -20,10 +20,11 @@ namespace hepsweep::io {
 class InputReader {
  public:
   // A text file, or a ROOT input "file.root:tree" / "file.root" (see parseRootInputSpec).
-  // hashInBackground: finishSha256's hash is computed on a thread of its own while the rows are
-  // read (text: the bytes as they are read; ROOT: a sequential read of the file from select() on).
+  // checksum: the kind finishChecksum() returns. hashInBackground (SHA-256): the hash is computed
+  // on a thread of its own while the rows are read (text: the bytes as they are read; ROOT: a
+  // sequential read of the file from select() on).
   static InputReader open(const std::string& input, const Separator& separator, std::size_t blockSize = 1 << 20,
-                        bool hashInBackground = false);
+                          bool hashInBackground = false, ChecksumKind checksum = ChecksumKind::Sha256);
   ~InputReader();
   InputReader(InputReader&&) noexcept;
   InputReader& operator=(InputReader&&) noexcept;
@@ -59,11 +60,9 @@ class InputReader {
   std::string_view text(std::size_t k);
   std::int64_t rowsRead() const;
 
-  // After next() returned false: hex SHA-256 of the file's bytes (the ROOT file for trees).
-  std::string finishSha256();
-  // After next() returned false: the file's checksum of that kind (XXH128: a read of the file
-  // after its rows, at tens of GB/s beside the parsing).
-  std::string finishChecksum(ChecksumKind kind);
+  // After next() returned false: the hex checksum, of the kind given to open(), of the file's
+  // bytes (the ROOT file for trees).
+  std::string finishChecksum();
   // Text: how fields were separated ("comma", ...); ROOT: "root".
   std::string separatorName() const;
   bool gzipped() const;

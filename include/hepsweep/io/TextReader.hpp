@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "hepsweep/core/Checksum.hpp"
+
 namespace hepsweep::io {
 
 // How a line is cut into fields. Fields are always trimmed of spaces, tabs and a final '\r'.
@@ -36,9 +38,11 @@ struct Separator {
 // concatenated members), hashing the bytes as they come off the disk.
 class ByteSource {
  public:
-  // hashInBackground: the SHA-256 is computed on a thread of its own (BackgroundSha256) while
-  // the caller works on the bytes, instead of in read().
-  explicit ByteSource(std::string path, std::size_t blockSize = 1 << 20, bool hashInBackground = false);
+  // checksum: what finishChecksum() returns. hashInBackground (SHA-256 only; XXH128 is cheaper
+  // than the read): the hash is computed on a thread of its own (BackgroundSha256) while the
+  // caller works on the bytes, instead of in read().
+  explicit ByteSource(std::string path, std::size_t blockSize = 1 << 20, bool hashInBackground = false,
+                      ChecksumKind checksum = ChecksumKind::Sha256);
   ~ByteSource();
   ByteSource(ByteSource&&) noexcept;
   ByteSource& operator=(ByteSource&&) noexcept;
@@ -50,8 +54,9 @@ class ByteSource {
   std::size_t read(char* out, std::size_t n);
   bool gzipped() const;
   // Reads any bytes not yet consumed (so the hash covers the whole file) and returns the hex
-  // SHA-256 of the raw file bytes. Call once, after read() returned 0.
-  std::string finishSha256();
+  // checksum (of the kind given to the constructor) of the raw file bytes. Call once, after
+  // read() returned 0.
+  std::string finishChecksum();
   std::uint64_t rawBytes() const;  // raw (compressed) bytes read so far
   const std::string& path() const;
 
@@ -65,9 +70,9 @@ class TextReader {
  public:
   // Opens `path` and reads its header line (the first non-blank line). Throws Error(Io) when the
   // file cannot be opened and Error(Input) for an empty file or duplicate column names.
-  // hashInBackground: see ByteSource.
+  // hashInBackground, checksum: see ByteSource.
   explicit TextReader(const std::string& path, Separator sep = {}, std::size_t blockSize = 1 << 20,
-                      bool hashInBackground = false);
+                      bool hashInBackground = false, ChecksumKind checksum = ChecksumKind::Sha256);
   ~TextReader();
   TextReader(TextReader&&) noexcept;
   TextReader& operator=(TextReader&&) noexcept;
@@ -85,8 +90,8 @@ class TextReader {
   std::uint64_t lineNumber() const;  // 1-based line number of the row last returned by next()
   std::uint64_t rowsRead() const;    // data rows returned so far
 
-  // After next() returned false: SHA-256 of the raw file bytes (see ByteSource::finishSha256).
-  std::string finishSha256();
+  // After next() returned false: the checksum of the raw file bytes (see ByteSource::finishChecksum).
+  std::string finishChecksum();
 
  private:
   struct Impl;
