@@ -275,6 +275,52 @@ void referenceBce(float z, float y, float w, float normalizer, float& loss, floa
 }
 #pragma GCC pop_options
 
+// The output layer's dot products in the order Kernels.inc documents for a level of `lanes`-wide
+// vectors: per column, lane l sums w[p] x[p] over p = l, l + lanes, ... below the last whole
+// vector, the lanes are added in order from 0, then the remaining p one by one, then the bias;
+// every step a fused multiply-add on the levels with FMA.
+#pragma GCC push_options
+#pragma GCC optimize("fp-contract=off")
+std::vector<float> referenceDotColumns(int lanes, bool fma, int k, int n, const std::vector<float>& w,
+                                       const std::vector<float>& x, int ldx, float bias) {
+  const auto madd = [fma](float a, float b, float c) { return fma ? std::fma(a, b, c) : a * b + c; };
+  const int kv = k / lanes * lanes;
+  std::vector<float> y(static_cast<std::size_t>(n));
+  for (int j = 0; j < n; ++j) {
+    std::vector<float> part(static_cast<std::size_t>(lanes), 0.0f);
+    for (int p = 0; p < kv; ++p)
+      part[static_cast<std::size_t>(p % lanes)] =
+          madd(w[static_cast<std::size_t>(p)], x[static_cast<std::size_t>(j * ldx + p)], part[static_cast<std::size_t>(p % lanes)]);
+    float sum = 0.0f;
+    for (const float v : part) sum += v;
+    for (int p = kv; p < k; ++p) sum = madd(w[static_cast<std::size_t>(p)], x[static_cast<std::size_t>(j * ldx + p)], sum);
+    y[static_cast<std::size_t>(j)] = sum + bias;
+  }
+  return y;
+}
+#pragma GCC pop_options
+
+TEST(KernelElementwise, OutputLayerDotProductsSumInTheDocumentedOrder) {
+  LevelGuard guard;
+  for (KernelLevel level : supportedLevels()) {
+    const int lanes = level == KernelLevel::V4 ? 16 : level == KernelLevel::V3 ? 8 : 4;
+    const bool fma = level == KernelLevel::V3 || level == KernelLevel::V4;
+    setKernel(level);
+    for (const int k : {20, 28, 5, 16, 33})
+      for (const int n : {37, 16, 3, 100}) {
+        const int ldx = k + 3;
+        const auto w = randomVector(static_cast<std::size_t>(k), 21);
+        const auto x = randomVector(static_cast<std::size_t>(ldx * n), 22);
+        std::vector<float> y(static_cast<std::size_t>(n));
+        kern::active().dotColumns(k, n, w.data(), x.data(), ldx, 0.25f, y.data());
+        const auto want = referenceDotColumns(lanes, fma, k, n, w, x, ldx, 0.25f);
+        for (int j = 0; j < n; ++j)
+          ASSERT_EQ(std::bit_cast<std::uint32_t>(y[static_cast<std::size_t>(j)]), std::bit_cast<std::uint32_t>(want[static_cast<std::size_t>(j)]))
+              << toString(level) << " k " << k << " n " << n << " column " << j;
+      }
+  }
+}
+
 // Confident logits (|z| beyond ~44 squares t into subnormals, which the kernel now avoids) keep
 // the bits of the formula as written, on every level, for both labels, with weights.
 TEST(KernelElementwise, LossOfConfidentLogitsKeepsItsBits) {
