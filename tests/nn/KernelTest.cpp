@@ -321,6 +321,47 @@ TEST(KernelElementwise, OutputLayerDotProductsSumInTheDocumentedOrder) {
   }
 }
 
+// Row sums of the gradients (gemvAdd): each row summed over the columns in order from zero, with
+// or without the factors x, then added to y; the same order on every level and for every row,
+// whether it falls in a block of vectors, a single vector or the last partial one.
+#pragma GCC push_options
+#pragma GCC optimize("fp-contract=off")
+std::vector<float> referenceGemvAdd(bool fma, int m, int n, const std::vector<float>& a, int lda, const float* x,
+                                    std::vector<float> y) {
+  for (int i = 0; i < m; ++i) {
+    float acc = 0.0f;
+    for (int j = 0; j < n; ++j) {
+      const float v = a[static_cast<std::size_t>(i + j * lda)];
+      acc = !x ? acc + v : fma ? std::fma(v, x[j], acc) : v * x[j] + acc;
+    }
+    y[static_cast<std::size_t>(i)] = y[static_cast<std::size_t>(i)] + acc;
+  }
+  return y;
+}
+#pragma GCC pop_options
+
+TEST(KernelElementwise, GradientRowSumsAddInTheDocumentedOrder) {
+  LevelGuard guard;
+  for (KernelLevel level : supportedLevels()) {
+    const bool fma = level == KernelLevel::V3 || level == KernelLevel::V4;
+    setKernel(level);
+    for (const int m : {25, 20, 5, 71, 16})
+      for (const int n : {25, 1, 100})
+        for (const bool withX : {false, true}) {
+          const int lda = m + 2;
+          const auto a = randomVector(static_cast<std::size_t>(lda * n), 31);
+          const auto x = randomVector(static_cast<std::size_t>(n), 32);
+          // y has one more entry than the rows: it must stay as it is.
+          std::vector<float> y = randomVector(static_cast<std::size_t>(m + 1), 33);
+          const auto want = referenceGemvAdd(fma, m, n, a, lda, withX ? x.data() : nullptr, y);
+          kern::active().gemvAdd(m, n, a.data(), lda, withX ? x.data() : nullptr, y.data());
+          for (int i = 0; i <= m; ++i)
+            ASSERT_EQ(std::bit_cast<std::uint32_t>(y[static_cast<std::size_t>(i)]), std::bit_cast<std::uint32_t>(want[static_cast<std::size_t>(i)]))
+                << toString(level) << " m " << m << " n " << n << (withX ? " with x" : "") << " row " << i;
+        }
+  }
+}
+
 // Confident logits (|z| beyond ~44 squares t into subnormals, which the kernel now avoids) keep
 // the bits of the formula as written, on every level, for both labels, with weights.
 TEST(KernelElementwise, LossOfConfidentLogitsKeepsItsBits) {
