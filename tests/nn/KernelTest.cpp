@@ -362,6 +362,30 @@ TEST(KernelElementwise, GradientRowSumsAddInTheDocumentedOrder) {
   }
 }
 
+// The last hidden layer's delta (outerDelta): (w[j] g[i]) deriv[j, i] on every level, whether
+// row j falls in a whole vector or in the last, partial one; nothing written past the block.
+TEST(KernelElementwise, LastHiddenDeltaIsTheProductOnEveryLevel) {
+  LevelGuard guard;
+  for (KernelLevel level : supportedLevels()) {
+    setKernel(level);
+    for (const int rows : {20, 25, 5, 16, 37}) {
+      const int n = 7;
+      const auto w = randomVector(static_cast<std::size_t>(rows), 41), g = randomVector(static_cast<std::size_t>(n), 42);
+      const auto deriv = randomVector(static_cast<std::size_t>(rows * n), 43);
+      std::vector<float> delta(static_cast<std::size_t>(rows * n + 1), -5.0f);
+      kern::active().outerDelta(rows, n, w.data(), g.data(), deriv.data(), delta.data());
+      for (int i = 0; i < n; ++i)
+        for (int j = 0; j < rows; ++j) {
+          const auto at = static_cast<std::size_t>(j + i * rows);
+          const float want = w[static_cast<std::size_t>(j)] * g[static_cast<std::size_t>(i)] * deriv[at];
+          ASSERT_EQ(std::bit_cast<std::uint32_t>(delta[at]), std::bit_cast<std::uint32_t>(want))
+              << toString(level) << " rows " << rows << " at (" << j << ", " << i << ")";
+        }
+      EXPECT_EQ(delta.back(), -5.0f) << toString(level) << " rows " << rows;
+    }
+  }
+}
+
 // Confident logits (|z| beyond ~44 squares t into subnormals, which the kernel now avoids) keep
 // the bits of the formula as written, on every level, for both labels, with weights.
 TEST(KernelElementwise, LossOfConfidentLogitsKeepsItsBits) {
