@@ -66,6 +66,8 @@ struct Network::Impl {
   ParamVector params, grads, state;
   std::vector<Buffers> bufs;          // one per hidden layer
   Matrix input;                       // copy of the last training batch (backward needs it)
+  const float* trainIn = nullptr;     // the last training batch: input, or the caller's (forwardKept)
+  bool keepInput = false;             // run(): use a training batch in place (forwardKept)
   RowVector outBuf;                   // logits, capacity columns
   Eigen::Index capacity = 0;
   Eigen::Index lastN = -1;
@@ -165,9 +167,11 @@ void Network::Impl::run(const Eigen::Ref<const Matrix>& x, bool training, const 
   lastTraining = false;  // until this call completes
   const float* prev = x.data();
   Eigen::Index prevStride = x.outerStride();
-  if (training) {
+  if (training && keepInput && x.outerStride() == inputs) {
+    trainIn = x.data();  // the caller keeps x as it is until the backward (forwardKept)
+  } else if (training) {
     MatMap(input.data(), inputs, n) = x;
-    prev = input.data();
+    trainIn = prev = input.data();
     prevStride = inputs;
   }
   for (std::size_t l = 0; l < hidden(); ++l) {
@@ -311,7 +315,7 @@ void Network::Impl::backprop(const Eigen::Ref<const RowVector>& dlogits, Eigen::
   const kern::Table& kt = kern::active();
   const int nn = static_cast<int>(n);
   {
-    const float* prev = L ? bufs[L - 1].act.data() : input.data();
+    const float* prev = L ? bufs[L - 1].act.data() : trainIn;
     kt.gemvAdd(o.inputs, nn, prev, o.inputs, dlogits.data(), grads.data() + o.weightOffset);
     grads[static_cast<Eigen::Index>(o.biasOffset)] += dlogits.sum();
     if (L == 0) {
@@ -335,7 +339,7 @@ void Network::Impl::backHidden(Eigen::Index n, Eigen::Ref<Matrix>* inputGrad) {
     const DenseLayerView& v = views[l];
     Buffers& b = bufs[l];
     const int w = v.outputs;
-    const float* prev = l ? bufs[l - 1].act.data() : input.data();
+    const float* prev = l ? bufs[l - 1].act.data() : trainIn;
     if (v.batchNorm) {
       // dz = gamma invStd / n * (n dy - sum(dy) - xhat sum(dy xhat)), per unit.
       MatMap delta(b.delta.data(), w, n);
@@ -384,7 +388,7 @@ void Network::Impl::backpropSegments(const Eigen::Ref<const RowVector>& dlogits,
   for (float* g : out) std::fill(g, g + params.size(), 0.0f);
   // Per segment: the output layer's gradients; the sums over its events start from zero as
   // backward's do after zeroGrads().
-  const float* last = L ? bufs[L - 1].act.data() : input.data();
+  const float* last = L ? bufs[L - 1].act.data() : trainIn;
   for (std::size_t s = 0; s < ends.size(); ++s) {
     const Eigen::Index c0 = s ? ends[s - 1] : 0;
     const int len = static_cast<int>(ends[s] - c0);
@@ -396,7 +400,7 @@ void Network::Impl::backpropSegments(const Eigen::Ref<const RowVector>& dlogits,
   kt.outerDelta(views[L - 1].outputs, nn, params.data() + o.weightOffset, dlogits.data(), bufs[L - 1].deriv.data(),
                 bufs[L - 1].delta.data());
   for (std::size_t l = L; l-- > 0;) {
-    const float* prev = l ? bufs[l - 1].act.data() : input.data();
+    const float* prev = l ? bufs[l - 1].act.data() : trainIn;
     for (std::size_t s = 0; s < ends.size(); ++s) {
       const Eigen::Index c0 = s ? ends[s - 1] : 0;
       layerWeightGrads(l, prev, c0, static_cast<int>(ends[s] - c0), out[s]);
@@ -438,7 +442,7 @@ void Network::Impl::runMultiOutput(const float* prev, Eigen::Index prevStride, E
 void Network::Impl::multiOutputGrads(const float* dl, Eigen::Index ldd, Eigen::Index c0, int len, float* g) {
   const DenseLayerView& o = views.back();
   const std::size_t L = hidden();
-  const float* prev = L ? bufs[L - 1].act.data() : input.data();
+  const float* prev = L ? bufs[L - 1].act.data() : trainIn;
   kern::GemmArgs a;  // dW += dlogits prev^T
   a.m = outputs;
   a.n = o.inputs;
@@ -486,7 +490,7 @@ void Network::Impl::backpropSegmentsMulti(const Eigen::Ref<const Matrix>& dlogit
   const int nn = static_cast<int>(lastN);
   propagateDelta(views.size() - 1, nn, nullptr, dlogits.data(), dlogits.outerStride());
   for (std::size_t l = L; l-- > 0;) {
-    const float* prev = l ? bufs[l - 1].act.data() : input.data();
+    const float* prev = l ? bufs[l - 1].act.data() : trainIn;
     for (std::size_t s = 0; s < ends.size(); ++s) {
       const Eigen::Index c0 = s ? ends[s - 1] : 0;
       layerWeightGrads(l, prev, c0, static_cast<int>(ends[s] - c0), out[s]);
@@ -619,6 +623,18 @@ const RowVector& Network::forward(const Eigen::Ref<const Matrix>& x, bool traini
   }
   *slot = m.outBuf.head(n);
   return *slot;
+}
+
+const RowVector& Network::forwardKept(const Eigen::Map<const Matrix>& x, const DropoutContext& dropout) {
+  impl_->keepInput = true;
+  try {
+    const RowVector& logits = forward(x, /*training=*/true, dropout);
+    impl_->keepInput = false;
+    return logits;
+  } catch (...) {
+    impl_->keepInput = false;
+    throw;
+  }
 }
 
 Eigen::Ref<const Matrix> Network::forwardMulti(const Eigen::Ref<const Matrix>& x, bool training,

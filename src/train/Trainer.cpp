@@ -240,7 +240,8 @@ double Trainer::trainOneEpoch(int epoch) {
       // Row-major (total x features) rows are a column-major (features x total) matrix.
       const Eigen::Map<const Eigen::MatrixXf> x(batchX_.data(), features, total);
       const nn::DropoutContext dropout{dropoutKey, {batchCounter_.data(), static_cast<std::size_t>(total)}};
-      const Eigen::RowVectorXf& logits = net_.forward(x, /*training=*/true, dropout);
+      // batchX_ stays as it is until the backward below: the network reads it in place.
+      const Eigen::RowVectorXf& logits = net_.forwardKept(x, dropout);
       segmentEnds_.clear();
       for (std::size_t s = 0; s < segments_.size(); ++s) {
         const Eigen::Index c0 = s ? segments_[s - 1].end : 0, m = segments_[s].end - c0;

@@ -6,7 +6,10 @@
 // (activation, dropout, optimiser), and a dispatch that picks or accepts a level the CPU lacks.
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -139,82 +142,289 @@ TEST(KernelGemm, SameBitsForAnyThreadCountAndRun) {
 // docs/train.md: only the matrix products round differently between levels.
 TEST(KernelElementwise, LayerPassLossAndOptimiserStepsHaveTheSameBitsOnEveryLevel) {
   LevelGuard guard;
-  const int rows = 37, n = 23;
-  const auto in = randomVector(rows * n, 7), scale = randomVector(rows, 8), shift = randomVector(rows, 9);
-  std::vector<std::uint64_t> counters(n);
-  for (int i = 0; i < n; ++i) counters[static_cast<std::size_t>(i)] = 1000u + 7u * static_cast<unsigned>(i);
-  const auto layerOut = [&](kern::Act act, bool scaled, bool drop) {
-    std::vector<float> out(in.size()), deriv(in.size());
-    kern::LayerArgs k;
-    k.in = in.data();
-    k.scale = scale.data();
-    k.shift = shift.data();
-    k.out = out.data();
-    k.deriv = deriv.data();
-    k.rows = rows;
-    k.n = n;
-    k.act = act;
-    k.slope = 0.03f;
-    k.alpha = 0.7f;
-    k.scaled = scaled;
-    k.train = true;
-    k.drop = drop;
-    k.dropKey = 99;
-    k.counters = counters.data();
-    k.p = 0.3f;
-    k.keepScale = 1.0f / 0.7f;
-    kern::active().layer(k);
-    out.insert(out.end(), deriv.begin(), deriv.end());
-    return out;
-  };
-  const auto optimiserOut = [&]() {
-    const auto g = randomVector(301, 10);
-    std::vector<float> all;
-    for (OptimizerKind kind : {OptimizerKind::Adam, OptimizerKind::NAdam, OptimizerKind::Sgd}) {
-      OptimizerConfig cfg;
-      cfg.kind = kind;
-      cfg.momentum = kind == OptimizerKind::Sgd ? 0.9f : 0.0f;
-      cfg.nesterov = kind == OptimizerKind::Sgd;
-      auto opt = makeOptimizer(cfg, 301);
-      Eigen::VectorXf p = Eigen::Map<const Eigen::VectorXf>(randomVector(301, 11).data(), 301);
-      const Eigen::Map<const Eigen::VectorXf> gv(g.data(), 301);
-      for (int step = 0; step < 3; ++step) opt->step(p, gv);
-      all.insert(all.end(), p.data(), p.data() + p.size());
+  // rows: a partial last vector on every level, fewer rows than one vector (the next column starts
+  // inside the lanes of a column's masked store), and whole vectors.
+  for (const int rows : {37, 5, 16, 20}) {
+    SCOPED_TRACE("rows " + std::to_string(rows));
+    const int n = 23;
+    const auto in = randomVector(static_cast<std::size_t>(rows * n), 7), scale = randomVector(static_cast<std::size_t>(rows), 8),
+               shift = randomVector(static_cast<std::size_t>(rows), 9);
+    std::vector<std::uint64_t> counters(n);
+    for (int i = 0; i < n; ++i) counters[static_cast<std::size_t>(i)] = 1000u + 7u * static_cast<unsigned>(i);
+    const auto layerOut = [&](kern::Act act, bool scaled, bool drop) {
+      std::vector<float> out(in.size()), deriv(in.size());
+      kern::LayerArgs k;
+      k.in = in.data();
+      k.scale = scale.data();
+      k.shift = shift.data();
+      k.out = out.data();
+      k.deriv = deriv.data();
+      k.rows = rows;
+      k.n = n;
+      k.act = act;
+      k.slope = 0.03f;
+      k.alpha = 0.7f;
+      k.scaled = scaled;
+      k.train = true;
+      k.drop = drop;
+      k.dropKey = 99;
+      k.counters = counters.data();
+      k.p = 0.3f;
+      k.keepScale = 1.0f / 0.7f;
+      kern::active().layer(k);
+      // In place, as the network runs it (the input is the output buffer): the same bits.
+      std::vector<float> inPlace = in, derivInPlace(in.size());
+      k.in = k.out = inPlace.data();
+      k.deriv = derivInPlace.data();
+      kern::active().layer(k);
+      EXPECT_EQ(inPlace, out) << "in place, activation " << static_cast<int>(act);
+      EXPECT_EQ(derivInPlace, deriv) << "in place, activation " << static_cast<int>(act);
+      out.insert(out.end(), deriv.begin(), deriv.end());
+      return out;
+    };
+    const auto optimiserOut = [&]() {
+      const auto g = randomVector(301, 10);
+      std::vector<float> all;
+      for (OptimizerKind kind : {OptimizerKind::Adam, OptimizerKind::NAdam, OptimizerKind::Sgd}) {
+        OptimizerConfig cfg;
+        cfg.kind = kind;
+        cfg.momentum = kind == OptimizerKind::Sgd ? 0.9f : 0.0f;
+        cfg.nesterov = kind == OptimizerKind::Sgd;
+        auto opt = makeOptimizer(cfg, 301);
+        Eigen::VectorXf p = Eigen::Map<const Eigen::VectorXf>(randomVector(301, 11).data(), 301);
+        const Eigen::Map<const Eigen::VectorXf> gv(g.data(), 301);
+        for (int step = 0; step < 3; ++step) opt->step(p, gv);
+        all.insert(all.end(), p.data(), p.data() + p.size());
+      }
+      return all;
+    };
+    // The loss's terms and gradients, over a count that leaves a partial vector on every level.
+    const auto lossOut = [&]() {
+      const int m = 301;
+      const auto zs = randomVector(m, 13), ws = randomVector(m, 14);
+      RowVector z(m), y(m), w(m), d(m);
+      for (int i = 0; i < m; ++i) {
+        z[i] = 8.0f * zs[static_cast<std::size_t>(i)];
+        y[i] = ws[static_cast<std::size_t>(i)] > 0 ? 1.0f : 0.0f;
+        w[i] = 1.0f + 0.5f * ws[static_cast<std::size_t>(i)];
+      }
+      const double loss = bceWithLogits(z, y, w, 100.0, d);
+      std::vector<float> all(d.data(), d.data() + m);
+      all.push_back(static_cast<float>(loss));
+      all.push_back(static_cast<float>(loss - static_cast<float>(loss)));
+      return all;
+    };
+    setKernel(KernelLevel::Portable);
+    const auto wantOpt = optimiserOut();
+    const auto wantLoss = lossOut();
+    for (KernelLevel level : supportedLevels()) {
+      for (int a = 0; a <= static_cast<int>(kern::Act::Linear); ++a)
+        for (bool scaled : {false, true})
+          for (bool drop : {false, true}) {
+            setKernel(KernelLevel::Portable);
+            const auto want = layerOut(static_cast<kern::Act>(a), scaled, drop);
+            setKernel(level);
+            EXPECT_EQ(layerOut(static_cast<kern::Act>(a), scaled, drop), want)
+                << toString(level) << " activation " << a << (scaled ? " scaled" : "") << (drop ? " dropout" : "");
+          }
+      setKernel(level);
+      EXPECT_EQ(optimiserOut(), wantOpt) << toString(level);
+      EXPECT_EQ(lossOut(), wantLoss) << toString(level);
     }
-    return all;
-  };
-  // The loss's terms and gradients, over a count that leaves a partial vector on every level.
-  const auto lossOut = [&]() {
-    const int m = 301;
-    const auto zs = randomVector(m, 13), ws = randomVector(m, 14);
-    RowVector z(m), y(m), w(m), d(m);
-    for (int i = 0; i < m; ++i) {
-      z[i] = 8.0f * zs[static_cast<std::size_t>(i)];
-      y[i] = ws[static_cast<std::size_t>(i)] > 0 ? 1.0f : 0.0f;
-      w[i] = 1.0f + 0.5f * ws[static_cast<std::size_t>(i)];
-    }
-    const double loss = bceWithLogits(z, y, w, 100.0, d);
-    std::vector<float> all(d.data(), d.data() + m);
-    all.push_back(static_cast<float>(loss));
-    all.push_back(static_cast<float>(loss - static_cast<float>(loss)));
-    return all;
-  };
-  setKernel(KernelLevel::Portable);
-  const auto wantOpt = optimiserOut();
-  const auto wantLoss = lossOut();
+  }
+}
+
+// The loss kernel's formulas (Kernels.inc) in scalar float arithmetic, as they stood before the
+// series of log1p skipped its square below t = 2^-15 (no fused multiply-add: the kernels are built
+// with -ffp-contract=off, and so is this function).
+#pragma GCC push_options
+#pragma GCC optimize("fp-contract=off")
+void referenceBce(float z, float y, float w, float normalizer, float& loss, float& dlogit) {
+  const auto sel = [](bool m, float a, float b) { return m ? a : b; };
+  const bool pos = z >= 0.0f;
+  float x = sel(pos, -z, z);
+  x = sel(x < -87.0f, -87.0f, x);
+  const float magic = 12582912.0f;
+  const float t = x * 1.44269504088896341f + magic;
+  const float nf = t - magic;
+  std::int32_t ti, mi;
+  std::memcpy(&ti, &t, 4);
+  std::memcpy(&mi, &magic, 4);
+  const std::int32_t ni = ti - mi;
+  const float r = (x - nf * 0.693359375f) - nf * -2.12194440e-4f;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  const float er = (p * (r * r) + r) + 1.0f;
+  const std::int32_t bits = (ni + 127) << 23;
+  float scaleBits;
+  std::memcpy(&scaleBits, &bits, 4);
+  const float e = er * scaleBits;
+  const float tt = e / (2.0f + e);
+  const float s = tt * tt;
+  float q = 1.0f / 15.0f;
+  for (const float c : {1.0f / 13.0f, 1.0f / 11.0f, 1.0f / 9.0f, 1.0f / 7.0f, 1.0f / 5.0f, 1.0f / 3.0f}) q = q * s + c;
+  const float t2 = tt + tt;
+  loss = (sel(z > 0.0f, z, 0.0f) - z * y) + (t2 + t2 * (s * q));
+  const float notY = 1.0f - y;
+  const float num = sel(pos, notY - y * e, e * notY - y);
+  dlogit = ((num / (1.0f + e)) * w) / normalizer;
+}
+#pragma GCC pop_options
+
+// The output layer's dot products in the order Kernels.inc documents for a level of `lanes`-wide
+// vectors: per column, lane l sums w[p] x[p] over p = l, l + lanes, ... below the last whole
+// vector, the lanes are added in order from 0, then the remaining p one by one, then the bias;
+// every step a fused multiply-add on the levels with FMA.
+#pragma GCC push_options
+#pragma GCC optimize("fp-contract=off")
+std::vector<float> referenceDotColumns(int lanes, bool fma, int k, int n, const std::vector<float>& w,
+                                       const std::vector<float>& x, int ldx, float bias) {
+  const auto madd = [fma](float a, float b, float c) { return fma ? std::fma(a, b, c) : a * b + c; };
+  const int kv = k / lanes * lanes;
+  std::vector<float> y(static_cast<std::size_t>(n));
+  for (int j = 0; j < n; ++j) {
+    std::vector<float> part(static_cast<std::size_t>(lanes), 0.0f);
+    for (int p = 0; p < kv; ++p)
+      part[static_cast<std::size_t>(p % lanes)] =
+          madd(w[static_cast<std::size_t>(p)], x[static_cast<std::size_t>(j * ldx + p)], part[static_cast<std::size_t>(p % lanes)]);
+    float sum = 0.0f;
+    for (const float v : part) sum += v;
+    for (int p = kv; p < k; ++p) sum = madd(w[static_cast<std::size_t>(p)], x[static_cast<std::size_t>(j * ldx + p)], sum);
+    y[static_cast<std::size_t>(j)] = sum + bias;
+  }
+  return y;
+}
+#pragma GCC pop_options
+
+TEST(KernelElementwise, OutputLayerDotProductsSumInTheDocumentedOrder) {
+  LevelGuard guard;
   for (KernelLevel level : supportedLevels()) {
-    for (int a = 0; a <= static_cast<int>(kern::Act::Linear); ++a)
-      for (bool scaled : {false, true})
-        for (bool drop : {false, true}) {
-          setKernel(KernelLevel::Portable);
-          const auto want = layerOut(static_cast<kern::Act>(a), scaled, drop);
-          setKernel(level);
-          EXPECT_EQ(layerOut(static_cast<kern::Act>(a), scaled, drop), want)
-              << toString(level) << " activation " << a << (scaled ? " scaled" : "") << (drop ? " dropout" : "");
-        }
+    const int lanes = level == KernelLevel::V4 ? 16 : level == KernelLevel::V3 ? 8 : 4;
+    const bool fma = level == KernelLevel::V3 || level == KernelLevel::V4;
     setKernel(level);
-    EXPECT_EQ(optimiserOut(), wantOpt) << toString(level);
-    EXPECT_EQ(lossOut(), wantLoss) << toString(level);
+    for (const int k : {20, 28, 5, 16, 33})
+      for (const int n : {37, 16, 3, 100}) {
+        const int ldx = k + 3;
+        const auto w = randomVector(static_cast<std::size_t>(k), 21);
+        const auto x = randomVector(static_cast<std::size_t>(ldx * n), 22);
+        std::vector<float> y(static_cast<std::size_t>(n));
+        kern::active().dotColumns(k, n, w.data(), x.data(), ldx, 0.25f, y.data());
+        const auto want = referenceDotColumns(lanes, fma, k, n, w, x, ldx, 0.25f);
+        for (int j = 0; j < n; ++j)
+          ASSERT_EQ(std::bit_cast<std::uint32_t>(y[static_cast<std::size_t>(j)]), std::bit_cast<std::uint32_t>(want[static_cast<std::size_t>(j)]))
+              << toString(level) << " k " << k << " n " << n << " column " << j;
+      }
+  }
+}
+
+// Row sums of the gradients (gemvAdd): each row summed over the columns in order from zero, with
+// or without the factors x, then added to y; the same order on every level and for every row,
+// whether it falls in a block of vectors, a single vector or the last partial one.
+#pragma GCC push_options
+#pragma GCC optimize("fp-contract=off")
+std::vector<float> referenceGemvAdd(bool fma, int m, int n, const std::vector<float>& a, int lda, const float* x,
+                                    std::vector<float> y) {
+  for (int i = 0; i < m; ++i) {
+    float acc = 0.0f;
+    for (int j = 0; j < n; ++j) {
+      const float v = a[static_cast<std::size_t>(i + j * lda)];
+      acc = !x ? acc + v : fma ? std::fma(v, x[j], acc) : v * x[j] + acc;
+    }
+    y[static_cast<std::size_t>(i)] = y[static_cast<std::size_t>(i)] + acc;
+  }
+  return y;
+}
+#pragma GCC pop_options
+
+TEST(KernelElementwise, GradientRowSumsAddInTheDocumentedOrder) {
+  LevelGuard guard;
+  for (KernelLevel level : supportedLevels()) {
+    const bool fma = level == KernelLevel::V3 || level == KernelLevel::V4;
+    setKernel(level);
+    for (const int m : {25, 20, 5, 71, 16})
+      for (const int n : {25, 1, 100})
+        for (const bool withX : {false, true}) {
+          const int lda = m + 2;
+          const auto a = randomVector(static_cast<std::size_t>(lda * n), 31);
+          const auto x = randomVector(static_cast<std::size_t>(n), 32);
+          // y has one more entry than the rows: it must stay as it is.
+          std::vector<float> y = randomVector(static_cast<std::size_t>(m + 1), 33);
+          const auto want = referenceGemvAdd(fma, m, n, a, lda, withX ? x.data() : nullptr, y);
+          kern::active().gemvAdd(m, n, a.data(), lda, withX ? x.data() : nullptr, y.data());
+          for (int i = 0; i <= m; ++i)
+            ASSERT_EQ(std::bit_cast<std::uint32_t>(y[static_cast<std::size_t>(i)]), std::bit_cast<std::uint32_t>(want[static_cast<std::size_t>(i)]))
+                << toString(level) << " m " << m << " n " << n << (withX ? " with x" : "") << " row " << i;
+        }
+  }
+}
+
+// The last hidden layer's delta (outerDelta): (w[j] g[i]) deriv[j, i] on every level, whether
+// row j falls in a whole vector or in the last, partial one; nothing written past the block.
+TEST(KernelElementwise, LastHiddenDeltaIsTheProductOnEveryLevel) {
+  LevelGuard guard;
+  for (KernelLevel level : supportedLevels()) {
+    setKernel(level);
+    for (const int rows : {20, 25, 5, 16, 37}) {
+      const int n = 7;
+      const auto w = randomVector(static_cast<std::size_t>(rows), 41), g = randomVector(static_cast<std::size_t>(n), 42);
+      const auto deriv = randomVector(static_cast<std::size_t>(rows * n), 43);
+      std::vector<float> delta(static_cast<std::size_t>(rows * n + 1), -5.0f);
+      kern::active().outerDelta(rows, n, w.data(), g.data(), deriv.data(), delta.data());
+      for (int i = 0; i < n; ++i)
+        for (int j = 0; j < rows; ++j) {
+          const auto at = static_cast<std::size_t>(j + i * rows);
+          const float want = w[static_cast<std::size_t>(j)] * g[static_cast<std::size_t>(i)] * deriv[at];
+          ASSERT_EQ(std::bit_cast<std::uint32_t>(delta[at]), std::bit_cast<std::uint32_t>(want))
+              << toString(level) << " rows " << rows << " at (" << j << ", " << i << ")";
+        }
+      EXPECT_EQ(delta.back(), -5.0f) << toString(level) << " rows " << rows;
+    }
+  }
+}
+
+// Confident logits (|z| beyond ~44 squares t into subnormals, which the kernel now avoids) keep
+// the bits of the formula as written, on every level, for both labels, with weights.
+TEST(KernelElementwise, LossOfConfidentLogitsKeepsItsBits) {
+  LevelGuard guard;
+  std::vector<float> z, y, w;
+  for (int i = 0; i <= 4000; ++i) {
+    const float v = -120.0f + 0.06f * static_cast<float>(i) + 1e-3f * static_cast<float>(i % 7);
+    for (const float label : {0.0f, 1.0f}) {
+      z.push_back(v);
+      y.push_back(label);
+      w.push_back(0.5f + 0.25f * static_cast<float>(i % 5));
+    }
+  }
+  for (const float v : {0.0f, -0.0f, 1e-30f, -1e-30f, 44.0f, -44.0f, 87.0f, -87.0f, 88.7f, -88.7f, 104.0f, -104.0f}) {
+    z.push_back(v);
+    y.push_back(v > 0 ? 0.0f : 1.0f);
+    w.push_back(1.0f);
+  }
+  const std::size_t n = z.size();
+  std::vector<float> wantLoss(n), wantD(n);
+  for (std::size_t i = 0; i < n; ++i) referenceBce(z[i], y[i], w[i], 100.0f, wantLoss[i], wantD[i]);
+  for (KernelLevel level : supportedLevels()) {
+    setKernel(level);
+    std::vector<float> loss(n), d(n);
+    kern::BceArgs a;
+    a.logits = z.data();
+    a.labels = y.data();
+    a.weights = w.data();
+    a.n = static_cast<std::ptrdiff_t>(n);
+    a.normalizer = 100.0f;
+    a.loss = loss.data();
+    a.dlogits = d.data();
+    kern::active().bce(a);
+    for (std::size_t i = 0; i < n; ++i) {
+      ASSERT_EQ(std::bit_cast<std::uint32_t>(loss[i]), std::bit_cast<std::uint32_t>(wantLoss[i]))
+          << toString(level) << " loss at z = " << z[i] << ", y = " << y[i] << ": " << loss[i] << " vs " << wantLoss[i];
+      ASSERT_EQ(std::bit_cast<std::uint32_t>(d[i]), std::bit_cast<std::uint32_t>(wantD[i]))
+          << toString(level) << " gradient at z = " << z[i] << ", y = " << y[i];
+    }
   }
 }
 

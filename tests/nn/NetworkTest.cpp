@@ -409,6 +409,28 @@ TEST(NetworkBackwardSegments, EachSegmentHasTheBitsOfItsOwnPass) {
         ASSERT_EQ(got[s][k], want[s][k]) << "activation " << static_cast<int>(act) << ", segment " << s << ", parameter " << k;
     }
     EXPECT_EQ(net.grads(), before);
+
+    // forwardKept (the trainer's batch read in place, not copied): the same logits and segment
+    // gradients.
+    const RowVector logitsCopy = logits;
+    const Eigen::Map<const Matrix> xm(x.data(), 16, n);
+    EXPECT_EQ(net.forwardKept(xm, {42, counters}), logitsCopy);
+    for (auto& g : got) g.setConstant(-3.0f);
+    net.backwardSegments(d, ends, out);
+    for (std::size_t s = 0; s < ends.size(); ++s)
+      for (Eigen::Index k = 0; k < p; ++k)
+        ASSERT_EQ(got[s][k], want[s][k]) << "forwardKept, activation " << static_cast<int>(act) << ", segment " << s
+                                         << ", parameter " << k;
+    // A plain forward afterwards copies its batch again: changing the caller's matrix before the
+    // backward does not change the gradient.
+    Matrix x2 = x.leftCols(25);
+    net.zeroGrads();
+    const RowVector& l25 = net.forward(x2, true, {42, std::span<const std::uint64_t>(counters.data(), 25)});
+    RowVector d25(25);
+    bceWithLogits(l25, labels.head(25), weights.head(25), n, d25);
+    x2.setConstant(1e3f);
+    net.backward(d25);
+    EXPECT_EQ(net.grads(), want[0]) << "activation " << static_cast<int>(act);
   }
 }
 
