@@ -189,7 +189,8 @@ class Hdf5Writer final : public Writer {
   void writeAttributesAndClose(const ApplySummary& s) {
     const h5::File& f = *file_;
     f.setAttr("format", std::string("hepsweep-scores"));
-    f.setAttr("format_version", std::int64_t{1});
+    // 2: the input checksums are /provenance/input_<kind> with the kind in input_checksum (1: input_sha256).
+    f.setAttr("format_version", std::int64_t{2});
     f.setAttr("mode", std::string(layout_.outOfFold ? "out_of_fold" : "ensemble"));
     f.setAttr("folds", static_cast<std::int64_t>(layout_.folds));
     f.setAttr("model", options_.modelPath);

@@ -196,6 +196,7 @@ TEST(Apply, RecordsTheChosenChecksumAndWarnsWhenTheRowIndexInputIsNotTheTraining
     const auto f = io::h5::File::open(o.output);
     const io::h5::Group p = f.openGroup("provenance");
     EXPECT_EQ(p.attrString("input_checksum"), name);
+    EXPECT_EQ(f.attrInt("format_version"), 2);  // version 1 files had input_sha256 and no input_checksum
     EXPECT_EQ(p.readStrings("input_" + name), std::vector<std::string>{want});
     EXPECT_FALSE(p.exists(kind == ChecksumKind::Sha256 ? "input_xxh128" : "input_sha256"));
   }
