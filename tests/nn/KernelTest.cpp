@@ -84,6 +84,7 @@ TEST(KernelGemm, EveryLevelMatchesDoublePrecisionAndPortable) {
       {20, 100, 25, true, false, false, true}, {25, 16, 100, false, true, true, false},
       {33, 13, 300, false, false, true, true}, {70, 29, 600, true, true, false, false},
       {256, 37, 256, false, false, false, false}, {5, 3, 0, false, false, true, true},
+      {70, 29, 600, false, false, true, false},  // B packed, k blocks of 256, 256, 88
   };
   for (const GemmCase& c : cases) {
     const std::string what = std::to_string(c.m) + "x" + std::to_string(c.n) + "x" + std::to_string(c.k) +
