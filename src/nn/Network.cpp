@@ -140,7 +140,24 @@ struct Network::Impl {
 
   // dW += delta(:, c0 .. c0+n) prev(:, c0 .. c0+n)^T and the bias sums of those columns, for hidden
   // layer l, into `g` (a parameter-layout gradient buffer).
-  void layerWeightGrads(std::size_t l, const float* prev, Eigen::Index c0, int n, float* g);
+  // With `overwrite`, dW = (not +=) that product.
+  void layerWeightGrads(std::size_t l, const float* prev, Eigen::Index c0, int n, float* g, bool overwrite = false);
+  // Zeroes gradient buffer g except the hidden layers' weights, which layerWeightGrads(overwrite)
+  // writes whole: storing the first sum instead of adding it to zero gives the same bits (a sum
+  // started from +0 is never -0, and 0 + x == x otherwise), without a pass over the weights.
+  void zeroForSegments(float* g) const {
+    std::size_t at = 0;
+    for (std::size_t l = 0; l < hidden(); ++l) {
+      const DenseLayerView& v = views[l];
+      if (v.weightOffset < at) {  // not in layer order: zero all (overwriting zeros is right too)
+        std::fill(g, g + params.size(), 0.0f);
+        return;
+      }
+      std::fill(g + at, g + v.weightOffset, 0.0f);
+      at = v.weightOffset + static_cast<std::size_t>(v.outputs) * static_cast<std::size_t>(v.inputs);
+    }
+    std::fill(g + at, g + params.size(), 0.0f);
+  }
   // delta of layer l - 1 (or inputGrad) = W_l^T delta_l, times layer l - 1's local derivative;
   // delta_l is bufs[l].delta, or `delta` (leading dimension ld): the multi-class output layer's
   // dlogits, with l = the output layer.
@@ -272,7 +289,8 @@ void Network::Impl::checkBackward(Eigen::Index d) const {
   if (d != lastN) bug("backward: " + std::to_string(d) + " logit gradients for a batch of " + std::to_string(lastN));
 }
 
-void Network::Impl::layerWeightGrads(std::size_t l, const float* prev, Eigen::Index c0, int n, float* g) {
+void Network::Impl::layerWeightGrads(std::size_t l, const float* prev, Eigen::Index c0, int n, float* g,
+                                     bool overwrite) {
   const DenseLayerView& v = views[l];
   const int w = v.outputs;
   const float* delta = bufs[l].delta.data() + c0 * w;
@@ -288,7 +306,7 @@ void Network::Impl::layerWeightGrads(std::size_t l, const float* prev, Eigen::In
   a.bTrans = true;
   a.c = g + v.weightOffset;
   a.ldc = w;
-  a.accumulate = true;
+  a.accumulate = !overwrite;
   gemm(a);
 }
 
@@ -397,7 +415,7 @@ void Network::Impl::backpropSegments(const Eigen::Ref<const RowVector>& dlogits,
   const std::size_t L = hidden();
   const DenseLayerView& o = views.back();
   const kern::Table& kt = kern::active();
-  for (float* g : out) std::fill(g, g + params.size(), 0.0f);
+  for (float* g : out) zeroForSegments(g);
   // Per segment: the output layer's gradients; the sums over its events start from zero as
   // backward's do after zeroGrads().
   const float* last = L ? bufs[L - 1].act.data() : trainIn;
@@ -415,7 +433,7 @@ void Network::Impl::backpropSegments(const Eigen::Ref<const RowVector>& dlogits,
     const float* prev = l ? bufs[l - 1].act.data() : trainIn;
     for (std::size_t s = 0; s < ends.size(); ++s) {
       const Eigen::Index c0 = s ? ends[s - 1] : 0;
-      layerWeightGrads(l, prev, c0, static_cast<int>(ends[s] - c0), out[s]);
+      layerWeightGrads(l, prev, c0, static_cast<int>(ends[s] - c0), out[s], /*overwrite=*/true);
     }
     if (l > 0) propagateDelta(l, nn, nullptr);
   }
@@ -494,7 +512,7 @@ void Network::Impl::backpropSegmentsMulti(const Eigen::Ref<const Matrix>& dlogit
     bug("backwardSegments: " + std::to_string(dlogits.rows()) + " logit rows for " + std::to_string(outputs) +
         " outputs");
   checkSegments(ends, out);
-  for (float* g : out) std::fill(g, g + params.size(), 0.0f);
+  for (float* g : out) zeroForSegments(g);
   for (std::size_t s = 0; s < ends.size(); ++s) {
     const Eigen::Index c0 = s ? ends[s - 1] : 0;
     multiOutputGrads(dlogits.data(), dlogits.outerStride(), c0, static_cast<int>(ends[s] - c0), out[s]);
@@ -507,7 +525,7 @@ void Network::Impl::backpropSegmentsMulti(const Eigen::Ref<const Matrix>& dlogit
     const float* prev = l ? bufs[l - 1].act.data() : trainIn;
     for (std::size_t s = 0; s < ends.size(); ++s) {
       const Eigen::Index c0 = s ? ends[s - 1] : 0;
-      layerWeightGrads(l, prev, c0, static_cast<int>(ends[s] - c0), out[s]);
+      layerWeightGrads(l, prev, c0, static_cast<int>(ends[s] - c0), out[s], /*overwrite=*/true);
     }
     if (l > 0) propagateDelta(l, nn, nullptr);
   }
