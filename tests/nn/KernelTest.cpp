@@ -84,6 +84,7 @@ TEST(KernelGemm, EveryLevelMatchesDoublePrecisionAndPortable) {
       {20, 100, 25, true, false, false, true}, {25, 16, 100, false, true, true, false},
       {33, 13, 300, false, false, true, true}, {70, 29, 600, true, true, false, false},
       {256, 37, 256, false, false, false, false}, {5, 3, 0, false, false, true, true},
+      {70, 29, 600, false, false, true, false},  // B packed, k blocks of 256, 256, 88
   };
   for (const GemmCase& c : cases) {
     const std::string what = std::to_string(c.m) + "x" + std::to_string(c.n) + "x" + std::to_string(c.k) +
@@ -136,6 +137,69 @@ TEST(KernelGemm, SameBitsForAnyThreadCountAndRun) {
     const auto one = runGemm(c, a, b, c0, s, 1);
     EXPECT_EQ(one, runGemm(c, a, b, c0, s, 1)) << toString(level);
     EXPECT_EQ(one, runGemm(c, a, b, c0, s, 3)) << toString(level) << ": 3 threads";
+  }
+}
+
+// Network.cpp fuses a ReLU layer's bias and activation into its product (GemmArgs::reluShift):
+// the fused product must give the bits of the product followed by the layer pass, outputs and
+// derivatives, on every level: partial micro-tiles (m, n not multiples of the tile), B read in
+// place (narrow layers) or packed, k beyond one packing block (the epilogue on the last block
+// only), several threads, and inference (no derivative buffer).
+TEST(KernelGemm, FusedReluGivesTheBitsOfTheProductThenTheLayerPass) {
+  LevelGuard guard;
+  struct Case { int m, n, k, threads; bool train; };
+  const std::vector<Case> cases = {{25, 100, 16, 1, true}, {20, 13, 25, 1, true},   {256, 37, 28, 1, true},
+                                   {33, 29, 300, 3, true}, {70, 50, 600, 2, false}, {256, 64, 256, 1, true},
+                                   {7, 5, 3, 1, false},    {48, 24, 9, 1, true}};
+  for (const Case& c : cases) {
+    const std::string what = std::to_string(c.m) + "x" + std::to_string(c.n) + "x" + std::to_string(c.k) +
+                             (c.train ? " train" : " inference") + ", " + std::to_string(c.threads) + " threads";
+    const auto sz = [](int x) { return static_cast<std::size_t>(x); };
+    const auto a = randomVector(sz(c.m) * sz(c.k), 11), b = randomVector(sz(c.k) * sz(c.n), 12);
+    auto shift = randomVector(sz(c.m), 13);
+    shift[0] = 0.0f;  // with a zero product below: y == 0 exactly, ReLU's edge
+    std::vector<float> aZero = a;
+    for (int p = 0; p < c.k; ++p) aZero[sz(p) * sz(c.m)] = 0.0f;  // row 0 of A: a zero product
+    for (KernelLevel level : supportedLevels()) {
+      setKernel(level);
+      const kern::Table& t = kern::active();
+      kern::GemmArgs g;
+      g.m = c.m;
+      g.n = c.n;
+      g.k = c.k;
+      g.a = aZero.data();
+      g.lda = c.m;
+      g.b = b.data();
+      g.ldb = c.k;
+      g.ldc = c.m;
+      g.threads = c.threads;
+      std::vector<float> work(t.gemmWorkspace(c.m, c.n, c.k, c.threads));
+      g.work = work.data();
+      std::vector<float> want(sz(c.m) * sz(c.n), -1.0f), wantDeriv(want.size(), -1.0f);
+      g.c = want.data();
+      t.gemm(g);
+      kern::LayerArgs k;
+      k.in = want.data();
+      k.out = want.data();
+      k.shift = shift.data();
+      k.deriv = wantDeriv.data();
+      k.rows = c.m;
+      k.n = c.n;
+      k.act = kern::Act::Relu;
+      k.train = true;
+      t.layer(k);
+      std::vector<float> got(want.size(), -1.0f), gotDeriv(want.size(), -1.0f);
+      g.c = got.data();
+      g.reluShift = shift.data();
+      g.deriv = c.train ? gotDeriv.data() : nullptr;
+      t.gemm(g);
+      ASSERT_EQ(0, std::memcmp(got.data(), want.data(), want.size() * sizeof(float))) << toString(level) << ' ' << what;
+      if (c.train)
+        ASSERT_EQ(0, std::memcmp(gotDeriv.data(), wantDeriv.data(), want.size() * sizeof(float)))
+            << toString(level) << ' ' << what;
+      else
+        ASSERT_EQ(std::vector<float>(want.size(), -1.0f), gotDeriv) << toString(level) << ' ' << what;
+    }
   }
 }
 

@@ -33,6 +33,11 @@ struct GemmArgs {
   const float* scale = nullptr;
   float* work = nullptr;  // Table::gemmWorkspace(m, n, k, threads) floats
   int threads = 1;        // at most this many OpenMP threads (the work is split by columns of C)
+  // With `reluShift` (and no `scale`): C(i, j) = relu(product + reluShift[i]) and, with `deriv`
+  // (C's layout), deriv(i, j) = its derivative (1 or 0): the ReLU layer pass (LayerArgs without
+  // scale or dropout) done on each tile while it is in registers, with the layer pass's bits.
+  const float* reluShift = nullptr;
+  float* deriv = nullptr;
 };
 
 // One fused pass of a hidden layer after its affine map: y = in * scale + shift (or in + shift),
