@@ -1,13 +1,9 @@
 #include "hepsweep/core/Checksum.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 #include <new>
 #include <vector>
 
+#include "FileBlocks.hpp"
 #include "hepsweep/core/Error.hpp"
 #include "hepsweep/core/Sha256.hpp"
 #include "xxh3/Xxh3Ops.hpp"
@@ -107,25 +103,13 @@ std::string xxh128Hex(std::string_view bytes) {
 }
 
 std::string xxh128File(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throwIo("cannot open '" + path + "' for reading: " + std::strerror(errno));
-  posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
   Xxh128 h;
   // 256 KiB blocks stay in the core's L2 between the copy from the page cache and the hash, which
   // is faster than the copy.
-  std::vector<char> buf(256 << 10);
-  for (;;) {
-    const ssize_t n = ::read(fd, buf.data(), buf.size());
-    if (n == 0) break;
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const int err = errno;
-      ::close(fd);
-      throwIo("read error on '" + path + "': " + std::strerror(err));
-    }
-    h.update(buf.data(), static_cast<std::size_t>(n));
-  }
-  ::close(fd);
+  detail::forEachFileBlock(path, std::size_t{256} << 10, [&](const char* data, std::size_t n) {
+    h.update(data, n);
+    return true;
+  });
   return h.hexDigest();
 }
 

@@ -3,7 +3,6 @@
 #include <openssl/evp.h>
 
 #include <atomic>
-#include <cerrno>
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
@@ -12,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "FileBlocks.hpp"
 #include "hepsweep/core/Error.hpp"
 
 namespace hepsweep {
@@ -60,18 +60,11 @@ namespace {
 
 // The hash of a file, read in 1 MiB blocks; gives up (returning "") when `stop` is set.
 std::string hashFile(const std::string& path, const std::atomic<bool>* stop) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) throwIo("cannot open '" + path + "' for reading: " + std::strerror(errno));
   Sha256 h;
-  std::vector<char> buf(1 << 20);
-  std::size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), f)) > 0) {
-    h.update(buf.data(), n);
-    if (stop && stop->load()) break;
-  }
-  const bool bad = std::ferror(f);
-  std::fclose(f);
-  if (bad) throwIo("read error on '" + path + "'");
+  detail::forEachFileBlock(path, std::size_t{1} << 20, [&](const char* data, std::size_t n) {
+    h.update(data, n);
+    return !(stop && stop->load());
+  });
   return h.hexDigest();
 }
 

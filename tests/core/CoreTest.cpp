@@ -173,6 +173,21 @@ TEST(Sha256, MissingFileIsAnIoErrorNamingIt) {
   }
 }
 
+// A path that opens but cannot be read (a directory: fopen succeeds, fread fails with EISDIR)
+// must be a read error naming it, not the hash of an empty file.
+TEST(Checksum, UnreadableFileIsAnIoErrorNamingIt) {
+  const std::string dir = ::testing::TempDir();
+  for (ChecksumKind kind : {ChecksumKind::Xxh128, ChecksumKind::Sha256}) {
+    try {
+      checksumFile(dir, kind);
+      FAIL() << "expected an error for " << toString(kind);
+    } catch (const Error& e) {
+      EXPECT_EQ(e.category(), ErrorCategory::Io);
+      EXPECT_NE(std::string(e.what()).find("read error on '" + dir + "'"), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST(Strings, TrimSplit) {
   EXPECT_EQ(str::trim("  Decay Z (cm) \r\n"), "Decay Z (cm)");
   const auto parts = str::split(" a, b ,c", ',');
